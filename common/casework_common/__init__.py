@@ -1,0 +1,1 @@
+"""Shared plumbing for casework services: settings, logs, tracing, auth, HTTP, gRPC, Kafka, outbox, storage."""

@@ -1,0 +1,145 @@
+"""Bearer-token validation and the principal it yields.
+
+Tokens are Keycloak access tokens (or the local provider's, which have the same
+shape). Every service validates them itself: RS256 signature against the realm's
+JWKS (found through OIDC discovery), issuer, audience, expiry. There is no code path
+specific to the local provider.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import requests
+
+log = logging.getLogger(__name__)
+
+HUMAN_ROLES = ("member", "rep", "coordinator", "official", "caseworker", "admin")
+SERVICE_ROLE = "service"
+
+
+class AuthError(Exception):
+    """The token is missing, malformed, unverifiable, expired or meant for someone else."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as far as the token says."""
+
+    subject: str
+    username: str
+    roles: frozenset[str]
+    branch: str | None = None
+    region: str | None = None
+    membership_number: str | None = None
+    email: str | None = None
+    name: str | None = None
+    token: str = field(default="", repr=False, compare=False)
+
+    @property
+    def is_service(self) -> bool:
+        return SERVICE_ROLE in self.roles
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def primary_role(self) -> str:
+        """The most senior human role, for labels and metrics."""
+        for role in reversed(HUMAN_ROLES):
+            if role in self.roles:
+                return role
+        return SERVICE_ROLE if self.is_service else "none"
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any], token: str = "") -> Principal:
+        roles = claims.get("realm_access", {}).get("roles", [])
+        return cls(
+            subject=str(claims["sub"]),
+            username=str(claims.get("preferred_username") or claims["sub"]),
+            roles=frozenset(r for r in roles if isinstance(r, str)),
+            branch=claims.get("branch"),
+            region=claims.get("region"),
+            membership_number=claims.get("membership_number"),
+            email=claims.get("email"),
+            name=claims.get("name"),
+            token=token,
+        )
+
+
+class TokenValidator:
+    """Validates access tokens against an OIDC issuer.
+
+    Discovery happens lazily on first use (so a service can start before the
+    identity provider) and PyJWKClient caches the signing keys, refetching when it
+    meets an unknown ``kid`` (key rotation).
+    """
+
+    def __init__(self, issuer: str, audience: str, discovery_url: str | None = None, leeway_s: int = 0) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.audience = audience
+        self.discovery_url = discovery_url or f"{self.issuer}/.well-known/openid-configuration"
+        self.leeway_s = leeway_s
+        self._jwks: jwt.PyJWKClient | None = None
+        self._lock = threading.Lock()
+
+    def _jwks_client(self) -> jwt.PyJWKClient:
+        with self._lock:
+            if self._jwks is None:
+                response = requests.get(self.discovery_url, timeout=5)
+                response.raise_for_status()
+                self._jwks = jwt.PyJWKClient(response.json()["jwks_uri"], cache_keys=True, lifespan=3600)
+            return self._jwks
+
+    def ready(self) -> bool:
+        """True when the issuer's discovery document and keys can be fetched."""
+        try:
+            self._jwks_client().get_signing_keys()
+            return True
+        except Exception:  # noqa: BLE001 - readiness reports, it does not raise
+            log.warning("identity provider not reachable", exc_info=True)
+            return False
+
+    def validate(self, token: str) -> Principal:
+        """The principal for a valid token; AuthError with a client-safe reason otherwise."""
+        if not token:
+            raise AuthError("A bearer token is required.")
+        try:
+            key = self._jwks_client().get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientError as exc:
+            raise AuthError("The token is not signed by a known key.") from exc
+        except jwt.DecodeError as exc:
+            raise AuthError("The token is malformed.") from exc
+        except requests.RequestException as exc:
+            raise AuthError("The identity provider cannot be reached to verify the token.") from exc
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_s,
+                options={"require": ["exp", "iat", "iss", "sub", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthError("The token has expired.") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise AuthError("The token is not meant for this API.") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise AuthError("The token was issued by an unknown issuer.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise AuthError("The token is not valid.") from exc
+        return Principal.from_claims(claims, token)
+
+
+def bearer_token(header_value: str | None) -> str:
+    """The token from an ``Authorization: Bearer ...`` value ('' if absent)."""
+    if not header_value:
+        return ""
+    scheme, _, token = header_value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""

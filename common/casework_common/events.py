@@ -1,0 +1,79 @@
+"""Typed event envelopes for Kafka: every record value is a ``casework.v1.EventEnvelope``."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TypeVar
+
+from google.protobuf import any_pb2, timestamp_pb2
+from google.protobuf.message import DecodeError, Message
+
+from casework.v1 import events_pb2
+from casework_common import tracing
+
+# Topic names. Each has a sibling "<topic>.dlq" for messages that could not be handled.
+EVIDENCE_UPLOADED = "evidence.uploaded"
+EVIDENCE_EXTRACTED = "evidence.extracted"
+EVIDENCE_STATUS = "evidence.status"
+CASE_EVENTS = "case.events"
+ALL_TOPICS = (EVIDENCE_UPLOADED, EVIDENCE_EXTRACTED, EVIDENCE_STATUS, CASE_EVENTS)
+
+M = TypeVar("M", bound=Message)
+
+
+class EnvelopeError(ValueError):
+    """A record that is not a decodable casework envelope (a poison message)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """A decoded envelope: metadata plus the payload still packed in ``Any``."""
+
+    event_id: str
+    trace_id: str
+    producer: str
+    occurred_at: float
+    payload: any_pb2.Any
+
+    @property
+    def type_name(self) -> str:
+        """Full protobuf name of the payload, e.g. ``casework.v1.EvidenceUploaded``."""
+        return self.payload.TypeName()
+
+    def unpack(self, cls: type[M]) -> M:
+        message = cls()
+        if not self.payload.Unpack(message):
+            raise EnvelopeError(f"payload is {self.type_name}, not {cls.DESCRIPTOR.full_name}")
+        return message
+
+
+def pack(payload: Message, producer: str, event_id: str | None = None) -> bytes:
+    """Serialise ``payload`` in an envelope stamped with the current trace id."""
+    envelope = events_pb2.EventEnvelope(
+        event_id=event_id or str(uuid.uuid4()),
+        trace_id=tracing.current_trace_id() or tracing.new_trace_id(),
+        producer=producer,
+    )
+    envelope.occurred_at.GetCurrentTime()
+    envelope.payload.Pack(payload)
+    return envelope.SerializeToString()
+
+
+def unpack(data: bytes) -> Event:
+    """Decode a record value; EnvelopeError if it is not an envelope."""
+    envelope = events_pb2.EventEnvelope()
+    try:
+        envelope.ParseFromString(data)
+    except DecodeError as exc:
+        raise EnvelopeError(f"not an EventEnvelope: {exc}") from exc
+    if not envelope.event_id or not envelope.payload.type_url:
+        raise EnvelopeError("envelope without event_id or payload")
+    occurred: timestamp_pb2.Timestamp = envelope.occurred_at
+    return Event(
+        event_id=envelope.event_id,
+        trace_id=envelope.trace_id,
+        producer=envelope.producer,
+        occurred_at=occurred.seconds + occurred.nanos / 1e9,
+        payload=envelope.payload,
+    )

@@ -1,0 +1,192 @@
+"""Kafka producer, topic set-up and an at-least-once consumer loop.
+
+Delivery contract: a consumer commits a record's offset only after its handler
+returned (or the record went to the DLQ), so a crash redelivers work and handlers
+must be idempotent. A record that still fails after ``kafka_max_attempts`` tries,
+or that is not a casework envelope at all, goes to ``<topic>.dlq`` with the error
+in its headers and the consumer moves on: one poison message never blocks a topic.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from google.protobuf.message import Message
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import TopicAlreadyExistsError
+
+from casework_common import events, metrics, tracing
+from casework_common.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, events.Event], None]
+
+
+class PermanentError(Exception):
+    """Raised by a handler when retrying cannot help; the record goes straight to the DLQ."""
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
+    """Create each topic and its DLQ if missing (brokers' auto-create is not relied on)."""
+    wanted = [name for topic in topics for name in (topic, dlq_topic(topic))]
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="casework-topic-setup")
+    try:
+        existing = set(admin.list_topics())
+        for name in wanted:
+            if name in existing:
+                continue
+            try:
+                admin.create_topics([NewTopic(name, partitions, 1)])
+            except TopicAlreadyExistsError:
+                pass  # created concurrently by another service
+    finally:
+        admin.close()
+
+
+def make_producer(settings: KafkaSettings) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas."""
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        client_id=settings.service_name,
+        acks="all",
+        linger_ms=5,
+    )
+
+
+def record_headers(type_name: str, trace_id: str | None = None) -> list[tuple[str, bytes]]:
+    """Headers every casework record carries: the trace and the payload type."""
+    return [
+        (tracing.HEADER, tracing.format_traceparent(trace_id).encode()),
+        ("casework-type", type_name.encode()),
+    ]
+
+
+def publish(producer: KafkaProducer, topic: str, key: str, payload: Message, service: str) -> Any:
+    """Send ``payload`` in an envelope; returns the send future (call ``.get()`` to wait)."""
+    return producer.send(
+        topic, key=key.encode(), value=events.pack(payload, service), headers=record_headers(payload.DESCRIPTOR.full_name)
+    )
+
+
+class EventConsumer:
+    """Consumes casework envelopes and dispatches them by payload type.
+
+    ``handlers`` maps a payload message class to ``handler(message, event)``.
+    Payload types with no handler are skipped (other consumers may want them).
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        group_id: str,
+        topics: list[str],
+        handlers: dict[type[Message], Handler],
+        producer: KafkaProducer,
+        max_poll_records: int = 50,
+    ) -> None:
+        self.settings = settings
+        self.group_id = group_id
+        self.topics = topics
+        self.handlers = {cls.DESCRIPTOR.full_name: (cls, fn) for cls, fn in handlers.items()}
+        self.producer = producer
+        self.max_poll_records = max_poll_records
+        factory = metrics.Metrics(settings.service_name)
+        self._consumed = factory.counter(
+            "events_consumed_total", "Kafka records handled, by outcome.", ("topic", "outcome")
+        )
+        self._handling = factory.histogram("event_handling_seconds", "Time to handle one record.", ("topic",))
+        self._dead = factory.counter("dlq_messages_total", "Records sent to a dead-letter topic.", ("topic",))
+
+    def _consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=self.group_id,
+            client_id=f"{self.settings.service_name}-{self.group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
+            max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
+            max_poll_records=self.max_poll_records,
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set; reconnects after broker errors."""
+        while not stop.is_set():
+            consumer = None
+            try:
+                consumer = self._consumer()
+                log.info("consuming %s as group %s", self.topics, self.group_id)
+                while not stop.is_set():
+                    batches = consumer.poll(timeout_ms=500)
+                    for records in batches.values():
+                        for record in records:
+                            self._handle(record)
+                    if batches:
+                        consumer.commit()
+            except Exception:  # noqa: BLE001 - keep consuming after broker trouble
+                log.exception("consumer %s failed; reconnecting", self.group_id)
+                stop.wait(2)
+            finally:
+                if consumer is not None:
+                    try:
+                        consumer.close()
+                    except Exception:  # noqa: BLE001
+                        log.warning("consumer close failed", exc_info=True)
+
+    def _handle(self, record: ConsumerRecord) -> None:
+        started = time.perf_counter()
+        try:
+            event = events.unpack(record.value)
+        except events.EnvelopeError as exc:
+            self._to_dlq(record, exc, attempts=0)
+            return
+        entry = self.handlers.get(event.type_name)
+        if entry is None:
+            self._consumed.labels(record.topic, "skipped").inc()
+            return
+        cls, handler = entry
+        with tracing.bound(event.trace_id or None):
+            for attempt in range(1, self.settings.kafka_max_attempts + 1):
+                try:
+                    handler(event.unpack(cls), event)
+                    self._consumed.labels(record.topic, "ok").inc()
+                    break
+                except (PermanentError, events.EnvelopeError) as exc:
+                    self._to_dlq(record, exc, attempt)
+                    break
+                except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                    if attempt == self.settings.kafka_max_attempts:
+                        self._to_dlq(record, exc, attempt)
+                        break
+                    log.warning("handler failed (attempt %d), retrying", attempt, exc_info=True)
+                    time.sleep(min(0.5 * 2 ** (attempt - 1), 10))
+        self._handling.labels(record.topic).observe(time.perf_counter() - started)
+
+    def _to_dlq(self, record: ConsumerRecord, exc: BaseException, attempts: int) -> None:
+        log.error(
+            "record %s/%d@%d dead-lettered after %d attempts: %s",
+            record.topic, record.partition, record.offset, attempts, exc,
+        )
+        headers = list(record.headers or []) + [
+            ("casework-error", f"{type(exc).__name__}: {exc}"[:1000].encode()),
+            ("casework-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("casework-attempts", str(attempts).encode()),
+        ]
+        self.producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers).get(
+            timeout=30
+        )
+        self._dead.labels(record.topic).inc()
+        self._consumed.labels(record.topic, "dead-lettered").inc()

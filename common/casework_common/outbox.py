@@ -1,0 +1,143 @@
+"""Transactional outbox: events are rows written with the state change, then relayed.
+
+A service calls :func:`enqueue` inside the same transaction as its own change, so
+an acknowledged change always has its event, even if Kafka is down. The
+:class:`OutboxRelay` sends pending rows in id order, waits for the broker's
+acknowledgement, and only then marks them published. A crash between send and mark
+re-sends: consumers are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import psycopg
+from google.protobuf.message import Message
+from kafka import KafkaProducer
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Identity,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+    text,
+    update,
+)
+
+from casework_common import events, metrics
+from casework_common.kafka import record_headers
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "casework_outbox"
+RETENTION = timedelta(days=7)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The outbox table definition; each service's first migration creates it."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("payload_type", Text, nullable=False),
+        Column("payload", LargeBinary, nullable=False),  # serialised EventEnvelope
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True), index=True),
+    )
+
+
+def enqueue(conn: Connection, table: Table, topic: str, key: str, payload: Message, service: str) -> None:
+    """Record an event in the caller's transaction; it is relayed after commit."""
+    conn.execute(
+        table.insert().values(
+            topic=topic,
+            key=key,
+            payload_type=payload.DESCRIPTOR.full_name,
+            payload=events.pack(payload, service),
+        )
+    )
+    # Delivered to listeners only when the transaction commits.
+    conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+class OutboxRelay:
+    """Moves committed outbox rows to Kafka."""
+
+    def __init__(self, engine: Engine, table: Table, producer: KafkaProducer, service: str, batch: int = 200) -> None:
+        self.engine = engine
+        self.table = table
+        self.producer = producer
+        self.batch = batch
+        factory = metrics.Metrics(service)
+        self._relayed = factory.counter("outbox_relayed_total", "Outbox rows published to Kafka.", ("topic",))
+        self._pending = factory.gauge("outbox_pending", "Outbox rows not yet published.")
+
+    def drain(self) -> int:
+        """Publish every pending row; returns how many were sent."""
+        sent = 0
+        while True:
+            with self.engine.begin() as conn:
+                rows = conn.execute(
+                    select(self.table.c.id, self.table.c.topic, self.table.c.key, self.table.c.payload_type,
+                           self.table.c.payload)
+                    .where(self.table.c.published_at.is_(None))
+                    .order_by(self.table.c.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                if not rows:
+                    self._pending.set(0)
+                    return sent
+                futures = []
+                for row in rows:
+                    headers = record_headers(row.payload_type, events.unpack(row.payload).trace_id)
+                    futures.append(
+                        (row.topic, self.producer.send(row.topic, key=row.key.encode(), value=row.payload,
+                                                       headers=headers))
+                    )
+                for topic, future in futures:
+                    future.get(timeout=30)  # raises: the transaction rolls back, rows stay pending
+                    self._relayed.labels(topic).inc()
+                conn.execute(
+                    update(self.table)
+                    .where(self.table.c.id.in_([row.id for row in rows]))
+                    .values(published_at=func.now())
+                )
+                sent += len(rows)
+
+    def purge(self) -> None:
+        """Forget rows published longer ago than the retention period."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                self.table.delete().where(self.table.c.published_at < func.now() - RETENTION)
+            )
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set, woken by NOTIFY and at least once a second."""
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        passes = 0
+        while not stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True) as listener:
+                    listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not stop.is_set():
+                        self.drain()
+                        passes += 1
+                        if passes % 3600 == 0:
+                            self.purge()
+                        for _ in listener.notifies(timeout=1.0, stop_after=1):
+                            pass
+            except Exception:  # noqa: BLE001 - keep relaying after DB or broker trouble
+                log.exception("outbox relay failed; retrying")
+                stop.wait(2)

@@ -1,0 +1,76 @@
+"""Process runner: an HTTP server, an optional gRPC server and background loops, stopped together.
+
+SIGTERM or SIGINT stops the process cleanly: servers stop accepting, loops see their
+stop event, in-flight work finishes (bounded by a grace period). A background loop
+that dies unexpectedly stops the whole process so the supervisor (Kubernetes, or the
+local stack) restarts it rather than leaving a half-working service.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+import grpc
+from cheroot.wsgi import Server as WSGIServer
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+Loop = Callable[[threading.Event], None]
+
+
+class ServiceRuntime:
+    def __init__(self, service: str, grace_s: float = 10.0) -> None:
+        self.service = service
+        self.grace_s = grace_s
+        self.stop = threading.Event()
+        self._loops: list[tuple[str, Loop]] = []
+        self._threads: list[threading.Thread] = []
+        self.failed = False
+
+    def add_loop(self, name: str, loop: Loop) -> None:
+        """Run ``loop(stop_event)`` in a thread; it must return soon after the event is set."""
+        self._loops.append((name, loop))
+
+    def _run_loop(self, name: str, loop: Loop) -> None:
+        try:
+            loop(self.stop)
+        except Exception:  # noqa: BLE001 - reported, then the process stops
+            log.exception("background loop %s crashed; stopping %s", name, self.service)
+            self.failed = True
+        finally:
+            if not self.stop.is_set():
+                if not self.failed:
+                    log.error("background loop %s returned early; stopping %s", name, self.service)
+                    self.failed = True
+                self.stop.set()
+
+    def serve(self, app: Flask | None, host: str, port: int, threads: int, grpc_server: grpc.Server | None = None) -> int:
+        """Run until stopped; returns the process exit code."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stop.set())
+        http = None
+        if app is not None:
+            http = WSGIServer((host, port), app, numthreads=threads, server_name=self.service)
+            http.prepare()  # binds now, so a busy port fails here, loudly
+            threading.Thread(target=http.serve, name=f"{self.service}-http", daemon=True).start()
+        if grpc_server is not None:
+            grpc_server.start()
+        for name, loop in self._loops:
+            thread = threading.Thread(target=self._run_loop, args=(name, loop), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("%s started (http %s:%s)", self.service, host, port)
+        self.stop.wait()
+        log.info("%s stopping", self.service)
+        if http is not None:
+            http.stop()
+        if grpc_server is not None:
+            grpc_server.stop(grace=self.grace_s).wait(self.grace_s)
+        for thread in self._threads:
+            thread.join(timeout=self.grace_s)
+        log.info("%s stopped", self.service)
+        return 1 if self.failed else 0

@@ -1,0 +1,88 @@
+"""Typed settings read from environment variables (``CASEWORK_*``) only.
+
+Each service composes the groups it needs into one settings class, e.g.::
+
+    class IntakeSettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings, S3Settings):
+        service_name: str = "intake"
+
+Every field maps to ``CASEWORK_<FIELD_NAME>`` (upper case). The README lists them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BaseServiceSettings(BaseSettings):
+    """Fields every service has."""
+
+    model_config = SettingsConfigDict(env_prefix="CASEWORK_", extra="ignore", frozen=True)
+
+    service_name: str
+    log_level: str = "INFO"
+
+
+class HttpSettings(BaseServiceSettings):
+    http_host: str = "0.0.0.0"
+    http_port: int = 8080
+    http_threads: int = 16
+    # Base URL of the portal, used to build links in emails and redirects.
+    portal_url: str = "http://127.0.0.1:8080"
+
+
+class OidcSettings(BaseServiceSettings):
+    # The `iss` every token must carry (Keycloak: https://host/realms/casework).
+    oidc_issuer: str
+    # Where to fetch discovery from when the issuer URL is not reachable from inside
+    # the cluster; defaults to the issuer's own well-known document.
+    oidc_discovery_url: str | None = None
+    # The `aud` every token must contain.
+    oidc_audience: str = "casework-api"
+    # Service-account credentials (client-credentials grant) for calls this service
+    # makes on its own behalf.
+    oidc_client_id: str = "casework-services"
+    oidc_client_secret: SecretStr = SecretStr("")
+
+    @property
+    def discovery_url(self) -> str:
+        return self.oidc_discovery_url or f"{self.oidc_issuer.rstrip('/')}/.well-known/openid-configuration"
+
+
+class KafkaSettings(BaseServiceSettings):
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Tansu holds each JoinGroup for session_timeout/2, so keep it short on one machine.
+    kafka_session_timeout_ms: int = 6000
+    kafka_heartbeat_interval_ms: int = 1000
+    kafka_max_poll_interval_ms: int = 600_000
+    kafka_topic_partitions: int = 4
+    # Attempts per message before it goes to the topic's .dlq.
+    kafka_max_attempts: int = 3
+
+
+class DatabaseSettings(BaseServiceSettings):
+    # SQLAlchemy URL, e.g. postgresql+psycopg://intake:secret@db:5432/casework
+    database_url: SecretStr
+    database_schema: str
+    database_pool_size: int = 5
+
+
+class S3Settings(BaseServiceSettings):
+    s3_endpoint: str = "127.0.0.1:8333"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    evidence_bucket: str = "casework-evidence"
+    text_bucket: str = "casework-text"
+
+
+class GrpcSettings(BaseServiceSettings):
+    grpc_port: int = 50051
+    grpc_workers: int = 16
+
+
+class WorkflowClientSettings(BaseServiceSettings):
+    # host:port of the workflow service's gRPC endpoint.
+    workflow_grpc: str = "127.0.0.1:50051"
+    grpc_timeout_s: float = Field(default=5.0, gt=0)

@@ -1,0 +1,174 @@
+"""The Flask base every casework HTTP service is built on.
+
+:func:`create_app` gives an app that
+- authenticates every request (bearer token) unless the view is marked :func:`public`;
+- binds a trace id from ``traceparent`` (or makes one) and echoes it back;
+- serves ``/healthz``, ``/readyz`` and ``/metrics``;
+- turns every error into RFC 9457 problem+json, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from casework_common import metrics, tracing
+from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
+from casework_common.problems import PROBLEM_CONTENT_TYPE, Problem, invalid, unauthorized
+
+log = logging.getLogger(__name__)
+
+ReadinessCheck = Callable[[], bool]
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+
+_PUBLIC_ATTR = "_casework_public"
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without a token (health, metrics, login pages)."""
+    setattr(view, _PUBLIC_ATTR, True)
+    return view
+
+
+def principal() -> Principal:
+    """The authenticated caller of the current request."""
+    return g.principal
+
+
+def problem_response(problem: Problem) -> Response:
+    response = jsonify(problem.to_dict(instance=request.path))
+    response.status_code = problem.status
+    response.content_type = PROBLEM_CONTENT_TYPE
+    if problem.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="casework"'
+    return response
+
+
+def parse_json(model: type[M]) -> M:
+    """Validate the JSON body against ``model``; a 422 problem names each bad field."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise invalid([{"field": "", "message": "A JSON object body is required."}], "The body is not JSON.")
+    return validate(model, body)
+
+
+def parse_query(model: type[M]) -> M:
+    """Validate the query string against ``model`` (repeated keys become lists)."""
+    data: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        data[key] = values if len(values) > 1 else values[0]
+    return validate(model, data)
+
+
+def validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(
+            [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
+        ) from exc
+
+
+def create_app(
+    service: str,
+    validator: TokenValidator | None,
+    readiness: dict[str, ReadinessCheck] | None = None,
+) -> Flask:
+    """A Flask app with casework's authentication, tracing, metrics and error handling.
+
+    ``validator`` may be None only for apps whose every view is public (the portal
+    handles its own login sessions).
+    """
+    app = Flask(service)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    checks = dict(readiness or {})
+    factory = metrics.Metrics(service)
+    requests_total = factory.counter(
+        "http_requests_total", "HTTP requests handled.", ("method", "route", "status")
+    )
+    duration = factory.histogram(
+        "http_request_duration_seconds", "HTTP request latency.", ("method", "route")
+    )
+    auth_failures = factory.counter("auth_failures_total", "Requests refused for a bad or missing token.", ("reason",))
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        g.trace_token = tracing.attach(tracing.parse_traceparent(request.headers.get(tracing.HEADER)))
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None or getattr(view, _PUBLIC_ATTR, False):
+            return
+        if validator is None:
+            raise unauthorized("This service accepts no bearer tokens.")
+        try:
+            g.principal = validator.validate(bearer_token(request.headers.get("Authorization")))
+        except AuthError as exc:
+            auth_failures.labels(reason=type(exc.__cause__).__name__ if exc.__cause__ else "missing").inc()
+            raise unauthorized(str(exc)) from exc
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        requests_total.labels(request.method, route, str(response.status_code)).inc()
+        if "started" in g:
+            duration.labels(request.method, route).observe(time.perf_counter() - g.started)
+        trace_id = tracing.current_trace_id()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+        return response
+
+    @app.teardown_request
+    def _reset(_exc: BaseException | None) -> None:
+        token = g.pop("trace_token", None)
+        if token is not None:
+            tracing.detach(token)
+
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem) -> Response:
+        return problem_response(problem)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        kind = (exc.name or "error").lower().replace(" ", "-")
+        return problem_response(Problem(exc.code or 500, kind, exc.name or "Error", exc.description))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(
+            Problem(500, "internal", "Internal error", f"Something went wrong (trace {tracing.current_trace_id()}).")
+        )
+
+    @app.get("/healthz")
+    @public
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    @public
+    def readyz() -> tuple[Response, int]:
+        results = {}
+        for name, check in checks.items():
+            try:
+                results[name] = bool(check())
+            except Exception:  # noqa: BLE001 - a failing check is a result, not an error
+                log.warning("readiness check %s failed", name, exc_info=True)
+                results[name] = False
+        ok = all(results.values())
+        return jsonify(status="ready" if ok else "not ready", checks=results), 200 if ok else 503
+
+    @app.get("/metrics")
+    @public
+    def metrics_view() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
+
+    return app

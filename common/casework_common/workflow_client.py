@@ -1,0 +1,47 @@
+"""Client for workflow's CaseAuthority gRPC service, the one place scope decisions come from."""
+
+from __future__ import annotations
+
+import grpc
+
+from casework.v1 import workflow_pb2, workflow_pb2_grpc
+from casework_common import rpc
+from casework_common.problems import Problem, unauthorized, unavailable
+
+
+class WorkflowClient:
+    """Asks workflow, on behalf of a token's owner, what they may do and see."""
+
+    def __init__(self, target: str, timeout_s: float) -> None:
+        self.target = target
+        self.timeout_s = timeout_s
+        self._channel = rpc.channel(target)
+        self._stub = workflow_pb2_grpc.CaseAuthorityStub(self._channel)
+
+    def _call(self, method: grpc.UnaryUnaryMultiCallable, request: object, token: str) -> object:
+        try:
+            return method(request, metadata=rpc.call_metadata(token), timeout=self.timeout_s)
+        except grpc.RpcError as exc:
+            code = exc.code()  # type: ignore[attr-defined]
+            if code == grpc.StatusCode.UNAUTHENTICATED:
+                raise unauthorized(exc.details()) from exc  # type: ignore[attr-defined]
+            if code == grpc.StatusCode.NOT_FOUND:
+                raise Problem(404, "not-found", "Not found", exc.details()) from exc  # type: ignore[attr-defined]
+            if code == grpc.StatusCode.PERMISSION_DENIED:
+                raise Problem(403, "forbidden", "Forbidden", exc.details()) from exc  # type: ignore[attr-defined]
+            raise unavailable("The case service is not available; try again shortly.") from exc
+
+    def authorize(self, token: str, case_id: str, action: int) -> workflow_pb2.AuthorizeResponse:
+        return self._call(self._stub.Authorize, workflow_pb2.AuthorizeRequest(case_id=case_id, action=action), token)
+
+    def scope(self, token: str) -> workflow_pb2.Scope:
+        return self._call(self._stub.GetScope, workflow_pb2.GetScopeRequest(), token)
+
+    def get_case(self, token: str, case_id: str) -> workflow_pb2.CaseSummary:
+        return self._call(self._stub.GetCase, workflow_pb2.GetCaseRequest(case_id=case_id), token)
+
+    def ready(self) -> bool:
+        return rpc.health_check(self.target)
+
+    def close(self) -> None:
+        self._channel.close()
