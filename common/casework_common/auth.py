@@ -16,6 +16,8 @@ from typing import Any
 import jwt
 import requests
 
+from casework_common.settings import OidcSettings
+
 log = logging.getLogger(__name__)
 
 HUMAN_ROLES = ("member", "rep", "coordinator", "official", "caseworker", "admin")
@@ -87,6 +89,10 @@ class TokenValidator:
         self._jwks: jwt.PyJWKClient | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_settings(cls, settings: OidcSettings) -> TokenValidator:
+        return cls(settings.oidc_issuer, settings.oidc_audience, settings.discovery_url)
+
     def _jwks_client(self) -> jwt.PyJWKClient:
         with self._lock:
             if self._jwks is None:
@@ -100,7 +106,7 @@ class TokenValidator:
         try:
             self._jwks_client().get_signing_keys()
             return True
-        except Exception:  # noqa: BLE001 - readiness reports, it does not raise
+        except Exception:
             log.warning("identity provider not reachable", exc_info=True)
             return False
 

@@ -64,6 +64,22 @@ def make_producer(settings: KafkaSettings) -> KafkaProducer:
     )
 
 
+class BrokerCheck:
+    """Readiness: can this process fetch cluster metadata from the broker right now?"""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self._client: KafkaConsumer | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> bool:
+        with self._lock:
+            if self._client is None:
+                self._client = KafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=5000, enable_auto_commit=False,
+                                             client_id="casework-readiness")
+            return isinstance(self._client.topics(), set)
+
+
 def record_headers(type_name: str, trace_id: str | None = None) -> list[tuple[str, bytes]]:
     """Headers every casework record carries: the trace and the payload type."""
     return [
@@ -136,14 +152,14 @@ class EventConsumer:
                             self._handle(record)
                     if batches:
                         consumer.commit()
-            except Exception:  # noqa: BLE001 - keep consuming after broker trouble
+            except Exception:
                 log.exception("consumer %s failed; reconnecting", self.group_id)
                 stop.wait(2)
             finally:
                 if consumer is not None:
                     try:
                         consumer.close()
-                    except Exception:  # noqa: BLE001
+                    except Exception:
                         log.warning("consumer close failed", exc_info=True)
 
     def _handle(self, record: ConsumerRecord) -> None:
@@ -167,7 +183,7 @@ class EventConsumer:
                 except (PermanentError, events.EnvelopeError) as exc:
                     self._to_dlq(record, exc, attempt)
                     break
-                except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                except Exception as exc:
                     if attempt == self.settings.kafka_max_attempts:
                         self._to_dlq(record, exc, attempt)
                         break

@@ -57,6 +57,11 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
+def create_outbox_table(bind: Connection) -> None:
+    """Create the outbox table; called from each service's first Alembic migration."""
+    outbox_table(MetaData()).create(bind)
+
+
 def enqueue(conn: Connection, table: Table, topic: str, key: str, payload: Message, service: str) -> None:
     """Record an event in the caller's transaction; it is relayed after commit."""
     conn.execute(
@@ -138,6 +143,6 @@ class OutboxRelay:
                             self.purge()
                         for _ in listener.notifies(timeout=1.0, stop_after=1):
                             pass
-            except Exception:  # noqa: BLE001 - keep relaying after DB or broker trouble
+            except Exception:
                 log.exception("outbox relay failed; retrying")
                 stop.wait(2)

@@ -38,7 +38,7 @@ class ServiceRuntime:
     def _run_loop(self, name: str, loop: Loop) -> None:
         try:
             loop(self.stop)
-        except Exception:  # noqa: BLE001 - reported, then the process stops
+        except Exception:
             log.exception("background loop %s crashed; stopping %s", name, self.service)
             self.failed = True
         finally:

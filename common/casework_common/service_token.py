@@ -8,6 +8,8 @@ import time
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from casework_common.settings import OidcSettings
+
 
 class ServiceTokenProvider:
     """Fetches and caches this service's own access token."""
@@ -20,6 +22,10 @@ class ServiceTokenProvider:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: OidcSettings) -> ServiceTokenProvider:
+        return cls(settings.discovery_url, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value())
 
     def token(self) -> str:
         """A valid access token for this service."""

@@ -33,5 +33,10 @@ def ensure_bucket(client: Minio, bucket: str, retention_days: int | None = None)
         client.set_object_lock_config(bucket, ObjectLockConfig(GOVERNANCE, retention_days, DAYS))
 
 
+def page_text_key(evidence_id: str, page: int) -> str:
+    """Where OCR stores the text of one page in the text bucket (search reads it back)."""
+    return f"{evidence_id}/pages/{page:05d}.txt"
+
+
 def ready(client: Minio, bucket: str) -> bool:
     return client.bucket_exists(bucket)

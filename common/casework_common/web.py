@@ -81,13 +81,16 @@ def create_app(
     service: str,
     validator: TokenValidator | None,
     readiness: dict[str, ReadinessCheck] | None = None,
+    import_name: str | None = None,
 ) -> Flask:
     """A Flask app with casework's authentication, tracing, metrics and error handling.
 
-    ``validator`` may be None only for apps whose every view is public (the portal
-    handles its own login sessions).
+    With a ``validator``, every view not marked :func:`public` requires a valid bearer
+    token. Without one, the app takes no bearer tokens and must authenticate users by
+    its own means (the portal's sign-in sessions) or serve only public views (ocr).
+    ``import_name`` (the service's package) locates templates and static files.
     """
-    app = Flask(service)
+    app = Flask(import_name or service)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     checks = dict(readiness or {})
     factory = metrics.Metrics(service)
@@ -107,7 +110,7 @@ def create_app(
         if view is None or getattr(view, _PUBLIC_ATTR, False):
             return
         if validator is None:
-            raise unauthorized("This service accepts no bearer tokens.")
+            return
         try:
             g.principal = validator.validate(bearer_token(request.headers.get("Authorization")))
         except AuthError as exc:
@@ -159,7 +162,7 @@ def create_app(
         for name, check in checks.items():
             try:
                 results[name] = bool(check())
-            except Exception:  # noqa: BLE001 - a failing check is a result, not an error
+            except Exception:
                 log.warning("readiness check %s failed", name, exc_info=True)
                 results[name] = False
         ok = all(results.values())

@@ -1,0 +1,1 @@
+"""Intake: evidence uploads, immutable storage, evidence records and their status."""

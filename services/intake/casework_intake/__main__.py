@@ -1,0 +1,72 @@
+"""Run the intake service: evidence REST API, outbox relay, status consumer, re-dispatch sweep."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from pathlib import Path
+
+from casework.v1 import events_pb2
+from casework_common import db, events, kafka, storage
+from casework_common.auth import TokenValidator
+from casework_common.logs import configure_logging
+from casework_common.outbox import OutboxRelay
+from casework_common.runtime import ServiceRuntime
+from casework_common.web import create_app
+from casework_common.workflow_client import WorkflowClient
+
+from casework_intake import api
+from casework_intake.evidence import EvidenceStore
+from casework_intake.settings import IntakeSettings
+from casework_intake.tables import outbox
+
+SWEEP_INTERVAL_S = 30.0
+log = logging.getLogger(__name__)
+
+
+def main() -> int:
+    settings = IntakeSettings()
+    configure_logging(settings.service_name, settings.log_level)
+    engine = db.make_engine(settings)
+    db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
+    s3 = storage.make_client(settings)
+    storage.ensure_bucket(s3, settings.evidence_bucket, retention_days=settings.evidence_retention_days)
+    kafka.ensure_topics(settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS],
+                        settings.kafka_topic_partitions)
+    producer = kafka.make_producer(settings)
+    validator = TokenValidator.from_settings(settings)
+    workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
+    store = EvidenceStore(engine)
+
+    app = create_app(settings.service_name, validator, readiness={
+        "database": lambda: db.ready(engine),
+        "object_store": lambda: storage.ready(s3, settings.evidence_bucket),
+        "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+        "identity": validator.ready,
+        "workflow": workflow.ready,
+    })
+    app.register_blueprint(api.blueprint(store, s3, workflow, settings))
+
+    status_consumer = kafka.EventConsumer(
+        settings, "intake-status", [events.EVIDENCE_STATUS],
+        {events_pb2.EvidenceStatusChanged: lambda change, _event: store.apply_status(change)},
+        producer,
+    )
+
+    def sweep(stop: threading.Event) -> None:
+        while not stop.wait(SWEEP_INTERVAL_S):
+            try:
+                store.redispatch_stale(settings.reprocess_after_s, settings.reprocess_limit)
+            except Exception:
+                log.exception("re-dispatch sweep failed")
+
+    runtime = ServiceRuntime(settings.service_name)
+    runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
+    runtime.add_loop("status-consumer", status_consumer.run)
+    runtime.add_loop("redispatch-sweep", sweep)
+    return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

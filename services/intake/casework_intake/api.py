@@ -1,0 +1,160 @@
+"""The evidence REST API: upload to a case, read status, list, download."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+from urllib.parse import quote
+
+from casework.v1 import workflow_pb2
+from casework_common import metrics
+from casework_common.auth import Principal
+from casework_common.problems import Problem, forbidden, invalid, not_found
+from casework_common.web import parse_query, principal
+from casework_common.workflow_client import WorkflowClient
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from minio import Minio
+from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.http import parse_options_header
+
+from casework_intake.evidence import EvidenceStore, parse_id, to_json
+from casework_intake.filenames import display_name
+from casework_intake.multipart import FilePart, FormField, MultipartForm
+from casework_intake.settings import IntakeSettings
+
+
+class ListAllQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["received", "scanning", "extracting", "indexed", "failed"] | None = None
+    cursor: str | None = Field(default=None, pattern=r"^[0-9a-f-]{36}$")
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+_metrics = metrics.Metrics("intake")
+UPLOADS = _metrics.counter("evidence_uploads_total", "Evidence files stored.", ("role",))
+UPLOAD_BYTES = _metrics.counter("evidence_upload_bytes_total", "Bytes of evidence stored.")
+
+
+def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, settings: IntakeSettings) -> Blueprint:
+    bp = Blueprint("evidence", __name__)
+
+    def authorize(caller: Principal, case_id: str, action: int) -> workflow_pb2.AuthorizeResponse:
+        decision = workflow.authorize(caller.token, case_id, action)
+        if not decision.visible:
+            raise not_found("case")
+        if not decision.allowed:
+            raise forbidden(decision.reason)
+        return decision
+
+    def may_read(caller: Principal, row: Any) -> bool:
+        if row.uploaded_by_sub == caller.subject:
+            return True  # uploaders can always follow their own files
+        action = (workflow_pb2.CASE_ACTION_VIEW_EVIDENCE if row.visibility == "member"
+                  else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE)
+        return workflow.authorize(caller.token, str(row.case_id), action).allowed
+
+    def store_file(caller: Principal, case: workflow_pb2.CaseSummary, part: FilePart, visibility: str) -> Any:
+        evidence_id = uuid.uuid4()
+        key = f"cases/{case.case_id}/{evidence_id}/original"
+        written = s3.put_object(
+            settings.evidence_bucket, key, part, length=-1, part_size=settings.s3_part_size,
+            content_type="application/octet-stream",
+        )
+        row = store.record(
+            evidence_id=evidence_id, case=case, uploader=caller, filename=display_name(part.filename),
+            content_type=part.content_type[:200], size_bytes=part.size, sha256=part.sha256.hexdigest(),
+            visibility=visibility, bucket=settings.evidence_bucket, object_key=key, version_id=written.version_id,
+        )
+        UPLOADS.labels(caller.primary_role).inc()
+        UPLOAD_BYTES.inc(part.size)
+        return row
+
+    @bp.post("/v1/cases/<case_id>/evidence")
+    def upload(case_id: str) -> tuple[Response, int]:
+        """multipart/form-data: optional field ``visibility`` (member|reps) before one or more ``file`` parts."""
+        caller = principal()
+        mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
+        if mimetype != "multipart/form-data" or not options.get("boundary"):
+            raise Problem(415, "unsupported-media-type", "Unsupported media type",
+                          "Send files as multipart/form-data.")
+        case = authorize(caller, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE).case
+        visibility = "member"
+        stored: list[Any] = []
+        form = MultipartForm(request.stream, options["boundary"],
+                             max_body_bytes=settings.max_file_bytes * settings.max_files_per_upload + 1024 * 1024,
+                             max_file_bytes=settings.max_file_bytes)
+        try:
+            for part in form:
+                if isinstance(part, FormField):
+                    if part.name != "visibility":
+                        raise invalid([{"field": part.name, "message": "Unknown field."}])
+                    if part.value not in ("member", "reps"):
+                        raise invalid([{"field": "visibility", "message": "Must be 'member' or 'reps'."}])
+                    if part.value == "reps" and not caller.has("rep", "coordinator", "official", "caseworker"):
+                        raise invalid([{"field": "visibility", "message": "Members cannot hide files from themselves."}])
+                    visibility = part.value
+                    continue
+                if len(stored) >= settings.max_files_per_upload:
+                    raise invalid([{"field": part.name,
+                                    "message": f"At most {settings.max_files_per_upload} files per upload."}])
+                stored.append(store_file(caller, case, part, visibility))
+        except Problem as problem:
+            # Files before the failing one are stored and processed: tell the client which.
+            problem.extra["stored"] = [to_json(row) for row in stored]
+            raise
+        if not stored:
+            raise invalid([{"field": "file", "message": "At least one file is required."}])
+        return jsonify(items=[to_json(row) for row in stored]), 201
+
+    @bp.get("/v1/cases/<case_id>/evidence")
+    def list_for_case(case_id: str) -> Response:
+        caller = principal()
+        authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE)
+        reps = workflow.authorize(caller.token, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE).allowed
+        return jsonify(items=[to_json(row) for row in store.list_for_case(case_id, include_reps_only=reps)])
+
+    @bp.get("/v1/evidence")
+    def list_all() -> Response:
+        """Every evidence record, for casework services rebuilding derived data (service accounts only)."""
+        if not principal().is_service:
+            raise forbidden("Only casework services may list all evidence.")
+        query = parse_query(ListAllQuery)
+        after = parse_id(query.cursor) if query.cursor else None
+        rows = store.list_all(query.status, after, query.limit)
+        return jsonify(items=[to_json(row, internal=True) for row in rows],
+                       next_cursor=str(rows[-1].id) if len(rows) == query.limit else None)
+
+    @bp.get("/v1/evidence/<evidence_id>")
+    def get(evidence_id: str) -> Response:
+        row = store.get(evidence_id)
+        if row is None or not may_read(principal(), row):
+            raise not_found("evidence")
+        return jsonify(to_json(row))
+
+    @bp.get("/v1/evidence/<evidence_id>/content")
+    def content(evidence_id: str) -> Response:
+        row = store.get(evidence_id)
+        if row is None or not may_read(principal(), row):
+            raise not_found("evidence")
+        obj = s3.get_object(row.bucket, row.object_key, version_id=row.version_id)
+
+        def body():
+            try:
+                yield from obj.stream(64 * 1024)
+            finally:
+                obj.close()
+                obj.release_conn()
+
+        response = Response(stream_with_context(body()), content_type="application/octet-stream")
+        response.headers["Content-Length"] = str(row.size_bytes)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Disposition"] = _attachment(row.filename)
+        return response
+
+    return bp
+
+
+def _attachment(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

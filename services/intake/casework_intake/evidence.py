@@ -1,0 +1,173 @@
+"""Evidence records: created with their ``evidence.uploaded`` event, moved forward by status events."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from casework.v1 import events_pb2, workflow_pb2
+from casework_common import events
+from casework_common.auth import Principal
+from casework_common.outbox import enqueue
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import Engine, Row, case, func, select, text, update
+
+from casework_intake.tables import evidence, outbox
+
+log = logging.getLogger(__name__)
+SERVICE = "intake"
+
+# Forward-only order; "failed" is terminal like "indexed".
+STATUS_RANK = {"received": 1, "scanning": 2, "extracting": 3, "indexed": 4, "failed": 4}
+TERMINAL = ("indexed", "failed")
+STATUS_NAMES = {
+    events_pb2.EVIDENCE_STATUS_RECEIVED: "received",
+    events_pb2.EVIDENCE_STATUS_SCANNING: "scanning",
+    events_pb2.EVIDENCE_STATUS_EXTRACTING: "extracting",
+    events_pb2.EVIDENCE_STATUS_INDEXED: "indexed",
+    events_pb2.EVIDENCE_STATUS_FAILED: "failed",
+}
+VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
+
+
+def uploaded_event(row: Row[Any]) -> events_pb2.EvidenceUploaded:
+    uploaded_at = Timestamp()
+    uploaded_at.FromDatetime(row.created_at)
+    return events_pb2.EvidenceUploaded(
+        evidence=events_pb2.EvidenceRef(
+            evidence_id=str(row.id), case_id=str(row.case_id), branch=row.branch, region=row.region,
+            visibility=VISIBILITY[row.visibility], filename=row.filename, content_type=row.content_type,
+            size_bytes=row.size_bytes, sha256=row.sha256, bucket=row.bucket, object_key=row.object_key,
+            version_id=row.version_id or "",
+        ),
+        uploaded_by=row.uploaded_by,
+        uploaded_by_role=row.uploaded_by_role,
+        uploaded_at=uploaded_at,
+    )
+
+
+def to_json(row: Row[Any], internal: bool = False) -> dict[str, Any]:
+    """The API view of a record; ``internal`` adds the scope fields services need."""
+    body = {
+        "id": str(row.id),
+        "case_id": str(row.case_id),
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size_bytes": row.size_bytes,
+        "sha256": row.sha256,
+        "visibility": row.visibility,
+        "status": row.status,
+        "status_reason": row.status_reason,
+        "pages_done": row.pages_done,
+        "pages_total": row.pages_total,
+        "uploaded_by": row.uploaded_by,
+        "uploaded_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "links": {"self": f"/v1/evidence/{row.id}", "content": f"/v1/evidence/{row.id}/content"},
+    }
+    if internal:
+        body.update(branch=row.branch, region=row.region)
+    return body
+
+
+def parse_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class EvidenceStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(
+        self, *, evidence_id: uuid.UUID, case: workflow_pb2.CaseSummary, uploader: Principal, filename: str,
+        content_type: str, size_bytes: int, sha256: str, visibility: str, bucket: str, object_key: str,
+        version_id: str | None,
+    ) -> Row[Any]:
+        """Insert the record and its event in one transaction (the object is already stored)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                evidence.insert().values(
+                    id=evidence_id, case_id=uuid.UUID(case.case_id), branch=case.branch, region=case.region,
+                    visibility=visibility, filename=filename, content_type=content_type, size_bytes=size_bytes,
+                    sha256=sha256, bucket=bucket, object_key=object_key, version_id=version_id,
+                    uploaded_by=uploader.username, uploaded_by_sub=uploader.subject,
+                    uploaded_by_role=uploader.primary_role, status="received",
+                ).returning(evidence)
+            ).one()
+            enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(evidence_id), uploaded_event(row), SERVICE)
+        return row
+
+    def get(self, evidence_id: str) -> Row[Any] | None:
+        parsed = parse_id(evidence_id)
+        if parsed is None:
+            return None
+        with self.engine.connect() as conn:
+            return conn.execute(select(evidence).where(evidence.c.id == parsed)).first()
+
+    def list_for_case(self, case_id: str, include_reps_only: bool) -> list[Row[Any]]:
+        query = select(evidence).where(evidence.c.case_id == uuid.UUID(case_id)).order_by(evidence.c.created_at)
+        if not include_reps_only:
+            query = query.where(evidence.c.visibility == "member")
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def list_all(self, status: str | None, after: uuid.UUID | None, limit: int) -> list[Row[Any]]:
+        """Every record (for services rebuilding derived data), in id order from ``after``."""
+        query = select(evidence).order_by(evidence.c.id).limit(limit)
+        if status:
+            query = query.where(evidence.c.status == status)
+        if after:
+            query = query.where(evidence.c.id > after)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def apply_status(self, change: events_pb2.EvidenceStatusChanged) -> bool:
+        """Move an item forward (never back, never out of a terminal state). True if it changed."""
+        new = STATUS_NAMES.get(change.status)
+        parsed = parse_id(change.evidence_id)
+        if new is None or parsed is None:
+            return False
+        rank = case(*((evidence.c.status == name, r) for name, r in STATUS_RANK.items()), else_=0)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(evidence)
+                .where(evidence.c.id == parsed, evidence.c.status.not_in(TERMINAL), rank <= STATUS_RANK[new])
+                .values(
+                    status=new,
+                    status_reason=change.reason or None,
+                    pages_done=change.pages_done,
+                    pages_total=change.pages_total,
+                    updated_at=func.now(),
+                )
+            )
+        return result.rowcount > 0
+
+    def redispatch_stale(self, after_s: int, limit: int) -> int:
+        """Send unfinished items through the pipeline again (the broker may have lost their events);
+        items already sent ``limit`` extra times are marked failed. Returns how many were touched."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(evidence)
+                .where(evidence.c.status.not_in(TERMINAL),
+                       evidence.c.updated_at < func.now() - text(f"interval '{int(after_s)} seconds'"))
+                .order_by(evidence.c.updated_at)
+                .limit(100)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                if row.dispatches > limit:
+                    conn.execute(update(evidence).where(evidence.c.id == row.id).values(
+                        status="failed", updated_at=func.now(),
+                        status_reason=f"Processing did not finish after {row.dispatches} attempts.",
+                    ))
+                    log.error("evidence %s failed: not processed after %d dispatches", row.id, row.dispatches)
+                    continue
+                conn.execute(update(evidence).where(evidence.c.id == row.id).values(
+                    dispatches=evidence.c.dispatches + 1, updated_at=func.now()))
+                enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(row.id), uploaded_event(row), SERVICE)
+                log.warning("evidence %s unfinished in state %s; dispatched again", row.id, row.status)
+        return len(rows)

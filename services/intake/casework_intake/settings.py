@@ -1,0 +1,25 @@
+"""Intake's settings (environment variables CASEWORK_*)."""
+
+from casework_common.settings import (
+    DatabaseSettings,
+    HttpSettings,
+    KafkaSettings,
+    OidcSettings,
+    S3Settings,
+    WorkflowClientSettings,
+)
+from pydantic import Field
+
+
+class IntakeSettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings, S3Settings, WorkflowClientSettings):
+    service_name: str = "intake"
+    database_schema: str = "intake"
+    max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    max_files_per_upload: int = Field(default=20, gt=0)
+    # Originals cannot be deleted or overwritten for this long (S3 object lock, governance mode).
+    evidence_retention_days: int = Field(default=2555, gt=0)
+    # Evidence not finished after this long is handed to the pipeline again (the broker
+    # may have lost it), at most reprocess_limit times before it is marked failed.
+    reprocess_after_s: int = Field(default=300, gt=0)
+    reprocess_limit: int = Field(default=3, ge=0)
+    s3_part_size: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)

@@ -1,0 +1,1 @@
+"""Notify: turns events into inbox items and emails for the right people."""

@@ -1,0 +1,56 @@
+"""Run the notify service: inbox REST API and the event consumer that delivers notifications."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from casework_common import db, events, kafka
+from casework_common.auth import TokenValidator
+from casework_common.logs import configure_logging
+from casework_common.runtime import ServiceRuntime
+from casework_common.service_token import ServiceTokenProvider
+from casework_common.web import create_app
+from casework_common.workflow_client import WorkflowClient
+
+from casework_notify import api
+from casework_notify.delivery import Deliverer
+from casework_notify.directory import Directory
+from casework_notify.mailer import Mailer
+from casework_notify.rules import RULES, RuleContext
+from casework_notify.settings import NotifySettings
+
+
+def main() -> int:
+    settings = NotifySettings()
+    configure_logging(settings.service_name, settings.log_level)
+    engine = db.make_engine(settings)
+    db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
+    kafka.ensure_topics(settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.CASE_EVENTS],
+                        settings.kafka_topic_partitions)
+    producer = kafka.make_producer(settings)  # dead letters
+    validator = TokenValidator.from_settings(settings)
+    workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
+    mailer = Mailer(settings)
+    directory = Directory(settings.keycloak_url, settings.keycloak_realm, settings.oidc_client_id,
+                          settings.oidc_client_secret.get_secret_value())
+    deliverer = Deliverer(engine, mailer, directory, RuleContext(
+        workflow, ServiceTokenProvider.from_settings(settings), settings.portal_url))
+
+    app = create_app(settings.service_name, validator, readiness={
+        "database": lambda: db.ready(engine),
+        "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+        "smtp": mailer.ready,
+        "identity": validator.ready,
+        "workflow": workflow.ready,
+    })
+    app.register_blueprint(api.blueprint(engine))
+    consumer = kafka.EventConsumer(settings, "notify", [events.EVIDENCE_UPLOADED, events.CASE_EVENTS],
+                                   {event_type: deliverer.handle for event_type in RULES}, producer)
+    runtime = ServiceRuntime(settings.service_name)
+    runtime.add_loop("deliverer", consumer.run)
+    return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

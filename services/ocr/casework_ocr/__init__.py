@@ -1,0 +1,1 @@
+"""OCR: turns stored evidence into per-page text (text layer first, Tesseract where needed)."""

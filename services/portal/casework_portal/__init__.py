@@ -1,0 +1,1 @@
+"""Portal: the web front end, calling the other services with the signed-in user's own token."""

@@ -1,0 +1,83 @@
+"""Run the portal: server-rendered pages, OIDC sign-in, server-side sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from cachelib import FileSystemCache
+from casework_common.auth import TokenValidator
+from casework_common.logs import configure_logging
+from casework_common.runtime import ServiceRuntime
+from casework_common.web import create_app
+from flask import Flask, render_template
+from flask_session import Session
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from casework_portal import views
+from casework_portal.auth import Auth
+from casework_portal.backend import ApiError
+from casework_portal.settings import PortalSettings
+
+
+def build_app(settings: PortalSettings) -> Flask:
+    validator = TokenValidator.from_settings(settings)
+    app = create_app(settings.service_name, None, readiness={"identity": validator.ready},
+                     import_name="casework_portal")
+    secure = settings.portal_url.startswith("https://")
+    app.config.update(
+        SECRET_KEY=settings.session_secret.get_secret_value(),
+        SESSION_TYPE="cachelib",
+        SESSION_CACHELIB=FileSystemCache(settings.session_dir, threshold=10_000, mode=0o600),
+        SESSION_PERMANENT=True,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(seconds=settings.session_lifetime_s),
+        SESSION_COOKIE_NAME="casework_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead
+    )
+    Session(app)
+    csrf = CSRFProtect(app)
+    auth = Auth(app, settings, validator)
+    app.register_blueprint(views.blueprint(auth, settings))
+    csrf.exempt("casework_portal.views.upload")  # checks its token itself; see views.upload
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        return views.api_error_page(error)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return render_template("error.html", message=error.description), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        return render_template("error.html", message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unhandled error")
+        return render_template("error.html", message="Something went wrong on our side. Please try again."), 500
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+def main() -> int:
+    settings = PortalSettings()
+    configure_logging(settings.service_name, settings.log_level)
+    runtime = ServiceRuntime(settings.service_name)
+    return runtime.serve(build_app(settings), settings.http_host, settings.http_port, settings.http_threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Sign-in with OpenID Connect (authorization code + PKCE) and server-side sessions.
+
+The session (server-side, keyed by an HttpOnly cookie) holds the user's tokens; pages
+call the APIs with the access token, refreshing it when it expires and sending the
+user back to sign in when that fails. Signing out ends the provider's session too.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
+from casework_common.auth import AuthError, Principal, TokenValidator
+from flask import Blueprint, Flask, abort, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from casework_portal.settings import PortalSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+REFRESH_MARGIN_S = 20
+
+
+class Auth:
+    def __init__(self, app: Flask, settings: PortalSettings, validator: TokenValidator) -> None:
+        self.settings = settings
+        self.validator = validator
+        self.oauth = OAuth(app)
+        self.client = self.oauth.register(
+            "idp",
+            client_id=settings.portal_client_id,
+            client_secret=settings.portal_client_secret.get_secret_value(),
+            server_metadata_url=settings.discovery_url,
+            client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256"},
+        )
+        app.register_blueprint(self._blueprint())
+
+    def _blueprint(self) -> Blueprint:
+        bp = Blueprint("auth", __name__)
+
+        @bp.get("/login")
+        def login() -> Response:
+            session["after_login"] = _safe_next(request.args.get("next"))
+            return self.client.authorize_redirect(f"{self.settings.portal_url}/auth/callback")
+
+        @bp.get("/auth/callback")
+        def callback() -> Response:
+            try:
+                token = self.client.authorize_access_token()
+            except OAuthError:
+                abort(400, "Sign-in did not complete. Please try again.")
+            target = session.pop("after_login", "/")
+            session.clear()  # a fresh session id on sign-in (no fixation)
+            session["token"] = dict(token)
+            return redirect(target)
+
+        @bp.post("/logout")
+        def logout() -> Response:
+            token = session.get("token") or {}
+            session.clear()
+            metadata = self.client.load_server_metadata()
+            params = {"post_logout_redirect_uri": f"{self.settings.portal_url}/",
+                      "client_id": self.settings.portal_client_id}
+            if token.get("id_token"):
+                params["id_token_hint"] = token["id_token"]
+            return redirect(f"{metadata['end_session_endpoint']}?{urlencode(params)}")
+
+        return bp
+
+    def access_token(self) -> str | None:
+        """The user's current access token, refreshed if needed; None if they must sign in."""
+        token = session.get("token")
+        if not token:
+            return None
+        if token.get("expires_at", 0) - REFRESH_MARGIN_S > time.time():
+            return token["access_token"]
+        if not token.get("refresh_token"):
+            session.clear()
+            return None
+        try:
+            fresh = self.client.fetch_access_token(refresh_token=token["refresh_token"], grant_type="refresh_token")
+        except OAuthError:
+            session.clear()
+            return None
+        fresh = dict(fresh)
+        fresh.setdefault("id_token", token.get("id_token"))
+        session["token"] = fresh
+        return fresh["access_token"]
+
+    def principal(self) -> Principal | None:
+        token = self.access_token()
+        if token is None:
+            return None
+        try:
+            return self.validator.validate(token)
+        except AuthError:
+            session.clear()
+            return None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another origin after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def login_required(auth: Auth) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = auth.principal()
+            if user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return view(user, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

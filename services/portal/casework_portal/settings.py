@@ -1,0 +1,18 @@
+"""Portal's settings (environment variables CASEWORK_*)."""
+
+from casework_common.settings import HttpSettings, OidcSettings
+from pydantic import SecretStr
+
+
+class PortalSettings(HttpSettings, OidcSettings):
+    service_name: str = "portal"
+    portal_client_id: str = "casework-portal"
+    portal_client_secret: SecretStr
+    # Signs the session cookie (which holds only the session id; the session lives server-side).
+    session_secret: SecretStr
+    session_dir: str = "/var/lib/casework/portal/sessions"
+    session_lifetime_s: int = 8 * 3600
+    workflow_url: str = "http://127.0.0.1:8110"
+    intake_url: str = "http://127.0.0.1:8120"
+    search_url: str = "http://127.0.0.1:8140"
+    notify_url: str = "http://127.0.0.1:8150"

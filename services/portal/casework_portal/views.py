@@ -1,0 +1,95 @@
+"""Pages: my cases, a case with its evidence and upload form, search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework_common.auth import Principal
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, validate_csrf
+from markupsafe import Markup
+
+from casework_portal.auth import Auth, login_required
+from casework_portal.backend import ApiError, Backend
+from casework_portal.settings import PortalSettings
+
+TERMINAL = ("indexed", "failed")
+STATUS_LABELS = {
+    "received": "Received",
+    "scanning": "Checking the file",
+    "extracting": "Reading the text",
+    "indexed": "Searchable",
+    "failed": "Could not be processed",
+}
+
+
+def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
+    bp = Blueprint("pages", __name__)
+    signed_in = login_required(auth)
+
+    def api(user: Principal) -> Backend:
+        return Backend(user.token)
+
+    @bp.get("/")
+    def home() -> Any:
+        user = auth.principal()
+        if user is None:
+            return render_template("welcome.html")
+        cases = api(user).get(f"{settings.workflow_url}/v1/cases")["items"]
+        return render_template("home.html", user=user, cases=cases)
+
+    @bp.get("/cases/<case_id>")
+    @signed_in
+    def case(user: Principal, case_id: str) -> str:
+        backend = api(user)
+        record = backend.get(f"{settings.workflow_url}/v1/cases/{case_id}")
+        evidence = backend.get(f"{settings.intake_url}/v1/cases/{case_id}/evidence")["items"]
+        return render_template("case.html", user=user, case=record, evidence=evidence, labels=STATUS_LABELS,
+                               terminal=TERMINAL)
+
+    @bp.get("/cases/<case_id>/evidence.json")
+    @signed_in
+    def evidence_status(user: Principal, case_id: str) -> Response:
+        items = api(user).get(f"{settings.intake_url}/v1/cases/{case_id}/evidence")["items"]
+        return jsonify(items=[
+            {"id": i["id"], "status": i["status"], "label": STATUS_LABELS.get(i["status"], i["status"]),
+             "reason": i["status_reason"], "pages_done": i["pages_done"], "terminal": i["status"] in TERMINAL}
+            for i in items
+        ])
+
+    @bp.post("/cases/<case_id>/upload")
+    @signed_in
+    def upload(user: Principal, case_id: str) -> Response:
+        # The body is streamed straight to intake, so the CSRF token travels in the query
+        # string (the form field would require parsing the whole upload here).
+        try:
+            validate_csrf(request.args.get("csrf_token", ""))
+        except Exception as exc:
+            raise CSRFError("The form expired; reload the page and try again.") from exc
+        stream = request.stream
+        body = iter(lambda: stream.read(64 * 1024), b"")
+        result = api(user).post_stream(
+            f"{settings.intake_url}/v1/cases/{case_id}/evidence", body, request.headers.get("Content-Type", "")
+        )
+        flash(f"{len(result['items'])} file(s) received. They become searchable once processed.")
+        return redirect(url_for("pages.case", case_id=case_id))
+
+    @bp.get("/search")
+    @signed_in
+    def search(user: Principal) -> str:
+        query = request.args.get("q", "").strip()
+        results = None
+        if query:
+            results = api(user).get(f"{settings.search_url}/v1/search", q=query)
+            for item in results["items"]:
+                # Fragments are HTML-escaped by the search service; only <mark> is markup.
+                item["highlights"] = [Markup(fragment) for fragment in item["highlights"]]
+        return render_template("search.html", user=user, query=query, results=results)
+
+    return bp
+
+
+def api_error_page(error: ApiError) -> Any:
+    if error.status == 401:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return render_template("error.html", message=error.message), error.status

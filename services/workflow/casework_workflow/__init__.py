@@ -1,0 +1,1 @@
+"""Workflow: case records and the scope rules every other service asks about."""

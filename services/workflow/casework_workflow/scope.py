@@ -1,0 +1,87 @@
+"""The scope rules: who may see and do what on which case. The only implementation.
+
+Visibility is expressed once, as SQL conditions over the ``cases`` table, so "may P
+see case C" and "which cases can P see" are the same query with or without an id.
+Two levels exist:
+
+- FULL: the case and all its evidence (rep assigned in their branch, the branch's
+  coordinator, service accounts; officials and caseworkers once a case is brought to them);
+- MEMBER: the member's own case, its member-visible timeline and evidence.
+
+Admins match neither: they cannot read case content at all.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from casework.v1 import workflow_pb2
+from casework_common.auth import Principal
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import case as sql_case
+
+from casework_workflow.tables import case_reps, cases
+
+
+class Access(enum.IntEnum):
+    NONE = 0
+    MEMBER = 1
+    FULL = 2
+
+
+def full_access(p: Principal) -> ColumnElement[bool]:
+    """Cases whose every record and document ``p`` may see."""
+    if p.is_service:
+        return true()
+    clauses = []
+    if p.has("coordinator") and p.branch:
+        clauses.append(cases.c.branch == p.branch)
+    if p.has("rep") and p.branch:
+        assigned = exists().where(case_reps.c.case_id == cases.c.id, case_reps.c.username == p.username)
+        clauses.append(and_(cases.c.branch == p.branch, assigned))
+    return or_(*clauses) if clauses else false()
+
+
+def member_access(p: Principal) -> ColumnElement[bool]:
+    """The member's own cases (seen through member-visible records only)."""
+    if p.has("member") and p.membership_number:
+        return cases.c.membership_number == p.membership_number
+    return false()
+
+
+def access_column(p: Principal) -> ColumnElement[int]:
+    """A SQL expression giving each case's Access level for ``p``."""
+    return sql_case((full_access(p), int(Access.FULL)), (member_access(p), int(Access.MEMBER)), else_=int(Access.NONE))
+
+
+def visible(p: Principal) -> ColumnElement[bool]:
+    return or_(full_access(p), member_access(p))
+
+
+def visible_cases_query(p: Principal):
+    """id and access level of every case ``p`` can see."""
+    return select(cases.c.id, access_column(p).label("access")).where(visible(p))
+
+
+def may(p: Principal, access: Access, action: int) -> tuple[bool, str]:
+    """Whether ``p`` with ``access`` to a case may perform ``action`` on it, and why not."""
+    if access is Access.NONE:
+        return False, "The case is not visible to you."
+    if action in (workflow_pb2.CASE_ACTION_VIEW, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE):
+        return True, ""
+    if action == workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE:
+        return (access is Access.FULL), "Reps-only evidence is not shown to members."
+    if action == workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE:
+        if p.is_service:
+            return False, "Service accounts cannot attach evidence on their own behalf."
+        return True, ""
+    return False, "Unknown action."
+
+
+def may_create_case(p: Principal) -> tuple[bool, str]:
+    """Cases are opened by the branch: its reps and coordinator, for their own branch."""
+    if not p.has("rep", "coordinator"):
+        return False, "Only branch reps and coordinators open cases."
+    if not p.branch or not p.region:
+        return False, "Your account has no branch or region; ask an administrator."
+    return True, ""
