@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any, Literal
 from urllib.parse import quote
@@ -31,6 +32,7 @@ class ListAllQuery(BaseModel):
     limit: int = Field(default=200, ge=1, le=1000)
 
 
+log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("intake")
 UPLOADS = _metrics.counter("evidence_uploads_total", "Evidence files stored.", ("role",))
 UPLOAD_BYTES = _metrics.counter("evidence_upload_bytes_total", "Bytes of evidence stored.")
@@ -66,6 +68,8 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
             content_type=part.content_type[:200], size_bytes=part.size, sha256=part.sha256.hexdigest(),
             visibility=visibility, bucket=settings.evidence_bucket, object_key=key, version_id=written.version_id,
         )
+        log.info("stored evidence %s (%d bytes) on case %s for %s", evidence_id, part.size, case.case_id,
+                 caller.username)
         UPLOADS.labels(caller.primary_role).inc()
         UPLOAD_BYTES.inc(part.size)
         return row

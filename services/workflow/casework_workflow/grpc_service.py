@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import grpc
 from casework.v1 import workflow_pb2, workflow_pb2_grpc
 from casework_common import rpc
@@ -9,6 +11,9 @@ from casework_common.auth import TokenValidator
 
 from casework_workflow import scope
 from casework_workflow.cases import CaseStore
+
+
+log = logging.getLogger(__name__)
 
 
 class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
@@ -20,8 +25,12 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
         caller = rpc.authenticate(context, self.validator)
         view = self.store.get(caller, request.case_id)
         if view is None:
+            log.info("authorize %s %s on case %s: not visible", caller.username,
+                     workflow_pb2.CaseAction.Name(request.action), request.case_id)
             return workflow_pb2.AuthorizeResponse(allowed=False, visible=False, reason="The case is not visible to you.")
         allowed, reason = scope.may(caller, view.access, request.action)
+        log.info("authorize %s %s on case %s: %s", caller.username, workflow_pb2.CaseAction.Name(request.action),
+                 request.case_id, "allowed" if allowed else f"denied ({reason})")
         return workflow_pb2.AuthorizeResponse(
             allowed=allowed, visible=True, reason="" if allowed else reason, case=view.summary_proto()
         )

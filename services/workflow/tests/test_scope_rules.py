@@ -1,0 +1,39 @@
+"""Action rules over an access level (pure logic; visibility itself is SQL, tested end to end)."""
+
+import pytest
+
+from casework.v1 import workflow_pb2 as wf
+from casework_common.auth import Principal
+from casework_workflow.scope import Access, may, may_create_case
+
+
+def person(*roles: str, branch: str | None = "north-london", region: str | None = "london") -> Principal:
+    return Principal(subject="s", username="u", roles=frozenset(roles), branch=branch, region=region)
+
+
+@pytest.mark.parametrize("action", [wf.CASE_ACTION_VIEW, wf.CASE_ACTION_VIEW_EVIDENCE, wf.CASE_ACTION_ATTACH_EVIDENCE,
+                                    wf.CASE_ACTION_VIEW_REPS_EVIDENCE])
+def test_nothing_is_allowed_without_access(action: int) -> None:
+    assert may(person("rep"), Access.NONE, action)[0] is False
+
+
+def test_members_see_and_add_but_not_reps_only_evidence() -> None:
+    member = person("member")
+    assert may(member, Access.MEMBER, wf.CASE_ACTION_VIEW)[0]
+    assert may(member, Access.MEMBER, wf.CASE_ACTION_ATTACH_EVIDENCE)[0]
+    allowed, reason = may(member, Access.MEMBER, wf.CASE_ACTION_VIEW_REPS_EVIDENCE)
+    assert not allowed and reason
+
+
+def test_full_access_allows_everything_but_services_never_attach() -> None:
+    for action in (wf.CASE_ACTION_VIEW, wf.CASE_ACTION_VIEW_REPS_EVIDENCE, wf.CASE_ACTION_ATTACH_EVIDENCE):
+        assert may(person("rep"), Access.FULL, action)[0]
+    assert not may(person("service"), Access.FULL, wf.CASE_ACTION_ATTACH_EVIDENCE)[0]
+    assert not may(person("rep"), Access.FULL, wf.CASE_ACTION_UNSPECIFIED)[0]
+
+
+def test_only_branch_reps_and_coordinators_open_cases() -> None:
+    assert may_create_case(person("rep"))[0] and may_create_case(person("coordinator"))[0]
+    for roles in (("member",), ("official",), ("caseworker",), ("admin",), ()):
+        assert not may_create_case(person(*roles))[0], roles
+    assert not may_create_case(person("rep", branch=None))[0]

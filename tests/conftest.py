@@ -1,0 +1,45 @@
+"""Cross-service tests run against the real platform: every server and service, started once
+per test session on free ports in a throw-away state directory (see casework_local)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import Platform
+
+from casework_local.config import StackConfig, resolve_ports
+from casework_local.process import StartError
+from casework_local.stack import Stack
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[Platform]:
+    # Under /tmp: the unprivileged Postgres user must be able to reach the state dir.
+    state_dir = Path(tempfile.mkdtemp(prefix="casework-test-", dir="/tmp"))
+    config = StackConfig(state_dir=state_dir, ports=resolve_ports(dynamic=True), seed_demo=False)
+    stack = Stack(config)
+    started = time.monotonic()
+    try:
+        stack.start()
+    except StartError as exc:
+        _keep_logs(state_dir)
+        pytest.exit(f"The test platform could not start (logs in {ARTIFACTS}):\n{exc}", returncode=3)
+    print(f"\nplatform started in {time.monotonic() - started:.1f}s (state {state_dir})")
+    yield Platform(stack)
+    stack.stop()
+    _keep_logs(state_dir)
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _keep_logs(state_dir: Path) -> None:
+    target = ARTIFACTS / "logs"
+    shutil.rmtree(target, ignore_errors=True)
+    if (state_dir / "logs").exists():
+        shutil.copytree(state_dir / "logs", target)
