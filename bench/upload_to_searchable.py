@@ -1,0 +1,93 @@
+"""Upload-to-searchable latency for a one-page scan, against raw Tesseract on the same page.
+
+Starts its own platform (free ports, temporary state), then for each run: a member
+uploads a freshly generated one-page 300 dpi scan carrying a unique word, and the clock
+stops when the search API returns that page. The baseline, measured in the same run on
+the same pages, is the `tesseract` CLI alone (OMP_THREAD_LIMIT=1), i.e. the OCR cost no
+pipeline can avoid.
+
+    .venv/bin/python bench/upload_to_searchable.py [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
+import testdocs  # noqa: E402
+
+from casework_local import demo  # noqa: E402
+from casework_local.config import StackConfig, resolve_ports  # noqa: E402
+from casework_local.stack import Stack  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+
+    state = Path(tempfile.mkdtemp(prefix="casework-bench-", dir="/tmp"))
+    stack = Stack(StackConfig(state_dir=state, ports=resolve_ports(dynamic=True), seed_demo=False))
+    stack.start()
+    try:
+        config = stack.config
+        rep = {"Authorization": f"Bearer {demo.password_token(config, 'rachel')}"}
+        member = {"Authorization": f"Bearer {demo.password_token(config, 'maria')}"}
+        case = requests.post(f"{config.url('workflow')}/v1/cases", headers=rep, timeout=10,
+                             json={**demo.DEMO_CASE, "summary": "benchmark"}).json()
+
+        pipeline, raw = [], []
+        for run in range(args.runs):
+            word = f"BENCH{uuid.uuid4().int % 10**8:08d}"
+            page = testdocs.png(testdocs.letter_lines("Reference", word))
+
+            started = time.perf_counter()
+            upload = requests.post(f"{config.url('intake')}/v1/cases/{case['id']}/evidence", headers=member,
+                                   files=[("file", (f"scan-{run}.png", page, "image/png"))], timeout=60)
+            upload.raise_for_status()
+            while True:
+                hits = requests.get(f"{config.url('search')}/v1/search", params={"q": word}, headers=member,
+                                    timeout=10).json()
+                if hits["total"]:
+                    break
+                if time.perf_counter() - started > 120:
+                    raise SystemExit(f"run {run}: not searchable after 120s")
+                time.sleep(0.05)
+            pipeline.append(time.perf_counter() - started)
+
+            with tempfile.NamedTemporaryFile(suffix=".png") as image:
+                image.write(page)
+                image.flush()
+                started = time.perf_counter()
+                subprocess.run(["tesseract", image.name, "stdout"], check=True, capture_output=True,  # noqa: S607
+                               env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+                raw.append(time.perf_counter() - started)
+
+        p50, p95, base = statistics.median(pipeline), percentile(pipeline, 0.95), statistics.median(raw)
+        print(f"one-page 300 dpi scan, {args.runs} runs, {os.cpu_count()} cores")
+        print(f"  upload -> searchable   median {p50:.2f}s   p95 {p95:.2f}s   min {min(pipeline):.2f}s")
+        print(f"  raw tesseract (same pages)  median {base:.2f}s")
+        print(f"  ratio pipeline/raw OCR      {p50 / base:.2f}  (overhead {p50 - base:.2f}s per document)")
+    finally:
+        stack.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
