@@ -25,11 +25,10 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
-import testdocs  # noqa: E402
-
-from casework_local import demo  # noqa: E402
-from casework_local.config import StackConfig, resolve_ports  # noqa: E402
-from casework_local.stack import Stack  # noqa: E402
+import testdocs
+from casework_local import demo
+from casework_local.config import StackConfig, resolve_ports
+from casework_local.stack import Stack
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -49,8 +48,12 @@ def main() -> None:
         config = stack.config
         rep = {"Authorization": f"Bearer {demo.password_token(config, 'rachel')}"}
         member = {"Authorization": f"Bearer {demo.password_token(config, 'maria')}"}
-        case = requests.post(f"{config.url('workflow')}/v1/cases", headers=rep, timeout=10,
-                             json={**demo.DEMO_CASE, "summary": "benchmark"}).json()
+        case = requests.post(
+            f"{config.url('workflow')}/v1/cases",
+            headers=rep,
+            timeout=10,
+            json={**demo.DEMO_CASE, "summary": "benchmark"},
+        ).json()
 
         pipeline, raw = [], []
         for run in range(args.runs):
@@ -58,12 +61,17 @@ def main() -> None:
             page = testdocs.png(testdocs.letter_lines("Reference", word))
 
             started = time.perf_counter()
-            upload = requests.post(f"{config.url('intake')}/v1/cases/{case['id']}/evidence", headers=member,
-                                   files=[("file", (f"scan-{run}.png", page, "image/png"))], timeout=60)
+            upload = requests.post(
+                f"{config.url('intake')}/v1/cases/{case['id']}/evidence",
+                headers=member,
+                files=[("file", (f"scan-{run}.png", page, "image/png"))],
+                timeout=60,
+            )
             upload.raise_for_status()
             while True:
-                hits = requests.get(f"{config.url('search')}/v1/search", params={"q": word}, headers=member,
-                                    timeout=10).json()
+                hits = requests.get(
+                    f"{config.url('search')}/v1/search", params={"q": word}, headers=member, timeout=10
+                ).json()
                 if hits["total"]:
                     break
                 if time.perf_counter() - started > 120:
@@ -75,8 +83,12 @@ def main() -> None:
                 image.write(page)
                 image.flush()
                 started = time.perf_counter()
-                subprocess.run(["tesseract", image.name, "stdout"], check=True, capture_output=True,  # noqa: S607
-                               env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+                subprocess.run(
+                    ["tesseract", image.name, "stdout"],
+                    check=True,
+                    capture_output=True,
+                    env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+                )
                 raw.append(time.perf_counter() - started)
 
         p50, p95, base = statistics.median(pipeline), percentile(pipeline, 0.95), statistics.median(raw)

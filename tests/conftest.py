@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Platform
-
 from casework_local.config import StackConfig, resolve_ports
 from casework_local.process import StartError
 from casework_local.stack import Stack
+from harness import Platform
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 

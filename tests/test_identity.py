@@ -24,20 +24,30 @@ def discovery(platform: Platform) -> dict[str, Any]:
 
 def verify(platform: Platform, token: str, audience: str) -> dict[str, Any]:
     keys = jwt.PyJWKClient(discovery(platform)["jwks_uri"])
-    return jwt.decode(token, keys.get_signing_key_from_jwt(token).key, algorithms=["RS256"], audience=audience,
-                      issuer=platform.config.issuer)
+    return jwt.decode(
+        token,
+        keys.get_signing_key_from_jwt(token).key,
+        algorithms=["RS256"],
+        audience=audience,
+        issuer=platform.config.issuer,
+    )
 
 
-def browser_login(platform: Platform, username: str, password: str | None = None,
-                  **auth_params: str) -> requests.Response:
+def browser_login(
+    platform: Platform, username: str, password: str | None = None, **auth_params: str
+) -> requests.Response:
     """Follow the authorization endpoint's login form like a browser; return the final redirect."""
     browser = requests.Session()
     form = browser.get(discovery(platform)["authorization_endpoint"], params=auth_params, timeout=5)
     if form.status_code != 200 or "<form" not in form.text:
         return form
     action = re.search(r'action="([^"]+)"', form.text).group(1).replace("&amp;", "&")
-    return browser.post(platform.url("idp") + action, allow_redirects=False, timeout=5, data={
-        "username": username, "password": password or platform.config.secrets.demo_password})
+    return browser.post(
+        platform.url("idp") + action,
+        allow_redirects=False,
+        timeout=5,
+        data={"username": username, "password": password or platform.config.secrets.demo_password},
+    )
 
 
 def test_discovery_serves_keycloaks_layout(platform: Platform) -> None:
@@ -69,12 +79,16 @@ def test_wrong_password_is_refused(platform: Platform) -> None:
     response = requests.post(
         f"{platform.config.issuer}/protocol/openid-connect/token",
         data={"grant_type": "password", "username": "rachel", "password": "wrong"},
-        auth=("casework-portal", platform.config.secrets.portal_client_secret), timeout=5)
+        auth=("casework-portal", platform.config.secrets.portal_client_secret),
+        timeout=5,
+    )
     assert response.status_code == 400 and "access_token" not in response.text
     wrong_client = requests.post(
         f"{platform.config.issuer}/protocol/openid-connect/token",
         data={"grant_type": "password", "username": "rachel", "password": platform.config.secrets.demo_password},
-        auth=("casework-portal", "not-the-secret"), timeout=5)
+        auth=("casework-portal", "not-the-secret"),
+        timeout=5,
+    )
     assert wrong_client.status_code == 401
 
 
@@ -89,9 +103,17 @@ def test_authorization_code_with_pkce_refresh_and_logout(platform: Platform) -> 
     redirect_uri = f"{platform.url('portal')}/auth/callback"
     verifier, nonce, state = generate_token(48), secrets.token_hex(8), secrets.token_hex(8)
     redirect = browser_login(
-        platform, "maria", response_type="code", client_id="casework-portal", redirect_uri=redirect_uri,
-        scope="openid profile email", state=state, nonce=nonce,
-        code_challenge=create_s256_code_challenge(verifier), code_challenge_method="S256")
+        platform,
+        "maria",
+        response_type="code",
+        client_id="casework-portal",
+        redirect_uri=redirect_uri,
+        scope="openid profile email",
+        state=state,
+        nonce=nonce,
+        code_challenge=create_s256_code_challenge(verifier),
+        code_challenge_method="S256",
+    )
     assert redirect.status_code == 302
     params = parse_qs(urlparse(redirect.headers["Location"]).query)
     assert params["state"] == [state]
@@ -99,11 +121,21 @@ def test_authorization_code_with_pkce_refresh_and_logout(platform: Platform) -> 
     token_endpoint = discovery(platform)["token_endpoint"]
 
     # A wrong verifier does not redeem the code.
-    with pytest.raises(Exception, match="invalid_grant|challenge"):
-        client.fetch_token(token_endpoint, grant_type="authorization_code", code=params["code"][0],
-                           redirect_uri=redirect_uri, code_verifier=generate_token(48))
-    token = client.fetch_token(token_endpoint, grant_type="authorization_code", code=params["code"][0],
-                               redirect_uri=redirect_uri, code_verifier=verifier)
+    with pytest.raises(Exception, match=r"invalid_grant|challenge"):
+        client.fetch_token(
+            token_endpoint,
+            grant_type="authorization_code",
+            code=params["code"][0],
+            redirect_uri=redirect_uri,
+            code_verifier=generate_token(48),
+        )
+    token = client.fetch_token(
+        token_endpoint,
+        grant_type="authorization_code",
+        code=params["code"][0],
+        redirect_uri=redirect_uri,
+        code_verifier=verifier,
+    )
     id_token = verify(platform, token["id_token"], "casework-portal")
     assert id_token["nonce"] == nonce and id_token["preferred_username"] == "maria"
     assert verify(platform, token["access_token"], "casework-api")["sid"] == id_token["sid"]
@@ -115,9 +147,16 @@ def test_authorization_code_with_pkce_refresh_and_logout(platform: Platform) -> 
         client.fetch_token(token_endpoint, grant_type="refresh_token", refresh_token=token["refresh_token"])
 
     # Logout ends the session at the provider: its refresh tokens die with it.
-    logout = requests.get(discovery(platform)["end_session_endpoint"], allow_redirects=False, timeout=5, params={
-        "id_token_hint": token["id_token"], "post_logout_redirect_uri": f"{platform.url('portal')}/",
-        "client_id": "casework-portal"})
+    logout = requests.get(
+        discovery(platform)["end_session_endpoint"],
+        allow_redirects=False,
+        timeout=5,
+        params={
+            "id_token_hint": token["id_token"],
+            "post_logout_redirect_uri": f"{platform.url('portal')}/",
+            "client_id": "casework-portal",
+        },
+    )
     assert logout.status_code == 302 and logout.headers["Location"] == f"{platform.url('portal')}/"
     with pytest.raises(Exception, match="invalid_grant"):
         client.fetch_token(token_endpoint, grant_type="refresh_token", refresh_token=refreshed["refresh_token"])
@@ -125,26 +164,46 @@ def test_authorization_code_with_pkce_refresh_and_logout(platform: Platform) -> 
 
 def test_pkce_is_required_and_redirects_are_checked(platform: Platform) -> None:
     base = {"response_type": "code", "client_id": "casework-portal", "scope": "openid"}
-    no_pkce = requests.get(discovery(platform)["authorization_endpoint"], timeout=5,
-                           params={**base, "redirect_uri": f"{platform.url('portal')}/auth/callback"})
+    no_pkce = requests.get(
+        discovery(platform)["authorization_endpoint"],
+        timeout=5,
+        params={**base, "redirect_uri": f"{platform.url('portal')}/auth/callback"},
+    )
     assert no_pkce.status_code == 400 and "code_challenge" in no_pkce.text
-    elsewhere = requests.get(discovery(platform)["authorization_endpoint"], timeout=5, params={
-        **base, "redirect_uri": "https://evil.example.org/cb", "code_challenge": "x" * 43,
-        "code_challenge_method": "S256"})
+    elsewhere = requests.get(
+        discovery(platform)["authorization_endpoint"],
+        timeout=5,
+        params={
+            **base,
+            "redirect_uri": "https://evil.example.org/cb",
+            "code_challenge": "x" * 43,
+            "code_challenge_method": "S256",
+        },
+    )
     assert elsewhere.status_code == 400
-    bad_password = browser_login(platform, "maria", password="wrong", **base,
-                                 redirect_uri=f"{platform.url('portal')}/auth/callback",
-                                 code_challenge=create_s256_code_challenge(generate_token(48)),
-                                 code_challenge_method="S256")
+    bad_password = browser_login(
+        platform,
+        "maria",
+        password="wrong",
+        **base,
+        redirect_uri=f"{platform.url('portal')}/auth/callback",
+        code_challenge=create_s256_code_challenge(generate_token(48)),
+        code_challenge_method="S256",
+    )
     assert bad_password.status_code == 401 and "Location" not in bad_password.headers
 
 
 def test_admin_user_lookup_needs_the_view_users_role(platform: Platform) -> None:
     url = f"{platform.url('idp')}/admin/realms/casework/users"
-    found = requests.get(url, params={"username": "rachel", "exact": "true"}, timeout=5,
-                         headers={"Authorization": f"Bearer {platform.service_token()}"})
+    found = requests.get(
+        url,
+        params={"username": "rachel", "exact": "true"},
+        timeout=5,
+        headers={"Authorization": f"Bearer {platform.service_token()}"},
+    )
     assert found.status_code == 200
     assert [u["email"] for u in found.json()] == ["rachel@union.example.org"]
-    assert requests.get(url, timeout=5, headers={"Authorization": f"Bearer {platform.token('rachel')}"}
-                        ).status_code == 403
+    assert (
+        requests.get(url, timeout=5, headers={"Authorization": f"Bearer {platform.token('rachel')}"}).status_code == 403
+    )
     assert requests.get(url, timeout=5).status_code == 401

@@ -10,26 +10,31 @@ from typing import Any
 
 import psycopg
 import pytest
-from harness import Platform
-from kafka import KafkaConsumer
-from sqlalchemy import MetaData, create_engine, select
-
 from casework.v1 import events_pb2
 from casework_common import events, kafka, tracing
 from casework_common.outbox import OutboxRelay, create_outbox_table, enqueue, outbox_table
 from casework_common.settings import KafkaSettings
+from harness import Platform
+from kafka import KafkaConsumer
+from sqlalchemy import MetaData, create_engine, select
 
 pytestmark = pytest.mark.stack
 
 
 def settings(platform: Platform) -> KafkaSettings:
-    return KafkaSettings(service_name="test", kafka_bootstrap=f"127.0.0.1:{platform.config.ports['kafka']}",
-                         kafka_max_attempts=2)
+    return KafkaSettings(
+        service_name="test", kafka_bootstrap=f"127.0.0.1:{platform.config.ports['kafka']}", kafka_max_attempts=2
+    )
 
 
 def read_topic(platform: Platform, topic: str, expected: int, timeout_s: float = 20) -> list[Any]:
-    consumer = KafkaConsumer(topic, bootstrap_servers=settings(platform).kafka_bootstrap, group_id=None,
-                             auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=settings(platform).kafka_bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     records: list[Any] = []
     deadline = time.monotonic() + timeout_s
     try:
@@ -149,8 +154,9 @@ def test_consumer_dead_letters_poison_and_failing_records(platform: Platform) ->
 
     def consume_until(predicate: Any) -> None:
         stop = threading.Event()
-        consumer = kafka.EventConsumer(config, "test-group", [topic], {events_pb2.EvidenceStatusChanged: handler},
-                                       producer)
+        consumer = kafka.EventConsumer(
+            config, "test-group", [topic], {events_pb2.EvidenceStatusChanged: handler}, producer
+        )
         thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
         thread.start()
         deadline = time.monotonic() + 30
@@ -181,8 +187,13 @@ def test_consumer_dead_letters_poison_and_failing_records(platform: Platform) ->
 def test_service_schemas_are_private(platform: Platform) -> None:
     """Each service's database role can reach its own schema and no other."""
     ports, secrets = platform.config.ports, platform.config.secrets
-    with psycopg.connect(host="127.0.0.1", port=ports["postgres"], dbname="casework", user="intake",
-                         password=secrets.db_passwords["intake"]) as conn:
+    with psycopg.connect(
+        host="127.0.0.1",
+        port=ports["postgres"],
+        dbname="casework",
+        user="intake",
+        password=secrets.db_passwords["intake"],
+    ) as conn:
         conn.execute("SELECT count(*) FROM intake.evidence")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT count(*) FROM workflow.cases")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import testdocs
-from harness import Platform, unique_number
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from harness import Platform, unique_number
 
 MARIA = "M100001"  # the demo member maria (north-london)
 
@@ -89,7 +89,8 @@ def test_search_gives_outsiders_nothing(platform: Platform, scanned_letter: dict
 
 def test_search_refuses_missing_expired_and_foreign_tokens(platform: Platform, scanned_letter: dict[str, Any]) -> None:
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     bad_tokens = {
         "expired": platform.forge("maria", exp=1_700_000_000, iat=1_699_999_000),
         "wrong audience": platform.forge("maria", aud="account"),
@@ -97,16 +98,19 @@ def test_search_refuses_missing_expired_and_foreign_tokens(platform: Platform, s
         "other signing key": platform.forge("maria", key_pem=other_key),
         "garbage": "not-a-jwt",
     }
-    for service, path in (("search", f"/v1/search?q={scanned_letter['word']}"),
-                          ("intake", f"/v1/evidence/{scanned_letter['id']}"),
-                          ("workflow", f"/v1/cases/{scanned_letter['case_id']}")):
+    for service, path in (
+        ("search", f"/v1/search?q={scanned_letter['word']}"),
+        ("intake", f"/v1/evidence/{scanned_letter['id']}"),
+        ("workflow", f"/v1/cases/{scanned_letter['case_id']}"),
+    ):
         anonymous = platform.api(None).get(platform.url(service) + path)
         assert anonymous.status_code == 401, service
         assert anonymous.headers["Content-Type"] == "application/problem+json"
         assert scanned_letter["word"] not in anonymous.text
         for label, token in bad_tokens.items():
-            response = platform.api(None).get(platform.url(service) + path,
-                                              headers={"Authorization": f"Bearer {token}"})
+            response = platform.api(None).get(
+                platform.url(service) + path, headers={"Authorization": f"Bearer {token}"}
+            )
             assert response.status_code == 401, (service, label, response.text)
             assert scanned_letter["word"] not in response.text
 
@@ -131,8 +135,12 @@ def test_outsiders_cannot_attach_evidence(platform: Platform, maria_case: dict[s
     assert platform.upload("ravi", maria_case["id"], [letter]).status_code == 404
     assert platform.upload("mark", maria_case["id"], [letter]).status_code == 404
     assert platform.upload("ada", maria_case["id"], [letter]).status_code == 404
-    assert platform.api(None).post(f"{platform.url('intake')}/v1/cases/{maria_case['id']}/evidence",
-                                   files=[("file", letter)]).status_code == 401
+    assert (
+        platform.api(None)
+        .post(f"{platform.url('intake')}/v1/cases/{maria_case['id']}/evidence", files=[("file", letter)])
+        .status_code
+        == 401
+    )
     assert platform.upload("maria", str(uuid.uuid4()), [letter]).status_code == 404
 
 
@@ -176,8 +184,9 @@ def test_reps_only_evidence_is_hidden_from_the_member(platform: Platform, maria_
 
 
 def test_unreadable_file_gets_a_visible_failed_status(platform: Platform, maria_case: dict[str, Any]) -> None:
-    response = platform.upload("maria", maria_case["id"], [("notes.txt", b"\x00\x01\x02 binary junk" * 50,
-                                                            "text/plain")])
+    response = platform.upload(
+        "maria", maria_case["id"], [("notes.txt", b"\x00\x01\x02 binary junk" * 50, "text/plain")]
+    )
     assert response.status_code == 201
     item = platform.wait_for_status("maria", response.json()["items"][0]["id"])
     assert item["status"] == "failed"
@@ -200,8 +209,12 @@ def test_assigned_rep_is_emailed_a_link_not_the_content(platform: Platform, scan
 
 def test_trace_id_follows_the_upload_through_every_service(platform: Platform, maria_case: dict[str, Any]) -> None:
     trace_id = uuid.uuid4().hex
-    response = platform.upload("maria", maria_case["id"], [("t.png", testdocs.png(["Trace test letter"]), "image/png")],
-                               headers={"traceparent": f"00-{trace_id}-{'1' * 16}-01"})
+    response = platform.upload(
+        "maria",
+        maria_case["id"],
+        [("t.png", testdocs.png(["Trace test letter"]), "image/png")],
+        headers={"traceparent": f"00-{trace_id}-{'1' * 16}-01"},
+    )
     assert response.headers["X-Trace-Id"] == trace_id
     platform.wait_for_status("maria", response.json()["items"][0]["id"])
     for service in ("intake", "workflow", "ocr", "search"):  # HTTP, gRPC, then Kafka twice
@@ -209,16 +222,28 @@ def test_trace_id_follows_the_upload_through_every_service(platform: Platform, m
 
 
 def test_bad_case_input_gets_precise_problem_details(platform: Platform) -> None:
-    response = platform.api("rachel").post(f"{platform.url('workflow')}/v1/cases", json={
-        "member": {"name": "", "membership_number": "!!"}, "case_type": "witchcraft"})
+    response = platform.api("rachel").post(
+        f"{platform.url('workflow')}/v1/cases",
+        json={"member": {"name": "", "membership_number": "!!"}, "case_type": "witchcraft"},
+    )
     assert response.status_code == 422
     assert response.headers["Content-Type"] == "application/problem+json"
     problem = response.json()
     assert {e["field"] for e in problem["errors"]} >= {"member.name", "member.membership_number", "case_type"}
-    assert platform.api("maria").post(f"{platform.url('workflow')}/v1/cases", json={
-        "member": {"name": "Me", "membership_number": unique_number()}, "case_type": "grievance"}).status_code == 403
-    not_multipart = platform.api("maria").post(f"{platform.url('intake')}/v1/cases/{uuid.uuid4()}/evidence",
-                                               data=b"raw", headers={"Content-Type": "application/octet-stream"})
+    assert (
+        platform.api("maria")
+        .post(
+            f"{platform.url('workflow')}/v1/cases",
+            json={"member": {"name": "Me", "membership_number": unique_number()}, "case_type": "grievance"},
+        )
+        .status_code
+        == 403
+    )
+    not_multipart = platform.api("maria").post(
+        f"{platform.url('intake')}/v1/cases/{uuid.uuid4()}/evidence",
+        data=b"raw",
+        headers={"Content-Type": "application/octet-stream"},
+    )
     assert not_multipart.status_code == 415
 
 

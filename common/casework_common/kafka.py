@@ -9,6 +9,7 @@ in its headers and the consumer moves on: one poison message never blocks a topi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -46,10 +47,8 @@ def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> Non
         for name in wanted:
             if name in existing:
                 continue
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently by another service
                 admin.create_topics([NewTopic(name, partitions, 1)])
-            except TopicAlreadyExistsError:
-                pass  # created concurrently by another service
     finally:
         admin.close()
 
@@ -75,8 +74,12 @@ class BrokerCheck:
     def __call__(self) -> bool:
         with self._lock:
             if self._client is None:
-                self._client = KafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=5000, enable_auto_commit=False,
-                                             client_id="casework-readiness")
+                self._client = KafkaConsumer(
+                    bootstrap_servers=self.bootstrap,
+                    request_timeout_ms=5000,
+                    enable_auto_commit=False,
+                    client_id="casework-readiness",
+                )
             return isinstance(self._client.topics(), set)
 
 
@@ -91,7 +94,10 @@ def record_headers(type_name: str, trace_id: str | None = None) -> list[tuple[st
 def publish(producer: KafkaProducer, topic: str, key: str, payload: Message, service: str) -> Any:
     """Send ``payload`` in an envelope; returns the send future (call ``.get()`` to wait)."""
     return producer.send(
-        topic, key=key.encode(), value=events.pack(payload, service), headers=record_headers(payload.DESCRIPTOR.full_name)
+        topic,
+        key=key.encode(),
+        value=events.pack(payload, service),
+        headers=record_headers(payload.DESCRIPTOR.full_name),
     )
 
 
@@ -194,15 +200,18 @@ class EventConsumer:
     def _to_dlq(self, record: ConsumerRecord, exc: BaseException, attempts: int) -> None:
         log.error(
             "record %s/%d@%d dead-lettered after %d attempts: %s",
-            record.topic, record.partition, record.offset, attempts, exc,
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+            exc,
         )
-        headers = list(record.headers or []) + [
+        headers = [
+            *(record.headers or []),
             ("casework-error", f"{type(exc).__name__}: {exc}"[:1000].encode()),
             ("casework-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
             ("casework-attempts", str(attempts).encode()),
         ]
-        self.producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers).get(
-            timeout=30
-        )
+        self.producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers).get(timeout=30)
         self._dead.labels(record.topic).inc()
         self._consumed.labels(record.topic, "dead-lettered").inc()

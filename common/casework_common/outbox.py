@@ -94,8 +94,13 @@ class OutboxRelay:
         while True:
             with self.engine.begin() as conn:
                 rows = conn.execute(
-                    select(self.table.c.id, self.table.c.topic, self.table.c.key, self.table.c.payload_type,
-                           self.table.c.payload)
+                    select(
+                        self.table.c.id,
+                        self.table.c.topic,
+                        self.table.c.key,
+                        self.table.c.payload_type,
+                        self.table.c.payload,
+                    )
                     .where(self.table.c.published_at.is_(None))
                     .order_by(self.table.c.id)
                     .limit(self.batch)
@@ -108,8 +113,10 @@ class OutboxRelay:
                 for row in rows:
                     headers = record_headers(row.payload_type, events.unpack(row.payload).trace_id)
                     futures.append(
-                        (row.topic, self.producer.send(row.topic, key=row.key.encode(), value=row.payload,
-                                                       headers=headers))
+                        (
+                            row.topic,
+                            self.producer.send(row.topic, key=row.key.encode(), value=row.payload, headers=headers),
+                        )
                     )
                 for topic, future in futures:
                     future.get(timeout=30)  # raises: the transaction rolls back, rows stay pending
@@ -124,9 +131,7 @@ class OutboxRelay:
     def purge(self) -> None:
         """Forget rows published longer ago than the retention period."""
         with self.engine.begin() as conn:
-            conn.execute(
-                self.table.delete().where(self.table.c.published_at < func.now() - RETENTION)
-            )
+            conn.execute(self.table.delete().where(self.table.c.published_at < func.now() - RETENTION))
 
     def run(self, stop: threading.Event) -> None:
         """Relay until ``stop`` is set, woken by NOTIFY and at least once a second."""

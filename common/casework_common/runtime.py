@@ -48,7 +48,9 @@ class ServiceRuntime:
                     self.failed = True
                 self.stop.set()
 
-    def serve(self, app: Flask | None, host: str, port: int, threads: int, grpc_server: grpc.Server | None = None) -> int:
+    def serve(
+        self, app: Flask | None, host: str, port: int, threads: int, grpc_server: grpc.Server | None = None
+    ) -> int:
         """Run until stopped; returns the process exit code."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())

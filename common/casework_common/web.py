@@ -94,12 +94,8 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     checks = dict(readiness or {})
     factory = metrics.Metrics(service)
-    requests_total = factory.counter(
-        "http_requests_total", "HTTP requests handled.", ("method", "route", "status")
-    )
-    duration = factory.histogram(
-        "http_request_duration_seconds", "HTTP request latency.", ("method", "route")
-    )
+    requests_total = factory.counter("http_requests_total", "HTTP requests handled.", ("method", "route", "status"))
+    duration = factory.histogram("http_request_duration_seconds", "HTTP request latency.", ("method", "route"))
     auth_failures = factory.counter("auth_failures_total", "Requests refused for a bad or missing token.", ("reason",))
 
     @app.before_request

@@ -11,17 +11,18 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 KID = "test-key"
 
 
 @pytest.fixture(scope="module")
 def keys() -> tuple[Any, Any]:
-    return (rsa.generate_private_key(public_exponent=65537, key_size=2048),
-            rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def issuer(keys: tuple[Any, Any]) -> Iterator[str]:
     documents: dict[str, Any] = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = json.dumps(documents[self.path]).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -51,9 +52,17 @@ def issuer(keys: tuple[Any, Any]) -> Iterator[str]:
 
 def claims(issuer: str, **changes: Any) -> dict[str, Any]:
     now = int(time.time())
-    base = {"iss": issuer, "sub": "u1", "aud": "casework-api", "exp": now + 300, "iat": now,
-            "preferred_username": "rachel", "realm_access": {"roles": ["rep", "offline_access"]},
-            "branch": "north-london", "region": "london"}
+    base = {
+        "iss": issuer,
+        "sub": "u1",
+        "aud": "casework-api",
+        "exp": now + 300,
+        "iat": now,
+        "preferred_username": "rachel",
+        "realm_access": {"roles": ["rep", "offline_access"]},
+        "branch": "north-london",
+        "region": "london",
+    }
     base.update(changes)
     return base
 
@@ -68,11 +77,14 @@ def test_a_valid_token_yields_its_principal(keys: tuple[Any, Any], issuer: str) 
     assert principal.has("rep") and not principal.has("member") and principal.primary_role == "rep"
 
 
-@pytest.mark.parametrize("label,changes", [
-    ("expired", {"exp": 1_700_000_000}),
-    ("wrong audience", {"aud": "account"}),
-    ("wrong issuer", {"iss": "https://evil.example.org/realms/casework"}),
-])
+@pytest.mark.parametrize(
+    "label,changes",
+    [
+        ("expired", {"exp": 1_700_000_000}),
+        ("wrong audience", {"aud": "account"}),
+        ("wrong issuer", {"iss": "https://evil.example.org/realms/casework"}),
+    ],
+)
 def test_bad_claims_are_refused(keys: tuple[Any, Any], issuer: str, label: str, changes: dict[str, Any]) -> None:
     with pytest.raises(AuthError):
         TokenValidator(issuer, "casework-api").validate(sign(keys[0], claims(issuer, **changes)))
@@ -83,8 +95,9 @@ def test_signature_must_come_from_the_realm_key(keys: tuple[Any, Any], issuer: s
     with pytest.raises(AuthError):
         validator.validate(sign(keys[1], claims(issuer)))
     with pytest.raises(AuthError):  # symmetric algorithms are never accepted
-        validator.validate(jwt.encode(claims(issuer), "secret-long-enough-for-hs256-tests!!", algorithm="HS256",
-                                      headers={"kid": KID}))
+        validator.validate(
+            jwt.encode(claims(issuer), "secret-long-enough-for-hs256-tests!!", algorithm="HS256", headers={"kid": KID})
+        )
     with pytest.raises(AuthError):
         validator.validate("")
 

@@ -1,7 +1,6 @@
 """The Kafka envelope: typed payloads in, the same payloads out, garbage refused."""
 
 import pytest
-
 from casework.v1 import events_pb2
 from casework_common import events, tracing
 
@@ -23,7 +22,9 @@ def test_unpacking_the_wrong_type_is_an_envelope_error() -> None:
         event.unpack(events_pb2.EvidenceUploaded)
 
 
-@pytest.mark.parametrize("data", [b"", b"\xff\xfe\xfd garbage", events_pb2.EventEnvelope(event_id="x").SerializeToString()])
+@pytest.mark.parametrize(
+    "data", [b"", b"\xff\xfe\xfd garbage", events_pb2.EventEnvelope(event_id="x").SerializeToString()]
+)
 def test_non_envelopes_are_refused(data: bytes) -> None:
     with pytest.raises(events.EnvelopeError):
         events.unpack(data)

@@ -1,9 +1,8 @@
 """Settings come from CASEWORK_* environment variables, typed and validated."""
 
 import pytest
-from pydantic import ValidationError
-
 from casework_common.settings import DatabaseSettings, OidcSettings
+from pydantic import ValidationError
 
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

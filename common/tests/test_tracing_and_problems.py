@@ -28,7 +28,14 @@ def test_bound_trace_id_is_scoped_to_the_block() -> None:
 
 def test_problem_body_follows_rfc_9457() -> None:
     body = Problem(409, "protocol", "Not allowed", "Discuss it first.", rule=2).to_dict(instance="/v1/x")
-    assert body == {"type": "https://casework.invalid/problems/protocol", "title": "Not allowed", "status": 409,
-                    "detail": "Discuss it first.", "instance": "/v1/x", "rule": 2}
+    assert body == {
+        "type": "https://casework.invalid/problems/protocol",
+        "title": "Not allowed",
+        "status": 409,
+        "detail": "Discuss it first.",
+        "instance": "/v1/x",
+        "rule": 2,
+    }
     assert invalid([{"field": "name", "message": "required"}]).to_dict()["errors"] == [
-        {"field": "name", "message": "required"}]
+        {"field": "name", "message": "required"}
+    ]

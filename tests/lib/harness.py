@@ -13,9 +13,9 @@ from typing import Any
 
 import jwt
 import requests
-
 from casework_local.config import StackConfig
 from casework_local.stack import Stack
+
 
 @dataclass
 class Platform:
@@ -41,7 +41,8 @@ class Platform:
         response = requests.post(
             f"{self.config.issuer}/protocol/openid-connect/token",
             data={"grant_type": "password", "username": username, "password": self.config.secrets.demo_password},
-            auth=("casework-portal", self.config.secrets.portal_client_secret), timeout=10,
+            auth=("casework-portal", self.config.secrets.portal_client_secret),
+            timeout=10,
         )
         response.raise_for_status()
         self._tokens[username] = response.json()["access_token"]
@@ -49,8 +50,10 @@ class Platform:
 
     def service_token(self) -> str:
         response = requests.post(
-            f"{self.config.issuer}/protocol/openid-connect/token", data={"grant_type": "client_credentials"},
-            auth=("casework-services", self.config.secrets.services_client_secret), timeout=10,
+            f"{self.config.issuer}/protocol/openid-connect/token",
+            data={"grant_type": "client_credentials"},
+            auth=("casework-services", self.config.secrets.services_client_secret),
+            timeout=10,
         )
         response.raise_for_status()
         return response.json()["access_token"]
@@ -75,18 +78,31 @@ class Platform:
         return session
 
     def create_case(self, rep: str, membership_number: str, name: str = "Test Member", **extra: Any) -> dict[str, Any]:
-        body = {"member": {"name": name, "membership_number": membership_number, "employer": "Metro Transit Ltd"},
-                "case_type": "disciplinary", "summary": "Created by a test.", **extra}
+        body = {
+            "member": {"name": name, "membership_number": membership_number, "employer": "Metro Transit Ltd"},
+            "case_type": "disciplinary",
+            "summary": "Created by a test.",
+            **extra,
+        }
         response = self.api(rep).post(f"{self.url('workflow')}/v1/cases", json=body, timeout=10)
         assert response.status_code == 201, response.text
         return response.json()
 
-    def upload(self, username: str, case_id: str, files: list[tuple[str, bytes, str]],
-               visibility: str | None = None, headers: dict[str, str] | None = None) -> requests.Response:
+    def upload(
+        self,
+        username: str,
+        case_id: str,
+        files: list[tuple[str, bytes, str]],
+        visibility: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
         data = {"visibility": visibility} if visibility else None
         return self.api(username).post(
             f"{self.url('intake')}/v1/cases/{case_id}/evidence",
-            files=[("file", f) for f in files], data=data, headers=headers or {}, timeout=60,
+            files=[("file", f) for f in files],
+            data=data,
+            headers=headers or {},
+            timeout=60,
         )
 
     def wait_for_status(self, username: str, evidence_id: str, timeout_s: float = 90.0) -> dict[str, Any]:

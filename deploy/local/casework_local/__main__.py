@@ -1,7 +1,7 @@
 """The local stack's command line.
 
-    python -m casework_local up      start everything, print where to go, run until Ctrl-C
-    python -m casework_local token U print an access token for demo user U (for curl)
+python -m casework_local up      start everything, print where to go, run until Ctrl-C
+python -m casework_local token U print an access token for demo user U (for curl)
 """
 
 from __future__ import annotations
@@ -36,15 +36,15 @@ def banner(stack: Stack) -> str:
     return f"""
   Casework is running.
 
-    Portal     {config.url('portal')}
+    Portal     {config.url("portal")}
     Log in as one of these demo users, password: {config.secrets.demo_password}
 {users}
 
-    APIs       workflow {config.url('workflow')}  intake {config.url('intake')}  search {config.url('search')}
-               notify {config.url('notify')}  (bearer tokens: python -m casework_local token <user>)
+    APIs       workflow {config.url("workflow")}  intake {config.url("intake")}  search {config.url("search")}
+               notify {config.url("notify")}  (bearer tokens: python -m casework_local token <user>)
     Identity   {config.issuer}
-    Email      every message sent is delivered to {config.path('mail')} (Maildir)
-    Logs       {config.path('logs')}
+    Email      every message sent is delivered to {config.path("mail")} (Maildir)
+    Logs       {config.path("logs")}
     State      {config.state_dir}  (kept between runs; delete it to start afresh)
 
   Press Ctrl-C to stop.
@@ -94,8 +94,9 @@ def token(username: str) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="casework_local", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="casework_local", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start the platform")
     token_parser = sub.add_parser("token", help="print an access token for a demo user")

@@ -36,8 +36,12 @@ def password_token(config: StackConfig, username: str, password: str | None = No
     """An access token for a demo user (password grant on the portal client)."""
     response = requests.post(
         f"{config.issuer}/protocol/openid-connect/token",
-        data={"grant_type": "password", "username": username,
-              "password": password or config.secrets.demo_password, "scope": "openid"},
+        data={
+            "grant_type": "password",
+            "username": username,
+            "password": password or config.secrets.demo_password,
+            "scope": "openid",
+        },
         auth=("casework-portal", config.secrets.portal_client_secret),
         timeout=10,
     )

@@ -34,20 +34,22 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
     env: dict[str, str] = {}
     for server in servers:
         env.update(server.env())
-    env.update({
-        "CASEWORK_LOG_LEVEL": config.log_level,
-        "CASEWORK_HTTP_HOST": config.host,
-        "CASEWORK_HTTP_PORT": str(config.ports[spec.port]),
-        "CASEWORK_PORTAL_URL": config.url("portal"),
-        "CASEWORK_WORKFLOW_GRPC": f"{config.host}:{config.ports['workflow_grpc']}",
-        "CASEWORK_WORKFLOW_URL": config.url("workflow"),
-        "CASEWORK_INTAKE_URL": config.url("intake"),
-        "CASEWORK_SEARCH_URL": config.url("search"),
-        "CASEWORK_NOTIFY_URL": config.url("notify"),
-        "CASEWORK_OCR_WORKERS": str(config.ocr_workers),
-        "CASEWORK_STATE_DIR": str(config.state_dir),
-        "OMP_THREAD_LIMIT": "1",  # one Tesseract thread per process: measured 5x faster on 2 cores
-    })
+    env.update(
+        {
+            "CASEWORK_LOG_LEVEL": config.log_level,
+            "CASEWORK_HTTP_HOST": config.host,
+            "CASEWORK_HTTP_PORT": str(config.ports[spec.port]),
+            "CASEWORK_PORTAL_URL": config.url("portal"),
+            "CASEWORK_WORKFLOW_GRPC": f"{config.host}:{config.ports['workflow_grpc']}",
+            "CASEWORK_WORKFLOW_URL": config.url("workflow"),
+            "CASEWORK_INTAKE_URL": config.url("intake"),
+            "CASEWORK_SEARCH_URL": config.url("search"),
+            "CASEWORK_NOTIFY_URL": config.url("notify"),
+            "CASEWORK_OCR_WORKERS": str(config.ocr_workers),
+            "CASEWORK_STATE_DIR": str(config.state_dir),
+            "OMP_THREAD_LIMIT": "1",  # one Tesseract thread per process: measured 5x faster on 2 cores
+        }
+    )
     if spec.grpc_port:
         env["CASEWORK_GRPC_PORT"] = str(config.ports[spec.grpc_port])
     if spec.db_role:

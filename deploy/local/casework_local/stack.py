@@ -47,7 +47,8 @@ class Stack:
         if busy:
             lines = "\n".join(
                 f"  port {port} ({label}) is already in use; set CASEWORK_PORT_{label.upper().removesuffix('_GRPC')}"
-                f"=<free port>" for label, port in busy
+                f"=<free port>"
+                for label, port in busy
             )
             raise StartError(f"cannot start: ports in use (is another casework stack running?)\n{lines}")
 
@@ -84,17 +85,25 @@ class Stack:
                 if process.alive() or stop.is_set():
                     continue
                 self.restarts[name] = self.restarts.get(name, 0) + 1
-                log.warning("%s exited (code %s); restarting (restart #%d, log: %s)", name,
-                            process.process.returncode if process.process else "?", self.restarts[name],
-                            process.log_path)
+                log.warning(
+                    "%s exited (code %s); restarting (restart #%d, log: %s)",
+                    name,
+                    process.process.returncode if process.process else "?",
+                    self.restarts[name],
+                    process.log_path,
+                )
                 process.stop()
                 replacement = service_process(spec, self.config, self.servers)
                 replacement.start()
                 self.services[name] = (spec, replacement)
             for process in self.infra:
                 if not process.alive() and not stop.is_set():
-                    log.error("%s exited unexpectedly; stopping the stack. Log: %s\n%s",
-                              process.name, process.log_path, process.tail())
+                    log.error(
+                        "%s exited unexpectedly; stopping the stack. Log: %s\n%s",
+                        process.name,
+                        process.log_path,
+                        process.tail(),
+                    )
                     stop.set()
 
     def stop(self) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
-
 from casework_local.config import REALM_FILE
 from casework_local.idp.claims import mapped_claims
 from casework_local.idp.realm import load_realm
 
-ENV = {"CASEWORK_PORTAL_URL": "https://portal.example.org", "CASEWORK_PORTAL_CLIENT_SECRET": "p",
-       "CASEWORK_SERVICES_CLIENT_SECRET": "s", "CASEWORK_DEMO_PASSWORD": "pw"}
+ENV = {
+    "CASEWORK_PORTAL_URL": "https://portal.example.org",
+    "CASEWORK_PORTAL_CLIENT_SECRET": "p",
+    "CASEWORK_SERVICES_CLIENT_SECRET": "s",
+    "CASEWORK_DEMO_PASSWORD": "pw",
+}
 
 
 def test_realm_has_the_roles_clients_and_demo_users() -> None:

@@ -32,24 +32,31 @@ def main() -> int:
     db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.evidence_bucket, retention_days=settings.evidence_retention_days)
-    kafka.ensure_topics(settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS],
-                        settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS], settings.kafka_topic_partitions
+    )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     store = EvidenceStore(engine)
 
-    app = create_app(settings.service_name, validator, readiness={
-        "database": lambda: db.ready(engine),
-        "object_store": lambda: storage.ready(s3, settings.evidence_bucket),
-        "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
-        "identity": validator.ready,
-        "workflow": workflow.ready,
-    })
+    app = create_app(
+        settings.service_name,
+        validator,
+        readiness={
+            "database": lambda: db.ready(engine),
+            "object_store": lambda: storage.ready(s3, settings.evidence_bucket),
+            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "identity": validator.ready,
+            "workflow": workflow.ready,
+        },
+    )
     app.register_blueprint(api.blueprint(store, s3, workflow, settings))
 
     status_consumer = kafka.EventConsumer(
-        settings, "intake-status", [events.EVIDENCE_STATUS],
+        settings,
+        "intake-status",
+        [events.EVIDENCE_STATUS],
         {events_pb2.EvidenceStatusChanged: lambda change, _event: store.apply_status(change)},
         producer,
     )

@@ -52,24 +52,40 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
     def may_read(caller: Principal, row: Any) -> bool:
         if row.uploaded_by_sub == caller.subject:
             return True  # uploaders can always follow their own files
-        action = (workflow_pb2.CASE_ACTION_VIEW_EVIDENCE if row.visibility == "member"
-                  else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE)
+        action = (
+            workflow_pb2.CASE_ACTION_VIEW_EVIDENCE
+            if row.visibility == "member"
+            else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE
+        )
         return workflow.authorize(caller.token, str(row.case_id), action).allowed
 
     def store_file(caller: Principal, case: workflow_pb2.CaseSummary, part: FilePart, visibility: str) -> Any:
         evidence_id = uuid.uuid4()
         key = f"cases/{case.case_id}/{evidence_id}/original"
         written = s3.put_object(
-            settings.evidence_bucket, key, part, length=-1, part_size=settings.s3_part_size,
+            settings.evidence_bucket,
+            key,
+            part,
+            length=-1,
+            part_size=settings.s3_part_size,
             content_type="application/octet-stream",
         )
         row = store.record(
-            evidence_id=evidence_id, case=case, uploader=caller, filename=display_name(part.filename),
-            content_type=part.content_type[:200], size_bytes=part.size, sha256=part.sha256.hexdigest(),
-            visibility=visibility, bucket=settings.evidence_bucket, object_key=key, version_id=written.version_id,
+            evidence_id=evidence_id,
+            case=case,
+            uploader=caller,
+            filename=display_name(part.filename),
+            content_type=part.content_type[:200],
+            size_bytes=part.size,
+            sha256=part.sha256.hexdigest(),
+            visibility=visibility,
+            bucket=settings.evidence_bucket,
+            object_key=key,
+            version_id=written.version_id,
         )
-        log.info("stored evidence %s (%d bytes) on case %s for %s", evidence_id, part.size, case.case_id,
-                 caller.username)
+        log.info(
+            "stored evidence %s (%d bytes) on case %s for %s", evidence_id, part.size, case.case_id, caller.username
+        )
         UPLOADS.labels(caller.primary_role).inc()
         UPLOAD_BYTES.inc(part.size)
         return row
@@ -80,14 +96,16 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         caller = principal()
         mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
         if mimetype != "multipart/form-data" or not options.get("boundary"):
-            raise Problem(415, "unsupported-media-type", "Unsupported media type",
-                          "Send files as multipart/form-data.")
+            raise Problem(415, "unsupported-media-type", "Unsupported media type", "Send files as multipart/form-data.")
         case = authorize(caller, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE).case
         visibility = "member"
         stored: list[Any] = []
-        form = MultipartForm(request.stream, options["boundary"],
-                             max_body_bytes=settings.max_file_bytes * settings.max_files_per_upload + 1024 * 1024,
-                             max_file_bytes=settings.max_file_bytes)
+        form = MultipartForm(
+            request.stream,
+            options["boundary"],
+            max_body_bytes=settings.max_file_bytes * settings.max_files_per_upload + 1024 * 1024,
+            max_file_bytes=settings.max_file_bytes,
+        )
         try:
             for part in form:
                 if isinstance(part, FormField):
@@ -96,12 +114,15 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
                     if part.value not in ("member", "reps"):
                         raise invalid([{"field": "visibility", "message": "Must be 'member' or 'reps'."}])
                     if part.value == "reps" and not caller.has("rep", "coordinator", "official", "caseworker"):
-                        raise invalid([{"field": "visibility", "message": "Members cannot hide files from themselves."}])
+                        raise invalid(
+                            [{"field": "visibility", "message": "Members cannot hide files from themselves."}]
+                        )
                     visibility = part.value
                     continue
                 if len(stored) >= settings.max_files_per_upload:
-                    raise invalid([{"field": part.name,
-                                    "message": f"At most {settings.max_files_per_upload} files per upload."}])
+                    raise invalid(
+                        [{"field": part.name, "message": f"At most {settings.max_files_per_upload} files per upload."}]
+                    )
                 stored.append(store_file(caller, case, part, visibility))
         except Problem as problem:
             # Files before the failing one are stored and processed: tell the client which.
@@ -126,8 +147,10 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         query = parse_query(ListAllQuery)
         after = parse_id(query.cursor) if query.cursor else None
         rows = store.list_all(query.status, after, query.limit)
-        return jsonify(items=[to_json(row, internal=True) for row in rows],
-                       next_cursor=str(rows[-1].id) if len(rows) == query.limit else None)
+        return jsonify(
+            items=[to_json(row, internal=True) for row in rows],
+            next_cursor=str(rows[-1].id) if len(rows) == query.limit else None,
+        )
 
     @bp.get("/v1/evidence/<evidence_id>")
     def get(evidence_id: str) -> Response:

@@ -36,9 +36,17 @@ def uploaded_event(row: Row[Any]) -> events_pb2.EvidenceUploaded:
     uploaded_at.FromDatetime(row.created_at)
     return events_pb2.EvidenceUploaded(
         evidence=events_pb2.EvidenceRef(
-            evidence_id=str(row.id), case_id=str(row.case_id), branch=row.branch, region=row.region,
-            visibility=VISIBILITY[row.visibility], filename=row.filename, content_type=row.content_type,
-            size_bytes=row.size_bytes, sha256=row.sha256, bucket=row.bucket, object_key=row.object_key,
+            evidence_id=str(row.id),
+            case_id=str(row.case_id),
+            branch=row.branch,
+            region=row.region,
+            visibility=VISIBILITY[row.visibility],
+            filename=row.filename,
+            content_type=row.content_type,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            bucket=row.bucket,
+            object_key=row.object_key,
             version_id=row.version_id or "",
         ),
         uploaded_by=row.uploaded_by,
@@ -83,20 +91,43 @@ class EvidenceStore:
         self.engine = engine
 
     def record(
-        self, *, evidence_id: uuid.UUID, case: workflow_pb2.CaseSummary, uploader: Principal, filename: str,
-        content_type: str, size_bytes: int, sha256: str, visibility: str, bucket: str, object_key: str,
+        self,
+        *,
+        evidence_id: uuid.UUID,
+        case: workflow_pb2.CaseSummary,
+        uploader: Principal,
+        filename: str,
+        content_type: str,
+        size_bytes: int,
+        sha256: str,
+        visibility: str,
+        bucket: str,
+        object_key: str,
         version_id: str | None,
     ) -> Row[Any]:
         """Insert the record and its event in one transaction (the object is already stored)."""
         with self.engine.begin() as conn:
             row = conn.execute(
-                evidence.insert().values(
-                    id=evidence_id, case_id=uuid.UUID(case.case_id), branch=case.branch, region=case.region,
-                    visibility=visibility, filename=filename, content_type=content_type, size_bytes=size_bytes,
-                    sha256=sha256, bucket=bucket, object_key=object_key, version_id=version_id,
-                    uploaded_by=uploader.username, uploaded_by_sub=uploader.subject,
-                    uploaded_by_role=uploader.primary_role, status="received",
-                ).returning(evidence)
+                evidence.insert()
+                .values(
+                    id=evidence_id,
+                    case_id=uuid.UUID(case.case_id),
+                    branch=case.branch,
+                    region=case.region,
+                    visibility=visibility,
+                    filename=filename,
+                    content_type=content_type,
+                    size_bytes=size_bytes,
+                    sha256=sha256,
+                    bucket=bucket,
+                    object_key=object_key,
+                    version_id=version_id,
+                    uploaded_by=uploader.username,
+                    uploaded_by_sub=uploader.subject,
+                    uploaded_by_role=uploader.primary_role,
+                    status="received",
+                )
+                .returning(evidence)
             ).one()
             enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(evidence_id), uploaded_event(row), SERVICE)
         return row
@@ -152,22 +183,32 @@ class EvidenceStore:
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(evidence)
-                .where(evidence.c.status.not_in(TERMINAL),
-                       evidence.c.updated_at < func.now() - text(f"interval '{int(after_s)} seconds'"))
+                .where(
+                    evidence.c.status.not_in(TERMINAL),
+                    evidence.c.updated_at < func.now() - text(f"interval '{int(after_s)} seconds'"),
+                )
                 .order_by(evidence.c.updated_at)
                 .limit(100)
                 .with_for_update(skip_locked=True)
             ).all()
             for row in rows:
                 if row.dispatches > limit:
-                    conn.execute(update(evidence).where(evidence.c.id == row.id).values(
-                        status="failed", updated_at=func.now(),
-                        status_reason=f"Processing did not finish after {row.dispatches} attempts.",
-                    ))
+                    conn.execute(
+                        update(evidence)
+                        .where(evidence.c.id == row.id)
+                        .values(
+                            status="failed",
+                            updated_at=func.now(),
+                            status_reason=f"Processing did not finish after {row.dispatches} attempts.",
+                        )
+                    )
                     log.error("evidence %s failed: not processed after %d dispatches", row.id, row.dispatches)
                     continue
-                conn.execute(update(evidence).where(evidence.c.id == row.id).values(
-                    dispatches=evidence.c.dispatches + 1, updated_at=func.now()))
+                conn.execute(
+                    update(evidence)
+                    .where(evidence.c.id == row.id)
+                    .values(dispatches=evidence.c.dispatches + 1, updated_at=func.now())
+                )
                 enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(row.id), uploaded_event(row), SERVICE)
                 log.warning("evidence %s unfinished in state %s; dispatched again", row.id, row.status)
         return len(rows)

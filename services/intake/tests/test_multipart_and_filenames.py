@@ -6,11 +6,10 @@ import hashlib
 import io
 
 import pytest
-from urllib3 import encode_multipart_formdata
-
 from casework_common.problems import Problem
 from casework_intake.filenames import display_name
 from casework_intake.multipart import FilePart, FormField, MultipartForm
+from urllib3 import encode_multipart_formdata
 
 
 def form(fields: list[tuple[str, object]], max_file: int = 10**7) -> tuple[MultipartForm, bytes]:
@@ -21,8 +20,9 @@ def form(fields: list[tuple[str, object]], max_file: int = 10**7) -> tuple[Multi
 
 def test_fields_and_files_stream_in_order_with_hashes() -> None:
     big = bytes(range(256)) * 4000  # ~1 MB, many decoder chunks
-    parsed, _ = form([("visibility", "reps"), ("file", ("a.pdf", big, "application/pdf")),
-                      ("file", ("b.png", b"tiny", "image/png"))])
+    parsed, _ = form(
+        [("visibility", "reps"), ("file", ("a.pdf", big, "application/pdf")), ("file", ("b.png", b"tiny", "image/png"))]
+    )
     seen = []
     for part in parsed:
         if isinstance(part, FormField):
@@ -30,10 +30,15 @@ def test_fields_and_files_stream_in_order_with_hashes() -> None:
         else:
             assert isinstance(part, FilePart)
             data = b"".join(iter(lambda p=part: p.read(7919), b""))
-            seen.append(("file", part.filename, part.content_type, data == (big if part.filename == "a.pdf" else b"tiny")))
+            seen.append(
+                ("file", part.filename, part.content_type, data == (big if part.filename == "a.pdf" else b"tiny"))
+            )
             assert part.sha256.hexdigest() == hashlib.sha256(data).hexdigest() and part.size == len(data)
-    assert seen == [("field", "visibility", "reps"), ("file", "a.pdf", "application/pdf", True),
-                    ("file", "b.png", "image/png", True)]
+    assert seen == [
+        ("field", "visibility", "reps"),
+        ("file", "a.pdf", "application/pdf", True),
+        ("file", "b.png", "image/png", True),
+    ]
 
 
 def test_an_unread_file_is_skipped_cleanly() -> None:
@@ -60,16 +65,19 @@ def test_truncated_body_is_a_400_not_a_stored_file() -> None:
     assert raised.value.status == 400
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("letter.pdf", "letter.pdf"),
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\me\\scan.jpg", "scan.jpg"),
-    ("evil\u202egpj.exe", "evilgpj.exe"),  # right-to-left override removed
-    ("bell\x07\x00name.txt", "bellname.txt"),
-    ("", "unnamed"),
-    ("..", "unnamed"),
-    (None, "unnamed"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("letter.pdf", "letter.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\scan.jpg", "scan.jpg"),
+        ("evil\u202egpj.exe", "evilgpj.exe"),  # right-to-left override removed
+        ("bell\x07\x00name.txt", "bellname.txt"),
+        ("", "unnamed"),
+        ("..", "unnamed"),
+        (None, "unnamed"),
+    ],
+)
 def test_display_names_are_safe(raw: str | None, expected: str) -> None:
     assert display_name(raw) == expected
 

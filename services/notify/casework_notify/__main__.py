@@ -26,27 +26,45 @@ def main() -> int:
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
     db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.CASE_EVENTS],
-                        settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.CASE_EVENTS], settings.kafka_topic_partitions
+    )
     producer = kafka.make_producer(settings)  # dead letters
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     mailer = Mailer(settings)
-    directory = Directory(settings.keycloak_url, settings.keycloak_realm, settings.oidc_client_id,
-                          settings.oidc_client_secret.get_secret_value())
-    deliverer = Deliverer(engine, mailer, directory, RuleContext(
-        workflow, ServiceTokenProvider.from_settings(settings), settings.portal_url))
+    directory = Directory(
+        settings.keycloak_url,
+        settings.keycloak_realm,
+        settings.oidc_client_id,
+        settings.oidc_client_secret.get_secret_value(),
+    )
+    deliverer = Deliverer(
+        engine,
+        mailer,
+        directory,
+        RuleContext(workflow, ServiceTokenProvider.from_settings(settings), settings.portal_url),
+    )
 
-    app = create_app(settings.service_name, validator, readiness={
-        "database": lambda: db.ready(engine),
-        "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
-        "smtp": mailer.ready,
-        "identity": validator.ready,
-        "workflow": workflow.ready,
-    })
+    app = create_app(
+        settings.service_name,
+        validator,
+        readiness={
+            "database": lambda: db.ready(engine),
+            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "smtp": mailer.ready,
+            "identity": validator.ready,
+            "workflow": workflow.ready,
+        },
+    )
     app.register_blueprint(api.blueprint(engine))
-    consumer = kafka.EventConsumer(settings, "notify", [events.EVIDENCE_UPLOADED, events.CASE_EVENTS],
-                                   {event_type: deliverer.handle for event_type in RULES}, producer)
+    consumer = kafka.EventConsumer(
+        settings,
+        "notify",
+        [events.EVIDENCE_UPLOADED, events.CASE_EVENTS],
+        {event_type: deliverer.handle for event_type in RULES},
+        producer,
+    )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("deliverer", consumer.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)

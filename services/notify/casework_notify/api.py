@@ -22,8 +22,13 @@ class InboxQuery(BaseModel):
 
 def _json(row) -> dict:
     return {
-        "id": str(row.id), "kind": row.kind, "title": row.title, "body": row.body, "link": row.link,
-        "case_id": str(row.case_id) if row.case_id else None, "created_at": row.created_at.isoformat(),
+        "id": str(row.id),
+        "kind": row.kind,
+        "title": row.title,
+        "body": row.body,
+        "link": row.link,
+        "case_id": str(row.case_id) if row.case_id else None,
+        "created_at": row.created_at.isoformat(),
         "read": row.read_at is not None,
     }
 
@@ -34,8 +39,12 @@ def blueprint(engine: Engine) -> Blueprint:
     @bp.get("/v1/inbox")
     def inbox() -> Response:
         query = parse_query(InboxQuery)
-        statement = (select(inbox_items).where(inbox_items.c.recipient == principal().username)
-                     .order_by(inbox_items.c.created_at.desc()).limit(query.limit))
+        statement = (
+            select(inbox_items)
+            .where(inbox_items.c.recipient == principal().username)
+            .order_by(inbox_items.c.created_at.desc())
+            .limit(query.limit)
+        )
         if query.unread:
             statement = statement.where(inbox_items.c.read_at.is_(None))
         with engine.connect() as conn:

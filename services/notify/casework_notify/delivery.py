@@ -30,7 +30,8 @@ class Deliverer:
         self.directory = directory
         self.context = context
         self.templates = Environment(
-            loader=PackageLoader("casework_notify"), autoescape=select_autoescape(["html"]),
+            loader=PackageLoader("casework_notify"),
+            autoescape=select_autoescape(["html"]),
             undefined=StrictUndefined,
         )
 
@@ -43,17 +44,28 @@ class Deliverer:
             self._email(event.event_id, notification)
 
     def _render(self, notification: Notification, extension: str) -> str:
-        values: dict[str, Any] = {"recipient": notification.recipient, "link": notification.link,
-                                  **notification.context}
+        values: dict[str, Any] = {
+            "recipient": notification.recipient,
+            "link": notification.link,
+            **notification.context,
+        }
         return self.templates.get_template(f"{notification.kind}.{extension}").render(**values)
 
     def _to_inbox(self, event_id: str, n: Notification) -> None:
         with self.engine.begin() as conn:
             inserted = conn.execute(
-                insert(inbox_items).values(
-                    id=uuid.uuid4(), event_id=event_id, recipient=n.recipient, kind=n.kind, title=n.title,
-                    body=self._render(n, "txt"), link=n.link, case_id=uuid.UUID(n.case_id) if n.case_id else None,
-                ).on_conflict_do_nothing(constraint="inbox_items_event_recipient")
+                insert(inbox_items)
+                .values(
+                    id=uuid.uuid4(),
+                    event_id=event_id,
+                    recipient=n.recipient,
+                    kind=n.kind,
+                    title=n.title,
+                    body=self._render(n, "txt"),
+                    link=n.link,
+                    case_id=uuid.UUID(n.case_id) if n.case_id else None,
+                )
+                .on_conflict_do_nothing(constraint="inbox_items_event_recipient")
             ).rowcount
         if inserted:
             SENT.labels(n.kind, "inbox").inc()
@@ -72,10 +84,18 @@ class Deliverer:
             log.warning("no verified email address for %s; inbox only", n.recipient)
             status_value = "no-address"
         else:
-            self.mailer.send(address, n.title, self._render(n, "txt"), self._render(n, "html"),
-                             message_key=f"{event_id}.{n.recipient}")
+            self.mailer.send(
+                address,
+                n.title,
+                self._render(n, "txt"),
+                self._render(n, "html"),
+                message_key=f"{event_id}.{n.recipient}",
+            )
             SENT.labels(n.kind, "email").inc()
             status_value = "sent"
         with self.engine.begin() as conn:
-            conn.execute(update(deliveries).where(*(deliveries.c[k] == v for k, v in key.items()))
-                         .values(status=status_value, sent_at=func.now()))
+            conn.execute(
+                update(deliveries)
+                .where(*(deliveries.c[k] == v for k, v in key.items()))
+                .values(status=status_value, sent_at=func.now())
+            )

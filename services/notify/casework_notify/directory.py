@@ -13,8 +13,12 @@ CACHE_S = 300.0
 class Directory:
     def __init__(self, server_url: str, realm: str, client_id: str, client_secret: str) -> None:
         connection = KeycloakOpenIDConnection(
-            server_url=server_url, realm_name=realm, user_realm_name=realm,
-            client_id=client_id, client_secret_key=client_secret, verify=True,
+            server_url=server_url,
+            realm_name=realm,
+            user_realm_name=realm,
+            client_id=client_id,
+            client_secret_key=client_secret,
+            verify=True,
         )
         self._admin = KeycloakAdmin(connection=connection)
         self._cache: dict[str, tuple[float, str | None]] = {}

@@ -44,8 +44,13 @@ def rule(event_type: type[Message]) -> Callable[[Rule], Rule]:
     return register
 
 
-ROLE_WORDS = {"member": "the member", "rep": "a rep", "coordinator": "the branch coordinator",
-              "official": "the regional official", "caseworker": "the regional caseworker"}
+ROLE_WORDS = {
+    "member": "the member",
+    "rep": "a rep",
+    "coordinator": "the branch coordinator",
+    "official": "the regional official",
+    "caseworker": "the regional caseworker",
+}
 
 
 @rule(events_pb2.EvidenceUploaded)

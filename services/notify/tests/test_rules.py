@@ -22,8 +22,9 @@ class Tokens:
 def test_assigned_reps_except_the_uploader_are_told_with_a_link() -> None:
     case = workflow_pb2.CaseSummary(case_id="c1", reference="CW-2026-000001", reps=["rachel", "raj"])
     context = RuleContext(Cases(case), Tokens(), "https://portal.example.org")  # type: ignore[arg-type]
-    uploaded = events_pb2.EvidenceUploaded(evidence=events_pb2.EvidenceRef(case_id="c1", filename="secret.pdf"),
-                                           uploaded_by="raj", uploaded_by_role="rep")
+    uploaded = events_pb2.EvidenceUploaded(
+        evidence=events_pb2.EvidenceRef(case_id="c1", filename="secret.pdf"), uploaded_by="raj", uploaded_by_role="rep"
+    )
     notifications = RULES[events_pb2.EvidenceUploaded](uploaded, context)
     assert [n.recipient for n in notifications] == ["rachel"]
     assert notifications[0].link == "https://portal.example.org/cases/c1"

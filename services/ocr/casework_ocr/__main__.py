@@ -36,9 +36,11 @@ def main() -> int:
     configure_logging(settings.service_name, settings.log_level)
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.text_bucket)
-    kafka.ensure_topics(settings.kafka_bootstrap,
-                        [events.EVIDENCE_UPLOADED, events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS],
-                        settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings.kafka_bootstrap,
+        [events.EVIDENCE_UPLOADED, events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS],
+        settings.kafka_topic_partitions,
+    )
     context = multiprocessing.get_context("spawn")
     workers: dict[int, multiprocessing.process.BaseProcess] = {}
 
@@ -62,12 +64,16 @@ def main() -> int:
             if process.is_alive():
                 process.kill()
 
-    app = create_app(settings.service_name, None, readiness={
-        "object_store": lambda: storage.ready(s3, settings.text_bucket),
-        "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
-        "tesseract": tesseract.available,
-        "workers": lambda: len(workers) == settings.ocr_workers and all(p.is_alive() for p in workers.values()),
-    })
+    app = create_app(
+        settings.service_name,
+        None,
+        readiness={
+            "object_store": lambda: storage.ready(s3, settings.text_bucket),
+            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "tesseract": tesseract.available,
+            "workers": lambda: len(workers) == settings.ocr_workers and all(p.is_alive() for p in workers.values()),
+        },
+    )
     runtime = ServiceRuntime(settings.service_name, grace_s=70)
     runtime.add_loop("supervisor", supervise)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)

@@ -33,16 +33,27 @@ class Pipeline:
         self.producer = producer
         self.options = ExtractOptions(dpi=settings.ocr_dpi, min_text_layer_chars=settings.min_text_layer_chars)
 
-    def _publish(self, topic: str, payload: events_pb2.EvidenceExtracted | events_pb2.EvidenceStatusChanged,
-                 key: str) -> None:
+    def _publish(
+        self, topic: str, payload: events_pb2.EvidenceExtracted | events_pb2.EvidenceStatusChanged, key: str
+    ) -> None:
         # Wait for the broker: the consumer commits its offset only after this returns.
         kafka.publish(self.producer, topic, key, payload, self.settings.service_name).get(timeout=30)
 
-    def _status(self, ref: events_pb2.EvidenceRef, status: int, reason: str = "", done: int = 0, total: int = 0) -> None:
-        self._publish(events.EVIDENCE_STATUS, events_pb2.EvidenceStatusChanged(
-            evidence_id=ref.evidence_id, case_id=ref.case_id, status=status, reason=reason,
-            pages_done=done, pages_total=total,
-        ), ref.evidence_id)
+    def _status(
+        self, ref: events_pb2.EvidenceRef, status: int, reason: str = "", done: int = 0, total: int = 0
+    ) -> None:
+        self._publish(
+            events.EVIDENCE_STATUS,
+            events_pb2.EvidenceStatusChanged(
+                evidence_id=ref.evidence_id,
+                case_id=ref.case_id,
+                status=status,
+                reason=reason,
+                pages_done=done,
+                pages_total=total,
+            ),
+            ref.evidence_id,
+        )
 
     def _fail(self, ref: events_pb2.EvidenceRef, reason: str, outcome: str) -> None:
         log.warning("evidence %s failed: %s", ref.evidence_id, reason)
@@ -58,8 +69,9 @@ class Pipeline:
             text = tesseract.ocr_page(page.image, self.settings.ocr_language, self.settings.ocr_page_timeout_s)
         data = text.encode("utf-8")
         key = storage.page_text_key(ref.evidence_id, page.number)
-        self.s3.put_object(self.settings.text_bucket, key, io.BytesIO(data), len(data),
-                           content_type="text/plain; charset=utf-8")
+        self.s3.put_object(
+            self.settings.text_bucket, key, io.BytesIO(data), len(data), content_type="text/plain; charset=utf-8"
+        )
         PAGES.labels(method).inc()
         PAGE_SECONDS.labels(method).observe(time.perf_counter() - started)
         return events_pb2.ExtractedPage(number=page.number, method=method, text_key=key, char_count=len(text))
@@ -89,9 +101,16 @@ class Pipeline:
                 return self._fail(ref, str(exc), "timeout")
         if not pages:
             return self._fail(ref, "The file has no pages.", "empty")
-        self._publish(events.EVIDENCE_EXTRACTED, events_pb2.EvidenceExtracted(
-            evidence=ref, detected_type=detected, text_bucket=self.settings.text_bucket, pages=pages,
-        ), ref.evidence_id)
+        self._publish(
+            events.EVIDENCE_EXTRACTED,
+            events_pb2.EvidenceExtracted(
+                evidence=ref,
+                detected_type=detected,
+                text_bucket=self.settings.text_bucket,
+                pages=pages,
+            ),
+            ref.evidence_id,
+        )
         DOCUMENTS.labels("extracted").inc()
         log.info("evidence %s extracted: %d pages (%s)", ref.evidence_id, len(pages), detected)
         return None

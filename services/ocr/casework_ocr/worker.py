@@ -25,7 +25,11 @@ def run(index: int) -> None:
     producer = kafka.make_producer(settings)
     pipeline = Pipeline(settings, storage.make_client(settings), producer)
     consumer = kafka.EventConsumer(
-        settings, "ocr", [events.EVIDENCE_UPLOADED], {events_pb2.EvidenceUploaded: pipeline.handle}, producer,
+        settings,
+        "ocr",
+        [events.EVIDENCE_UPLOADED],
+        {events_pb2.EvidenceUploaded: pipeline.handle},
+        producer,
         max_poll_records=1,
     )
     consumer.run(stop)

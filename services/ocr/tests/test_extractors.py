@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import testdocs
-from PIL import Image
-
 from casework_ocr import extractors, sniff, tesseract
 from casework_ocr.extractors import ExtractOptions, UnreadableError
+from PIL import Image
 
 OPTIONS = ExtractOptions(dpi=150, min_text_layer_chars=20)
 
@@ -54,10 +53,13 @@ def test_multi_page_tiff_gives_every_frame(tmp_path: Path) -> None:
     assert [p.number for p in pages] == [1, 2, 3]
 
 
-@pytest.mark.parametrize("mime,data", [
-    ("application/pdf", b"%PDF-1.4\n1 0 obj\n<< broken"),
-    ("image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
-])
+@pytest.mark.parametrize(
+    "mime,data",
+    [
+        ("application/pdf", b"%PDF-1.4\n1 0 obj\n<< broken"),
+        ("image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
+    ],
+)
 def test_corrupt_files_are_unreadable_with_a_reason(tmp_path: Path, mime: str, data: bytes) -> None:
     with pytest.raises(UnreadableError) as raised:
         list(extractors.for_type(mime).pages(write(tmp_path, data), OPTIONS))

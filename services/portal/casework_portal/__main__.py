@@ -23,8 +23,9 @@ from casework_portal.settings import PortalSettings
 
 def build_app(settings: PortalSettings) -> Flask:
     validator = TokenValidator.from_settings(settings)
-    app = create_app(settings.service_name, None, readiness={"identity": validator.ready},
-                     import_name="casework_portal")
+    app = create_app(
+        settings.service_name, None, readiness={"identity": validator.ready}, import_name="casework_portal"
+    )
     secure = settings.portal_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.session_secret.get_secret_value(),
@@ -63,8 +64,9 @@ def build_app(settings: PortalSettings) -> Flask:
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+        )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -63,8 +63,10 @@ class Auth:
             token = session.get("token") or {}
             session.clear()
             metadata = self.client.load_server_metadata()
-            params = {"post_logout_redirect_uri": f"{self.settings.portal_url}/",
-                      "client_id": self.settings.portal_client_id}
+            params = {
+                "post_logout_redirect_uri": f"{self.settings.portal_url}/",
+                "client_id": self.settings.portal_client_id,
+            }
             if token.get("id_token"):
                 params["id_token_hint"] = token["id_token"]
             return redirect(f"{metadata['end_session_endpoint']}?{urlencode(params)}")

@@ -2,15 +2,20 @@
 
 import pytest
 import requests
-
 from casework_portal.auth import _safe_next
 from casework_portal.backend import _error
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/cases/1", "/cases/1"), ("//evil.example.org/x", "/"), ("https://evil.example.org", "/"),
-    ("/\\evil.example.org", "/"), (None, "/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/cases/1", "/cases/1"),
+        ("//evil.example.org/x", "/"),
+        ("https://evil.example.org", "/"),
+        ("/\\evil.example.org", "/"),
+        (None, "/"),
+    ],
+)
 def test_only_local_paths_are_followed_after_sign_in(target: str | None, expected: str) -> None:
     assert _safe_next(target) == expected
 

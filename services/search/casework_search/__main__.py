@@ -28,8 +28,9 @@ def main() -> int:
     client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
     index = EvidenceIndex(client, settings.index_prefix)
     s3 = storage.make_client(settings)
-    kafka.ensure_topics(settings.kafka_bootstrap, [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS],
-                        settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings.kafka_bootstrap, [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS], settings.kafka_topic_partitions
+    )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
@@ -38,20 +39,31 @@ def main() -> int:
     if created:
         index.create()  # before the indexer runs; the keeper below fills it from the records
 
-    app = create_app(settings.service_name, validator, readiness={
-        "opensearch": lambda: bool(client.ping()) and index.exists(),
-        "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
-        "identity": validator.ready,
-        "workflow": workflow.ready,
-    })
+    app = create_app(
+        settings.service_name,
+        validator,
+        readiness={
+            "opensearch": lambda: bool(client.ping()) and index.exists(),
+            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "identity": validator.ready,
+            "workflow": workflow.ready,
+        },
+    )
     app.register_blueprint(api.blueprint(client, index, workflow, settings))
     indexer = Indexer(index, s3, producer, settings.service_name)
-    consumer = kafka.EventConsumer(settings, "search-indexer", [events.EVIDENCE_EXTRACTED],
-                                   {events_pb2.EvidenceExtracted: indexer.handle}, producer)
+    consumer = kafka.EventConsumer(
+        settings,
+        "search-indexer",
+        [events.EVIDENCE_EXTRACTED],
+        {events_pb2.EvidenceExtracted: indexer.handle},
+        producer,
+    )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("indexer", consumer.run)
-    runtime.add_loop("index-keeper", functools.partial(
-        keep_index_present, index, s3, settings.text_bucket, settings.intake_url, tokens, created))
+    runtime.add_loop(
+        "index-keeper",
+        functools.partial(keep_index_present, index, s3, settings.text_bucket, settings.intake_url, tokens, created),
+    )
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

@@ -29,10 +29,16 @@ def scope_filter(scope: workflow_pb2.Scope) -> dict[str, Any] | None:
     if scope.case_ids:
         allowed.append({"terms": {"case_id": list(scope.case_ids)}})
     if scope.member_case_ids:
-        allowed.append({"bool": {"filter": [
-            {"terms": {"case_id": list(scope.member_case_ids)}},
-            {"term": {"visibility": "member"}},
-        ]}})
+        allowed.append(
+            {
+                "bool": {
+                    "filter": [
+                        {"terms": {"case_id": list(scope.member_case_ids)}},
+                        {"term": {"visibility": "member"}},
+                    ]
+                }
+            }
+        )
     if not allowed:
         return None
     return {"bool": {"should": allowed, "minimum_should_match": 1}}
@@ -44,15 +50,25 @@ def build_query(params: SearchParams, scope: dict[str, Any], size: int) -> dict[
         filters.append({"term": {"case_id": params.case_id}})
     return {
         "size": size,
-        "query": {"bool": {
-            "must": [{"simple_query_string": {
-                "query": params.q, "fields": ["text", "filename"], "default_operator": "and",
-            }}],
-            "filter": filters,
-        }},
+        "query": {
+            "bool": {
+                "must": [
+                    {
+                        "simple_query_string": {
+                            "query": params.q,
+                            "fields": ["text", "filename"],
+                            "default_operator": "and",
+                        }
+                    }
+                ],
+                "filter": filters,
+            }
+        },
         "highlight": {
             # html encoder: fragments are escaped document text plus <mark> tags, safe to render.
-            "encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"],
+            "encoder": "html",
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
             "fields": {"text": {"fragment_size": 160, "number_of_fragments": 3}},
         },
         "_source": ["evidence_id", "case_id", "page", "filename", "visibility"],
@@ -60,7 +76,9 @@ def build_query(params: SearchParams, scope: dict[str, Any], size: int) -> dict[
     }
 
 
-def blueprint(client: OpenSearch, index: EvidenceIndex, workflow: WorkflowClient, settings: SearchSettings) -> Blueprint:
+def blueprint(
+    client: OpenSearch, index: EvidenceIndex, workflow: WorkflowClient, settings: SearchSettings
+) -> Blueprint:
     bp = Blueprint("search", __name__)
 
     @bp.get("/v1/search")

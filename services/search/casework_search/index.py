@@ -43,9 +43,14 @@ class EvidenceIndex:
         """Create the current mapping's index behind the alias; returns the index name."""
         name = f"{self.alias}-v{MAPPING_VERSION}"
         if not self.client.indices.exists(index=name):
-            self.client.indices.create(index=name, body={
-                "settings": SETTINGS, "mappings": MAPPINGS, "aliases": {self.alias: {}},
-            })
+            self.client.indices.create(
+                index=name,
+                body={
+                    "settings": SETTINGS,
+                    "mappings": MAPPINGS,
+                    "aliases": {self.alias: {}},
+                },
+            )
         elif not self.exists():
             self.client.indices.put_alias(index=name, name=self.alias)
         return name

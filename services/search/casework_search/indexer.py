@@ -51,13 +51,21 @@ class Indexer:
     def handle(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
         ref = extracted.evidence
         docs = [
-            page_document(ref, p.number, read_text(self.s3, extracted.text_bucket, p.text_key))
-            for p in extracted.pages
+            page_document(ref, p.number, read_text(self.s3, extracted.text_bucket, p.text_key)) for p in extracted.pages
         ]
         self.index.write_pages(docs)
         PAGES_INDEXED.inc(len(docs))
-        kafka.publish(self.producer, events.EVIDENCE_STATUS, ref.evidence_id, events_pb2.EvidenceStatusChanged(
-            evidence_id=ref.evidence_id, case_id=ref.case_id, status=events_pb2.EVIDENCE_STATUS_INDEXED,
-            pages_done=len(docs), pages_total=len(docs),
-        ), self.service).get(timeout=30)
+        kafka.publish(
+            self.producer,
+            events.EVIDENCE_STATUS,
+            ref.evidence_id,
+            events_pb2.EvidenceStatusChanged(
+                evidence_id=ref.evidence_id,
+                case_id=ref.case_id,
+                status=events_pb2.EVIDENCE_STATUS_INDEXED,
+                pages_done=len(docs),
+                pages_total=len(docs),
+            ),
+            self.service,
+        ).get(timeout=30)
         log.info("evidence %s indexed (%d pages)", ref.evidence_id, len(docs))

@@ -27,14 +27,22 @@ def rebuild(index: EvidenceIndex, s3: Minio, text_bucket: str, intake_url: str, 
     cursor: str | None = None
     while True:
         params = {"status": "indexed", "limit": 200, **({"cursor": cursor} if cursor else {})}
-        response = requests.get(f"{intake_url}/v1/evidence", params=params, timeout=30,
-                                headers={"Authorization": f"Bearer {tokens.token()}"})
+        response = requests.get(
+            f"{intake_url}/v1/evidence",
+            params=params,
+            timeout=30,
+            headers={"Authorization": f"Bearer {tokens.token()}"},
+        )
         response.raise_for_status()
         body = response.json()
         for item in body["items"]:
             ref = events_pb2.EvidenceRef(
-                evidence_id=item["id"], case_id=item["case_id"], branch=item["branch"], region=item["region"],
-                visibility=VISIBILITY[item["visibility"]], filename=item["filename"],
+                evidence_id=item["id"],
+                case_id=item["case_id"],
+                branch=item["branch"],
+                region=item["region"],
+                visibility=VISIBILITY[item["visibility"]],
+                filename=item["filename"],
             )
             docs = [
                 page_document(ref, n, read_text(s3, text_bucket, storage.page_text_key(item["id"], n)))
@@ -46,8 +54,15 @@ def rebuild(index: EvidenceIndex, s3: Minio, text_bucket: str, intake_url: str, 
             return pages
 
 
-def keep_index_present(index: EvidenceIndex, s3: Minio, text_bucket: str, intake_url: str,
-                       tokens: ServiceTokenProvider, needs_rebuild: bool, stop: threading.Event) -> None:
+def keep_index_present(
+    index: EvidenceIndex,
+    s3: Minio,
+    text_bucket: str,
+    intake_url: str,
+    tokens: ServiceTokenProvider,
+    needs_rebuild: bool,
+    stop: threading.Event,
+) -> None:
     """Loop: if the index has gone (new or wiped cluster), create it and rebuild it."""
     while not stop.is_set():
         try:

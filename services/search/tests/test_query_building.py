@@ -10,10 +10,15 @@ def test_empty_scope_means_no_query_at_all() -> None:
 
 def test_member_cases_are_limited_to_member_visible_evidence() -> None:
     allowed = scope_filter(workflow_pb2.Scope(case_ids=["a"], member_case_ids=["m"]))
-    assert allowed == {"bool": {"minimum_should_match": 1, "should": [
-        {"terms": {"case_id": ["a"]}},
-        {"bool": {"filter": [{"terms": {"case_id": ["m"]}}, {"term": {"visibility": "member"}}]}},
-    ]}}
+    assert allowed == {
+        "bool": {
+            "minimum_should_match": 1,
+            "should": [
+                {"terms": {"case_id": ["a"]}},
+                {"bool": {"filter": [{"terms": {"case_id": ["m"]}}, {"term": {"visibility": "member"}}]}},
+            ],
+        }
+    }
 
 
 def test_case_filter_narrows_and_scope_is_always_a_filter() -> None:

@@ -28,11 +28,15 @@ def main() -> int:
     validator = TokenValidator.from_settings(settings)
     store = CaseStore(engine)
 
-    app = create_app(settings.service_name, validator, readiness={
-        "database": lambda: db.ready(engine),
-        "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
-        "identity": validator.ready,
-    })
+    app = create_app(
+        settings.service_name,
+        validator,
+        readiness={
+            "database": lambda: db.ready(engine),
+            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "identity": validator.ready,
+        },
+    )
     app.register_blueprint(api.blueprint(store))
     grpc_server, _ = rpc.make_server(
         settings.service_name, settings.grpc_port, settings.grpc_workers, [grpc_service.register(store, validator)]

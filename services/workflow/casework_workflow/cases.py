@@ -57,8 +57,13 @@ class CaseView:
     def summary_proto(self) -> workflow_pb2.CaseSummary:
         r = self.row
         return workflow_pb2.CaseSummary(
-            case_id=str(r.id), reference=r.reference, branch=r.branch, region=r.region,
-            membership_number=r.membership_number, reps=self.reps, status=r.status,
+            case_id=str(r.id),
+            reference=r.reference,
+            branch=r.branch,
+            region=r.region,
+            membership_number=r.membership_number,
+            reps=self.reps,
+            status=r.status,
         )
 
 
@@ -101,22 +106,44 @@ class CaseStore:
         with self.engine.begin() as conn:
             number = conn.execute(case_reference_seq.next_value()).scalar_one()
             reference = f"CW-{dt.date.today().year}-{number:06d}"
-            conn.execute(cases.insert().values(
-                id=case_id, reference=reference, status="open", case_type=data.case_type.value,
-                branch=p.branch, region=p.region, member_name=data.member.name,
-                membership_number=data.member.membership_number.upper(),
-                member_email=str(data.member.email) if data.member.email else None,
-                employer=data.member.employer, workplace=data.member.workplace, job_role=data.member.job_role,
-                summary=data.summary, created_by=p.username,
-            ))
+            conn.execute(
+                cases.insert().values(
+                    id=case_id,
+                    reference=reference,
+                    status="open",
+                    case_type=data.case_type.value,
+                    branch=p.branch,
+                    region=p.region,
+                    member_name=data.member.name,
+                    membership_number=data.member.membership_number.upper(),
+                    member_email=str(data.member.email) if data.member.email else None,
+                    employer=data.member.employer,
+                    workplace=data.member.workplace,
+                    job_role=data.member.job_role,
+                    summary=data.summary,
+                    created_by=p.username,
+                )
+            )
             reps = []
             if p.has("rep"):
                 conn.execute(case_reps.insert().values(case_id=case_id, username=p.username, assigned_by=p.username))
                 reps = [p.username]
-            enqueue(conn, outbox, events.CASE_EVENTS, str(case_id), events_pb2.CaseChanged(
-                case_id=str(case_id), kind="created", reference=reference, branch=p.branch, region=p.region,
-                actor=p.username, reps=reps,
-            ), SERVICE)
+            enqueue(
+                conn,
+                outbox,
+                events.CASE_EVENTS,
+                str(case_id),
+                events_pb2.CaseChanged(
+                    case_id=str(case_id),
+                    kind="created",
+                    reference=reference,
+                    branch=p.branch,
+                    region=p.region,
+                    actor=p.username,
+                    reps=reps,
+                ),
+                SERVICE,
+            )
         found = self.get(p, str(case_id))
         assert found is not None  # the creator can always see what they created
         return found
@@ -128,8 +155,7 @@ class CaseStore:
             return None
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(cases, scope.access_column(p).label("access"))
-                .where(cases.c.id == parsed, scope.visible(p))
+                select(cases, scope.access_column(p).label("access")).where(cases.c.id == parsed, scope.visible(p))
             ).first()
             if row is None:
                 return None

@@ -1,7 +1,6 @@
 """Action rules over an access level (pure logic; visibility itself is SQL, tested end to end)."""
 
 import pytest
-
 from casework.v1 import workflow_pb2 as wf
 from casework_common.auth import Principal
 from casework_workflow.scope import Access, may, may_create_case
@@ -11,8 +10,15 @@ def person(*roles: str, branch: str | None = "north-london", region: str | None 
     return Principal(subject="s", username="u", roles=frozenset(roles), branch=branch, region=region)
 
 
-@pytest.mark.parametrize("action", [wf.CASE_ACTION_VIEW, wf.CASE_ACTION_VIEW_EVIDENCE, wf.CASE_ACTION_ATTACH_EVIDENCE,
-                                    wf.CASE_ACTION_VIEW_REPS_EVIDENCE])
+@pytest.mark.parametrize(
+    "action",
+    [
+        wf.CASE_ACTION_VIEW,
+        wf.CASE_ACTION_VIEW_EVIDENCE,
+        wf.CASE_ACTION_ATTACH_EVIDENCE,
+        wf.CASE_ACTION_VIEW_REPS_EVIDENCE,
+    ],
+)
 def test_nothing_is_allowed_without_access(action: int) -> None:
     assert may(person("rep"), Access.NONE, action)[0] is False
 

@@ -22,8 +22,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s idp %(levelname)s %(message)s")
-    server = Server((args.host, args.port), create_app(args.realm_file, args.key_file, args.public_url),
-                    numthreads=8, server_name="casework-idp")
+    server = Server(
+        (args.host, args.port),
+        create_app(args.realm_file, args.key_file, args.public_url),
+        numthreads=8,
+        server_name="casework-idp",
+    )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -1,9 +1,9 @@
 """Flask views serving Keycloak's URL layout for one realm.
 
-    /realms/<realm>/.well-known/openid-configuration
-    /realms/<realm>/protocol/openid-connect/{auth,token,certs,userinfo,logout}
-    /admin/realms/<realm>/users[/<id>]          (read-only subset of the admin API)
-    /health/ready, /health/live                 (Keycloak's management endpoints)
+/realms/<realm>/.well-known/openid-configuration
+/realms/<realm>/protocol/openid-connect/{auth,token,certs,userinfo,logout}
+/admin/realms/<realm>/users[/<id>]          (read-only subset of the admin API)
+/health/ready, /health/live                 (Keycloak's management endpoints)
 """
 
 from __future__ import annotations
@@ -53,8 +53,22 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
             token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post", "none"],
             code_challenge_methods_supported=["S256", "plain"],
             scopes_supported=["openid", "profile", "email", "offline_access", "roles"],
-            claims_supported=["sub", "iss", "aud", "exp", "iat", "preferred_username", "email", "name",
-                              "given_name", "family_name", "realm_access", "branch", "region", "membership_number"],
+            claims_supported=[
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "preferred_username",
+                "email",
+                "name",
+                "given_name",
+                "family_name",
+                "realm_access",
+                "branch",
+                "region",
+                "membership_number",
+            ],
         )
 
     @oidc.get("/protocol/openid-connect/certs")
@@ -70,7 +84,9 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
         try:
             grant = server.get_consent_grant(end_user=None)
         except OAuth2Error as error:
-            return render_template("error.html", realm=realm.name, error=error.error, description=error.description), 400
+            return render_template(
+                "error.html", realm=realm.name, error=error.error, description=error.description
+            ), 400
         client_id = grant.client.get_client_id()
         session = current_session()
         if request.method == "GET":
@@ -82,15 +98,16 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
         user = provider.authenticate(request.form.get("username", ""), request.form.get("password", ""))
         if user is None:
             return render_template(
-                "login.html", realm=realm.name, error="Invalid username or password.",
+                "login.html",
+                realm=realm.name,
+                error="Invalid username or password.",
                 username=request.form.get("username", ""),
             ), 401
         session = provider.store.new_session(user)
-        response = server.create_authorization_response(
-            grant_user=SessionUser(user, session, client_id), grant=grant
+        response = server.create_authorization_response(grant_user=SessionUser(user, session, client_id), grant=grant)
+        response.set_cookie(
+            SSO_COOKIE, session.sid, httponly=True, samesite="Lax", path=cookie_path, secure=request.is_secure
         )
-        response.set_cookie(SSO_COOKIE, session.sid, httponly=True, samesite="Lax", path=cookie_path,
-                            secure=request.is_secure)
         return response
 
     @oidc.post("/protocol/openid-connect/token")
@@ -120,7 +137,9 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
         client = realm.clients.get(client_id or "")
         if target and client and client.post_logout_allowed(target):
             state = request.values.get("state")
-            response = redirect(target + (("&" if "?" in target else "?") + urlencode({"state": state}) if state else ""))
+            response = redirect(
+                target + (("&" if "?" in target else "?") + urlencode({"state": state}) if state else "")
+            )
         else:
             response = Response(render_template("logged_out.html", realm=realm.name))
         response.delete_cookie(SSO_COOKIE, path=cookie_path)
@@ -147,14 +166,16 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
             wanted = request.args.get(field)
             if wanted is not None:
                 wanted = wanted.lower()
-                matches = [u for u in matches if (getter(u).lower() == wanted if exact else wanted in getter(u).lower())]
+                matches = [
+                    u for u in matches if (getter(u).lower() == wanted if exact else wanted in getter(u).lower())
+                ]
         search = request.args.get("search")
         if search:
             needle = search.strip("*").lower()
             matches = [u for u in matches if needle in u.username.lower() or needle in (u.email or "").lower()]
         first = int(request.args.get("first", 0))
         limit = int(request.args.get("max", 100))
-        return jsonify([u.representation() for u in matches[first:first + limit]])
+        return jsonify([u.representation() for u in matches[first : first + limit]])
 
     @admin.get("/users/<user_id>")
     def user(user_id: str) -> Response:

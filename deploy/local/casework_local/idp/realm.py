@@ -23,6 +23,7 @@ _UUID_NAMESPACE = uuid.UUID("0f4b9f7e-3c55-4e59-9b1e-6c3c5f1f2a10")
 
 def _resolve(value: Any, env: dict[str, str]) -> Any:
     if isinstance(value, str):
+
         def sub(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             if name in env:
@@ -30,6 +31,7 @@ def _resolve(value: Any, env: dict[str, str]) -> Any:
             if default is not None:
                 return default
             raise KeyError(f"realm file needs environment variable {name}")
+
         return _PLACEHOLDER.sub(sub, value)
     if isinstance(value, list):
         return [_resolve(v, env) for v in value]
@@ -44,9 +46,9 @@ class Mapper:
     kind: str  # Keycloak protocolMapper id, e.g. oidc-usermodel-attribute-mapper
     config: dict[str, str]
 
-    def applies_to(self, token: str) -> bool:
-        """Whether this mapper writes into the access/id/userinfo token."""
-        return self.config.get(f"{token}.token.claim", "true" if token == "access" else "false") == "true"
+    def applies_to(self, kind: str) -> bool:
+        """Whether this mapper writes into the ``kind`` ("access", "id", "userinfo") token."""
+        return self.config.get(f"{kind}.token.claim", "true" if kind == "access" else "false") == "true"
 
 
 @dataclass(frozen=True)
@@ -156,9 +158,7 @@ def _client(raw: dict[str, Any]) -> Client:
 
 
 def _user(raw: dict[str, Any]) -> User:
-    password = next(
-        (c.get("value") for c in raw.get("credentials", []) if c.get("type") == "password"), None
-    )
+    password = next((c.get("value") for c in raw.get("credentials", []) if c.get("type") == "password"), None)
     return User(
         id=raw.get("id") or str(uuid.uuid5(_UUID_NAMESPACE, raw["username"])),
         username=raw["username"],
@@ -186,8 +186,7 @@ def load_realm(realm_file: Path, env: dict[str, str] | None = None) -> Realm:
         users_raw.extend(_resolve(json.loads(users_file.read_text()), env).get("users", []))
     scopes = {
         scope["name"]: [
-            Mapper(m["name"], m["protocolMapper"], dict(m.get("config", {})))
-            for m in scope.get("protocolMappers", [])
+            Mapper(m["name"], m["protocolMapper"], dict(m.get("config", {}))) for m in scope.get("protocolMappers", [])
         ]
         for scope in raw.get("clientScopes", [])
     }

@@ -281,7 +281,9 @@ def build_server(provider: Provider) -> AuthorizationServer:
         def authenticate_user(self, authorization_code: AuthCode) -> SessionUser | None:
             if authorization_code.session.sid not in store.sessions:
                 return None  # logged out in between
-            return SessionUser(authorization_code.session.user, authorization_code.session, authorization_code.client_id)
+            return SessionUser(
+                authorization_code.session.user, authorization_code.session, authorization_code.client_id
+            )
 
     class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
         TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -332,8 +334,13 @@ def build_server(provider: Provider) -> AuthorizationServer:
 
         def get_client_claims(self, client: OAuthClient) -> dict[str, Any]:
             now = int(time.time())
-            return {"iss": provider.issuer, "aud": [client.get_client_id()], "exp": now + 300, "typ": "ID",
-                    "azp": client.get_client_id()}
+            return {
+                "iss": provider.issuer,
+                "aud": [client.get_client_id()],
+                "exp": now + 300,
+                "typ": "ID",
+                "azp": client.get_client_id(),
+            }
 
         def get_encode_header(self, client: OAuthClient) -> dict[str, str]:
             return {"alg": "RS256", "typ": "JWT", "kid": provider.key.kid}

@@ -31,7 +31,7 @@ class Server(ABC):
     def ready(self) -> bool:
         """True once the server answers real requests."""
 
-    def provision(self) -> None:
+    def provision(self) -> None:  # noqa: B027 - optional hook, most servers need nothing
         """One-off set-up after the server is ready (idempotent: runs on every start)."""
 
     def env(self) -> dict[str, str]:

@@ -30,9 +30,21 @@ class IdentityProvider(Server):
         key.parent.mkdir(parents=True, exist_ok=True)
         return Managed(
             self.name,
-            [sys.executable, "-m", "casework_local.idp", "--realm-file", str(REALM_FILE), "--key-file", str(key),
-             "--public-url", self.config.url("idp"), "--host", self.config.host, "--port",
-             str(self.config.ports["idp"])],
+            [
+                sys.executable,
+                "-m",
+                "casework_local.idp",
+                "--realm-file",
+                str(REALM_FILE),
+                "--key-file",
+                str(key),
+                "--public-url",
+                self.config.url("idp"),
+                "--host",
+                self.config.host,
+                "--port",
+                str(self.config.ports["idp"]),
+            ],
             self.config.path("logs", "idp.log"),
             env=self.realm_env(),
         )

@@ -27,8 +27,18 @@ class Kafka(Server):
         url = f"tcp://{self.bootstrap}"
         return Managed(
             self.name,
-            [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/", "--cluster-id", "casework"],
+            [
+                str(binary),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+                "--cluster-id",
+                "casework",
+            ],
             self.config.path("logs", "kafka.log"),
         )
 

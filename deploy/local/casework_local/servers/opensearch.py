@@ -17,8 +17,12 @@ class OpenSearch(Server):
     def process(self) -> Managed:
         return Managed(
             self.name,
-            [osmem_server.resolve_binary(), "-addr", f"{self.config.host}:{self.config.ports['opensearch']}",
-             "-no-stdin-watch"],
+            [
+                osmem_server.resolve_binary(),
+                "-addr",
+                f"{self.config.host}:{self.config.ports['opensearch']}",
+                "-no-stdin-watch",
+            ],
             self.config.path("logs", "opensearch.log"),
         )
 

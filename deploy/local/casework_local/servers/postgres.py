@@ -88,10 +88,24 @@ class Postgres(Server):
             if self._user:
                 account = pwd.getpwnam(self._user)
                 os.chown(pwfile, account.pw_uid, account.pw_gid)
-            init = Managed("initdb", [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-                                      "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
-                                      f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"],
-                           log, user=self._user)
+            init = Managed(
+                "initdb",
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth-host=scram-sha-256",
+                    "--auth-local=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                log,
+                user=self._user,
+            )
             init.start()
             code = init.process.wait(timeout=120)
             init.stop()
@@ -100,9 +114,19 @@ class Postgres(Server):
                 raise StartError(f"initdb failed with code {code}.\n  Last lines of {log}:\n{init.tail()}")
         return Managed(
             self.name,
-            [str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.config.ports["postgres"]),
-             "-c", f"listen_addresses={self.config.host}", "-c", f"unix_socket_directories={run}",
-             "-c", "max_connections=200"],
+            [
+                str(bin_dir / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.config.ports["postgres"]),
+                "-c",
+                f"listen_addresses={self.config.host}",
+                "-c",
+                f"unix_socket_directories={run}",
+                "-c",
+                "max_connections=200",
+            ],
             log,
             user=self._user,
             stop_signal=signal.SIGINT,  # "fast" shutdown: roll back open transactions, exit
@@ -110,8 +134,13 @@ class Postgres(Server):
 
     def _connect(self, dbname: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(
-            host=self.config.host, port=self.config.ports["postgres"], user="postgres",
-            password=self.config.secrets.postgres_password, dbname=dbname, autocommit=True, connect_timeout=3,
+            host=self.config.host,
+            port=self.config.ports["postgres"],
+            user="postgres",
+            password=self.config.secrets.postgres_password,
+            dbname=dbname,
+            autocommit=True,
+            connect_timeout=3,
         )
 
     def ready(self) -> bool:
@@ -130,14 +159,18 @@ class Postgres(Server):
                 password = self.config.secrets.db_passwords[role]
                 exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
                 verb = "ALTER" if exists else "CREATE"
-                conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(role), sql.Literal(password)))
-                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
-                    sql.Identifier(role), sql.Identifier(role)))
-                conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-                    sql.Identifier(DATABASE), sql.Identifier(role)))
+                conn.execute(
+                    sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+                )
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
+                        sql.Identifier(role), sql.Identifier(role)
+                    )
+                )
+                conn.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(DATABASE), sql.Identifier(role))
+                )
 
     def database_url(self, role: str) -> str:
         password = self.config.secrets.db_passwords[role]
-        return (f"postgresql+psycopg://{role}:{password}@{self.config.host}:"
-                f"{self.config.ports['postgres']}/{DATABASE}")
+        return f"postgresql+psycopg://{role}:{password}@{self.config.host}:{self.config.ports['postgres']}/{DATABASE}"

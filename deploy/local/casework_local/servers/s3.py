@@ -35,30 +35,55 @@ class S3(Server):
             (root / sub).mkdir(parents=True, exist_ok=True)
         secrets = self.config.secrets
         identities = root / "identities.json"
-        identities.write_text(json.dumps({"identities": [{
-            "name": "casework",
-            "credentials": [{"accessKey": secrets.s3_access_key, "secretKey": secrets.s3_secret_key}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}))
+        identities.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "casework",
+                            "credentials": [{"accessKey": secrets.s3_access_key, "secretKey": secrets.s3_secret_key}],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
         identities.chmod(0o600)
         p = self.config.ports
         weed = Path(sys.executable).parent / "weed"
         argv = [
-            str(weed), "mini", f"-dir={root / 'data'}", f"-ip={self.config.host}", f"-ip.bind={self.config.host}",
-            f"-s3.config={identities}", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
-            "-s3.port.iceberg=0", "-s3.port.lance=0",
+            str(weed),
+            "mini",
+            f"-dir={root / 'data'}",
+            f"-ip={self.config.host}",
+            f"-ip.bind={self.config.host}",
+            f"-s3.config={identities}",
+            "-master.telemetry=false",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             f"-admin.dataDir={root / 'admin'}",
-            f"-filer.localSocket={root / 'filer.sock'}", f"-s3.localSocket={root / 's3.sock'}",
+            f"-filer.localSocket={root / 'filer.sock'}",
+            f"-s3.localSocket={root / 's3.sock'}",
         ]
-        for flag, name in (("s3", "s3"), ("master", "s3_master"), ("volume", "s3_volume"),
-                           ("filer", "s3_filer"), ("admin", "s3_admin")):
+        for flag, name in (
+            ("s3", "s3"),
+            ("master", "s3_master"),
+            ("volume", "s3_volume"),
+            ("filer", "s3_filer"),
+            ("admin", "s3_admin"),
+        ):
             argv += [f"-{flag}.port={p[name]}", f"-{flag}.port.grpc={p[name] + GRPC_OFFSET}"]
-        return Managed(self.name, argv, self.config.path("logs", "s3.log"), env={"TMPDIR": str(root / "tmp")},
-                       cwd=root)
+        return Managed(self.name, argv, self.config.path("logs", "s3.log"), env={"TMPDIR": str(root / "tmp")}, cwd=root)
 
     def client(self) -> Minio:
-        return Minio(self.endpoint, access_key=self.config.secrets.s3_access_key,
-                     secret_key=self.config.secrets.s3_secret_key, secure=False)
+        return Minio(
+            self.endpoint,
+            access_key=self.config.secrets.s3_access_key,
+            secret_key=self.config.secrets.s3_secret_key,
+            secure=False,
+        )
 
     def ready(self) -> bool:
         self.client().list_buckets()

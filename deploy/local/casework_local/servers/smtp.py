@@ -20,8 +20,17 @@ class Smtp(Server):
     def process(self) -> Managed:
         return Managed(
             self.name,
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{self.config.host}:{self.config.ports['smtp']}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"{self.config.host}:{self.config.ports['smtp']}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(self.maildir),
+            ],
             self.config.path("logs", "smtp.log"),
         )
 

@@ -41,8 +41,12 @@ def upgrade() -> None:
             "status IN ('received', 'scanning', 'extracting', 'indexed', 'failed')", name="evidence_status"
         ),
     )
-    op.create_index("ix_evidence_unfinished", "evidence", ["updated_at"],
-                    postgresql_where=sa.text("status NOT IN ('indexed', 'failed')"))
+    op.create_index(
+        "ix_evidence_unfinished",
+        "evidence",
+        ["updated_at"],
+        postgresql_where=sa.text("status NOT IN ('indexed', 'failed')"),
+    )
     create_outbox_table(op.get_bind())
 
 
