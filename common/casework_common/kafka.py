@@ -30,10 +30,6 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any, events.Event], None]
 
 
-class PermanentError(Exception):
-    """Raised by a handler when retrying cannot help; the record goes straight to the DLQ."""
-
-
 def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
@@ -186,7 +182,7 @@ class EventConsumer:
                     handler(event.unpack(cls), event)
                     self._consumed.labels(record.topic, "ok").inc()
                     break
-                except (PermanentError, events.EnvelopeError) as exc:
+                except events.EnvelopeError as exc:  # wrong payload type: retrying cannot help
                     self._to_dlq(record, exc, attempt)
                     break
                 except Exception as exc:

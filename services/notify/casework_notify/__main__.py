@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from casework_common import db, events, kafka
+from casework_common import db, kafka
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
@@ -17,7 +17,7 @@ from casework_notify import api
 from casework_notify.delivery import Deliverer
 from casework_notify.directory import Directory
 from casework_notify.mailer import Mailer
-from casework_notify.rules import RULES, RuleContext
+from casework_notify.rules import RULES, TOPICS, RuleContext
 from casework_notify.settings import NotifySettings
 
 
@@ -26,9 +26,7 @@ def main() -> int:
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
     db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(
-        settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.CASE_EVENTS], settings.kafka_topic_partitions
-    )
+    kafka.ensure_topics(settings.kafka_bootstrap, sorted(TOPICS), settings.kafka_topic_partitions)
     producer = kafka.make_producer(settings)  # dead letters
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
@@ -61,7 +59,7 @@ def main() -> int:
     consumer = kafka.EventConsumer(
         settings,
         "notify",
-        [events.EVIDENCE_UPLOADED, events.CASE_EVENTS],
+        sorted(TOPICS),
         {event_type: deliverer.handle for event_type in RULES},
         producer,
     )

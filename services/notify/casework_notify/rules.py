@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.v1 import events_pb2
+from casework_common import events
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.workflow_client import WorkflowClient
 from google.protobuf.message import Message
@@ -34,11 +35,13 @@ class RuleContext:
 
 Rule = Callable[[Any, RuleContext], list[Notification]]
 RULES: dict[type[Message], Rule] = {}
+TOPICS: set[str] = set()  # what the notify consumer subscribes to: exactly what the rules need
 
 
-def rule(event_type: type[Message]) -> Callable[[Rule], Rule]:
+def rule(event_type: type[Message], topic: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         RULES[event_type] = fn
+        TOPICS.add(topic)
         return fn
 
     return register
@@ -53,7 +56,7 @@ ROLE_WORDS = {
 }
 
 
-@rule(events_pb2.EvidenceUploaded)
+@rule(events_pb2.EvidenceUploaded, events.EVIDENCE_UPLOADED)
 def evidence_added(uploaded: events_pb2.EvidenceUploaded, ctx: RuleContext) -> list[Notification]:
     """Assigned reps hear that new evidence arrived (not the rep who uploaded it)."""
     case = ctx.workflow.get_case(ctx.tokens.token(), uploaded.evidence.case_id)
