@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from casework_local.config import StackConfig, resolve_ports
 from casework_local.process import StartError
 from casework_local.stack import Stack

@@ -13,6 +13,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
 from harness import Platform
 
 pytestmark = pytest.mark.stack

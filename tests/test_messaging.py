@@ -10,13 +10,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from kafka import KafkaConsumer
+from sqlalchemy import MetaData, create_engine, select
+
 from casework.v1 import events_pb2
 from casework_common import events, kafka, tracing
 from casework_common.outbox import OutboxRelay, create_outbox_table, enqueue, outbox_table
 from casework_common.settings import KafkaSettings
 from harness import Platform
-from kafka import KafkaConsumer
-from sqlalchemy import MetaData, create_engine, select
 
 pytestmark = pytest.mark.stack
 

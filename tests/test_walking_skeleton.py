@@ -9,9 +9,10 @@ import uuid
 from typing import Any
 
 import pytest
-import testdocs
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+import testdocs
 from harness import Platform, unique_number
 
 MARIA = "M100001"  # the demo member maria (north-london)

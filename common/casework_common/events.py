@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from typing import TypeVar
 
-from casework.v1 import events_pb2
 from google.protobuf import any_pb2, timestamp_pb2
 from google.protobuf.message import DecodeError, Message
 
+from casework.v1 import events_pb2
 from casework_common import tracing
 
 # Topic names. Each has a sibling "<topic>.dlq" for messages that could not be handled.

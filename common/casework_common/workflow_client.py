@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from casework.v1 import workflow_pb2, workflow_pb2_grpc
 
+from casework.v1 import workflow_pb2, workflow_pb2_grpc
 from casework_common import rpc
 from casework_common.problems import Problem, unauthorized, unavailable
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import jwt
 import pytest
-from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
 
 KID = "test-key"
 

@@ -1,6 +1,7 @@
 """The Kafka envelope: typed payloads in, the same payloads out, garbage refused."""
 
 import pytest
+
 from casework.v1 import events_pb2
 from casework_common import events, tracing
 

@@ -1,8 +1,9 @@
 """Settings come from CASEWORK_* environment variables, typed and validated."""
 
 import pytest
-from casework_common.settings import DatabaseSettings, OidcSettings
 from pydantic import ValidationError
+
+from casework_common.settings import DatabaseSettings, OidcSettings
 
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

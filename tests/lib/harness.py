@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 import requests
+
 from casework_local.config import StackConfig
 from casework_local.stack import Stack
 

@@ -36,19 +36,15 @@ class Stack:
 
     def check_ports(self) -> None:
         """Fail before starting anything if a port is taken, naming the setting that moves it."""
-        busy = []
-        for server in self.servers:
-            busy += [(label, port) for label, port in server.ports() if port_in_use(self.config.host, port)]
-        for spec in SERVICES:
-            for key in filter(None, (spec.port, spec.grpc_port)):
-                port = self.config.ports[key]
-                if port_in_use(self.config.host, port):
-                    busy.append((key, port))
+        wanted = [port for server in self.servers for port in server.ports()]
+        wanted += [
+            (key, self.config.ports[key], key) for spec in SERVICES for key in (spec.port, spec.grpc_port) if key
+        ]
+        busy = [(what, port, key) for what, port, key in wanted if port_in_use(self.config.host, port)]
         if busy:
             lines = "\n".join(
-                f"  port {port} ({label}) is already in use; set CASEWORK_PORT_{label.upper().removesuffix('_GRPC')}"
-                f"=<free port>"
-                for label, port in busy
+                f"  port {port} ({what}) is already in use; set CASEWORK_PORT_{key.upper()}=<free port>"
+                for what, port, key in busy
             )
             raise StartError(f"cannot start: ports in use (is another casework stack running?)\n{lines}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from casework_local.config import REALM_FILE
 from casework_local.idp.claims import mapped_claims
 from casework_local.idp.realm import load_realm

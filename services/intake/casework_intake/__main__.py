@@ -15,7 +15,6 @@ from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-
 from casework_intake import api
 from casework_intake.evidence import EvidenceStore
 from casework_intake.settings import IntakeSettings

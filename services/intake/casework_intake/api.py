@@ -7,17 +7,17 @@ import uuid
 from typing import Any, Literal
 from urllib.parse import quote
 
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from minio import Minio
+from pydantic import BaseModel, ConfigDict, Field
+from werkzeug.http import parse_options_header
+
 from casework.v1 import workflow_pb2
 from casework_common import metrics
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.web import parse_query, principal
 from casework_common.workflow_client import WorkflowClient
-from flask import Blueprint, Response, jsonify, request, stream_with_context
-from minio import Minio
-from pydantic import BaseModel, ConfigDict, Field
-from werkzeug.http import parse_options_header
-
 from casework_intake.evidence import EvidenceStore, parse_id, to_json
 from casework_intake.filenames import display_name
 from casework_intake.multipart import FilePart, FormField, MultipartForm

@@ -6,13 +6,13 @@ import logging
 import uuid
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import Engine, Row, case, func, select, text, update
+
 from casework.v1 import events_pb2, workflow_pb2
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.outbox import enqueue
-from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import Engine, Row, case, func, select, text, update
-
 from casework_intake.tables import evidence, outbox
 
 log = logging.getLogger(__name__)

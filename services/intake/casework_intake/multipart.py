@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from casework_common.problems import Problem, bad_request
 from werkzeug.datastructures import Headers
 from werkzeug.sansio.multipart import NEED_DATA, Data, Epilogue, Field, File, MultipartDecoder, Preamble
+
+from casework_common.problems import Problem, bad_request
 
 CHUNK = 64 * 1024
 MAX_FIELD_BYTES = 16 * 1024

@@ -1,5 +1,7 @@
 """Intake's settings (environment variables CASEWORK_*)."""
 
+from pydantic import Field
+
 from casework_common.settings import (
     DatabaseSettings,
     HttpSettings,
@@ -8,7 +10,6 @@ from casework_common.settings import (
     S3Settings,
     WorkflowClientSettings,
 )
-from pydantic import Field
 
 
 class IntakeSettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings, S3Settings, WorkflowClientSettings):

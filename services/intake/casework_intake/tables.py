@@ -1,7 +1,8 @@
 """Intake's tables (schema ``intake``; see migrations/ for their history)."""
 
-from casework_common.outbox import outbox_table
 from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Table, Text, Uuid, func
+
+from casework_common.outbox import outbox_table
 
 metadata = MetaData()
 

@@ -6,10 +6,11 @@ import hashlib
 import io
 
 import pytest
+from urllib3 import encode_multipart_formdata
+
 from casework_common.problems import Problem
 from casework_intake.filenames import display_name
 from casework_intake.multipart import FilePart, FormField, MultipartForm
-from urllib3 import encode_multipart_formdata
 
 
 def form(fields: list[tuple[str, object]], max_file: int = 10**7) -> tuple[MultipartForm, bytes]:

@@ -12,7 +12,6 @@ from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-
 from casework_notify import api
 from casework_notify.delivery import Deliverer
 from casework_notify.directory import Directory

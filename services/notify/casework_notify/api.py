@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from casework_common.problems import not_found
-from casework_common.web import parse_query, principal
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, select, update
 
+from casework_common.problems import not_found
+from casework_common.web import parse_query, principal
 from casework_notify.tables import inbox_items
 
 

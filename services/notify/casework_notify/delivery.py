@@ -7,13 +7,13 @@ import logging
 import uuid
 from typing import Any
 
-from casework_common import metrics
-from casework_common.events import Event
 from google.protobuf.message import Message
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from casework_common import metrics
+from casework_common.events import Event
 from casework_notify.directory import Directory
 from casework_notify.mailer import Mailer
 from casework_notify.rules import RULES, Notification, RuleContext

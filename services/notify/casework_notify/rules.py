@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from google.protobuf.message import Message
+
 from casework.v1 import events_pb2
 from casework_common import events
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.workflow_client import WorkflowClient
-from google.protobuf.message import Message
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ import sys
 import threading
 from pathlib import Path
 
+from prometheus_client import multiprocess
+
 from casework_common import events, kafka, storage
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from prometheus_client import multiprocess
-
 from casework_ocr import tesseract, worker
 from casework_ocr.settings import OcrSettings
 

@@ -8,12 +8,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from casework.v1 import events_pb2
-from casework_common import events, kafka, metrics, storage
-from casework_common.events import Event
 from kafka import KafkaProducer
 from minio import Minio
 
+from casework.v1 import events_pb2
+from casework_common import events, kafka, metrics, storage
+from casework_common.events import Event
 from casework_ocr import extractors, sniff, tesseract
 from casework_ocr.extractors import ExtractOptions, Page, UnreadableError
 from casework_ocr.settings import OcrSettings

@@ -2,8 +2,9 @@
 
 import os
 
-from casework_common.settings import HttpSettings, KafkaSettings, S3Settings
 from pydantic import Field
+
+from casework_common.settings import HttpSettings, KafkaSettings, S3Settings
 
 
 class OcrSettings(HttpSettings, KafkaSettings, S3Settings):

@@ -9,7 +9,6 @@ import threading
 from casework.v1 import events_pb2
 from casework_common import events, kafka, storage
 from casework_common.logs import configure_logging
-
 from casework_ocr.pipeline import Pipeline
 from casework_ocr.settings import OcrSettings
 

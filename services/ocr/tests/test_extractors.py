@@ -6,10 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
+
 import testdocs
 from casework_ocr import extractors, sniff, tesseract
 from casework_ocr.extractors import ExtractOptions, UnreadableError
-from PIL import Image
 
 OPTIONS = ExtractOptions(dpi=150, min_text_layer_chars=20)
 

@@ -6,15 +6,15 @@ import datetime as dt
 import sys
 
 from cachelib import FileSystemCache
-from casework_common.auth import TokenValidator
-from casework_common.logs import configure_logging
-from casework_common.runtime import ServiceRuntime
-from casework_common.web import create_app
 from flask import Flask, render_template
 from flask_session import Session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from casework_common.auth import TokenValidator
+from casework_common.logs import configure_logging
+from casework_common.runtime import ServiceRuntime
+from casework_common.web import create_app
 from casework_portal import views
 from casework_portal.auth import Auth
 from casework_portal.backend import ApiError

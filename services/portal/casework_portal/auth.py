@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from casework_common.auth import AuthError, Principal, TokenValidator
 from flask import Blueprint, Flask, abort, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from casework_common.auth import AuthError, Principal, TokenValidator
 from casework_portal.settings import PortalSettings
 
 F = TypeVar("F", bound=Callable[..., Any])

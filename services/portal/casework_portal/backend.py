@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import requests
+
 from casework_common import tracing
 
 

@@ -1,7 +1,8 @@
 """Portal's settings (environment variables CASEWORK_*)."""
 
-from casework_common.settings import HttpSettings, OidcSettings
 from pydantic import SecretStr
+
+from casework_common.settings import HttpSettings, OidcSettings
 
 
 class PortalSettings(HttpSettings, OidcSettings):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework_common.auth import Principal
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 from markupsafe import Markup
 
+from casework_common.auth import Principal
 from casework_portal.auth import Auth, login_required
 from casework_portal.backend import ApiError, Backend
 from casework_portal.settings import PortalSettings

@@ -2,6 +2,7 @@
 
 import pytest
 import requests
+
 from casework_portal.auth import _safe_next
 from casework_portal.backend import _error
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import sys
 
+from opensearchpy import OpenSearch
+
 from casework.v1 import events_pb2
 from casework_common import events, kafka, storage
 from casework_common.auth import TokenValidator
@@ -13,8 +15,6 @@ from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from opensearchpy import OpenSearch
-
 from casework_search import api
 from casework_search.index import EvidenceIndex
 from casework_search.indexer import Indexer

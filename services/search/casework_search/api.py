@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.v1 import workflow_pb2
-from casework_common.web import parse_query, principal
-from casework_common.workflow_client import WorkflowClient
 from flask import Blueprint, Response, jsonify
 from opensearchpy import OpenSearch
 from pydantic import BaseModel, ConfigDict, Field
 
+from casework.v1 import workflow_pb2
+from casework_common.web import parse_query, principal
+from casework_common.workflow_client import WorkflowClient
 from casework_search.index import EvidenceIndex
 from casework_search.settings import SearchSettings
 

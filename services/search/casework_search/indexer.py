@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from casework.v1 import events_pb2
-from casework_common import events, kafka, metrics
-from casework_common.events import Event
 from kafka import KafkaProducer
 from minio import Minio
 
+from casework.v1 import events_pb2
+from casework_common import events, kafka, metrics
+from casework_common.events import Event
 from casework_search.index import EvidenceIndex
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,11 @@ import logging
 import threading
 
 import requests
+from minio import Minio
+
 from casework.v1 import events_pb2
 from casework_common import storage
 from casework_common.service_token import ServiceTokenProvider
-from minio import Minio
-
 from casework_search.index import EvidenceIndex
 from casework_search.indexer import page_document, read_text
 

@@ -1,7 +1,8 @@
 """Search's settings (environment variables CASEWORK_*)."""
 
-from casework_common.settings import HttpSettings, KafkaSettings, OidcSettings, S3Settings, WorkflowClientSettings
 from pydantic import Field
+
+from casework_common.settings import HttpSettings, KafkaSettings, OidcSettings, S3Settings, WorkflowClientSettings
 
 
 class SearchSettings(HttpSettings, OidcSettings, KafkaSettings, S3Settings, WorkflowClientSettings):

@@ -11,7 +11,6 @@ from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-
 from casework_workflow import api, grpc_service
 from casework_workflow.cases import CaseStore
 from casework_workflow.settings import WorkflowSettings

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from casework_common.problems import forbidden, not_found
-from casework_common.web import parse_json, parse_query, principal
 from flask import Blueprint, Response, jsonify
 
+from casework_common.problems import forbidden, not_found
+from casework_common.web import parse_json, parse_query, principal
 from casework_workflow import scope
 from casework_workflow.cases import CaseStore
 from casework_workflow.schemas import CaseListQuery, NewCase

@@ -9,13 +9,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine, Row, and_, select, tuple_
+
 from casework.v1 import events_pb2, workflow_pb2
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.outbox import enqueue
 from casework_common.problems import bad_request
-from sqlalchemy import Engine, Row, and_, select, tuple_
-
 from casework_workflow import scope
 from casework_workflow.schemas import CaseListQuery, NewCase
 from casework_workflow.tables import case_reference_seq, case_reps, cases, outbox

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import grpc
+
 from casework.v1 import workflow_pb2, workflow_pb2_grpc
 from casework_common import rpc
 from casework_common.auth import TokenValidator
-
 from casework_workflow import scope
 from casework_workflow.cases import CaseStore
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import enum
 
-from casework.v1 import workflow_pb2
-from casework_common.auth import Principal
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy import case as sql_case
 
+from casework.v1 import workflow_pb2
+from casework_common.auth import Principal
 from casework_workflow.tables import case_reps, cases
 
 

@@ -1,7 +1,8 @@
 """Workflow's tables (schema ``workflow``; see migrations/ for their history)."""
 
-from casework_common.outbox import outbox_table
 from sqlalchemy import Column, DateTime, ForeignKey, MetaData, Sequence, Table, Text, Uuid, func
+
+from casework_common.outbox import outbox_table
 
 metadata = MetaData()
 

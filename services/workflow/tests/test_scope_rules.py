@@ -1,6 +1,7 @@
 """Action rules over an access level (pure logic; visibility itself is SQL, tested end to end)."""
 
 import pytest
+
 from casework.v1 import workflow_pb2 as wf
 from casework_common.auth import Principal
 from casework_workflow.scope import Access, may, may_create_case

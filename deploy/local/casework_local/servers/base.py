@@ -19,9 +19,9 @@ class Server(ABC):
     def __init__(self, config: StackConfig) -> None:
         self.config = config
 
-    def ports(self) -> list[tuple[str, int]]:
-        """(label, port) pairs that must be free before start."""
-        return [(name, self.config.ports[name]) for name in self.port_names]
+    def ports(self) -> list[tuple[str, int, str]]:
+        """(what, port, the CASEWORK_PORT_* key that moves it) for every port that must be free."""
+        return [(name, self.config.ports[name], name) for name in self.port_names]
 
     @abstractmethod
     def process(self) -> Managed:

@@ -21,9 +21,9 @@ class S3(Server):
     name = "s3"
     port_names = ("s3", "s3_master", "s3_volume", "s3_filer", "s3_admin")
 
-    def ports(self) -> list[tuple[str, int]]:
+    def ports(self) -> list[tuple[str, int, str]]:
         own = super().ports()
-        return own + [(f"{name}_grpc", port + GRPC_OFFSET) for name, port in own]
+        return own + [(f"{name} gRPC", port + GRPC_OFFSET, key) for name, port, key in own]
 
     @property
     def endpoint(self) -> str:

@@ -5,6 +5,7 @@ Revision ID: 0001
 
 import sqlalchemy as sa
 from alembic import op
+
 from casework_common.outbox import create_outbox_table
 
 revision = "0001"
