@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import requests
@@ -57,8 +56,8 @@ def main() -> None:
 
         pipeline, raw = [], []
         for run in range(args.runs):
-            word = f"BENCH{uuid.uuid4().int % 10**8:08d}"
-            page = testdocs.png(testdocs.letter_lines("Reference", word))
+            phrase = testdocs.fresh_phrase()
+            page = testdocs.png(testdocs.letter_lines("Reference", phrase))
 
             started = time.perf_counter()
             upload = requests.post(
@@ -70,7 +69,7 @@ def main() -> None:
             upload.raise_for_status()
             while True:
                 hits = requests.get(
-                    f"{config.url('search')}/v1/search", params={"q": word}, headers=member, timeout=10
+                    f"{config.url('search')}/v1/search", params={"q": f'"{phrase}"'}, headers=member, timeout=10
                 ).json()
                 if hits["total"]:
                     break

@@ -29,7 +29,7 @@ def maria_case(platform: Platform) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def scanned_letter(platform: Platform, maria_case: dict[str, Any]) -> dict[str, Any]:
     """Maria uploads a phone-scan of her invitation letter; returns the finished evidence item."""
-    word = f"QX{uuid.uuid4().int % 10**6:06d}"
+    word = testdocs.fresh_word()
     content = testdocs.png(testdocs.letter_lines("Reference", word))
     response = platform.upload("maria", maria_case["id"], [("invitation.png", content, "image/png")])
     assert response.status_code == 201, response.text
@@ -146,7 +146,7 @@ def test_outsiders_cannot_attach_evidence(platform: Platform, maria_case: dict[s
 
 
 def test_scanned_pdf_is_ocrd_page_by_page(platform: Platform, maria_case: dict[str, Any]) -> None:
-    first, second = f"KP{uuid.uuid4().int % 10**6:06d}", f"KP{uuid.uuid4().int % 10**6:06d}"
+    first, second = testdocs.fresh_word(), testdocs.fresh_word()
     pdf = testdocs.scanned_pdf([testdocs.letter_lines("Reference", first), testdocs.letter_lines("Reference", second)])
     response = platform.upload("rachel", maria_case["id"], [("pack.pdf", pdf, "application/pdf")])
     assert response.status_code == 201, response.text

@@ -6,10 +6,69 @@ Nothing here is a binary fixture: every file can be regenerated from this code.
 from __future__ import annotations
 
 import io
+import itertools
 
 from PIL import Image, ImageDraw, ImageFont
 
 A4_300DPI = (2480, 3508)
+
+# Search terms that must survive OCR. Tesseract's dictionary reads real words reliably
+# (measured: 40/40 here), while made-up tokens are misread or split ("BENCH264997 10")
+# often enough to make a test flaky.
+WORDS = [
+    "marmalade",
+    "zeppelin",
+    "quixotic",
+    "xylophone",
+    "gazebo",
+    "harpsichord",
+    "kaleidoscope",
+    "labyrinth",
+    "nectarine",
+    "obelisk",
+    "pelican",
+    "quarantine",
+    "rhubarb",
+    "saxophone",
+    "tambourine",
+    "umbrella",
+    "vermilion",
+    "walrus",
+    "yodelling",
+    "zucchini",
+    "archipelago",
+    "buttercup",
+    "cathedral",
+    "daffodil",
+    "escalator",
+    "flamingo",
+    "gondola",
+    "hazelnut",
+    "iceberg",
+    "juniper",
+    "kingfisher",
+    "lavender",
+    "mandolin",
+    "nightingale",
+    "orchestra",
+    "porcupine",
+    "quicksilver",
+    "raspberry",
+    "sycamore",
+    "trombone",
+]
+_unused = iter(WORDS)
+_phrases = itertools.combinations(WORDS, 2)
+
+
+def fresh_word() -> str:
+    """A real word no earlier caller in this process got (one test session = one platform)."""
+    return next(_unused)
+
+
+def fresh_phrase() -> str:
+    """Two real words, a combination no earlier caller got (for many uploads to one platform)."""
+    return " ".join(next(_phrases))
 
 
 def letter_lines(*words: str) -> list[str]:
