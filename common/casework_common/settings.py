@@ -82,6 +82,13 @@ class GrpcSettings(BaseServiceSettings):
     grpc_workers: int = 16
 
 
+class KeycloakSettings(OidcSettings):
+    """Where the Keycloak admin API is (directory look-ups with the service account)."""
+
+    keycloak_url: str = "http://127.0.0.1:8180"
+    keycloak_realm: str = "casework"
+
+
 class WorkflowClientSettings(BaseServiceSettings):
     # host:port of the workflow service's gRPC endpoint.
     workflow_grpc: str = "127.0.0.1:50051"

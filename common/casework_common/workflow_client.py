@@ -31,8 +31,10 @@ class WorkflowClient:
                 raise Problem(403, "forbidden", "Forbidden", exc.details()) from exc  # type: ignore[attr-defined]
             raise unavailable("The case service is not available; try again shortly.") from exc
 
-    def authorize(self, token: str, case_id: str, action: int) -> workflow_pb2.AuthorizeResponse:
-        return self._call(self._stub.Authorize, workflow_pb2.AuthorizeRequest(case_id=case_id, action=action), token)
+    def authorize(self, token: str, case_id: str, action: int, resource: str = "") -> workflow_pb2.AuthorizeResponse:
+        """May the token's owner do ``action`` on the case? ``resource`` names what is accessed, for the audit log."""
+        request = workflow_pb2.AuthorizeRequest(case_id=case_id, action=action, resource=resource)
+        return self._call(self._stub.Authorize, request, token)
 
     def scope(self, token: str) -> workflow_pb2.Scope:
         return self._call(self._stub.GetScope, workflow_pb2.GetScopeRequest(), token)

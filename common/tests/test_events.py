@@ -18,7 +18,7 @@ def test_envelope_round_trip_keeps_payload_and_trace() -> None:
 
 
 def test_unpacking_the_wrong_type_is_an_envelope_error() -> None:
-    event = events.unpack(events.pack(events_pb2.CaseChanged(case_id="c"), "workflow"))
+    event = events.unpack(events.pack(events_pb2.CaseChanged(kind="created"), "workflow"))
     with pytest.raises(events.EnvelopeError):
         event.unpack(events_pb2.EvidenceUploaded)
 

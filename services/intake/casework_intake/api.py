@@ -41,23 +41,21 @@ UPLOAD_BYTES = _metrics.counter("evidence_upload_bytes_total", "Bytes of evidenc
 def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, settings: IntakeSettings) -> Blueprint:
     bp = Blueprint("evidence", __name__)
 
-    def authorize(caller: Principal, case_id: str, action: int) -> workflow_pb2.AuthorizeResponse:
-        decision = workflow.authorize(caller.token, case_id, action)
+    def authorize(caller: Principal, case_id: str, action: int, resource: str) -> workflow_pb2.AuthorizeResponse:
+        decision = workflow.authorize(caller.token, case_id, action, resource)
         if not decision.visible:
             raise not_found("case")
         if not decision.allowed:
             raise forbidden(decision.reason)
         return decision
 
-    def may_read(caller: Principal, row: Any) -> bool:
-        if row.uploaded_by_sub == caller.subject:
-            return True  # uploaders can always follow their own files
+    def may_read(caller: Principal, row: Any, what: str) -> bool:
         action = (
             workflow_pb2.CASE_ACTION_VIEW_EVIDENCE
             if row.visibility == "member"
             else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE
         )
-        return workflow.authorize(caller.token, str(row.case_id), action).allowed
+        return workflow.authorize(caller.token, str(row.case_id), action, f"evidence:{row.id}{what}").allowed
 
     def store_file(caller: Principal, case: workflow_pb2.CaseSummary, part: FilePart, visibility: str) -> Any:
         evidence_id = uuid.uuid4()
@@ -97,7 +95,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
         if mimetype != "multipart/form-data" or not options.get("boundary"):
             raise Problem(415, "unsupported-media-type", "Unsupported media type", "Send files as multipart/form-data.")
-        case = authorize(caller, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE).case
+        case = authorize(caller, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE, "evidence:upload").case
         visibility = "member"
         stored: list[Any] = []
         form = MultipartForm(
@@ -135,8 +133,10 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
     @bp.get("/v1/cases/<case_id>/evidence")
     def list_for_case(case_id: str) -> Response:
         caller = principal()
-        authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE)
-        reps = workflow.authorize(caller.token, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE).allowed
+        authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE, "evidence:list")
+        reps = workflow.authorize(
+            caller.token, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, "evidence:list-reps-only"
+        ).allowed
         return jsonify(items=[to_json(row) for row in store.list_for_case(case_id, include_reps_only=reps)])
 
     @bp.get("/v1/evidence")
@@ -155,14 +155,14 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
     @bp.get("/v1/evidence/<evidence_id>")
     def get(evidence_id: str) -> Response:
         row = store.get(evidence_id)
-        if row is None or not may_read(principal(), row):
+        if row is None or not may_read(principal(), row, ""):
             raise not_found("evidence")
         return jsonify(to_json(row))
 
     @bp.get("/v1/evidence/<evidence_id>/content")
     def content(evidence_id: str) -> Response:
         row = store.get(evidence_id)
-        if row is None or not may_read(principal(), row):
+        if row is None or not may_read(principal(), row, "/content"):
             raise not_found("evidence")
         obj = s3.get_object(row.bucket, row.object_key, version_id=row.version_id)
 

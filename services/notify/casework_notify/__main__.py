@@ -1,4 +1,4 @@
-"""Run the notify service: inbox REST API and the event consumer that delivers notifications."""
+"""Run the notify service: inbox and preferences API, the event consumer, the daily digest."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from casework_common import db, kafka
 from casework_common.auth import TokenValidator
+from casework_common.directory import Directory
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
@@ -14,7 +15,6 @@ from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
 from casework_notify import api
 from casework_notify.delivery import Deliverer
-from casework_notify.directory import Directory
 from casework_notify.mailer import Mailer
 from casework_notify.rules import RULES, TOPICS, RuleContext
 from casework_notify.settings import NotifySettings
@@ -30,18 +30,9 @@ def main() -> int:
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     mailer = Mailer(settings)
-    directory = Directory(
-        settings.keycloak_url,
-        settings.keycloak_realm,
-        settings.oidc_client_id,
-        settings.oidc_client_secret.get_secret_value(),
-    )
-    deliverer = Deliverer(
-        engine,
-        mailer,
-        directory,
-        RuleContext(workflow, ServiceTokenProvider.from_settings(settings), settings.portal_url),
-    )
+    directory = Directory(settings)
+    context = RuleContext(workflow, ServiceTokenProvider.from_settings(settings), directory, settings.portal_url)
+    deliverer = Deliverer(engine, mailer, directory, context)
 
     app = create_app(
         settings.service_name,
@@ -54,16 +45,13 @@ def main() -> int:
             "workflow": workflow.ready,
         },
     )
-    app.register_blueprint(api.blueprint(engine))
+    app.register_blueprint(api.blueprint(engine, deliverer))
     consumer = kafka.EventConsumer(
-        settings,
-        "notify",
-        sorted(TOPICS),
-        {event_type: deliverer.handle for event_type in RULES},
-        producer,
+        settings, "notify", sorted(TOPICS), {event_type: deliverer.handle for event_type in RULES}, producer
     )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("deliverer", consumer.run)
+    runtime.add_loop("daily-digest", deliverer.digest_loop(settings.digest_hour_utc))
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

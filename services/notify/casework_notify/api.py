@@ -1,16 +1,20 @@
-"""The in-app inbox (``/v1/inbox``): a user's own notifications, newest first."""
+"""Notify's REST API: the in-app inbox, delivery preferences, and running the digest now."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 
-from casework_common.problems import not_found
+from casework_common.problems import forbidden, invalid, not_found
 from casework_common.web import parse_query, principal
-from casework_notify.tables import inbox_items
+from casework_notify.delivery import Deliverer
+from casework_notify.rules import KINDS
+from casework_notify.tables import inbox_items, preferences
 
 
 class InboxQuery(BaseModel):
@@ -20,7 +24,7 @@ class InboxQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200)
 
 
-def _json(row) -> dict:
+def _json(row: Any) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "kind": row.kind,
@@ -33,7 +37,7 @@ def _json(row) -> dict:
     }
 
 
-def blueprint(engine: Engine) -> Blueprint:
+def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
     bp = Blueprint("inbox", __name__)
 
     @bp.get("/v1/inbox")
@@ -67,5 +71,49 @@ def blueprint(engine: Engine) -> Blueprint:
         if row is None:
             raise not_found("notification")
         return jsonify(_json(row))
+
+    def current(username: str) -> dict[str, Any]:
+        with engine.connect() as conn:
+            chosen = dict(
+                conn.execute(
+                    select(preferences.c.kind, preferences.c.mode).where(preferences.c.username == username)
+                ).all()
+            )
+        return {kind: {"description": about, "email": chosen.get(kind, "immediate")} for kind, about in KINDS.items()}
+
+    @bp.get("/v1/preferences")
+    def get_preferences() -> Response:
+        return jsonify(kinds=current(principal().username))
+
+    @bp.put("/v1/preferences")
+    def set_preferences() -> Response:
+        """Body: {"<kind>": "immediate" | "digest", ...} for the kinds to change."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise invalid([{"field": "", "message": "Send an object of kind: mode."}])
+        errors = [{"field": k, "message": "Unknown notification kind."} for k in body if k not in KINDS]
+        errors += [
+            {"field": k, "message": "Must be 'immediate' or 'digest'."}
+            for k, v in body.items()
+            if k in KINDS and v not in ("immediate", "digest")
+        ]
+        if errors:
+            raise invalid(errors)
+        username = principal().username
+        with engine.begin() as conn:
+            for kind, mode in body.items():
+                conn.execute(
+                    insert(preferences)
+                    .values(username=username, kind=kind, mode=mode)
+                    .on_conflict_do_update(index_elements=["username", "kind"], set_={"mode": mode})
+                )
+        return jsonify(kinds=current(username))
+
+    @bp.post("/v1/digests/run")
+    def run_digests() -> Response:
+        """Operations: send every pending digest now (normally sent daily)."""
+        if not principal().has("admin"):
+            raise forbidden("Only operations staff run the digest by hand.")
+        return jsonify(sent=deliverer.send_digests())
 
     return bp

@@ -1,8 +1,10 @@
-"""Applies the rules to each event and delivers: an inbox item and an email per notification,
-each at most once per (event, recipient) however often the event is redelivered."""
+"""Applies the rules to each event and delivers: an inbox item always, and an email either at
+once or in the recipient's daily digest (their preference per kind). Every delivery is recorded
+per (event, recipient), so a redelivered event sends nothing twice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import Any
@@ -13,14 +15,16 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework_common import metrics
+from casework_common.directory import Directory
 from casework_common.events import Event
-from casework_notify.directory import Directory
 from casework_notify.mailer import Mailer
-from casework_notify.rules import RULES, Notification, RuleContext
-from casework_notify.tables import deliveries, inbox_items
+from casework_notify.rules import RULES, Notification, RuleContext, member_may_hear
+from casework_notify.tables import deliveries, digest_items, inbox_items, preferences
 
 log = logging.getLogger(__name__)
-SENT = metrics.Metrics("notify").counter("notifications_total", "Notifications delivered.", ("kind", "channel"))
+_metrics = metrics.Metrics("notify")
+SENT = _metrics.counter("notifications_total", "Notifications delivered.", ("kind", "channel"))
+WITHHELD = _metrics.counter("notifications_withheld_total", "Notifications stopped by the member gate.", ("kind",))
 
 
 class Deliverer:
@@ -40,16 +44,25 @@ class Deliverer:
         if rule is None:
             return
         for notification in rule(message, self.context):
+            if not member_may_hear(notification, message):
+                WITHHELD.labels(notification.kind).inc()
+                log.error("withheld a %s notification to a member about an unannounced referral", notification.kind)
+                continue
             self._to_inbox(event.event_id, notification)
-            self._email(event.event_id, notification)
+            if self.mode(notification.recipient, notification.kind) == "digest":
+                self._to_digest(event.event_id, notification)
+            else:
+                self._email(event.event_id, notification)
 
-    def _render(self, notification: Notification, extension: str) -> str:
-        values: dict[str, Any] = {
-            "recipient": notification.recipient,
-            "link": notification.link,
-            **notification.context,
-        }
-        return self.templates.get_template(f"{notification.kind}.{extension}").render(**values)
+    def mode(self, username: str, kind: str) -> str:
+        with self.engine.connect() as conn:
+            chosen = conn.execute(
+                select(preferences.c.mode).where(preferences.c.username == username, preferences.c.kind == kind)
+            ).scalar()
+        return chosen or "immediate"
+
+    def _render(self, template: str, recipient: str, **values: Any) -> str:
+        return self.templates.get_template(template).render(recipient=recipient, **values)
 
     def _to_inbox(self, event_id: str, n: Notification) -> None:
         with self.engine.begin() as conn:
@@ -61,7 +74,7 @@ class Deliverer:
                     recipient=n.recipient,
                     kind=n.kind,
                     title=n.title,
-                    body=self._render(n, "txt"),
+                    body=n.message,
                     link=n.link,
                     case_id=uuid.UUID(n.case_id) if n.case_id else None,
                 )
@@ -70,32 +83,96 @@ class Deliverer:
         if inserted:
             SENT.labels(n.kind, "inbox").inc()
 
+    def _to_digest(self, event_id: str, n: Notification) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(digest_items)
+                .values(
+                    id=uuid.uuid4(),
+                    event_id=event_id,
+                    recipient=n.recipient,
+                    kind=n.kind,
+                    title=n.title,
+                    message=n.message,
+                    link=n.link,
+                )
+                .on_conflict_do_nothing(constraint="digest_items_event_recipient")
+            )
+
     def _email(self, event_id: str, n: Notification) -> None:
         key = {"event_id": event_id, "recipient": n.recipient, "channel": "email"}
+        where = [deliveries.c[k] == v for k, v in key.items()]
         with self.engine.begin() as conn:
             conn.execute(insert(deliveries).values(**key, status="pending").on_conflict_do_nothing())
-            status = conn.execute(
-                select(deliveries.c.status).where(*(deliveries.c[k] == v for k, v in key.items()))
-            ).scalar_one()
+            status = conn.execute(select(deliveries.c.status).where(*where)).scalar_one()
         if status != "pending":
             return  # a redelivered event: already handled
-        address = self.directory.email(n.recipient)
-        if address is None:
+        person = self.directory.person(n.recipient)
+        if person is None or person.email is None:
             log.warning("no verified email address for %s; inbox only", n.recipient)
-            status_value = "no-address"
+            outcome = "no-address"
         else:
+            values = {"message": n.message, "link": n.link}
             self.mailer.send(
-                address,
+                person.email,
                 n.title,
-                self._render(n, "txt"),
-                self._render(n, "html"),
+                self._render("notification.txt", n.recipient, **values),
+                self._render("notification.html", n.recipient, **values),
                 message_key=f"{event_id}.{n.recipient}",
             )
             SENT.labels(n.kind, "email").inc()
-            status_value = "sent"
+            outcome = "sent"
         with self.engine.begin() as conn:
-            conn.execute(
-                update(deliveries)
-                .where(*(deliveries.c[k] == v for k, v in key.items()))
-                .values(status=status_value, sent_at=func.now())
+            conn.execute(update(deliveries).where(*where).values(status=outcome, sent_at=func.now()))
+
+    def send_digests(self) -> int:
+        """Email each recipient with pending digest items one digest; returns how many were sent."""
+        with self.engine.connect() as conn:
+            recipients = list(
+                conn.execute(
+                    select(digest_items.c.recipient).where(digest_items.c.sent_at.is_(None)).distinct()
+                ).scalars()
             )
+        sent = 0
+        for recipient in recipients:
+            with self.engine.begin() as conn:
+                items = conn.execute(
+                    select(digest_items)
+                    .where(digest_items.c.recipient == recipient, digest_items.c.sent_at.is_(None))
+                    .order_by(digest_items.c.created_at)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                if not items:
+                    continue
+                person = self.directory.person(recipient)
+                if person is not None and person.email is not None:
+                    values = {"items": items}
+                    self.mailer.send(
+                        person.email,
+                        f"Your casework digest: {len(items)} update(s)",
+                        self._render("digest.txt", recipient, **values),
+                        self._render("digest.html", recipient, **values),
+                        message_key=f"digest.{items[-1].id}",
+                    )
+                    SENT.labels("digest", "email").inc()
+                    sent += 1
+                conn.execute(
+                    update(digest_items).where(digest_items.c.id.in_([i.id for i in items])).values(sent_at=func.now())
+                )
+        return sent
+
+    def digest_loop(self, hour_utc: int):
+        """Send the day's digests once a day, at ``hour_utc``."""
+
+        def loop(stop: Any) -> None:
+            last_day = None
+            while not stop.wait(60):
+                now = dt.datetime.now(dt.UTC)
+                if now.hour == hour_utc and now.date() != last_day:
+                    try:
+                        log.info("sent %d daily digests", self.send_digests())
+                        last_day = now.date()
+                    except Exception:
+                        log.exception("daily digest failed")
+
+        return loop

@@ -1,9 +1,17 @@
 """Notify's settings (environment variables CASEWORK_*)."""
 
-from casework_common.settings import DatabaseSettings, HttpSettings, KafkaSettings, OidcSettings, WorkflowClientSettings
+from pydantic import Field
+
+from casework_common.settings import (
+    DatabaseSettings,
+    HttpSettings,
+    KafkaSettings,
+    KeycloakSettings,
+    WorkflowClientSettings,
+)
 
 
-class NotifySettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings, WorkflowClientSettings):
+class NotifySettings(HttpSettings, KeycloakSettings, KafkaSettings, DatabaseSettings, WorkflowClientSettings):
     service_name: str = "notify"
     database_schema: str = "notify"
     smtp_host: str = "127.0.0.1"
@@ -12,6 +20,5 @@ class NotifySettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "Casework <casework@union.example.org>"
-    # Keycloak base URL (the admin API lives under it) and realm, for recipients' addresses.
-    keycloak_url: str = "http://127.0.0.1:8180"
-    keycloak_realm: str = "casework"
+    # Daily digests go out at this hour (UTC) to those who chose them.
+    digest_hour_utc: int = Field(default=7, ge=0, le=23)

@@ -1,31 +1,44 @@
-"""Run the workflow service: REST on CASEWORK_HTTP_PORT, gRPC on CASEWORK_GRPC_PORT, outbox relay."""
+"""The workflow service.
+
+python -m casework_workflow                 run: REST, gRPC, outbox relay, evidence consumer
+python -m casework_workflow verify-audit    check the audit chain; exit 1 at the first broken link
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from casework.v1 import events_pb2
 from casework_common import db, events, kafka, rpc
 from casework_common.auth import TokenValidator
+from casework_common.directory import Directory
 from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_workflow import api, grpc_service
+from casework_workflow import audit, grpc_service
+from casework_workflow.api import cases as cases_api
+from casework_workflow.api import protocol as protocol_api
 from casework_workflow.cases import CaseStore
+from casework_workflow.evidence_events import EvidenceTimeline
+from casework_workflow.referrals import ReferralStore
 from casework_workflow.settings import WorkflowSettings
+from casework_workflow.support import SupportStore
 from casework_workflow.tables import outbox
 
 
-def main() -> int:
-    settings = WorkflowSettings()
-    configure_logging(settings.service_name, settings.log_level)
+def serve(settings: WorkflowSettings) -> int:
     engine = db.make_engine(settings)
     db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(settings.kafka_bootstrap, [events.CASE_EVENTS], settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings.kafka_bootstrap, [events.CASE_EVENTS, events.EVIDENCE_UPLOADED], settings.kafka_topic_partitions
+    )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
-    store = CaseStore(engine)
+    directory = Directory(settings)
+    store = CaseStore(engine, directory)
 
     app = create_app(
         settings.service_name,
@@ -36,13 +49,47 @@ def main() -> int:
             "identity": validator.ready,
         },
     )
-    app.register_blueprint(api.blueprint(store))
+    app.register_blueprint(cases_api.blueprint(store))
+    app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
     grpc_server, _ = rpc.make_server(
         settings.service_name, settings.grpc_port, settings.grpc_workers, [grpc_service.register(store, validator)]
     )
+    evidence_consumer = kafka.EventConsumer(
+        settings,
+        "workflow-evidence",
+        [events.EVIDENCE_UPLOADED],
+        {events_pb2.EvidenceUploaded: EvidenceTimeline(engine).handle},
+        producer,
+    )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
+    runtime.add_loop("evidence-timeline", evidence_consumer.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
+
+
+def verify_audit(settings: WorkflowSettings) -> int:
+    engine = db.make_engine(settings)
+    with engine.connect() as conn:
+        verdict = audit.verify(conn)
+    if verdict.intact:
+        print(f"audit chain intact: {verdict.records} records")
+        return 0
+    print(
+        f"audit chain broken at record {verdict.broken_at}: {verdict.reason} "
+        f"({verdict.records} records before it are intact)"
+    )
+    return 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        prog="casework_workflow", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", nargs="?", choices=["serve", "verify-audit"], default="serve")
+    args = parser.parse_args()
+    settings = WorkflowSettings()
+    configure_logging(settings.service_name, settings.log_level)
+    return verify_audit(settings) if args.command == "verify-audit" else serve(settings)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""Case records: creation, lookup and listing, always through the scope rules."""
+"""Case records: open, read, change, list, and who works on them, always through the scope rules.
+
+Every change is a timeline entry, an audit record and an event, in one transaction.
+Every read of a case is an audit record.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +13,51 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Row, and_, select, tuple_
+from sqlalchemy import Connection, Engine, Row, and_, delete, func, select, tuple_, update
 
 from casework.v1 import events_pb2, workflow_pb2
-from casework_common import events
 from casework_common.auth import Principal
-from casework_common.outbox import enqueue
-from casework_common.problems import bad_request
-from casework_workflow import scope
-from casework_workflow.schemas import CaseListQuery, NewCase
-from casework_workflow.tables import case_reference_seq, case_reps, cases, outbox
+from casework_common.directory import Directory
+from casework_common.problems import Problem, bad_request, forbidden, invalid, not_found
+from casework_workflow import audit, flags, scope, timeline
+from casework_workflow.outbound import case_ref, emit
+from casework_workflow.schemas import CaseListQuery, CaseUpdate, NewCase
+from casework_workflow.tables import case_reference_seq, case_reps, cases
 
-SERVICE = "workflow"
+KEY_DATE_COLUMNS = {
+    "incident": "incident_date",
+    "investigation_meeting": "investigation_meeting_date",
+    "hearing": "hearing_date",
+    "outcome": "outcome_date",
+    "appeal_deadline": "appeal_deadline",
+}
+MEMBER_COLUMNS = {
+    "name": "member_name",
+    "email": "member_email",
+    "phone": "member_phone",
+    "employer": "employer",
+    "workplace": "workplace",
+    "job_role": "job_role",
+}
 
 
 @dataclass(frozen=True)
 class CaseView:
     row: Row[Any]
-    reps: list[str]
+    reps: list[str]  # assigned
+    shared_with: list[str]
     access: scope.Access
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.row.id
+
+    def ref(self) -> events_pb2.CaseRef:
+        return case_ref(self.row, self.reps)
 
     def to_json(self) -> dict[str, Any]:
         r = self.row
-        return {
+        body: dict[str, Any] = {
             "id": str(r.id),
             "reference": r.reference,
             "status": r.status,
@@ -42,17 +68,30 @@ class CaseView:
                 "name": r.member_name,
                 "membership_number": r.membership_number,
                 "email": r.member_email,
+                "phone": r.member_phone,
                 "employer": r.employer,
                 "workplace": r.workplace,
                 "job_role": r.job_role,
             },
             "reps": self.reps,
-            "summary": r.summary,
-            "created_by": r.created_by,
+            "allegations": r.allegations,
+            "key_dates": {
+                k: (getattr(r, c).isoformat() if getattr(r, c) else None) for k, c in KEY_DATE_COLUMNS.items()
+            },
+            "outcome": r.outcome,
+            "sanction": r.sanction,
             "created_at": r.created_at.isoformat(),
             "updated_at": r.updated_at.isoformat(),
             "your_access": self.access.name.lower(),
         }
+        if self.access is scope.Access.FULL:  # the branch's working notes are not the member's view
+            body.update(
+                shared_with=self.shared_with,
+                allegation_details=r.allegation_details,
+                summary=r.summary,
+                created_by=r.created_by,
+            )
+        return body
 
     def summary_proto(self) -> workflow_pb2.CaseSummary:
         r = self.row
@@ -79,99 +118,93 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         raise bad_request("The cursor is not one this API issued.") from exc
 
 
-def _parse_id(case_id: str) -> uuid.UUID | None:
+def parse_id(value: str) -> uuid.UUID | None:
     try:
-        return uuid.UUID(case_id)
+        return uuid.UUID(value)
     except ValueError:
         return None
 
 
 class CaseStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, directory: Directory | None) -> None:
         self.engine = engine
+        self.directory = directory
 
-    def _reps(self, conn: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-        reps: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    # -- reading ---------------------------------------------------------------
+
+    def _people(self, conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[list[str], list[str]]]:
+        people: dict[uuid.UUID, tuple[list[str], list[str]]] = {i: ([], []) for i in ids}
         if ids:
-            for case_id, username in conn.execute(
-                select(case_reps.c.case_id, case_reps.c.username)
+            for row in conn.execute(
+                select(case_reps.c.case_id, case_reps.c.username, case_reps.c.kind)
                 .where(case_reps.c.case_id.in_(ids))
                 .order_by(case_reps.c.assigned_at)
             ):
-                reps[case_id].append(username)
-        return reps
+                people[row.case_id][0 if row.kind == "assigned" else 1].append(row.username)
+        return people
 
-    def create(self, p: Principal, data: NewCase) -> CaseView:
-        case_id = uuid.uuid4()
-        with self.engine.begin() as conn:
-            number = conn.execute(case_reference_seq.next_value()).scalar_one()
-            reference = f"CW-{dt.date.today().year}-{number:06d}"
-            conn.execute(
-                cases.insert().values(
-                    id=case_id,
-                    reference=reference,
-                    status="open",
-                    case_type=data.case_type.value,
-                    branch=p.branch,
-                    region=p.region,
-                    member_name=data.member.name,
-                    membership_number=data.member.membership_number.upper(),
-                    member_email=str(data.member.email) if data.member.email else None,
-                    employer=data.member.employer,
-                    workplace=data.member.workplace,
-                    job_role=data.member.job_role,
-                    summary=data.summary,
-                    created_by=p.username,
-                )
-            )
-            reps = []
-            if p.has("rep"):
-                conn.execute(case_reps.insert().values(case_id=case_id, username=p.username, assigned_by=p.username))
-                reps = [p.username]
-            enqueue(
-                conn,
-                outbox,
-                events.CASE_EVENTS,
-                str(case_id),
-                events_pb2.CaseChanged(
-                    case_id=str(case_id),
-                    kind="created",
-                    reference=reference,
-                    branch=p.branch,
-                    region=p.region,
-                    actor=p.username,
-                    reps=reps,
-                ),
-                SERVICE,
-            )
-        found = self.get(p, str(case_id))
-        assert found is not None  # the creator can always see what they created
-        return found
-
-    def get(self, p: Principal, case_id: str) -> CaseView | None:
+    def load(self, conn: Connection, p: Principal, case_id: str | uuid.UUID, lock: bool = False) -> CaseView | None:
         """The case if ``p`` can see it; None both when it does not exist and when it is out of scope."""
-        parsed = _parse_id(case_id)
+        parsed = case_id if isinstance(case_id, uuid.UUID) else parse_id(case_id)
         if parsed is None:
             return None
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(cases, scope.access_column(p).label("access")).where(cases.c.id == parsed, scope.visible(p))
-            ).first()
-            if row is None:
-                return None
-            return CaseView(row, self._reps(conn, [parsed])[parsed], scope.Access(row.access))
+        query = select(cases, scope.access_column(p).label("access")).where(cases.c.id == parsed, scope.visible(p))
+        if lock:
+            query = query.with_for_update(of=cases)
+        row = conn.execute(query).first()
+        if row is None:
+            return None
+        assigned, shared = self._people(conn, [parsed])[parsed]
+        return CaseView(row, assigned, shared, scope.Access(row.access))
+
+    def require(
+        self,
+        conn: Connection,
+        p: Principal,
+        case_id: str,
+        *,
+        full: bool = False,
+        staff: bool = False,
+        lock: bool = False,
+    ) -> CaseView:
+        """The case, or the right error: 404 if invisible, 403 if visible but not enough access."""
+        view = self.load(conn, p, case_id, lock=lock)
+        if view is None:
+            raise not_found("case")
+        if (full or staff) and view.access is not scope.Access.FULL:
+            raise forbidden("Only the people working on this case can do that.")
+        if staff and not (scope.is_branch_staff(p) or p.has("official", "caseworker")):
+            raise forbidden("Only reps, coordinators and regional staff can do that.")
+        return view
+
+    def get(self, p: Principal, case_id: str) -> CaseView | None:
+        with self.engine.begin() as conn:
+            view = self.load(conn, p, case_id)
+            if view is not None:
+                audit.record(conn, p, "case.read", view.id)
+            return view
 
     def list(self, p: Principal, query: CaseListQuery) -> tuple[list[CaseView], str | None]:
         """Visible cases, newest first, keyset-paginated."""
         conditions = [scope.visible(p)]
         if query.status:
-            conditions.append(cases.c.status == query.status)
+            conditions.append(cases.c.status == query.status.value)
         if query.case_type:
             conditions.append(cases.c.case_type == query.case_type.value)
+        if query.outcome:
+            conditions.append(cases.c.outcome == query.outcome.value)
+        if query.employer:
+            conditions.append(cases.c.employer.ilike(f"%{query.employer}%"))
+        if query.assigned_to:
+            conditions.append(
+                select(case_reps.c.case_id)
+                .where(case_reps.c.case_id == cases.c.id, case_reps.c.username == query.assigned_to)
+                .exists()
+            )
         if query.cursor:
             created, last_id = _decode_cursor(query.cursor)
             conditions.append(tuple_(cases.c.created_at, cases.c.id) < tuple_(created, last_id))
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             rows = conn.execute(
                 select(cases, scope.access_column(p).label("access"))
                 .where(and_(*conditions))
@@ -179,8 +212,10 @@ class CaseStore:
                 .limit(query.limit + 1)
             ).all()
             page = rows[: query.limit]
-            reps = self._reps(conn, [r.id for r in page])
-        views = [CaseView(r, reps[r.id], scope.Access(r.access)) for r in page]
+            people = self._people(conn, [r.id for r in page])
+            if page:
+                audit.record(conn, p, "case.list", detail={"cases": [str(r.id) for r in page]})
+        views = [CaseView(r, *people[r.id], scope.Access(r.access)) for r in page]
         return views, (_encode_cursor(page[-1]) if len(rows) > query.limit else None)
 
     def scope_of(self, p: Principal) -> workflow_pb2.Scope:
@@ -190,3 +225,185 @@ class CaseStore:
             case_ids=[str(r.id) for r in rows if r.access == scope.Access.FULL],
             member_case_ids=[str(r.id) for r in rows if r.access == scope.Access.MEMBER],
         )
+
+    # -- changing ------------------------------------------------------------------
+
+    def create(self, p: Principal, data: NewCase) -> CaseView:
+        allowed, reason = scope.may_create_case(p)
+        if not allowed:
+            raise forbidden(reason)
+        case_id = uuid.uuid4()
+        dates = {column: getattr(data.key_dates, key) for key, column in KEY_DATE_COLUMNS.items()}
+        with self.engine.begin() as conn:
+            number = conn.execute(case_reference_seq.next_value()).scalar_one()
+            conn.execute(
+                cases.insert().values(
+                    id=case_id,
+                    reference=f"CW-{dt.date.today().year}-{number:06d}",
+                    status="open",
+                    case_type=data.case_type.value,
+                    branch=p.branch,
+                    region=p.region,
+                    member_name=data.member.name,
+                    membership_number=data.member.membership_number.upper(),
+                    member_email=str(data.member.email) if data.member.email else None,
+                    member_phone=data.member.phone,
+                    employer=data.member.employer,
+                    workplace=data.member.workplace,
+                    job_role=data.member.job_role,
+                    allegations=[a.value for a in data.allegations],
+                    allegation_details=data.allegation_details,
+                    summary=data.summary,
+                    created_by=p.username,
+                    **dates,
+                )
+            )
+            if p.has("rep"):
+                conn.execute(
+                    case_reps.insert().values(
+                        case_id=case_id, username=p.username, kind="assigned", assigned_by=p.username
+                    )
+                )
+            view = self.load(conn, p, case_id)
+            assert view is not None  # its creator can always see it
+            ref = view.ref()
+            timeline.add(
+                conn,
+                ref,
+                author=p.username,
+                author_role=p.primary_role,
+                kind="case_opened",
+                body=f"Case opened by {p.username}.",
+                visibility="member",
+            )
+            audit.record(conn, p, "case.create", case_id, detail={"case_type": data.case_type.value})
+            emit(conn, str(case_id), events_pb2.CaseChanged(case=ref, kind="created", actor=p.username))
+            flags.check_branch_has_coordinator(conn, self.directory, p.branch, p.region)
+        return view
+
+    def update(self, p: Principal, case_id: str, changes: CaseUpdate) -> CaseView:
+        with self.engine.begin() as conn:
+            view = self.require(conn, p, case_id, staff=True, lock=True)
+            values: dict[str, Any] = {}
+            for field in changes.model_fields_set:
+                value = getattr(changes, field)
+                if field == "member":
+                    for key in value.model_fields_set:
+                        member_value = getattr(value, key)
+                        values[MEMBER_COLUMNS[key]] = str(member_value) if member_value is not None else None
+                elif field == "key_dates":
+                    for key in value.model_fields_set:
+                        values[KEY_DATE_COLUMNS[key]] = getattr(value, key)
+                elif field == "allegations":
+                    values["allegations"] = [a.value for a in value]
+                else:
+                    values[field] = value.value if hasattr(value, "value") else value
+            changed = {k: v for k, v in values.items() if getattr(view.row, k) != v}
+            if not changed:
+                return view
+            conn.execute(update(cases).where(cases.c.id == view.id).values(**changed, updated_at=func.now()))
+            ref = view.ref()
+            shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in changed.items()}
+            timeline.add(
+                conn,
+                ref,
+                author=p.username,
+                author_role=p.primary_role,
+                kind="case_update",
+                body="Updated " + ", ".join(sorted(shown)) + ".",
+                visibility="reps",
+                data=shown,
+            )
+            if "outcome" in changed:
+                sanction = changed.get("sanction") or view.row.sanction
+                timeline.add(
+                    conn,
+                    ref,
+                    author=p.username,
+                    author_role=p.primary_role,
+                    kind="outcome",
+                    body=f"Outcome recorded: {changed['outcome'].replace('_', ' ')}"
+                    + (f" ({sanction})." if sanction else "."),
+                    visibility="member",
+                )
+            audit.record(conn, p, "case.update", view.id, detail={"changed": shown})
+            emit(conn, str(view.id), events_pb2.CaseChanged(case=ref, kind="updated", actor=p.username))
+            updated = self.load(conn, p, view.id)
+        assert updated is not None
+        return updated
+
+    def _check_colleague(self, view: CaseView, username: str) -> None:
+        """The person must be a rep or coordinator of the case's own branch."""
+        if self.directory is None:
+            raise Problem(503, "unavailable", "Service unavailable", "The user directory is not configured.")
+        person = self.directory.person(username)
+        if person is None or not person.roles & {"rep", "coordinator"} or person.branch != view.row.branch:
+            raise invalid([{"field": "username", "message": f"{username} is not a rep of branch {view.row.branch}."}])
+
+    def add_rep(self, p: Principal, case_id: str, username: str, kind: str) -> CaseView:
+        """Assign a rep (kind "assigned") or share the case with one ("shared")."""
+        with self.engine.begin() as conn:
+            view = self.require(conn, p, case_id, full=True, lock=True)
+            if not scope.is_branch_staff(p):
+                raise forbidden("Reps are assigned by the branch: its reps and coordinator.")
+            self._check_colleague(view, username)
+            existing = conn.execute(
+                select(case_reps.c.kind).where(case_reps.c.case_id == view.id, case_reps.c.username == username)
+            ).scalar()
+            if existing == kind:
+                return view
+            if existing:
+                conn.execute(
+                    update(case_reps)
+                    .where(case_reps.c.case_id == view.id, case_reps.c.username == username)
+                    .values(kind=kind, assigned_by=p.username, assigned_at=func.now())
+                )
+            else:
+                conn.execute(
+                    case_reps.insert().values(case_id=view.id, username=username, kind=kind, assigned_by=p.username)
+                )
+            updated = self.load(conn, p, view.id)
+            assert updated is not None
+            verb, event_kind = ("assigned to", "rep_assigned") if kind == "assigned" else ("shared with", "shared")
+            timeline.add(
+                conn,
+                updated.ref(),
+                author=p.username,
+                author_role=p.primary_role,
+                kind="assignment",
+                body=f"Case {verb} {username}.",
+                visibility="member" if kind == "assigned" else "reps",
+            )
+            audit.record(conn, p, f"case.{event_kind}", view.id, detail={"username": username})
+            emit(
+                conn,
+                str(view.id),
+                events_pb2.CaseChanged(case=updated.ref(), kind=event_kind, actor=p.username, subject=username),
+            )
+        return updated
+
+    def remove_rep(self, p: Principal, case_id: str, username: str) -> CaseView:
+        with self.engine.begin() as conn:
+            view = self.require(conn, p, case_id, full=True, lock=True)
+            if not (p.has("coordinator") or (p.has("rep") and p.username in view.reps + view.shared_with)):
+                raise forbidden("Reps are removed by the branch coordinator or a rep on the case.")
+            if username not in view.reps + view.shared_with:
+                raise not_found("rep on this case")
+            conn.execute(delete(case_reps).where(case_reps.c.case_id == view.id, case_reps.c.username == username))
+            updated = self.load(conn, p, view.id) or view  # removing oneself can end one's own access
+            timeline.add(
+                conn,
+                updated.ref(),
+                author=p.username,
+                author_role=p.primary_role,
+                kind="assignment",
+                body=f"{username} no longer works on the case.",
+                visibility="reps",
+            )
+            audit.record(conn, p, "case.rep_removed", view.id, detail={"username": username})
+            emit(
+                conn,
+                str(view.id),
+                events_pb2.CaseChanged(case=updated.ref(), kind="rep_unassigned", actor=p.username, subject=username),
+            )
+        return updated

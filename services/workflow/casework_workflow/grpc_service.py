@@ -1,4 +1,4 @@
-"""CaseAuthority: scope decisions for the other services, over gRPC."""
+"""CaseAuthority: scope decisions for the other services, over gRPC, each one audited."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ import grpc
 from casework.v1 import workflow_pb2, workflow_pb2_grpc
 from casework_common import rpc
 from casework_common.auth import TokenValidator
-from casework_workflow import scope
+from casework_workflow import audit, scope
 from casework_workflow.cases import CaseStore
 
 log = logging.getLogger(__name__)
+ACTION_NAMES = {
+    workflow_pb2.CASE_ACTION_VIEW: "case.view",
+    workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE: "evidence.attach",
+    workflow_pb2.CASE_ACTION_VIEW_EVIDENCE: "evidence.read",
+    workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE: "evidence.read_reps_only",
+}
 
 
 class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
@@ -24,38 +30,41 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
         self, request: workflow_pb2.AuthorizeRequest, context: grpc.ServicerContext
     ) -> workflow_pb2.AuthorizeResponse:
         caller = rpc.authenticate(context, self.validator)
-        view = self.store.get(caller, request.case_id)
-        if view is None:
+        action = ACTION_NAMES.get(request.action, "unknown")
+        with self.store.engine.begin() as conn:
+            view = self.store.load(conn, caller, request.case_id)
+            if view is None:
+                log.info("authorize %s %s on case %s: not visible", caller.username, action, request.case_id)
+                return workflow_pb2.AuthorizeResponse(
+                    allowed=False, visible=False, reason="The case is not visible to you."
+                )
+            allowed, reason = scope.may(caller, view.access, request.action)
             log.info(
-                "authorize %s %s on case %s: not visible",
+                "authorize %s %s on case %s: %s",
                 caller.username,
-                workflow_pb2.CaseAction.Name(request.action),
+                action,
                 request.case_id,
+                "allowed" if allowed else f"denied ({reason})",
             )
-            return workflow_pb2.AuthorizeResponse(
-                allowed=False, visible=False, reason="The case is not visible to you."
-            )
-        allowed, reason = scope.may(caller, view.access, request.action)
-        log.info(
-            "authorize %s %s on case %s: %s",
-            caller.username,
-            workflow_pb2.CaseAction.Name(request.action),
-            request.case_id,
-            "allowed" if allowed else f"denied ({reason})",
-        )
+            audit.record(conn, caller, action if allowed else f"{action}.denied", view.id, request.resource or None)
         return workflow_pb2.AuthorizeResponse(
             allowed=allowed, visible=True, reason="" if allowed else reason, case=view.summary_proto()
         )
 
     def GetCase(self, request: workflow_pb2.GetCaseRequest, context: grpc.ServicerContext) -> workflow_pb2.CaseSummary:
         caller = rpc.authenticate(context, self.validator)
-        view = self.store.get(caller, request.case_id)
+        with self.store.engine.connect() as conn:
+            view = self.store.load(conn, caller, request.case_id)
         if view is None:
             context.abort(grpc.StatusCode.NOT_FOUND, "No case with that id is visible to you.")
         return view.summary_proto()
 
     def GetScope(self, request: workflow_pb2.GetScopeRequest, context: grpc.ServicerContext) -> workflow_pb2.Scope:
-        return self.store.scope_of(rpc.authenticate(context, self.validator))
+        caller = rpc.authenticate(context, self.validator)
+        result = self.store.scope_of(caller)
+        with self.store.engine.begin() as conn:
+            audit.record(conn, caller, "search", detail={"cases": len(result.case_ids) + len(result.member_case_ids)})
+        return result
 
 
 def register(store: CaseStore, validator: TokenValidator):

@@ -1,22 +1,79 @@
-"""Request bodies and query strings of the case API, validated with pydantic."""
+"""Request bodies and query strings of workflow's REST API, validated with pydantic."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 
 class CaseType(StrEnum):
     DISCIPLINARY = "disciplinary"
     GRIEVANCE = "grievance"
-    CAPABILITY = "capability"
+    CAPABILITY = "capability"  # capability / performance
     SICKNESS_ABSENCE = "sickness_absence"
     REDUNDANCY = "redundancy"
     DISMISSAL = "dismissal"
     DISCRIMINATION = "discrimination"
     TUPE = "tupe"
     OTHER = "other"
+
+
+class Outcome(StrEnum):
+    NO_CASE_TO_ANSWER = "no_case_to_answer"
+    INFORMAL_ACTION = "informal_action"
+    WRITTEN_WARNING = "written_warning"
+    FINAL_WRITTEN_WARNING = "final_written_warning"
+    DISMISSAL = "dismissal"
+    RESIGNED = "resigned"
+    SETTLED = "settled"
+    REINSTATED = "reinstated"
+    APPEAL_UPHELD = "appeal_upheld"
+    APPEAL_REJECTED = "appeal_rejected"
+
+
+class Allegation(StrEnum):
+    """Allegation or issue categories: structured so comparators and trends can count them."""
+
+    LATENESS = "lateness"
+    ABSENCE = "absence"
+    CONDUCT = "conduct"
+    GROSS_MISCONDUCT = "gross_misconduct"
+    PERFORMANCE = "performance"
+    HEALTH_AND_SAFETY = "health_and_safety"
+    BULLYING_HARASSMENT = "bullying_harassment"
+    DISCRIMINATION = "discrimination"
+    PAY_AND_CONDITIONS = "pay_and_conditions"
+    WORKLOAD = "workload"
+    FRAUD_DISHONESTY = "fraud_dishonesty"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Visibility(StrEnum):
+    MEMBER = "member"
+    REPS = "reps"
+
+
+class EntryKind(StrEnum):
+    """Timeline entries people write. Others (evidence, referral steps, updates) are the system's."""
+
+    NOTE = "note"
+    MEETING = "meeting"
+    HEARING = "hearing"
+    LETTER_RECEIVED = "letter_received"
+    LETTER_SENT = "letter_sent"
+    CALL = "call"
+    OUTCOME = "outcome"
+    CORRECTION = "correction"
+
+
+MEMBER_ENTRY_KINDS = {EntryKind.NOTE, EntryKind.LETTER_RECEIVED, EntryKind.CALL, EntryKind.CORRECTION}
 
 
 class Strict(BaseModel):
@@ -27,26 +84,122 @@ class Member(Strict):
     name: str = Field(min_length=1, max_length=200)
     membership_number: str = Field(pattern=r"^[A-Za-z0-9-]{3,32}$")
     email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^[0-9 +()-]{6,30}$")
     employer: str | None = Field(default=None, max_length=200)
     workplace: str | None = Field(default=None, max_length=200)
     job_role: str | None = Field(default=None, max_length=200)
 
 
+class KeyDates(Strict):
+    incident: dt.date | None = None
+    investigation_meeting: dt.date | None = None
+    hearing: dt.date | None = None
+    outcome: dt.date | None = None
+    appeal_deadline: dt.date | None = None
+
+
 class NewCase(Strict):
     member: Member
     case_type: CaseType
+    allegations: list[Allegation] = Field(default_factory=list, max_length=12)
+    allegation_details: str = Field(default="", max_length=20_000)
+    key_dates: KeyDates = Field(default_factory=KeyDates)
     summary: str = Field(default="", max_length=20_000)
 
 
-class CaseListQuery(Strict):
-    status: str | None = None
+class MemberUpdate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^[0-9 +()-]{6,30}$")
+    employer: str | None = Field(default=None, max_length=200)
+    workplace: str | None = Field(default=None, max_length=200)
+    job_role: str | None = Field(default=None, max_length=200)
+
+
+class CaseUpdate(Strict):
+    """Only the fields present are changed; every change is a timeline entry and an audit record."""
+
+    member: MemberUpdate | None = None
     case_type: CaseType | None = None
+    allegations: list[Allegation] | None = Field(default=None, max_length=12)
+    allegation_details: str | None = Field(default=None, max_length=20_000)
+    key_dates: KeyDates | None = None
+    status: Status | None = None
+    outcome: Outcome | None = None
+    sanction: str | None = Field(default=None, max_length=500)
+    summary: str | None = Field(default=None, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CaseUpdate:
+        if not self.model_fields_set:
+            raise ValueError("Send at least one field to change.")
+        return self
+
+
+class CaseListQuery(Strict):
+    status: Status | None = None
+    case_type: CaseType | None = None
+    outcome: Outcome | None = None
+    employer: str | None = Field(default=None, max_length=200)
+    assigned_to: str | None = Field(default=None, max_length=100)
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=200)
 
-    @field_validator("status")
-    @classmethod
-    def _known_status(cls, value: str | None) -> str | None:
-        if value is not None and value not in ("open", "closed"):
-            raise ValueError("status must be 'open' or 'closed'")
-        return value
+
+class NewEntry(Strict):
+    kind: EntryKind
+    body: str = Field(min_length=1, max_length=20_000)
+    visibility: Visibility = Visibility.REPS
+    occurred_on: dt.date | None = None
+    corrects: str | None = Field(default=None, pattern=r"^[0-9a-f-]{36}$")
+
+    @model_validator(mode="after")
+    def _corrections_name_their_entry(self) -> NewEntry:
+        if (self.kind is EntryKind.CORRECTION) != (self.corrects is not None):
+            raise ValueError("A correction names the entry it corrects (corrects), and only a correction does.")
+        return self
+
+
+class Colleague(Strict):
+    username: str = Field(pattern=r"^[A-Za-z0-9._@-]{1,100}$")
+
+
+class ReferralTarget(StrEnum):
+    REGIONAL_OFFICE = "regional_office"
+    REGIONAL_CASEWORKER = "regional_caseworker"
+
+
+class NewReferral(Strict):
+    target: ReferralTarget
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class Pack(Strict):
+    """What the branch hands over: its summary and the evidence it selected."""
+
+    summary: str = Field(min_length=1, max_length=20_000)
+    evidence_ids: list[str] = Field(default_factory=list, max_length=500)
+
+
+class TransitionRequest(Strict):
+    action: str = Field(min_length=1, max_length=40)
+    reasons: str | None = Field(default=None, max_length=5000)
+    pack: Pack | None = None
+
+
+class SupportTo(StrEnum):
+    OFFICIAL = "official"
+    CASEWORKER = "caseworker"
+
+
+class NewSupportRequest(Strict):
+    to: SupportTo
+    question: str = Field(min_length=1, max_length=5000)
+
+
+class Answer(Strict):
+    answer: str = Field(min_length=1, max_length=10_000)
+
+
+class NewEnquiry(Strict):
+    message: str = Field(min_length=1, max_length=5000)

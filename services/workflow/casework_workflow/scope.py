@@ -4,8 +4,11 @@ Visibility is expressed once, as SQL conditions over the ``cases`` table, so "ma
 see case C" and "which cases can P see" are the same query with or without an id.
 Two levels exist:
 
-- FULL: the case and all its evidence (rep assigned in their branch, the branch's
-  coordinator, service accounts; officials and caseworkers once a case is brought to them);
+- FULL: the case and all its records and evidence: reps assigned to it or sharing it in
+  their branch, the branch's coordinator, the region's officials once the case is brought
+  to them (a referral discussion, a support request, a forwarded enquiry), the region's
+  caseworkers once a referral to them is agreed or a coordinator asks them for support,
+  and service accounts;
 - MEMBER: the member's own case, its member-visible timeline and evidence.
 
 Admins match neither: they cannot read case content at all.
@@ -20,13 +23,44 @@ from sqlalchemy import case as sql_case
 
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
-from casework_workflow.tables import case_reps, cases
+from casework_workflow.tables import case_reps, cases, enquiries, referrals, support_requests
+
+# Referral states in which the regional caseworker is involved (after the official agreed).
+CASEWORKER_STATES = (
+    "agreed",
+    "pack_requested",
+    "pack_submitted",
+    "pack_confirmed",
+    "member_advised",
+    "handled_regionally",
+    "returned_to_branch",
+    "closed",
+)
 
 
 class Access(enum.IntEnum):
     NONE = 0
     MEMBER = 1
     FULL = 2
+
+
+def _brought_to_officials() -> ColumnElement[bool]:
+    return or_(
+        exists().where(referrals.c.case_id == cases.c.id),
+        exists().where(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "official"),
+        exists().where(enquiries.c.case_id == cases.c.id, enquiries.c.routed_to == "official"),
+    )
+
+
+def _brought_to_caseworkers() -> ColumnElement[bool]:
+    return or_(
+        exists().where(
+            referrals.c.case_id == cases.c.id,
+            referrals.c.target == "regional_caseworker",
+            referrals.c.state.in_(CASEWORKER_STATES),
+        ),
+        exists().where(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "caseworker"),
+    )
 
 
 def full_access(p: Principal) -> ColumnElement[bool]:
@@ -37,15 +71,19 @@ def full_access(p: Principal) -> ColumnElement[bool]:
     if p.has("coordinator") and p.branch:
         clauses.append(cases.c.branch == p.branch)
     if p.has("rep") and p.branch:
-        assigned = exists().where(case_reps.c.case_id == cases.c.id, case_reps.c.username == p.username)
-        clauses.append(and_(cases.c.branch == p.branch, assigned))
+        on_case = exists().where(case_reps.c.case_id == cases.c.id, case_reps.c.username == p.username)
+        clauses.append(and_(cases.c.branch == p.branch, on_case))
+    if p.has("official") and p.region:
+        clauses.append(and_(cases.c.region == p.region, _brought_to_officials()))
+    if p.has("caseworker") and p.region:
+        clauses.append(and_(cases.c.region == p.region, _brought_to_caseworkers()))
     return or_(*clauses) if clauses else false()
 
 
 def member_access(p: Principal) -> ColumnElement[bool]:
     """The member's own cases (seen through member-visible records only)."""
     if p.has("member") and p.membership_number:
-        return cases.c.membership_number == p.membership_number
+        return cases.c.membership_number == p.membership_number.upper()
     return false()
 
 
@@ -85,3 +123,8 @@ def may_create_case(p: Principal) -> tuple[bool, str]:
     if not p.branch or not p.region:
         return False, "Your account has no branch or region; ask an administrator."
     return True, ""
+
+
+def is_branch_staff(p: Principal) -> bool:
+    """Reps and coordinators: the people who run cases in the branch."""
+    return p.has("rep", "coordinator") and not p.is_service

@@ -1,8 +1,8 @@
 """Workflow's settings (environment variables CASEWORK_*)."""
 
-from casework_common.settings import DatabaseSettings, GrpcSettings, HttpSettings, KafkaSettings, OidcSettings
+from casework_common.settings import DatabaseSettings, GrpcSettings, HttpSettings, KafkaSettings, KeycloakSettings
 
 
-class WorkflowSettings(HttpSettings, GrpcSettings, OidcSettings, KafkaSettings, DatabaseSettings):
+class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettings, DatabaseSettings):
     service_name: str = "workflow"
     database_schema: str = "workflow"

@@ -1,6 +1,20 @@
 """Workflow's tables (schema ``workflow``; see migrations/ for their history)."""
 
-from sqlalchemy import Column, DateTime, ForeignKey, MetaData, Sequence, Table, Text, Uuid, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    Sequence,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from casework_common.outbox import outbox_table
 
@@ -15,27 +29,156 @@ cases = Table(
     Column("reference", Text, nullable=False, unique=True),
     Column("status", Text, nullable=False),
     Column("case_type", Text, nullable=False),
-    Column("branch", Text, nullable=False, index=True),
-    Column("region", Text, nullable=False, index=True),
+    Column("branch", Text, nullable=False),
+    Column("region", Text, nullable=False),
     Column("member_name", Text, nullable=False),
-    Column("membership_number", Text, nullable=False, index=True),
+    Column("membership_number", Text, nullable=False),
     Column("member_email", Text),
+    Column("member_phone", Text),
     Column("employer", Text),
     Column("workplace", Text),
     Column("job_role", Text),
+    Column("allegations", JSONB, nullable=False, server_default="[]"),
+    Column("allegation_details", Text, nullable=False, server_default=""),
+    Column("incident_date", Date),
+    Column("investigation_meeting_date", Date),
+    Column("hearing_date", Date),
+    Column("outcome_date", Date),
+    Column("appeal_deadline", Date),
+    Column("outcome", Text),
+    Column("sanction", Text),
     Column("summary", Text, nullable=False, server_default=""),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Reps on a case: "assigned" (responsible, notified) or "shared" (a colleague given access).
 case_reps = Table(
     "case_reps",
     metadata,
     Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
     Column("username", Text, primary_key=True),
+    Column("kind", Text, nullable=False, server_default="assigned"),
     Column("assigned_by", Text, nullable=False),
     Column("assigned_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("visibility", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("author_role", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("occurred_on", Date),
+    Column("corrects", Uuid, ForeignKey("timeline_entries.id")),
+    Column("data", JSONB, nullable=False, server_default="{}"),
+    Column("source_event_id", Text, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("summary", JSONB, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_by_role", Text, nullable=False),
+    Column("official", Text),
+    Column("decision_reasons", Text),
+    Column("pack", JSONB),
+    Column("member_advised_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+support_requests = Table(
+    "support_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("asked_for", Text, nullable=False),
+    Column("to_role", Text, nullable=False),
+    Column("referred_back", Boolean, nullable=False, server_default="false"),
+    Column("question", Text, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_by_role", Text, nullable=False),
+    Column("answer", Text),
+    Column("answered_by", Text),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+enquiries = Table(
+    "enquiries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("member", Text, nullable=False),
+    Column("membership_number", Text, nullable=False),
+    Column("branch", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("case_id", Uuid, ForeignKey("cases.id")),
+    Column("message", Text, nullable=False),
+    Column("routed_to", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+branch_tasks = Table(
+    "branch_tasks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("branch", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("case_id", Uuid, ForeignKey("cases.id")),
+    Column("enquiry_id", Uuid, ForeignKey("enquiries.id")),
+    Column("description", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="open"),
+    Column("done_by", Text),
+    Column("done_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+branch_flags = Table(
+    "branch_flags",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("branch", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("resolved_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("actor_role", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("case_id", Uuid),
+    Column("resource", Text),
+    Column("detail", JSONB, nullable=False),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("singleton", Boolean, primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+    Column("last_hash", Text, nullable=False),
 )
 
 outbox = outbox_table(metadata)

@@ -173,6 +173,9 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
         if search:
             needle = search.strip("*").lower()
             matches = [u for u in matches if needle in u.username.lower() or needle in (u.email or "").lower()]
+        for term in request.args.get("q", "").split():  # Keycloak's attribute search: q=key:value key2:value2
+            key, _, value = term.partition(":")
+            matches = [u for u in matches if value in u.attributes.get(key, [])]
         first = int(request.args.get("first", 0))
         limit = int(request.args.get("max", 100))
         return jsonify([u.representation() for u in matches[first : first + limit]])
@@ -184,6 +187,25 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
         if found is None or found.service_account_client:
             return jsonify(error="User not found"), 404
         return jsonify(found.representation())
+
+    @admin.get("/users/<user_id>/role-mappings/realm")
+    def user_realm_roles(user_id: str) -> Response:
+        require_admin_reader()
+        found = realm.user_by_id(user_id)
+        if found is None:
+            return jsonify(error="User not found"), 404
+        names = realm.default_roles[:1] + list(found.realm_roles)
+        return jsonify([{"id": name, "name": name, "composite": False, "clientRole": False} for name in names])
+
+    @admin.get("/roles/<role>/users")
+    def role_members(role: str) -> Response:
+        require_admin_reader()
+        if role not in realm.realm_roles:
+            return jsonify(error="Could not find role"), 404
+        members = [u for u in listed_users() if role in u.realm_roles]
+        first = int(request.args.get("first", 0))
+        limit = int(request.args.get("max", 100))
+        return jsonify([u.representation() for u in members[first : first + limit]])
 
     @app.get("/health/ready")
     @app.get("/health/live")

@@ -1,0 +1,343 @@
+"""The referral protocol (ARCHITECTURE.md rules 2–5) as an explicit state machine.
+
+    discussion_requested --agree (official, reasons)--> agreed --request_pack--> pack_requested
+                         --decline (official, reasons)--> not_agreed
+    agreed | pack_requested --submit_pack (branch)--> pack_submitted
+    pack_submitted --confirm_pack (official)--> pack_confirmed    --return_pack (official, reasons)--> pack_requested
+    pack_confirmed --advise_member--> member_advised --take_on (handler)--> handled_regionally
+    handled_regionally --return_to_branch (handler, reasons)--> returned_to_branch
+                       --close (handler)--> closed
+    any open state --withdraw (branch)--> withdrawn
+
+A referral always starts as a discussion request (rule 2), so it cannot be agreed without
+one (rule 3). Until ``advise_member``, everything about it is reps-only: timeline entries,
+events flagged ``member_advised=false``, and so notifications (rules 3–4). The "handler" is the
+region's official for the regional office and its caseworker for the regional caseworker
+(rule 5). Each transition checks role and scope, and is a timeline entry, an audit record and
+an event in one transaction. A transition the state does not allow is a 409 naming the rule.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, select, update
+
+from casework.v1 import events_pb2
+from casework_common.auth import Principal
+from casework_common.problems import Problem, forbidden, invalid, not_found
+from casework_workflow import audit, scope, summary, timeline
+from casework_workflow.cases import CaseStore, CaseView, parse_id
+from casework_workflow.outbound import emit
+from casework_workflow.schemas import NewReferral, TransitionRequest
+from casework_workflow.tables import cases, referrals
+
+OPEN_STATES = (
+    "discussion_requested",
+    "agreed",
+    "pack_requested",
+    "pack_submitted",
+    "pack_confirmed",
+    "member_advised",
+    "handled_regionally",
+)
+BRANCH = frozenset({"rep", "coordinator"})
+OFFICIAL = frozenset({"official"})
+HANDLER = frozenset({"handler"})  # resolved per target: official (office) or caseworker (caseworker)
+WHERE = {"regional_office": "the regional office", "regional_caseworker": "the regional caseworker"}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    rule: int
+    needs_reasons: bool = False
+    needs_pack: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("agree", ("discussion_requested",), "agreed", OFFICIAL, rule=2, needs_reasons=True),
+        Transition("decline", ("discussion_requested",), "not_agreed", OFFICIAL, rule=2, needs_reasons=True),
+        Transition("request_pack", ("agreed",), "pack_requested", OFFICIAL, rule=4),
+        Transition("submit_pack", ("agreed", "pack_requested"), "pack_submitted", BRANCH, rule=4, needs_pack=True),
+        Transition("return_pack", ("pack_submitted",), "pack_requested", OFFICIAL, rule=4, needs_reasons=True),
+        Transition("confirm_pack", ("pack_submitted",), "pack_confirmed", OFFICIAL, rule=4),
+        Transition("advise_member", ("pack_confirmed",), "member_advised", BRANCH | OFFICIAL, rule=4),
+        Transition("take_on", ("member_advised",), "handled_regionally", HANDLER, rule=5),
+        Transition(
+            "return_to_branch", ("handled_regionally",), "returned_to_branch", HANDLER, rule=1, needs_reasons=True
+        ),
+        Transition("close", ("handled_regionally",), "closed", HANDLER, rule=4),
+        Transition("withdraw", OPEN_STATES, "withdrawn", BRANCH, rule=2),
+    )
+}
+
+# Why an action is refused in the wrong state, in the protocol's words.
+STATE_RULES: dict[str, str] = {
+    "agree": "A referral can only be agreed by the regional official after the rep has discussed it with them.",
+    "decline": "Only a referral under discussion can be declined.",
+    "request_pack": "The pack is requested once the referral is agreed.",
+    "submit_pack": "The branch provides the information and documentation only after the referral is agreed.",
+    "return_pack": "Only a submitted pack can be returned as incomplete.",
+    "confirm_pack": "The official confirms the pack only once the branch has submitted it.",
+    "advise_member": "The member must not be told the case will be handled regionally until the referral is "
+    "agreed and the official has confirmed the pack is complete.",
+    "take_on": "The case is taken on regionally only after the member has been advised to make contact.",
+    "return_to_branch": "Only a case being handled regionally can be returned to the branch.",
+    "close": "Only a case being handled regionally can be closed regionally.",
+    "withdraw": "Only an open referral can be withdrawn.",
+}
+
+
+def allowed_roles(transition: Transition, target: str) -> frozenset[str]:
+    if transition.roles is HANDLER:
+        return frozenset({"caseworker" if target == "regional_caseworker" else "official"})
+    return transition.roles
+
+
+def actions_for(p: Principal, state: str, target: str) -> list[str]:
+    """What ``p`` may do next (for clients that offer only allowed buttons)."""
+    return [t.action for t in TRANSITIONS.values() if state in t.sources and p.roles & allowed_roles(t, target)]
+
+
+def to_json(row: Row[Any], p: Principal) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "case_id": str(row.case_id),
+        "target": row.target,
+        "state": row.state,
+        "reason": row.reason,
+        "requested_by": row.requested_by,
+        "official": row.official,
+        "decision_reasons": row.decision_reasons,
+        "pack": row.pack,
+        "summary": row.summary,
+        "member_advised_at": row.member_advised_at.isoformat() if row.member_advised_at else None,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "allowed_actions": actions_for(p, row.state, row.target),
+    }
+
+
+def member_message(row: Row[Any]) -> str:
+    return (
+        f"Your branch has arranged for {WHERE[row.target]} to handle your case. "
+        f"Please contact {WHERE[row.target]} now; they have your case details."
+    )
+
+
+class ReferralStore:
+    def __init__(self, engine: Engine, cases: CaseStore) -> None:
+        self.engine = engine
+        self.cases = cases
+
+    def _event(
+        self, conn: Connection, view: CaseView, row: Row[Any], action: str, from_state: str, p: Principal
+    ) -> None:
+        emit(
+            conn,
+            str(view.id),
+            events_pb2.ReferralChanged(
+                case=view.ref(),
+                referral_id=str(row.id),
+                target=row.target,
+                from_state=from_state,
+                to_state=row.state,
+                action=action,
+                actor=p.username,
+                actor_role=p.primary_role,
+                requested_by=row.requested_by,
+                official=row.official or "",
+                member_advised=row.member_advised_at is not None,
+            ),
+        )
+
+    def request_discussion(self, p: Principal, case_id: str, data: NewReferral) -> dict[str, Any]:
+        """Rule 2: the branch asks its regional official to discuss a referral; the official gets
+        a generated case summary. Nothing about it is visible to the member."""
+        with self.engine.begin() as conn:
+            view = self.cases.require(conn, p, case_id, full=True, lock=True)
+            if not p.has(*BRANCH):
+                raise forbidden("Referrals are requested by the branch: the case's rep or the coordinator.")
+            if conn.execute(
+                select(referrals.c.id).where(
+                    referrals.c.case_id == view.id,
+                    referrals.c.target == data.target.value,
+                    referrals.c.state.in_(OPEN_STATES),
+                )
+            ).first():
+                raise Problem(
+                    409,
+                    "protocol",
+                    "Not allowed by the casework protocol",
+                    f"A referral of this case to {WHERE[data.target.value]} is already open.",
+                    rule=2,
+                )
+            row = conn.execute(
+                referrals.insert()
+                .values(
+                    id=uuid.uuid4(),
+                    case_id=view.id,
+                    target=data.target.value,
+                    state="discussion_requested",
+                    reason=data.reason,
+                    summary=summary.generate(conn, view),
+                    requested_by=p.username,
+                    requested_by_role=p.primary_role,
+                )
+                .returning(referrals)
+            ).one()
+            timeline.add(
+                conn,
+                view.ref(),
+                author=p.username,
+                author_role=p.primary_role,
+                kind="referral",
+                body=f"Discussion requested with the regional official about a referral to "
+                f"{WHERE[row.target]}: {data.reason}",
+                visibility="reps",
+                data={"referral_id": str(row.id), "state": row.state},
+            )
+            audit.record(
+                conn, p, "referral.discussion_requested", view.id, f"referral:{row.id}", {"target": row.target}
+            )
+            self._event(conn, view, row, "request_discussion", "", p)
+        return to_json(row, p)
+
+    def _load(self, conn: Connection, p: Principal, referral_id: str, lock: bool = False) -> tuple[Row[Any], CaseView]:
+        parsed = parse_id(referral_id)
+        query = select(referrals).where(referrals.c.id == parsed) if parsed else None
+        row = conn.execute(query.with_for_update() if lock else query).first() if query is not None else None
+        view = self.cases.load(conn, p, row.case_id, lock=lock) if row else None
+        if row is None or view is None or view.access is not scope.Access.FULL:
+            raise not_found("referral")  # members never learn a referral exists
+        return row, view
+
+    def transition(self, p: Principal, referral_id: str, request: TransitionRequest) -> dict[str, Any]:
+        with self.engine.begin() as conn:
+            row, view = self._load(conn, p, referral_id, lock=True)
+            step = TRANSITIONS.get(request.action)
+            if step is None:
+                raise invalid([{"field": "action", "message": f"Unknown action; one of: {', '.join(TRANSITIONS)}."}])
+            roles = allowed_roles(step, row.target)
+            if not p.roles & roles:
+                raise Problem(
+                    403,
+                    "protocol-role",
+                    "Not your step in the casework protocol",
+                    f"Only the {' or '.join(sorted(roles))} can {step.action.replace('_', ' ')} this referral.",
+                    rule=step.rule,
+                    action=step.action,
+                )
+            if row.state not in step.sources:
+                raise Problem(
+                    409,
+                    "protocol",
+                    "Not allowed by the casework protocol",
+                    STATE_RULES[step.action],
+                    rule=step.rule,
+                    state=row.state,
+                    action=step.action,
+                    allowed_actions=actions_for(p, row.state, row.target),
+                )
+            if step.needs_reasons and not request.reasons:
+                raise invalid([{"field": "reasons", "message": "Give the reasons for this decision."}])
+            if step.needs_pack and request.pack is None:
+                raise invalid([{"field": "pack", "message": "Provide the case summary and the evidence to hand over."}])
+            values: dict[str, Any] = {"state": step.target, "updated_at": func.now()}
+            if step.roles is OFFICIAL and p.has("official"):
+                values["official"] = p.username
+            if step.needs_reasons:
+                values["decision_reasons"] = request.reasons
+            if step.needs_pack:
+                values["pack"] = request.pack.model_dump()
+            if step.action == "advise_member":
+                values["member_advised_at"] = func.now()
+            updated = conn.execute(
+                update(referrals).where(referrals.c.id == row.id).values(**values).returning(referrals)
+            ).one()
+            self._record(conn, p, view, row.state, updated, step, request)
+        return to_json(updated, p)
+
+    def _record(
+        self,
+        conn: Connection,
+        p: Principal,
+        view: CaseView,
+        from_state: str,
+        row: Row[Any],
+        step: Transition,
+        request: TransitionRequest,
+    ) -> None:
+        """Timeline (reps-only until the member is advised), audit and event for one step."""
+        said = f"Referral to {WHERE[row.target]}: {step.action.replace('_', ' ')} ({from_state} → {row.state})"
+        if request.reasons:
+            said += f". Reasons: {request.reasons}"
+        timeline.add(
+            conn,
+            view.ref(),
+            author=p.username,
+            author_role=p.primary_role,
+            kind="referral",
+            body=said,
+            visibility="reps",
+            data={"referral_id": str(row.id), "state": row.state},
+        )
+        if step.action == "advise_member":
+            timeline.add(
+                conn,
+                view.ref(),
+                author=p.username,
+                author_role=p.primary_role,
+                kind="referral",
+                body=member_message(row),
+                visibility="member",
+                data={"referral_id": str(row.id), "state": row.state},
+            )
+        audit.record(
+            conn, p, f"referral.{step.action}", view.id, f"referral:{row.id}", {"from": from_state, "to": row.state}
+        )
+        self._event(conn, view, row, step.action, from_state, p)
+
+    def for_case(self, p: Principal, case_id: str) -> list[dict[str, Any]]:
+        with self.engine.begin() as conn:
+            view = self.cases.require(conn, p, case_id)
+            if view.access is not scope.Access.FULL:
+                return []  # a member sees referral news only through the member-visible timeline
+            rows = conn.execute(
+                select(referrals).where(referrals.c.case_id == view.id).order_by(referrals.c.created_at)
+            ).all()
+            audit.record(conn, p, "referral.list", view.id)
+        return [to_json(r, p) for r in rows]
+
+    def get(self, p: Principal, referral_id: str) -> dict[str, Any]:
+        with self.engine.begin() as conn:
+            row, view = self._load(conn, p, referral_id)
+            audit.record(conn, p, "referral.read", view.id, f"referral:{row.id}")
+        return to_json(row, p)
+
+    def queue(self, p: Principal, state: str | None) -> list[dict[str, Any]]:
+        """Referrals an official or caseworker acts on: those of their region in their scope."""
+        if not p.has("official", "caseworker"):
+            raise forbidden("The referral queue is for regional officials and caseworkers.")
+        query = (
+            select(referrals)
+            .join(cases, cases.c.id == referrals.c.case_id)
+            .where(scope.full_access(p))
+            .order_by(referrals.c.updated_at)
+        )
+        if p.has("caseworker") and not p.has("official"):
+            query = query.where(referrals.c.target == "regional_caseworker")
+        if state:
+            query = query.where(referrals.c.state == state)
+        with self.engine.begin() as conn:
+            rows = conn.execute(query).all()
+            audit.record(conn, p, "referral.queue", detail={"referrals": [str(r.id) for r in rows]})
+        return [to_json(r, p) for r in rows]
