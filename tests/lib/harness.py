@@ -78,6 +78,19 @@ class Platform:
             session.headers["Authorization"] = f"Bearer {self.token(username)}"
         return session
 
+    def call(self, username: str | None, method: str, service: str, path: str, **kwargs: Any) -> requests.Response:
+        """One API request as ``username`` (None: without a token)."""
+        return self.api(username).request(method, f"{self.url(service)}{path}", timeout=30, **kwargs)
+
+    def mails_to(self, username: str, subject_contains: str = "") -> list[Message]:
+        address = f"{username}@union.example.org"
+        return [m for m in self.mail() if m["To"] == address and subject_contains in (m["Subject"] or "")]
+
+    def inbox(self, username: str) -> list[dict[str, Any]]:
+        response = self.call(username, "GET", "notify", "/v1/inbox", params={"limit": 200})
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
     def create_case(self, rep: str, membership_number: str, name: str = "Test Member", **extra: Any) -> dict[str, Any]:
         body = {
             "member": {"name": name, "membership_number": membership_number, "employer": "Metro Transit Ltd"},

@@ -174,8 +174,9 @@ class EvidenceStore:
                     pages_total=change.pages_total,
                     updated_at=func.now(),
                 )
-            )
-        return result.rowcount > 0
+                .returning(evidence.c.id)
+            ).first()
+        return result is not None
 
     def redispatch_stale(self, after_s: int, limit: int) -> int:
         """Send unfinished items through the pipeline again (the broker may have lost their events);

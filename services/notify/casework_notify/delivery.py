@@ -79,7 +79,8 @@ class Deliverer:
                     case_id=uuid.UUID(n.case_id) if n.case_id else None,
                 )
                 .on_conflict_do_nothing(constraint="inbox_items_event_recipient")
-            ).rowcount
+                .returning(inbox_items.c.id)
+            ).first()
         if inserted:
             SENT.labels(n.kind, "inbox").inc()
 

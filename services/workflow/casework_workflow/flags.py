@@ -41,7 +41,8 @@ def check_branch_has_coordinator(conn: Connection, directory: Directory | None, 
         insert(branch_flags)
         .values(id=flag_id, branch=branch, region=region, reason=REASON)
         .on_conflict_do_nothing(index_elements=["branch"], index_where=branch_flags.c.resolved_at.is_(None))
-    ).rowcount
+        .returning(branch_flags.c.id)
+    ).first()
     if created:
         emit(conn, branch, events_pb2.BranchFlagged(branch=branch, region=region, reason=REASON, flag_id=str(flag_id)))
 

@@ -55,29 +55,34 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     roles: frozenset[str]
-    rule: int
+    rule: int  # the rule a refusal in the wrong state names
+    role_rule: int  # the rule a refusal for the wrong role names
     needs_reasons: bool = False
     needs_pack: bool = False
 
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        Transition("agree", ("discussion_requested",), "agreed", OFFICIAL, rule=2, needs_reasons=True),
-        Transition("decline", ("discussion_requested",), "not_agreed", OFFICIAL, rule=2, needs_reasons=True),
-        Transition("request_pack", ("agreed",), "pack_requested", OFFICIAL, rule=4),
-        Transition("submit_pack", ("agreed", "pack_requested"), "pack_submitted", BRANCH, rule=4, needs_pack=True),
-        Transition("return_pack", ("pack_submitted",), "pack_requested", OFFICIAL, rule=4, needs_reasons=True),
-        Transition("confirm_pack", ("pack_submitted",), "pack_confirmed", OFFICIAL, rule=4),
-        Transition("advise_member", ("pack_confirmed",), "member_advised", BRANCH | OFFICIAL, rule=4),
-        Transition("take_on", ("member_advised",), "handled_regionally", HANDLER, rule=5),
-        Transition(
-            "return_to_branch", ("handled_regionally",), "returned_to_branch", HANDLER, rule=1, needs_reasons=True
-        ),
-        Transition("close", ("handled_regionally",), "closed", HANDLER, rule=4),
-        Transition("withdraw", OPEN_STATES, "withdrawn", BRANCH, rule=2),
-    )
-}
+_STEPS = (
+    Transition("agree", ("discussion_requested",), "agreed", OFFICIAL, 3, 2, needs_reasons=True),
+    Transition("decline", ("discussion_requested",), "not_agreed", OFFICIAL, 2, 2, needs_reasons=True),
+    Transition("request_pack", ("agreed",), "pack_requested", OFFICIAL, 4, 4),
+    Transition("submit_pack", ("agreed", "pack_requested"), "pack_submitted", BRANCH, 4, 4, needs_pack=True),
+    Transition("return_pack", ("pack_submitted",), "pack_requested", OFFICIAL, 4, 4, needs_reasons=True),
+    Transition("confirm_pack", ("pack_submitted",), "pack_confirmed", OFFICIAL, 4, 4),
+    Transition("advise_member", ("pack_confirmed",), "member_advised", BRANCH | OFFICIAL, 4, 4),
+    Transition("take_on", ("member_advised",), "handled_regionally", HANDLER, 4, 5),
+    Transition("return_to_branch", ("handled_regionally",), "returned_to_branch", HANDLER, 4, 5, needs_reasons=True),
+    Transition("close", ("handled_regionally",), "closed", HANDLER, 4, 5),
+    Transition("withdraw", OPEN_STATES, "withdrawn", BRANCH, 2, 2),
+)
+TRANSITIONS: dict[str, Transition] = {step.action: step for step in _STEPS}
+
+
+def refusal_rule(step: Transition, state: str) -> int:
+    """Advising the member before the referral is even agreed breaks rule 3, not just rule 4."""
+    if step.action == "advise_member" and state == "discussion_requested":
+        return 3
+    return step.rule
+
 
 # Why an action is refused in the wrong state, in the protocol's words.
 STATE_RULES: dict[str, str] = {
@@ -233,7 +238,7 @@ class ReferralStore:
                     "protocol-role",
                     "Not your step in the casework protocol",
                     f"Only the {' or '.join(sorted(roles))} can {step.action.replace('_', ' ')} this referral.",
-                    rule=step.rule,
+                    rule=step.role_rule,
                     action=step.action,
                 )
             if row.state not in step.sources:
@@ -242,7 +247,7 @@ class ReferralStore:
                     "protocol",
                     "Not allowed by the casework protocol",
                     STATE_RULES[step.action],
-                    rule=step.rule,
+                    rule=refusal_rule(step, row.state),
                     state=row.state,
                     action=step.action,
                     allowed_actions=actions_for(p, row.state, row.target),

@@ -44,22 +44,28 @@ class Access(enum.IntEnum):
     FULL = 2
 
 
+def _about_the_case(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS over a related table, correlated to ``cases`` only (so it also works inside
+    queries that select from that related table themselves)."""
+    return exists().where(*conditions).correlate(cases)
+
+
 def _brought_to_officials() -> ColumnElement[bool]:
     return or_(
-        exists().where(referrals.c.case_id == cases.c.id),
-        exists().where(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "official"),
-        exists().where(enquiries.c.case_id == cases.c.id, enquiries.c.routed_to == "official"),
+        _about_the_case(referrals.c.case_id == cases.c.id),
+        _about_the_case(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "official"),
+        _about_the_case(enquiries.c.case_id == cases.c.id, enquiries.c.routed_to == "official"),
     )
 
 
 def _brought_to_caseworkers() -> ColumnElement[bool]:
     return or_(
-        exists().where(
+        _about_the_case(
             referrals.c.case_id == cases.c.id,
             referrals.c.target == "regional_caseworker",
             referrals.c.state.in_(CASEWORKER_STATES),
         ),
-        exists().where(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "caseworker"),
+        _about_the_case(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "caseworker"),
     )
 
 
@@ -71,7 +77,7 @@ def full_access(p: Principal) -> ColumnElement[bool]:
     if p.has("coordinator") and p.branch:
         clauses.append(cases.c.branch == p.branch)
     if p.has("rep") and p.branch:
-        on_case = exists().where(case_reps.c.case_id == cases.c.id, case_reps.c.username == p.username)
+        on_case = _about_the_case(case_reps.c.case_id == cases.c.id, case_reps.c.username == p.username)
         clauses.append(and_(cases.c.branch == p.branch, on_case))
     if p.has("official") and p.region:
         clauses.append(and_(cases.c.region == p.region, _brought_to_officials()))

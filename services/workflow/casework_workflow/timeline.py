@@ -53,7 +53,8 @@ def add(
             source_event_id=source_key,
         )
         .on_conflict_do_nothing(index_elements=["source_event_id"])
-    ).rowcount
+        .returning(timeline_entries.c.id)
+    ).first()
     if not inserted:
         return None
     emit(
