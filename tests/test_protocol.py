@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 
 from harness import Platform
@@ -271,3 +272,31 @@ def test_rule7_branch_without_coordinator_is_flagged_once(platform: Platform) ->
     assert len(platform.mails_to("olive", "Branch south-london has no casework coordinator")) == 1
     assert not platform.mails_to("owen", "south-london")
     assert platform.call("rachel", "GET", "workflow", "/v1/branch-flags").status_code == 403
+
+
+# -- every transition: role and scope checked, a timeline entry and an audit record ------------------
+
+
+def test_every_transition_is_on_the_timeline_and_in_the_audit_log(platform: Platform) -> None:
+    case = platform.create_case("rachel", MARIA, name="Maria Okafor")
+    ref = referral(platform, case)
+    advance(platform, ref, "member_advised")
+    assert step(platform, "olive", ref, "take_on").status_code == 200
+    assert step(platform, "olive", ref, "close").status_code == 200
+    actions = ["agree", "request_pack", "submit_pack", "confirm_pack", "advise_member", "take_on", "close"]
+    timeline = platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}/timeline").json()["items"]
+    steps = [e for e in timeline if e["kind"] == "referral" and e["visibility"] == "reps"]
+    assert len(steps) == 1 + len(actions)  # the discussion request, then one per transition
+    assert [e["data"]["state"] for e in steps][-1] == "closed"
+    ports, secrets = platform.config.ports, platform.config.secrets
+    with psycopg.connect(
+        host="127.0.0.1", port=ports["postgres"], dbname="casework", user="postgres", password=secrets.postgres_password
+    ) as conn:
+        logged = [
+            r[0]
+            for r in conn.execute(
+                "SELECT action FROM workflow.audit_log WHERE resource = %s ORDER BY id", (f"referral:{ref['id']}",)
+            )
+            if r[0] != "referral.read"
+        ]
+    assert logged == ["referral.discussion_requested"] + [f"referral.{a}" for a in actions]
