@@ -184,14 +184,14 @@ def test_reps_only_evidence_is_hidden_from_the_member(platform: Platform, maria_
     assert refused.status_code == 422
 
 
-def test_unreadable_file_gets_a_visible_failed_status(platform: Platform, maria_case: dict[str, Any]) -> None:
+def test_unsupported_file_is_stored_with_a_visible_status(platform: Platform, maria_case: dict[str, Any]) -> None:
     response = platform.upload(
         "maria", maria_case["id"], [("notes.txt", b"\x00\x01\x02 binary junk" * 50, "text/plain")]
     )
     assert response.status_code == 201
     item = platform.wait_for_status("maria", response.json()["items"][0]["id"])
-    assert item["status"] == "failed"
-    assert item["status_reason"]
+    assert item["status"] == "not_indexed"
+    assert "application/octet-stream" in item["status_reason"]
 
 
 def test_assigned_rep_is_emailed_a_link_not_the_content(platform: Platform, scanned_letter: dict[str, Any]) -> None:

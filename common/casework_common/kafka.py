@@ -28,6 +28,8 @@ from casework_common.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, events.Event], None]
+# Called after a record went to its DLQ: (the decoded payload, or None if undecodable, and the error).
+DeadLetterHook = Callable[[Any, BaseException], None]
 
 
 def dlq_topic(topic: str) -> str:
@@ -112,6 +114,7 @@ class EventConsumer:
         handlers: dict[type[Message], Handler],
         producer: KafkaProducer,
         max_poll_records: int = 50,
+        on_dead_letter: DeadLetterHook | None = None,
     ) -> None:
         self.settings = settings
         self.group_id = group_id
@@ -119,6 +122,7 @@ class EventConsumer:
         self.handlers = {cls.DESCRIPTOR.full_name: (cls, fn) for cls, fn in handlers.items()}
         self.producer = producer
         self.max_poll_records = max_poll_records
+        self.on_dead_letter = on_dead_letter
         factory = metrics.Metrics(settings.service_name)
         self._consumed = factory.counter(
             "events_consumed_total", "Kafka records handled, by outcome.", ("topic", "outcome")
@@ -211,3 +215,14 @@ class EventConsumer:
         self.producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers).get(timeout=30)
         self._dead.labels(record.topic).inc()
         self._consumed.labels(record.topic, "dead-lettered").inc()
+        if self.on_dead_letter is not None:
+            try:
+                event = events.unpack(record.value)
+                entry = self.handlers.get(event.type_name)
+                payload = event.unpack(entry[0]) if entry else None
+            except events.EnvelopeError:
+                payload = None
+            try:
+                self.on_dead_letter(payload, exc)
+            except Exception:
+                log.exception("dead-letter hook failed")

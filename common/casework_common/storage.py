@@ -38,5 +38,10 @@ def page_text_key(evidence_id: str, page: int) -> str:
     return f"{evidence_id}/pages/{page:05d}.txt"
 
 
+def page_words_key(evidence_id: str, page: int) -> str:
+    """Where OCR stores the word boxes (Tesseract TSV) of one OCR'd page, for highlighting on the image."""
+    return f"{evidence_id}/pages/{page:05d}.tsv"
+
+
 def ready(client: Minio, bucket: str) -> bool:
     return client.bucket_exists(bucket)

@@ -17,6 +17,8 @@ import requests
 from casework_local.config import StackConfig
 from casework_local.stack import Stack
 
+IN_PROGRESS = ("received", "scanning", "extracting")
+
 
 @dataclass
 class Platform:
@@ -120,14 +122,14 @@ class Platform:
         )
 
     def wait_for_status(self, username: str, evidence_id: str, timeout_s: float = 90.0) -> dict[str, Any]:
-        """Poll an evidence item as its uploader until it is indexed or failed."""
+        """Poll an evidence item as its uploader until it reaches a final status."""
         deadline = time.monotonic() + timeout_s
         item: dict[str, Any] = {}
         while time.monotonic() < deadline:
             response = self.api(username).get(f"{self.url('intake')}/v1/evidence/{evidence_id}", timeout=10)
             assert response.status_code == 200, response.text
             item = response.json()
-            if item["status"] in ("indexed", "failed"):
+            if item["status"] not in IN_PROGRESS:
                 return item
             time.sleep(0.25)
         raise AssertionError(f"evidence {evidence_id} still {item.get('status')} after {timeout_s}s")

@@ -22,7 +22,7 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("workflow", "casework_workflow", "workflow", db_role="workflow", grpc_port="workflow_grpc"),
     ServiceSpec("intake", "casework_intake", "intake", db_role="intake"),
-    ServiceSpec("ocr", "casework_ocr", "ocr"),
+    ServiceSpec("ocr", "casework_ocr", "ocr", db_role="ocr"),
     ServiceSpec("search", "casework_search", "search"),
     ServiceSpec("notify", "casework_notify", "notify", db_role="notify"),
     ServiceSpec("portal", "casework_portal", "portal"),
@@ -62,6 +62,7 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
         env["CASEWORK_SESSION_DIR"] = str(config.path("portal", "sessions"))
     if spec.name == "ocr":
         env["PROMETHEUS_MULTIPROC_DIR"] = str(config.path("runtime", "ocr-metrics"))
+        env["CASEWORK_WORK_DIR"] = str(config.path("runtime", "ocr-work"))
     return env
 
 

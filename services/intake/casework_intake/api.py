@@ -130,6 +130,69 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
             raise invalid([{"field": "file", "message": "At least one file is required."}])
         return jsonify(items=[to_json(row) for row in stored]), 201
 
+    @bp.post("/v1/evidence/<parent_id>/children")
+    def add_child(parent_id: str) -> tuple[Response, int]:
+        """For ocr: a file found inside an evidence item (archive member, attachment) becomes an item of
+        its own. multipart: ``index`` (its position in the parent, for idempotency), then ``file``."""
+        if not principal().is_service:
+            raise forbidden("Only casework services add files found inside evidence.")
+        parent = store.get(parent_id)
+        if parent is None:
+            raise not_found("evidence")
+        mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
+        if mimetype != "multipart/form-data" or not options.get("boundary"):
+            raise Problem(415, "unsupported-media-type", "Unsupported media type", "Send multipart/form-data.")
+        index: int | None = None
+        form = MultipartForm(
+            request.stream, options["boundary"], settings.max_file_bytes + 1024 * 1024, settings.max_file_bytes
+        )
+        for part in form:
+            if isinstance(part, FormField):
+                if part.name != "index" or not part.value.isdigit():
+                    raise invalid([{"field": part.name, "message": "Only an integer 'index' field is accepted."}])
+                index = int(part.value)
+                continue
+            if index is None:
+                raise invalid([{"field": "index", "message": "Send the index before the file."}])
+            existing = store.child(parent.id, index)
+            if existing is not None:
+                part.drain()
+                return jsonify(to_json(existing)), 200
+            if parent.depth + 1 > settings.max_nesting_depth:
+                part.drain()
+                raise invalid(
+                    [
+                        {
+                            "field": "file",
+                            "message": f"Files nested deeper than {settings.max_nesting_depth} "
+                            f"levels are not taken in.",
+                        }
+                    ]
+                )
+            evidence_id = uuid.uuid4()
+            key = f"cases/{parent.case_id}/{evidence_id}/original"
+            written = s3.put_object(
+                settings.evidence_bucket,
+                key,
+                part,
+                length=-1,
+                part_size=settings.s3_part_size,
+                content_type="application/octet-stream",
+            )
+            row = store.record_child(
+                parent=parent,
+                index=index,
+                evidence_id=evidence_id,
+                filename=display_name(part.filename),
+                content_type=part.content_type[:200],
+                size_bytes=part.size,
+                sha256=part.sha256.hexdigest(),
+                object_key=key,
+                version_id=written.version_id,
+            )
+            return jsonify(to_json(row)), 201
+        raise invalid([{"field": "file", "message": "A file is required."}])
+
     @bp.get("/v1/cases/<case_id>/evidence")
     def list_for_case(case_id: str) -> Response:
         caller = principal()

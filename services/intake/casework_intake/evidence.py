@@ -8,6 +8,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine, Row, case, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2, workflow_pb2
 from casework_common import events
@@ -18,16 +19,22 @@ from casework_intake.tables import evidence, outbox
 log = logging.getLogger(__name__)
 SERVICE = "intake"
 
-# Forward-only order; "failed" is terminal like "indexed".
-STATUS_RANK = {"received": 1, "scanning": 2, "extracting": 3, "indexed": 4, "failed": 4}
-TERMINAL = ("indexed", "failed")
 STATUS_NAMES = {
     events_pb2.EVIDENCE_STATUS_RECEIVED: "received",
     events_pb2.EVIDENCE_STATUS_SCANNING: "scanning",
     events_pb2.EVIDENCE_STATUS_EXTRACTING: "extracting",
     events_pb2.EVIDENCE_STATUS_INDEXED: "indexed",
     events_pb2.EVIDENCE_STATUS_FAILED: "failed",
+    events_pb2.EVIDENCE_STATUS_QUARANTINED: "quarantined",
+    events_pb2.EVIDENCE_STATUS_PASSWORD_PROTECTED: "password_protected",
+    events_pb2.EVIDENCE_STATUS_UNREADABLE: "unreadable",
+    events_pb2.EVIDENCE_STATUS_NOT_INDEXED: "not_indexed",
+    events_pb2.EVIDENCE_STATUS_UNPACKED: "unpacked",
 }
+IN_PROGRESS = ("received", "scanning", "extracting")
+TERMINAL = tuple(name for name in STATUS_NAMES.values() if name not in IN_PROGRESS)
+# Forward-only: a status may follow only one of equal or lower rank; terminal ones end it.
+STATUS_RANK = {name: IN_PROGRESS.index(name) + 1 if name in IN_PROGRESS else 4 for name in STATUS_NAMES.values()}
 VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
 
 
@@ -74,6 +81,8 @@ def to_json(row: Row[Any], internal: bool = False) -> dict[str, Any]:
         "updated_at": row.updated_at.isoformat(),
         "links": {"self": f"/v1/evidence/{row.id}", "content": f"/v1/evidence/{row.id}/content"},
     }
+    if row.parent_id:
+        body["parent_id"] = str(row.parent_id)
     if internal:
         body.update(branch=row.branch, region=row.region)
     return body
@@ -131,6 +140,59 @@ class EvidenceStore:
             ).one()
             enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(evidence_id), uploaded_event(row), SERVICE)
         return row
+
+    def record_child(
+        self,
+        *,
+        parent: Row[Any],
+        index: int,
+        evidence_id: uuid.UUID,
+        filename: str,
+        content_type: str,
+        size_bytes: int,
+        sha256: str,
+        object_key: str,
+        version_id: str | None,
+    ) -> Row[Any]:
+        """Record a file found inside ``parent`` (archive member, attachment): same case, visibility and
+        uploader. The same (parent, index) twice yields the first record: re-extraction adds nothing."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                insert(evidence)
+                .values(
+                    id=evidence_id,
+                    case_id=parent.case_id,
+                    branch=parent.branch,
+                    region=parent.region,
+                    visibility=parent.visibility,
+                    filename=filename,
+                    content_type=content_type,
+                    size_bytes=size_bytes,
+                    sha256=sha256,
+                    bucket=parent.bucket,
+                    object_key=object_key,
+                    version_id=version_id,
+                    uploaded_by=parent.uploaded_by,
+                    uploaded_by_sub=parent.uploaded_by_sub,
+                    uploaded_by_role=parent.uploaded_by_role,
+                    status="received",
+                    parent_id=parent.id,
+                    child_index=index,
+                    depth=parent.depth + 1,
+                )
+                .on_conflict_do_nothing(constraint="evidence_parent_child")
+                .returning(evidence)
+            ).first()
+            if row is None:
+                return self.child(parent.id, index)  # type: ignore[return-value]
+            enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(evidence_id), uploaded_event(row), SERVICE)
+        return row
+
+    def child(self, parent_id: uuid.UUID, index: int) -> Row[Any] | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(evidence).where(evidence.c.parent_id == parent_id, evidence.c.child_index == index)
+            ).first()
 
     def get(self, evidence_id: str) -> Row[Any] | None:
         parsed = parse_id(evidence_id)

@@ -24,3 +24,5 @@ class IntakeSettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings
     reprocess_after_s: int = Field(default=300, gt=0)
     reprocess_limit: int = Field(default=3, ge=0)
     s3_part_size: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # Archives inside archives (or attachments of attached emails) are taken in this deep at most.
+    max_nesting_depth: int = Field(default=3, ge=0)

@@ -1,6 +1,6 @@
 """Intake's tables (schema ``intake``; see migrations/ for their history)."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Table, Text, Uuid, func
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, MetaData, Table, Text, Uuid, func
 
 from casework_common.outbox import outbox_table
 
@@ -29,6 +29,9 @@ evidence = Table(
     Column("pages_done", Integer, nullable=False, server_default="0"),
     Column("pages_total", Integer, nullable=False, server_default="0"),
     Column("dispatches", Integer, nullable=False, server_default="1"),
+    Column("parent_id", Uuid, ForeignKey("evidence.id")),  # set for archive members and attachments
+    Column("child_index", Integer),
+    Column("depth", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

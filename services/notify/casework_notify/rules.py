@@ -36,6 +36,7 @@ KINDS = {
     "support_request": "Support requests and their answers",
     "member_enquiry": "Members contacting the regional office",
     "branch_flag": "Branches without a casework coordinator",
+    "evidence_quarantined": "A file was quarantined as infected",
 }
 WHERE = {"regional_office": "the regional office", "regional_caseworker": "the regional caseworker"}
 
@@ -118,6 +119,29 @@ def evidence_added(uploaded: events_pb2.EvidenceUploaded, ctx: RuleContext) -> l
         )
         for rep in case.reps
         if rep != uploaded.uploaded_by
+    ]
+
+
+@rule(events_pb2.EvidenceStatusChanged, events.EVIDENCE_STATUS)
+def evidence_quarantined(change: events_pb2.EvidenceStatusChanged, ctx: RuleContext) -> list[Notification]:
+    """An infected upload is flagged to whoever uploaded it and to the case's reps."""
+    if change.status != events_pb2.EVIDENCE_STATUS_QUARANTINED:
+        return []
+    case = ctx.workflow.get_case(ctx.tokens.token(), change.case_id)
+    link = ctx.case_link(case.case_id)
+    people = sorted({*case.reps, change.uploaded_by} - {""})
+    return [
+        Notification(
+            "evidence_quarantined",
+            person,
+            f"A file was quarantined on case {case.reference}",
+            f"A file added to case {case.reference} contains a virus. It is kept in quarantine and "
+            f"was not opened. Please send a clean copy.",
+            link,
+            case.case_id,
+            to_member=person == change.uploaded_by and person not in case.reps,
+        )
+        for person in people
     ]
 
 

@@ -1,5 +1,6 @@
-"""Run the OCR service: a supervisor process serving /healthz, /readyz, /metrics, and
-CASEWORK_OCR_WORKERS worker processes (default: one per core) it restarts if they die."""
+"""Run the OCR service: a supervisor process serving /healthz, /readyz, /metrics and relaying
+OCR's outbox, and CASEWORK_OCR_WORKERS worker processes (default: one per core) that it
+restarts if they die."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from pathlib import Path
 
 from prometheus_client import multiprocess
 
-from casework_common import events, kafka, storage
+from casework_common import db, events, kafka, storage
 from casework_common.logs import configure_logging
+from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_ocr import tesseract, worker
+from casework_ocr import tesseract
+from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
+from casework_ocr.tables import outbox
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ def main() -> int:
     _reset_metrics_dir()
     settings = OcrSettings()
     configure_logging(settings.service_name, settings.log_level)
+    engine = db.make_engine(settings)
+    db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.text_bucket)
     kafka.ensure_topics(
@@ -41,10 +47,18 @@ def main() -> int:
         [events.EVIDENCE_UPLOADED, events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS],
         settings.kafka_topic_partitions,
     )
+    # Enough partitions that the largest worker count can all take pages of one long document.
+    kafka.ensure_topics(settings.kafka_bootstrap, [events.OCR_PAGES], settings.page_partitions)
+    # Leftovers of workers killed mid-analysis (each analysis cleans up after itself otherwise).
+    shutil.rmtree(settings.work_dir, ignore_errors=True)
+    Path(settings.work_dir).mkdir(parents=True)
+    scanner = Scanner(settings.clamd_socket)
     context = multiprocessing.get_context("spawn")
     workers: dict[int, multiprocessing.process.BaseProcess] = {}
 
     def supervise(stop: threading.Event) -> None:
+        from casework_ocr import worker  # imported here: only the spawned children run it
+
         while not stop.is_set():
             for index in range(settings.ocr_workers):
                 process = workers.get(index)
@@ -68,14 +82,20 @@ def main() -> int:
         settings.service_name,
         None,
         readiness={
+            "database": lambda: db.ready(engine),
             "object_store": lambda: storage.ready(s3, settings.text_bucket),
             "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "clamd": scanner.ready,
             "tesseract": tesseract.available,
+            "libreoffice": lambda: shutil.which(settings.soffice) is not None,
             "workers": lambda: len(workers) == settings.ocr_workers and all(p.is_alive() for p in workers.values()),
         },
     )
     runtime = ServiceRuntime(settings.service_name, grace_s=70)
     runtime.add_loop("supervisor", supervise)
+    runtime.add_loop(
+        "outbox-relay", OutboxRelay(engine, outbox, kafka.make_producer(settings), settings.service_name).run
+    )
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

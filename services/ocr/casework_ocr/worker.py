@@ -1,16 +1,25 @@
-"""One OCR worker process: consumes evidence.uploaded in the shared "ocr" consumer group."""
+"""One OCR worker process: consumes evidence.uploaded (analyse and split documents) and
+ocr.pages (OCR single pages) in the shared "ocr" consumer group."""
 
 from __future__ import annotations
 
 import os
 import signal
 import threading
+from pathlib import Path
+from typing import Any
 
 from casework.v1 import events_pb2
-from casework_common import events, kafka, storage
+from casework_common import db, events, kafka, storage
 from casework_common.logs import configure_logging
-from casework_ocr.pipeline import Pipeline
+from casework_common.service_token import ServiceTokenProvider
+from casework_ocr.documents import DocumentStage
+from casework_ocr.intake_client import IntakeClient
+from casework_ocr.pages import PageStage
+from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
+from casework_ocr.sources import SourceCache
+from casework_ocr.store import OcrStore
 
 
 def run(index: int) -> None:
@@ -21,15 +30,31 @@ def run(index: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    s3 = storage.make_client(settings)
+    store = OcrStore(db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts)
+    intake = IntakeClient(settings.intake_url, ServiceTokenProvider.from_settings(settings))
+    documents = DocumentStage(settings, s3, store, Scanner(settings.clamd_socket), intake)
+    cache_dir = Path(settings.work_dir) / f"sources-{index}"
+    pages = PageStage(settings, s3, store, SourceCache(s3, cache_dir, settings.source_cache_bytes))
+
+    def dead_lettered(payload: Any, error: BaseException) -> None:
+        """A document or page that kept failing: the uploader sees why, and everything else flows on."""
+        if isinstance(payload, (events_pb2.EvidenceUploaded, events_pb2.OcrPageTask)):
+            store.finish(
+                payload.evidence,
+                "failed",
+                f"Processing failed after {settings.kafka_max_attempts} attempts ({type(error).__name__}).",
+            )
+
     producer = kafka.make_producer(settings)
-    pipeline = Pipeline(settings, storage.make_client(settings), producer)
     consumer = kafka.EventConsumer(
         settings,
         "ocr",
-        [events.EVIDENCE_UPLOADED],
-        {events_pb2.EvidenceUploaded: pipeline.handle},
+        [events.EVIDENCE_UPLOADED, events.OCR_PAGES],
+        {events_pb2.EvidenceUploaded: documents.handle, events_pb2.OcrPageTask: pages.handle},
         producer,
         max_poll_records=1,
+        on_dead_letter=dead_lettered,
     )
     consumer.run(stop)
     producer.close(timeout=10)

@@ -1,8 +1,10 @@
-"""Extractors on files generated here: text layer first, images for OCR, broken files named."""
+"""Extractors on files generated here: text first, OCR only where needed, files inside taken out,
+limits and broken files reported with a reason. No servers; real libraries and LibreOffice."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -10,64 +12,135 @@ from PIL import Image
 
 import testdocs
 from casework_ocr import extractors, sniff, tesseract
-from casework_ocr.extractors import ExtractOptions, UnreadableError
+from casework_ocr.extractors import Context, LimitError, Limits, PasswordProtectedError, UnreadableError
+from casework_ocr.render import image_digest, render
 
-OPTIONS = ExtractOptions(dpi=150, min_text_layer_chars=20)
+LIMITS = Limits(
+    max_pages=50,
+    max_image_pixels=40_000_000,
+    max_archive_members=20,
+    max_archive_ratio=100,
+    max_archive_bytes=50_000_000,
+    max_text_page_chars=2000,
+)
 
 
-def write(tmp_path: Path, data: bytes, name: str = "f") -> Path:
+@pytest.fixture
+def context(tmp_path: Path) -> Context:
+    work = tmp_path / "work"
+    work.mkdir()
+    return Context(workdir=work, limits=LIMITS, min_text_layer_chars=20, soffice="soffice", office_timeout_s=120)
+
+
+def analyse(tmp_path: Path, context: Context, data: bytes, name: str = "f") -> tuple[str, extractors.Analysis]:
     path = tmp_path / name
     path.write_bytes(data)
-    return path
+    mime = sniff.mime_type(path)
+    extractor = extractors.for_type(mime)
+    assert extractor is not None, mime
+    return mime, extractor.analyse(path, context)
 
 
-def test_type_is_sniffed_from_content_not_name(tmp_path: Path) -> None:
-    assert sniff.mime_type(write(tmp_path, testdocs.png(["x"]), "looks.pdf")) == "image/png"
-    assert sniff.mime_type(write(tmp_path, testdocs.text_pdf(["x"]), "looks.png")) == "application/pdf"
-    assert extractors.for_type("application/x-msdownload") is None
+def test_types_are_sniffed_from_content_not_names(tmp_path: Path) -> None:
+    for data, expected in (
+        (testdocs.png(["x"]), "image/png"),
+        (testdocs.text_pdf(["x"]), "application/pdf"),
+        (testdocs.heic(["x"]), "image/heic"),
+        (testdocs.eml("s", ["b"]), "message/rfc822"),
+    ):
+        path = tmp_path / "misleading.doc"
+        path.write_bytes(data)
+        assert sniff.mime_type(path) == expected
+    assert extractors.for_type("application/x-executable") is None
 
 
-def test_pdf_pages_use_the_text_layer_or_go_to_ocr(tmp_path: Path) -> None:
-    born_digital = write(tmp_path, testdocs.text_pdf(["A born-digital letter with plenty of words in it"]))
-    [page] = list(extractors.for_type("application/pdf").pages(born_digital, OPTIONS))
-    assert page.image is None and "born-digital letter" in page.text
-    scanned = write(tmp_path, testdocs.scanned_pdf([["page one"], ["page two"]]), "scan.pdf")
-    pages = list(extractors.for_type("application/pdf").pages(scanned, OPTIONS))
-    assert [p.number for p in pages] == [1, 2] and all(p.text is None and p.image for p in pages)
+def test_pdf_text_layer_pages_are_never_sent_to_ocr(tmp_path: Path, context: Context) -> None:
+    _, born_digital = analyse(tmp_path, context, testdocs.text_pdf(["A born-digital letter with plenty of words"]))
+    assert [p.text is not None for p in born_digital.pages] == [True]
+    _, scanned = analyse(tmp_path, context, testdocs.scanned_pdf([["page one"], ["page two"]]), "s.pdf")
+    assert [(p.number, p.source_kind, p.source_index) for p in scanned.pages] == [(1, "pdf", 0), (2, "pdf", 1)]
 
 
-def test_phone_photos_are_turned_upright(tmp_path: Path) -> None:
-    image = testdocs.scan(["Upright text"]).convert("RGB")
-    exif = Image.Exif()
-    exif[0x0112] = 6  # "rotate 90° clockwise to display"
-    buffer = io.BytesIO()
-    image.rotate(90, expand=True).save(buffer, "JPEG", exif=exif)
-    [page] = list(extractors.for_type("image/jpeg").pages(write(tmp_path, buffer.getvalue()), OPTIONS))
-    assert page.image.size == image.size
+def test_encrypted_and_truncated_pdfs_say_why(tmp_path: Path, context: Context) -> None:
+    with pytest.raises(PasswordProtectedError):
+        analyse(tmp_path, context, testdocs.office("pdf", ["secret"], password="pw"))
+    with pytest.raises(UnreadableError):
+        analyse(tmp_path, context, testdocs.text_pdf(["x" * 50])[:200], "t.pdf")
 
 
-def test_multi_page_tiff_gives_every_frame(tmp_path: Path) -> None:
-    frames = [testdocs.scan([f"frame {n}"], size=(600, 800), font_px=30) for n in range(3)]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
-    pages = list(extractors.for_type("image/tiff").pages(write(tmp_path, buffer.getvalue()), OPTIONS))
-    assert [p.number for p in pages] == [1, 2, 3]
+def test_page_limit(tmp_path: Path, context: Context) -> None:
+    many = Context(context.workdir, Limits(**{**LIMITS.__dict__, "max_pages": 1}), 20, "soffice", 60)
+    with pytest.raises(LimitError, match="2 pages; the limit is 1"):
+        analyse(tmp_path, many, testdocs.scanned_pdf([["a"], ["b"]]))
 
 
-@pytest.mark.parametrize(
-    "mime,data",
-    [
-        ("application/pdf", b"%PDF-1.4\n1 0 obj\n<< broken"),
-        ("image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
-    ],
-)
-def test_corrupt_files_are_unreadable_with_a_reason(tmp_path: Path, mime: str, data: bytes) -> None:
-    with pytest.raises(UnreadableError) as raised:
-        list(extractors.for_type(mime).pages(write(tmp_path, data), OPTIONS))
-    assert str(raised.value)
+def test_images_frames_and_bombs(tmp_path: Path, context: Context) -> None:
+    _, tiff = analyse(tmp_path, context, testdocs.tiff([["one"], ["two"], ["three"]]))
+    assert [p.source_index for p in tiff.pages] == [0, 1, 2]
+    bomb = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(bomb, "PNG")  # 400 Mpx in a few kilobytes
+    with pytest.raises(LimitError, match="pixels"):
+        analyse(tmp_path, context, bomb.getvalue(), "bomb.png")
+    with pytest.raises(UnreadableError):
+        analyse(tmp_path, context, testdocs.png(["x"])[:3000], "cut.png")
 
 
-def test_tesseract_reads_a_generated_scan() -> None:
-    assert tesseract.available()
-    text = tesseract.ocr_page(testdocs.scan(["INVITATION TO A DISCIPLINARY HEARING"]), "eng", 60)
-    assert "DISCIPLINARY HEARING" in text
+@pytest.mark.parametrize("kind", ["docx", "odt", "rtf", "doc"])
+def test_word_processor_files_are_converted_with_real_pages(tmp_path: Path, context: Context, kind: str) -> None:
+    _, analysis = analyse(tmp_path, context, testdocs.office(kind, ["Grievance about the marmalade rota"]))
+    assert analysis.converted is not None and analysis.converted.suffix == ".pdf"
+    assert "marmalade" in analysis.pages[0].text
+
+
+def test_text_and_html(tmp_path: Path, context: Context) -> None:
+    _, latin = analyse(tmp_path, context, "Caf\u00e9 r\u00e9sum\u00e9 na\u00efve\n".encode("latin-1") * 3, "l.txt")
+    assert "Caf\u00e9" in latin.pages[0].text
+    _, long_text = analyse(tmp_path, context, b"line of text\n" * 1000, "long.txt")
+    assert len(long_text.pages) > 1 and all(len(p.text) <= LIMITS.max_text_page_chars for p in long_text.pages)
+    _, page = analyse(tmp_path, context, testdocs.html(["Hello marmalade"]), "p.html")
+    assert "Hello marmalade" in page.pages[0].text and "scriptword" not in page.pages[0].text
+
+
+def test_emails_give_their_body_and_hand_over_attachments(tmp_path: Path, context: Context) -> None:
+    inner = testdocs.eml("Forwarded", ["inner body"])
+    _, eml = analyse(
+        tmp_path,
+        context,
+        testdocs.eml(
+            "Hearing",
+            ["Body about zeppelin"],
+            [("invite.pdf", testdocs.text_pdf(["x"]), "application/pdf"), ("fwd.eml", inner, "message/rfc822")],
+        ),
+    )
+    assert "Subject: Hearing" in eml.pages[0].text and "zeppelin" in eml.pages[0].text
+    assert [c.filename for c in eml.children] == ["invite.pdf", "fwd.eml"]
+    assert eml.children[0].path.read_bytes().startswith(b"%PDF")
+    _, outlook = analyse(
+        tmp_path, context, testdocs.msg("Outcome", "Decided gazebo.", [("n.txt", b"note", "text/plain")])
+    )
+    assert "gazebo" in outlook.pages[0].text and [c.filename for c in outlook.children] == ["n.txt"]
+
+
+def test_archives_within_limits(tmp_path: Path, context: Context) -> None:
+    _, archive = analyse(tmp_path, context, testdocs.zip_of([("a/letter.txt", b"hello"), ("b.pdf", b"%PDF-1.4")]))
+    assert archive.pages == [] and [c.filename for c in archive.children] == ["a/letter.txt", "b.pdf"]
+    with pytest.raises(LimitError, match="zip bomb"):
+        analyse(tmp_path, context, testdocs.zip_of([("zeros", b"\0" * 20_000_000)]), "bomb.zip")
+    with pytest.raises(LimitError, match="holds 25 files"):
+        analyse(tmp_path, context, testdocs.zip_of([(f"{n}.txt", b"x") for n in range(25)]), "many.zip")
+    stored = testdocs.zip_of([("ok.txt", b"fine")], compression=zipfile.ZIP_STORED)
+    assert len(analyse(tmp_path, context, stored, "s.zip")[1].children) == 1
+
+
+def test_rendering_and_ocr_with_orientation_fallback(tmp_path: Path) -> None:
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(testdocs.scanned_pdf([testdocs.letter_lines("Reference", "harpsichord")]))
+    image = render(pdf, "pdf", 0, 150, LIMITS.max_image_pixels)
+    assert image.mode == "L" and image.size[0] > 1000
+    assert image_digest(image, "eng") == image_digest(image.copy(), "eng") != image_digest(image, "deu")
+    upside_down = image.rotate(180)
+    result = tesseract.ocr_page(upside_down, tmp_path, "eng", 120, "fallback")
+    assert "harpsichord" in result.text and result.rotation == 180
+    assert "harpsichord" in result.words_tsv and result.words_tsv.startswith("level\tpage_num")
+    upright = tesseract.ocr_page(image, tmp_path, "eng", 120, "fallback")
+    assert upright.rotation == 0 and "harpsichord" in upright.text

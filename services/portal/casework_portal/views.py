@@ -13,14 +13,19 @@ from casework_portal.auth import Auth, login_required
 from casework_portal.backend import ApiError, Backend
 from casework_portal.settings import PortalSettings
 
-TERMINAL = ("indexed", "failed")
 STATUS_LABELS = {
     "received": "Received",
     "scanning": "Checking the file",
     "extracting": "Reading the text",
     "indexed": "Searchable",
     "failed": "Could not be processed",
+    "quarantined": "Quarantined: it contains a virus",
+    "password_protected": "Password protected",
+    "unreadable": "Unreadable",
+    "not_indexed": "Stored, not searchable",
+    "unpacked": "Unpacked into separate files",
 }
+TERMINAL = tuple(s for s in STATUS_LABELS if s not in ("received", "scanning", "extracting"))
 
 
 def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:

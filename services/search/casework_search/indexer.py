@@ -63,6 +63,7 @@ class Indexer:
                 evidence_id=ref.evidence_id,
                 case_id=ref.case_id,
                 status=events_pb2.EVIDENCE_STATUS_INDEXED,
+                reason=extracted.notes,
                 pages_done=len(docs),
                 pages_total=len(docs),
             ),

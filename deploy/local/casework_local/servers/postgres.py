@@ -17,7 +17,7 @@ from casework_local.process import Managed, StartError
 from casework_local.servers.base import Server
 
 DATABASE = "casework"
-SERVICE_ROLES = ("workflow", "intake", "notify")
+SERVICE_ROLES = ("workflow", "intake", "notify", "ocr")
 UNPRIVILEGED_USER = "nobody"
 
 

@@ -1,23 +1,46 @@
-"""Raster images (scans, phone photos): every frame is a page for OCR, upright per its EXIF."""
+"""Raster images (scans, phone photos, HEIC from iPhones, multi-page TIFF): every frame is a page for OCR."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
-from casework_ocr.extractors.base import ExtractOptions, Extractor, Page, UnreadableError
+from casework_ocr.extractors.base import Analysis, Context, Extractor, LimitError, PagePlan, UnreadableError
+
+register_heif_opener()
+
+
+def open_image(path: Path, max_pixels: int) -> Image.Image:
+    """Open an image, refusing decompression bombs before any pixel is decoded."""
+    Image.MAX_IMAGE_PIXELS = None  # we check the limit ourselves, with our own message
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise UnreadableError(f"The image cannot be read ({exc}).") from exc
+    width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        raise LimitError(f"The image is {width}×{height} pixels; the limit is {max_pixels:,} pixels.")
+    return image
 
 
 class ImageExtractor(Extractor):
-    mime_types = frozenset({"image/png", "image/jpeg", "image/tiff"})
+    mime_types = frozenset(
+        {"image/png", "image/jpeg", "image/tiff", "image/heic", "image/heif", "image/webp", "image/bmp", "image/gif"}
+    )
 
-    def pages(self, path: Path, options: ExtractOptions) -> Iterator[Page]:
-        try:
-            with Image.open(path) as image:
-                for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-                    upright = ImageOps.exif_transpose(frame.copy())
-                    yield Page(number=number, image=upright.convert("L"))
-        except (UnidentifiedImageError, OSError) as exc:
-            raise UnreadableError(f"The image cannot be read: {exc}") from exc
+    def analyse(self, path: Path, context: Context) -> Analysis:
+        with open_image(path, context.limits.max_image_pixels) as image:
+            frames = getattr(image, "n_frames", 1)
+            if frames > context.limits.max_pages:
+                raise LimitError(f"The image has {frames} pages; the limit is {context.limits.max_pages}.")
+            try:
+                image.load()  # decode the first frame now: a corrupt file fails here, not in every worker
+            except (OSError, SyntaxError, ValueError) as exc:
+                raise UnreadableError(f"The image is corrupt or truncated ({exc}).") from exc
+        return Analysis(pages=[PagePlan(number=i + 1, source_kind="image", source_index=i) for i in range(frames)])

@@ -1,36 +1,57 @@
-"""PDF: the text layer page by page; pages without usable text are rendered for OCR."""
+"""PDF: the text layer page by page; only pages without usable text are sent to OCR."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
-from casework_ocr.extractors.base import ExtractOptions, Extractor, Page, UnreadableError, usable_text
+from casework_ocr.extractors.base import (
+    Analysis,
+    Context,
+    Extractor,
+    LimitError,
+    PagePlan,
+    PasswordProtectedError,
+    UnreadableError,
+    usable_text,
+)
+
+
+def open_pdf(path: Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise PasswordProtectedError("The PDF is password protected.") from exc
+        raise UnreadableError(f"The PDF cannot be opened ({exc}).") from exc
 
 
 class PdfExtractor(Extractor):
     mime_types = frozenset({"application/pdf"})
 
-    def pages(self, path: Path, options: ExtractOptions) -> Iterator[Page]:
+    def analyse(self, path: Path, context: Context) -> Analysis:
+        document = open_pdf(path)
         try:
-            document = pdfium.PdfDocument(str(path))
-        except pdfium.PdfiumError as exc:
-            raise UnreadableError(f"The PDF cannot be opened: {exc}") from exc
-        try:
-            for index in range(len(document)):
+            count = len(document)
+            if count == 0:
+                raise UnreadableError("The PDF has no pages.")
+            if count > context.limits.max_pages:
+                raise LimitError(f"The PDF has {count} pages; the limit is {context.limits.max_pages}.")
+            plans = []
+            for index in range(count):
                 page = document[index]
                 try:
                     textpage = page.get_textpage()
                     text = textpage.get_text_bounded()
                     textpage.close()
-                    if usable_text(text, options.min_text_layer_chars):
-                        yield Page(number=index + 1, text=text)
-                    else:
-                        bitmap = page.render(scale=options.dpi / 72, grayscale=True)
-                        yield Page(number=index + 1, image=bitmap.to_pil())
                 finally:
                     page.close()
+                if usable_text(text, context.min_text_layer_chars):
+                    plans.append(PagePlan(number=index + 1, text=text))
+                else:
+                    plans.append(PagePlan(number=index + 1, source_kind="pdf", source_index=index))
+            return Analysis(pages=plans)
         finally:
             document.close()

@@ -1,0 +1,176 @@
+"""The document stage: one evidence item from its stored original to pages.
+
+Scan it (ClamAV), reuse the result of an identical file, recognise its type from its content,
+analyse it with the registered extractor, hand any files inside it to intake, store the pages
+whose text is already usable, and send one ``ocr.pages`` task per page that needs OCR, so that
+every worker shares a long document. Outcomes a user can act on become a terminal status with
+the reason; anything else raises and is retried (then dead-lettered, then marked failed).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+from pathlib import Path
+
+from minio import Minio
+from minio.commonconfig import CopySource
+
+from casework.v1 import events_pb2
+from casework_common import metrics, storage
+from casework_common.events import Event
+from casework_ocr import extractors, sniff
+from casework_ocr.extractors import Analysis, Context, LimitError, Limits, PasswordProtectedError, UnreadableError
+from casework_ocr.intake_client import IntakeClient
+from casework_ocr.scan import Scanner
+from casework_ocr.settings import OcrSettings
+from casework_ocr.store import OcrStore, PageResult
+
+log = logging.getLogger(__name__)
+_metrics = metrics.Metrics("ocr")
+DOCUMENTS = _metrics.counter("documents_total", "Evidence items analysed, by outcome.", ("outcome",))
+REUSED = _metrics.counter("reused_pages_total", "Pages taken from an identical, already extracted file.")
+
+
+class DocumentStage:
+    def __init__(
+        self, settings: OcrSettings, s3: Minio, store: OcrStore, scanner: Scanner, intake: IntakeClient
+    ) -> None:
+        self.settings = settings
+        self.s3 = s3
+        self.store = store
+        self.scanner = scanner
+        self.intake = intake
+        self.limits = Limits(
+            max_pages=settings.max_pages,
+            max_image_pixels=settings.max_image_pixels,
+            max_archive_members=settings.max_archive_members,
+            max_archive_ratio=settings.max_archive_ratio,
+            max_archive_bytes=settings.max_archive_bytes,
+            max_text_page_chars=settings.max_text_page_chars,
+        )
+
+    def _end(self, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = "") -> None:
+        log.info("evidence %s: %s (%s)", ref.evidence_id, outcome, reason)
+        DOCUMENTS.labels(outcome).inc()
+        self.store.finish(ref, outcome, reason, uploaded_by)
+
+    def _put_text(self, key: str, text: str) -> None:
+        data = text.encode("utf-8")
+        self.s3.put_object(
+            self.settings.text_bucket, key, io.BytesIO(data), len(data), content_type="text/plain; charset=utf-8"
+        )
+
+    def handle(self, uploaded: events_pb2.EvidenceUploaded, _event: Event) -> None:
+        ref = uploaded.evidence
+        if not self.store.start_document(uploaded):
+            return
+        earlier = self.store.earlier_result(ref.sha256, ref.evidence_id)
+        if earlier:
+            return self._reuse(ref, earlier)
+        Path(self.settings.work_dir).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="doc-", dir=self.settings.work_dir) as workdir:
+            path = Path(workdir) / "original"
+            self.s3.fget_object(ref.bucket, ref.object_key, str(path), version_id=ref.version_id or None)
+            if path.stat().st_size == 0:
+                return self._end(ref, "unreadable", "The file is empty.")
+            verdict = self.scanner.scan(path)
+            if verdict.infected:
+                return self._end(
+                    ref,
+                    "quarantined",
+                    f"Infected ({verdict.signature}): kept in quarantine, never opened.",
+                    uploaded.uploaded_by,
+                )
+            if verdict.too_large:
+                return self._end(ref, "not_indexed", "Too large to scan for viruses, so it is not opened.")
+            detected = sniff.mime_type(path)
+            extractor = extractors.for_type(detected)
+            if extractor is None:
+                return self._end(ref, "not_indexed", f"Stored, but text cannot be read from {detected} files.")
+            (Path(workdir) / "work").mkdir()
+            context = Context(
+                workdir=Path(workdir) / "work",
+                limits=self.limits,
+                min_text_layer_chars=self.settings.min_text_layer_chars,
+                soffice=self.settings.soffice,
+                office_timeout_s=self.settings.office_timeout_s,
+            )
+            try:
+                analysis = extractor.analyse(path, context)
+            except PasswordProtectedError as exc:
+                return self._end(ref, "password_protected", str(exc))
+            except UnreadableError as exc:
+                return self._end(ref, "unreadable", str(exc))
+            except LimitError as exc:
+                return self._end(ref, "not_indexed", f"Stored, not indexed: {exc}")
+            self._hand_over_children(ref, analysis)
+            if not analysis.pages:
+                return self._end(
+                    ref,
+                    "unpacked",
+                    "; ".join([f"{len(analysis.children)} file(s) taken out as separate items", *analysis.notes]),
+                )
+            self._split(ref, detected, analysis)
+        DOCUMENTS.labels("split").inc()
+        return None
+
+    def _hand_over_children(self, ref: events_pb2.EvidenceRef, analysis: Analysis) -> None:
+        refused = 0
+        for index, child in enumerate(analysis.children):
+            if self.intake.add_child(ref.evidence_id, index, child) is None:
+                refused += 1
+        if analysis.children and analysis.pages:
+            analysis.notes.append(f"{len(analysis.children) - refused} attached file(s) added as separate items")
+        if refused:
+            analysis.notes.append(f"{refused} file(s) nested too deeply were not taken in")
+
+    def _split(self, ref: events_pb2.EvidenceRef, detected: str, analysis: Analysis) -> None:
+        source_bucket, source_key, source_version = ref.bucket, ref.object_key, ref.version_id
+        if analysis.converted is not None:
+            source_bucket, source_key, source_version = (
+                self.settings.text_bucket,
+                f"{ref.evidence_id}/converted.pdf",
+                "",
+            )
+            self.s3.fput_object(source_bucket, source_key, str(analysis.converted), content_type="application/pdf")
+        text_results, tasks = [], []
+        for plan in analysis.pages:
+            if plan.text is not None:
+                key = storage.page_text_key(ref.evidence_id, plan.number)
+                self._put_text(key, plan.text)
+                text_results.append(PageResult(plan.number, "text-layer", key, None, len(plan.text)))
+            else:
+                tasks.append(
+                    events_pb2.OcrPageTask(
+                        evidence=ref,
+                        page=plan.number,
+                        source_bucket=source_bucket,
+                        source_key=source_key,
+                        source_version=source_version,
+                        source_kind=plan.source_kind or "image",
+                        source_index=plan.source_index,
+                    )
+                )
+        log.info(
+            "evidence %s (%s): %d text page(s), %d to OCR", ref.evidence_id, detected, len(text_results), len(tasks)
+        )
+        self.store.plan(ref, detected, text_results, tasks, analysis.notes)
+
+    def _reuse(self, ref: events_pb2.EvidenceRef, earlier: list) -> None:
+        """An identical file was extracted before: copy its page texts (server-side), OCR nothing."""
+        results = []
+        bucket = self.settings.text_bucket
+        for row in earlier:
+            text_key = storage.page_text_key(ref.evidence_id, row.page)
+            self.s3.copy_object(bucket, text_key, CopySource(bucket, row.text_key))
+            words_key = None
+            if row.words_key:
+                words_key = storage.page_words_key(ref.evidence_id, row.page)
+                self.s3.copy_object(bucket, words_key, CopySource(bucket, row.words_key))
+            results.append(PageResult(row.page, row.method, text_key, words_key, row.char_count, row.image_sha256))
+        REUSED.inc(len(results))
+        DOCUMENTS.labels("reused").inc()
+        log.info("evidence %s: identical to an earlier file, %d page(s) reused", ref.evidence_id, len(results))
+        self.store.plan(ref, "", results, [], ["identical to a file already read; its text was reused"])

@@ -1,0 +1,289 @@
+"""OCR's own records: document progress, page results and the page cache, and the events that
+follow from them, written through the outbox in the same transactions.
+
+Completion is exactly once: every page result takes the document's row lock, so the page that
+completes it is unambiguous, and that transaction alone writes ``evidence.extracted``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from casework.v1 import events_pb2
+from casework_common import events
+from casework_common.outbox import enqueue
+from casework_ocr.tables import documents, outbox, page_attempts, page_cache, pages
+
+SERVICE = "ocr"
+IN_PROGRESS = ("scanning", "extracting")
+OUTCOMES = {
+    "failed": events_pb2.EVIDENCE_STATUS_FAILED,
+    "quarantined": events_pb2.EVIDENCE_STATUS_QUARANTINED,
+    "password_protected": events_pb2.EVIDENCE_STATUS_PASSWORD_PROTECTED,
+    "unreadable": events_pb2.EVIDENCE_STATUS_UNREADABLE,
+    "not_indexed": events_pb2.EVIDENCE_STATUS_NOT_INDEXED,
+    "unpacked": events_pb2.EVIDENCE_STATUS_UNPACKED,
+}
+
+
+@dataclass(frozen=True)
+class PageResult:
+    page: int
+    method: str
+    text_key: str
+    words_key: str | None
+    char_count: int
+    image_sha256: str | None = None
+
+
+def status_event(
+    ref: events_pb2.EvidenceRef, status: int, reason: str = "", done: int = 0, total: int = 0, uploaded_by: str = ""
+) -> events_pb2.EvidenceStatusChanged:
+    return events_pb2.EvidenceStatusChanged(
+        evidence_id=ref.evidence_id,
+        case_id=ref.case_id,
+        status=status,
+        reason=reason,
+        pages_done=done,
+        pages_total=total,
+        uploaded_by=uploaded_by,
+        filename=ref.filename,
+    )
+
+
+class OcrStore:
+    def __init__(self, engine: Engine, text_bucket: str, max_attempts: int) -> None:
+        self.engine = engine
+        self.text_bucket = text_bucket
+        self.max_attempts = max_attempts
+
+    def _emit(self, conn: Connection, topic: str, key: str, payload: Any) -> None:
+        enqueue(conn, outbox, topic, key, payload, SERVICE)
+
+    def _lock(self, conn: Connection, evidence_id: str) -> Row[Any] | None:
+        return conn.execute(
+            select(documents).where(documents.c.evidence_id == uuid.UUID(evidence_id)).with_for_update()
+        ).first()
+
+    # -- documents -------------------------------------------------------------------
+
+    def start_document(self, uploaded: events_pb2.EvidenceUploaded) -> bool:
+        """Count this attempt; False when the document is already finished or has failed too often
+        (a file that crashes its worker must not be retried for ever)."""
+        ref = uploaded.evidence
+        with self.engine.begin() as conn:
+            row = self._lock(conn, ref.evidence_id)
+            if row is not None and row.state not in IN_PROGRESS:
+                return False
+            if row is None:
+                conn.execute(
+                    insert(documents).values(
+                        evidence_id=uuid.UUID(ref.evidence_id),
+                        sha256=ref.sha256,
+                        ref=ref.SerializeToString(),
+                        state="scanning",
+                        attempts=1,
+                    )
+                )
+                attempts = 1
+            else:
+                attempts = row.attempts + 1
+                conn.execute(
+                    update(documents).where(documents.c.evidence_id == row.evidence_id).values(attempts=attempts)
+                )
+            if attempts > self.max_attempts:
+                self._finish(conn, ref, "failed", f"Processing did not succeed after {self.max_attempts} attempts.")
+                return False
+            self._emit(
+                conn, events.EVIDENCE_STATUS, ref.evidence_id, status_event(ref, events_pb2.EVIDENCE_STATUS_SCANNING)
+            )
+        return True
+
+    def finish(self, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = "") -> None:
+        """End a document with a terminal outcome other than extraction (quarantined, unreadable...)."""
+        with self.engine.begin() as conn:
+            if self._lock(conn, ref.evidence_id) is None:
+                conn.execute(
+                    insert(documents).values(
+                        evidence_id=uuid.UUID(ref.evidence_id),
+                        sha256=ref.sha256,
+                        ref=ref.SerializeToString(),
+                        state="scanning",
+                    )
+                )
+            self._finish(conn, ref, outcome, reason, uploaded_by)
+
+    def _finish(
+        self, conn: Connection, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = ""
+    ) -> None:
+        conn.execute(
+            update(documents)
+            .where(documents.c.evidence_id == uuid.UUID(ref.evidence_id))
+            .values(state=outcome, reason=reason, completed_at=func.now())
+        )
+        self._emit(
+            conn,
+            events.EVIDENCE_STATUS,
+            ref.evidence_id,
+            status_event(ref, OUTCOMES[outcome], reason, uploaded_by=uploaded_by),
+        )
+
+    def earlier_result(self, sha256: str, evidence_id: str) -> list[Row[Any]] | None:
+        """Pages of an identical file (same sha256) extracted before, if any."""
+        with self.engine.connect() as conn:
+            earlier = conn.execute(
+                select(documents.c.evidence_id)
+                .where(
+                    documents.c.sha256 == sha256,
+                    documents.c.state == "complete",
+                    documents.c.evidence_id != uuid.UUID(evidence_id),
+                )
+                .order_by(documents.c.completed_at)
+                .limit(1)
+            ).scalar()
+            if earlier is None:
+                return None
+            return list(conn.execute(select(pages).where(pages.c.evidence_id == earlier).order_by(pages.c.page)))
+
+    def plan(
+        self,
+        ref: events_pb2.EvidenceRef,
+        detected_type: str,
+        text_results: list[PageResult],
+        tasks: list[events_pb2.OcrPageTask],
+        notes: list[str],
+    ) -> None:
+        """Record the document's pages: text pages are done already; OCR pages go out as tasks."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(documents)
+                .where(documents.c.evidence_id == uuid.UUID(ref.evidence_id))
+                .values(
+                    detected_type=detected_type,
+                    pages_total=len(text_results) + len(tasks),
+                    state="extracting",
+                    reason="; ".join(notes) or None,
+                )
+            )
+            for result in text_results:
+                self._insert_page(conn, ref.evidence_id, result)
+            for task in tasks:
+                self._emit(conn, events.OCR_PAGES, f"{ref.evidence_id}:{task.page}", task)
+            self._progress(conn, ref.evidence_id)
+
+    # -- pages -------------------------------------------------------------------------
+
+    def start_page(self, ref: events_pb2.EvidenceRef, page: int) -> bool:
+        """False when the page is already done, its document finished, or it failed too often."""
+        evidence_id = uuid.UUID(ref.evidence_id)
+        with self.engine.begin() as conn:
+            document = conn.execute(select(documents.c.state).where(documents.c.evidence_id == evidence_id)).scalar()
+            if document != "extracting":
+                return False
+            if conn.execute(
+                select(pages.c.page).where(pages.c.evidence_id == evidence_id, pages.c.page == page)
+            ).first():
+                return False
+            attempts = conn.execute(
+                insert(page_attempts)
+                .values(evidence_id=evidence_id, page=page, attempts=1)
+                .on_conflict_do_update(
+                    index_elements=["evidence_id", "page"], set_={"attempts": page_attempts.c.attempts + 1}
+                )
+                .returning(page_attempts.c.attempts)
+            ).scalar_one()
+        if attempts > self.max_attempts:
+            self.finish(ref, "failed", f"Page {page} could not be processed after {self.max_attempts} attempts.")
+            return False
+        return True
+
+    def cached(self, image_sha256: str) -> Row[Any] | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(page_cache).where(page_cache.c.image_sha256 == image_sha256)).first()
+
+    def record_page(self, ref: events_pb2.EvidenceRef, result: PageResult, cache: bool) -> None:
+        with self.engine.begin() as conn:
+            document = self._lock(conn, ref.evidence_id)
+            if document is None or document.state != "extracting":
+                return  # finished meanwhile (a redelivered task): nothing more to say
+            self._insert_page(conn, ref.evidence_id, result)
+            if cache and result.image_sha256:
+                conn.execute(
+                    insert(page_cache)
+                    .values(
+                        image_sha256=result.image_sha256,
+                        text_key=result.text_key,
+                        words_key=result.words_key,
+                        char_count=result.char_count,
+                    )
+                    .on_conflict_do_nothing()
+                )
+            self._progress(conn, ref.evidence_id)
+
+    def _insert_page(self, conn: Connection, evidence_id: str, result: PageResult) -> None:
+        conn.execute(
+            insert(pages)
+            .values(
+                evidence_id=uuid.UUID(evidence_id),
+                page=result.page,
+                method=result.method,
+                text_key=result.text_key,
+                words_key=result.words_key,
+                char_count=result.char_count,
+                image_sha256=result.image_sha256,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    def _progress(self, conn: Connection, evidence_id: str) -> None:
+        """Report pages done; if that was the last page, complete the document (the caller holds its lock)."""
+        document = conn.execute(select(documents).where(documents.c.evidence_id == uuid.UUID(evidence_id))).one()
+        ref = events_pb2.EvidenceRef.FromString(document.ref)
+        done_pages = list(
+            conn.execute(select(pages).where(pages.c.evidence_id == document.evidence_id).order_by(pages.c.page))
+        )
+        if len(done_pages) < document.pages_total:
+            self._emit(
+                conn,
+                events.EVIDENCE_STATUS,
+                evidence_id,
+                status_event(
+                    ref, events_pb2.EVIDENCE_STATUS_EXTRACTING, done=len(done_pages), total=document.pages_total
+                ),
+            )
+            return
+        timeouts = [str(p.page) for p in done_pages if p.method == "ocr-timeout"]
+        notes = [document.reason] if document.reason else []
+        if timeouts:
+            notes.append(f"page(s) {', '.join(timeouts)} could not be read in time")
+        conn.execute(
+            update(documents)
+            .where(documents.c.evidence_id == document.evidence_id)
+            .values(state="complete", completed_at=func.now(), reason="; ".join(notes) or None)
+        )
+        self._emit(
+            conn,
+            events.EVIDENCE_EXTRACTED,
+            evidence_id,
+            events_pb2.EvidenceExtracted(
+                evidence=ref,
+                detected_type=document.detected_type or "",
+                text_bucket=self.text_bucket,
+                notes="; ".join(notes),
+                pages=[
+                    events_pb2.ExtractedPage(
+                        number=p.page,
+                        method=p.method,
+                        text_key=p.text_key,
+                        char_count=p.char_count,
+                        words_key=p.words_key or "",
+                    )
+                    for p in done_pages
+                ],
+            ),
+        )

@@ -1,0 +1,57 @@
+"""OCR's tables (schema ``ocr``): per-document progress, per-page results, the page cache."""
+
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, Table, Text, Uuid, func
+
+from casework_common.outbox import outbox_table
+
+metadata = MetaData()
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("evidence_id", Uuid, primary_key=True),
+    Column("sha256", Text, nullable=False, index=True),
+    Column("ref", LargeBinary, nullable=False),  # the EvidenceRef, serialised
+    Column("detected_type", Text),
+    Column("pages_total", Integer),
+    # scanning -> extracting -> complete, or one of the terminal outcomes (quarantined, failed, ...)
+    Column("state", Text, nullable=False),
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_at", DateTime(timezone=True)),
+)
+
+pages = Table(
+    "pages",
+    metadata,
+    Column("evidence_id", Uuid, primary_key=True),
+    Column("page", Integer, primary_key=True),
+    Column("method", Text, nullable=False),
+    Column("text_key", Text, nullable=False),
+    Column("words_key", Text),
+    Column("char_count", Integer, nullable=False),
+    Column("image_sha256", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# How often each page task has been started: a page that kills its worker is not retried forever.
+page_attempts = Table(
+    "page_attempts",
+    metadata,
+    Column("evidence_id", Uuid, primary_key=True),
+    Column("page", Integer, primary_key=True),
+    Column("attempts", Integer, nullable=False),
+)
+
+# OCR results by page image: an identical page (a letter sent twice) is never OCR'd again.
+page_cache = Table(
+    "page_cache",
+    metadata,
+    Column("image_sha256", Text, primary_key=True),
+    Column("text_key", Text, nullable=False),
+    Column("words_key", Text),
+    Column("char_count", Integer, nullable=False),
+)
+
+outbox = outbox_table(metadata)
