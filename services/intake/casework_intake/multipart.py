@@ -77,12 +77,20 @@ class FilePart(io.RawIOBase):
             self.read(CHUNK)
 
 
+class _TolerantDecoder(MultipartDecoder):
+    """Part headers with bytes that are not UTF-8 (old mail clients' filenames) are read with
+    replacement characters instead of failing the whole upload; names are display text only."""
+
+    def _parse_headers(self, data: bytes | bytearray) -> Headers:
+        return super()._parse_headers(bytes(data).decode("utf-8", "replace").encode("utf-8"))
+
+
 class MultipartForm:
     """Iterates the fields and files of a multipart body read from ``stream``."""
 
     def __init__(self, stream: BinaryIO, boundary: str, max_body_bytes: int, max_file_bytes: int) -> None:
         self._stream = stream
-        self._decoder = MultipartDecoder(boundary.encode(), max_form_memory_size=4 * CHUNK)
+        self._decoder = _TolerantDecoder(boundary.encode(), max_form_memory_size=4 * CHUNK)
         self._received = 0
         self._max_body = max_body_bytes
         self._max_file = max_file_bytes
