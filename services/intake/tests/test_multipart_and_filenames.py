@@ -90,9 +90,11 @@ def test_long_names_keep_their_extension() -> None:
 
 def test_a_filename_that_is_not_utf8_is_kept_as_display_text() -> None:
     boundary = "b0undary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"".encode()
-            + "Caf\u00e9 r\u00e9sum\u00e9.pdf".encode("latin-1")
-            + f"\"\r\nContent-Type: application/pdf\r\n\r\nDATA\r\n--{boundary}--\r\n".encode())
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="'.encode()
+        + "Caf\u00e9 r\u00e9sum\u00e9.pdf".encode("latin-1")
+        + f'"\r\nContent-Type: application/pdf\r\n\r\nDATA\r\n--{boundary}--\r\n'.encode()
+    )
     for part in MultipartForm(io.BytesIO(body), boundary, 10**6, 10**6):
         assert part.read() == b"DATA"
         assert display_name(part.filename) == "Caf\ufffd r\ufffdsum\ufffd.pdf"

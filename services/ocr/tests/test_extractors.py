@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
@@ -144,3 +145,13 @@ def test_rendering_and_ocr_with_orientation_fallback(tmp_path: Path) -> None:
     assert "harpsichord" in result.words_tsv and result.words_tsv.startswith("level\tpage_num")
     upright = tesseract.ocr_page(image, tmp_path, "eng", 120, "fallback")
     assert upright.rotation == 0 and "harpsichord" in upright.text
+
+
+def test_a_failure_after_an_encrypted_pdf_is_not_called_password_protected(tmp_path: Path, context: Context) -> None:
+    with pytest.raises(PasswordProtectedError):
+        analyse(tmp_path, context, testdocs.office("pdf", ["secret"], password="pw"), "locked.pdf")
+    empty = tmp_path / "empty.pdf"
+    document = pdfium.PdfDocument.new()
+    document.save(str(empty))
+    with pytest.raises(UnreadableError):
+        analyse(tmp_path, context, empty.read_bytes(), "empty.pdf")

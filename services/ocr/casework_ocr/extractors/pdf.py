@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -19,11 +20,18 @@ from casework_ocr.extractors.base import (
 )
 
 
+def _declares_encryption(path: Path) -> bool:
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"/Encrypt") != -1
+
+
 def open_pdf(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+        # PDFium's error code is process-wide and can be left over from an earlier file, so a
+        # "password" error counts only if the file really declares encryption.
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD and _declares_encryption(path):
             raise PasswordProtectedError("The PDF is password protected.") from exc
         raise UnreadableError(f"The PDF cannot be opened ({exc}).") from exc
 
