@@ -9,6 +9,7 @@ re-sends: consumers are idempotent.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from datetime import timedelta
@@ -79,11 +80,23 @@ def enqueue(conn: Connection, table: Table, topic: str, key: str, payload: Messa
 class OutboxRelay:
     """Moves committed outbox rows to Kafka."""
 
-    def __init__(self, engine: Engine, table: Table, producer: KafkaProducer, service: str, batch: int = 200) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        producer: KafkaProducer,
+        service: str,
+        batch: int = 200,
+        spread: frozenset[str] = frozenset(),
+    ) -> None:
+        """Topics in ``spread`` are sent round-robin over their partitions instead of by key: for
+        work items whose order does not matter, so that every consumer gets an equal share."""
         self.engine = engine
         self.table = table
         self.producer = producer
         self.batch = batch
+        self.spread = spread
+        self._turn = itertools.count()
         factory = metrics.Metrics(service)
         self._relayed = factory.counter("outbox_relayed_total", "Outbox rows published to Kafka.", ("topic",))
         self._pending = factory.gauge("outbox_pending", "Outbox rows not yet published.")
@@ -115,7 +128,13 @@ class OutboxRelay:
                     futures.append(
                         (
                             row.topic,
-                            self.producer.send(row.topic, key=row.key.encode(), value=row.payload, headers=headers),
+                            self.producer.send(
+                                row.topic,
+                                key=row.key.encode(),
+                                value=row.payload,
+                                headers=headers,
+                                partition=self._partition(row.topic),
+                            ),
                         )
                     )
                 for topic, future in futures:
@@ -127,6 +146,12 @@ class OutboxRelay:
                     .values(published_at=func.now())
                 )
                 sent += len(rows)
+
+    def _partition(self, topic: str) -> int | None:
+        if topic not in self.spread:
+            return None  # by key: per-key order is kept
+        partitions = sorted(self.producer.partitions_for(topic) or [0])
+        return partitions[next(self._turn) % len(partitions)]
 
     def purge(self) -> None:
         """Forget rows published longer ago than the retention period."""

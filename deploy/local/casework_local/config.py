@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import socket
 from dataclasses import dataclass
@@ -57,15 +58,17 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """Ports the OS says are free now, below 55000 so +10000 gRPC siblings stay valid."""
+    """Free ports for a throw-away stack (tests, benchmarks). They are drawn from 15000-21999, below
+    the kernel's ephemeral range (32768+) that outgoing connections take ports from, so a port
+    checked free now is not grabbed by some client socket before the server binds it; their
+    +10000 gRPC siblings stay below that range too."""
     found: list[int] = []
-    while len(found) < count:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind((host, 0))
-            port = sock.getsockname()[1]
-        if port < 55000 and port not in found and not port_in_use(host, port + GRPC_OFFSET):
+    for port in random.sample(range(15000, 22000), 7000):
+        if not port_in_use(host, port) and not port_in_use(host, port + GRPC_OFFSET):
             found.append(port)
-    return found
+            if len(found) == count:
+                return found
+    raise RuntimeError("no free ports between 15000 and 21999")
 
 
 def resolve_ports(dynamic: bool = False) -> dict[str, int]:

@@ -63,6 +63,8 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
     if spec.name == "ocr":
         env["PROMETHEUS_MULTIPROC_DIR"] = str(config.path("runtime", "ocr-metrics"))
         env["CASEWORK_WORK_DIR"] = str(config.path("runtime", "ocr-work"))
+        # One ocr.pages partition per worker: page tasks, sent round-robin, split exactly evenly.
+        env["CASEWORK_PAGE_PARTITIONS"] = str(config.ocr_workers)
     return env
 
 

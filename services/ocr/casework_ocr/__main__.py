@@ -93,9 +93,11 @@ def main() -> int:
     )
     runtime = ServiceRuntime(settings.service_name, grace_s=70)
     runtime.add_loop("supervisor", supervise)
-    runtime.add_loop(
-        "outbox-relay", OutboxRelay(engine, outbox, kafka.make_producer(settings), settings.service_name).run
+    # Page tasks go round-robin over ocr.pages, so each worker gets an equal share of every document.
+    relay = OutboxRelay(
+        engine, outbox, kafka.make_producer(settings), settings.service_name, spread=frozenset({events.OCR_PAGES})
     )
+    runtime.add_loop("outbox-relay", relay.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

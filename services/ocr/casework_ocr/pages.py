@@ -82,5 +82,7 @@ class PageStage:
                     self._put(words_key, ocr.words_tsv, "text/tab-separated-values; charset=utf-8")
                     result = PageResult(task.page, "ocr", text_key, words_key, len(ocr.text), digest)
         self.store.record_page(ref, result, cache=result.method == "ocr")
+        elapsed = time.perf_counter() - started
         PAGES.labels(result.method).inc()
-        PAGE_SECONDS.labels(result.method).observe(time.perf_counter() - started)
+        PAGE_SECONDS.labels(result.method).observe(elapsed)
+        log.info("evidence %s page %d: %s in %.2fs", ref.evidence_id, task.page, result.method, elapsed)

@@ -248,14 +248,11 @@ class OcrStore:
             conn.execute(select(pages).where(pages.c.evidence_id == document.evidence_id).order_by(pages.c.page))
         )
         if len(done_pages) < document.pages_total:
-            self._emit(
-                conn,
-                events.EVIDENCE_STATUS,
-                evidence_id,
-                status_event(
+            if document.pages_total > 1:  # progress is news only for documents of several pages
+                progress = status_event(
                     ref, events_pb2.EVIDENCE_STATUS_EXTRACTING, done=len(done_pages), total=document.pages_total
-                ),
-            )
+                )
+                self._emit(conn, events.EVIDENCE_STATUS, evidence_id, progress)
             return
         timeouts = [str(p.page) for p in done_pages if p.method == "ocr-timeout"]
         notes = [document.reason] if document.reason else []

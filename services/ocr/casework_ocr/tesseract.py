@@ -1,13 +1,15 @@
 """Tesseract OCR: one single-threaded process per page (OMP_THREAD_LIMIT=1 is set at worker start).
 
-One run yields both the text and the word boxes (TSV). Orientation: with "fallback", a page
-that reads badly upright is checked with Tesseract's OSD and, if it is rotated, OCR'd again
-turned upright; upright pages (nearly all) cost nothing extra. "always" runs OSD first.
+One run yields both the text and the word boxes (TSV). Orientation (Tesseract's OSD):
+- "fallback" (default): read the page as it is; only if that reads badly (low word confidence)
+  read it again with ``--psm 1``, which detects the orientation and turns the page first.
+  Upright pages, nearly all of them, cost nothing extra; a rotated page costs one more pass.
+- "always": ``--psm 1`` for every page (about 20% slower per page, measured here).
+- "off": never.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from PIL import Image
 
 SUSPICIOUS_CONFIDENCE = 55.0  # mean word confidence below which an upright read is doubted
 MIN_WORDS = 8
+AUTO = "--psm 3"  # automatic page segmentation, no orientation detection
+AUTO_WITH_OSD = "--psm 1"  # the same, after orientation and script detection
 
 
 class OcrTimeout(Exception):
@@ -28,7 +32,7 @@ class OcrResult:
     words_tsv: str
     confidence: float
     words: int
-    rotation: int = 0
+    turned: bool = False  # read with orientation detection
 
 
 def _confidence(tsv: str) -> tuple[float, int]:
@@ -40,46 +44,34 @@ def _confidence(tsv: str) -> tuple[float, int]:
     return (sum(scores) / len(scores) if scores else 0.0), len(scores)
 
 
-def _run(image: Image.Image, workdir: Path, language: str, timeout_s: int) -> OcrResult:
-    path = workdir / "page.pgm"  # uncompressed: no PNG encoding/decoding on the hot path
-    image.save(path)
+def _run(path: Path, language: str, timeout_s: int, mode: str) -> OcrResult:
+    base = path.with_name(f"{path.stem}-{mode.split()[-1]}")
     try:
-        text, tsv = pytesseract.run_and_get_multiple_output(str(path), ["txt", "tsv"], lang=language, timeout=timeout_s)
-    except RuntimeError as exc:
+        pytesseract.pytesseract.run_tesseract(
+            str(path), str(base), "txt tsv", language, config=f"{mode} -c tessedit_create_tsv=1", timeout=timeout_s
+        )
+    except RuntimeError as exc:  # pytesseract's timeout
         if "timeout" in str(exc).lower():
             raise OcrTimeout(f"OCR of a page took longer than {timeout_s}s") from exc
         raise
-    confidence, words = _confidence(tsv.decode("utf-8", "replace") if isinstance(tsv, bytes) else tsv)
-    as_text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    as_tsv = tsv.decode("utf-8", "replace") if isinstance(tsv, bytes) else tsv
-    return OcrResult(as_text, as_tsv, confidence, words)
-
-
-def detect_rotation(image: Image.Image, workdir: Path, language: str, timeout_s: int) -> int:
-    """Degrees clockwise that turn the page upright (0, 90, 180, 270), from Tesseract OSD."""
-    path = workdir / "osd.pgm"
-    image.save(path)
-    try:
-        report = pytesseract.image_to_osd(str(path), timeout=timeout_s)
-    except (pytesseract.TesseractError, RuntimeError):
-        return 0  # too little text to tell: leave it as it is
-    match = re.search(r"Rotate: (\d+)", report)
-    return int(match.group(1)) % 360 if match else 0
+    text = base.with_suffix(".txt").read_text(encoding="utf-8", errors="replace")
+    tsv = base.with_suffix(".tsv").read_text(encoding="utf-8", errors="replace")
+    confidence, words = _confidence(tsv)
+    return OcrResult(text, tsv, confidence, words, turned=mode == AUTO_WITH_OSD)
 
 
 def ocr_page(image: Image.Image, workdir: Path, language: str, timeout_s: int, orientation: str) -> OcrResult:
+    # BMP: written in milliseconds (PNG takes ~120 ms a page) and read fastest by Tesseract
+    # (measured here: PGM input made every page ~7% slower).
+    path = workdir / "page.bmp"
+    image.save(path)
     if orientation == "always":
-        rotation = detect_rotation(image, workdir, language, timeout_s)
-        upright = image.rotate(-rotation, expand=True) if rotation else image
-        result = _run(upright, workdir, language, timeout_s)
-        return OcrResult(result.text, result.words_tsv, result.confidence, result.words, rotation)
-    result = _run(image, workdir, language, timeout_s)
+        return _run(path, language, timeout_s, AUTO_WITH_OSD)
+    result = _run(path, language, timeout_s, AUTO)
     if orientation == "fallback" and result.words >= MIN_WORDS and result.confidence < SUSPICIOUS_CONFIDENCE:
-        rotation = detect_rotation(image, workdir, language, timeout_s)
-        if rotation:
-            turned = _run(image.rotate(-rotation, expand=True), workdir, language, timeout_s)
-            if turned.confidence > result.confidence:
-                return OcrResult(turned.text, turned.words_tsv, turned.confidence, turned.words, rotation)
+        turned = _run(path, language, timeout_s, AUTO_WITH_OSD)
+        if turned.confidence > result.confidence:
+            return turned
     return result
 
 

@@ -1,5 +1,6 @@
-"""One OCR worker process: consumes evidence.uploaded (analyse and split documents) and
-ocr.pages (OCR single pages) in the shared "ocr" consumer group."""
+"""One OCR worker process: consumes evidence.uploaded (analyse and split documents, group
+"ocr-documents") and ocr.pages (OCR single pages, group "ocr-pages"); every worker is a member
+of both groups."""
 
 from __future__ import annotations
 
@@ -47,14 +48,31 @@ def run(index: int) -> None:
             )
 
     producer = kafka.make_producer(settings)
-    consumer = kafka.EventConsumer(
-        settings,
-        "ocr",
-        [events.EVIDENCE_UPLOADED, events.OCR_PAGES],
-        {events_pb2.EvidenceUploaded: documents.handle, events_pb2.OcrPageTask: pages.handle},
-        producer,
-        max_poll_records=1,
-        on_dead_letter=dead_lettered,
-    )
-    consumer.run(stop)
+    # Two consumers, two threads: analysing documents (mostly waiting on S3, clamd and the database)
+    # overlaps with OCR of pages (Tesseract, a subprocess) instead of queueing in front of it.
+    consumers = [
+        kafka.EventConsumer(
+            settings,
+            "ocr-documents",
+            [events.EVIDENCE_UPLOADED],
+            {events_pb2.EvidenceUploaded: documents.handle},
+            producer,
+            max_poll_records=1,
+            on_dead_letter=dead_lettered,
+        ),
+        kafka.EventConsumer(
+            settings,
+            "ocr-pages",
+            [events.OCR_PAGES],
+            {events_pb2.OcrPageTask: pages.handle},
+            producer,
+            max_poll_records=1,
+            on_dead_letter=dead_lettered,
+        ),
+    ]
+    threads = [threading.Thread(target=c.run, args=(stop,), name=c.group_id) for c in consumers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     producer.close(timeout=10)
