@@ -225,34 +225,24 @@ def realistic_pack(seed: int) -> tuple[list[tuple[str, bytes]], int]:
     """Born-digital PDFs, scans, phone photos and duplicates; returns the files and their page count."""
     rng = random.Random(seed)
     files: list[tuple[str, bytes]] = []
-    pages = 0
     for n in range(3):  # born-digital: text layers only
         files.append((f"policy-{n}.pdf", testdocs.text_pdf(letter_text(rng, f"PACK-{seed}-P{n}"))))
-        pages += 1
-    scans = [scanned_page(rng, f"PACK-{seed}-S{n}") for n in range(4)]
-    for n, page in enumerate(scans):
-        files.append((f"scan-{n}.png", png(page.image)))
-        pages += 1
+    scans = scanned_pdfs([scanned_page(rng, f"PACK-{seed}-S{n}") for n in range(4)], per_pdf=1)
+    files += scans
     for n in range(2):  # phone photos, colour JPEG
         files.append((f"photo-{n}.jpg", jpeg(scanned_page(rng, f"PACK-{seed}-J{n}").image)))
-        pages += 1
     for n in range(3):  # the same letters sent again
-        files.append((f"scan-{n} (copy).png", png(scans[n].image)))
-        pages += 1
-    # A scanned pack repeating two pages already read, plus one new page.
-    repeat = [
-        scans[3].image.convert("RGB"),
-        scans[0].image.convert("RGB"),
-        scanned_page(rng, f"PACK-{seed}-N").image.convert("RGB"),
-    ]
+        files.append((f"copy of {scans[n][0]}", scans[n][1]))
+    # A bundle that repeats two scanned pages already sent (the very same pages) and adds a new one.
+    bundle = pdfium.PdfDocument.new()
+    for _, data in (scans[3], scans[0], scanned_pdfs([scanned_page(rng, f"PACK-{seed}-N")], 1)[0]):
+        bundle.import_pages(pdfium.PdfDocument(data))
     buffer = io.BytesIO()
-    repeat[0].save(buffer, "PDF", resolution=300, save_all=True, append_images=repeat[1:])
+    bundle.save(buffer)
     files.append(("bundle.pdf", buffer.getvalue()))
-    pages += len(repeat)
     for n in range(4):  # a longer born-digital document
         files.append((f"minutes-{n}.pdf", testdocs.text_pdf(letter_text(rng, f"PACK-{seed}-M{n}"))))
-        pages += 1
-    return files, pages
+    return files, 3 + len(scans) + 2 + 3 + 3 + 4
 
 
 def main() -> None:

@@ -11,13 +11,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
 from casework_common import events
 from casework_common.outbox import enqueue
-from casework_ocr.tables import documents, outbox, page_attempts, page_cache, pages
+from casework_ocr.tables import documents, outbox, page_attempts, page_cache, page_claims, pages
 
 SERVICE = "ocr"
 IN_PROGRESS = ("scanning", "extracting")
@@ -202,6 +202,56 @@ class OcrStore:
             return False
         return True
 
+    def claim(self, image_sha256: str, ref: events_pb2.EvidenceRef, page: int, ttl_s: int) -> bool:
+        """May this task read this page image? No while another page with the same image is being read
+        (its result will be reused). The same page's own claim (a task redelivered after its worker
+        died) and claims older than ``ttl_s`` are taken over."""
+        evidence_id = uuid.UUID(ref.evidence_id)
+        with self.engine.begin() as conn:
+            mine = conn.execute(
+                insert(page_claims)
+                .values(image_sha256=image_sha256, evidence_id=evidence_id, page=page)
+                .on_conflict_do_update(
+                    index_elements=["image_sha256"],
+                    set_={"evidence_id": evidence_id, "page": page, "claimed_at": func.now()},
+                    where=((page_claims.c.evidence_id == evidence_id) & (page_claims.c.page == page))
+                    | (page_claims.c.claimed_at < func.now() - text(f"interval '{int(ttl_s)} seconds'")),
+                )
+                .returning(page_claims.c.image_sha256)
+            ).first()
+        return mine is not None
+
+    def claimed(self, image_sha256: str, ttl_s: int) -> bool:
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(page_claims.c.image_sha256).where(
+                        page_claims.c.image_sha256 == image_sha256,
+                        page_claims.c.claimed_at >= func.now() - text(f"interval '{int(ttl_s)} seconds'"),
+                    )
+                ).first()
+                is not None
+            )
+
+    def defer(self, task: events_pb2.OcrPageTask, image_sha256: str, counted: bool) -> None:
+        """Put a page task back (it waits for an identical page being read); a ``counted`` attempt is
+        taken back: waiting is not failing."""
+        again = events_pb2.OcrPageTask()
+        again.CopyFrom(task)
+        again.image_sha256 = image_sha256
+        again.deferrals = task.deferrals + 1
+        with self.engine.begin() as conn:
+            if counted:
+                conn.execute(
+                    update(page_attempts)
+                    .where(
+                        page_attempts.c.evidence_id == uuid.UUID(task.evidence.evidence_id),
+                        page_attempts.c.page == task.page,
+                    )
+                    .values(attempts=page_attempts.c.attempts - 1)
+                )
+            self._emit(conn, events.OCR_PAGES, f"{task.evidence.evidence_id}:{task.page}", again)
+
     def cached(self, image_sha256: str) -> Row[Any] | None:
         with self.engine.connect() as conn:
             return conn.execute(select(page_cache).where(page_cache.c.image_sha256 == image_sha256)).first()
@@ -223,6 +273,8 @@ class OcrStore:
                     )
                     .on_conflict_do_nothing()
                 )
+            if result.image_sha256:
+                conn.execute(delete(page_claims).where(page_claims.c.image_sha256 == result.image_sha256))
             self._progress(conn, ref.evidence_id)
 
     def _insert_page(self, conn: Connection, evidence_id: str, result: PageResult) -> None:

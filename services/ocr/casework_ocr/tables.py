@@ -55,3 +55,14 @@ page_cache = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# Who is reading which page image right now: a second task with the same image waits for the
+# first one's result instead of reading it again.
+page_claims = Table(
+    "page_claims",
+    metadata,
+    Column("image_sha256", Text, primary_key=True),
+    Column("evidence_id", Uuid, nullable=False),
+    Column("page", Integer, nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
