@@ -86,7 +86,7 @@ def main() -> int:
             "object_store": lambda: storage.ready(s3, settings.text_bucket),
             "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
             "clamd": scanner.ready,
-            "tesseract": tesseract.available,
+            "tesseract": lambda: tesseract.available(settings.ocr_language),
             "libreoffice": lambda: shutil.which(settings.soffice) is not None,
             "workers": lambda: len(workers) == settings.ocr_workers and all(p.is_alive() for p in workers.values()),
         },

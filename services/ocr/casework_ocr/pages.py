@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from minio import Minio
@@ -103,16 +101,14 @@ class PageStage:
         ref, settings = task.evidence, self.settings
         text_key = storage.page_text_key(ref.evidence_id, task.page)
         words_key = storage.page_words_key(ref.evidence_id, task.page)
-        Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="page-", dir=settings.work_dir) as workdir:
-            try:
-                ocr = tesseract.ocr_page(
-                    image, Path(workdir), settings.ocr_language, settings.ocr_page_timeout_s, settings.ocr_orientation
-                )
-            except tesseract.OcrTimeout:
-                log.warning("evidence %s page %d: OCR timed out", ref.evidence_id, task.page)
-                self._put(text_key, "", "text/plain; charset=utf-8")
-                return PageResult(task.page, "ocr-timeout", text_key, None, 0, digest)
+        try:
+            ocr = tesseract.ocr_page(
+                image, settings.ocr_language, settings.ocr_page_timeout_s, settings.ocr_orientation
+            )
+        except tesseract.OcrTimeout:
+            log.warning("evidence %s page %d: OCR timed out", ref.evidence_id, task.page)
+            self._put(text_key, "", "text/plain; charset=utf-8")
+            return PageResult(task.page, "ocr-timeout", text_key, None, 0, digest)
         self._put(text_key, ocr.text, "text/plain; charset=utf-8")
         self._put(words_key, ocr.words_tsv, "text/tab-separated-values; charset=utf-8")
         return PageResult(task.page, "ocr", text_key, words_key, len(ocr.text), digest)

