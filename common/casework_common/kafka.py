@@ -129,6 +129,9 @@ class EventConsumer:
         )
         self._handling = factory.histogram("event_handling_seconds", "Time to handle one record.", ("topic",))
         self._dead = factory.counter("dlq_messages_total", "Records sent to a dead-letter topic.", ("topic",))
+        self._lag = factory.gauge(
+            "consumer_lag_messages", "Records not yet consumed on this member's partitions.", ("topic", "group")
+        )
 
     def _consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
@@ -158,6 +161,7 @@ class EventConsumer:
                             self._handle(record)
                     if batches:
                         consumer.commit()
+                    self._report_lag(consumer)
             except Exception:
                 log.exception("consumer %s failed; reconnecting", self.group_id)
                 stop.wait(2)
@@ -167,6 +171,16 @@ class EventConsumer:
                         consumer.close()
                     except Exception:
                         log.warning("consumer close failed", exc_info=True)
+
+    def _report_lag(self, consumer: KafkaConsumer) -> None:
+        # The high-water marks come back with every fetch: no extra request to the broker.
+        lag = dict.fromkeys(self.topics, 0)
+        for partition in consumer.assignment():
+            highwater = consumer.highwater(partition)
+            if highwater is not None:
+                lag[partition.topic] += max(0, highwater - consumer.position(partition))
+        for topic, behind in lag.items():
+            self._lag.labels(topic, self.group_id).set(behind)
 
     def _handle(self, record: ConsumerRecord) -> None:
         started = time.perf_counter()

@@ -8,8 +8,11 @@ app factories can run more than once in a process). Processes that fork workers
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import (
@@ -22,6 +25,11 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Connection, Engine
+
+log = logging.getLogger(__name__)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -61,3 +69,37 @@ def exposition() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(DEFAULT_REGISTRY), CONTENT_TYPE_LATEST
+
+
+@dataclass(frozen=True)
+class StateGauge:
+    """A gauge whose samples are read from the service's own database at scrape time: for state
+    (open referrals, unfinished evidence) that no event stream counts reliably across restarts."""
+
+    name: str
+    doc: str
+    labels: tuple[str, ...]
+    read: Callable[[Connection], Iterable[tuple[tuple[str, ...], float]]]
+
+
+class _StateCollector(Collector):
+    def __init__(self, service: str, engine: Engine, gauges: tuple[StateGauge, ...]) -> None:
+        self.service, self.engine, self.gauges = service, engine, gauges
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        families = [
+            GaugeMetricFamily(f"casework_{self.service}_{g.name}", g.doc, labels=list(g.labels)) for g in self.gauges
+        ]
+        try:
+            with self.engine.connect() as conn:
+                for gauge, family in zip(self.gauges, families, strict=True):
+                    for labels, value in gauge.read(conn):
+                        family.add_metric(list(labels), value)
+        except Exception:  # a scrape must not fail because the database is away; readiness says so
+            log.warning("state gauges of %s could not be read", self.service, exc_info=True)
+        yield from families
+
+
+def register_state_gauges(service: str, engine: Engine, *gauges: StateGauge) -> None:
+    """Expose ``gauges`` on this process's /metrics, read from ``engine`` on every scrape."""
+    DEFAULT_REGISTRY.register(_StateCollector(service, engine, gauges))

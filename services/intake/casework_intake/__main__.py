@@ -15,7 +15,7 @@ from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_intake import api
+from casework_intake import api, gauges
 from casework_intake.evidence import EvidenceStore
 from casework_intake.settings import IntakeSettings
 from casework_intake.tables import outbox
@@ -38,6 +38,7 @@ def main() -> int:
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     store = EvidenceStore(engine)
+    gauges.register(settings.service_name, engine)
 
     app = create_app(
         settings.service_name,

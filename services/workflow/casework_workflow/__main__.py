@@ -18,7 +18,7 @@ from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_workflow import audit, grpc_service
+from casework_workflow import audit, gauges, grpc_service
 from casework_workflow.api import cases as cases_api
 from casework_workflow.api import protocol as protocol_api
 from casework_workflow.cases import CaseStore
@@ -39,6 +39,7 @@ def serve(settings: WorkflowSettings) -> int:
     validator = TokenValidator.from_settings(settings)
     directory = Directory(settings)
     store = CaseStore(engine, directory)
+    gauges.register(settings.service_name, engine)
 
     app = create_app(
         settings.service_name,
