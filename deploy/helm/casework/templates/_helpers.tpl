@@ -1,0 +1,132 @@
+{{/* Names and labels. Every object is <release>-<component>. */}}
+{{- define "casework.name" -}}{{ printf "%s-%s" .root.Release.Name .component | trunc 63 | trimSuffix "-" }}{{- end }}
+
+{{- define "casework.selectorLabels" -}}
+app.kubernetes.io/name: casework
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "casework.labels" -}}
+{{ include "casework.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end }}
+
+{{- define "casework.image" -}}
+{{ printf "%s/%s:%s" .root.Values.image.registry .image (default .root.Chart.AppVersion .root.Values.image.tag) }}
+{{- end }}
+
+{{/*
+The flows ARCHITECTURE.md allows, and nothing else: what each component reaches (dependencies by
+name, other components by port) and who may reach it. NetworkPolicies and env are built from this.
+*/}}
+{{- define "casework.flows" -}}
+workflow: {deps: [kafka, postgres, keycloak], calls: {}, from: {http: [portal], grpc: [intake, search, notify]}}
+intake: {deps: [kafka, postgres, s3, keycloak], calls: {workflow: grpc}, from: {http: [portal, ocr, search]}}
+search: {deps: [kafka, opensearch, s3, keycloak], calls: {workflow: grpc, intake: http}, from: {http: [portal]}}
+notify: {deps: [kafka, postgres, smtp, keycloak], calls: {workflow: grpc}, from: {http: [portal]}}
+portal: {deps: [keycloak], calls: {workflow: http, intake: http, search: http, notify: http}, from: {http: [ingress]}}
+ocr: {deps: [kafka, postgres, s3], calls: {intake: http}, from: {}}
+{{- end }}
+
+{{- define "casework.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile: {type: RuntimeDefault}
+{{- end }}
+
+{{- define "casework.securityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities: {drop: [ALL]}
+{{- end }}
+
+{{- define "casework.topologySpread" -}}
+{{- if .root.Values.topologySpread }}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector: {matchLabels: {{ include "casework.selectorLabels" . | fromYaml | toJson }}}
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector: {matchLabels: {{ include "casework.selectorLabels" . | fromYaml | toJson }}}
+{{- end }}
+{{- end }}
+
+{{/* Environment every service reads (non-secret), by component. */}}
+{{- define "casework.env" -}}
+{{- $v := .root.Values -}}
+{{- $flows := include "casework.flows" . | fromYaml -}}
+{{- $mine := get $flows .component -}}
+CASEWORK_LOG_LEVEL: {{ $v.logLevel | quote }}
+CASEWORK_HTTP_PORT: "8080"
+CASEWORK_PORTAL_URL: {{ $v.portalUrl | quote }}
+CASEWORK_OIDC_ISSUER: {{ $v.oidc.issuer | quote }}
+CASEWORK_OIDC_AUDIENCE: {{ $v.oidc.audience | quote }}
+{{- with $v.oidc.discoveryUrl }}
+CASEWORK_OIDC_DISCOVERY_URL: {{ . | quote }}
+{{- end }}
+CASEWORK_OIDC_CLIENT_ID: {{ $v.oidc.servicesClientId | quote }}
+CASEWORK_KEYCLOAK_URL: {{ $v.oidc.keycloakUrl | quote }}
+CASEWORK_KEYCLOAK_REALM: {{ $v.oidc.realm | quote }}
+{{- if has "kafka" $mine.deps }}
+CASEWORK_KAFKA_BOOTSTRAP: {{ $v.external.kafka.bootstrap | quote }}
+CASEWORK_KAFKA_TOPIC_PARTITIONS: {{ $v.external.kafka.topicPartitions | quote }}
+{{- end }}
+{{- if has "s3" $mine.deps }}
+CASEWORK_S3_ENDPOINT: {{ $v.external.s3.endpoint | quote }}
+CASEWORK_S3_SECURE: {{ $v.external.s3.secure | quote }}
+CASEWORK_S3_REGION: {{ $v.external.s3.region | quote }}
+CASEWORK_EVIDENCE_BUCKET: {{ $v.external.s3.evidenceBucket | quote }}
+CASEWORK_TEXT_BUCKET: {{ $v.external.s3.textBucket | quote }}
+{{- end }}
+{{- if has "postgres" $mine.deps }}
+CASEWORK_DATABASE_SCHEMA: {{ .component | quote }}
+{{- end }}
+{{- range $callee, $kind := $mine.calls }}
+{{- if eq $kind "grpc" }}
+CASEWORK_{{ upper $callee }}_GRPC: {{ printf "%s-%s:%d" $.root.Release.Name $callee (int $v.services.workflow.grpcPort) | quote }}
+{{- else }}
+CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.Name $callee | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Secret-backed environment, by component: references only, never values. */}}
+{{- define "casework.secretEnv" -}}
+{{- $v := .root.Values -}}
+{{- $flows := include "casework.flows" . | fromYaml -}}
+{{- $mine := get $flows .component -}}
+{{- if has "postgres" $mine.deps }}
+- name: CASEWORK_DATABASE_URL
+  valueFrom: {secretKeyRef: {name: {{ $v.external.postgres.urlSecret }}, key: {{ get $v.external.postgres.urlKeys .component }}}}
+{{- end }}
+{{- if has "s3" $mine.deps }}
+- name: CASEWORK_S3_ACCESS_KEY
+  valueFrom: {secretKeyRef: {name: {{ $v.external.s3.credentials.name }}, key: {{ $v.external.s3.credentials.accessKeyKey }}}}
+- name: CASEWORK_S3_SECRET_KEY
+  valueFrom: {secretKeyRef: {name: {{ $v.external.s3.credentials.name }}, key: {{ $v.external.s3.credentials.secretKeyKey }}}}
+{{- end }}
+{{- if has .component (list "workflow" "search" "notify") }}
+- name: CASEWORK_OIDC_CLIENT_SECRET
+  valueFrom: {secretKeyRef: {name: {{ $v.oidc.servicesClientSecret.name }}, key: {{ $v.oidc.servicesClientSecret.key }}}}
+{{- end }}
+{{- if has "smtp" $mine.deps }}
+- name: CASEWORK_SMTP_USERNAME
+  valueFrom: {secretKeyRef: {name: {{ $v.external.smtp.credentials.name }}, key: {{ $v.external.smtp.credentials.usernameKey }}}}
+- name: CASEWORK_SMTP_PASSWORD
+  valueFrom: {secretKeyRef: {name: {{ $v.external.smtp.credentials.name }}, key: {{ $v.external.smtp.credentials.passwordKey }}}}
+{{- end }}
+{{- if eq .component "portal" }}
+- name: CASEWORK_PORTAL_CLIENT_SECRET
+  valueFrom: {secretKeyRef: {name: {{ $v.oidc.portalClientSecret.name }}, key: {{ $v.oidc.portalClientSecret.key }}}}
+- name: CASEWORK_SESSION_SECRET
+  valueFrom: {secretKeyRef: {name: {{ $v.services.portal.sessionSecret.name }}, key: {{ $v.services.portal.sessionSecret.key }}}}
+{{- end }}
+{{- end }}

@@ -1,0 +1,169 @@
+"""The Helm chart, validated offline: lint, schema, render with each environment's values, every
+manifest against the Kubernetes 1.30 schemas (strict), the security and availability rules a platform
+team checks, and deliberately broken values that must fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import helm_python
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHART = ROOT / "deploy" / "helm" / "casework"
+KUBERNETES = "1.30.0"
+ENVIRONMENTS = {"defaults": {}} | {
+    path.stem: yaml.safe_load(path.read_text()) for path in sorted((CHART / "values").glob("*.yaml"))
+}
+BROKEN = sorted((ROOT / "tests" / "helm").glob("broken-*.yaml"))
+# Custom resources have no schema in kubernetes-validate: the fields their operators require.
+CUSTOM = {
+    "ServiceMonitor": {"required": ["spec"], "properties": {"spec": {"required": ["selector", "endpoints"]}}},
+    "PrometheusRule": {
+        "required": ["spec"],
+        "properties": {
+            "spec": {
+                "required": ["groups"],
+                "properties": {
+                    "groups": {
+                        "type": "array",
+                        "items": {
+                            "required": ["name", "rules"],
+                            "properties": {"rules": {"type": "array", "items": {"required": ["alert", "expr"]}}},
+                        },
+                    }
+                },
+            }
+        },
+    },
+    "ScaledObject": {
+        "required": ["spec"],
+        "properties": {"spec": {"required": ["scaleTargetRef", "triggers"]}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def chart() -> helm_python.Chart:
+    return helm_python.Chart.load(str(CHART))
+
+
+def render(chart: helm_python.Chart, values: dict[str, Any]) -> list[dict[str, Any]]:
+    chart.validate_schema(chart.merge_values(values))
+    rendered = chart.render(values, name="casework", namespace="casework", is_install=True)
+    return [doc for text in rendered.values() for doc in yaml.safe_load_all(text) if doc]
+
+
+def test_lint_finds_nothing_but_the_optional_charts_not_fetched() -> None:
+    report = helm_python.lint(str(CHART), kube_version=f"v{KUBERNETES}")
+    problems = [m for m in report["messages"] if m["severity"] >= 2 and "missing these dependencies" not in m["error"]]
+    assert problems == []
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_manifest_is_valid_kubernetes(chart: helm_python.Chart, environment: str) -> None:
+    documents = render(chart, ENVIRONMENTS[environment])
+    assert len(documents) > 30
+    for doc in documents:
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
+        if doc["kind"] in CUSTOM:
+            jsonschema.validate(doc, CUSTOM[doc["kind"]])
+        else:
+            try:
+                kubernetes_validate.validate(doc, KUBERNETES, strict=True)
+            except kubernetes_validate.ValidationError as exc:
+                pytest.fail(f"{environment}: {where}: {exc.message} at {list(exc.path)}")
+
+
+@pytest.mark.parametrize("broken", BROKEN, ids=lambda p: p.stem)
+def test_broken_values_fail_at_install(chart: helm_python.Chart, broken: Path) -> None:
+    with pytest.raises((helm_python.HelmValuesError, helm_python.HelmRenderError)) as failure:
+        render(chart, yaml.safe_load(broken.read_text()))
+    assert str(failure.value)  # says what is wrong
+
+
+def test_too_few_page_partitions_names_the_fix(chart: helm_python.Chart) -> None:
+    with pytest.raises(helm_python.HelmRenderError, match="pagePartitions"):
+        render(chart, yaml.safe_load((ROOT / "tests" / "helm" / "broken-partitions.yaml").read_text()))
+
+
+def by_kind(documents: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == kind}
+
+
+def test_one_deployment_per_service_hardened_and_probed(chart: helm_python.Chart) -> None:
+    documents = render(chart, {})
+    deployments = by_kind(documents, "Deployment")
+    expected = {f"casework-{s}" for s in ("workflow", "intake", "search", "notify", "portal")} | {"casework-ocr-worker"}
+    assert set(deployments) == expected
+    assert "Secret" not in {doc["kind"] for doc in documents}  # secrets are referenced, never rendered
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True and pod["automountServiceAccountToken"] is False
+        assert pod["topologySpreadConstraints"], name
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] and not context["allowPrivilegeEscalation"], name
+            assert context["capabilities"]["drop"] == ["ALL"], name
+            assert container["resources"]["requests"] and container["resources"]["limits"], name
+            assert container["livenessProbe"], (name, container["name"])
+        app = next(c for c in pod["containers"] if c["name"] != "clamd")
+        assert app["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        for item in app["env"]:  # every secret comes from a Secret
+            assert "value" not in item and "secretKeyRef" in item["valueFrom"], item
+    workflow = deployments["casework-workflow"]["spec"]["template"]["spec"]["containers"][0]
+    assert workflow["livenessProbe"]["grpc"]["port"] == 50051
+    assert set(by_kind(documents, "PodDisruptionBudget")) == expected - {"casework-ocr-worker"} | {"casework-ocr"}
+    assert set(by_kind(documents, "HorizontalPodAutoscaler")) == expected
+
+
+def test_ocr_scales_on_lag_with_keda_and_on_cpu_without(chart: helm_python.Chart) -> None:
+    national = render(chart, ENVIRONMENTS["national"])
+    scaled = by_kind(national, "ScaledObject")["casework-ocr-worker"]
+    assert {t["metadata"]["topic"] for t in scaled["spec"]["triggers"]} == {"ocr.pages", "evidence.uploaded"}
+    assert scaled["spec"]["maxReplicaCount"] == 48
+    assert "casework-ocr-worker" not in by_kind(national, "HorizontalPodAutoscaler")
+    config = by_kind(national, "ConfigMap")["casework-ocr"]["data"]
+    assert int(config["CASEWORK_PAGE_PARTITIONS"]) >= 48 * int(config["CASEWORK_OCR_WORKERS"])
+    pilot = render(chart, ENVIRONMENTS["pilot-region"])
+    assert "ScaledObject" not in {doc["kind"] for doc in pilot}
+    assert by_kind(pilot, "HorizontalPodAutoscaler")["casework-ocr-worker"]["spec"]["maxReplicas"] == 4
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart: helm_python.Chart) -> None:
+    policies = by_kind(render(chart, {}), "NetworkPolicy")
+    deny = policies["casework-all-default-deny"]["spec"]
+    assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny and "egress" not in deny
+
+    def callers(target: str) -> set[str]:
+        found = set()
+        for rule in policies[f"casework-{target}"]["spec"]["ingress"]:
+            for peer in rule["from"]:
+                found.add(peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component", "-"))
+        return found - {"-"}
+
+    assert callers("workflow") == {"portal", "intake", "search", "notify"}
+    assert callers("intake") == {"portal", "ocr", "search"}
+    assert callers("search") == callers("notify") == {"portal"}
+    assert callers("ocr") == set()  # nobody calls the workers
+    portal_ports = {p["port"] for rule in policies["casework-portal"]["spec"]["egress"] for p in rule["ports"]}
+    assert 5432 not in portal_ports and 9092 not in portal_ports  # the portal reaches no database or broker
+
+
+def test_realm_import_is_the_realm_file_the_local_stack_uses(chart: helm_python.Chart) -> None:
+    realm = by_kind(render(chart, {}), "ConfigMap")["casework-keycloak-realm"]["data"]["casework-realm.json"]
+    assert json.loads(realm) == json.loads((ROOT / "deploy" / "keycloak" / "casework-realm.json").read_text())
+
+
+def test_dashboards_ship_for_the_grafana_sidecar(chart: helm_python.Chart) -> None:
+    maps = {n: d for n, d in by_kind(render(chart, {}), "ConfigMap").items() if "dashboards" in n}
+    assert len(maps) == 4
+    for config in maps.values():
+        assert config["metadata"]["labels"]["grafana_dashboard"] == "1"
+        (dashboard,) = (json.loads(text) for text in config["data"].values())
+        assert dashboard["panels"] and all(p["targets"] for p in dashboard["panels"])
