@@ -1,0 +1,71 @@
+"""Every metric the shipped Grafana dashboards and Prometheus alerts use exists on the running
+services' /metrics (scraped from the real local stack, after one piece of evidence went through)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import helm_python
+import requests
+import yaml
+
+import testdocs
+from harness import Platform, unique_number
+
+CHART = Path(__file__).resolve().parents[1] / "deploy" / "helm" / "casework"
+SERVICES = ("workflow", "intake", "ocr", "search", "notify", "portal")
+NAME_REGEX = re.compile(r'__name__=~"([^"]+)"')
+BARE_NAME = re.compile(r"\bcasework_[a-z0-9_]+")
+SUFFIXES = ("", "_total", "_bucket", "_sum", "_count", "_created")
+
+
+def queries() -> list[str]:
+    """Every PromQL expression in the dashboards (with $service expanded) and the alert rules."""
+    found = []
+    for path in sorted((CHART / "files" / "dashboards").glob("*.json")):
+        dashboard = json.loads(path.read_text())
+        services = [o["value"] for v in dashboard["templating"]["list"] if v["name"] == "service" for o in v["options"]]
+        for panel in dashboard["panels"]:
+            for target in panel["targets"]:
+                expr = target["expr"]
+                found += [expr.replace("${service}", s) for s in services] if "${service}" in expr else [expr]
+    chart = helm_python.Chart.load(str(CHART))
+    rendered = chart.render({}, name="casework", namespace="casework")
+    rule = yaml.safe_load(rendered["casework/templates/alerts.yaml"])
+    found += [r["expr"] for group in rule["spec"]["groups"] for r in group["rules"]]
+    return found
+
+
+def scraped(platform: Platform) -> set[str]:
+    names: set[str] = set()
+    for service in SERVICES:
+        text = requests.get(f"{platform.url(service)}/metrics", timeout=10).text
+        for line in text.splitlines():
+            if line.startswith("# TYPE "):
+                base = line.split()[2]
+                names.update(base + suffix for suffix in SUFFIXES)
+            elif line and not line.startswith("#"):
+                names.add(re.split(r"[{ ]", line, maxsplit=1)[0])
+    return names
+
+
+def test_every_metric_in_dashboards_and_alerts_is_exported(platform: Platform) -> None:
+    case = platform.create_case("rachel", unique_number())
+    scan = testdocs.png(["Monitoring", "harpsichord"])
+    response = platform.upload("rachel", case["id"], [("scan.png", scan, "image/png")])
+    assert response.status_code == 201, response.text
+    assert platform.wait_for_status("rachel", response.json()["items"][0]["id"])["status"] == "indexed"
+    exported = scraped(platform)
+    expressions = queries()
+    assert len(expressions) > 20
+    missing = set()
+    for expr in expressions:
+        for pattern in NAME_REGEX.findall(expr):
+            if not any(re.fullmatch(pattern, name) for name in exported):
+                missing.add(pattern)
+        for name in BARE_NAME.findall(NAME_REGEX.sub("", expr)):
+            if name not in exported:
+                missing.add(name)
+    assert not missing, f"used in dashboards/alerts but not exported: {sorted(missing)}"
