@@ -69,3 +69,11 @@ def test_every_metric_in_dashboards_and_alerts_is_exported(platform: Platform) -
             if name not in exported:
                 missing.add(name)
     assert not missing, f"used in dashboards/alerts but not exported: {sorted(missing)}"
+
+
+def test_state_gauges_are_read_from_the_database(platform: Platform) -> None:
+    # A failing query still exports the metric's name with no samples: check there are samples.
+    text = requests.get(f"{platform.url('intake')}/metrics", timeout=10).text
+    for status in ("received", "scanning", "extracting"):
+        assert f'casework_intake_evidence_unfinished{{status="{status}"}}' in text
+        assert f'casework_intake_evidence_unfinished_oldest_seconds{{status="{status}"}}' in text

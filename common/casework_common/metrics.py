@@ -72,34 +72,36 @@ def exposition() -> tuple[bytes, str]:
 
 
 @dataclass(frozen=True)
-class StateGauge:
-    """A gauge whose samples are read from the service's own database at scrape time: for state
-    (open referrals, unfinished evidence) that no event stream counts reliably across restarts."""
+class StateGauges:
+    """Gauges whose samples are read from the service's own database at scrape time: for state
+    (open referrals, unfinished evidence) that no event stream counts reliably across restarts.
+    ``read`` runs one query and yields, per label tuple, one value for each gauge in ``gauges``
+    (name -> help text), in that order."""
 
-    name: str
-    doc: str
     labels: tuple[str, ...]
-    read: Callable[[Connection], Iterable[tuple[tuple[str, ...], float]]]
+    gauges: dict[str, str]
+    read: Callable[[Connection], Iterable[tuple[tuple[str, ...], tuple[float, ...]]]]
 
 
 class _StateCollector(Collector):
-    def __init__(self, service: str, engine: Engine, gauges: tuple[StateGauge, ...]) -> None:
-        self.service, self.engine, self.gauges = service, engine, gauges
+    def __init__(self, service: str, engine: Engine, state: StateGauges) -> None:
+        self.service, self.engine, self.state = service, engine, state
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         families = [
-            GaugeMetricFamily(f"casework_{self.service}_{g.name}", g.doc, labels=list(g.labels)) for g in self.gauges
+            GaugeMetricFamily(f"casework_{self.service}_{name}", doc, labels=list(self.state.labels))
+            for name, doc in self.state.gauges.items()
         ]
         try:
             with self.engine.connect() as conn:
-                for gauge, family in zip(self.gauges, families, strict=True):
-                    for labels, value in gauge.read(conn):
+                for labels, values in self.state.read(conn):
+                    for family, value in zip(families, values, strict=True):
                         family.add_metric(list(labels), value)
         except Exception:  # a scrape must not fail because the database is away; readiness says so
             log.warning("state gauges of %s could not be read", self.service, exc_info=True)
         yield from families
 
 
-def register_state_gauges(service: str, engine: Engine, *gauges: StateGauge) -> None:
-    """Expose ``gauges`` on this process's /metrics, read from ``engine`` on every scrape."""
-    DEFAULT_REGISTRY.register(_StateCollector(service, engine, gauges))
+def register_state_gauges(service: str, engine: Engine, state: StateGauges) -> None:
+    """Expose ``state``'s gauges on this process's /metrics, read from ``engine`` on every scrape."""
+    DEFAULT_REGISTRY.register(_StateCollector(service, engine, state))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -11,32 +11,23 @@ from casework_workflow.referrals import OPEN_STATES
 from casework_workflow.tables import cases, referrals
 
 
-def _open_referrals(conn: Connection) -> list[tuple[str, str, str, int, float]]:
-    age = func.extract("epoch", func.now() - func.min(referrals.c.updated_at))
+def _open_referrals(conn: Connection) -> Iterator[tuple[tuple[str, ...], tuple[float, ...]]]:
+    oldest = func.extract("epoch", func.now() - func.min(referrals.c.updated_at))
     query = (
-        select(referrals.c.target, referrals.c.state, cases.c.region, func.count(), age)
+        select(referrals.c.target, referrals.c.state, cases.c.region, func.count(), oldest)
         .join(cases, cases.c.id == referrals.c.case_id)
         .where(referrals.c.state.in_(OPEN_STATES))
         .group_by(referrals.c.target, referrals.c.state, cases.c.region)
     )
-    return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
-
-
-def _counts(conn: Connection) -> Iterable[tuple[tuple[str, ...], float]]:
-    return (((target, state, region), count) for target, state, region, count, _ in _open_referrals(conn))
-
-
-def _oldest(conn: Connection) -> Iterable[tuple[tuple[str, ...], float]]:
-    return (((target, state, region), float(age)) for target, state, region, _, age in _open_referrals(conn))
+    for target, state, region, count, age in conn.execute(query):
+        yield (target, state, region), (count, float(age))
 
 
 def register(service: str, engine: Engine) -> None:
-    labels = ("target", "state", "region")
+    gauges = {
+        "referrals_open": "Open referrals.",
+        "referrals_open_oldest_seconds": "Time since the oldest open referral last moved.",
+    }
     metrics.register_state_gauges(
-        service,
-        engine,
-        metrics.StateGauge("referrals_open", "Open referrals.", labels, _counts),
-        metrics.StateGauge(
-            "referrals_open_oldest_seconds", "Time since the oldest open referral last moved.", labels, _oldest
-        ),
+        service, engine, metrics.StateGauges(("target", "state", "region"), gauges, _open_referrals)
     )
