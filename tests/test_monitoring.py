@@ -77,3 +77,14 @@ def test_state_gauges_are_read_from_the_database(platform: Platform) -> None:
     for status in ("received", "scanning", "extracting"):
         assert f'casework_intake_evidence_unfinished{{status="{status}"}}' in text
         assert f'casework_intake_evidence_unfinished_oldest_seconds{{status="{status}"}}' in text
+    case = platform.create_case("rachel", unique_number())
+    response = platform.call(
+        "rachel",
+        "POST",
+        "workflow",
+        f"/v1/cases/{case['id']}/referrals",
+        json={"target": "regional_office", "reason": "Needs the regional office."},
+    )
+    assert response.status_code == 201, response.text
+    text = requests.get(f"{platform.url('workflow')}/metrics", timeout=10).text
+    assert re.search(r'casework_workflow_referrals_open\{[^}]*state="discussion_requested"[^}]*\} [1-9]', text)
