@@ -42,6 +42,11 @@ class WorkflowClient:
     def get_case(self, token: str, case_id: str) -> workflow_pb2.CaseSummary:
         return self._call(self._stub.GetCase, workflow_pb2.GetCaseRequest(case_id=case_id), token)
 
+    def list_case_facts(self, token: str, page_token: str = "", page_size: int = 500) -> workflow_pb2.CaseFactsPage:
+        """One page of every case's facts (service tokens only)."""
+        request = workflow_pb2.ListCaseFactsRequest(page_token=page_token, page_size=page_size)
+        return self._call(self._stub.ListCaseFacts, request, token)
+
     def ready(self) -> bool:
         return rpc.health_check(self.target)
 

@@ -22,6 +22,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "intake": 8120,
     "ocr": 8130,
     "search": 8140,
+    "search_grpc": 8141,
     "notify": 8150,
     "postgres": 5433,
     "kafka": 9092,

@@ -23,7 +23,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("workflow", "casework_workflow", "workflow", db_role="workflow", grpc_port="workflow_grpc"),
     ServiceSpec("intake", "casework_intake", "intake", db_role="intake"),
     ServiceSpec("ocr", "casework_ocr", "ocr", db_role="ocr"),
-    ServiceSpec("search", "casework_search", "search"),
+    ServiceSpec("search", "casework_search", "search", grpc_port="search_grpc"),
     ServiceSpec("notify", "casework_notify", "notify", db_role="notify"),
     ServiceSpec("portal", "casework_portal", "portal"),
 )
@@ -44,6 +44,7 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
             "CASEWORK_WORKFLOW_URL": config.url("workflow"),
             "CASEWORK_INTAKE_URL": config.url("intake"),
             "CASEWORK_SEARCH_URL": config.url("search"),
+            "CASEWORK_SEARCH_GRPC": f"{config.host}:{config.ports['search_grpc']}",
             "CASEWORK_NOTIFY_URL": config.url("notify"),
             "CASEWORK_OCR_WORKERS": str(config.ocr_workers),
             "CASEWORK_STATE_DIR": str(config.state_dir),

@@ -55,6 +55,7 @@ def uploaded_event(row: Row[Any]) -> events_pb2.EvidenceUploaded:
             bucket=row.bucket,
             object_key=row.object_key,
             version_id=row.version_id or "",
+            uploaded_at=uploaded_at,
         ),
         uploaded_by=row.uploaded_by,
         uploaded_by_role=row.uploaded_by_role,

@@ -1,70 +1,88 @@
-"""Run the search service: REST search API, evidence indexer (Kafka), index keeper."""
+"""Run the search service: REST and gRPC APIs, the Kafka indexers, the index rebuilder."""
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import sys
 
 from opensearchpy import OpenSearch
 
 from casework.v1 import events_pb2
-from casework_common import events, kafka, storage
+from casework_common import events, kafka, rpc, storage
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_search import api
-from casework_search.index import EvidenceIndex
+from casework_search import api, grpc_service
+from casework_search.comparators import Comparators
+from casework_search.evidence_search import EvidenceSearch
 from casework_search.indexer import Indexer
-from casework_search.rebuild import keep_index_present
+from casework_search.indices import Indices
+from casework_search.rebuild import Rebuilder
+from casework_search.service import SearchService
 from casework_search.settings import SearchSettings
+from casework_search.trends import Trends
 
 
 def main() -> int:
     settings = SearchSettings()
     configure_logging(settings.service_name, settings.log_level)
     client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
-    index = EvidenceIndex(client, settings.index_prefix)
+    indices = Indices(client, settings.index_prefix)
     s3 = storage.make_client(settings)
     kafka.ensure_topics(
-        settings.kafka_bootstrap, [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS], settings.kafka_topic_partitions
+        settings.kafka_bootstrap,
+        [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS, events.CASE_EVENTS],
+        settings.kafka_topic_partitions,
     )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     tokens = ServiceTokenProvider.from_settings(settings)
-    created = not index.exists()
-    if created:
-        index.create()  # before the indexer runs; the keeper below fills it from the records
+    rebuilder = Rebuilder(indices, workflow, s3, settings.text_bucket, settings.intake_url, tokens)
+    rebuilder.prepare()  # before the indexers run, so their first writes have an index to go to
 
+    # Comparator keys are HMACs under a key every replica derives from the shared client secret.
+    key_secret = hashlib.sha256(b"comparator-keys:" + settings.oidc_client_secret.get_secret_value().encode()).digest()
+    service = SearchService(
+        workflow,
+        settings.workflow_url,
+        EvidenceSearch(client, indices, settings.max_page_size),
+        Comparators(client, indices, key_secret),
+        Trends(client, indices, settings.trend_threshold),
+    )
     app = create_app(
         settings.service_name,
         validator,
         readiness={
-            "opensearch": lambda: bool(client.ping()) and index.exists(),
+            "opensearch": lambda: bool(client.ping()) and indices.ready(),
             "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
             "identity": validator.ready,
             "workflow": workflow.ready,
         },
     )
-    app.register_blueprint(api.blueprint(client, index, workflow, settings))
-    indexer = Indexer(index, s3, producer, settings.service_name)
-    consumer = kafka.EventConsumer(
+    app.register_blueprint(api.blueprint(service, indices, rebuilder))
+    grpc_server, _ = rpc.make_server(
+        settings.service_name, settings.grpc_port, settings.grpc_workers, [grpc_service.register(service, validator)]
+    )
+    indexer = Indexer(indices, s3, producer, settings.service_name)
+    evidence_consumer = kafka.EventConsumer(
         settings,
         "search-indexer",
         [events.EVIDENCE_EXTRACTED],
-        {events_pb2.EvidenceExtracted: indexer.handle},
+        {events_pb2.EvidenceExtracted: indexer.handle_evidence},
         producer,
     )
-    runtime = ServiceRuntime(settings.service_name)
-    runtime.add_loop("indexer", consumer.run)
-    runtime.add_loop(
-        "index-keeper",
-        functools.partial(keep_index_present, index, s3, settings.text_bucket, settings.intake_url, tokens, created),
+    case_consumer = kafka.EventConsumer(
+        settings, "search-cases", [events.CASE_EVENTS], {events_pb2.CaseChanged: indexer.handle_case}, producer
     )
-    return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
+    runtime = ServiceRuntime(settings.service_name)
+    runtime.add_loop("evidence-indexer", evidence_consumer.run)
+    runtime.add_loop("case-indexer", case_consumer.run)
+    runtime.add_loop("index-rebuilder", rebuilder.run)
+    return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
 
 
 if __name__ == "__main__":

@@ -1,107 +1,82 @@
-"""``GET /v1/search``: full text over evidence pages, inside the caller's scope, with highlights."""
+"""Search's REST API: evidence search, comparators, trends and the rebuild switch."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify
-from opensearchpy import OpenSearch
 from pydantic import BaseModel, ConfigDict, Field
 
-from casework.v1 import workflow_pb2
-from casework_common.web import parse_query, principal
-from casework_common.workflow_client import WorkflowClient
-from casework_search.index import EvidenceIndex
-from casework_search.settings import SearchSettings
+from casework_common.problems import forbidden
+from casework_common.web import parse_json, parse_query, principal
+from casework_search.evidence_search import SearchParams
+from casework_search.indices import SPECS, Indices
+from casework_search.rebuild import Rebuilder
+from casework_search.service import SearchService
+from casework_search.trends import TrendParams, to_csv
 
 
-class SearchParams(BaseModel):
+class ComparatorParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(default=10, ge=1, le=50)
+
+
+class SaveComparator(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    q: str = Field(min_length=1, max_length=1000)
-    case_id: str | None = Field(default=None, max_length=64)
-    size: int = Field(default=20, ge=1)
+    key: str = Field(pattern=r"^[0-9a-f]{32}$")
 
 
-def scope_filter(scope: workflow_pb2.Scope) -> dict[str, Any] | None:
-    """The OpenSearch filter for what ``scope`` allows; None when it allows nothing."""
-    allowed: list[dict[str, Any]] = []
-    if scope.case_ids:
-        allowed.append({"terms": {"case_id": list(scope.case_ids)}})
-    if scope.member_case_ids:
-        allowed.append(
-            {
-                "bool": {
-                    "filter": [
-                        {"terms": {"case_id": list(scope.member_case_ids)}},
-                        {"term": {"visibility": "member"}},
-                    ]
-                }
-            }
-        )
-    if not allowed:
-        return None
-    return {"bool": {"should": allowed, "minimum_should_match": 1}}
-
-
-def build_query(params: SearchParams, scope: dict[str, Any], size: int) -> dict[str, Any]:
-    filters: list[dict[str, Any]] = [scope]
-    if params.case_id:
-        filters.append({"term": {"case_id": params.case_id}})
-    return {
-        "size": size,
-        "query": {
-            "bool": {
-                "must": [
-                    {
-                        "simple_query_string": {
-                            "query": params.q,
-                            "fields": ["text", "filename"],
-                            "default_operator": "and",
-                        }
-                    }
-                ],
-                "filter": filters,
-            }
-        },
-        "highlight": {
-            # html encoder: fragments are escaped document text plus <mark> tags, safe to render.
-            "encoder": "html",
-            "pre_tags": ["<mark>"],
-            "post_tags": ["</mark>"],
-            "fields": {"text": {"fragment_size": 160, "number_of_fragments": 3}},
-        },
-        "_source": ["evidence_id", "case_id", "page", "filename", "visibility"],
-        "track_total_hits": True,
-    }
-
-
-def blueprint(
-    client: OpenSearch, index: EvidenceIndex, workflow: WorkflowClient, settings: SearchSettings
-) -> Blueprint:
+def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) -> Blueprint:
     bp = Blueprint("search", __name__)
 
     @bp.get("/v1/search")
     def search() -> Response:
-        params = parse_query(SearchParams)
-        caller = principal()
-        # The scope comes from workflow for this token on every query; nothing the client
-        # sends can widen it (case_id only narrows within it).
-        scope = scope_filter(workflow.scope(caller.token))
-        if scope is None:
-            return jsonify(total=0, items=[])
-        body = build_query(params, scope, min(params.size, settings.max_page_size))
-        result = client.search(index=index.alias, body=body)
-        items = [
-            {
-                "evidence_id": hit["_source"]["evidence_id"],
-                "case_id": hit["_source"]["case_id"],
-                "page": hit["_source"]["page"],
-                "filename": hit["_source"]["filename"],
-                "highlights": hit.get("highlight", {}).get("text", []),
-            }
-            for hit in result["hits"]["hits"]
-        ]
-        return jsonify(total=result["hits"]["total"]["value"], items=items)
+        return jsonify(service.search(principal(), parse_query(SearchParams)))
+
+    @bp.get("/v1/cases/<case_id>/comparators")
+    def comparators(case_id: str) -> Response:
+        params = parse_query(ComparatorParams)
+        return jsonify(service.find_comparators(principal(), case_id, params.size))
+
+    @bp.post("/v1/cases/<case_id>/comparators")
+    def save_comparator(case_id: str) -> tuple[Response, int]:
+        body = parse_json(SaveComparator)
+        return jsonify(service.save_comparator(principal(), case_id, body.key)), 201
+
+    @bp.get("/v1/trends")
+    def trends() -> Response:
+        params = parse_query(TrendParams)
+        result = service.count_trends(principal(), params)
+        if params.format == "csv":
+            name = f"casework-trends-{result['level']}-{result['period']}.csv"
+            return Response(
+                to_csv(result),
+                mimetype="text/csv",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "X-Suppressed-Buckets": str(result["suppressed_buckets"]),
+                    "X-Suppression-Threshold": str(result["threshold"]),
+                },
+            )
+        return jsonify(result)
+
+    def require_admin() -> None:
+        if not principal().has("admin"):
+            raise forbidden("Only administrators rebuild the search indices.")
+
+    @bp.post("/v1/admin/reindex")
+    def reindex() -> tuple[Response, int]:
+        require_admin()
+        rebuilder.requested.set()
+        return jsonify(requested=True, completed=rebuilder.completed), 202
+
+    @bp.get("/v1/admin/reindex")
+    def reindex_status() -> Response:
+        require_admin()
+        return jsonify(
+            completed=rebuilder.completed,
+            running=rebuilder.lock.locked() or rebuilder.requested.is_set(),
+            indices={indices.alias(spec): indices.current_index(spec) for spec in SPECS},
+        )
 
     return bp

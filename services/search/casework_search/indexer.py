@@ -1,9 +1,9 @@
-"""Keeps the index current: each ``evidence.extracted`` event becomes one document per page."""
+"""Keeps the indices current from Kafka: each ``evidence.extracted`` event becomes one
+document per page, each ``case.events`` change with facts rewrites the case document."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from kafka import KafkaProducer
 from minio import Minio
@@ -11,25 +11,13 @@ from minio import Minio
 from casework.v1 import events_pb2
 from casework_common import events, kafka, metrics
 from casework_common.events import Event
-from casework_search.index import EvidenceIndex
+from casework_search.documents import case_document, page_document
+from casework_search.indices import Indices
 
 log = logging.getLogger(__name__)
-PAGES_INDEXED = metrics.Metrics("search").counter("pages_indexed_total", "Evidence pages written to the index.")
-
-VISIBILITY = {events_pb2.VISIBILITY_MEMBER: "member", events_pb2.VISIBILITY_REPS: "reps"}
-
-
-def page_document(ref: events_pb2.EvidenceRef, page: int, text: str) -> dict[str, Any]:
-    return {
-        "evidence_id": ref.evidence_id,
-        "case_id": ref.case_id,
-        "branch": ref.branch,
-        "region": ref.region,
-        "visibility": VISIBILITY.get(ref.visibility, "reps"),  # unknown: the narrower audience
-        "page": page,
-        "filename": ref.filename,
-        "text": text,
-    }
+_metrics = metrics.Metrics("search")
+PAGES_INDEXED = _metrics.counter("pages_indexed_total", "Evidence pages written to the index.")
+CASES_INDEXED = _metrics.counter("cases_indexed_total", "Case documents written to the index.")
 
 
 def read_text(s3: Minio, bucket: str, key: str) -> str:
@@ -42,18 +30,24 @@ def read_text(s3: Minio, bucket: str, key: str) -> str:
 
 
 class Indexer:
-    def __init__(self, index: EvidenceIndex, s3: Minio, producer: KafkaProducer, service: str) -> None:
-        self.index = index
+    def __init__(self, indices: Indices, s3: Minio, producer: KafkaProducer, service: str) -> None:
+        self.indices = indices
         self.s3 = s3
         self.producer = producer
         self.service = service
 
-    def handle(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
+    def handle_case(self, changed: events_pb2.CaseChanged, _event: Event) -> None:
+        if not changed.HasField("facts"):  # published before case events carried facts
+            return
+        if self.indices.write_case(case_document(changed.facts), changed.facts.version):
+            CASES_INDEXED.inc()
+
+    def handle_evidence(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
         ref = extracted.evidence
         docs = [
             page_document(ref, p.number, read_text(self.s3, extracted.text_bucket, p.text_key)) for p in extracted.pages
         ]
-        self.index.write_pages(docs)
+        self.indices.write_pages(docs)
         PAGES_INDEXED.inc(len(docs))
         kafka.publish(
             self.producer,

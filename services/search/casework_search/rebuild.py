@@ -1,6 +1,7 @@
-"""Rebuilding the index from the systems of record: intake's evidence records and the page
-texts in S3. Needed after mapping changes, and whenever the search cluster lost its data
-(the one-machine OpenSearch stand-in keeps nothing across restarts)."""
+"""Rebuilding the indices from the systems of record: workflow's cases (over gRPC) and
+intake's evidence records with the page texts in S3. Needed after a mapping change, and
+whenever the search cluster lost its data (the one-machine OpenSearch stand-in keeps
+nothing across restarts). Each rebuild fills fresh indices and swaps the aliases."""
 
 from __future__ import annotations
 
@@ -13,18 +14,32 @@ from minio import Minio
 from casework.v1 import events_pb2
 from casework_common import storage
 from casework_common.service_token import ServiceTokenProvider
-from casework_search.index import EvidenceIndex
-from casework_search.indexer import page_document, read_text
+from casework_common.workflow_client import WorkflowClient
+from casework_search.documents import case_document, page_document
+from casework_search.indexer import read_text
+from casework_search.indices import CASES, PAGES, SPECS, Indices
 
 log = logging.getLogger(__name__)
 
 VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
 
 
-def rebuild(index: EvidenceIndex, s3: Minio, text_bucket: str, intake_url: str, tokens: ServiceTokenProvider) -> int:
-    """Index every page of every indexed evidence item; returns the page count."""
-    pages = 0
-    cursor: str | None = None
+def _fill_cases(indices: Indices, workflow: WorkflowClient, tokens: ServiceTokenProvider, target: str) -> int:
+    count, page_token = 0, ""
+    while True:
+        page = workflow.list_case_facts(tokens.token(), page_token)
+        for facts in page.cases:
+            indices.write_case(case_document(facts), facts.version, target=target)
+        count += len(page.cases)
+        page_token = page.next_page_token
+        if not page_token:
+            return count
+
+
+def _fill_pages(
+    indices: Indices, s3: Minio, text_bucket: str, intake_url: str, tokens: ServiceTokenProvider, target: str
+) -> int:
+    pages, cursor = 0, None
     while True:
         params = {"status": "indexed", "limit": 200, **({"cursor": cursor} if cursor else {})}
         response = requests.get(
@@ -43,36 +58,79 @@ def rebuild(index: EvidenceIndex, s3: Minio, text_bucket: str, intake_url: str, 
                 region=item["region"],
                 visibility=VISIBILITY[item["visibility"]],
                 filename=item["filename"],
+                content_type=item["content_type"],
             )
+            ref.uploaded_at.FromJsonString(item["uploaded_at"])
             docs = [
                 page_document(ref, n, read_text(s3, text_bucket, storage.page_text_key(item["id"], n)))
                 for n in range(1, item["pages_total"] + 1)
             ]
-            pages += index.write_pages(docs)
+            pages += indices.write_pages(docs, target=target)
         cursor = body.get("next_cursor")
         if not cursor:
             return pages
 
 
-def keep_index_present(
-    index: EvidenceIndex,
-    s3: Minio,
-    text_bucket: str,
-    intake_url: str,
-    tokens: ServiceTokenProvider,
-    needs_rebuild: bool,
-    stop: threading.Event,
-) -> None:
-    """Loop: if the index has gone (new or wiped cluster), create it and rebuild it."""
-    while not stop.is_set():
-        try:
-            if not index.exists():
-                index.create()
-                needs_rebuild = True
-            if needs_rebuild:
-                count = rebuild(index, s3, text_bucket, intake_url, tokens)
-                needs_rebuild = False
-                log.info("index rebuilt from the systems of record: %d pages", count)
-        except Exception:
-            log.warning("index check/rebuild failed; retrying", exc_info=True)
-        stop.wait(5.0 if needs_rebuild else 30.0)
+class Rebuilder:
+    """Rebuilds both indices on demand, or by itself whenever one is missing or outdated."""
+
+    def __init__(
+        self,
+        indices: Indices,
+        workflow: WorkflowClient,
+        s3: Minio,
+        text_bucket: str,
+        intake_url: str,
+        tokens: ServiceTokenProvider,
+    ) -> None:
+        self.indices = indices
+        self.workflow = workflow
+        self.s3 = s3
+        self.text_bucket = text_bucket
+        self.intake_url = intake_url
+        self.tokens = tokens
+        self.requested = threading.Event()
+        self.lock = threading.Lock()
+        self.completed = 0  # rebuilds finished since start-up, reported by the admin API
+        self._pending: dict[str, str] | None = None
+
+    def prepare(self) -> None:
+        """At start-up: if an index is missing or outdated, create its replacement now, so
+        live writes have somewhere to go from the first event; ``run`` then fills it."""
+        if not all(self.indices.is_current(spec) for spec in SPECS):
+            self._pending = {spec.name: self.indices.begin_rebuild(spec) for spec in SPECS}
+            self.requested.set()
+
+    def rebuild(self) -> tuple[int, int]:
+        """Fill fresh indices from the records, then swap both aliases; returns (cases, pages)."""
+        with self.lock:
+            new = self._pending or {spec.name: self.indices.begin_rebuild(spec) for spec in SPECS}
+            self._pending = None
+            cases = _fill_cases(self.indices, self.workflow, self.tokens, self.indices.building_alias(CASES))
+            pages = _fill_pages(
+                self.indices,
+                self.s3,
+                self.text_bucket,
+                self.intake_url,
+                self.tokens,
+                self.indices.building_alias(PAGES),
+            )
+            for spec in SPECS:
+                self.indices.finish_rebuild(spec, new[spec.name])
+            self.completed += 1
+            log.info("indices rebuilt from the systems of record: %d cases, %d pages", cases, pages)
+            return cases, pages
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop: rebuild when asked to, or when an index is missing or of an older mapping."""
+        while not stop.is_set():
+            try:
+                if self.requested.is_set() or not all(self.indices.is_current(spec) for spec in SPECS):
+                    self.requested.clear()
+                    self.rebuild()
+            except Exception:
+                log.warning("index rebuild failed; retrying in 5 s", exc_info=True)
+                self.requested.set()
+                stop.wait(5.0)
+                continue
+            self.requested.wait(5.0)

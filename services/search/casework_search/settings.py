@@ -2,13 +2,25 @@
 
 from pydantic import Field
 
-from casework_common.settings import HttpSettings, KafkaSettings, OidcSettings, S3Settings, WorkflowClientSettings
+from casework_common.settings import (
+    GrpcSettings,
+    HttpSettings,
+    KafkaSettings,
+    OidcSettings,
+    S3Settings,
+    WorkflowClientSettings,
+)
 
 
-class SearchSettings(HttpSettings, OidcSettings, KafkaSettings, S3Settings, WorkflowClientSettings):
+class SearchSettings(HttpSettings, GrpcSettings, OidcSettings, KafkaSettings, S3Settings, WorkflowClientSettings):
     service_name: str = "search"
+    grpc_port: int = 50052
     opensearch_url: str = "http://127.0.0.1:9200"
     # Base URL of intake's REST API, read when the index is rebuilt.
     intake_url: str = "http://127.0.0.1:8120"
+    # Base URL of workflow's REST API, where saved comparators become timeline entries.
+    workflow_url: str = "http://127.0.0.1:8110"
     index_prefix: str = "casework"
     max_page_size: int = Field(default=50, gt=0, le=500)
+    # Trend buckets with fewer cases than this are not shown.
+    trend_threshold: int = Field(default=5, ge=1)

@@ -20,7 +20,7 @@ from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import Problem, bad_request, forbidden, invalid, not_found
 from casework_workflow import audit, flags, scope, timeline
-from casework_workflow.outbound import case_ref, emit
+from casework_workflow.outbound import case_facts, case_ref, emit
 from casework_workflow.schemas import CaseListQuery, CaseUpdate, NewCase
 from casework_workflow.tables import case_reference_seq, case_reps, cases
 
@@ -37,6 +37,7 @@ MEMBER_COLUMNS = {
     "phone": "member_phone",
     "employer": "employer",
     "workplace": "workplace",
+    "sector": "sector",
     "job_role": "job_role",
 }
 
@@ -55,6 +56,12 @@ class CaseView:
     def ref(self) -> events_pb2.CaseRef:
         return case_ref(self.row, self.reps)
 
+    def changed(self, kind: str, actor: str, subject: str = "") -> events_pb2.CaseChanged:
+        """The ``case.events`` message for a change, carrying the case's facts after it."""
+        return events_pb2.CaseChanged(
+            case=self.ref(), kind=kind, actor=actor, subject=subject, facts=case_facts(self.row)
+        )
+
     def to_json(self) -> dict[str, Any]:
         r = self.row
         body: dict[str, Any] = {
@@ -71,6 +78,7 @@ class CaseView:
                 "phone": r.member_phone,
                 "employer": r.employer,
                 "workplace": r.workplace,
+                "sector": r.sector,
                 "job_role": r.job_role,
             },
             "reps": self.reps,
@@ -250,6 +258,7 @@ class CaseStore:
                     member_phone=data.member.phone,
                     employer=data.member.employer,
                     workplace=data.member.workplace,
+                    sector=data.member.sector.value if data.member.sector else None,
                     job_role=data.member.job_role,
                     allegations=[a.value for a in data.allegations],
                     allegation_details=data.allegation_details,
@@ -277,7 +286,7 @@ class CaseStore:
                 visibility="member",
             )
             audit.record(conn, p, "case.create", case_id, detail={"case_type": data.case_type.value})
-            emit(conn, str(case_id), events_pb2.CaseChanged(case=ref, kind="created", actor=p.username))
+            emit(conn, str(case_id), view.changed("created", p.username))
             flags.check_branch_has_coordinator(conn, self.directory, p.branch, p.region)
         return view
 
@@ -301,7 +310,10 @@ class CaseStore:
             changed = {k: v for k, v in values.items() if getattr(view.row, k) != v}
             if not changed:
                 return view
-            conn.execute(update(cases).where(cases.c.id == view.id).values(**changed, updated_at=func.now()))
+            # Strictly increasing per case even across concurrent transactions: it is the
+            # version search keeps the newest facts by.
+            updated_at = func.greatest(cases.c.updated_at + dt.timedelta(microseconds=1), func.clock_timestamp())
+            conn.execute(update(cases).where(cases.c.id == view.id).values(**changed, updated_at=updated_at))
             ref = view.ref()
             shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in changed.items()}
             timeline.add(
@@ -327,9 +339,9 @@ class CaseStore:
                     visibility="member",
                 )
             audit.record(conn, p, "case.update", view.id, detail={"changed": shown})
-            emit(conn, str(view.id), events_pb2.CaseChanged(case=ref, kind="updated", actor=p.username))
             updated = self.load(conn, p, view.id)
-        assert updated is not None
+            assert updated is not None
+            emit(conn, str(view.id), updated.changed("updated", p.username))
         return updated
 
     def _check_colleague(self, view: CaseView, username: str) -> None:
@@ -375,11 +387,7 @@ class CaseStore:
                 visibility="member" if kind == "assigned" else "reps",
             )
             audit.record(conn, p, f"case.{event_kind}", view.id, detail={"username": username})
-            emit(
-                conn,
-                str(view.id),
-                events_pb2.CaseChanged(case=updated.ref(), kind=event_kind, actor=p.username, subject=username),
-            )
+            emit(conn, str(view.id), updated.changed(event_kind, p.username, username))
         return updated
 
     def remove_rep(self, p: Principal, case_id: str, username: str) -> CaseView:
@@ -401,9 +409,5 @@ class CaseStore:
                 visibility="reps",
             )
             audit.record(conn, p, "case.rep_removed", view.id, detail={"username": username})
-            emit(
-                conn,
-                str(view.id),
-                events_pb2.CaseChanged(case=updated.ref(), kind="rep_unassigned", actor=p.username, subject=username),
-            )
+            emit(conn, str(view.id), updated.changed("rep_unassigned", p.username, username))
         return updated

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 
 import grpc
+from sqlalchemy import select
 
 from casework.v1 import workflow_pb2, workflow_pb2_grpc
 from casework_common import rpc
 from casework_common.auth import TokenValidator
 from casework_workflow import audit, scope
-from casework_workflow.cases import CaseStore
+from casework_workflow.cases import CaseStore, parse_id
+from casework_workflow.outbound import case_facts
+from casework_workflow.tables import cases
 
 log = logging.getLogger(__name__)
 ACTION_NAMES = {
@@ -65,6 +68,27 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
         with self.store.engine.begin() as conn:
             audit.record(conn, caller, "search", detail={"cases": len(result.case_ids) + len(result.member_case_ids)})
         return result
+
+    def ListCaseFacts(
+        self, request: workflow_pb2.ListCaseFactsRequest, context: grpc.ServicerContext
+    ) -> workflow_pb2.CaseFactsPage:
+        caller = rpc.authenticate(context, self.validator)
+        if not caller.is_service:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "Only services may list every case's facts.")
+        size = min(max(request.page_size, 1), 1000)
+        query = select(cases).order_by(cases.c.id).limit(size + 1)
+        if request.page_token:
+            after = parse_id(request.page_token)
+            if after is None:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, "page_token is not one this service issued.")
+            query = query.where(cases.c.id > after)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        page = rows[:size]
+        return workflow_pb2.CaseFactsPage(
+            cases=[case_facts(r) for r in page],
+            next_page_token=str(page[-1].id) if len(rows) > size else "",
+        )
 
 
 def register(store: CaseStore, validator: TokenValidator):

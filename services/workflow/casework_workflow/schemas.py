@@ -20,6 +20,24 @@ class CaseType(StrEnum):
     OTHER = "other"
 
 
+class Sector(StrEnum):
+    """The employer's sector: lets comparators match similar cases at other employers."""
+
+    HEALTH = "health"
+    SOCIAL_CARE = "social_care"
+    LOCAL_GOVERNMENT = "local_government"
+    EDUCATION = "education"
+    CIVIL_SERVICE = "civil_service"
+    TRANSPORT = "transport"
+    UTILITIES = "utilities"
+    RETAIL = "retail"
+    HOSPITALITY = "hospitality"
+    MANUFACTURING = "manufacturing"
+    LOGISTICS = "logistics"
+    VOLUNTARY = "voluntary"
+    OTHER = "other"
+
+
 class Outcome(StrEnum):
     NO_CASE_TO_ANSWER = "no_case_to_answer"
     INFORMAL_ACTION = "informal_action"
@@ -71,6 +89,7 @@ class EntryKind(StrEnum):
     CALL = "call"
     OUTCOME = "outcome"
     CORRECTION = "correction"
+    COMPARATOR = "comparator"  # a comparator case a rep saved from search
 
 
 MEMBER_ENTRY_KINDS = {EntryKind.NOTE, EntryKind.LETTER_RECEIVED, EntryKind.CALL, EntryKind.CORRECTION}
@@ -87,6 +106,7 @@ class Member(Strict):
     phone: str | None = Field(default=None, pattern=r"^[0-9 +()-]{6,30}$")
     employer: str | None = Field(default=None, max_length=200)
     workplace: str | None = Field(default=None, max_length=200)
+    sector: Sector | None = None
     job_role: str | None = Field(default=None, max_length=200)
 
 
@@ -113,6 +133,7 @@ class MemberUpdate(Strict):
     phone: str | None = Field(default=None, pattern=r"^[0-9 +()-]{6,30}$")
     employer: str | None = Field(default=None, max_length=200)
     workplace: str | None = Field(default=None, max_length=200)
+    sector: Sector | None = None
     job_role: str | None = Field(default=None, max_length=200)
 
 
@@ -146,12 +167,32 @@ class CaseListQuery(Strict):
     cursor: str | None = Field(default=None, max_length=200)
 
 
+class SavedComparator(Strict):
+    """What search found about a comparator case: structured facts and the explanation."""
+
+    key: str = Field(min_length=1, max_length=100)
+    in_scope: bool
+    case: dict[str, str | list[str]] = Field(max_length=20)
+    matched: list[str] = Field(max_length=20)
+    differed: list[str] = Field(max_length=20)
+    disparator: bool
+
+
 class NewEntry(Strict):
     kind: EntryKind
     body: str = Field(min_length=1, max_length=20_000)
     visibility: Visibility = Visibility.REPS
     occurred_on: dt.date | None = None
     corrects: str | None = Field(default=None, pattern=r"^[0-9a-f-]{36}$")
+    comparator: SavedComparator | None = None
+
+    @model_validator(mode="after")
+    def _comparators_carry_their_facts(self) -> NewEntry:
+        if (self.kind is EntryKind.COMPARATOR) != (self.comparator is not None):
+            raise ValueError("A comparator entry carries the comparator (comparator), and only it does.")
+        if self.comparator is not None and self.visibility is not Visibility.REPS:
+            raise ValueError("Comparators name other cases' facts: they are visible to reps only.")
+        return self
 
     @model_validator(mode="after")
     def _corrections_name_their_entry(self) -> NewEntry:

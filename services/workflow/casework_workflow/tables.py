@@ -37,6 +37,7 @@ cases = Table(
     Column("member_phone", Text),
     Column("employer", Text),
     Column("workplace", Text),
+    Column("sector", Text),
     Column("job_role", Text),
     Column("allegations", JSONB, nullable=False, server_default="[]"),
     Column("allegation_details", Text, nullable=False, server_default=""),

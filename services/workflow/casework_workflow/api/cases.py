@@ -69,6 +69,7 @@ def blueprint(store: CaseStore) -> Blueprint:
                 visibility=entry.visibility.value,
                 occurred_on=entry.occurred_on,
                 corrects=corrects,
+                data=entry.comparator.model_dump() if entry.comparator else None,
             )
             audit.record(conn, caller, "timeline.add", view.id, f"entry:{entry_id}", {"kind": entry.kind.value})
             row = next(r for r in timeline.entries(conn, view.id, include_reps_only=True) if r.id == entry_id)

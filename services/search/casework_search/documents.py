@@ -1,0 +1,89 @@
+"""What goes into the indices: one document per evidence page, one per case."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from casework.v1 import events_pb2
+
+VISIBILITY = {events_pb2.VISIBILITY_MEMBER: "member", events_pb2.VISIBILITY_REPS: "reps"}
+
+# Document types people filter by, from the declared MIME type or, failing that, the extension.
+DOC_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "pdf": (("application/pdf",), (".pdf",)),
+    "image": (("image/",), (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif", ".bmp", ".webp", ".heic")),
+    "email": (("message/", "application/vnd.ms-outlook"), (".eml", ".msg")),
+    "word": (
+        ("application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml", "application/rtf"),
+        (".doc", ".docx", ".rtf", ".odt"),
+    ),
+    "spreadsheet": (
+        ("application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml", "text/csv"),
+        (".xls", ".xlsx", ".csv", ".ods"),
+    ),
+    "text": (("text/",), (".txt", ".md", ".html", ".htm")),
+}
+DOC_TYPE_NAMES = (*DOC_TYPES, "other")
+
+
+def doc_type(content_type: str, filename: str) -> str:
+    """The document type filter value for a file."""
+    content_type = content_type.lower()
+    suffix = PurePosixPath(filename.lower()).suffix
+    for name, (prefixes, _) in DOC_TYPES.items():
+        if any(content_type.startswith(p) for p in prefixes):
+            return name
+    for name, (_, suffixes) in DOC_TYPES.items():
+        if suffix in suffixes:
+            return name
+    return "other"
+
+
+def page_document(ref: events_pb2.EvidenceRef, page: int, text: str) -> dict[str, Any]:
+    return {
+        "doc_id": f"{ref.evidence_id}:{page}",
+        "evidence_id": ref.evidence_id,
+        "case_id": ref.case_id,
+        "branch": ref.branch,
+        "region": ref.region,
+        "visibility": VISIBILITY.get(ref.visibility, "reps"),  # unknown: the narrower audience
+        "page": page,
+        "filename": ref.filename,
+        "doc_type": doc_type(ref.content_type, ref.filename),
+        "uploaded_at": ref.uploaded_at.ToDatetime().isoformat() + "Z" if ref.HasField("uploaded_at") else None,
+        "text": text,
+    }
+
+
+_COMPANY_SUFFIXES = re.compile(r"\b(limited|ltd|plc|llp|inc|co|company|the)\b")
+
+
+def employer_key(employer: str) -> str:
+    """Employer names as typed vary ("ACME Ltd.", "Acme Limited"); this is what they match on."""
+    words = _COMPANY_SUFFIXES.sub(" ", re.sub(r"[^a-z0-9]+", " ", employer.lower()))
+    return " ".join(words.split())
+
+
+def case_document(facts: events_pb2.CaseFacts) -> dict[str, Any]:
+    """The case's facts as indexed. CaseFacts holds no personal data by construction."""
+    return {
+        "case_id": facts.case_id,
+        "reference": facts.reference,
+        "status": facts.status,
+        "case_type": facts.case_type,
+        "branch": facts.branch,
+        "region": facts.region,
+        "employer": facts.employer or None,
+        "employer_key": employer_key(facts.employer) or None,
+        "workplace": facts.workplace or None,
+        "sector": facts.sector or None,
+        "allegations": list(facts.allegations),
+        "outcome": facts.outcome or None,
+        "sanction": facts.sanction or None,
+        "incident_date": facts.incident_date or None,
+        "hearing_date": facts.hearing_date or None,
+        "outcome_date": facts.outcome_date or None,
+        "opened_on": facts.opened_on or None,
+    }

@@ -1,0 +1,194 @@
+"""Full-text search over evidence pages: query syntax, filters, facets, highlights and
+search_after pagination, always inside the caller's scope."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Annotated, Any, Literal
+
+from opensearchpy import OpenSearch
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from casework_common.problems import bad_request, invalid
+from casework_search import query_syntax
+from casework_search.documents import DOC_TYPE_NAMES, employer_key
+from casework_search.indices import CASES, PAGES, Indices
+from casework_search.scope import SearchScope
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Values = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], BeforeValidator(_as_list)]
+DocType = Literal[DOC_TYPE_NAMES]  # type: ignore[valid-type]
+TEXT_FIELDS = ["text", "filename"]
+SORTS = {
+    "relevance": ["_score", {"doc_id": "asc"}],
+    "date": [{"uploaded_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}],
+}
+PAGE_FACETS = ("doc_type", "branch", "region")
+
+
+class SearchParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    q: str = Field(min_length=1, max_length=1000)
+    case_id: Values = Field(default_factory=list, max_length=100)
+    employer: Values = Field(default_factory=list, max_length=20)
+    case_type: Values = Field(default_factory=list, max_length=20)
+    doc_type: Annotated[list[DocType], BeforeValidator(_as_list)] = Field(default_factory=list)
+    branch: Values = Field(default_factory=list, max_length=50)
+    region: Values = Field(default_factory=list, max_length=20)
+    uploaded_from: dt.date | None = None
+    uploaded_to: dt.date | None = None
+    sort: Literal["relevance", "date"] = "relevance"
+    size: int = Field(default=20, ge=1)
+    cursor: str | None = Field(default=None, max_length=2000)
+
+
+def encode_cursor(sort: str, values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([sort, values]).encode()).decode()
+
+
+def decode_cursor(cursor: str, sort: str) -> list[Any]:
+    """The search_after values in a cursor this API issued for the same sort order."""
+    try:
+        issued_for, values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise bad_request("The cursor is not one this API issued.") from exc
+    if issued_for != sort or not isinstance(values, list) or len(values) != 2:
+        raise bad_request("The cursor belongs to a different sort order; start again without it.")
+    if not all(isinstance(v, str | int | float) or v is None for v in values):
+        raise bad_request("The cursor is not one this API issued.")
+    return values
+
+
+def parse_text_query(q: str) -> dict[str, Any]:
+    try:
+        return query_syntax.parse(q, TEXT_FIELDS)
+    except query_syntax.QuerySyntaxError as exc:
+        raise invalid([{"field": "q", "message": str(exc)}], detail=str(exc)) from exc
+
+
+class EvidenceSearch:
+    def __init__(self, client: OpenSearch, indices: Indices, max_page_size: int) -> None:
+        self.client = client
+        self.indices = indices
+        self.max_page_size = max_page_size
+
+    def _cases_matching(self, scope: SearchScope, params: SearchParams) -> list[str]:
+        """Case ids in scope whose facts match the employer / case type filters."""
+        filters: list[dict[str, Any]] = [{"terms": {"case_id": sorted(scope.cases)}}]
+        if params.employer:
+            filters.append({"terms": {"employer_key": [employer_key(e) for e in params.employer]}})
+        if params.case_type:
+            filters.append({"terms": {"case_type": params.case_type}})
+        result = self.client.search(
+            index=self.indices.alias(CASES),
+            body={"size": len(scope.cases), "query": {"bool": {"filter": filters}}, "_source": False},
+        )
+        return [hit["_id"] for hit in result["hits"]["hits"]]
+
+    def _case_facts(self, case_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not case_ids:
+            return {}
+        result = self.client.mget(
+            index=self.indices.alias(CASES),
+            body={"ids": case_ids},
+            _source_includes=["reference", "employer", "case_type"],
+        )
+        return {doc["_id"]: doc["_source"] for doc in result["docs"] if doc.get("found")}
+
+    def build(self, scope: SearchScope, params: SearchParams, case_ids: list[str] | None) -> dict[str, Any]:
+        """The OpenSearch request body; the scope filter is always its first filter."""
+        scope_filter = scope.pages_filter()
+        assert scope_filter is not None
+        filters: list[dict[str, Any]] = [scope_filter]
+        if case_ids is not None:
+            filters.append({"terms": {"case_id": case_ids}})
+        for field in ("doc_type", "branch", "region"):
+            if getattr(params, field):
+                filters.append({"terms": {field: getattr(params, field)}})
+        if params.uploaded_from or params.uploaded_to:
+            bounds = {}
+            if params.uploaded_from:
+                bounds["gte"] = params.uploaded_from.isoformat()
+            if params.uploaded_to:
+                bounds["lt"] = (params.uploaded_to + dt.timedelta(days=1)).isoformat()
+            filters.append({"range": {"uploaded_at": bounds}})
+        body: dict[str, Any] = {
+            "size": min(params.size, self.max_page_size),
+            "query": {"bool": {"must": [parse_text_query(params.q)], "filter": filters}},
+            "sort": SORTS[params.sort],
+            "highlight": {
+                # html encoder: fragments are escaped document text plus <mark> tags, safe to render.
+                "encoder": "html",
+                "pre_tags": ["<mark>"],
+                "post_tags": ["</mark>"],
+                "fields": {"text": {"fragment_size": 160, "number_of_fragments": 3}},
+            },
+            "_source": ["evidence_id", "case_id", "page", "filename", "doc_type", "uploaded_at"],
+            "track_total_hits": True,
+            "aggs": {
+                **{field: {"terms": {"field": field, "size": 50}} for field in PAGE_FACETS},
+                "case": {"terms": {"field": "case_id", "size": max(len(scope.cases), 1)}},
+            },
+        }
+        if params.cursor:
+            body["search_after"] = decode_cursor(params.cursor, params.sort)
+        return body
+
+    def search(self, scope: SearchScope, params: SearchParams) -> dict[str, Any]:
+        """Search within ``scope``: items, total, facets and the next page's cursor."""
+        empty = {"total": 0, "items": [], "facets": {}, "next_cursor": ""}
+        if scope.pages_filter() is None:
+            parse_text_query(params.q)  # a bad query is still an error, whoever asks
+            return empty
+        case_ids = None
+        if params.case_id or params.employer or params.case_type:
+            case_ids = sorted(scope.cases & set(params.case_id)) if params.case_id else sorted(scope.cases)
+            if params.employer or params.case_type:
+                case_ids = sorted(set(case_ids) & set(self._cases_matching(scope, params)))
+            if not case_ids:
+                parse_text_query(params.q)
+                return empty
+        body = self.build(scope, params, case_ids)
+        result = self.client.search(index=self.indices.alias(PAGES), body=body)
+        hits = result["hits"]["hits"]
+        items = [
+            {
+                **{k: hit["_source"].get(k) for k in body["_source"]},
+                "highlights": hit.get("highlight", {}).get("text", []),
+            }
+            for hit in hits
+        ]
+        more = len(hits) == body["size"] and result["hits"]["total"]["value"] > body["size"]
+        return {
+            "total": result["hits"]["total"]["value"],
+            "items": items,
+            "facets": self._facets(result["aggregations"]),
+            "next_cursor": encode_cursor(params.sort, hits[-1]["sort"]) if more and hits else "",
+        }
+
+    def _facets(self, aggs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        facets = {
+            field: [{"value": b["key"], "count": b["doc_count"]} for b in aggs[field]["buckets"]]
+            for field in PAGE_FACETS
+        }
+        per_case = {b["key"]: b["doc_count"] for b in aggs["case"]["buckets"]}
+        facts = self._case_facts(list(per_case))
+        facets["case"] = [
+            {"value": case_id, "label": facts.get(case_id, {}).get("reference", ""), "count": n}
+            for case_id, n in per_case.items()
+        ]
+        for field in ("employer", "case_type"):
+            counts: dict[str, int] = {}
+            for case_id, n in per_case.items():
+                value = facts.get(case_id, {}).get(field)
+                if value:
+                    counts[value] = counts.get(value, 0) + n
+            facets[field] = [{"value": v, "count": n} for v, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+        return facets

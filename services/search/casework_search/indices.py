@@ -1,0 +1,181 @@
+"""The two indices, evidence pages and cases, each behind an alias.
+
+Readers only ever use the alias. A rebuild fills a fresh index (named with the mapping
+version and a timestamp) while the old one keeps answering, then moves the alias in one
+atomic ``update_aliases`` call: zero downtime. While a rebuild runs, a second "building"
+alias points at the new index and live writes go to both, so nothing that happens during
+the rebuild is lost when the alias moves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from opensearchpy import ConflictError, OpenSearch, helpers
+
+log = logging.getLogger(__name__)
+
+SETTINGS: dict[str, Any] = {"index": {"number_of_shards": 1, "number_of_replicas": 0}}
+KEYWORD = {"type": "keyword"}
+DATE = {"type": "date", "format": "strict_date_optional_time||strict_date"}
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    # Bump when the mapping changes: a running service then rebuilds into the new mapping.
+    version: int
+    mappings: dict[str, Any]
+
+
+PAGES = IndexSpec(
+    "evidence-pages",
+    2,
+    {
+        "dynamic": "strict",
+        "properties": {
+            "doc_id": KEYWORD,  # "<evidence_id>:<page>": the tiebreaker that makes search_after stable
+            "evidence_id": KEYWORD,
+            "case_id": KEYWORD,
+            "branch": KEYWORD,
+            "region": KEYWORD,
+            "visibility": KEYWORD,
+            "page": {"type": "integer"},
+            "filename": {"type": "text", "analyzer": "standard", "fields": {"raw": KEYWORD}},
+            "doc_type": KEYWORD,
+            "uploaded_at": DATE,
+            "text": {"type": "text", "analyzer": "english"},
+        },
+    },
+)
+
+CASES = IndexSpec(
+    "cases",
+    1,
+    {
+        "dynamic": "strict",
+        "properties": {
+            "case_id": KEYWORD,
+            "reference": KEYWORD,
+            "status": KEYWORD,
+            "case_type": KEYWORD,
+            "branch": KEYWORD,
+            "region": KEYWORD,
+            "employer": KEYWORD,
+            "employer_key": KEYWORD,  # normalised, so "ACME Ltd" and "Acme Limited" match
+            "workplace": KEYWORD,
+            "sector": KEYWORD,
+            "allegations": KEYWORD,
+            "outcome": KEYWORD,
+            "sanction": KEYWORD,
+            "incident_date": DATE,
+            "hearing_date": DATE,
+            "outcome_date": DATE,
+            "opened_on": DATE,
+        },
+    },
+)
+
+SPECS = (PAGES, CASES)
+
+
+class Indices:
+    """Aliases, index versions, rebuilds and writes for both indices."""
+
+    def __init__(self, client: OpenSearch, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def alias(self, spec: IndexSpec) -> str:
+        return f"{self.prefix}-{spec.name}"
+
+    def building_alias(self, spec: IndexSpec) -> str:
+        return f"{self.alias(spec)}-building"
+
+    def current_index(self, spec: IndexSpec) -> str | None:
+        """The concrete index the alias points at, or None."""
+        alias = self.alias(spec)
+        if not self.client.indices.exists_alias(name=alias):
+            return None
+        return next(iter(self.client.indices.get_alias(name=alias)))
+
+    def is_current(self, spec: IndexSpec) -> bool:
+        """True when the alias exists and points at an index of the current mapping version."""
+        index = self.current_index(spec)
+        return index is not None and index.startswith(f"{self.alias(spec)}-v{spec.version}-")
+
+    def ready(self) -> bool:
+        return all(self.current_index(spec) is not None for spec in SPECS)
+
+    # -- rebuilding ----------------------------------------------------------------
+
+    def begin_rebuild(self, spec: IndexSpec) -> str:
+        """Create a fresh index for ``spec`` behind the building alias; returns its name."""
+        name = f"{self.alias(spec)}-v{spec.version}-{time.time_ns() // 1000}"
+        building = self.building_alias(spec)
+        if self.client.indices.exists_alias(name=building):  # an earlier rebuild died half-way
+            for stale in self.client.indices.get_alias(name=building):
+                self.client.indices.delete(index=stale)
+        self.client.indices.create(
+            index=name, body={"settings": SETTINGS, "mappings": spec.mappings, "aliases": {building: {}}}
+        )
+        return name
+
+    def finish_rebuild(self, spec: IndexSpec, new_index: str) -> None:
+        """Point the alias at ``new_index`` atomically and drop the indices it replaces."""
+        alias = self.alias(spec)
+        old = list(self.client.indices.get_alias(name=alias)) if self.client.indices.exists_alias(name=alias) else []
+        actions: list[dict[str, Any]] = [{"remove": {"index": index, "alias": alias}} for index in old]
+        actions += [
+            {"add": {"index": new_index, "alias": alias}},
+            {"remove": {"index": new_index, "alias": self.building_alias(spec)}},
+        ]
+        self.client.indices.update_aliases(body={"actions": actions})
+        for index in old:
+            self.client.indices.delete(index=index, ignore_unavailable=True)
+        log.info("alias %s now on %s (replaced %s)", alias, new_index, old or "nothing")
+
+    # -- writing -------------------------------------------------------------------
+
+    def _targets(self, spec: IndexSpec) -> list[str]:
+        targets = [self.alias(spec)] if self.client.indices.exists_alias(name=self.alias(spec)) else []
+        if self.client.indices.exists_alias(name=self.building_alias(spec)):
+            targets.append(self.building_alias(spec))
+        if not targets:
+            raise RuntimeError(f"index {self.alias(spec)} does not exist yet; it is being created")
+        return targets
+
+    def write_pages(self, docs: Iterable[dict[str, Any]], target: str | None = None) -> int:
+        """Index page documents (id ``doc_id``, so rewriting is idempotent) into the alias
+        and any index being built, or only into ``target``."""
+        docs = list(docs)
+        for name in [target] if target else self._targets(PAGES):
+            actions = ({"_op_type": "index", "_index": name, "_id": d["doc_id"], "_source": d} for d in docs)
+            # require_alias: never let a write auto-create an unmapped index under the alias name.
+            _, errors = helpers.bulk(self.client, actions, raise_on_error=False, require_alias=True)
+            if errors:
+                raise RuntimeError(f"{len(errors)} pages failed to index: {errors[:3]}")
+        return len(docs)
+
+    def write_case(self, doc: dict[str, Any], version: int, target: str | None = None) -> bool:
+        """Write a case document unless a newer version is already there (events can be
+        replayed, and a rebuild can read a case before a live change). True if written."""
+        written = False
+        for name in [target] if target else self._targets(CASES):
+            try:
+                self.client.index(
+                    index=name,
+                    id=doc["case_id"],
+                    body=doc,
+                    version=version,
+                    version_type="external",
+                    params={"require_alias": "true"},
+                )
+                written = True
+            except ConflictError:
+                log.debug("case %s: version %d is not newer than the indexed one", doc["case_id"], version)
+        return written

@@ -1,0 +1,88 @@
+"""What search does for a caller, whichever protocol they came by (REST or gRPC): each
+call asks workflow for the caller's scope first, and passes it to the query code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from casework_common.auth import Principal
+from casework_common.problems import Problem, forbidden, unavailable
+from casework_common.workflow_client import WorkflowClient
+from casework_search.comparators import Comparators
+from casework_search.evidence_search import EvidenceSearch, SearchParams
+from casework_search.scope import SearchScope
+from casework_search.trends import TrendParams, Trends
+
+
+class SearchService:
+    def __init__(
+        self,
+        workflow: WorkflowClient,
+        workflow_url: str,
+        evidence: EvidenceSearch,
+        comparators: Comparators,
+        trends: Trends,
+    ) -> None:
+        self.workflow = workflow
+        self.workflow_url = workflow_url
+        self.evidence = evidence
+        self.comparators = comparators
+        self.trends = trends
+
+    def scope(self, caller: Principal) -> SearchScope:
+        """The caller's scope, from workflow, for this one request: never cached, never widened."""
+        return SearchScope.from_proto(self.workflow.scope(caller.token))
+
+    def search(self, caller: Principal, params: SearchParams) -> dict[str, Any]:
+        return self.evidence.search(self.scope(caller), params)
+
+    def find_comparators(self, caller: Principal, case_id: str, size: int) -> dict[str, Any]:
+        return self.comparators.find(self.scope(caller), case_id, size)
+
+    def save_comparator(self, caller: Principal, case_id: str, key: str) -> dict[str, Any]:
+        """Save a comparator of the case as a timeline entry, written by workflow as the caller."""
+        if not caller.has("rep", "coordinator", "official", "caseworker"):
+            raise forbidden("Comparators are saved by the reps and officials working on the case.")
+        found = self.comparators.lookup(self.scope(caller), case_id, key)
+        facts = found["case"]
+        what = ", ".join(str(facts.get(k)) for k in ("reference", "employer", "case_type") if facts.get(k))
+        outcome = str(facts.get("outcome", "no outcome")).replace("_", " ")
+        kind = "Disparator" if found["disparator"] else "Comparator"
+        body = f"{kind} saved from search: {what or 'a case outside your scope'} — {outcome}."
+        entry = {
+            "kind": "comparator",
+            "visibility": "reps",
+            "body": body,
+            "comparator": {
+                "key": found["key"],
+                "in_scope": found["in_scope"],
+                "case": dict(facts),
+                "matched": found["matched"],
+                "differed": found["differed"],
+                "disparator": found["disparator"],
+            },
+        }
+        try:
+            response = requests.post(
+                f"{self.workflow_url}/v1/cases/{case_id}/timeline",
+                json=entry,
+                headers={"Authorization": f"Bearer {caller.token}"},
+                timeout=10,
+            )
+        except requests.RequestException as exc:
+            raise unavailable("The case service is not available; try again shortly.") from exc
+        if response.status_code != 201:
+            problem = response.json() if response.headers.get("content-type", "").endswith("json") else {}
+            raise Problem(
+                response.status_code,
+                "not-saved",
+                problem.get("title", "Not saved"),
+                problem.get("detail", "The case service did not save the comparator."),
+            )
+        return response.json()
+
+    def count_trends(self, caller: Principal, params: TrendParams) -> dict[str, Any]:
+        # Trends count by branch or region, not by case: the role decides the level.
+        return self.trends.count(caller, params)
