@@ -1,5 +1,12 @@
 """Full-text search over evidence pages: query syntax, filters, facets, highlights and
-search_after pagination, always inside the caller's scope."""
+pagination, always inside the caller's scope.
+
+Date order pages with ``search_after`` on (upload time, page id): both immutable, so a
+page boundary never moves while documents are added. Relevance order pages by offset
+instead: scores themselves shift as documents are added (term statistics change), so a
+score cursor is no more stable than an offset, and osmem compares ``search_after`` scores
+at a different precision than it returns them (it repeats or skips pages).
+"""
 
 from __future__ import annotations
 
@@ -30,6 +37,7 @@ SORTS = {
     "date": [{"uploaded_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}],
 }
 PAGE_FACETS = ("doc_type", "branch", "region")
+MAX_OFFSET = 10_000 - 500  # OpenSearch's default max_result_window, less a page
 
 
 class SearchParams(BaseModel):
@@ -59,9 +67,15 @@ def decode_cursor(cursor: str, sort: str) -> list[Any]:
         issued_for, values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError) as exc:
         raise bad_request("The cursor is not one this API issued.") from exc
-    if issued_for != sort or not isinstance(values, list) or len(values) != 2:
+    if issued_for != sort:
         raise bad_request("The cursor belongs to a different sort order; start again without it.")
-    if not all(isinstance(v, str | int | float) or v is None for v in values):
+    expected = (int,) if sort == "relevance" else (int, str)
+    if (
+        not isinstance(values, list)
+        or len(values) != len(expected)
+        or not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, expected, strict=True))
+        or (sort == "relevance" and not 0 < values[0] <= MAX_OFFSET)
+    ):
         raise bad_request("The cursor is not one this API issued.")
     return values
 
@@ -138,7 +152,11 @@ class EvidenceSearch:
             },
         }
         if params.cursor:
-            body["search_after"] = decode_cursor(params.cursor, params.sort)
+            values = decode_cursor(params.cursor, params.sort)
+            if params.sort == "relevance":
+                body["from"] = values[0]
+            else:
+                body["search_after"] = values
         return body
 
     def search(self, scope: SearchScope, params: SearchParams) -> dict[str, Any]:
@@ -165,12 +183,19 @@ class EvidenceSearch:
             }
             for hit in hits
         ]
-        more = len(hits) == body["size"] and result["hits"]["total"]["value"] > body["size"]
+        offset = body.get("from", 0)
+        more = bool(hits) and len(hits) == body["size"] and result["hits"]["total"]["value"] > offset + len(hits)
+        if not more:
+            cursor = ""
+        elif params.sort == "relevance":
+            cursor = encode_cursor("relevance", [offset + len(hits)]) if offset + len(hits) <= MAX_OFFSET else ""
+        else:
+            cursor = encode_cursor("date", hits[-1]["sort"])
         return {
             "total": result["hits"]["total"]["value"],
             "items": items,
             "facets": self._facets(result["aggregations"]),
-            "next_cursor": encode_cursor(params.sort, hits[-1]["sort"]) if more and hits else "",
+            "next_cursor": cursor,
         }
 
     def _facets(self, aggs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -84,6 +84,10 @@ def test_cursor_round_trip_and_tampering() -> None:
         decode_cursor(cursor, "relevance")
     with pytest.raises(Problem):
         decode_cursor("not-a-cursor", "date")
+    assert decode_cursor(encode_cursor("relevance", [40]), "relevance") == [40]
+    for forged in ([-1], [10**9], [True], ["40"], [{"script": 1}, "x"]):
+        with pytest.raises(Problem):
+            decode_cursor(encode_cursor("relevance", forged), "relevance")
 
 
 def test_anonymised_comparators_keep_only_structured_facts() -> None:
