@@ -153,6 +153,13 @@ def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart:
     assert callers("intake") == {"portal", "ocr", "search"}
     assert callers("search") == callers("notify") == {"portal"}
     assert callers("ocr") == set()  # nobody calls the workers
+    # Search reaches workflow by gRPC (scope) and REST (saving comparators to the timeline).
+    search_to_workflow = next(
+        rule
+        for rule in policies["casework-search"]["spec"]["egress"]
+        if rule["to"][0].get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component") == "workflow"
+    )
+    assert {p["port"] for p in search_to_workflow["ports"]} == {50051, 8080}
     portal_ports = {p["port"] for rule in policies["casework-portal"]["spec"]["egress"] for p in rule["ports"]}
     assert 5432 not in portal_ports and 9092 not in portal_ports  # the portal reaches no database or broker
 

@@ -20,15 +20,17 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 
 {{/*
 The flows ARCHITECTURE.md allows, and nothing else: what each component reaches (dependencies by
-name, other components by port) and who may reach it. NetworkPolicies and env are built from this.
+name, other components by protocol: http on 8080, grpc on the callee's grpcPort) and who may reach
+it. NetworkPolicies and env are built from this. Search serves gRPC for future callers; until one
+is listed here, its gRPC port is closed by the default deny.
 */}}
 {{- define "casework.flows" -}}
-workflow: {deps: [kafka, postgres, keycloak], calls: {}, from: {http: [portal], grpc: [intake, search, notify]}}
-intake: {deps: [kafka, postgres, s3, keycloak], calls: {workflow: grpc}, from: {http: [portal, ocr, search]}}
-search: {deps: [kafka, opensearch, s3, keycloak], calls: {workflow: grpc, intake: http}, from: {http: [portal]}}
-notify: {deps: [kafka, postgres, smtp, keycloak], calls: {workflow: grpc}, from: {http: [portal]}}
-portal: {deps: [keycloak], calls: {workflow: http, intake: http, search: http, notify: http}, from: {http: [ingress]}}
-ocr: {deps: [kafka, postgres, s3], calls: {intake: http}, from: {}}
+workflow: {deps: [kafka, postgres, keycloak], calls: {}, from: {http: [portal, search], grpc: [intake, search, notify]}}
+intake: {deps: [kafka, postgres, s3, keycloak], calls: {workflow: [grpc]}, from: {http: [portal, ocr, search]}}
+search: {deps: [kafka, opensearch, s3, keycloak], calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
+notify: {deps: [kafka, postgres, smtp, keycloak], calls: {workflow: [grpc]}, from: {http: [portal]}}
+portal: {deps: [keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http]}, from: {http: [ingress]}}
+ocr: {deps: [kafka, postgres, s3], calls: {intake: [http]}, from: {}}
 {{- end }}
 
 {{- define "casework.podSecurityContext" -}}
@@ -89,11 +91,13 @@ CASEWORK_TEXT_BUCKET: {{ $v.external.s3.textBucket | quote }}
 {{- if has "postgres" $mine.deps }}
 CASEWORK_DATABASE_SCHEMA: {{ .component | quote }}
 {{- end }}
-{{- range $callee, $kind := $mine.calls }}
+{{- range $callee, $kinds := $mine.calls }}
+{{- range $kind := $kinds }}
 {{- if eq $kind "grpc" }}
-CASEWORK_{{ upper $callee }}_GRPC: {{ printf "%s-%s:%d" $.root.Release.Name $callee (int $v.services.workflow.grpcPort) | quote }}
+CASEWORK_{{ upper $callee }}_GRPC: {{ printf "%s-%s:%d" $.root.Release.Name $callee (int (get $v.services $callee).grpcPort) | quote }}
 {{- else }}
 CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.Name $callee | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
