@@ -70,11 +70,12 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
     ids = [c["id"] for c in cases]
     full = draw(st.sets(st.sampled_from(ids)))
     member = draw(st.sets(st.sampled_from(ids))) - full
+    branches = draw(st.sets(st.sampled_from(sorted(BRANCHES)), max_size=1))  # a coordinator's branch
     role = draw(st.sampled_from(["member", "rep", "coordinator", "official", "caseworker", "admin"]))
     branch = draw(st.sampled_from(sorted(BRANCHES)))
     return {
         "cases": cases,
-        "scope": SearchScope(frozenset(full), frozenset(member)),
+        "scope": SearchScope(frozenset(full), frozenset(member), frozenset(branches)),
         "principal": Principal(
             subject="s", username="u", roles=frozenset({role}), branch=branch, region=BRANCHES[branch]
         ),
@@ -149,7 +150,10 @@ def _check(client: OpenSearch, indices: Indices, world: dict[str, Any]) -> None:
     by_id = {c["id"]: c for c in world["cases"]}
 
     def visible(case_id: str, visibility: str) -> bool:
-        return case_id in scope.full or (case_id in scope.member and visibility == "member")
+        fully = case_id in scope.full or by_id[case_id]["branch"] in scope.branches
+        return fully or (case_id in scope.member and visibility == "member")
+
+    known = {c["id"] for c in world["cases"] if c["id"] in scope.full | scope.member or c["branch"] in scope.branches}
 
     # Search: every hit and every facet bucket is in scope; nothing in scope is missed.
     params = SearchParams(q=world["query"], size=50, employer=world["employer_filter"])
@@ -165,19 +169,19 @@ def _check(client: OpenSearch, indices: Indices, world: dict[str, Any]) -> None:
     }
     assert {(item["case_id"], item["page"]) for item in result["items"]} == expected
     assert result["total"] == len(expected)
-    assert {b["value"] for b in result["facets"].get("case", [])} <= scope.cases
+    assert {b["value"] for b in result["facets"].get("case", [])} <= known
     assert sum(b["count"] for b in result["facets"].get("case", [])) == len(expected)
 
     # Comparators: in-scope results are the caller's cases; the rest are anonymised.
-    for subject in sorted(scope.full)[:2]:
+    for subject in sorted(c["id"] for c in world["cases"] if visible(c["id"], "reps"))[:2]:
         found = Comparators(client, indices, b"key").find(scope, subject, 50)
         for item in found["comparators"] + found["disparators"]:
             if item["in_scope"]:
-                assert item["case"]["case_id"] in scope.cases
+                assert item["case"]["case_id"] in known
                 continue
             assert set(item["case"]) <= set(ANONYMOUS_FIELDS)
             text = json.dumps(item)
-            others = [c for c in world["cases"] if c["id"] not in scope.cases]
+            others = [c for c in world["cases"] if c["id"] not in known]
             for other in others:
                 assert other["id"] not in text and other["reference"] not in text
                 if other["sanction"] and other["sanction"] != by_id[subject]["sanction"]:  # ours may be quoted

@@ -29,7 +29,8 @@ from casework_search.trends import Trends
 def main() -> int:
     settings = SearchSettings()
     configure_logging(settings.service_name, settings.log_level)
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30)
+    # One pooled connection per API thread, plus the indexers and the rebuilder.
+    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30, maxsize=settings.http_threads + 4)
     indices = Indices(client, settings.index_prefix)
     s3 = storage.make_client(settings)
     kafka.ensure_topics(

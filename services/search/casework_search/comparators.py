@@ -155,14 +155,16 @@ class Comparators:
         return hmac.new(self.key_secret, f"{case_id}:{other_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def _subject(self, scope: SearchScope, case_id: str) -> dict[str, Any]:
-        if case_id not in scope.cases:
-            raise not_found("case")
-        if case_id not in scope.full:
-            raise forbidden("Comparators are for the reps and officials working on the case.")
         found = self.client.get(index=self.indices.alias(CASES), id=case_id, ignore=[404])
-        if not found.get("found"):
+        doc = found["_source"] if found.get("found") else None
+        branch = doc["branch"] if doc else ""
+        if not scope.sees(case_id, branch):
+            raise not_found("case")
+        if not scope.sees_fully(case_id, branch):
+            raise forbidden("Comparators are for the reps and officials working on the case.")
+        if doc is None:
             raise Problem(409, "not-indexed-yet", "Not indexed yet", "The case is not in the search index yet.")
-        return found["_source"]
+        return doc
 
     def find(self, scope: SearchScope, case_id: str, size: int) -> dict[str, Any]:
         """Comparators (treated alike) and disparators (treated differently) for a case."""
@@ -202,7 +204,7 @@ class Comparators:
         comparators: list[dict[str, Any]] = []
         disparators: list[dict[str, Any]] = []
         for c in similar:
-            in_scope = c.doc["case_id"] in scope.cases
+            in_scope = scope.sees(c.doc["case_id"], c.doc["branch"])
             differed = _differences(c.doc, outcome, sanction, in_scope)
             target = disparators if differed else comparators
             if len(target) >= size:

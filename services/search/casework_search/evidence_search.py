@@ -38,6 +38,8 @@ SORTS = {
 }
 PAGE_FACETS = ("doc_type", "branch", "region")
 MAX_OFFSET = 10_000 - 500  # OpenSearch's default max_result_window, less a page
+MAX_MATCHING_CASES = 10_000  # cases an employer / case type filter can select (max_result_window)
+CASE_FACET_SIZE = 200  # cases listed in the case facet (those with the most matching pages)
 
 
 class SearchParams(BaseModel):
@@ -95,14 +97,16 @@ class EvidenceSearch:
 
     def _cases_matching(self, scope: SearchScope, params: SearchParams) -> list[str]:
         """Case ids in scope whose facts match the employer / case type filters."""
-        filters: list[dict[str, Any]] = [{"terms": {"case_id": sorted(scope.cases)}}]
+        filters: list[dict[str, Any]] = [scope.cases_filter()]
+        if params.case_id:
+            filters.append({"terms": {"case_id": params.case_id}})
         if params.employer:
             filters.append({"terms": {"employer_key": [employer_key(e) for e in params.employer]}})
         if params.case_type:
             filters.append({"terms": {"case_type": params.case_type}})
         result = self.client.search(
             index=self.indices.alias(CASES),
-            body={"size": len(scope.cases), "query": {"bool": {"filter": filters}}, "_source": False},
+            body={"size": MAX_MATCHING_CASES, "query": {"bool": {"filter": filters}}, "_source": False},
         )
         return [hit["_id"] for hit in result["hits"]["hits"]]
 
@@ -148,7 +152,7 @@ class EvidenceSearch:
             "track_total_hits": True,
             "aggs": {
                 **{field: {"terms": {"field": field, "size": 50}} for field in PAGE_FACETS},
-                "case": {"terms": {"field": "case_id", "size": max(len(scope.cases), 1)}},
+                "case": {"terms": {"field": "case_id", "size": CASE_FACET_SIZE}},
             },
         }
         if params.cursor:
@@ -162,16 +166,13 @@ class EvidenceSearch:
     def search(self, scope: SearchScope, params: SearchParams) -> dict[str, Any]:
         """Search within ``scope``: items, total, facets and the next page's cursor."""
         empty = {"total": 0, "items": [], "facets": {}, "next_cursor": ""}
-        if scope.pages_filter() is None:
-            parse_text_query(params.q)  # a bad query is still an error, whoever asks
+        parse_text_query(params.q)  # a bad query is an error whoever asks, and before any lookup
+        if scope.empty:
             return empty
-        case_ids = None
-        if params.case_id or params.employer or params.case_type:
-            case_ids = sorted(scope.cases & set(params.case_id)) if params.case_id else sorted(scope.cases)
-            if params.employer or params.case_type:
-                case_ids = sorted(set(case_ids) & set(self._cases_matching(scope, params)))
+        case_ids = params.case_id or None  # only ever narrows: the scope filter stays
+        if params.employer or params.case_type:
+            case_ids = self._cases_matching(scope, params)
             if not case_ids:
-                parse_text_query(params.q)
                 return empty
         body = self.build(scope, params, case_ids)
         result = self.client.search(index=self.indices.alias(PAGES), body=body)

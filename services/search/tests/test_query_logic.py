@@ -18,7 +18,16 @@ def word(w: str) -> dict:
 
 
 def test_empty_scope_means_no_query_at_all() -> None:
-    assert SearchScope.from_proto(workflow_pb2.Scope()).pages_filter() is None
+    scope = SearchScope.from_proto(workflow_pb2.Scope())
+    assert scope.empty and scope.pages_filter() is None and scope.cases_filter() is None
+
+
+def test_a_whole_branch_is_filtered_by_branch_not_by_listing_its_cases() -> None:
+    scope = SearchScope.from_proto(workflow_pb2.Scope(case_ids=["a"], branches=["north"]))
+    assert scope.pages_filter() == {
+        "bool": {"minimum_should_match": 1, "should": [{"terms": {"case_id": ["a"]}}, {"terms": {"branch": ["north"]}}]}
+    }
+    assert scope.sees_fully("zzz", "north") and not scope.sees("zzz", "south")
 
 
 def test_member_cases_are_limited_to_member_visible_evidence() -> None:

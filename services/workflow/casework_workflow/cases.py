@@ -227,9 +227,14 @@ class CaseStore:
         return views, (_encode_cursor(page[-1]) if len(rows) > query.limit else None)
 
     def scope_of(self, p: Principal) -> workflow_pb2.Scope:
+        branches = scope.whole_branches(p)
+        query = scope.visible_cases_query(p)
+        if branches:  # those cases are covered by their branch; listing them adds nothing
+            query = query.where(cases.c.branch.not_in(branches))
         with self.engine.connect() as conn:
-            rows = conn.execute(scope.visible_cases_query(p)).all()
+            rows = conn.execute(query).all()
         return workflow_pb2.Scope(
+            branches=branches,
             case_ids=[str(r.id) for r in rows if r.access == scope.Access.FULL],
             member_case_ids=[str(r.id) for r in rows if r.access == scope.Access.MEMBER],
         )

@@ -66,7 +66,12 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
         caller = rpc.authenticate(context, self.validator)
         result = self.store.scope_of(caller)
         with self.store.engine.begin() as conn:
-            audit.record(conn, caller, "search", detail={"cases": len(result.case_ids) + len(result.member_case_ids)})
+            audit.record(
+                conn,
+                caller,
+                "search",
+                detail={"cases": len(result.case_ids) + len(result.member_case_ids), "branches": list(result.branches)},
+            )
         return result
 
     def ListCaseFacts(

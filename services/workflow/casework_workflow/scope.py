@@ -86,6 +86,11 @@ def full_access(p: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+def whole_branches(p: Principal) -> list[str]:
+    """Branches every case of which ``p`` sees in full (the same rule as in full_access)."""
+    return [p.branch] if p.has("coordinator") and p.branch and not p.is_service else []
+
+
 def member_access(p: Principal) -> ColumnElement[bool]:
     """The member's own cases (seen through member-visible records only)."""
     if p.has("member") and p.membership_number:
