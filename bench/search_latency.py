@@ -5,8 +5,8 @@ workflow's API (their facts reach the cases index through case.events, as in
 production), and bulk-loads 100,000 synthetic evidence pages for them straight into the
 pages index (the OCR pipeline is measured by the other benchmarks; this one is about
 queries). Then it runs 500 mixed queries (words, phrases, AND/OR/NOT, prefixes,
-filters, date sort, second pages) for a coordinator who sees all 2,000 cases and a rep
-who sees 200, two ways each, interleaved:
+filters, date sort, second pages) for a coordinator who sees all 2,000 cases (through
+her branch) and a rep who sees 200 (by id), two ways each, interleaved:
 
 - API: ``GET /v1/search`` with the user's token: token check, scope from workflow
   over gRPC (and its audit record), the query, facets, JSON;
@@ -229,7 +229,8 @@ def main() -> None:
 
         workflow = WorkflowClient(f"{config.host}:{config.ports['workflow_grpc']}", 10)
         scopes = {u: SearchScope.from_proto(workflow.scope(t)) for u, t in tokens.items()}
-        print(f"scopes: rachel {len(scopes['rachel'].cases)} cases, cora {len(scopes['cora'].cases)} cases")
+        for user, scope in scopes.items():
+            print(f"scope of {user}: {len(scope.full)} cases by id, branches {sorted(scope.branches)}")
         direct_engine = EvidenceSearch(client, indices, 50)
         search_url = f"{config.url('search')}/v1/search"
 
