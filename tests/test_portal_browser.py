@@ -1,0 +1,112 @@
+"""The portal in a real browser: Debian's Chromium driven by Playwright (never a downloaded
+browser), against the real platform. Screenshots of the key pages go to
+test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+import testdocs
+from harness import Platform
+
+pytestmark = pytest.mark.stack
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed; `./casework test` installs it (apt-get install chromium)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=PHONE)
+    yield context
+    context.close()
+
+
+def sign_in(page: Page, platform: Platform, username: str, path: str) -> None:
+    """Open ``path`` on the portal; sign in at the identity provider it sends us to."""
+    page.goto(platform.url("portal") + path)
+    expect(page).to_have_url(re.compile("^" + re.escape(platform.config.issuer)))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(platform.config.secrets.demo_password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile("^" + re.escape(platform.url("portal"))))
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_member_uploads_two_files_and_watches_them_become_searchable(
+    platform: Platform, context: BrowserContext
+) -> None:
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    word = testdocs.fresh_word()
+    page = context.new_page()
+    sign_in(page, platform, "maria", f"/cases/{case['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(case["reference"])
+    page.get_by_label("Choose files").set_input_files(
+        [
+            {"name": "letter.png", "mimeType": "image/png", "buffer": testdocs.png(testdocs.letter_lines(word))},
+            {
+                "name": "minutes.pdf",
+                "mimeType": "application/pdf",
+                "buffer": testdocs.text_pdf([f"Meeting minutes mentioning {word}"]),
+            },
+        ]
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_contain_text("2 file(s) received")
+    rows = page.locator("table.evidence tbody tr")
+    expect(rows).to_have_count(2)
+    # The status column updates in place (no reload) until both are searchable.
+    for filename in ("letter.png", "minutes.pdf"):
+        row = rows.filter(has_text=filename)
+        expect(row.locator("td.status")).to_have_text("Searchable", timeout=90_000)
+    shot(page, "member-case")
+
+    page.get_by_label("Search your documents").fill(word)
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("ol.results li")
+    expect(results).to_have_count(2)
+    expect(results.locator("mark").first).to_have_text(re.compile(word, re.IGNORECASE))
+    shot(page, "member-search")
+
+
+def test_a_rep_of_another_branch_cannot_open_the_case_by_url(platform: Platform, context: BrowserContext) -> None:
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    page = context.new_page()
+    sign_in(page, platform, "ravi", f"/cases/{case['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sorry")
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert "Maria Okafor" not in page.content() and case["reference"] not in page.content()
+    shot(page, "other-branch-rep-blocked")
+
+
+def test_signing_out_ends_the_session_at_the_provider(platform: Platform, context: BrowserContext) -> None:
+    page = context.new_page()
+    sign_in(page, platform, "maria", "/login")
+    page.get_by_role("button", name="Sign out").click()
+    # Back at the portal signed out; signing in again asks for the password again.
+    page.goto(platform.url("portal") + "/login")
+    expect(page).to_have_url(re.compile("^" + re.escape(platform.config.issuer)))
+    expect(page.get_by_label("Password")).to_be_visible()
+    page.goto(platform.url("portal") + "/search?q=anything")
+    expect(page).to_have_url(re.compile("^" + re.escape(platform.config.issuer)))
