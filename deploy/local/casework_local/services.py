@@ -44,7 +44,6 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
             "CASEWORK_WORKFLOW_URL": config.url("workflow"),
             "CASEWORK_INTAKE_URL": config.url("intake"),
             "CASEWORK_SEARCH_URL": config.url("search"),
-            "CASEWORK_SEARCH_GRPC": f"{config.host}:{config.ports['search_grpc']}",
             "CASEWORK_NOTIFY_URL": config.url("notify"),
             "CASEWORK_OCR_WORKERS": str(config.ocr_workers),
             "CASEWORK_STATE_DIR": str(config.state_dir),
