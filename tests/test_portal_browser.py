@@ -110,3 +110,33 @@ def test_signing_out_ends_the_session_at_the_provider(platform: Platform, contex
     expect(page.get_by_label("Password")).to_be_visible()
     page.goto(platform.url("portal") + "/search?q=anything")
     expect(page).to_have_url(re.compile("^" + re.escape(platform.config.issuer)))
+
+
+def test_a_rep_narrows_search_results_with_facets(platform: Platform, context: BrowserContext) -> None:
+    word = testdocs.fresh_word()
+    for case_type in ("disciplinary", "grievance"):
+        case = platform.create_case("rachel", "M100001", name="Maria Okafor", case_type=case_type)
+        response = platform.upload(
+            "rachel",
+            case["id"],
+            [(f"{case_type}.pdf", testdocs.text_pdf([f"{word} {case_type} letter"]), "application/pdf")],
+        )
+        assert response.status_code == 201, response.text
+        assert platform.wait_for_status("rachel", response.json()["items"][0]["id"])["status"] == "indexed"
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, platform, "rachel", f"/search?q={word}")
+    results = page.locator("ol.results li")
+    expect(results).to_have_count(2)
+    filters = page.get_by_role("form", name="Filter results")
+    expect(filters.get_by_role("group", name="Case type")).to_contain_text("grievance (1)")
+    shot(page, "rep-search-facets")
+    filters.get_by_role("group", name="Case type").get_by_role("checkbox", name=re.compile("grievance")).check()
+    filters.get_by_role("button", name="Apply filters").click()
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("grievance.pdf")
+
+    page.get_by_label("Search your documents").fill(f'"{word} unclosed')
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot be read at column")
+    assert "{" not in page.get_by_role("alert").inner_text()  # a sentence, not JSON

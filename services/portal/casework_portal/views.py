@@ -25,6 +25,16 @@ STATUS_LABELS = {
     "not_indexed": "Stored, not searchable",
     "unpacked": "Unpacked into separate files",
 }
+# Filters the search page offers, as facets, in this order, with their headings.
+FACET_TITLES = {
+    "case": "Case",
+    "employer": "Employer",
+    "case_type": "Case type",
+    "doc_type": "Document type",
+    "branch": "Branch",
+}
+# Search API parameters the search page passes through (the API validates them).
+SEARCH_PARAMS = ("case_id", "employer", "case_type", "doc_type", "branch", "region", "sort", "cursor")
 TERMINAL = tuple(s for s in STATUS_LABELS if s not in ("received", "scanning", "extracting"))
 
 
@@ -90,15 +100,35 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
 
     @bp.get("/search")
     @signed_in
-    def search(user: Principal) -> str:
+    def search(user: Principal) -> Any:
         query = request.args.get("q", "").strip()
-        results = None
+        # Only the search API's own parameters pass through; it validates them.
+        params = {k: request.args.getlist(k) for k in SEARCH_PARAMS if request.args.getlist(k)}
+        results, problem = None, None
         if query:
-            results = api(user).get(f"{settings.search_url}/v1/search", q=query)
+            try:
+                results = api(user).get(f"{settings.search_url}/v1/search", **{**params, "q": query})
+            except ApiError as error:
+                if error.status not in (400, 422):
+                    raise
+                problem = error.message
+        if results:
             for item in results["items"]:
                 # Fragments are HTML-escaped by the search service; only <mark> is markup.
                 item["highlights"] = [Markup(fragment) for fragment in item["highlights"]]  # noqa: S704
-        return render_template("search.html", user=user, query=query, results=results)
+        chosen = {k: set(v) for k, v in params.items()}
+        return render_template(
+            "search.html",
+            user=user,
+            query=query,
+            results=results,
+            problem=problem,
+            chosen=chosen,
+            facet_titles=FACET_TITLES,
+            next_url=url_for("pages.search", **{**params, "q": query, "cursor": results["next_cursor"]})
+            if results and results["next_cursor"]
+            else None,
+        )
 
     return bp
 
