@@ -140,3 +140,54 @@ def test_a_rep_narrows_search_results_with_facets(platform: Platform, context: B
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("alert")).to_contain_text("cannot be read at column")
     assert "{" not in page.get_by_role("alert").inner_text()  # a sentence, not JSON
+
+
+def test_a_referral_goes_through_rep_and_official_unseen_by_the_member(platform: Platform, browser: Browser) -> None:
+    # Sam and Ravi (south-london): the protocol tests use Maria's and Mark's referral history.
+    case = platform.create_case("ravi", "M200001", name="Sam Taylor")
+    path = f"/cases/{case['id']}"
+    pages = {}
+    for user in ("ravi", "olive", "sam"):
+        pages[user] = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
+        sign_in(pages[user], platform, user, path if user != "olive" else "/referrals")
+    rep, official, member = pages["ravi"], pages["olive"], pages["sam"]
+
+    def member_sees_no_referral() -> None:
+        member.reload()
+        text = member.locator("main").inner_text().lower()
+        assert "referral" not in text and "regional" not in text, text
+
+    rep.get_by_label("Why").fill("Dismissal likely; the branch needs the regional office.")
+    rep.get_by_role("button", name="Request a referral discussion").click()
+    expect(rep.get_by_role("status")).to_contain_text("Referral discussion requested")
+    # Only what the rules allow a rep now: no official's buttons.
+    expect(rep.get_by_role("button", name="Agree the referral")).to_have_count(0)
+    member_sees_no_referral()
+
+    official.goto(platform.url("portal") + "/referrals")
+    expect(official.get_by_role("button", name="Agree the referral")).to_have_count(1)
+    official.get_by_label(re.compile("^Reasons \\(agree")).fill("Discussed with Ravi on the phone; agreed.")
+    official.get_by_role("button", name="Agree the referral").click()
+    expect(official.get_by_role("status")).to_contain_text("now agreed")
+    member_sees_no_referral()
+
+    rep.reload()
+    rep.get_by_label("Pack summary").fill("Timeline, letters and the rep's notes.")
+    rep.get_by_role("button", name="Send the pack").click()
+    expect(rep.get_by_role("status")).to_contain_text("now pack submitted")
+
+    official.goto(platform.url("portal") + "/referrals")
+    official.get_by_role("button", name="Confirm the pack").click()
+    expect(official.get_by_role("status")).to_contain_text("now pack confirmed")
+    shot(official, "official-referrals")
+    member_sees_no_referral()
+
+    rep.reload()
+    rep.get_by_role("button", name="Advise the member").click()
+    expect(rep.get_by_role("status")).to_contain_text("now member advised")
+    shot(rep, "rep-case-referral")
+    member.reload()
+    expect(member.locator("ol.timeline")).to_contain_text("regional office")
+    shot(member, "member-advised")
+    for page in pages.values():
+        page.context.close()

@@ -54,6 +54,15 @@ class Backend:
             raise _error(response)
         return response.json()
 
+    def post_json(self, url: str, body: dict[str, Any]) -> Any:
+        try:
+            response = self.session.post(url, json=body, headers=self._headers(), timeout=15)
+        except requests.RequestException as exc:
+            raise ApiError(503, FRIENDLY[503]) from exc
+        if not response.ok:
+            raise _error(response)
+        return response.json()
+
     def post_stream(self, url: str, body: Iterable[bytes], content_type: str) -> Any:
         """Forward a request body chunk by chunk (chunked transfer), never buffering it."""
         headers = {**self._headers(), "Content-Type": content_type}

@@ -33,6 +33,20 @@ FACET_TITLES = {
     "doc_type": "Document type",
     "branch": "Branch",
 }
+# Button labels for the referral protocol's actions; workflow says which are allowed.
+ACTION_LABELS = {
+    "agree": "Agree the referral",
+    "decline": "Decline the referral",
+    "request_pack": "Ask the branch for the pack",
+    "submit_pack": "Send the pack",
+    "return_pack": "Return the pack",
+    "confirm_pack": "Confirm the pack",
+    "advise_member": "Advise the member",
+    "take_on": "Take the case on",
+    "return_to_branch": "Return to the branch",
+    "close": "Close the referral",
+    "withdraw": "Withdraw the referral",
+}
 # Search API parameters the search page passes through (the API validates them).
 SEARCH_PARAMS = ("case_id", "employer", "case_type", "doc_type", "branch", "region", "sort", "cursor")
 TERMINAL = tuple(s for s in STATUS_LABELS if s not in ("received", "scanning", "extracting"))
@@ -59,9 +73,50 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
         backend = api(user)
         record = backend.get(f"{settings.workflow_url}/v1/cases/{case_id}")
         evidence = backend.get(f"{settings.intake_url}/v1/cases/{case_id}/evidence")["items"]
+        timeline = backend.get(f"{settings.workflow_url}/v1/cases/{case_id}/timeline")["items"]
+        # Members get no referrals here: they learn of one through their timeline once advised.
+        referrals = backend.get(f"{settings.workflow_url}/v1/cases/{case_id}/referrals")["items"]
         return render_template(
-            "case.html", user=user, case=record, evidence=evidence, labels=STATUS_LABELS, terminal=TERMINAL
+            "case.html",
+            user=user,
+            case=record,
+            evidence=evidence,
+            timeline=timeline,
+            referrals=referrals,
+            branch_staff=user.has("rep", "coordinator"),
+            actions=ACTION_LABELS,
+            labels=STATUS_LABELS,
+            terminal=TERMINAL,
         )
+
+    @bp.post("/cases/<case_id>/referrals")
+    @signed_in
+    def request_referral(user: Principal, case_id: str) -> Response:
+        body = {"target": request.form.get("target", ""), "reason": request.form.get("reason", "").strip()}
+        api(user).post_json(f"{settings.workflow_url}/v1/cases/{case_id}/referrals", body)
+        flash("Referral discussion requested. The regional official will be in touch.")
+        return redirect(url_for("pages.case", case_id=case_id))
+
+    @bp.post("/referrals/<referral_id>/act")
+    @signed_in
+    def act_on_referral(user: Principal, referral_id: str) -> Response:
+        action = request.form.get("action", "")
+        body: dict[str, Any] = {"action": action}
+        if request.form.get("reasons", "").strip():
+            body["reasons"] = request.form["reasons"].strip()
+        if request.form.get("pack_summary", "").strip():
+            body["pack"] = {"summary": request.form["pack_summary"].strip()}
+        done = api(user).post_json(f"{settings.workflow_url}/v1/referrals/{referral_id}/transitions", body)
+        flash(f"Done: {ACTION_LABELS.get(action, action)}. The referral is now {done['state'].replace('_', ' ')}.")
+        back = request.form.get("back", "")
+        # Only back to a page of this site: never an open redirect.
+        return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("pages.home"))
+
+    @bp.get("/referrals")
+    @signed_in
+    def referral_queue(user: Principal) -> str:
+        items = api(user).get(f"{settings.workflow_url}/v1/referrals")["items"]
+        return render_template("referrals.html", user=user, referrals=items, actions=ACTION_LABELS)
 
     @bp.get("/cases/<case_id>/evidence.json")
     @signed_in

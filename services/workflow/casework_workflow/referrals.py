@@ -112,6 +112,10 @@ def actions_for(p: Principal, state: str, target: str) -> list[str]:
     return [t.action for t in TRANSITIONS.values() if state in t.sources and p.roles & allowed_roles(t, target)]
 
 
+def _needs(step: Transition) -> str | None:
+    return "pack" if step.needs_pack else "reasons" if step.needs_reasons else None
+
+
 def to_json(row: Row[Any], p: Principal) -> dict[str, Any]:
     return {
         "id": str(row.id),
@@ -128,6 +132,8 @@ def to_json(row: Row[Any], p: Principal) -> dict[str, Any]:
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
         "allowed_actions": actions_for(p, row.state, row.target),
+        # What each allowed action must be sent with, so clients can ask for it up front.
+        "action_needs": {action: _needs(TRANSITIONS[action]) for action in actions_for(p, row.state, row.target)},
     }
 
 
