@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 import testdocs
 from harness import Platform
@@ -164,10 +164,14 @@ def test_a_referral_goes_through_rep_and_official_unseen_by_the_member(platform:
     expect(rep.get_by_role("button", name="Agree the referral")).to_have_count(0)
     member_sees_no_referral()
 
-    official.goto(platform.url("portal") + "/referrals")
-    expect(official.get_by_role("button", name="Agree the referral")).to_have_count(1)
-    official.get_by_label(re.compile("^Reasons \\(agree")).fill("Discussed with Ravi on the phone; agreed.")
-    official.get_by_role("button", name="Agree the referral").click()
+    def queue_item() -> Locator:
+        official.goto(platform.url("portal") + "/referrals")
+        return official.get_by_role("region", name=f"Referral for {case['reference']}")
+
+    item = queue_item()
+    expect(item.get_by_role("button", name="Agree the referral")).to_have_count(1)
+    item.get_by_label(re.compile("^Reasons \\(agree")).fill("Discussed with Ravi on the phone; agreed.")
+    item.get_by_role("button", name="Agree the referral").click()
     expect(official.get_by_role("status")).to_contain_text("now agreed")
     member_sees_no_referral()
 
@@ -176,8 +180,7 @@ def test_a_referral_goes_through_rep_and_official_unseen_by_the_member(platform:
     rep.get_by_role("button", name="Send the pack").click()
     expect(rep.get_by_role("status")).to_contain_text("now pack submitted")
 
-    official.goto(platform.url("portal") + "/referrals")
-    official.get_by_role("button", name="Confirm the pack").click()
+    queue_item().get_by_role("button", name="Confirm the pack").click()
     expect(official.get_by_role("status")).to_contain_text("now pack confirmed")
     shot(official, "official-referrals")
     member_sees_no_referral()
