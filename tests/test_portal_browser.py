@@ -194,3 +194,37 @@ def test_a_referral_goes_through_rep_and_official_unseen_by_the_member(platform:
     shot(member, "member-advised")
     for page in pages.values():
         page.context.close()
+
+
+def test_an_official_reads_employer_trends_and_downloads_them(platform: Platform, context: BrowserContext) -> None:
+    employer = f"Portalco {testdocs.fresh_word()}"
+    for _ in range(5):
+        case = platform.create_case(
+            "rachel",
+            "M100001",
+            name="Maria Okafor",
+            member={"name": "M", "membership_number": "M100001", "employer": employer},
+        )
+        changed = platform.call(
+            "rachel", "PATCH", "workflow", f"/v1/cases/{case['id']}", json={"outcome": "written_warning"}
+        )
+        assert changed.status_code == 200, changed.text
+    page = context.new_page()
+    page.set_viewport_size({"width": 1024, "height": 900})
+    sign_in(page, platform, "olive", "/trends")
+    page.get_by_label("Employer").fill(employer)
+    page.get_by_role("button", name="Show").click()
+    row = page.locator("table.trends tbody tr").filter(has_text=employer)
+    for _ in range(30):  # case facts reach the index through Kafka
+        if row.count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(row).to_contain_text("written warning")
+    expect(row.locator("td").last).to_have_text(re.compile(r"^\s*5$"))
+    shot(page, "official-trends")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as CSV").click()
+    text = Path(download.value.path()).read_text()
+    assert text.splitlines()[0] == "period,employer,case_type,outcome,count"
+    assert f"{employer},disciplinary,written_warning,5" in text

@@ -54,6 +54,16 @@ class Backend:
             raise _error(response)
         return response.json()
 
+    def get_text(self, url: str, **params: Any) -> str:
+        """A non-JSON answer (e.g. a CSV export), as text."""
+        try:
+            response = self.session.get(url, params=params, headers=self._headers(), timeout=30)
+        except requests.RequestException as exc:
+            raise ApiError(503, FRIENDLY[503]) from exc
+        if not response.ok:
+            raise _error(response)
+        return response.text
+
     def post_json(self, url: str, body: dict[str, Any]) -> Any:
         try:
             response = self.session.post(url, json=body, headers=self._headers(), timeout=15)

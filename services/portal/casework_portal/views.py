@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "close": "Close the referral",
     "withdraw": "Withdraw the referral",
 }
+# Trend API parameters the trends page passes through (the API validates them).
+TREND_PARAMS = ("level", "period", "employer", "case_type", "opened_from", "opened_to")
 # Search API parameters the search page passes through (the API validates them).
 SEARCH_PARAMS = ("case_id", "employer", "case_type", "doc_type", "branch", "region", "sort", "cursor")
 TERMINAL = tuple(s for s in STATUS_LABELS if s not in ("received", "scanning", "extracting"))
@@ -111,6 +113,23 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
         back = request.form.get("back", "")
         # Only back to a page of this site: never an open redirect.
         return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("pages.home"))
+
+    @bp.get("/trends")
+    @signed_in
+    def trends(user: Principal) -> str:
+        params = {k: request.args.getlist(k) for k in TREND_PARAMS if request.args.getlist(k)}
+        counted = api(user).get(f"{settings.search_url}/v1/trends", **params)
+        top = max((b["count"] for b in counted["buckets"]), default=0)
+        return render_template("trends.html", user=user, trends=counted, top=top, params=params)
+
+    @bp.get("/trends.csv")
+    @signed_in
+    def trends_csv(user: Principal) -> Response:
+        params = {k: request.args.getlist(k) for k in TREND_PARAMS if request.args.getlist(k)}
+        text = api(user).get_text(f"{settings.search_url}/v1/trends", **params, format="csv")
+        return Response(
+            text, mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="casework-trends.csv"'}
+        )
 
     @bp.get("/referrals")
     @signed_in
