@@ -105,6 +105,7 @@ READS: dict[str, tuple[Call, dict[str, int | str]]] = {
     "GET case evidence": (lambda c: ("GET", "intake", f"/v1/cases/{c.case}/evidence", {}), CASE_READ),
     "GET evidence": (lambda c: ("GET", "intake", f"/v1/evidence/{c.evidence}", {}), CASE_READ),
     "GET evidence content": (lambda c: ("GET", "intake", f"/v1/evidence/{c.evidence}/content", {}), CASE_READ),
+    "GET evidence text": (lambda c: ("GET", "intake", f"/v1/evidence/{c.evidence}/text", {}), CASE_READ),
     "search": (
         lambda c: ("GET", "search", "/v1/search", {"params": {"q": c.word}}),
         expect("has", "has", "lacks", "lacks", "has", "has", "lacks", "lacks", "lacks", 401),

@@ -50,6 +50,11 @@ def sign_in(page: Page, platform: Platform, username: str, path: str) -> None:
     expect(page).to_have_url(re.compile("^" + re.escape(platform.url("portal"))))
 
 
+def open_panel(page: Page, summary: str) -> None:
+    """Open a folded form (a <details> panel) by its summary."""
+    page.locator("summary", has_text=summary).click()
+
+
 def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -157,8 +162,9 @@ def test_a_referral_goes_through_rep_and_official_unseen_by_the_member(platform:
         text = member.locator("main").inner_text().lower()
         assert "referral" not in text and "regional" not in text, text
 
+    open_panel(rep, "Request a referral discussion")
     rep.get_by_label("Why").fill("Dismissal likely; the branch needs the regional office.")
-    rep.get_by_role("button", name="Request a referral discussion").click()
+    rep.get_by_role("button", name="Request a referral discussion", exact=True).click()
     expect(rep.get_by_role("status")).to_contain_text("Referral discussion requested")
     # Only what the rules allow a rep now: no official's buttons.
     expect(rep.get_by_role("button", name="Agree the referral")).to_have_count(0)
@@ -228,3 +234,162 @@ def test_an_official_reads_employer_trends_and_downloads_them(platform: Platform
     text = Path(download.value.path()).read_text()
     assert text.splitlines()[0] == "period,employer,case_type,outcome,count"
     assert f"{employer},disciplinary,written_warning,5" in text
+
+
+def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
+    platform: Platform, browser: Browser
+) -> None:
+    employer = f"Brightwell {testdocs.fresh_word()}"
+    past = platform.create_case(
+        "rachel",
+        "M100002",
+        name="Mark Stone",
+        member={"name": "Mark Stone", "membership_number": "M100002", "employer": employer},
+        allegations=["lateness"],
+    )
+    changed = platform.call(
+        "rachel", "PATCH", "workflow", f"/v1/cases/{past['id']}", json={"outcome": "written_warning"}
+    )
+    assert changed.status_code == 200, changed.text
+    rep = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
+    sign_in(rep, platform, "rachel", "/login")
+    rep.get_by_role("link", name="Open a new case").click()
+
+    # A mistake is named next to its field, and nothing typed is lost.
+    rep.get_by_label("Member's name").fill("Maria Okafor")
+    rep.get_by_label("Membership number").fill("M1 00001")
+    rep.get_by_label("Employer").fill(employer)
+    rep.get_by_label("Case type").select_option("disciplinary")
+    rep.get_by_role("checkbox", name="Lateness").check()
+    rep.get_by_role("button", name="Open the case").click()
+    expect(rep.get_by_role("alert")).to_contain_text("Membership number: is not in the expected format")
+    expect(rep.get_by_label("Member's name")).to_have_value("Maria Okafor")
+    expect(rep.get_by_role("checkbox", name="Lateness")).to_be_checked()
+    rep.get_by_label("Membership number").fill("M100001")
+    rep.get_by_role("button", name="Open the case").click()
+    expect(rep.get_by_role("status")).to_contain_text("opened")
+    reference = rep.get_by_role("heading", level=1).inner_text()
+    case_url = rep.url
+
+    rep.get_by_role("link", name="Change the case").click()
+    rep.get_by_label("Hearing", exact=True).fill("2026-12-01")
+    rep.get_by_role("button", name="Save changes").click()
+    expect(rep.get_by_role("status")).to_contain_text("Case updated")
+    expect(rep.locator("dl.key-dates")).to_contain_text("2026-12-01")
+
+    def add_entry(kind: str, body: str, who: str) -> None:
+        open_panel(rep, "Add to the timeline")
+        rep.get_by_label("What", exact=True).select_option(label=kind)
+        rep.get_by_label("What happened").fill(body)
+        rep.get_by_label("Who sees it").select_option(label=who)
+        rep.get_by_role("button", name="Add to the timeline").click()
+        expect(rep.locator("ol.timeline")).to_contain_text(body)
+
+    add_entry("Meeting", "Investigation meeting with HR booked for Monday.", "The member too")
+    add_entry("Note", "Private view: the lateness records look incomplete.", "Reps only")
+
+    rep.get_by_label("Rep's username").fill("raj")
+    rep.get_by_role("button", name="Share the case").click()
+    expect(rep.get_by_role("status")).to_contain_text("Shared with raj")
+    expect(rep.locator("#people")).to_contain_text("raj")
+
+    # The past case at the same employer, same type and allegation is a comparator.
+    comparator = rep.get_by_role("article", name=f"Comparator: {past['reference']}")
+    for _ in range(20):  # case facts reach the index through Kafka
+        if comparator.count():
+            break
+        rep.wait_for_timeout(500)
+        rep.reload()
+    expect(comparator).to_contain_text(f"employer: {employer}")
+    shot(rep, "rep-case")
+    comparator.get_by_role("button", name=re.compile("Save")).click()
+    expect(rep.get_by_role("status")).to_contain_text("Comparator saved")
+    expect(rep.locator("ol.timeline")).to_contain_text("comparator")
+
+    open_panel(rep, "Ask for support")
+    rep.get_by_label("Question").fill("Is an unrecorded lateness policy enough to challenge the warning?")
+    rep.get_by_role("button", name="Ask for support").click()
+    expect(rep.get_by_role("status")).to_contain_text("official")
+
+    # The case list filters by type and employer.
+    rep.get_by_role("link", name="Cases", exact=True).click()
+    filters = rep.get_by_role("form", name="Filter cases")
+    filters.get_by_label("Employer").fill(employer)
+    filters.get_by_label("Type").select_option("grievance")
+    filters.get_by_role("button", name="Filter").click()
+    expect(rep.get_by_text("No cases to show.")).to_be_visible()
+    filters.get_by_label("Type").select_option("disciplinary")
+    filters.get_by_role("button", name="Filter").click()
+    cards = rep.get_by_role("list", name="Cases").get_by_role("listitem")
+    expect(cards).to_have_count(2)
+    expect(cards.filter(has_text=reference)).to_have_count(1)
+
+    # The official answers the support request from her queue.
+    official = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
+    sign_in(official, platform, "olive", "/support")
+    request = official.get_by_role("region", name="Support request from rachel").filter(has_text="lateness policy")
+    request.get_by_label("Your answer").fill("Yes: ask for the policy in writing first.")
+    request.get_by_role("button", name="Send the answer").click()
+    expect(official.get_by_role("status")).to_contain_text("Answer sent")
+    rep.goto(platform.url("portal") + "/support")
+    expect(rep.locator("main")).to_contain_text("Yes: ask for the policy in writing first.")
+
+    # The member sees the key dates and the entry meant for her, not the reps' note; her
+    # inbox tells her of it and takes her to the case.
+    member = browser.new_context(viewport=PHONE).new_page()
+    sign_in(member, platform, "maria", "/inbox")
+    item = member.get_by_role("listitem").filter(has_text=f"Update on your case {reference}")
+    for _ in range(20):  # notifications arrive through Kafka
+        if item.count():
+            break
+        member.wait_for_timeout(500)
+        member.reload()
+    expect(item.first).to_be_visible()
+    shot(member, "member-inbox")
+    item.first.get_by_role("button", name="Open").click()
+    expect(member).to_have_url(case_url)
+    expect(member.locator("dl.key-dates")).to_contain_text("2026-12-01")
+    expect(member.locator("ol.timeline")).to_contain_text("Investigation meeting with HR booked")
+    text = member.locator("main").inner_text()
+    assert "Private view" not in text and "comparator" not in text.lower() and "raj" not in text
+    for page in (rep, official, member):
+        page.context.close()
+
+
+def test_a_member_drops_a_file_then_reads_its_text_and_downloads_it(
+    platform: Platform, context: BrowserContext
+) -> None:
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    word = testdocs.fresh_word()
+    pdf = testdocs.text_pdf([f"The investigation into the {word} complaint is closed."])
+    page = context.new_page()
+    sign_in(page, platform, "maria", f"/cases/{case['id']}")
+    dropped = page.evaluate_handle(
+        """([name, bytes]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(bytes)], name, { type: "application/pdf" }));
+            return transfer;
+        }""",
+        ["complaint outcome.pdf", list(pdf)],
+    )
+    page.dispatch_event("[data-drop]", "drop", {"dataTransfer": dropped})
+    bar = page.get_by_role("progressbar", name="Uploading complaint outcome.pdf")
+    expect(bar).to_have_attribute("value", "100")
+    row = page.locator("table.evidence tbody tr").filter(has_text="complaint outcome.pdf")
+    expect(row.locator("td.status")).to_have_text("Searchable", timeout=90_000)
+
+    page.get_by_role("link", name="My documents").click()
+    page.get_by_role("link", name="complaint outcome.pdf").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("complaint outcome.pdf")
+    expect(page.get_by_role("region", name="Page 1")).to_contain_text(f"{word} complaint")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the original").click()
+    assert Path(download.value.path()).read_bytes() == pdf
+    assert download.value.suggested_filename == "complaint outcome.pdf"
+
+    # From a search hit to the page, with the words marked.
+    page.get_by_label("Search your documents").fill(word)
+    page.get_by_role("button", name="Search").click()
+    page.locator("ol.results li").first.get_by_role("link", name="complaint outcome.pdf").click()
+    expect(page.locator("#page-1 mark")).to_have_text(re.compile(word, re.IGNORECASE))
+    shot(page, "member-document-viewer")

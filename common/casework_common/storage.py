@@ -43,5 +43,15 @@ def page_words_key(evidence_id: str, page: int) -> str:
     return f"{evidence_id}/pages/{page:05d}.tsv"
 
 
+def read_text(client: Minio, bucket: str, key: str) -> str:
+    """A stored text object (e.g. a page's extracted text), decoded as UTF-8."""
+    response = client.get_object(bucket, key)
+    try:
+        return response.read().decode("utf-8", "replace")
+    finally:
+        response.close()
+        response.release_conn()
+
+
 def ready(client: Minio, bucket: str) -> bool:
     return client.bucket_exists(bucket)

@@ -73,7 +73,10 @@ def validate(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise invalid(
-            [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
+            [
+                {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "type": err["type"]}
+                for err in exc.errors()
+            ]
         ) from exc
 
 

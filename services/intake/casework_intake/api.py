@@ -1,4 +1,4 @@
-"""The evidence REST API: upload to a case, read status, list, download."""
+"""The evidence REST API: upload to a case, read status, list, download, read extracted text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.http import parse_options_header
 
 from casework.v1 import workflow_pb2
-from casework_common import metrics
+from casework_common import metrics, storage
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.web import parse_query, principal
@@ -241,6 +241,20 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Disposition"] = _attachment(row.filename)
         return response
+
+    @bp.get("/v1/evidence/<evidence_id>/text")
+    def text(evidence_id: str) -> Response:
+        """The text extracted from each page, once the item is searchable (empty before)."""
+        row = store.get(evidence_id)
+        if row is None or not may_read(principal(), row, "/text"):
+            raise not_found("evidence")
+        pages = []
+        if row.status == "indexed":
+            pages = [
+                {"page": n, "text": storage.read_text(s3, settings.text_bucket, storage.page_text_key(str(row.id), n))}
+                for n in range(1, row.pages_total + 1)
+            ]
+        return jsonify(id=str(row.id), filename=row.filename, status=row.status, pages=pages)
 
     return bp
 

@@ -15,7 +15,7 @@ from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_portal import views
+from casework_portal import pages
 from casework_portal.auth import Auth
 from casework_portal.backend import ApiError
 from casework_portal.settings import PortalSettings
@@ -42,12 +42,12 @@ def build_app(settings: PortalSettings) -> Flask:
     Session(app)
     csrf = CSRFProtect(app)
     auth = Auth(app, settings, validator)
-    app.register_blueprint(views.blueprint(auth, settings))
-    csrf.exempt("casework_portal.views.upload")  # checks its token itself; see views.upload
+    app.register_blueprint(pages.blueprint(auth, settings))
+    csrf.exempt("casework_portal.pages.evidence.upload")  # checks its token itself; see pages/evidence.py
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
-        return views.api_error_page(error)
+        return pages.api_error_page(error)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

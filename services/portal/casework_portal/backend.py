@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import requests
 
 from casework_common import tracing
+from casework_portal.labels import FIELDS, PROBLEMS
 
 
 class ApiError(Exception):
-    """An API said no; ``message`` is fit to show the user."""
+    """An API said no; ``message`` is fit to show the user, ``fields`` names the form fields at fault."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.fields = fields or {}
 
 
 FRIENDLY = {
@@ -28,13 +30,24 @@ FRIENDLY = {
 }
 
 
+def field_sentence(error: dict[str, Any]) -> str:
+    """One validation error as a sentence naming the form field, e.g. "Email: is not valid"."""
+    field = error.get("field") or ""
+    label = FIELDS.get(field)
+    if label is None and field:
+        label = FIELDS.get(field.split(".")[0], field.replace("_", " ").replace(".", " ").capitalize())
+    problem = PROBLEMS.get(error.get("type", ""), error.get("message", ""))
+    return f"{label}: {problem}" if label else problem
+
+
 def _error(response: requests.Response) -> ApiError:
-    detail = None
+    detail, fields = None, {}
     if response.headers.get("Content-Type", "").startswith("application/problem+json"):
         body = response.json()
         errors = body.get("errors") or []
-        detail = "; ".join(e.get("message", "") for e in errors) or body.get("detail")
-    return ApiError(response.status_code, detail or FRIENDLY.get(response.status_code, "Something went wrong."))
+        fields = {e.get("field", ""): field_sentence(e) for e in errors}
+        detail = "; ".join(fields.values()) or body.get("detail")
+    return ApiError(response.status_code, detail or FRIENDLY.get(response.status_code, "Something went wrong."), fields)
 
 
 class Backend:
@@ -42,44 +55,38 @@ class Backend:
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
 
-    def _headers(self) -> dict[str, str]:
-        return {tracing.HEADER: tracing.format_traceparent()}
-
-    def get(self, url: str, **params: Any) -> Any:
+    def _send(self, method: str, url: str, timeout: float = 15, **kwargs: Any) -> requests.Response:
+        headers = {tracing.HEADER: tracing.format_traceparent(), **kwargs.pop("headers", {})}
         try:
-            response = self.session.get(url, params=params, headers=self._headers(), timeout=15)
+            response = self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             raise ApiError(503, FRIENDLY[503]) from exc
         if not response.ok:
             raise _error(response)
-        return response.json()
+        return response
+
+    def get(self, url: str, **params: Any) -> Any:
+        return self._send("GET", url, params=params).json()
 
     def get_text(self, url: str, **params: Any) -> str:
         """A non-JSON answer (e.g. a CSV export), as text."""
-        try:
-            response = self.session.get(url, params=params, headers=self._headers(), timeout=30)
-        except requests.RequestException as exc:
-            raise ApiError(503, FRIENDLY[503]) from exc
-        if not response.ok:
-            raise _error(response)
-        return response.text
+        return self._send("GET", url, timeout=30, params=params).text
 
-    def post_json(self, url: str, body: dict[str, Any]) -> Any:
-        try:
-            response = self.session.post(url, json=body, headers=self._headers(), timeout=15)
-        except requests.RequestException as exc:
-            raise ApiError(503, FRIENDLY[503]) from exc
-        if not response.ok:
-            raise _error(response)
-        return response.json()
+    def get_stream(self, url: str) -> tuple[Iterator[bytes], dict[str, str]]:
+        """A download, chunk by chunk, with the headers worth passing on."""
+        response = self._send("GET", url, timeout=60, stream=True)
+        kept = {k: v for k, v in response.headers.items() if k in ("Content-Disposition", "Content-Length")}
+        return response.iter_content(64 * 1024), kept
+
+    def post_json(self, url: str, body: dict[str, Any] | None = None) -> Any:
+        return self._send("POST", url, json=body or {}).json()
+
+    def patch_json(self, url: str, body: dict[str, Any]) -> Any:
+        return self._send("PATCH", url, json=body).json()
+
+    def delete(self, url: str) -> None:
+        self._send("DELETE", url)
 
     def post_stream(self, url: str, body: Iterable[bytes], content_type: str) -> Any:
         """Forward a request body chunk by chunk (chunked transfer), never buffering it."""
-        headers = {**self._headers(), "Content-Type": content_type}
-        try:
-            response = self.session.post(url, data=body, headers=headers, timeout=600)
-        except requests.RequestException as exc:
-            raise ApiError(503, FRIENDLY[503]) from exc
-        if not response.ok:
-            raise _error(response)
-        return response.json()
+        return self._send("POST", url, timeout=600, data=body, headers={"Content-Type": content_type}).json()

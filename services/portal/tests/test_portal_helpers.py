@@ -26,6 +26,17 @@ def test_problem_details_become_plain_sentences() -> None:
     response.status_code = 422
     response.headers["Content-Type"] = "application/problem+json"
     response._content = b'{"title": "Invalid", "errors": [{"field": "visibility", "message": "Must be member."}]}'
-    assert _error(response).message == "Must be member."
+    assert _error(response).message == "Visibility: Must be member."
+    response._content = (
+        b'{"errors": [{"field": "member.membership_number", "type": "string_pattern_mismatch",'
+        b' "message": "String should match pattern \'^[A-Z]+$\'"}, {"field": "key_dates.hearing",'
+        b' "type": "date_from_datetime_parsing", "message": "Input should be a valid date"}]}'
+    )
+    error = _error(response)
+    assert error.fields == {
+        "member.membership_number": "Membership number: is not in the expected format",
+        "key_dates.hearing": "Hearing date: is not a date",
+    }
+    assert error.message == "Membership number: is not in the expected format; Hearing date: is not a date"
     response.status_code, response._content = 403, b'{"title": "Forbidden"}'
     assert _error(response).message == "You do not have permission to do that."

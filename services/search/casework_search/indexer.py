@@ -9,7 +9,7 @@ from kafka import KafkaProducer
 from minio import Minio
 
 from casework.v1 import events_pb2
-from casework_common import events, kafka, metrics
+from casework_common import events, kafka, metrics, storage
 from casework_common.events import Event
 from casework_search.documents import case_document, page_document
 from casework_search.indices import Indices
@@ -18,15 +18,6 @@ log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("search")
 PAGES_INDEXED = _metrics.counter("pages_indexed_total", "Evidence pages written to the index.")
 CASES_INDEXED = _metrics.counter("cases_indexed_total", "Case documents written to the index.")
-
-
-def read_text(s3: Minio, bucket: str, key: str) -> str:
-    response = s3.get_object(bucket, key)
-    try:
-        return response.read().decode("utf-8", "replace")
-    finally:
-        response.close()
-        response.release_conn()
 
 
 class Indexer:
@@ -45,7 +36,8 @@ class Indexer:
     def handle_evidence(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
         ref = extracted.evidence
         docs = [
-            page_document(ref, p.number, read_text(self.s3, extracted.text_bucket, p.text_key)) for p in extracted.pages
+            page_document(ref, p.number, storage.read_text(self.s3, extracted.text_bucket, p.text_key))
+            for p in extracted.pages
         ]
         self.indices.write_pages(docs)
         PAGES_INDEXED.inc(len(docs))

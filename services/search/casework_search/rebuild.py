@@ -16,7 +16,6 @@ from casework_common import storage
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.workflow_client import WorkflowClient
 from casework_search.documents import case_document, page_document
-from casework_search.indexer import read_text
 from casework_search.indices import CASES, PAGES, SPECS, Indices
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ def _fill_pages(
             )
             ref.uploaded_at.FromJsonString(item["uploaded_at"])
             docs = [
-                page_document(ref, n, read_text(s3, text_bucket, storage.page_text_key(item["id"], n)))
+                page_document(ref, n, storage.read_text(s3, text_bucket, storage.page_text_key(item["id"], n)))
                 for n in range(1, item["pages_total"] + 1)
             ]
             pages += indices.write_pages(docs, target=target)

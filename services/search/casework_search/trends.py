@@ -131,6 +131,7 @@ class Trends:
         buckets.sort(key=lambda b: (b["period"], b["employer"], b["case_type"], b["outcome"]))
         return {
             "level": level,
+            "levels": allowed_levels(p),  # what the caller may ask for instead
             "scope": value,
             "period": params.period,
             "threshold": self.threshold,

@@ -1,0 +1,89 @@
+"""Evidence: upload (streamed to intake), live status, download, the text viewer with search
+words marked, and a member's documents across their cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask_wtf.csrf import CSRFError, validate_csrf
+
+from casework_common.auth import Principal
+from casework_portal import labels
+from casework_portal.highlight import mark
+from casework_portal.pages import Pages
+
+
+def status_json(item: dict[str, Any]) -> dict[str, Any]:
+    """What the case page's script needs to show one item's progress."""
+    return {
+        "id": item["id"],
+        "filename": item["filename"],
+        "uploaded_at": item["uploaded_at"],
+        "status": item["status"],
+        "label": labels.EVIDENCE_STATUS.get(item["status"], item["status"]),
+        "reason": item["status_reason"],
+        "pages_done": item["pages_done"],
+        "terminal": item["status"] in labels.FINISHED,
+        "view_url": url_for("pages.evidence_view", evidence_id=item["id"]),
+        "download_url": url_for("pages.evidence_download", evidence_id=item["id"]),
+    }
+
+
+def register(bp: Blueprint, pages: Pages) -> None:
+    signed_in = pages.signed_in
+
+    @bp.get("/cases/<case_id>/evidence.json")
+    @signed_in
+    def evidence_status(user: Principal, case_id: str) -> Response:
+        items = pages.api(user).get(pages.intake(f"/v1/cases/{case_id}/evidence"))["items"]
+        return jsonify(items=[status_json(i) for i in items])
+
+    @bp.post("/cases/<case_id>/upload")
+    @signed_in
+    def upload(user: Principal, case_id: str) -> Response:
+        # The body is streamed straight to intake, so the CSRF token travels in the query
+        # string (the form field would require parsing the whole upload here).
+        try:
+            validate_csrf(request.args.get("csrf_token", ""))
+        except Exception as exc:
+            raise CSRFError("The form expired; reload the page and try again.") from exc
+        stream = request.stream
+        body = iter(lambda: stream.read(64 * 1024), b"")
+        result = pages.api(user).post_stream(
+            pages.intake(f"/v1/cases/{case_id}/evidence"), body, request.headers.get("Content-Type", "")
+        )
+        if request.accept_mimetypes.best == "application/json":  # the page's script, one file at a time
+            return jsonify(items=[status_json(i) for i in result["items"]])
+        flash(f"{len(result['items'])} file(s) received. They become searchable once processed.")
+        return redirect(url_for("pages.case", case_id=case_id))
+
+    @bp.get("/evidence/<evidence_id>/download")
+    @signed_in
+    def evidence_download(user: Principal, evidence_id: str) -> Response:
+        chunks, headers = pages.api(user).get_stream(pages.intake(f"/v1/evidence/{evidence_id}/content"))
+        return Response(stream_with_context(chunks), mimetype="application/octet-stream", headers=headers)
+
+    @bp.get("/evidence/<evidence_id>")
+    @signed_in
+    def evidence_view(user: Principal, evidence_id: str) -> str:
+        backend = pages.api(user)
+        item = backend.get(pages.intake(f"/v1/evidence/{evidence_id}"))
+        text = backend.get(pages.intake(f"/v1/evidence/{evidence_id}/text"))
+        query = request.args.get("q", "").strip()
+        return render_template(
+            "evidence.html",
+            user=user,
+            item=item,
+            pages=[{"page": p["page"], "text": mark(p["text"], query)} for p in text["pages"]],
+            query=query,
+        )
+
+    @bp.get("/documents")
+    @signed_in
+    def documents(user: Principal) -> str:
+        """Every document on the user's cases, case by case."""
+        backend = pages.api(user)
+        cases = backend.get(pages.workflow("/v1/cases"), limit=50)["items"]
+        listed = [(case, backend.get(pages.intake(f"/v1/cases/{case['id']}/evidence"))["items"]) for case in cases]
+        return render_template("documents.html", user=user, listed=listed)

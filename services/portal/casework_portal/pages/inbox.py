@@ -1,0 +1,28 @@
+"""The notifications inbox: what notify delivered to the user, newest first."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from casework_common.auth import Principal
+from casework_portal.pages import Pages, local_path
+
+
+def register(bp: Blueprint, pages: Pages) -> None:
+    signed_in = pages.signed_in
+
+    @bp.get("/inbox")
+    @signed_in
+    def inbox(user: Principal) -> str:
+        items = pages.api(user).get(pages.notify("/v1/inbox"))["items"]
+        for item in items:  # links are absolute (they are emailed too); here they open on this site
+            item["path"] = urlsplit(item["link"]).path if item.get("link") else None
+        return render_template("inbox.html", user=user, items=items)
+
+    @bp.post("/inbox/<item_id>/read")
+    @signed_in
+    def mark_read(user: Principal, item_id: str) -> Response:
+        pages.api(user).post_json(pages.notify(f"/v1/inbox/{item_id}/read"))
+        return redirect(local_path(request.form.get("next"), url_for("pages.inbox")))

@@ -1,0 +1,67 @@
+"""The search page (facets, filters, highlights) and saving a comparator to a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from casework_common.auth import Principal
+from casework_portal.backend import ApiError
+from casework_portal.pages import Pages
+
+# Filters the search page offers, as facets, in this order, with their headings.
+FACET_TITLES = {
+    "case": "Case",
+    "employer": "Employer",
+    "case_type": "Case type",
+    "doc_type": "Document type",
+    "branch": "Branch",
+    "region": "Region",
+}
+# Search API parameters the search page passes through (the API validates them).
+SEARCH_PARAMS = ("case_id", "employer", "case_type", "doc_type", "branch", "region", "sort", "cursor")
+
+
+def register(bp: Blueprint, pages: Pages) -> None:
+    signed_in = pages.signed_in
+
+    @bp.get("/search")
+    @signed_in
+    def search(user: Principal) -> Any:
+        query = request.args.get("q", "").strip()
+        params = {k: request.args.getlist(k) for k in SEARCH_PARAMS if request.args.getlist(k)}
+        results, problem = None, None
+        if query:
+            try:
+                results = pages.api(user).get(pages.search("/v1/search"), **{**params, "q": query})
+            except ApiError as error:
+                if error.status not in (400, 422):
+                    raise
+                problem = error.message
+        if results:
+            for item in results["items"]:
+                # Fragments are HTML-escaped by the search service; only <mark> is markup.
+                item["highlights"] = [Markup(fragment) for fragment in item["highlights"]]  # noqa: S704
+        return render_template(
+            "search.html",
+            user=user,
+            query=query,
+            results=results,
+            problem=problem,
+            chosen={k: set(v) for k, v in params.items()},
+            facet_titles=FACET_TITLES,
+            next_url=url_for("pages.search", **{**params, "q": query, "cursor": results["next_cursor"]})
+            if results and results["next_cursor"]
+            else None,
+        )
+
+    @bp.post("/cases/<case_id>/comparators")
+    @signed_in
+    def save_comparator(user: Principal, case_id: str) -> Response:
+        pages.api(user).post_json(
+            pages.search(f"/v1/cases/{case_id}/comparators"), {"key": request.form.get("key", "")}
+        )
+        flash("Comparator saved to the timeline (reps only).")
+        return redirect(url_for("pages.case", case_id=case_id) + "#comparators")
