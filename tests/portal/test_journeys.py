@@ -5,58 +5,16 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 import testdocs
+from browsing import DESK, PHONE, open_panel, shot, sign_in
 from harness import Platform
 
 pytestmark = pytest.mark.stack
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
-PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is not installed; `./casework test` installs it (apt-get install chromium)")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=PHONE)
-    yield context
-    context.close()
-
-
-def sign_in(page: Page, platform: Platform, username: str, path: str) -> None:
-    """Open ``path`` on the portal; sign in at the identity provider it sends us to."""
-    page.goto(platform.url("portal") + path)
-    expect(page).to_have_url(re.compile("^" + re.escape(platform.config.issuer)))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(platform.config.secrets.demo_password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile("^" + re.escape(platform.url("portal"))))
-
-
-def open_panel(page: Page, summary: str) -> None:
-    """Open a folded form (a <details> panel) by its summary."""
-    page.locator("summary", has_text=summary).click()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_member_uploads_two_files_and_watches_them_become_searchable(
@@ -153,7 +111,7 @@ def test_a_referral_goes_through_rep_and_official_unseen_by_the_member(platform:
     path = f"/cases/{case['id']}"
     pages = {}
     for user in ("ravi", "olive", "sam"):
-        pages[user] = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
+        pages[user] = browser.new_context(viewport=DESK).new_page()
         sign_in(pages[user], platform, user, path if user != "olive" else "/referrals")
     rep, official, member = pages["ravi"], pages["olive"], pages["sam"]
 
@@ -251,7 +209,7 @@ def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
         "rachel", "PATCH", "workflow", f"/v1/cases/{past['id']}", json={"outcome": "written_warning"}
     )
     assert changed.status_code == 200, changed.text
-    rep = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
+    rep = browser.new_context(viewport=DESK).new_page()
     sign_in(rep, platform, "rachel", "/login")
     rep.get_by_role("link", name="Open a new case").click()
 
@@ -325,7 +283,7 @@ def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
     expect(cards.filter(has_text=reference)).to_have_count(1)
 
     # The official answers the support request from her queue.
-    official = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
+    official = browser.new_context(viewport=DESK).new_page()
     sign_in(official, platform, "olive", "/support")
     request = official.get_by_role("region", name="Support request from rachel").filter(has_text="lateness policy")
     request.get_by_label("Your answer").fill("Yes: ask for the policy in writing first.")
