@@ -351,3 +351,31 @@ def test_a_member_drops_a_file_then_reads_its_text_and_downloads_it(
     page.locator("ol.results li").first.get_by_role("link", name="complaint outcome.pdf").click()
     expect(page.locator("#page-1 mark")).to_have_text(re.compile(word, re.IGNORECASE))
     shot(page, "member-document-viewer")
+
+
+def test_an_official_searches_the_cases_of_her_regions_branches(platform: Platform, browser: Browser) -> None:
+    # Two London branches each bring a case to Olive (a referral discussion); Owen, the
+    # North West's official, has none of them.
+    word = testdocs.fresh_word()
+    for rep, number in (("rachel", "M100001"), ("ravi", "M200001")):
+        case = platform.create_case(rep, number)
+        letter = testdocs.text_pdf([f"Final written warning about {word}"])
+        uploaded = platform.upload(rep, case["id"], [(f"{rep}-letter.pdf", letter, "application/pdf")])
+        assert platform.wait_for_status(rep, uploaded.json()["items"][0]["id"])["status"] == "indexed"
+        discussion = {"target": "regional_office", "reason": "Warning looks unfair."}
+        response = platform.call(rep, "POST", "workflow", f"/v1/cases/{case['id']}/referrals", json=discussion)
+        assert response.status_code == 201, response.text
+
+    official = browser.new_context(viewport=DESK).new_page()
+    sign_in(official, platform, "olive", f"/search?q={word}")
+    expect(official.locator("ol.results li")).to_have_count(2)
+    branches = official.get_by_role("form", name="Filter results").get_by_role("group", name="Branch")
+    expect(branches).to_contain_text("north-london (1)")
+    expect(branches).to_contain_text("south-london (1)")
+    shot(official, "official-regional-search")
+
+    elsewhere = browser.new_context(viewport=DESK).new_page()
+    sign_in(elsewhere, platform, "owen", f"/search?q={word}")
+    expect(elsewhere.get_by_role("main")).to_contain_text("No documents you can see contain")
+    for page in (official, elsewhere):
+        page.context.close()
