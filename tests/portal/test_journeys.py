@@ -322,19 +322,27 @@ def test_a_member_drops_a_file_then_reads_its_text_and_downloads_it(
     pdf = testdocs.text_pdf([f"The investigation into the {word} complaint is closed."])
     page = context.new_page()
     sign_in(page, platform, "maria", f"/cases/{case['id']}")
+    broken = pdf[:150]  # a PDF cut short: stored, but it cannot be read
     dropped = page.evaluate_handle(
-        """([name, bytes]) => {
+        """(files) => {
             const transfer = new DataTransfer();
-            transfer.items.add(new File([new Uint8Array(bytes)], name, { type: "application/pdf" }));
+            for (const [name, bytes] of files)
+                transfer.items.add(new File([new Uint8Array(bytes)], name, { type: "application/pdf" }));
             return transfer;
         }""",
-        ["complaint outcome.pdf", list(pdf)],
+        [["complaint outcome.pdf", list(pdf)], ["cut short.pdf", list(broken)]],
     )
     page.dispatch_event("[data-drop]", "drop", {"dataTransfer": dropped})
-    bar = page.get_by_role("progressbar", name="Uploading complaint outcome.pdf")
-    expect(bar).to_have_attribute("value", "100")
-    row = page.locator("table.evidence tbody tr").filter(has_text="complaint outcome.pdf")
-    expect(row.locator("td.status")).to_have_text("Searchable", timeout=90_000)
+    for name in ("complaint outcome.pdf", "cut short.pdf"):
+        expect(page.get_by_role("progressbar", name=f"Uploading {name}")).to_have_attribute("value", "100")
+    rows = page.locator("table.evidence tbody tr")
+    expect(rows.filter(has_text="complaint outcome.pdf").locator("td.status")).to_have_text(
+        "Searchable", timeout=90_000
+    )
+    # A file that fails says so, and why, in words.
+    expect(rows.filter(has_text="cut short.pdf").locator("td.status")).to_have_text(
+        re.compile("^Unreadable: .+"), timeout=90_000
+    )
 
     page.get_by_role("link", name="My documents").click()
     page.get_by_role("link", name="complaint outcome.pdf").first.click()
