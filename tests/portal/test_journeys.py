@@ -250,6 +250,11 @@ def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
     rep.get_by_role("button", name="Share the case").click()
     expect(rep.get_by_role("status")).to_contain_text("Shared with raj")
     expect(rep.locator("#people")).to_contain_text("raj")
+    # A refusal comes back to the case page as a sentence.
+    rep.get_by_label("Rep's username").fill("ravi")
+    rep.get_by_role("button", name="Share the case").click()
+    expect(rep.get_by_role("alert")).to_have_text("Username: ravi is not a rep of branch north-london.")
+    expect(rep.get_by_role("heading", level=1)).to_have_text(reference)
 
     # The past case at the same employer, same type and allegation is a comparator.
     comparator = rep.get_by_role("article", name=f"Comparator: {past['reference']}")

@@ -44,7 +44,7 @@ class Auth:
 
         @bp.get("/login")
         def login() -> Response:
-            session["after_login"] = _safe_next(request.args.get("next"))
+            session["after_login"] = local_path(request.args.get("next"))
             return self.client.authorize_redirect(f"{self.settings.portal_url}/auth/callback")
 
         @bp.get("/auth/callback")
@@ -104,11 +104,11 @@ class Auth:
             return None
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect to another origin after sign-in."""
+def local_path(target: str | None, fallback: str = "/") -> str:
+    """Only a path on this site: a ``next`` or ``back`` value is never an open redirect."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/"
+    return fallback
 
 
 def login_required(auth: Auth) -> Callable[[F], F]:

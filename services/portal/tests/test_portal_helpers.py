@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from casework_portal.auth import _safe_next
+from casework_portal.auth import local_path
 from casework_portal.backend import _error
 
 
@@ -18,7 +18,7 @@ from casework_portal.backend import _error
     ],
 )
 def test_only_local_paths_are_followed_after_sign_in(target: str | None, expected: str) -> None:
-    assert _safe_next(target) == expected
+    assert local_path(target) == expected
 
 
 def test_problem_details_become_plain_sentences() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from casework_common.auth import Principal
 from casework_portal import labels
-from casework_portal.auth import Auth, login_required
+from casework_portal.auth import Auth, local_path, login_required
 from casework_portal.backend import ApiError, Backend
 from casework_portal.settings import PortalSettings
 
@@ -43,11 +44,6 @@ class Pages:
         return self.settings.notify_url + path
 
 
-def local_path(target: str | None, fallback: str) -> str:
-    """Only a path on this site: a form's "back" field is never an open redirect."""
-    return target if target and target.startswith("/") and not target.startswith("//") else fallback
-
-
 def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
     # Imported here: each module imports Pages from this package.
     from casework_portal.pages import cases, evidence, inbox, protocol, search, trends
@@ -64,7 +60,17 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
     return bp
 
 
+# Refusals a form can recover from: the user is sent back to the form's page with the reason.
+RECOVERABLE = (400, 403, 404, 409, 422)
+
+
 def api_error_page(error: ApiError) -> Any:
+    """What the user sees when an API refuses: sign in again, the form's page with the reason
+    as a sentence, or a page saying what went wrong."""
     if error.status == 401:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    back = request.form.get("back") or urlsplit(request.referrer or "").path
+    if request.method == "POST" and error.status in RECOVERABLE and back:
+        flash(error.message, "problem")
+        return redirect(local_path(back, url_for("pages.home")))
     return render_template("error.html", message=error.message), error.status

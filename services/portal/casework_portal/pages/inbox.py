@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from casework_common.auth import Principal
-from casework_portal.pages import Pages, local_path
+from casework_portal.auth import local_path
+from casework_portal.pages import Pages
 
 
 def register(bp: Blueprint, pages: Pages) -> None:

@@ -9,7 +9,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from casework_common.auth import Principal
 from casework_portal import labels
-from casework_portal.pages import Pages, local_path
+from casework_portal.auth import local_path
+from casework_portal.pages import Pages
 
 
 def register(bp: Blueprint, pages: Pages) -> None:
