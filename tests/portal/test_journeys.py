@@ -246,6 +246,17 @@ def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
     add_entry("Meeting", "Investigation meeting with HR booked for Monday.", "The member too")
     add_entry("Note", "Private view: the lateness records look incomplete.", "Reps only")
 
+    # Entries are never edited: a correction is a new entry pointing at the one it corrects.
+    meeting = rep.locator("ol.timeline > li").filter(has_text="Investigation meeting with HR")
+    number = meeting.get_attribute("id").removeprefix("entry-")
+    open_panel(rep, f"Correct entry {number}")
+    rep.get_by_label(f"Correction to entry {number}").fill("The meeting moved to Tuesday.")
+    rep.get_by_role("button", name="Add the correction").click()
+    correction = rep.locator("ol.timeline > li").filter(has_text="The meeting moved to Tuesday.")
+    expect(correction).to_contain_text(f"correction of entry {number}", ignore_case=True)
+    expect(meeting).to_contain_text("Investigation meeting with HR booked for Monday.")
+    expect(meeting).to_contain_text("corrected below")
+
     rep.get_by_label("Rep's username").fill("raj")
     rep.get_by_role("button", name="Share the case").click()
     expect(rep.get_by_role("status")).to_contain_text("Shared with raj")
@@ -313,6 +324,7 @@ def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
     expect(member).to_have_url(case_url)
     expect(member.locator("dl.key-dates")).to_contain_text("2026-12-01")
     expect(member.locator("ol.timeline")).to_contain_text("Investigation meeting with HR booked")
+    expect(member.locator("ol.timeline")).to_contain_text("The meeting moved to Tuesday.")
     text = member.locator("main").inner_text()
     assert "Private view" not in text and "comparator" not in text.lower() and "raj" not in text
     for page in (rep, official, member):

@@ -62,6 +62,22 @@ def form_values(case: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def number_timeline(timeline: list[dict[str, Any]], user: Principal) -> list[dict[str, Any]]:
+    """Number the entries, link each correction to the entry it corrects, and say which entries
+    the user may correct: those people wrote (a member, only her own). Workflow decides."""
+    numbers = {entry["id"]: n for n, entry in enumerate(timeline, 1)}
+    corrected = {entry["corrects"] for entry in timeline if entry.get("corrects")}
+    written_by_people = {*labels.STAFF_ENTRY_KINDS, "correction"}
+    for entry in timeline:
+        entry["number"] = numbers[entry["id"]]
+        entry["corrects_number"] = numbers.get(entry.get("corrects") or "")
+        entry["corrected"] = entry["id"] in corrected
+        entry["correctable"] = entry["kind"] in written_by_people and (
+            not user.has("member") or entry["author"] == user.username
+        )
+    return timeline
+
+
 def register(bp: Blueprint, pages: Pages) -> None:
     signed_in = pages.signed_in
 
@@ -144,7 +160,7 @@ def register(bp: Blueprint, pages: Pages) -> None:
             user=user,
             case=record,
             evidence=evidence,
-            timeline=timeline,
+            timeline=number_timeline(timeline, user),
             referrals=referrals,
             full=full,
             branch_staff=user.has("rep", "coordinator"),
@@ -163,6 +179,8 @@ def register(bp: Blueprint, pages: Pages) -> None:
             body["visibility"] = "member"
         if request.form.get("occurred_on"):
             body["occurred_on"] = request.form["occurred_on"]
+        if request.form.get("corrects"):
+            body["corrects"] = request.form["corrects"]
         pages.api(user).post_json(pages.workflow(f"/v1/cases/{case_id}/timeline"), body)
         flash("Added to the timeline.")
         return redirect(url_for("pages.case", case_id=case_id) + "#timeline")
