@@ -111,6 +111,17 @@ def test_a_digest_preference_holds_emails_for_the_daily_digest(platform: Platfor
         platform.call("rachel", "PUT", "notify", "/v1/preferences", json={"referral_update": "immediate"})
 
 
+def test_each_person_is_offered_preferences_for_the_news_they_can_get(platform: Platform) -> None:
+    offered = {
+        user: set(platform.call(user, "GET", "notify", "/v1/preferences").json()["kinds"])
+        for user in ("maria", "rachel", "olive")
+    }
+    assert {"case_opened", "case_update", "referral_member_advised"} <= offered["maria"]
+    assert not offered["maria"] & {"referral_discussion", "referral_update", "member_enquiry", "branch_flag"}
+    assert {"referral_discussion", "referral_update", "evidence_added"} <= offered["rachel"] == offered["olive"]
+    assert not offered["rachel"] & {"case_opened", "case_update", "referral_member_advised"}
+
+
 def test_inbox_items_are_private_and_can_be_marked_read(platform: Platform) -> None:
     open_referral(platform)
     item = eventually(lambda: platform.inbox("olive"))[0]

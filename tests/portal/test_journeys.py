@@ -195,8 +195,12 @@ def test_an_official_reads_employer_trends_and_downloads_them(platform: Platform
 
 
 def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
-    platform: Platform, browser: Browser
+    platform: Platform, browser: Browser, request: pytest.FixtureRequest
 ) -> None:
+    # Maria chooses a daily email below; later tests expect her default back.
+    request.addfinalizer(
+        lambda: platform.call("maria", "PUT", "notify", "/v1/preferences", json={"case_update": "immediate"})
+    )
     employer = f"Brightwell {testdocs.fresh_word()}"
     past = platform.create_case(
         "rachel",
@@ -319,6 +323,13 @@ def test_a_rep_opens_changes_and_works_a_case_and_the_member_sees_her_part(
         member.wait_for_timeout(500)
         member.reload()
     expect(item.first).to_be_visible()
+    # How she hears of news: only kinds a member can get, saved for next time.
+    updates = member.get_by_role("group", name="Updates on your case")
+    updates.get_by_role("radio", name="In one daily email").check()
+    member.get_by_role("button", name="Save email preferences").click()
+    expect(member.get_by_role("status")).to_contain_text("preferences are saved")
+    expect(updates.get_by_role("radio", name="In one daily email")).to_be_checked()
+    expect(member.get_by_role("group", name="Referral discussions requested in your region")).to_have_count(0)
     shot(member, "member-inbox")
     item.first.get_by_role("button", name="Open").click()
     expect(member).to_have_url(case_url)

@@ -10,10 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from casework_common.auth import Principal
 from casework_common.problems import forbidden, invalid, not_found
 from casework_common.web import parse_query, principal
 from casework_notify.delivery import Deliverer
-from casework_notify.rules import KINDS
+from casework_notify.rules import KINDS, kinds_for
 from casework_notify.tables import inbox_items, preferences
 
 
@@ -72,18 +73,22 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
             raise not_found("notification")
         return jsonify(_json(row))
 
-    def current(username: str) -> dict[str, Any]:
+    def current(user: Principal) -> dict[str, Any]:
+        """The user's email preference for each kind of news they can receive."""
         with engine.connect() as conn:
             chosen = dict(
                 conn.execute(
-                    select(preferences.c.kind, preferences.c.mode).where(preferences.c.username == username)
+                    select(preferences.c.kind, preferences.c.mode).where(preferences.c.username == user.username)
                 ).all()
             )
-        return {kind: {"description": about, "email": chosen.get(kind, "immediate")} for kind, about in KINDS.items()}
+        return {
+            kind: {"description": about, "email": chosen.get(kind, "immediate")}
+            for kind, about in kinds_for(user).items()
+        }
 
     @bp.get("/v1/preferences")
     def get_preferences() -> Response:
-        return jsonify(kinds=current(principal().username))
+        return jsonify(kinds=current(principal()))
 
     @bp.put("/v1/preferences")
     def set_preferences() -> Response:
@@ -99,7 +104,8 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
         ]
         if errors:
             raise invalid(errors)
-        username = principal().username
+        user = principal()
+        username = user.username
         with engine.begin() as conn:
             for kind, mode in body.items():
                 conn.execute(
@@ -107,7 +113,7 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
                     .values(username=username, kind=kind, mode=mode)
                     .on_conflict_do_update(index_elements=["username", "kind"], set_={"mode": mode})
                 )
-        return jsonify(kinds=current(username))
+        return jsonify(kinds=current(user))
 
     @bp.post("/v1/digests/run")
     def run_digests() -> Response:

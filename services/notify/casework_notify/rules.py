@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 
 from casework.v1 import events_pb2
 from casework_common import events
+from casework_common.auth import HUMAN_ROLES, Principal
 from casework_common.directory import Directory
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.workflow_client import WorkflowClient
@@ -38,6 +39,18 @@ KINDS = {
     "branch_flag": "Branches without a casework coordinator",
     "evidence_quarantined": "A file was quarantined as infected",
 }
+# Who can receive each kind, so a person is offered preferences only for news they can get.
+MEMBERS_ONLY = frozenset({"case_opened", "case_update", "referral_member_advised"})
+FOR_MEMBERS = MEMBERS_ONLY | {"evidence_quarantined"}
+
+
+def kinds_for(user: Principal) -> dict[str, str]:
+    """The notification kinds this person can receive, with their descriptions."""
+    staff = user.has(*(role for role in HUMAN_ROLES if role != "member"))
+    wanted = KINDS.keys() - MEMBERS_ONLY if staff else FOR_MEMBERS
+    return {kind: about for kind, about in KINDS.items() if kind in wanted}
+
+
 WHERE = {"regional_office": "the regional office", "regional_caseworker": "the regional caseworker"}
 
 

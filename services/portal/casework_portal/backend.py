@@ -84,6 +84,9 @@ class Backend:
     def patch_json(self, url: str, body: dict[str, Any]) -> Any:
         return self._send("PATCH", url, json=body).json()
 
+    def put_json(self, url: str, body: dict[str, Any]) -> Any:
+        return self._send("PUT", url, json=body).json()
+
     def delete(self, url: str) -> None:
         self._send("DELETE", url)
 

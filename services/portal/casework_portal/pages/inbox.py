@@ -1,10 +1,11 @@
-"""The notifications inbox: what notify delivered to the user, newest first."""
+"""The notifications inbox (what notify delivered to the user, newest first) and how the user
+wants to be emailed: straight away or in a daily summary, per kind of news."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from casework_common.auth import Principal
 from casework_portal.auth import local_path
@@ -17,10 +18,20 @@ def register(bp: Blueprint, pages: Pages) -> None:
     @bp.get("/inbox")
     @signed_in
     def inbox(user: Principal) -> str:
-        items = pages.api(user).get(pages.notify("/v1/inbox"))["items"]
+        backend = pages.api(user)
+        items = backend.get(pages.notify("/v1/inbox"))["items"]
         for item in items:  # links are absolute (they are emailed too); here they open on this site
             item["path"] = urlsplit(item["link"]).path if item.get("link") else None
-        return render_template("inbox.html", user=user, items=items)
+        kinds = backend.get(pages.notify("/v1/preferences"))["kinds"]
+        return render_template("inbox.html", user=user, items=items, kinds=kinds)
+
+    @bp.post("/inbox/preferences")
+    @signed_in
+    def save_preferences(user: Principal) -> Response:
+        chosen = {k.removeprefix("email."): v for k, v in request.form.items() if k.startswith("email.")}
+        pages.api(user).put_json(pages.notify("/v1/preferences"), chosen)
+        flash("Your email preferences are saved.")
+        return redirect(url_for("pages.inbox") + "#preferences")
 
     @bp.post("/inbox/<item_id>/read")
     @signed_in
