@@ -55,7 +55,9 @@ def pages_for(world: dict[str, Any]) -> dict[str, list[str]]:
             f"/search?q={word}",
         ],
         "rachel": ["/", "/cases/new", f"/cases/{case}", f"/cases/{case}/edit", f"/search?q={word}", "/trends"],
+        "cora": ["/", f"/cases/{case}", "/support"],
         "olive": ["/referrals", "/support", f"/cases/{case}", "/trends"],
+        "carl": ["/referrals", "/support"],
         "ravi": [f"/cases/{case}"],  # the refusal page
         "": ["/"],  # signed out: the welcome page
     }
