@@ -105,12 +105,11 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
         if errors:
             raise invalid(errors)
         user = principal()
-        username = user.username
         with engine.begin() as conn:
             for kind, mode in body.items():
                 conn.execute(
                     insert(preferences)
-                    .values(username=username, kind=kind, mode=mode)
+                    .values(username=user.username, kind=kind, mode=mode)
                     .on_conflict_do_update(index_elements=["username", "kind"], set_={"mode": mode})
                 )
         return jsonify(kinds=current(user))
