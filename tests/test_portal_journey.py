@@ -60,7 +60,7 @@ def test_member_uploads_through_the_portal_and_finds_the_text(platform: Platform
         if statuses["items"] and all(item["terminal"] for item in statuses["items"]):
             break
         time.sleep(0.5)
-    assert [item["label"] for item in statuses["items"]] == ["Searchable", "Searchable"]
+    assert [item["text"] for item in statuses["items"]] == ["Searchable", "Searchable"]
 
     results = browser.get(f"{platform.url('portal')}/search", params={"q": word}, timeout=10)
     assert "letter.jpg" in results.text and f"<mark>{word}</mark>" in results.text.lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 EVIDENCE_STATUS = {
     "received": "Received",
     "scanning": "Checking the file",
@@ -145,6 +147,12 @@ PROBLEMS = {
     "date_parsing": "is not a date",
     "too_long": "has too many items",
 }
+
+
+def evidence_status(item: dict[str, Any]) -> str:
+    """An evidence item's status in words, with the reason when it has one."""
+    words = EVIDENCE_STATUS.get(item["status"], item["status"])
+    return f"{words}: {item['status_reason']}" if item.get("status_reason") else words
 
 
 def human(code: str | None) -> str:

@@ -49,7 +49,7 @@
       table.tBodies[0].append(row);
     }
     const cell = row.querySelector("td.status");
-    cell.textContent = item.label + (item.reason ? ": " + item.reason : "");
+    cell.textContent = item.text;
     cell.dataset.terminal = item.terminal ? "true" : "false";
   }
 
