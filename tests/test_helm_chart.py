@@ -164,6 +164,16 @@ def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart:
     assert 5432 not in portal_ports and 9092 not in portal_ports  # the portal reaches no database or broker
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_replicas_where_an_autoscaler_owns_the_deployment(chart: helm_python.Chart, environment: str) -> None:
+    """`helm upgrade` must not reset the count KEDA or the HPA chose."""
+    documents = render(chart, ENVIRONMENTS[environment])
+    owned = {doc["spec"]["scaleTargetRef"]["name"] for doc in documents if doc["kind"] in ("HorizontalPodAutoscaler", "ScaledObject")}
+    assert "casework-ocr-worker" in owned
+    for name, deployment in by_kind(documents, "Deployment").items():
+        assert ("replicas" in deployment["spec"]) == (name not in owned), name
+
+
 def test_realm_import_is_the_realm_file_the_local_stack_uses(chart: helm_python.Chart) -> None:
     realm = by_kind(render(chart, {}), "ConfigMap")["casework-keycloak-realm"]["data"]["casework-realm.json"]
     assert json.loads(realm) == json.loads((ROOT / "deploy" / "keycloak" / "casework-realm.json").read_text())

@@ -8,7 +8,7 @@ import time
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from casework_common.settings import OidcSettings
+from casework_common.settings import ServiceAccountSettings
 
 
 class ServiceTokenProvider:
@@ -24,7 +24,7 @@ class ServiceTokenProvider:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: OidcSettings) -> ServiceTokenProvider:
+    def from_settings(cls, settings: ServiceAccountSettings) -> ServiceTokenProvider:
         return cls(settings.discovery_url, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value())
 
     def token(self) -> str:

@@ -39,14 +39,18 @@ class OidcSettings(BaseServiceSettings):
     oidc_discovery_url: str | None = None
     # The `aud` every token must contain.
     oidc_audience: str = "casework-api"
-    # Service-account credentials (client-credentials grant) for calls this service
-    # makes on its own behalf.
-    oidc_client_id: str = "casework-services"
-    oidc_client_secret: SecretStr = SecretStr("")
 
     @property
     def discovery_url(self) -> str:
         return self.oidc_discovery_url or f"{self.oidc_issuer.rstrip('/')}/.well-known/openid-configuration"
+
+
+class ServiceAccountSettings(OidcSettings):
+    """For a service that calls others on its own behalf (client-credentials grant). The secret is
+    required: a deployment that forgot it fails at start, not at the first call that needs it."""
+
+    oidc_client_id: str = "casework-services"
+    oidc_client_secret: SecretStr = Field(min_length=1)
 
 
 class KafkaSettings(BaseServiceSettings):
@@ -82,7 +86,7 @@ class GrpcSettings(BaseServiceSettings):
     grpc_workers: int = 16
 
 
-class KeycloakSettings(OidcSettings):
+class KeycloakSettings(ServiceAccountSettings):
     """Where the Keycloak admin API is (directory look-ups with the service account)."""
 
     keycloak_url: str = "http://127.0.0.1:8180"

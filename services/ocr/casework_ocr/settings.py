@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from casework_common.settings import DatabaseSettings, HttpSettings, KafkaSettings, OidcSettings, S3Settings
+from casework_common.settings import DatabaseSettings, HttpSettings, KafkaSettings, S3Settings, ServiceAccountSettings
 
 
-class OcrSettings(HttpSettings, OidcSettings, KafkaSettings, S3Settings, DatabaseSettings):
+class OcrSettings(HttpSettings, ServiceAccountSettings, KafkaSettings, S3Settings, DatabaseSettings):
     service_name: str = "ocr"
     database_schema: str = "ocr"
     # Worker processes, each running one single-threaded Tesseract at a time.

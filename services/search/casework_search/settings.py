@@ -6,13 +6,13 @@ from casework_common.settings import (
     GrpcSettings,
     HttpSettings,
     KafkaSettings,
-    OidcSettings,
     S3Settings,
+    ServiceAccountSettings,
     WorkflowClientSettings,
 )
 
 
-class SearchSettings(HttpSettings, GrpcSettings, OidcSettings, KafkaSettings, S3Settings, WorkflowClientSettings):
+class SearchSettings(HttpSettings, GrpcSettings, ServiceAccountSettings, KafkaSettings, S3Settings, WorkflowClientSettings):
     service_name: str = "search"
     grpc_port: int = 50052
     opensearch_url: str = "http://127.0.0.1:9200"

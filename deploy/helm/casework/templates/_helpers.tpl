@@ -21,16 +21,18 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{/*
 The flows ARCHITECTURE.md allows, and nothing else: what each component reaches (dependencies by
 name, other components by protocol: http on 8080, grpc on the callee's grpcPort) and who may reach
-it. NetworkPolicies and env are built from this. Search serves gRPC for future callers; until one
-is listed here, its gRPC port is closed by the default deny.
+it; `account`: it calls others on its own behalf, with the services client's secret. NetworkPolicies
+and env are built from this. Search serves gRPC for future callers; until one is listed here, its
+gRPC port is closed by the default deny. OCR's freshclam init container reaches only the ClamAV
+signature mirror (ocr.clamav.mirror), never the internet.
 */}}
 {{- define "casework.flows" -}}
-workflow: {deps: [kafka, postgres, keycloak], calls: {}, from: {http: [portal, search], grpc: [intake, search, notify]}}
+workflow: {deps: [kafka, postgres, keycloak], account: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify]}}
 intake: {deps: [kafka, postgres, s3, keycloak], calls: {workflow: [grpc]}, from: {http: [portal, ocr, search]}}
-search: {deps: [kafka, opensearch, s3, keycloak], calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
-notify: {deps: [kafka, postgres, smtp, keycloak], calls: {workflow: [grpc]}, from: {http: [portal]}}
+search: {deps: [kafka, opensearch, s3, keycloak], account: true, calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
+notify: {deps: [kafka, postgres, smtp, keycloak], account: true, calls: {workflow: [grpc]}, from: {http: [portal]}}
 portal: {deps: [keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http]}, from: {http: [ingress]}}
-ocr: {deps: [kafka, postgres, s3], calls: {intake: [http]}, from: {}}
+ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, calls: {intake: [http]}, from: {}}
 {{- end }}
 
 {{- define "casework.podSecurityContext" -}}
@@ -117,7 +119,7 @@ CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.N
 - name: CASEWORK_S3_SECRET_KEY
   valueFrom: {secretKeyRef: {name: {{ $v.external.s3.credentials.name }}, key: {{ $v.external.s3.credentials.secretKeyKey }}}}
 {{- end }}
-{{- if has .component (list "workflow" "search" "notify") }}
+{{- if $mine.account }}
 - name: CASEWORK_OIDC_CLIENT_SECRET
   valueFrom: {secretKeyRef: {name: {{ $v.oidc.servicesClientSecret.name }}, key: {{ $v.oidc.servicesClientSecret.key }}}}
 {{- end }}
@@ -133,4 +135,17 @@ CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.N
 - name: CASEWORK_SESSION_SECRET
   valueFrom: {secretKeyRef: {name: {{ $v.services.portal.sessionSecret.name }}, key: {{ $v.services.portal.sessionSecret.key }}}}
 {{- end }}
+{{- end }}
+
+{{/*
+freshclam's configuration: signatures from the private mirror only (an HTTP server holding the
+CVD files, e.g. fed by cvdupdate), so the pods need no internet and the NetworkPolicy opens only the
+mirror (networkPolicy.dependencies.clamavMirror).
+*/}}
+{{- define "casework.freshclamConf" -}}
+DatabaseDirectory /var/lib/clamav
+PrivateMirror {{ .Values.ocr.clamav.mirror }}
+ScriptedUpdates no
+UpdateLogFile /dev/stdout
+Foreground yes
 {{- end }}
