@@ -1,4 +1,4 @@
-"""Issue 5's comparators, disparators and employer trends on the real servers: who sees
+"""Comparators, disparators and employer trends on the real servers: who sees
 what, what anonymised results hold, saving a comparator, suppression and CSV export."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The casework protocol (ARCHITECTURE.md rules 1–7), one scenario per rule, positive and
+"""The casework protocol (rules 1–7 of docs/design.md#referral-protocol), one scenario per rule, positive and
 negative, through the REST APIs with real tokens, Postgres, Kafka and SMTP."""
 
 from __future__ import annotations

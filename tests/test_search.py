@@ -1,4 +1,4 @@
-"""Issue 5's search on the real servers: query syntax, filters, facets, highlights,
+"""Evidence search on the real servers: query syntax, filters, facets, highlights,
 search_after pagination, the cases index following case changes, the gRPC API, and a
 rebuild with an alias swap. Results are compared as sets (osmem's ranking means nothing)."""
 

@@ -1,4 +1,4 @@
-"""Issue 2's path end to end on the real servers: a rep opens a case, evidence is uploaded,
+"""The core path end to end on the real servers: a rep opens a case, evidence is uploaded,
 stored, OCR'd, indexed and found by the right people only, and the rep is emailed."""
 
 from __future__ import annotations

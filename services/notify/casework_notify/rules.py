@@ -3,10 +3,10 @@
 Messages carry facts about the case's progress and a link, never evidence content or the
 free text people wrote (reasons, questions, notes): those are read after signing in.
 
-Gating (protocol rules 3–4): a member hears nothing about a referral until the official
-has confirmed the pack and the member has been advised to contact the regional office.
-The rules below never address the member before that, and :func:`member_may_hear` is checked
-again for every notification before delivery.
+Gating (protocol rules 3–4, docs/design.md#referral-protocol): a member hears nothing about a
+referral until the official has confirmed the pack and the member has been advised to contact
+the regional office. The rules below never address the member before that, and
+:func:`member_may_hear` is checked again for every notification before delivery.
 """
 
 from __future__ import annotations

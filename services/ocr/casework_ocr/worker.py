@@ -25,7 +25,7 @@ from casework_ocr.store import OcrStore
 
 def run(index: int) -> None:
     """Entry point of a worker process (spawned by the supervisor in __main__)."""
-    os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per process; see ARCHITECTURE.md
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract thread per process; see docs/design.md#evidence-pipeline
     settings = OcrSettings()
     configure_logging(f"{settings.service_name}-worker-{index}", settings.log_level)
     stop = threading.Event()

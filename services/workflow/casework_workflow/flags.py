@@ -1,4 +1,5 @@
-"""Rule 7: a branch with no casework coordinator is flagged to its regional official."""
+"""Protocol rule 7 (docs/design.md#referral-protocol): a branch with no casework coordinator is
+flagged to its regional official."""
 
 from __future__ import annotations
 

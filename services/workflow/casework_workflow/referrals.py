@@ -1,4 +1,4 @@
-"""The referral protocol (ARCHITECTURE.md rules 2–5) as an explicit state machine.
+"""The referral protocol (docs/design.md#referral-protocol, rules 2–5) as an explicit state machine.
 
     discussion_requested --agree (official, reasons)--> agreed --request_pack--> pack_requested
                          --decline (official, reasons)--> not_agreed

@@ -1,5 +1,6 @@
-"""The generated case summary an official reads when a case is escalated (seed 001, benefit iii):
-the facts, the key dates, what has happened, and what evidence there is."""
+"""The generated case summary an official reads when a case is escalated (benefit iii of the
+caseworker proposal, source document B in docs/design.md): the facts, the key dates, what has
+happened, and what evidence there is."""
 
 from __future__ import annotations
 

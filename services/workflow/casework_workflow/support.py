@@ -1,5 +1,5 @@
-"""Rule 6 (support with cases), rule 1 (members contacting the regional office directly)
-and the branch tasks those create."""
+"""Protocol rule 6 (support with cases), rule 1 (members contacting the regional office directly)
+and the branch tasks those create. Rules as numbered in docs/design.md#referral-protocol."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def register(bp: Blueprint, pages: Pages) -> None:
     def request_support(user: Principal, case_id: str) -> Response:
         body = {"to": request.form.get("to", ""), "question": request.form.get("question", "").strip()}
         asked = pages.api(user).post_json(pages.workflow(f"/v1/cases/{case_id}/support-requests"), body)
-        # Rule 6: a rep asking the caseworker is referred back to the official; say so.
+        # Protocol rule 6 (docs/design.md): a rep asking the caseworker is referred back to the official; say so.
         flash(asked.get("message") or f"Your question has gone to the {asked['to']}.")
         return redirect(url_for("pages.case", case_id=case_id))
 

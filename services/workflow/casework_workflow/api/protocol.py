@@ -1,5 +1,6 @@
 """The referral protocol's REST API: referrals (rules 2–5), support requests (rule 6),
-member enquiries and branch tasks (rule 1), branch flags (rule 7)."""
+member enquiries and branch tasks (rule 1), branch flags (rule 7); rules as numbered in
+docs/design.md#referral-protocol."""
 
 from __future__ import annotations
 
