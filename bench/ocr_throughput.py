@@ -36,7 +36,6 @@ import psycopg
 import pypdfium2 as pdfium
 import requests
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
-from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
 os.environ["OMP_THREAD_LIMIT"] = "1"  # before Tesseract loads: one thread per engine, as in the workers
@@ -234,6 +233,10 @@ class Platform:
 
 
 def accuracy(ocr: str, reference: str) -> float:
+    # Imported here so that bench/capacity.py can reuse this corpus without rapidfuzz, which
+    # requirements.lock does not pin.
+    from rapidfuzz.distance import Levenshtein
+
     ocr, reference = " ".join(ocr.split()), " ".join(reference.split())
     return 1 - Levenshtein.distance(ocr, reference) / len(reference)
 
