@@ -19,7 +19,7 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end }}
 
 {{/*
-The flows ARCHITECTURE.md allows, and nothing else: what each component reaches (dependencies by
+The flows the design allows (docs/design.md#services), and nothing else: what each component reaches (dependencies by
 name, other components by protocol: http on 8080, grpc on the callee's grpcPort) and who may reach
 it; `account`: it calls others on its own behalf, with the services client's secret. NetworkPolicies
 and env are built from this. Search serves gRPC for future callers; until one is listed here, its
