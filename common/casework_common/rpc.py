@@ -1,4 +1,4 @@
-"""gRPC server and client helpers: health service, trace propagation, bearer tokens, metrics."""
+"""gRPC server and client helpers: health and reflection services, trace propagation, bearer tokens, metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
 
 from casework_common import metrics, tracing
 from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
@@ -50,10 +51,11 @@ class _ServerInterceptor(grpc.ServerInterceptor):
 def make_server(
     service: str, port: int, workers: int, register: list[Callable[[grpc.Server], str]]
 ) -> tuple[grpc.Server, health.HealthServicer]:
-    """A started-ready (not yet started) server on ``port`` with the standard health service.
+    """A ready (not yet started) server on ``port`` with the standard health and reflection services.
 
     Each ``register`` callable adds a servicer and returns its full service name, which
-    is marked SERVING in the health service.
+    is marked SERVING in the health service and listed by reflection (so grpcurl and
+    other tools can call it without the .proto files).
     """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{service}-grpc"),
@@ -61,10 +63,12 @@ def make_server(
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for add in register:
-        name = add(server)
+    names = [add(server) for add in register]
+    for name in names:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+    reflection.enable_server_reflection((*names, health_name, reflection.SERVICE_NAME), server)
     server.add_insecure_port(f"[::]:{port}")
     return server, health_servicer
 

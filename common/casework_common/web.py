@@ -4,37 +4,33 @@
 - authenticates every request (bearer token) unless the view is marked :func:`public`;
 - binds a trace id from ``traceparent`` (or makes one) and echoes it back;
 - serves ``/healthz``, ``/readyz`` and ``/metrics``;
+- publishes its OpenAPI 3.1 description at ``/openapi.json`` (bearer-token APIs; see openapi.py);
 - turns every error into RFC 9457 problem+json, never a stack trace.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from casework_common import metrics, tracing
+from casework_common import metrics, openapi, tracing
 from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
+from casework_common.openapi import Reply, api, is_public, public
 from casework_common.problems import PROBLEM_CONTENT_TYPE, Problem, invalid, unauthorized
 
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], bool]
-F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
 
-_PUBLIC_ATTR = "_casework_public"
-
-
-def public(view: F) -> F:
-    """Mark a view as reachable without a token (health, metrics, login pages)."""
-    setattr(view, _PUBLIC_ATTR, True)
-    return view
+__all__ = ["create_app", "parse_json", "parse_query", "principal", "problem_response", "public", "validate"]
 
 
 def principal() -> Principal:
@@ -51,8 +47,17 @@ def problem_response(problem: Problem) -> Response:
     return response
 
 
+def _declared(model: type[BaseModel], part: str) -> None:
+    """Refuse to validate a request part against a model the view does not declare (see openapi.api),
+    so the published description is always the validation actually applied."""
+    declared = openapi.declaration(current_app.view_functions.get(request.endpoint or ""))
+    if declared is None or getattr(declared, part) is not model:
+        raise RuntimeError(f"view {request.endpoint} parses its {part} as {model.__name__} but does not declare it")
+
+
 def parse_json(model: type[M]) -> M:
-    """Validate the JSON body against ``model``; a 422 problem names each bad field."""
+    """Validate the JSON body against ``model`` (the view's declared ``body``); a 422 problem names each bad field."""
+    _declared(model, "body")
     body = request.get_json(silent=True)
     if body is None:
         raise invalid([{"field": "", "message": "A JSON object body is required."}], "The body is not JSON.")
@@ -60,7 +65,8 @@ def parse_json(model: type[M]) -> M:
 
 
 def parse_query(model: type[M]) -> M:
-    """Validate the query string against ``model`` (repeated keys become lists)."""
+    """Validate the query string against ``model`` (the view's declared ``query``; repeated keys become lists)."""
+    _declared(model, "query")
     data: dict[str, Any] = {}
     for key in request.args:
         values = request.args.getlist(key)
@@ -92,6 +98,8 @@ def create_app(
     token. Without one, the app takes no bearer tokens and must authenticate users by
     its own means (the portal's sign-in sessions) or serve only public views (ocr).
     ``import_name`` (the service's package) locates templates and static files.
+    Apps that take bearer tokens are JSON APIs and publish ``/openapi.json``; the others
+    (ocr: health and metrics only; the portal: HTML pages) do not.
     """
     app = Flask(import_name or service)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -106,7 +114,7 @@ def create_app(
         g.started = time.perf_counter()
         g.trace_token = tracing.attach(tracing.parse_traceparent(request.headers.get(tracing.HEADER)))
         view = app.view_functions.get(request.endpoint or "")
-        if view is None or getattr(view, _PUBLIC_ATTR, False):
+        if view is None or is_public(view):
             return
         if validator is None:
             return
@@ -151,11 +159,16 @@ def create_app(
 
     @app.get("/healthz")
     @public
+    @api("Liveness: the process answers", {200: Reply('Always {"status": "ok"}.')})
     def healthz() -> Response:
         return jsonify(status="ok")
 
     @app.get("/readyz")
     @public
+    @api(
+        "Readiness: every dependency answers",
+        {200: Reply("Ready; ``checks`` maps each dependency to true."), 503: Reply("Not ready; a check is false.")},
+    )
     def readyz() -> tuple[Response, int]:
         results = {}
         for name, check in checks.items():
@@ -169,8 +182,23 @@ def create_app(
 
     @app.get("/metrics")
     @public
+    @api("Prometheus metrics", {200: Reply("The text exposition format.", media={"text/plain": {"type": "string"}})})
     def metrics_view() -> Response:
         body, content_type = metrics.exposition()
         return Response(body, content_type=content_type)
+
+    if validator is not None:
+        security = openapi.Security(validator.issuer)
+
+        # Built on first request: blueprints are registered after create_app returns.
+        @functools.cache
+        def described() -> dict[str, Any]:
+            return openapi.document(app, service, security)
+
+        @app.get("/openapi.json")
+        @public
+        @api("This API's OpenAPI 3.1 description", {200: Reply("The document.")})
+        def openapi_document() -> Response:
+            return jsonify(described())
 
     return app

@@ -15,6 +15,7 @@ from werkzeug.http import parse_options_header
 from casework.v1 import workflow_pb2
 from casework_common import metrics, storage
 from casework_common.auth import Principal
+from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.web import parse_query, principal
 from casework_common.workflow_client import WorkflowClient
@@ -31,6 +32,67 @@ class ListAllQuery(BaseModel):
     cursor: str | None = Field(default=None, pattern=r"^[0-9a-f-]{36}$")
     limit: int = Field(default=200, ge=1, le=1000)
 
+
+class EvidenceOut(BaseModel):
+    """An evidence item: its file's facts and where processing has got to."""
+
+    id: str
+    case_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    visibility: Literal["member", "reps"]
+    status: Literal["received", "scanning", "extracting", "indexed", "failed"]
+    status_reason: str | None
+    pages_done: int
+    pages_total: int
+    uploaded_by: str
+    uploaded_at: str
+    updated_at: str
+    links: dict[str, str]
+    parent_id: str | None = Field(default=None, description="Set on files found inside another item.")
+    branch: str | None = Field(default=None, description="Service accounts' listing only.")
+    region: str | None = Field(default=None, description="Service accounts' listing only.")
+
+
+class EvidenceList(BaseModel):
+    """Evidence items; the service listing pages with ``next_cursor``."""
+
+    items: list[EvidenceOut]
+    next_cursor: str | None = None
+
+
+class PageText(BaseModel):
+    page: int
+    text: str
+
+
+class EvidenceText(BaseModel):
+    """The text extracted from each page (empty until the item is indexed)."""
+
+    id: str
+    filename: str
+    status: str
+    pages: list[PageText]
+
+
+UPLOAD_FORM = {
+    "type": "object",
+    "properties": {
+        "visibility": {"type": "string", "enum": ["member", "reps"], "default": "member"},
+        "file": {"type": "array", "items": BINARY, "minItems": 1},
+    },
+    "required": ["file"],
+    "additionalProperties": False,
+}
+CHILD_FORM = {
+    "type": "object",
+    "properties": {"index": {"type": "integer", "minimum": 0}, "file": BINARY},
+    "required": ["index", "file"],
+    "additionalProperties": False,
+}
+UPLOAD_ERRORS = (400, 403, 404, 413, 415)
 
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("intake")
@@ -89,6 +151,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         return row
 
     @bp.post("/v1/cases/<case_id>/evidence")
+    @api("Upload evidence files to a case", {201: EvidenceList}, form=UPLOAD_FORM, errors=UPLOAD_ERRORS)
     def upload(case_id: str) -> tuple[Response, int]:
         """multipart/form-data: optional field ``visibility`` (member|reps) before one or more ``file`` parts."""
         caller = principal()
@@ -131,6 +194,12 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         return jsonify(items=[to_json(row) for row in stored]), 201
 
     @bp.post("/v1/evidence/<parent_id>/children")
+    @api(
+        "Add a file found inside an evidence item (ocr's service account)",
+        {200: Reply("That file was added before.", EvidenceOut), 201: Reply("The new item.", EvidenceOut)},
+        form=CHILD_FORM,
+        errors=UPLOAD_ERRORS,
+    )
     def add_child(parent_id: str) -> tuple[Response, int]:
         """For ocr: a file found inside an evidence item (archive member, attachment) becomes an item of
         its own. multipart: ``index`` (its position in the parent, for idempotency), then ``file``."""
@@ -194,6 +263,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         raise invalid([{"field": "file", "message": "A file is required."}])
 
     @bp.get("/v1/cases/<case_id>/evidence")
+    @api("A case's evidence", {200: EvidenceList}, errors=(403, 404))
     def list_for_case(case_id: str) -> Response:
         caller = principal()
         authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE, "evidence:list")
@@ -203,6 +273,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         return jsonify(items=[to_json(row) for row in store.list_for_case(case_id, include_reps_only=reps)])
 
     @bp.get("/v1/evidence")
+    @api("Every evidence item (service accounts)", {200: EvidenceList}, query=ListAllQuery, errors=(403,))
     def list_all() -> Response:
         """Every evidence record, for casework services rebuilding derived data (service accounts only)."""
         if not principal().is_service:
@@ -216,6 +287,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         )
 
     @bp.get("/v1/evidence/<evidence_id>")
+    @api("Read an evidence item", {200: EvidenceOut}, errors=(404,))
     def get(evidence_id: str) -> Response:
         row = store.get(evidence_id)
         if row is None or not may_read(principal(), row, ""):
@@ -223,6 +295,11 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         return jsonify(to_json(row))
 
     @bp.get("/v1/evidence/<evidence_id>/content")
+    @api(
+        "Download an evidence item's file",
+        {200: Reply("The file as uploaded.", media={"application/octet-stream": BINARY})},
+        errors=(404,),
+    )
     def content(evidence_id: str) -> Response:
         row = store.get(evidence_id)
         if row is None or not may_read(principal(), row, "/content"):
@@ -243,6 +320,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         return response
 
     @bp.get("/v1/evidence/<evidence_id>/text")
+    @api("An evidence item's extracted text", {200: EvidenceText}, errors=(404,))
     def text(evidence_id: str) -> Response:
         """The text extracted from each page, once the item is searchable (empty before)."""
         row = store.get(evidence_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework_common.auth import Principal
+from casework_common.openapi import Reply, api
 from casework_common.problems import forbidden, invalid, not_found
 from casework_common.web import parse_query, principal
 from casework_notify.delivery import Deliverer
@@ -23,6 +24,44 @@ class InboxQuery(BaseModel):
 
     unread: bool = False
     limit: int = Field(default=50, ge=1, le=200)
+
+
+class InboxItem(BaseModel):
+    """One in-app notification."""
+
+    id: str
+    kind: str
+    title: str
+    body: str
+    link: str | None
+    case_id: str | None
+    created_at: str
+    read: bool
+
+
+class Inbox(BaseModel):
+    """The caller's notifications, newest first."""
+
+    items: list[InboxItem]
+
+
+class KindPreference(BaseModel):
+    description: str
+    email: Literal["immediate", "digest"]
+
+
+class Preferences(BaseModel):
+    """The caller's email preference for each kind of news they can receive."""
+
+    kinds: dict[str, KindPreference]
+
+
+# The body set_preferences checks by hand: {"<kind>": "immediate" | "digest", ...}.
+PREFERENCE_CHANGES = {
+    "type": "object",
+    "propertyNames": {"enum": sorted(KINDS)},
+    "additionalProperties": {"enum": ["immediate", "digest"]},
+}
 
 
 def _json(row: Any) -> dict[str, Any]:
@@ -42,6 +81,7 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
     bp = Blueprint("inbox", __name__)
 
     @bp.get("/v1/inbox")
+    @api("The caller's in-app notifications", {200: Inbox}, query=InboxQuery)
     def inbox() -> Response:
         query = parse_query(InboxQuery)
         statement = (
@@ -57,6 +97,7 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
         return jsonify(items=[_json(r) for r in rows])
 
     @bp.post("/v1/inbox/<item_id>/read")
+    @api("Mark a notification read", {200: InboxItem}, errors=(404,))
     def mark_read(item_id: str) -> Response:
         try:
             parsed = uuid.UUID(item_id)
@@ -87,10 +128,12 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
         }
 
     @bp.get("/v1/preferences")
+    @api("The caller's email preferences", {200: Preferences})
     def get_preferences() -> Response:
         return jsonify(kinds=current(principal()))
 
     @bp.put("/v1/preferences")
+    @api("Change email preferences for some kinds", {200: Preferences}, body_schema=PREFERENCE_CHANGES)
     def set_preferences() -> Response:
         """Body: {"<kind>": "immediate" | "digest", ...} for the kinds to change."""
         body = request.get_json(silent=True)
@@ -115,6 +158,7 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
         return jsonify(kinds=current(user))
 
     @bp.post("/v1/digests/run")
+    @api("Send every pending digest now (operations)", {200: Reply("How many digests were sent.")}, errors=(403,))
     def run_digests() -> Response:
         """Operations: send every pending digest now (normally sent daily)."""
         if not principal().has("admin"):

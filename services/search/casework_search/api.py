@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from casework_common.openapi import Reply, api
 from casework_common.problems import forbidden
 from casework_common.web import parse_json, parse_query, principal
 from casework_search.evidence_search import SearchParams
@@ -28,22 +29,47 @@ class SaveComparator(BaseModel):
 
 def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) -> Blueprint:
     bp = Blueprint("search", __name__)
+    csv = {"text/csv": {"type": "string"}}
 
     @bp.get("/v1/search")
+    @api(
+        "Search the evidence the caller may see",
+        {200: Reply("Hits with highlights, facets and next_cursor.")},
+        query=SearchParams,
+        errors=(400,),
+    )
     def search() -> Response:
         return jsonify(service.search(principal(), parse_query(SearchParams)))
 
     @bp.get("/v1/cases/<case_id>/comparators")
+    @api(
+        "Comparator cases for a case, with what matched and differed",
+        {200: Reply("The comparators.")},
+        query=ComparatorParams,
+        errors=(403, 404, 409),
+    )
     def comparators(case_id: str) -> Response:
         params = parse_query(ComparatorParams)
         return jsonify(service.find_comparators(principal(), case_id, params.size))
 
     @bp.post("/v1/cases/<case_id>/comparators")
+    @api(
+        "Save a comparator to the case's timeline",
+        {201: Reply("The saved timeline entry.")},
+        body=SaveComparator,
+        errors=(403, 404),
+    )
     def save_comparator(case_id: str) -> tuple[Response, int]:
         body = parse_json(SaveComparator)
         return jsonify(service.save_comparator(principal(), case_id, body.key)), 201
 
     @bp.get("/v1/trends")
+    @api(
+        "Case counts by period, type and employer at the caller's level",
+        {200: Reply("The counts (JSON), or CSV with format=csv; small buckets are suppressed.", media=csv)},
+        query=TrendParams,
+        errors=(403,),
+    )
     def trends() -> Response:
         params = parse_query(TrendParams)
         result = service.count_trends(principal(), params)
@@ -65,12 +91,14 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
             raise forbidden("Only administrators rebuild the search indices.")
 
     @bp.post("/v1/admin/reindex")
+    @api("Rebuild the search indices (administrators)", {202: Reply("The rebuild is requested.")}, errors=(403,))
     def reindex() -> tuple[Response, int]:
         require_admin()
         rebuilder.requested.set()
         return jsonify(requested=True, completed=rebuilder.completed), 202
 
     @bp.get("/v1/admin/reindex")
+    @api("The rebuild's state and the live indices (administrators)", {200: Reply("The state.")}, errors=(403,))
     def reindex_status() -> Response:
         require_admin()
         return jsonify(
