@@ -69,13 +69,18 @@ def build(image: Dockerfile, tmp_path_factory: pytest.TempPathFactory) -> ImageB
 
 @dataclass(frozen=True)
 class Container:
-    """A container the chart runs: its image, whether it runs the image's own entry point, its
-    environment and the paths its volumes are mounted at."""
+    """A container the chart runs: its image, the command that replaces the image's entry point (if any),
+    its environment and the paths its volumes are mounted at."""
 
     image: str
-    entry_point: bool
+    command: list[str]
     env: dict[str, str]
     mounts: tuple[str, ...]
+
+    @property
+    def entry_point(self) -> bool:
+        """Whether it runs the image's own ENTRYPOINT (Kubernetes' command replaces it)."""
+        return not self.command
 
 
 def pod_spec(document: dict[str, Any]) -> dict[str, Any] | None:
@@ -101,7 +106,7 @@ def chart_containers() -> list[Container]:
                 env |= maps[source["configMapRef"]["name"]]
             env |= {item["name"]: item.get("value", SECRET) for item in container.get("env", [])}
             mounts = tuple(mount["mountPath"] for mount in container.get("volumeMounts", []))
-            containers.append(Container(container["image"], "command" not in container, env, mounts))
+            containers.append(Container(container["image"], container.get("command", []), env, mounts))
     return containers
 
 
@@ -123,7 +128,7 @@ def test_dockerfile_passes_hadolint() -> None:
 
 def test_one_dockerfile_for_every_service() -> None:
     assert sorted(ROOT.glob("services/*/Dockerfile")) == []
-    assert SERVICES == ["intake", "notify", "ocr", "portal", "search", "workflow"]
+    assert SERVICES and all((ROOT / "services" / s / f"casework_{s}" / "__main__.py").exists() for s in SERVICES)
 
 
 def test_the_chart_runs_an_image_built_here_per_service(chart_containers: list[Container]) -> None:
@@ -156,8 +161,20 @@ def replay_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name.startswith("PIP_") or name in ("HOME", "LANG")}
 
 
+def packaged_files(included: set[str], service: str) -> dict[str, set[str]]:
+    """Every file of the packages the image installs for ``service`` (its own and common's), by package folder."""
+    packages = [p for p in included if str(Path(p).parent) in (f"services/{service}", "common")]
+    return {
+        Path(package).name: {
+            str(Path(f).relative_to(package)) for f in included if f.startswith(f"{package}/") and (ROOT / f).is_file()
+        }
+        for package in packages
+        if f"{package}/__init__.py" in included
+    }
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_service_starts_from_the_image_venv(
+def test_each_service_image_holds_its_packages_and_starts(
     image: Dockerfile,
     build: ImageBuild,
     chart_containers: list[Container],
@@ -169,18 +186,32 @@ def test_service_starts_from_the_image_venv(
     python = shutil.which("python", path=config.env["PATH"])
     venv = replay.host_path("/venv")
     assert python and Path(python).parent == venv / "bin", python
-    runs = [c for c in chart_containers if c.entry_point and c.image.rsplit("/", 1)[1].startswith(f"{service}:")]
-    assert runs, f"the chart never runs {service}'s entry point"
+
+    # Templates, static files and migrations too: what the repository's package holds, the image holds.
+    (site,) = venv.glob("lib/python3*/site-packages")
+    for package, files in packaged_files(build.included, service).items():
+        installed = {str(f.relative_to(site / package)) for f in (site / package).rglob("*") if f.is_file()}
+        assert files - installed == set(), f"{package}: not in the image"
+
+    ours = [c for c in chart_containers if c.image.rsplit("/", 1)[1].startswith(f"{service}:")]
+    assert any(c.entry_point for c in ours), f"the chart never runs {service}'s entry point"
     assert ROOT not in tmp_path.parents
     module = entry_module(config.command)
-    for container in runs:
+    for container in ours:
         for mount in container.mounts:  # there when the container starts, as Kubernetes mounts them
             replay.host_path(mount).mkdir(parents=True, exist_ok=True)
         env = {**config.env, **{name: replay.host(value) for name, value in container.env.items()}}
-        result = subprocess.run([python, "-c", PROBE, module], cwd=tmp_path, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, f"python -m {module} would not start in the image:\n{result.stderr}"
-        report: dict[str, Any] = json.loads(result.stdout)
-        assert Path(report["prefix"]) == venv
-        assert f"casework_{service}.__main__" in report["modules"]
-        outside = {name: file for name, file in report["files"].items() if not file or venv not in Path(file).parents}
-        assert outside == {}, "imported from outside the image's venv"
+        if container.entry_point:
+            probe = [python, "-c", PROBE, module]
+        elif container.command[:2] == ["python", "-m"]:  # another module the chart runs from this image
+            probe = [python, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])", container.command[2]]
+        else:
+            continue  # a program from the image's system packages (clamd, freshclam)
+        result = subprocess.run(probe, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, f"{probe[-1]} would not start in the image:\n{result.stderr}"
+        if container.entry_point:
+            report: dict[str, Any] = json.loads(result.stdout)
+            assert Path(report["prefix"]) == venv
+            assert f"casework_{service}.__main__" in report["modules"]
+            outside = {n: file for n, file in report["files"].items() if not file or venv not in Path(file).parents}
+            assert outside == {}, "imported from outside the image's venv"
