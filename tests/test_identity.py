@@ -70,7 +70,7 @@ def test_password_grant_gives_keycloak_shaped_rs256_tokens(platform: Platform) -
     assert claims["preferred_username"] == "rachel"
     assert "rep" in claims["realm_access"]["roles"]
     assert claims["branch"] == "north-london" and claims["region"] == "london"
-    assert claims["azp"] == "casework-portal" and claims["typ"] == "Bearer"
+    assert claims["azp"] == "casework-dev" and claims["typ"] == "Bearer" and claims["sub"]
     assert claims["email"] == "rachel@union.example.org"
     member = verify(platform, platform.token("maria"), "casework-api")
     assert member["membership_number"] == "M100001" and "member" in member["realm_access"]["roles"]
@@ -79,8 +79,7 @@ def test_password_grant_gives_keycloak_shaped_rs256_tokens(platform: Platform) -
 def test_wrong_password_is_refused(platform: Platform) -> None:
     response = requests.post(
         f"{platform.config.issuer}/protocol/openid-connect/token",
-        data={"grant_type": "password", "username": "rachel", "password": "wrong"},
-        auth=("casework-portal", platform.config.secrets.portal_client_secret),
+        data={"grant_type": "password", "client_id": "casework-dev", "username": "rachel", "password": "wrong"},
         timeout=5,
     )
     assert response.status_code == 400 and "access_token" not in response.text
@@ -93,11 +92,23 @@ def test_wrong_password_is_refused(platform: Platform) -> None:
     assert wrong_client.status_code == 401
 
 
+def test_the_portal_client_refuses_the_password_grant(platform: Platform) -> None:
+    """Production's portal client signs people in through the browser only (code + PKCE)."""
+    response = requests.post(
+        f"{platform.config.issuer}/protocol/openid-connect/token",
+        data={"grant_type": "password", "username": "rachel", "password": platform.config.secrets.demo_password},
+        auth=("casework-portal", platform.config.secrets.portal_client_secret),
+        timeout=5,
+    )
+    assert response.status_code in (400, 401) and response.json()["error"] == "unauthorized_client"
+
+
 def test_client_credentials_give_a_service_account_token(platform: Platform) -> None:
     claims = verify(platform, platform.service_token(), "casework-api")
     assert claims["preferred_username"] == "service-account-casework-services"
     assert "service" in claims["realm_access"]["roles"]
     assert claims["resource_access"]["realm-management"]["roles"] == ["view-users"]
+    assert claims["client_id"] == "casework-services" and "sid" not in claims
 
 
 def test_authorization_code_with_pkce_refresh_and_logout(platform: Platform) -> None:
@@ -139,6 +150,15 @@ def test_authorization_code_with_pkce_refresh_and_logout(platform: Platform) -> 
     )
     id_token = verify(platform, token["id_token"], "casework-portal")
     assert id_token["nonce"] == nonce and id_token["preferred_username"] == "maria"
+    assert id_token["sub"] == verify(platform, token["access_token"], "casework-api")["sub"]
+    assert token["scope"].split()[0] == "openid"
+    userinfo = requests.get(
+        discovery(platform)["userinfo_endpoint"],
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=5,
+    ).json()
+    assert userinfo["sub"] == id_token["sub"] and userinfo["branch"] == "north-london"
+    assert "realm_access" not in userinfo  # the roles mappers write to the access token only
     assert verify(platform, token["access_token"], "casework-api")["sid"] == id_token["sid"]
 
     # Refresh rotates: the new refresh token works, the old one no longer does.

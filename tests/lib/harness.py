@@ -37,14 +37,18 @@ class Platform:
     # -- identity --------------------------------------------------------------
 
     def token(self, username: str) -> str:
-        """A fresh-enough access token for a demo user (password grant, as the portal client)."""
+        """A fresh-enough access token for a demo user (password grant on the dev overlay's casework-dev client)."""
         cached = self._tokens.get(username)
         if cached and jwt.decode(cached, options={"verify_signature": False})["exp"] > time.time() + 30:
             return cached
         response = requests.post(
             f"{self.config.issuer}/protocol/openid-connect/token",
-            data={"grant_type": "password", "username": username, "password": self.config.secrets.demo_password},
-            auth=("casework-portal", self.config.secrets.portal_client_secret),
+            data={
+                "grant_type": "password",
+                "client_id": "casework-dev",
+                "username": username,
+                "password": self.config.secrets.demo_password,
+            },
             timeout=10,
         )
         response.raise_for_status()

@@ -96,6 +96,8 @@ class Secrets:
     services_client_secret: str
     portal_session_secret: str
     demo_password: str
+    provisioner_client_secret: str
+    dev_admin_client_secret: str
 
     @classmethod
     def load_or_create(cls, path: Path, db_roles: tuple[str, ...]) -> Secrets:
@@ -112,6 +114,8 @@ class Secrets:
         data.setdefault("portal_session_secret", token())
         # Readable words for the person at the keyboard; still unique per installation.
         data.setdefault("demo_password", "demo-" + secrets.token_hex(3))
+        data.setdefault("provisioner_client_secret", token())
+        data.setdefault("dev_admin_client_secret", token())
         path.write_text(json.dumps(data, indent=2))
         path.chmod(0o600)
         return cls(**data)

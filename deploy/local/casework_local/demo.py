@@ -33,7 +33,7 @@ DEMO_CASE = {
 
 
 def password_token(config: StackConfig, username: str, password: str | None = None) -> str:
-    """An access token for a demo user (password grant on the portal client)."""
+    """An access token for a demo user (password grant on the dev overlay's casework-dev client)."""
     response = requests.post(
         f"{config.issuer}/protocol/openid-connect/token",
         data={
@@ -41,8 +41,8 @@ def password_token(config: StackConfig, username: str, password: str | None = No
             "username": username,
             "password": password or config.secrets.demo_password,
             "scope": "openid",
+            "client_id": "casework-dev",
         },
-        auth=("casework-portal", config.secrets.portal_client_secret),
         timeout=10,
     )
     response.raise_for_status()

@@ -1,4 +1,7 @@
-"""Run the local provider: python -m casework_local.idp --realm-file F --key-file K --public-url U --port P"""
+"""Run the local provider.
+
+python -m casework_local.idp --realm-file F [--overlay O ...] --key-file K --public-url U --port P
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,9 @@ from casework_local.idp.app import create_app
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--realm-file", type=Path, required=True)
+    parser.add_argument(
+        "--overlay", type=Path, action="append", default=[], help="realm overlay merged on top (repeatable)"
+    )
     parser.add_argument("--key-file", type=Path, required=True)
     parser.add_argument("--public-url", required=True, help="base URL clients use, e.g. http://127.0.0.1:8180")
     parser.add_argument("--host", default="127.0.0.1")
@@ -24,7 +30,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s idp %(levelname)s %(message)s")
     server = Server(
         (args.host, args.port),
-        create_app(args.realm_file, args.key_file, args.public_url),
+        create_app(args.realm_file, args.key_file, args.public_url, args.overlay),
         numthreads=8,
         server_name="casework-idp",
     )

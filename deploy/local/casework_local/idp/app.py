@@ -2,35 +2,36 @@
 
 /realms/<realm>/.well-known/openid-configuration
 /realms/<realm>/protocol/openid-connect/{auth,token,certs,userinfo,logout}
-/admin/realms/<realm>/users[/<id>]          (read-only subset of the admin API)
+/admin/realms/<realm>/...                   (the admin API subset in admin.py)
 /health/ready, /health/live                 (Keycloak's management endpoints)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request
+from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request
 
+from casework_local.idp.admin import admin_blueprint
 from casework_local.idp.realm import load_realm
 from casework_local.idp.server import Provider, SessionUser, build_server, load_or_create_key
 
 SSO_COOKIE = "CASEWORK_IDP_SESSION"
 
 
-def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
-    """The provider app for the realm in ``realm_file``, reachable at ``public_url``."""
-    realm = load_realm(realm_file)
+def create_app(realm_file: Path, key_file: Path, public_url: str, overlays: Iterable[Path] = ()) -> Flask:
+    """The provider app for the realm in ``realm_file`` (with ``overlays`` merged), reachable at ``public_url``."""
+    realm = load_realm(realm_file, overlays=overlays)
     issuer = f"{public_url.rstrip('/')}/realms/{realm.name}"
     provider = Provider(realm, load_or_create_key(key_file), issuer)
     app = Flask(__name__)
     provider.server.init_app(app)  # before build_server: init_app installs authlib's default token generator
     server = build_server(provider)
     oidc = Blueprint("oidc", __name__, url_prefix=f"/realms/{realm.name}")
-    admin = Blueprint("admin", __name__, url_prefix=f"/admin/realms/{realm.name}")
     cookie_path = f"/realms/{realm.name}/"
 
     def endpoint(name: str) -> str:
@@ -96,11 +97,11 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
                 )
             return render_template("login.html", realm=realm.name, error=None, username="")
         user = provider.authenticate(request.form.get("username", ""), request.form.get("password", ""))
-        if user is None:
+        if user is None or not provider.account_ready(user):
             return render_template(
                 "login.html",
                 realm=realm.name,
-                error="Invalid username or password.",
+                error="Invalid username or password." if user is None else "Account is not fully set up.",
                 username=request.form.get("username", ""),
             ), 401
         session = provider.store.new_session(user)
@@ -118,12 +119,15 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
     def userinfo() -> Any:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         claims = provider.decode_access_token(value) if scheme.lower() == "bearer" else None
-        user = realm.user_by_id(claims["sub"]) if claims else None
+        # Keycloak finds the user through the token's session, so a token without sub still works here.
+        session = provider.store.sessions.get(claims.get("sid", "")) if claims else None
+        user = session.user if session else (realm.user_by_id(claims.get("sub", "")) if claims else None)
         client = realm.clients.get(claims.get("azp", "")) if claims else None
         if user is None or client is None:
             return jsonify(error="invalid_token", error_description="Token verification failed"), 401
-        info, _ = provider.user_claims(client, user, "userinfo")
-        return jsonify(sub=user.id, **info)
+        info = provider.user_claims(client, user, "userinfo", claims.get("scope"), session.notes if session else None)
+        info.pop("aud", None)
+        return jsonify({**info, "sub": user.id})
 
     @oidc.route("/protocol/openid-connect/logout", methods=["GET", "POST"])
     def logout() -> Any:
@@ -145,73 +149,11 @@ def create_app(realm_file: Path, key_file: Path, public_url: str) -> Flask:
         response.delete_cookie(SSO_COOKIE, path=cookie_path)
         return response
 
-    def require_admin_reader() -> None:
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        claims = provider.decode_access_token(value) if scheme.lower() == "bearer" else None
-        if claims is None:
-            abort(401)
-        roles = claims.get("resource_access", {}).get("realm-management", {}).get("roles", [])
-        if not {"view-users", "query-users", "manage-users"}.intersection(roles):
-            abort(403)
-
-    def listed_users() -> list[Any]:
-        return [u for u in realm.users.values() if u.service_account_client is None]
-
-    @admin.get("/users")
-    def users() -> Response:
-        require_admin_reader()
-        exact = request.args.get("exact", "false").lower() == "true"
-        matches = listed_users()
-        for field, getter in (("username", lambda u: u.username), ("email", lambda u: u.email or "")):
-            wanted = request.args.get(field)
-            if wanted is not None:
-                wanted = wanted.lower()
-                matches = [
-                    u for u in matches if (getter(u).lower() == wanted if exact else wanted in getter(u).lower())
-                ]
-        search = request.args.get("search")
-        if search:
-            needle = search.strip("*").lower()
-            matches = [u for u in matches if needle in u.username.lower() or needle in (u.email or "").lower()]
-        for term in request.args.get("q", "").split():  # Keycloak's attribute search: q=key:value key2:value2
-            key, _, value = term.partition(":")
-            matches = [u for u in matches if value in u.attributes.get(key, [])]
-        first = int(request.args.get("first", 0))
-        limit = int(request.args.get("max", 100))
-        return jsonify([u.representation() for u in matches[first : first + limit]])
-
-    @admin.get("/users/<user_id>")
-    def user(user_id: str) -> Response:
-        require_admin_reader()
-        found = realm.user_by_id(user_id)
-        if found is None or found.service_account_client:
-            return jsonify(error="User not found"), 404
-        return jsonify(found.representation())
-
-    @admin.get("/users/<user_id>/role-mappings/realm")
-    def user_realm_roles(user_id: str) -> Response:
-        require_admin_reader()
-        found = realm.user_by_id(user_id)
-        if found is None:
-            return jsonify(error="User not found"), 404
-        names = realm.default_roles[:1] + list(found.realm_roles)
-        return jsonify([{"id": name, "name": name, "composite": False, "clientRole": False} for name in names])
-
-    @admin.get("/roles/<role>/users")
-    def role_members(role: str) -> Response:
-        require_admin_reader()
-        if role not in realm.realm_roles:
-            return jsonify(error="Could not find role"), 404
-        members = [u for u in listed_users() if role in u.realm_roles]
-        first = int(request.args.get("first", 0))
-        limit = int(request.args.get("max", 100))
-        return jsonify([u.representation() for u in members[first : first + limit]])
-
     @app.get("/health/ready")
     @app.get("/health/live")
     def health() -> Response:
         return jsonify(status="UP")
 
     app.register_blueprint(oidc)
-    app.register_blueprint(admin)
+    app.register_blueprint(admin_blueprint(provider))
     return app

@@ -18,7 +18,7 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import AuthorizationCodeMixin
@@ -26,7 +26,7 @@ from authlib.oidc.core.grants import OpenIDCode
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from casework_local.idp.claims import mapped_claims
+from casework_local.idp.claims import mapped_claims, scope_claim
 from casework_local.idp.realm import Client, Realm, User
 
 CODE_LIFESPAN_S = 60
@@ -53,6 +53,11 @@ class Session:
     user: User
     auth_time: int
 
+    @property
+    def notes(self) -> dict[str, str]:
+        """Keycloak's user-session notes that mappers read (AUTH_TIME for auth_time, acr)."""
+        return {"AUTH_TIME": str(self.auth_time), "acr": "1"}
+
 
 @dataclass
 class SessionUser:
@@ -67,8 +72,6 @@ class SessionUser:
 
 
 class OAuthClient(ClientMixin):
-    SCOPES = {"openid", "profile", "email", "offline_access", "roles"}
-
     def __init__(self, model: Client) -> None:
         self.model = model
         self.client_id = model.client_id
@@ -80,8 +83,8 @@ class OAuthClient(ClientMixin):
         return None  # Keycloak requires redirect_uri on every authorization request
 
     def get_allowed_scope(self, scope: str | None) -> str:
-        requested = (scope or "").split()
-        return " ".join(s for s in requested if s in self.SCOPES)
+        known = {"openid", *self.model.default_scopes, *self.model.optional_scopes}
+        return " ".join(s for s in (scope or "").split() if s in known)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return self.model.redirect_allowed(redirect_uri)
@@ -172,6 +175,13 @@ class Store:
             self.sessions[session.sid] = session
         return session
 
+    def end_sessions_of(self, user: User) -> None:
+        """Log a user out everywhere (Keycloak does so when an admin disables the account)."""
+        with self.lock:
+            sids = [sid for sid, session in self.sessions.items() if session.user is user]
+        for sid in sids:
+            self.end_session(sid)
+
     def end_session(self, sid: str) -> None:
         with self.lock:
             self.sessions.pop(sid, None)
@@ -224,6 +234,15 @@ class Provider:
             return None
         return user
 
+    @staticmethod
+    def account_ready(user: User) -> bool:
+        """False while required actions (verify email, set password, configure OTP...) are pending.
+
+        Keycloak then walks the person through those actions in the browser and refuses the password
+        grant ("Account is not fully set up"); the local provider has no pages for them, so both refuse.
+        """
+        return not user.required_actions
+
     def jwks(self) -> dict[str, Any]:
         return KeySet([self.key]).as_dict(private=False)
 
@@ -241,8 +260,11 @@ class Provider:
             return None
         return dict(claims)
 
-    def user_claims(self, client: Client, user: User, token: str) -> tuple[dict[str, Any], list[str]]:
-        return mapped_claims(self.realm, client, user, token)
+    def user_claims(
+        self, client: Client, user: User, token: str, scope: str | None = None, notes: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Claims the realm's protocol mappers give ``user`` in ``token`` for ``client`` and ``scope``."""
+        return mapped_claims(self.realm, client, user, token, scope, notes)
 
 
 def build_server(provider: Provider) -> AuthorizationServer:
@@ -292,6 +314,8 @@ def build_server(provider: Provider) -> AuthorizationServer:
             user = provider.authenticate(username, password)
             if user is None:
                 return None
+            if not provider.account_ready(user):
+                raise InvalidGrantError("Account is not fully set up")
             return SessionUser(user, store.new_session(user))
 
     class RefreshGrant(grants.RefreshTokenGrant):
@@ -346,8 +370,11 @@ def build_server(provider: Provider) -> AuthorizationServer:
             return {"alg": "RS256", "typ": "JWT", "kid": provider.key.kid}
 
         def generate_user_info(self, user: SessionUser, scope: str) -> dict[str, Any]:
-            claims, _ = provider.user_claims(provider.realm.clients[user.client_id], user.user, "id")
-            return {"sub": user.user.id, "sid": user.session.sid, **claims}
+            client = provider.realm.clients[user.client_id]
+            claims = provider.user_claims(client, user.user, "id", scope, user.session.notes)
+            claims.pop("aud", None)  # an ID token's audience is the client (get_client_claims)
+            # OpenID Connect requires sub in the ID token: Keycloak sets it there without a mapper.
+            return {**claims, "sub": user.user.id, "sid": user.session.sid}
 
     class KeycloakTokens(JWTBearerTokenGenerator):
         """Access tokens with Keycloak's claims: realm_access, resource_access, azp, sid, typ…"""
@@ -358,34 +385,26 @@ def build_server(provider: Provider) -> AuthorizationServer:
         def access_token_generator(self, client: OAuthClient, grant_type: str, user: Any, scope: str) -> str:
             model = client.model
             if isinstance(user, SessionUser):
-                subject, sid = user.user, user.session.sid
-            else:  # client credentials: the client's service-account user
+                subject, sid, notes = user.user, user.session.sid, user.session.notes
+            else:  # client credentials: the client's service-account user, in a transient session
                 subject = provider.realm.service_account(model.client_id)
                 if subject is None:
                     raise InvalidRequestError("Client has no service account")
                 sid = None
+                notes = {"client_id": model.client_id, "clientHost": "127.0.0.1", "clientAddress": "127.0.0.1"}
             now = int(time.time())
-            claims, audiences = provider.user_claims(model, subject, "access")
+            # Only protocol claims here; everything about the user comes from the realm's mappers.
             token: dict[str, Any] = {
                 "exp": now + self._get_expires_in(client, grant_type),
                 "iat": now,
                 "jti": str(uuid.uuid4()),
                 "iss": provider.issuer,
-                "sub": subject.id,
                 "typ": "Bearer",
                 "azp": model.client_id,
-                "acr": "1",
-                "scope": " ".join((["openid"] if "openid" in (scope or "").split() else []) + ["profile", "email"]),
-                **claims,
+                **({"sid": sid} if sid else {}),
+                "scope": scope_claim(provider.realm, model, scope),
+                **provider.user_claims(model, subject, "access", scope, notes),
             }
-            if audiences:
-                token["aud"] = audiences[0] if len(audiences) == 1 else audiences
-            if sid:
-                token["sid"] = sid
-            if model.web_origins:
-                token["allowed-origins"] = list(model.web_origins)
-            if subject.service_account_client:
-                token["client_id"] = model.client_id
             return provider.sign(token)
 
     class ServiceAccountGrant(grants.ClientCredentialsGrant):

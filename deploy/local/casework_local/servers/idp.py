@@ -1,12 +1,12 @@
-"""The local OpenID Connect provider (casework_local.idp) serving deploy/keycloak's realm."""
+"""The local OpenID Connect provider (casework_local.idp) serving deploy/keycloak's realm + dev overlay."""
 
 from __future__ import annotations
 
 import sys
 
 import requests
+from casework_keycloak.realmfile import DEV_OVERLAY, REALM_FILE
 
-from casework_local.config import REALM_FILE
 from casework_local.process import Managed
 from casework_local.servers.base import Server
 
@@ -23,6 +23,8 @@ class IdentityProvider(Server):
             "CASEWORK_PORTAL_CLIENT_SECRET": secrets.portal_client_secret,
             "CASEWORK_SERVICES_CLIENT_SECRET": secrets.services_client_secret,
             "CASEWORK_DEMO_PASSWORD": secrets.demo_password,
+            "CASEWORK_PROVISIONER_CLIENT_SECRET": secrets.provisioner_client_secret,
+            "CASEWORK_DEV_ADMIN_CLIENT_SECRET": secrets.dev_admin_client_secret,
         }
 
     def process(self) -> Managed:
@@ -36,6 +38,8 @@ class IdentityProvider(Server):
                 "casework_local.idp",
                 "--realm-file",
                 str(REALM_FILE),
+                "--overlay",
+                str(DEV_OVERLAY),
                 "--key-file",
                 str(key),
                 "--public-url",
