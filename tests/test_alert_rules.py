@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import promtool
 import pytest
 import yaml
-
-import promtool
 
 ALERT_TESTS = Path(__file__).resolve().parent / "promtool" / "alerts.yaml"
 

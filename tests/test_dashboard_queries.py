@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import promtool
+import yaml
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parent / "promtool" / "dashboards.yaml").read_text())
 LEGEND_LABEL = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
@@ -26,7 +25,11 @@ def targets() -> list[dict[str, Any]]:
         for panel in dashboard["panels"]:
             for target in panel.get("targets", []):
                 key = f"{path.name} / {panel['title']} / {target['refId']}"
-                exprs = [target["expr"].replace("${service}", s) for s in services] if "${service}" in target["expr"] else [target["expr"]]
+                exprs = (
+                    [target["expr"].replace("${service}", s) for s in services]
+                    if "${service}" in target["expr"]
+                    else [target["expr"]]
+                )
                 found += [{"key": key, "expr": expr, "legend": target.get("legendFormat", "")} for expr in exprs]
     return found
 
@@ -39,7 +42,10 @@ def input_series() -> list[dict[str, str]]:
         ]
         for service in SPEC["http_services"]:
             series += [
-                {"series": s["series"].replace("${replica}", replica).replace("${service}", service), "values": s["values"]}
+                {
+                    "series": s["series"].replace("${replica}", replica).replace("${service}", service),
+                    "values": s["values"],
+                }
                 for s in SPEC["per_http_service"]
             ]
     return series
@@ -67,7 +73,9 @@ def test_every_panel_query_gives_its_expected_samples(tmp_path: Path) -> None:
             # Rounded, so that the expected values can be written as decimals.
             "expr": f"round(({target['expr']}), 0.001)",
             "eval_time": SPEC["eval_time"],
-            "exp_samples": [{"labels": labels, "value": value} for labels, value in SPEC["expected"].get(target["key"], {}).items()],
+            "exp_samples": [
+                {"labels": labels, "value": value} for labels, value in SPEC["expected"].get(target["key"], {}).items()
+            ],
         }
         for target in targets()
     ]

@@ -34,10 +34,19 @@ def promtool(*args: str | Path, cwd: Path | None = None) -> subprocess.Completed
     )
 
 
+def served_apis() -> dict[str, Any]:
+    """Values for rendering offline as for a cluster that serves the Prometheus operator's and KEDA's
+    APIs (the chart renders their resources only then), where the chart's values take them."""
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    if "apiVersions" not in schema["properties"]:
+        return {}
+    return {"apiVersions": ["monitoring.coreos.com/v1", "keda.sh/v1alpha1"]}
+
+
 def rendered(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Every manifest the chart renders with ``values`` over its defaults."""
+    """Every manifest the chart renders with ``values`` over its defaults, the operators' APIs served."""
     chart = helm_python.Chart.load(str(CHART))
-    output = chart.render(values or {}, name="casework", namespace="casework")
+    output = chart.render(served_apis() | (values or {}), name="casework", namespace="casework")
     manifests = [text for path, text in output.items() if path.endswith(".yaml")]  # not NOTES.txt
     return [doc for text in manifests for doc in yaml.safe_load_all(text) if doc]
 
