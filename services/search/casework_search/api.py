@@ -29,7 +29,7 @@ class SaveComparator(BaseModel):
 
 def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) -> Blueprint:
     bp = Blueprint("search", __name__)
-    csv = {"text/csv": {"type": "string"}}
+    json_or_csv = {"application/json": {"type": "object"}, "text/csv": {"type": "string"}}
 
     @bp.get("/v1/search")
     @api(
@@ -66,7 +66,7 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
     @bp.get("/v1/trends")
     @api(
         "Case counts by period, type and employer at the caller's level",
-        {200: Reply("The counts (JSON), or CSV with format=csv; small buckets are suppressed.", media=csv)},
+        {200: Reply("The counts (JSON), or CSV with format=csv; small buckets are suppressed.", media=json_or_csv)},
         query=TrendParams,
         errors=(403,),
     )
