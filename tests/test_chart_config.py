@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import helm_python
 import pytest
 import yaml
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +69,14 @@ CREDENTIAL_FIELDS: dict[str, str] = {
     "session_secret": "",
 }
 
+# A field that, once set, makes others necessary: SASL needs its user and password.
+REQUIRES: dict[str, tuple[str, ...]] = {
+    "kafka_sasl_mechanism": ("kafka_sasl_username", "kafka_sasl_password"),
+    "opensearch_username": ("opensearch_password",),
+}
+# Fields naming a file the process reads (CA bundles): it must be mounted into the container.
+FILE_FIELDS = ("kafka_ssl_cafile", "opensearch_ca_file")
+
 # Container name -> the settings object its process reads (module:class).
 SETTINGS: dict[str, str] = {
     "workflow": "casework_workflow.settings:WorkflowSettings",
@@ -91,7 +100,8 @@ class Endpoint:
 def render(values: dict[str, Any]) -> list[dict[str, Any]]:
     chart = helm_python.Chart.load(str(CHART))
     rendered = chart.render(values, name=RELEASE, namespace="casework", is_install=True)
-    return [doc for text in rendered.values() for doc in yaml.safe_load_all(text) if doc]
+    manifests = [text for path, text in rendered.items() if not path.endswith("NOTES.txt")]
+    return [doc for text in manifests for doc in yaml.safe_load_all(text) if doc]
 
 
 def merged_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -99,11 +109,13 @@ def merged_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def workloads(documents: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(workload name, pod template metadata, pod spec) of every Deployment, Job and CronJob."""
+    """(workload name, pod metadata, pod spec) of every Deployment, Job, CronJob and Pod."""
     for doc in documents:
         spec = doc.get("spec", {})
         if doc["kind"] in ("Deployment", "Job"):
             yield doc["metadata"]["name"], spec["template"]["metadata"], spec["template"]["spec"]
+        elif doc["kind"] == "Pod":  # the `helm test` hook
+            yield doc["metadata"]["name"], doc["metadata"], spec
         elif doc["kind"] == "CronJob":
             template = spec["jobTemplate"]["spec"]["template"]
             yield doc["metadata"]["name"], template["metadata"], template["spec"]
@@ -178,7 +190,19 @@ def endpoints(settings: BaseSettings, env: dict[str, str]) -> tuple[list[Endpoin
     for field, kind in CREDENTIAL_FIELDS.items():
         if field in type(settings).model_fields and not _secret(getattr(settings, field)):
             missing.append(f"{field} (for {kind or 'itself'}) is empty")
+    for trigger, needed in REQUIRES.items():
+        if getattr(settings, trigger, None):
+            missing += [
+                f"{field} (for {trigger}) is empty" for field in needed if not _secret(getattr(settings, field))
+            ]
     return found, missing
+
+
+def unmounted_files(settings: BaseSettings, env: dict[str, str], container: dict[str, Any]) -> list[str]:
+    """Files the settings (or libpq's PGSSLROOTCERT) name that no volume puts into the container."""
+    paths = [getattr(settings, field, None) for field in FILE_FIELDS] + [env.get("PGSSLROOTCERT")]
+    mounts = [m["mountPath"].rstrip("/") + "/" for m in container.get("volumeMounts", [])]
+    return [f"{path} is read but not mounted" for path in paths if path and not any(path.startswith(m) for m in mounts)]
 
 
 def _secret(value: Any) -> str:
@@ -208,9 +232,16 @@ def _mounted_file(path: str, container: dict[str, Any], pod: dict[str, Any], con
     return IMAGE_FILES[path].read_text()
 
 
+def readiness_endpoints(container: dict[str, Any], pod: dict[str, Any], config_maps: dict[str, Any]) -> list[Endpoint]:
+    """The `helm test` Pod: the URLs it is given."""
+    urls = [urlsplit(arg) for arg in container["command"] if arg.startswith("http://")]
+    return [Endpoint("readiness", Dependency("service"), url.hostname, url.port or 80) for url in urls]
+
+
 # Containers that are not a casework settings object: how to find what they reach.
 TOOLS: dict[str, Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], list[Endpoint]]] = {
     "freshclam": freshclam_endpoints,
+    "readyz": readiness_endpoints,
     "clamd": lambda container, pod, maps: [],  # a local socket only
 }
 
@@ -276,10 +307,11 @@ def problems(environment: str) -> Iterator[str]:
                 env = container_env(container, config_maps)
                 try:
                     settings = load_settings(SETTINGS[container["name"]], env)
-                except Exception as exc:  # the process would die at start the same way
+                except ValidationError as exc:  # the process would die at start the same way
                     yield f"{where}: its settings do not load from the chart's environment: {exc}"
                     continue
                 found, missing = endpoints(settings, env)
+                missing += unmounted_files(settings, env, container)
             yield from (f"{where}: {m}" for m in missing)
             for endpoint in found:
                 if values["networkPolicy"]["enabled"] and not allowed(endpoint, rules, values, services):
@@ -299,7 +331,10 @@ def test_every_container_has_the_settings_credentials_and_egress_its_code_needs(
 def test_the_check_sees_a_missing_secret_and_a_missing_egress() -> None:
     """The checker itself: a service's settings with a credential the chart does not give, and an
     endpoint whose port no rule opens, are both reported."""
-    env = {"CASEWORK_OIDC_ISSUER": "https://id.example.org/realms/casework", "CASEWORK_INTAKE_URL": "http://casework-intake:8080"}
+    env = {
+        "CASEWORK_OIDC_ISSUER": "https://id.example.org/realms/casework",
+        "CASEWORK_INTAKE_URL": "http://casework-intake:8080",
+    }
     with mock.patch.dict(os.environ, env, clear=True):
         from casework_common.settings import OidcSettings
 
@@ -313,7 +348,9 @@ def test_the_check_sees_a_missing_secret_and_a_missing_egress() -> None:
     assert any(m.startswith("CASEWORK_KEYCLOAK_URL is not set") for m in missing)
     intake = next(e for e in found if e.field == "intake_url")
     service = {"spec": {"ports": [{"port": 8080}], "selector": {"app.kubernetes.io/component": "intake"}}}
-    rules = [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "intake"}}}], "ports": [{"port": 9000}]}]
+    rules = [
+        {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "intake"}}}], "ports": [{"port": 9000}]}
+    ]
     none: dict[str, Any] = {"networkPolicy": {"dependencies": {}}}
     assert not allowed(intake, rules, none, {"casework-intake": service})
     rules[0]["ports"] = [{"port": 8080}]

@@ -73,7 +73,7 @@ def status_event(n: int) -> events_pb2.EvidenceStatusChanged:
 def test_outbox_publishes_committed_events_once_in_order(platform: Platform, outbox_db: Any) -> None:
     engine, table = outbox_db
     topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
-    kafka.ensure_topics(settings(platform).kafka_bootstrap, [topic], 1)
+    kafka.ensure_topics(settings(platform), [topic], 1)
     trace_id = tracing.new_trace_id()
     with tracing.bound(trace_id), engine.begin() as conn:
         for n in range(3):
@@ -104,7 +104,7 @@ class _BrokerDown:
 def test_outbox_keeps_events_while_the_broker_is_down(platform: Platform, outbox_db: Any) -> None:
     engine, table = outbox_db
     topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
-    kafka.ensure_topics(settings(platform).kafka_bootstrap, [topic], 1)
+    kafka.ensure_topics(settings(platform), [topic], 1)
     with engine.begin() as conn:
         enqueue(conn, table, topic, "k", status_event(1), "test")
     with pytest.raises(ConnectionError):
@@ -120,7 +120,7 @@ def test_outbox_keeps_events_while_the_broker_is_down(platform: Platform, outbox
 def test_relay_wakes_on_notify(platform: Platform, outbox_db: Any) -> None:
     engine, table = outbox_db
     topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
-    kafka.ensure_topics(settings(platform).kafka_bootstrap, [topic], 1)
+    kafka.ensure_topics(settings(platform), [topic], 1)
     producer = kafka.make_producer(settings(platform))
     stop = threading.Event()
     thread = threading.Thread(target=OutboxRelay(engine, table, producer, "test").run, args=(stop,), daemon=True)
@@ -139,7 +139,7 @@ def test_relay_wakes_on_notify(platform: Platform, outbox_db: Any) -> None:
 def test_consumer_dead_letters_poison_and_failing_records(platform: Platform) -> None:
     config = settings(platform)
     topic = f"test.consume.{uuid.uuid4().hex[:8]}"
-    kafka.ensure_topics(config.kafka_bootstrap, [topic], 1)
+    kafka.ensure_topics(config, [topic], 1)
     producer = kafka.make_producer(config)
     producer.send(topic, key=b"poison", value=b"\xff\x00 not an envelope")
     kafka.publish(producer, topic, "fails", status_event(1), "test")

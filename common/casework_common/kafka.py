@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from casework_common import events, metrics, tracing
 from casework_common.settings import KafkaSettings
@@ -36,25 +36,77 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
-    """Create each topic and its DLQ if missing (brokers' auto-create is not relied on)."""
-    wanted = [name for topic in topics for name in (topic, dlq_topic(topic))]
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="casework-topic-setup")
+def client_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Connection options every producer, consumer and admin client of ours uses: the brokers and,
+    where configured, TLS (a CA file) and SASL (PLAIN or SCRAM)."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_ssl_cafile:
+        options["ssl_cafile"] = settings.kafka_ssl_cafile
+    if settings.kafka_sasl_mechanism:
+        password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": password,
+        }
+    return options
+
+
+def ensure_topics(settings: KafkaSettings, topics: Iterable[str], partitions: int | None = None) -> None:
+    """Create each topic and its DLQ if missing, as the settings say (partitions, replication factor,
+    min.insync.replicas; brokers' auto-create is not relied on), and grow one that has fewer
+    partitions than configured. ``partitions`` is the caller's default for these topics;
+    ``kafka_partitions`` overrides it per topic."""
+    wanted = {}
+    for topic in topics:
+        count = settings.kafka_partitions.get(topic, partitions or settings.kafka_topic_partitions)
+        wanted[topic] = wanted[dlq_topic(topic)] = count
+    configs = {}
+    if settings.kafka_min_insync_replicas:
+        configs["min.insync.replicas"] = str(settings.kafka_min_insync_replicas)
+    admin = KafkaAdminClient(**client_options(settings), client_id="casework-topic-setup")
     try:
         existing = set(admin.list_topics())
-        for name in wanted:
+        for name, count in wanted.items():
             if name in existing:
                 continue
+            topic = NewTopic(name, count, settings.kafka_replication_factor, topic_configs=configs)
             with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently by another service
-                admin.create_topics([NewTopic(name, partitions, 1)])
+                admin.create_topics([topic])
+        _grow(admin, {name: count for name, count in wanted.items() if name in existing})
     finally:
         admin.close()
+
+
+def _grow(admin: KafkaAdminClient, wanted: dict[str, int]) -> None:
+    """Add partitions to topics that have fewer than wanted (never fewer: Kafka cannot shrink)."""
+    if not wanted:
+        return
+    have = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(sorted(wanted))}
+    for name, count in wanted.items():
+        if have.get(name, count) >= count:
+            continue
+        try:  # only asked when needed: some brokers (the local Tansu) do not implement it
+            admin.create_partitions({name: count})
+            log.info("grew topic %s from %d to %d partitions", name, have[name], count)
+        except KafkaError as exc:
+            log.warning(
+                "topic %s has %d partitions but %d are configured, and the broker refused to add them (%s): "
+                "add them with the broker's own tools; until then fewer consumers than configured get work",
+                name,
+                have[name],
+                count,
+                exc,
+            )
 
 
 def make_producer(settings: KafkaSettings) -> KafkaProducer:
     """An idempotent producer that waits for all in-sync replicas."""
     return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **client_options(settings),
         client_id=settings.service_name,
         acks="all",
         linger_ms=5,
@@ -64,8 +116,8 @@ def make_producer(settings: KafkaSettings) -> KafkaProducer:
 class BrokerCheck:
     """Readiness: can this process fetch cluster metadata from the broker right now?"""
 
-    def __init__(self, bootstrap: str) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.settings = settings
         self._client: KafkaConsumer | None = None
         self._lock = threading.Lock()
 
@@ -73,7 +125,7 @@ class BrokerCheck:
         with self._lock:
             if self._client is None:
                 self._client = KafkaConsumer(
-                    bootstrap_servers=self.bootstrap,
+                    **client_options(self.settings),
                     request_timeout_ms=5000,
                     enable_auto_commit=False,
                     client_id="casework-readiness",
@@ -136,7 +188,7 @@ class EventConsumer:
     def _consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
             *self.topics,
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **client_options(self.settings),
             group_id=self.group_id,
             client_id=f"{self.settings.service_name}-{self.group_id}",
             enable_auto_commit=False,

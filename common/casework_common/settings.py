@@ -10,6 +10,8 @@ Every field maps to ``CASEWORK_<FIELD_NAME>`` (upper case). The README lists the
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -62,6 +64,17 @@ class KafkaSettings(BaseServiceSettings):
     kafka_topic_partitions: int = 4
     # Attempts per message before it goes to the topic's .dlq.
     kafka_max_attempts: int = 3
+    # Topic administration, applied where topics are created: partitions per topic where they differ
+    # from kafka_topic_partitions (JSON, e.g. {"case.events": 24}), replicas, min.insync.replicas.
+    kafka_partitions: dict[str, int] = {}
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_min_insync_replicas: int | None = Field(default=None, ge=1)
+    # Connection security: TLS verified against kafka_ssl_cafile; SASL with a user and password.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
 
 
 class DatabaseSettings(BaseServiceSettings):
@@ -69,6 +82,8 @@ class DatabaseSettings(BaseServiceSettings):
     database_url: SecretStr
     database_schema: str
     database_pool_size: int = 5
+    # False where migrations run once per release instead (the Helm chart's hook Job).
+    migrate_on_start: bool = True
 
 
 class S3Settings(BaseServiceSettings):

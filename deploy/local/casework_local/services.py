@@ -25,7 +25,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("ocr", "casework_ocr", "ocr", db_role="ocr"),
     ServiceSpec("search", "casework_search", "search", grpc_port="search_grpc"),
     ServiceSpec("notify", "casework_notify", "notify", db_role="notify"),
-    ServiceSpec("portal", "casework_portal", "portal"),
+    ServiceSpec("portal", "casework_portal", "portal", db_role="portal"),
 )
 
 
@@ -59,7 +59,6 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
     if spec.name == "portal":
         env["CASEWORK_PORTAL_CLIENT_SECRET"] = config.secrets.portal_client_secret
         env["CASEWORK_SESSION_SECRET"] = config.secrets.portal_session_secret
-        env["CASEWORK_SESSION_DIR"] = str(config.path("portal", "sessions"))
     if spec.name == "ocr":
         env["PROMETHEUS_MULTIPROC_DIR"] = str(config.path("runtime", "ocr-metrics"))
         env["CASEWORK_WORK_DIR"] = str(config.path("runtime", "ocr-work"))

@@ -28,12 +28,10 @@ def main() -> int:
     settings = IntakeSettings()
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
-    db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
+    db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.evidence_bucket, retention_days=settings.evidence_retention_days)
-    kafka.ensure_topics(
-        settings.kafka_bootstrap, [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS], settings.kafka_topic_partitions
-    )
+    kafka.ensure_topics(settings, [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS], settings.kafka_topic_partitions)
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
@@ -46,7 +44,7 @@ def main() -> int:
         readiness={
             "database": lambda: db.ready(engine),
             "object_store": lambda: storage.ready(s3, settings.evidence_bucket),
-            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "kafka": kafka.BrokerCheck(settings),
             "identity": validator.ready,
             "workflow": workflow.ready,
         },

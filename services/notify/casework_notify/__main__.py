@@ -24,8 +24,8 @@ def main() -> int:
     settings = NotifySettings()
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
-    db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(settings.kafka_bootstrap, sorted(TOPICS), settings.kafka_topic_partitions)
+    db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
+    kafka.ensure_topics(settings, sorted(TOPICS), settings.kafka_topic_partitions)
     producer = kafka.make_producer(settings)  # dead letters
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
@@ -39,7 +39,7 @@ def main() -> int:
         validator,
         readiness={
             "database": lambda: db.ready(engine),
-            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "kafka": kafka.BrokerCheck(settings),
             "smtp": mailer.ready,
             "identity": validator.ready,
             "workflow": workflow.ready,

@@ -39,16 +39,16 @@ def main() -> int:
     settings = OcrSettings()
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
-    db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
+    db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.text_bucket)
     kafka.ensure_topics(
-        settings.kafka_bootstrap,
+        settings,
         [events.EVIDENCE_UPLOADED, events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS],
         settings.kafka_topic_partitions,
     )
     # Enough partitions that the largest worker count can all take pages of one long document.
-    kafka.ensure_topics(settings.kafka_bootstrap, [events.OCR_PAGES], settings.page_partitions)
+    kafka.ensure_topics(settings, [events.OCR_PAGES], settings.page_partitions)
     # Leftovers of workers killed mid-analysis (each analysis cleans up after itself otherwise).
     shutil.rmtree(settings.work_dir, ignore_errors=True)
     Path(settings.work_dir).mkdir(parents=True)
@@ -84,7 +84,7 @@ def main() -> int:
         readiness={
             "database": lambda: db.ready(engine),
             "object_store": lambda: storage.ready(s3, settings.text_bucket),
-            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "kafka": kafka.BrokerCheck(settings),
             "clamd": scanner.ready,
             "tesseract": lambda: tesseract.available(settings.ocr_language),
             "libreoffice": lambda: shutil.which(settings.soffice) is not None,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import Any
 
 from cachelib import FileSystemCache
 from flask import Flask, render_template
 from flask_session import Session
+from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from casework_common import db
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
@@ -21,16 +24,30 @@ from casework_portal.backend import ApiError
 from casework_portal.settings import PortalSettings
 
 
+def session_store(app: Flask, settings: PortalSettings) -> dict[str, Any]:
+    """Flask-Session's store: the portal's Postgres schema when it has a database, else files."""
+    if settings.database_url is None:
+        files = FileSystemCache(settings.session_dir, threshold=10_000, mode=0o600)
+        return {"SESSION_TYPE": "cachelib", "SESSION_CACHELIB": files}
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=settings.database_url.get_secret_value(),
+        SQLALCHEMY_ENGINE_OPTIONS=db.engine_options(settings),
+    )
+    return {"SESSION_TYPE": "sqlalchemy", "SESSION_SQLALCHEMY": SQLAlchemy(app), "SESSION_CLEANUP_N_REQUESTS": 1000}
+
+
 def build_app(settings: PortalSettings) -> Flask:
     validator = TokenValidator.from_settings(settings)
-    app = create_app(
-        settings.service_name, None, readiness={"identity": validator.ready}, import_name="casework_portal"
-    )
+    store: dict[str, Any] = {}
+    readiness = {"identity": validator.ready}
+    if settings.database_url is not None:
+        readiness["database"] = lambda: db.ready(store["SESSION_SQLALCHEMY"].engine)
+    app = create_app(settings.service_name, None, readiness=readiness, import_name="casework_portal")
     secure = settings.portal_url.startswith("https://")
+    store.update(session_store(app, settings))
     app.config.update(
         SECRET_KEY=settings.session_secret.get_secret_value(),
-        SESSION_TYPE="cachelib",
-        SESSION_CACHELIB=FileSystemCache(settings.session_dir, threshold=10_000, mode=0o600),
+        **store,
         SESSION_PERMANENT=True,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(seconds=settings.session_lifetime_s),
         SESSION_COOKIE_NAME="casework_session",

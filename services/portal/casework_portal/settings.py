@@ -11,6 +11,11 @@ class PortalSettings(HttpSettings, OidcSettings):
     portal_client_secret: SecretStr
     # Signs the session cookie (which holds only the session id; the session lives server-side).
     session_secret: SecretStr
+    # Sessions live in Postgres (table `sessions` in the portal's own schema) when a database URL is
+    # set, so every replica sees every session and a rollout signs nobody out; else in session_dir.
+    database_url: SecretStr | None = None
+    database_schema: str = "portal"
+    database_pool_size: int = 5
     session_dir: str = "/var/lib/casework/portal/sessions"
     session_lifetime_s: int = 8 * 3600
     workflow_url: str = "http://127.0.0.1:8110"

@@ -30,11 +30,19 @@ def main() -> int:
     settings = SearchSettings()
     configure_logging(settings.service_name, settings.log_level)
     # One pooled connection per API thread, plus the indexers and the rebuilder.
-    client = OpenSearch(hosts=[settings.opensearch_url], timeout=30, maxsize=settings.http_threads + 4)
+    client = OpenSearch(
+        hosts=[settings.opensearch_url],
+        timeout=30,
+        maxsize=settings.http_threads + 4,
+        http_auth=(settings.opensearch_username, settings.opensearch_password.get_secret_value())
+        if settings.opensearch_username and settings.opensearch_password
+        else None,
+        ca_certs=settings.opensearch_ca_file,
+    )
     indices = Indices(client, settings.index_prefix)
     s3 = storage.make_client(settings)
     kafka.ensure_topics(
-        settings.kafka_bootstrap,
+        settings,
         [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS, events.CASE_EVENTS],
         settings.kafka_topic_partitions,
     )
@@ -59,7 +67,7 @@ def main() -> int:
         validator,
         readiness={
             "opensearch": lambda: bool(client.ping()) and indices.ready(),
-            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "kafka": kafka.BrokerCheck(settings),
             "identity": validator.ready,
             "workflow": workflow.ready,
         },

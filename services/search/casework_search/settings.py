@@ -1,6 +1,6 @@
 """Search's settings (environment variables CASEWORK_*)."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from casework_common.settings import (
     GrpcSettings,
@@ -12,10 +12,16 @@ from casework_common.settings import (
 )
 
 
-class SearchSettings(HttpSettings, GrpcSettings, ServiceAccountSettings, KafkaSettings, S3Settings, WorkflowClientSettings):
+class SearchSettings(
+    HttpSettings, GrpcSettings, ServiceAccountSettings, KafkaSettings, S3Settings, WorkflowClientSettings
+):
     service_name: str = "search"
     grpc_port: int = 50052
     opensearch_url: str = "http://127.0.0.1:9200"
+    # Basic auth and the CA that signed the cluster's certificate, where the cluster wants them.
+    opensearch_username: str | None = None
+    opensearch_password: SecretStr | None = None
+    opensearch_ca_file: str | None = None
     # Base URL of intake's REST API, read when the index is rebuilt.
     intake_url: str = "http://127.0.0.1:8120"
     # Base URL of workflow's REST API, where saved comparators become timeline entries.

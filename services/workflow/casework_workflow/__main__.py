@@ -31,10 +31,8 @@ from casework_workflow.tables import outbox
 
 def serve(settings: WorkflowSettings) -> int:
     engine = db.make_engine(settings)
-    db.migrate(engine, settings.database_schema, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(
-        settings.kafka_bootstrap, [events.CASE_EVENTS, events.EVIDENCE_UPLOADED], settings.kafka_topic_partitions
-    )
+    db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
+    kafka.ensure_topics(settings, [events.CASE_EVENTS, events.EVIDENCE_UPLOADED], settings.kafka_topic_partitions)
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     directory = Directory(settings)
@@ -46,7 +44,7 @@ def serve(settings: WorkflowSettings) -> int:
         validator,
         readiness={
             "database": lambda: db.ready(engine),
-            "kafka": kafka.BrokerCheck(settings.kafka_bootstrap),
+            "kafka": kafka.BrokerCheck(settings),
             "identity": validator.ready,
         },
     )

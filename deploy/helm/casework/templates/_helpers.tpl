@@ -21,18 +21,19 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{/*
 The flows the design allows (docs/design.md#services), and nothing else: what each component reaches (dependencies by
 name, other components by protocol: http on 8080, grpc on the callee's grpcPort) and who may reach
-it; `account`: it calls others on its own behalf, with the services client's secret. NetworkPolicies
+it; `account`: it calls others on its own behalf, with the services client's secret; `migrations`:
+it has Alembic revisions, applied by the hook Job in migrations.yaml. NetworkPolicies
 and env are built from this. Search serves gRPC for future callers; until one is listed here, its
 gRPC port is closed by the default deny. OCR's freshclam init container reaches only the ClamAV
 signature mirror (ocr.clamav.mirror), never the internet.
 */}}
 {{- define "casework.flows" -}}
-workflow: {deps: [kafka, postgres, keycloak], account: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify]}}
-intake: {deps: [kafka, postgres, s3, keycloak], calls: {workflow: [grpc]}, from: {http: [portal, ocr, search]}}
+workflow: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify]}}
+intake: {deps: [kafka, postgres, s3, keycloak], migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search]}}
 search: {deps: [kafka, opensearch, s3, keycloak], account: true, calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
-notify: {deps: [kafka, postgres, smtp, keycloak], account: true, calls: {workflow: [grpc]}, from: {http: [portal]}}
-portal: {deps: [keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http]}, from: {http: [ingress]}}
-ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, calls: {intake: [http]}, from: {}}
+notify: {deps: [kafka, postgres, smtp, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal]}}
+portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http]}, from: {http: [ingress]}}
+ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, migrations: true, calls: {intake: [http]}, from: {}}
 {{- end }}
 
 {{- define "casework.podSecurityContext" -}}
@@ -80,8 +81,25 @@ CASEWORK_OIDC_CLIENT_ID: {{ $v.oidc.servicesClientId | quote }}
 CASEWORK_KEYCLOAK_URL: {{ $v.oidc.keycloakUrl | quote }}
 CASEWORK_KEYCLOAK_REALM: {{ $v.oidc.realm | quote }}
 {{- if has "kafka" $mine.deps }}
-CASEWORK_KAFKA_BOOTSTRAP: {{ $v.external.kafka.bootstrap | quote }}
-CASEWORK_KAFKA_TOPIC_PARTITIONS: {{ $v.external.kafka.topicPartitions | quote }}
+{{- $k := $v.external.kafka }}
+CASEWORK_KAFKA_BOOTSTRAP: {{ $k.bootstrap | quote }}
+CASEWORK_KAFKA_TOPIC_PARTITIONS: {{ $k.topicPartitions | quote }}
+CASEWORK_KAFKA_PARTITIONS: {{ $k.partitions | toJson | quote }}
+CASEWORK_KAFKA_REPLICATION_FACTOR: {{ $k.replicationFactor | quote }}
+CASEWORK_KAFKA_MIN_INSYNC_REPLICAS: {{ $k.minInsyncReplicas | quote }}
+CASEWORK_KAFKA_SECURITY_PROTOCOL: {{ $k.securityProtocol | quote }}
+{{- with $k.saslMechanism }}
+CASEWORK_KAFKA_SASL_MECHANISM: {{ . | quote }}
+{{- end }}
+{{- if $k.caConfigMap.name }}
+CASEWORK_KAFKA_SSL_CAFILE: {{ printf "/etc/casework/ca/kafka/%s" $k.caConfigMap.key | quote }}
+{{- end }}
+{{- end }}
+{{- if has "opensearch" $mine.deps }}
+CASEWORK_OPENSEARCH_URL: {{ $v.external.opensearch.url | quote }}
+{{- if $v.external.opensearch.caConfigMap.name }}
+CASEWORK_OPENSEARCH_CA_FILE: {{ printf "/etc/casework/ca/opensearch/%s" $v.external.opensearch.caConfigMap.key | quote }}
+{{- end }}
 {{- end }}
 {{- if has "s3" $mine.deps }}
 CASEWORK_S3_ENDPOINT: {{ $v.external.s3.endpoint | quote }}
@@ -92,6 +110,10 @@ CASEWORK_TEXT_BUCKET: {{ $v.external.s3.textBucket | quote }}
 {{- end }}
 {{- if has "postgres" $mine.deps }}
 CASEWORK_DATABASE_SCHEMA: {{ .component | quote }}
+{{- include "casework.postgresTlsEnv" .root }}
+{{- end }}
+{{- if $mine.migrations }}
+CASEWORK_MIGRATE_ON_START: {{ (not $v.migrations.hookJob) | quote }}
 {{- end }}
 {{- range $callee, $kinds := $mine.calls }}
 {{- range $kind := $kinds }}
@@ -123,6 +145,20 @@ CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.N
 - name: CASEWORK_OIDC_CLIENT_SECRET
   valueFrom: {secretKeyRef: {name: {{ $v.oidc.servicesClientSecret.name }}, key: {{ $v.oidc.servicesClientSecret.key }}}}
 {{- end }}
+{{- $k := $v.external.kafka }}
+{{- if and (has "kafka" $mine.deps) $k.saslMechanism }}
+- name: CASEWORK_KAFKA_SASL_USERNAME
+  valueFrom: {secretKeyRef: {name: {{ $k.saslCredentials.name }}, key: {{ $k.saslCredentials.usernameKey }}}}
+- name: CASEWORK_KAFKA_SASL_PASSWORD
+  valueFrom: {secretKeyRef: {name: {{ $k.saslCredentials.name }}, key: {{ $k.saslCredentials.passwordKey }}}}
+{{- end }}
+{{- $os := $v.external.opensearch }}
+{{- if and (has "opensearch" $mine.deps) $os.credentials.name }}
+- name: CASEWORK_OPENSEARCH_USERNAME
+  valueFrom: {secretKeyRef: {name: {{ $os.credentials.name }}, key: {{ $os.credentials.usernameKey }}}}
+- name: CASEWORK_OPENSEARCH_PASSWORD
+  valueFrom: {secretKeyRef: {name: {{ $os.credentials.name }}, key: {{ $os.credentials.passwordKey }}}}
+{{- end }}
 {{- if has "smtp" $mine.deps }}
 - name: CASEWORK_SMTP_USERNAME
   valueFrom: {secretKeyRef: {name: {{ $v.external.smtp.credentials.name }}, key: {{ $v.external.smtp.credentials.usernameKey }}}}
@@ -148,4 +184,42 @@ PrivateMirror {{ .Values.ocr.clamav.mirror }}
 ScriptedUpdates no
 UpdateLogFile /dev/stdout
 Foreground yes
+{{- end }}
+
+{{/* "true" if the cluster serves API group/version .api, or the values say it does (offline rendering). */}}
+{{- define "casework.apiServed" -}}
+{{- if or (.root.Capabilities.APIVersions.Has .api) (has .api .root.Values.apiVersions) }}true{{ end }}
+{{- end }}
+
+{{/* libpq's own TLS variables (psycopg honours them), for every process that reaches Postgres. */}}
+{{- define "casework.postgresTlsEnv" -}}
+{{- with .Values.external.postgres.sslmode }}
+PGSSLMODE: {{ . | quote }}
+{{- end }}
+{{- with .Values.external.postgres.caConfigMap.name }}
+PGSSLROOTCERT: {{ printf "/etc/casework/ca/postgres/%s" $.Values.external.postgres.caConfigMap.key | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The CA bundles a component's dependencies are verified with (ConfigMaps), as volumes and mounts. */}}
+{{- define "casework.caDeps" -}}
+{{- $flows := include "casework.flows" . | fromYaml -}}
+{{- $deps := (get $flows .component).deps | default (list "postgres") -}}
+{{- range $dep := list "kafka" "postgres" "opensearch" }}
+{{- if and (has $dep $deps) (get $.root.Values.external $dep).caConfigMap.name }}
+- {{ $dep }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "casework.caVolumes" -}}
+{{- range $dep := include "casework.caDeps" . | fromYamlArray }}
+- {name: ca-{{ $dep }}, configMap: {name: {{ (get $.root.Values.external $dep).caConfigMap.name }}}}
+{{- end }}
+{{- end }}
+
+{{- define "casework.caMounts" -}}
+{{- range $dep := include "casework.caDeps" . | fromYamlArray }}
+- {name: ca-{{ $dep }}, mountPath: /etc/casework/ca/{{ $dep }}, readOnly: true}
+{{- end }}
 {{- end }}

@@ -17,7 +17,8 @@ from casework_local.process import Managed, StartError
 from casework_local.servers.base import Server
 
 DATABASE = "casework"
-SERVICE_ROLES = ("workflow", "intake", "notify", "ocr")
+# The portal's schema holds its sessions (Flask-Session), shared by every portal process.
+SERVICE_ROLES = ("workflow", "intake", "notify", "ocr", "portal")
 UNPRIVILEGED_USER = "nobody"
 
 
