@@ -3,6 +3,7 @@ has cases that fire and cases that do not, in tests/promtool/alerts.yaml."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import promtool
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 ALERT_TESTS = Path(__file__).resolve().parent / "promtool" / "alerts.yaml"
+SERIES_JOB = re.compile(r'casework_([a-z]+)_[a-z_]+\{job="([^"]+)"')  # (service in the name, job label)
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +47,20 @@ def test_alert_summaries_show_thresholds_as_configured(tmp_path: Path) -> None:
     groups = promtool.rule_groups({"monitoring": {"alerts": {"errorRatio": 0.025}}})
     (rule,) = [r for g in groups for r in g["rules"] if r.get("alert") == "CaseworkHighErrorRate"]
     assert "more than 2.5%" in rule["annotations"]["summary"]
+
+
+def test_the_job_label_rules_and_panels_split_by_is_the_service_in_the_metric_names() -> None:
+    """Rules and panels split by `job`: the ServiceMonitors' jobLabel must make it the service whose
+    casework_<service>_ metrics the target exports, as the series in tests/promtool/ assume."""
+    documents = promtool.rendered()
+    services = [doc for doc in documents if doc["kind"] == "Service"]
+    jobs = set()
+    for monitor in [doc for doc in documents if doc["kind"] == "ServiceMonitor"]:
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        matched = [s for s in services if selector.items() <= s["metadata"]["labels"].items()]
+        assert matched, monitor["metadata"]["name"]
+        jobs |= {s["metadata"]["labels"][monitor["spec"]["jobLabel"]] for s in matched}
+    assert jobs == {"workflow", "intake", "search", "notify", "portal", "ocr"}
+    pairs = [pair for path in ALERT_TESTS.parent.glob("*.yaml") for pair in SERIES_JOB.findall(path.read_text())]
+    assert len(pairs) > 20
+    assert [(service, job) for service, job in pairs if service != job] == []
