@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import promtool
 import yaml
@@ -14,24 +13,6 @@ import yaml
 SPEC = yaml.safe_load((Path(__file__).resolve().parent / "promtool" / "dashboards.yaml").read_text())
 LEGEND_LABEL = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
 LABEL_NAME = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="')
-
-
-def targets() -> list[dict[str, Any]]:
-    """Each panel target, once per value of the dashboard's $service where it uses one."""
-    found = []
-    for path in sorted(promtool.DASHBOARDS.glob("*.json")):
-        dashboard = json.loads(path.read_text())
-        services = [o["value"] for v in dashboard["templating"]["list"] if v["name"] == "service" for o in v["options"]]
-        for panel in dashboard["panels"]:
-            for target in panel.get("targets", []):
-                key = f"{path.name} / {panel['title']} / {target['refId']}"
-                exprs = (
-                    [target["expr"].replace("${service}", s) for s in services]
-                    if "${service}" in target["expr"]
-                    else [target["expr"]]
-                )
-                found += [{"key": key, "expr": expr, "legend": target.get("legendFormat", "")} for expr in exprs]
-    return found
 
 
 def input_series() -> list[dict[str, str]]:
@@ -58,10 +39,10 @@ def test_the_api_dashboard_offers_every_http_service() -> None:
 
 
 def test_every_panel_has_expected_samples_whose_labels_its_legend_names() -> None:
-    keys = {t["key"] for t in targets()}
+    keys = {t["key"] for t in promtool.panel_targets()}
     assert keys - SPEC["expected"].keys() == set(), "panels with no expected samples"
     assert SPEC["expected"].keys() - keys == set(), "expected samples for panels that do not exist"
-    for target in targets():
+    for target in promtool.panel_targets():
         for labels in SPEC["expected"][target["key"]]:
             missing = set(LEGEND_LABEL.findall(target["legend"])) - set(LABEL_NAME.findall(labels))
             assert not missing, f"{target['key']}: legend {target['legend']!r} names {missing}, not in the result"
@@ -77,7 +58,7 @@ def test_every_panel_query_gives_its_expected_samples(tmp_path: Path) -> None:
                 {"labels": labels, "value": value} for labels, value in SPEC["expected"].get(target["key"], {}).items()
             ],
         }
-        for target in targets()
+        for target in promtool.panel_targets()
     ]
     document = {
         "rule_files": [promtool.RULES_FILE],

@@ -3,18 +3,14 @@ services' /metrics (scraped from the real local stack, after one piece of eviden
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
-import helm_python
+import promtool
 import requests
-import yaml
 
 import testdocs
 from harness import Platform, unique_number
 
-CHART = Path(__file__).resolve().parents[1] / "deploy" / "helm" / "casework"
 SERVICES = ("workflow", "intake", "ocr", "search", "notify", "portal")
 NAME_REGEX = re.compile(r'__name__=~"([^"]+)"')
 BARE_NAME = re.compile(r"\bcasework_[a-z0-9_]+")
@@ -23,19 +19,8 @@ SUFFIXES = ("", "_total", "_bucket", "_sum", "_count", "_created")
 
 def queries() -> list[str]:
     """Every PromQL expression in the dashboards (with $service expanded) and the alert rules."""
-    found = []
-    for path in sorted((CHART / "files" / "dashboards").glob("*.json")):
-        dashboard = json.loads(path.read_text())
-        services = [o["value"] for v in dashboard["templating"]["list"] if v["name"] == "service" for o in v["options"]]
-        for panel in dashboard["panels"]:
-            for target in panel["targets"]:
-                expr = target["expr"]
-                found += [expr.replace("${service}", s) for s in services] if "${service}" in expr else [expr]
-    chart = helm_python.Chart.load(str(CHART))
-    rendered = chart.render({}, name="casework", namespace="casework")
-    rule = yaml.safe_load(rendered["casework/templates/alerts.yaml"])
-    found += [r["expr"] for group in rule["spec"]["groups"] for r in group["rules"]]
-    return found
+    panels = [target["expr"] for target in promtool.panel_targets()]
+    return panels + [rule["expr"] for group in promtool.rule_groups() for rule in group["rules"]]
 
 
 def scraped(platform: Platform) -> set[str]:

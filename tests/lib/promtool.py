@@ -61,14 +61,20 @@ def alert_names(groups: list[dict[str, Any]]) -> set[str]:
     return {rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule}
 
 
-def panel_queries() -> list[tuple[str, str, str]]:
-    """(dashboard file, panel title, expression) for every target of every dashboard panel."""
-    return [
-        (path.name, panel["title"], target["expr"])
-        for path in sorted(DASHBOARDS.glob("*.json"))
-        for panel in json.loads(path.read_text())["panels"]
-        for target in panel.get("targets", [])
-    ]
+def panel_targets() -> list[dict[str, str]]:
+    """Every dashboard panel target as {key: "<file> / <title> / <refId>", expr, legend}, once per
+    value of the dashboard's $service where its expression uses it."""
+    found = []
+    for path in sorted(DASHBOARDS.glob("*.json")):
+        dashboard = json.loads(path.read_text())
+        services = [o["value"] for v in dashboard["templating"]["list"] if v["name"] == "service" for o in v["options"]]
+        for panel in dashboard["panels"]:
+            for target in panel.get("targets", []):
+                key = f"{path.name} / {panel['title']} / {target['refId']}"
+                expr = target["expr"]
+                exprs = [expr.replace("${service}", s) for s in services] if "${service}" in expr else [expr]
+                found += [{"key": key, "expr": e, "legend": target.get("legendFormat", "")} for e in exprs]
+    return found
 
 
 def run_unit_tests(test_file: Path, groups: list[dict[str, Any]], workdir: Path) -> subprocess.CompletedProcess[str]:
