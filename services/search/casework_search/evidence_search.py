@@ -6,20 +6,30 @@ page boundary never moves while documents are added. Relevance order pages by of
 instead: scores themselves shift as documents are added (term statistics change), so a
 score cursor is no more stable than an offset, and osmem compares ``search_after`` scores
 at a different precision than it returns them (it repeats or skips pages).
+
+A query that finds nothing is tried once more with its words loosened to terms within an
+edit or two (OCR noise, misspellings), and the answer says so: ``fuzzy`` and
+``showing_results_for``, the query with each loosened word replaced by the word it matched.
+The replacements come from the highlighted words of the pages found, which the caller may
+see, and never from the index's whole vocabulary (a term suggester), which would reveal
+words in other people's documents.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import difflib
+import html
 import json
+import re
 from typing import Annotated, Any, Literal
 
 from opensearchpy import OpenSearch
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from casework_common.problems import bad_request, invalid
-from casework_search import query_syntax
+from casework_search import natural, query_syntax
 from casework_search.documents import DOC_TYPE_NAMES, employer_key
 from casework_search.indices import CASES, PAGES, Indices
 from casework_search.scope import SearchScope
@@ -82,11 +92,28 @@ def decode_cursor(cursor: str, sort: str) -> list[Any]:
     return values
 
 
-def parse_text_query(q: str) -> dict[str, Any]:
+def parse_text_query(q: str, fuzzy: bool = False) -> query_syntax.Parsed:
     try:
-        return query_syntax.parse(q, TEXT_FIELDS)
+        return query_syntax.compile_query(q, TEXT_FIELDS, fuzzy)
     except query_syntax.QuerySyntaxError as exc:
         raise invalid([{"field": "q", "message": str(exc)}], detail=str(exc)) from exc
+
+
+_MARKED = re.compile(r"<mark>(.*?)</mark>")
+
+
+def corrected_query(q: str, fuzzed: list[Any], highlights: list[str]) -> str:
+    """``q`` with each loosened word (a token with its position) replaced by the closest
+    word marked in ``highlights``; words with no close match stay as typed."""
+    marked = sorted({html.unescape(word).lower() for fragment in highlights for word in _MARKED.findall(fragment)})
+    result = q
+    for token in sorted(fuzzed, key=lambda t: t.start_pos, reverse=True):
+        word = natural.core(str(token))
+        closest = difflib.get_close_matches(word, marked, n=1, cutoff=0.6)
+        if closest and closest[0] != word:
+            start = token.start_pos + str(token).lower().replace("’", "'").index(word)
+            result = result[:start] + closest[0] + result[start + len(word) :]
+    return result
 
 
 class EvidenceSearch:
@@ -120,7 +147,9 @@ class EvidenceSearch:
         )
         return {doc["_id"]: doc["_source"] for doc in result["docs"] if doc.get("found")}
 
-    def build(self, scope: SearchScope, params: SearchParams, case_ids: list[str] | None) -> dict[str, Any]:
+    def build(
+        self, scope: SearchScope, params: SearchParams, case_ids: list[str] | None, text_query: dict[str, Any]
+    ) -> dict[str, Any]:
         """The OpenSearch request body; the scope filter is always its first filter."""
         scope_filter = scope.pages_filter()
         assert scope_filter is not None
@@ -139,7 +168,7 @@ class EvidenceSearch:
             filters.append({"range": {"uploaded_at": bounds}})
         body: dict[str, Any] = {
             "size": min(params.size, self.max_page_size),
-            "query": {"bool": {"must": [parse_text_query(params.q)], "filter": filters}},
+            "query": {"bool": {"must": [text_query], "filter": filters}},
             "sort": SORTS[params.sort],
             "highlight": {
                 # html encoder: fragments are escaped document text plus <mark> tags, safe to render.
@@ -165,8 +194,8 @@ class EvidenceSearch:
 
     def search(self, scope: SearchScope, params: SearchParams) -> dict[str, Any]:
         """Search within ``scope``: items, total, facets and the next page's cursor."""
-        empty = {"total": 0, "items": [], "facets": {}, "next_cursor": ""}
-        parse_text_query(params.q)  # a bad query is an error whoever asks, and before any lookup
+        empty = {"total": 0, "items": [], "facets": {}, "next_cursor": "", "fuzzy": False, "showing_results_for": ""}
+        exact = parse_text_query(params.q)  # a bad query is an error whoever asks, and before any lookup
         if scope.empty:
             return empty
         case_ids = params.case_id or None  # only ever narrows: the scope filter stays
@@ -174,8 +203,15 @@ class EvidenceSearch:
             case_ids = self._cases_matching(scope, params)
             if not case_ids:
                 return empty
-        body = self.build(scope, params, case_ids)
+        body = self.build(scope, params, case_ids, exact.query)
         result = self.client.search(index=self.indices.alias(PAGES), body=body)
+        fuzzy = False
+        if not result["hits"]["total"]["value"]:
+            loose = parse_text_query(params.q, fuzzy=True)
+            if loose.fuzzed:
+                body = self.build(scope, params, case_ids, loose.query)
+                result = self.client.search(index=self.indices.alias(PAGES), body=body)
+                fuzzy = bool(result["hits"]["total"]["value"])
         hits = result["hits"]["hits"]
         items = [
             {
@@ -197,6 +233,12 @@ class EvidenceSearch:
             "items": items,
             "facets": self._facets(result["aggregations"]),
             "next_cursor": cursor,
+            "fuzzy": fuzzy,
+            "showing_results_for": (
+                corrected_query(params.q, loose.fuzzed, [h for item in items for h in item["highlights"]])
+                if fuzzy
+                else ""
+            ),
         }
 
     def _facets(self, aggs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

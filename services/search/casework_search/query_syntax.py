@@ -1,6 +1,7 @@
 """The query language people type into the search box, parsed into an OpenSearch query.
 
-Words must all match (``dismissal hearing``), ``"quoted phrases"`` match in order,
+Words that carry meaning must all match, in any order, and common words never veto a page
+(``letter from the employer``: see natural.py), ``"quoted phrases"`` match exactly,
 ``prefix*`` matches word beginnings, ``AND``/``OR``/``NOT`` (or ``-word``) combine,
 parentheses group. Parsing it ourselves (rather than passing it to ``query_string``)
 means a typo gets a precise message with its position, and a query can only ever
@@ -9,10 +10,13 @@ search the text fields named here, never pick another field or a regular express
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, VisitError
+
+from casework_search import natural
 
 GRAMMAR = r"""
 ?start: or_expr
@@ -45,21 +49,41 @@ class QuerySyntaxError(ValueError):
     """The query cannot be parsed; the message says where and why, for the user."""
 
 
+@dataclass
+class _Words:
+    """Bare words not yet turned into a clause: those of one AND-run become one clause."""
+
+    tokens: list[Token]
+
+
+Node = dict[str, Any] | _Words | None  # None: a part with no searchable words, which drops out
+
+
 @v_args(inline=True)
 class _ToOpenSearch(Transformer):
-    def __init__(self, fields: list[str]) -> None:
+    def __init__(self, fields: list[str], fuzzy: bool) -> None:
         super().__init__()
         self.fields = fields
+        self.fuzzy = fuzzy
+        self.fuzzed: list[Token] = []
         self.clauses = 0
+
+    def finish(self, node: Node) -> dict[str, Any] | None:
+        """The clause for ``node``, turning a run of bare words into its natural clause."""
+        if not isinstance(node, _Words):
+            return node
+        result = natural.clause(node.tokens, self.fields, self.fuzzy)
+        self.fuzzed += result.fuzzed
+        return result.query
 
     def _count(self) -> None:
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
             raise QuerySyntaxError(f"The query has more than {MAX_CLAUSES} terms; shorten it.")
 
-    def word(self, token: Token) -> dict[str, Any]:
+    def word(self, token: Token) -> _Words:
         self._count()
-        return {"multi_match": {"query": str(token), "fields": self.fields, "operator": "and"}}
+        return _Words([token])
 
     def phrase(self, token: Token) -> dict[str, Any]:
         self._count()
@@ -75,18 +99,42 @@ class _ToOpenSearch(Transformer):
             raise QuerySyntaxError(f"'{token}' at column {token.column}: a prefix needs at least 2 letters before *.")
         return {"multi_match": {"query": stem, "fields": self.fields, "type": "phrase_prefix"}}
 
-    def negate(self, inner: dict[str, Any]) -> dict[str, Any]:
-        return {"bool": {"must_not": [inner]}}
+    def negate(self, inner: Node) -> dict[str, Any] | None:
+        clause = self.finish(inner)
+        return {"bool": {"must_not": [clause]}} if clause else None
 
-    def and_expr(self, *parts: dict[str, Any]) -> dict[str, Any]:
-        return {"bool": {"must": list(parts)}}
+    def and_expr(self, *parts: Node) -> Node:
+        words = _Words([token for part in parts if isinstance(part, _Words) for token in part.tokens])
+        others = [part for part in parts if part is not None and not isinstance(part, _Words)]
+        if not others:
+            return words
+        clauses = [c for c in [self.finish(words) if words.tokens else None, *others] if c]
+        return clauses[0] if len(clauses) == 1 else {"bool": {"must": clauses}}
 
-    def or_expr(self, *parts: dict[str, Any]) -> dict[str, Any]:
-        return {"bool": {"should": list(parts), "minimum_should_match": 1}}
+    def or_expr(self, *parts: Node) -> dict[str, Any] | None:
+        clauses = [c for c in map(self.finish, parts) if c]
+        if len(clauses) <= 1:
+            return clauses[0] if clauses else None
+        return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An OpenSearch query, and the typed words a fuzzy one loosened (with their positions)."""
+
+    query: dict[str, Any]
+    fuzzed: list[Token]
 
 
 def parse(query: str, fields: list[str]) -> dict[str, Any]:
-    """The OpenSearch query for ``query`` over ``fields``; raises QuerySyntaxError."""
+    """The OpenSearch query for ``query`` over ``fields`` (the page text first); raises
+    QuerySyntaxError."""
+    return compile_query(query, fields).query
+
+
+def compile_query(query: str, fields: list[str], fuzzy: bool = False) -> Parsed:
+    """``query`` as an OpenSearch query; with ``fuzzy``, its words (not phrases, prefixes or
+    numbers) also match terms within an edit or two (fuzziness AUTO)."""
     if not query.strip():
         raise QuerySyntaxError("The query is empty.")
     try:
@@ -95,15 +143,21 @@ def parse(query: str, fields: list[str]) -> dict[str, Any]:
         near = query[max(exc.column - 1, 0) :][:15] if exc.column > 0 else ""
         where = f"at column {exc.column} (near '{near}')" if near else "at the end"
         raise QuerySyntaxError(f"The query cannot be read {where}: check quotes, brackets and AND/OR/NOT.") from exc
+    transformer = _ToOpenSearch(fields, fuzzy)
     try:
-        result = _ToOpenSearch(fields).transform(tree)
+        result = transformer.finish(transformer.transform(tree))
     except VisitError as exc:
         if isinstance(exc.orig_exc, QuerySyntaxError):
             raise exc.orig_exc from None
         raise
+    if result is None:
+        raise QuerySyntaxError(
+            "The query has no words to search for: words such as 'the', 'from' and 'of' are too common"
+            " to search on their own. Add a word the document contains."
+        )
     if _only_negative(result):
         raise QuerySyntaxError("The query only excludes words; add at least one word to look for.")
-    return result
+    return Parsed(result, transformer.fuzzed)
 
 
 def _only_negative(node: dict[str, Any]) -> bool:

@@ -5,10 +5,10 @@ import pytest
 
 from casework.v1 import workflow_pb2
 from casework_common.problems import Problem
-from casework_search import query_syntax
+from casework_search import natural, query_syntax, typed_dates
 from casework_search.comparators import ANONYMOUS_FIELDS, anonymise
 from casework_search.documents import doc_type, employer_key
-from casework_search.evidence_search import decode_cursor, encode_cursor
+from casework_search.evidence_search import corrected_query, decode_cursor, encode_cursor
 from casework_search.scope import SearchScope
 from casework_search.trends import period_label, to_csv
 
@@ -65,8 +65,84 @@ def test_query_operators_nest_as_written() -> None:
             ]
         }
     }
-    # Operators are upper case; lower-case "or" is a word like any other.
-    assert query_syntax.parse("late or absent", ["text"])["bool"]["must"][1] == word("or")
+    # Operators are upper case; lower-case "or" is a common word, which never vetoes a page.
+    assert query_syntax.parse("late or absent", ["text"]) == {
+        "bool": {
+            "must": [word("late"), word("absent")],
+            "should": [{"match_phrase": {"text": {"query": "late or absent", "slop": natural.PROXIMITY_SLOP}}}],
+        }
+    }
+
+
+def test_common_words_never_veto_and_alone_are_an_error() -> None:
+    query = query_syntax.parse("letter from the employer", ["text"])
+    assert query["bool"]["must"] == [word("letter"), word("employer")]
+    # A part with no words that count drops out, wherever it is.
+    assert query_syntax.parse("(the OR hearing) -from", ["text"]) == word("hearing")
+    for common in ("the and of", "to be or not to be", "what should I do", "it's", "don’t", "- ?"):
+        with pytest.raises(query_syntax.QuerySyntaxError, match="no words to search for"):
+            query_syntax.parse(common, ["text"])
+    # Everything the English analyser drops counts as common, so no clause is left without terms.
+    assert natural.ENGLISH_STOP_WORDS <= natural.FUNCTION_WORDS
+    assert not natural.is_function_word("May") and not natural.is_function_word("employer's")
+
+
+def test_a_hyphenated_word_finds_either_spelling() -> None:
+    assert query_syntax.parse("e-mail", ["text"]) == {
+        "bool": {
+            "should": [
+                {"multi_match": {"query": "e-mail", "fields": ["text"], "type": "phrase"}},
+                {"multi_match": {"query": "email", "fields": ["text"], "operator": "and"}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelling"),
+    [
+        ("03/03/2026", "3 March 2026"),
+        ("3.3.2026", "3 March 2026"),
+        ("2026-03-03", "3 March 2026"),
+        ("3rd March 2026", "03/03/2026"),
+        ("3rd of March, 2026", "2026-03-03"),
+        ("March 3rd, 2026.", "3 March 2026"),
+        ("3 Mar", "3 March"),
+        ("21 sept", "21st September"),
+        ("29 February", "29 Feb"),
+    ],
+)
+def test_typed_dates_are_searched_as_letters_spell_them(typed: str, spelling: str) -> None:
+    (date,) = typed_dates.find(typed.split())
+    assert spelling in date.spellings()
+    assert (date.start, date.end) == (0, len(typed.split()))
+
+
+@pytest.mark.parametrize("typed", ["31/02/2026", "3 marching", "March", "12 months", "13/13/2026", "3/3/26"])
+def test_what_is_not_a_date(typed: str) -> None:
+    assert typed_dates.find(typed.split()) == []
+
+
+def test_fuzzy_loosens_words_but_not_numbers_phrases_or_prefixes() -> None:
+    parsed = query_syntax.compile_query('hearng 2026 "written warning" dismis*', ["text"], fuzzy=True)
+    must = parsed.query["bool"]["must"]
+    assert must[0]["bool"]["must"] == [
+        {"multi_match": {"query": "hearng", "fields": ["text"], "operator": "and", "fuzziness": "AUTO"}},
+        word("2026"),
+    ]
+    assert [str(token) for token in parsed.fuzzed] == ["hearng"]
+    assert not query_syntax.compile_query("2026", ["text"], fuzzy=True).fuzzed
+
+
+def test_the_correction_comes_from_the_marked_words() -> None:
+    fuzzed = query_syntax.compile_query("Overtme for disiplinary hearng?", ["text"], fuzzy=True).fuzzed
+    highlights = ["the <mark>Disciplinary</mark> hearing", "<mark>overtime</mark> &amp; <mark>hearing</mark>"]
+    assert (
+        corrected_query("Overtme for disiplinary hearng?", fuzzed, highlights) == "overtime for disciplinary hearing?"
+    )
+    # A word nothing marked resembles stays as typed.
+    assert corrected_query("Overtme for disiplinary hearng?", fuzzed, []) == "Overtme for disiplinary hearng?"
 
 
 @pytest.mark.parametrize(

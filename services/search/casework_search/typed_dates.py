@@ -1,0 +1,142 @@
+"""Dates as people type them in a search box, spelled the ways letters write them.
+
+Page text is tokenised word by word, so "03/03/2026" in a query (tokens 03 03 2026) never
+meets "3 March 2026" in a letter (tokens 3 march 2026). A date recognised in the query is
+therefore searched as any one of the spellings below, each an exact phrase. Numeric dates
+are read day first (UK letters); two-digit years and "3rd of March" in the page text are
+not among the spellings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTH_NUMBER = {name.lower(): i for i, name in enumerate(MONTHS, 1)}
+_MONTH_NUMBER.update({name[:3].lower(): i for i, name in enumerate(MONTHS, 1)})
+_MONTH_NUMBER["sept"] = 9
+_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$", re.IGNORECASE)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_NUMERIC = (
+    re.compile(r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d\d)$"),
+    re.compile(r"^(?P<y>(?:19|20)\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+)
+# How letters spell a date; those without the year also match a page that gives one after.
+WITH_YEAR = (
+    "{d} {month} {y}",
+    "{d}{suffix} {month} {y}",
+    "{month} {d} {y}",
+    "{month} {d}{suffix} {y}",
+    "{d} {mon} {y}",
+    "{dd}/{mm}/{y}",
+    "{d}/{m}/{y}",
+    "{y}-{mm}-{dd}",
+)
+WITHOUT_YEAR = ("{d} {month}", "{d}{suffix} {month}", "{month} {d}", "{month} {d}{suffix}", "{d} {mon}")
+
+
+@dataclass(frozen=True)
+class TypedDate:
+    """A date found in the query: the words it took (start, end) and its day, month, year."""
+
+    start: int
+    end: int
+    day: int
+    month: int
+    year: int | None
+
+    def spellings(self) -> list[str]:
+        """The phrases a page may use for this date."""
+        day = self.day
+        suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+        name = MONTHS[self.month - 1]
+        values = {
+            "d": day,
+            "dd": f"{day:02d}",
+            "m": self.month,
+            "mm": f"{self.month:02d}",
+            "y": self.year,
+            "suffix": suffix,
+            "month": name,
+            "mon": name[:3],
+        }
+        forms = WITH_YEAR if self.year else WITHOUT_YEAR
+        return list(dict.fromkeys(form.format(**values) for form in forms))
+
+
+def _core(word: str) -> str:
+    return word.strip(".,;:!?()[]'\"").lower()
+
+
+def _valid(day: int, month: int, year: int | None) -> bool:
+    try:
+        dt.date(year or 2000, month, day)  # 2000: a leap year, so 29 February stands without a year
+    except ValueError:
+        return False
+    return True
+
+
+def _day(word: str) -> int | None:
+    match = _ORDINAL.match(_core(word))
+    return int(match.group(1)) if match else None
+
+
+def _year(words: Sequence[str], i: int) -> int | None:
+    return int(_core(words[i])) if i < len(words) and _YEAR.match(_core(words[i])) else None
+
+
+def _at(words: Sequence[str], i: int) -> TypedDate | None:
+    """The date starting at word ``i``, if one does."""
+    for pattern in _NUMERIC:
+        if match := pattern.match(_core(words[i])):
+            day, month, year = int(match["d"]), int(match["m"]), int(match["y"])
+            return TypedDate(i, i + 1, day, month, year) if _valid(day, month, year) else None
+    day, month = _day(words[i]), None
+    if day is not None:  # 3rd (of) March (2026)
+        j = i + 1
+        if j < len(words) and _core(words[j]) == "of":
+            j += 1
+        if j < len(words) and (month := _MONTH_NUMBER.get(_core(words[j]))):
+            end = j + 1
+        else:
+            return None
+    else:  # March 3rd(,) (2026)
+        month = _MONTH_NUMBER.get(_core(words[i]))
+        day = _day(words[i + 1]) if month and i + 1 < len(words) else None
+        if day is None:
+            return None
+        end = i + 2
+    year = _year(words, end)
+    if year is not None:
+        end += 1
+    return TypedDate(i, end, day, month, year) if _valid(day, month, year) else None
+
+
+def find(words: Sequence[str]) -> list[TypedDate]:
+    """The dates among ``words`` (as typed, punctuation and all), left to right, not overlapping."""
+    found: list[TypedDate] = []
+    i = 0
+    while i < len(words):
+        date = _at(words, i)
+        if date:
+            found.append(date)
+            i = date.end
+        else:
+            i += 1
+    return found
