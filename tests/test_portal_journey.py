@@ -66,6 +66,27 @@ def test_member_uploads_through_the_portal_and_finds_the_text(platform: Platform
     assert "letter.jpg" in results.text and f"<mark>{word}</mark>" in results.text.lower()
 
 
+def test_a_misspelt_search_shows_what_it_found_instead(platform: Platform) -> None:
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    upload = platform.upload(
+        "rachel",
+        case["id"],
+        [("minutes.pdf", testdocs.text_pdf(["Minutes of the grievance meeting"]), "application/pdf")],
+    )
+    assert upload.status_code == 201, upload.text
+    assert platform.wait_for_status("rachel", upload.json()["items"][0]["id"])["status"] == "indexed"
+    browser = sign_in(platform, "rachel", next_path="/search")
+    typed = browser.get(
+        f"{platform.url('portal')}/search", params={"q": "grievence", "case_id": case["id"]}, timeout=10
+    )
+    assert "minutes.pdf" in typed.text
+    assert "Showing results for “grievance”" in typed.text
+    exact = browser.get(
+        f"{platform.url('portal')}/search", params={"q": "grievance", "case_id": case["id"]}, timeout=10
+    )
+    assert "minutes.pdf" in exact.text and "Showing results for" not in exact.text
+
+
 def test_upload_without_the_csrf_token_is_refused(platform: Platform) -> None:
     case = platform.create_case("rachel", "M100001", name="Maria Okafor")
     browser = sign_in(platform, "maria")
