@@ -37,9 +37,12 @@ class Idp:
     def issuer(self) -> str:
         return f"{self.url}/realms/{self.realm['realm']}"
 
-    def password_token(self, username: str, password: str = REALM_ENV["CASEWORK_DEMO_PASSWORD"]) -> requests.Response:
-        """The token response of a password grant on the realm's (first) client that allows it."""
-        client = next(c for c in self.realm["clients"] if c.get("directAccessGrantsEnabled", True))
+    def password_token(
+        self, username: str, password: str = REALM_ENV["CASEWORK_DEMO_PASSWORD"], client_id: str | None = None
+    ) -> requests.Response:
+        """The token response of a password grant on ``client_id`` (default: the first client that allows it)."""
+        allowing = [c for c in self.realm["clients"] if c.get("directAccessGrantsEnabled", True)]
+        client = next(c for c in allowing if client_id in (None, c["clientId"]))
         data = {"grant_type": "password", "username": username, "password": password, "client_id": client["clientId"]}
         auth = None if client.get("publicClient") else (client["clientId"], client["secret"])
         return requests.post(f"{self.issuer}/protocol/openid-connect/token", data=data, auth=auth, timeout=10)

@@ -9,9 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from casework_keycloak.apply import RealmApplier
 from casework_keycloak.connect import add_connection_options, admin_from_options
 from casework_keycloak.members import ExportError, read_export
 from casework_keycloak.provision import COVERAGE, Provisioner
+from casework_keycloak.realmfile import REALM_FILE, load_document
 
 
 def _provision(args: argparse.Namespace) -> int:
@@ -30,6 +32,16 @@ def _provision(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def _apply(args: argparse.Namespace) -> int:
+    document = load_document(args.realm_file, args.overlay)
+    args.realm = document["realm"]
+    report = RealmApplier(admin_from_options(args), document, dry_run=args.dry_run).run()
+    for change in report.changes:
+        print(f"  {change}")
+    print(report.summary())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; exit status 0 = done, 1 = done with row errors, 2 = nothing done."""
     parser = argparse.ArgumentParser(prog="python -m casework_keycloak", description=__doc__)
@@ -45,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_connection_options(provision)
     provision.set_defaults(run=_provision)
+    apply = commands.add_parser("apply", help="create or update roles, client scopes, clients... from the realm file")
+    apply.add_argument("--realm-file", type=Path, default=REALM_FILE)
+    apply.add_argument("--overlay", type=Path, action="append", default=[], help="dev overlay (never in production)")
+    apply.add_argument("--dry-run", action="store_true", help="report what would change; change nothing")
+    add_connection_options(apply)
+    apply.set_defaults(run=_apply)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -79,10 +79,9 @@ def _attribute_query(query: str) -> list[tuple[str, str]]:
     return terms
 
 
-def admin_blueprint(provider: Provider) -> Blueprint:
-    """The /admin/realms/<realm> routes for the provider's realm."""
+def guard(provider: Provider) -> Callable[[str], None]:
+    """A check that the request's bearer token belongs to someone holding ``access`` (see ACCESS)."""
     realm = provider.realm
-    admin = Blueprint("admin", __name__, url_prefix=f"/admin/realms/{realm.name}")
 
     def require(access: str) -> None:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
@@ -94,6 +93,16 @@ def admin_blueprint(provider: Provider) -> Blueprint:
         held = set(caller.client_roles.get("realm-management", []))
         if "realm-admin" not in held and not ACCESS[access].intersection(held):
             abort(403)
+
+    return require
+
+
+def admin_blueprint(provider: Provider) -> Blueprint:
+    """The /admin/realms/<realm> routes for the provider's realm."""
+    realm = provider.realm
+    admin = Blueprint("admin", __name__, url_prefix=f"/admin/realms/{realm.name}")
+
+    require = guard(provider)
 
     def people() -> list[User]:
         with realm.lock:

@@ -17,6 +17,7 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request
 
 from casework_local.idp.admin import admin_blueprint
+from casework_local.idp.admin_config import config_blueprint
 from casework_local.idp.realm import load_realm
 from casework_local.idp.server import Provider, SessionUser, build_server, load_or_create_key
 
@@ -156,4 +157,5 @@ def create_app(realm_file: Path, key_file: Path, public_url: str, overlays: Iter
 
     app.register_blueprint(oidc)
     app.register_blueprint(admin_blueprint(provider))
+    app.register_blueprint(config_blueprint(provider))
     return app

@@ -171,6 +171,21 @@ class Realm:
         with self.lock:
             return next((u for u in self.users.values() if u.service_account_client == client_id), None)
 
+    def reconfigure(self, document: dict[str, Any]) -> None:
+        """Take a changed realm configuration (admin API writes); people and sessions stay as they are."""
+        fresh = realm_from_document({**document, "users": []})
+        with self.lock:
+            self.access_token_lifespan = fresh.access_token_lifespan
+            self.realm_roles, self.clients, self.scopes = fresh.realm_roles, fresh.clients, fresh.scopes
+            self.document = document
+            for client in self.clients.values():
+                # Keycloak gives a client its service-account user when service accounts are switched on.
+                if client.service_accounts and self.service_account(client.client_id) is None:
+                    username = f"service-account-{client.client_id}"
+                    self.users[username] = user_from_representation(
+                        {"username": username, "serviceAccountClientId": client.client_id}
+                    )
+
     def add_user(self, user: User) -> None:
         with self.lock:
             if user.username in self.users:
@@ -226,9 +241,27 @@ def user_from_representation(raw: dict[str, Any]) -> User:
     )
 
 
+def object_id(*names: str) -> str:
+    """A stable id for a client, client scope or mapper the file gives none (Keycloak would make a random one)."""
+    return str(uuid.uuid5(_UUID_NAMESPACE, "/".join(names)))
+
+
+def _give_ids(raw: dict[str, Any]) -> None:
+    for kind, items, key in (
+        ("scope", raw.get("clientScopes", []), "name"),
+        ("client", raw.get("clients", []), "clientId"),
+    ):
+        for item in items:
+            item.setdefault("id", object_id(kind, item[key]))
+            for mapper in item.get("protocolMappers", []):
+                mapper.setdefault("id", object_id(kind, item[key], mapper["name"]))
+
+
 def realm_from_document(raw: dict[str, Any]) -> Realm:
     """The provider's model of a realm document (placeholders already resolved)."""
     from casework_local.idp.claims import check_mappers  # claims imports this module's types
+
+    _give_ids(raw)
 
     scopes = {
         scope["name"]: Scope(
