@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import grpc
 import pytest
 
 import testdocs
+from casework.v1 import search_pb2, search_pb2_grpc
 from harness import Platform, unique_number
 
 pytestmark = pytest.mark.stack
@@ -109,6 +111,14 @@ def test_a_misspelling_says_what_was_searched_for(platform: Platform, case: dict
     body = answer(platform, "rachel", "Overtme payments?", case_id=case["id"])
     assert body["fuzzy"] is True and body["showing_results_for"] == "overtime payments?"
     assert answer(platform, "rachel", "overtime payments", case_id=case["id"])["fuzzy"] is False
+    with grpc.insecure_channel(f"127.0.0.1:{platform.config.ports['search_grpc']}") as channel:
+        reply = search_pb2_grpc.SearchStub(channel).Search(
+            search_pb2.SearchRequest(q="Overtme payments?", case_id=[case["id"]]),
+            metadata=(("authorization", f"Bearer {platform.token('rachel')}"),),
+            timeout=10,
+        )
+    assert reply.fuzzy and reply.showing_results_for == "overtime payments?"
+    assert [hit.evidence_id for hit in reply.items] == [case["docs"]["grievance"]]
 
 
 def test_a_letter_is_found_by_a_sentence(platform: Platform, case: dict[str, Any]) -> None:

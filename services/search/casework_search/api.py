@@ -34,7 +34,12 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
     @bp.get("/v1/search")
     @api(
         "Search the evidence the caller may see",
-        {200: Reply("Hits with highlights, facets and next_cursor.")},
+        {
+            200: Reply(
+                "Hits with highlights, facets and next_cursor; fuzzy is true (and showing_results_for the"
+                " query as matched) when nothing matched as typed and these are the loosened words' results."
+            )
+        },
         query=SearchParams,
         errors=(400,),
     )
