@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2]
-REALM_FILE = DEPLOY_DIR / "keycloak" / "casework-realm.json"
 
 # Name -> default port. Each can be overridden with CASEWORK_PORT_<NAME>.
 DEFAULT_PORTS: dict[str, int] = {
