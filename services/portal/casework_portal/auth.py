@@ -11,11 +11,11 @@ import functools
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, abort, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from casework_common.auth import AuthError, Principal, TokenValidator
@@ -53,15 +53,18 @@ class Auth:
                 token = self.client.authorize_access_token()
             except OAuthError:
                 abort(400, "Sign-in did not complete. Please try again.")
-            target = session.pop("after_login", "/")
-            session.clear()  # a fresh session id on sign-in (no fixation)
+            target = local_path(session.pop("after_login", "/"))
+            session.clear()
             session["token"] = dict(token)
+            # No fixation: an id handed out (or planted) before sign-in must not become the signed-in
+            # session, so the stored pre-sign-in session is deleted and the browser gets a new id.
+            current_app.session_interface.regenerate(session)
             return redirect(target)
 
         @bp.post("/logout")
         def logout() -> Response:
             token = session.get("token") or {}
-            session.clear()
+            session.clear()  # an emptied session is deleted from the store and its cookie with it
             metadata = self.client.load_server_metadata()
             params = {
                 "post_logout_redirect_uri": f"{self.settings.portal_url}/",
@@ -105,10 +108,20 @@ class Auth:
 
 
 def local_path(target: str | None, fallback: str = "/") -> str:
-    """Only a path on this site: a ``next`` or ``back`` value is never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+    r"""Only a path on this site: a ``next`` or ``back`` value is never an open redirect.
+
+    The check is made on the value as a browser reads it in a Location header: browsers drop
+    tab, CR and LF anywhere in a URL and read a backslash as a slash, so ``/<TAB>/evil`` and
+    ``/\evil`` both mean ``//evil``, another host. A value with any control character sends the
+    user to ``fallback``: it can only be an attack, and CR or LF cannot go in a header at all.
+    """
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return fallback
+    seen = target.replace("\\", "/")
+    parts = urlsplit(seen)
+    if not seen.startswith("/") or seen.startswith("//") or parts.scheme or parts.netloc:
+        return fallback
+    return target
 
 
 def login_required(auth: Auth) -> Callable[[F], F]:

@@ -14,6 +14,16 @@ from casework_portal.backend import _error
         ("//evil.example.org/x", "/"),
         ("https://evil.example.org", "/"),
         ("/\\evil.example.org", "/"),
+        ("/\t/evil.example", "/"),  # browsers drop the tab: //evil.example
+        ("/\n/evil", "/"),
+        ("\t//evil.example", "/"),
+        ("/\\/evil.example", "/"),
+        ("/\x00/evil.example", "/"),
+        ("https:evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/%2F%2Fevil", "/%2F%2Fevil"),  # still a path here: browsers do not decode it into a host
+        ("/cases/1?tab=evidence#top", "/cases/1?tab=evidence#top"),
+        ("", "/"),
         (None, "/"),
     ],
 )
