@@ -59,6 +59,7 @@ def test_discovery_serves_keycloaks_layout(platform: Platform) -> None:
     assert doc["jwks_uri"] == f"{base}/certs"
     assert doc["authorization_endpoint"] == f"{base}/auth"
     assert doc["end_session_endpoint"] == f"{base}/logout"
+    assert {"openid", "basic", "roles", "profile", "email", "casework-api"} <= set(doc["scopes_supported"])
     keys = requests.get(doc["jwks_uri"], timeout=5).json()["keys"]
     assert keys and all(k["kty"] == "RSA" and "d" not in k and k.get("kid") for k in keys)
 

@@ -54,7 +54,7 @@ def create_app(realm_file: Path, key_file: Path, public_url: str, overlays: Iter
             id_token_signing_alg_values_supported=["RS256"],
             token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post", "none"],
             code_challenge_methods_supported=["S256", "plain"],
-            scopes_supported=["openid", "profile", "email", "offline_access", "roles"],
+            scopes_supported=["openid", *realm.scopes],  # as Keycloak: every client scope of the realm
             claims_supported=[
                 "sub",
                 "iss",
