@@ -1,15 +1,18 @@
 """Evidence added through intake appears on the case timeline (once per item, however often
-its event is delivered)."""
+its event is delivered). That entry is also how workflow, which does not own evidence, knows
+which evidence belongs to which case."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+import uuid
+
+from sqlalchemy import Connection, Engine, select
 
 from casework.v1 import events_pb2
 from casework_common.events import Event
 from casework_workflow import timeline
 from casework_workflow.outbound import case_ref
-from casework_workflow.tables import case_reps, cases
+from casework_workflow.tables import case_reps, cases, timeline_entries
 
 VISIBILITY = {events_pb2.VISIBILITY_MEMBER: "member", events_pb2.VISIBILITY_REPS: "reps"}
 
@@ -38,5 +41,26 @@ class EvidenceTimeline:
                 body=f"Document added: {ref.filename}",
                 visibility=VISIBILITY.get(ref.visibility, "reps"),
                 data={"evidence_id": ref.evidence_id, "filename": ref.filename},
-                source_key=f"evidence:{ref.evidence_id}",
+                source_key=source_key(ref.evidence_id),
             )
+
+
+def source_key(evidence_id: str) -> str:
+    """The key of the timeline entry an evidence item's upload made (one per item)."""
+    return f"evidence:{evidence_id}"
+
+
+def unknown_evidence(conn: Connection, case_id: uuid.UUID, evidence_ids: list[uuid.UUID]) -> list[str]:
+    """Those of ``evidence_ids`` that are not evidence of the case as far as workflow knows, i.e.
+    whose upload event has not put them on the case's timeline (in the order given)."""
+    wanted = {source_key(str(i)): str(i) for i in evidence_ids}
+    if not wanted:
+        return []
+    known = set(
+        conn.execute(
+            select(timeline_entries.c.source_event_id).where(
+                timeline_entries.c.case_id == case_id, timeline_entries.c.source_event_id.in_(wanted)
+            )
+        ).scalars()
+    )
+    return [evidence_id for key, evidence_id in wanted.items() if key not in known]

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, Row, func, select, update
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_workflow import audit, scope, summary, timeline
+from casework_workflow import audit, evidence_events, scope, summary, timeline
 from casework_workflow.cases import CaseStore, CaseView, parse_id
 from casework_workflow.outbound import emit
 from casework_workflow.schemas import NewReferral, TransitionRequest
@@ -142,6 +142,24 @@ def member_message(row: Row[Any]) -> str:
         f"Your branch has arranged for {WHERE[row.target]} to handle your case. "
         f"Please contact {WHERE[row.target]} now; they have your case details."
     )
+
+
+def _check_pack_evidence(conn: Connection, view: CaseView, evidence_ids: list[uuid.UUID]) -> None:
+    """A pack hands the official evidence of this case only: never another case's (which the
+    official may not see) nor ids of nothing."""
+    unknown = evidence_events.unknown_evidence(conn, view.id, evidence_ids)
+    if unknown:
+        raise invalid(
+            [
+                {
+                    "field": "pack.evidence_ids",
+                    "message": "Not evidence of this case (a just-uploaded item can take a moment to be "
+                    f"recorded on the case): {', '.join(unknown)}.",
+                    "evidence_ids": unknown,
+                }
+            ],
+            "The pack names evidence that is not this case's.",
+        )
 
 
 class ReferralStore:
@@ -262,13 +280,15 @@ class ReferralStore:
                 raise invalid([{"field": "reasons", "message": "Give the reasons for this decision."}])
             if step.needs_pack and request.pack is None:
                 raise invalid([{"field": "pack", "message": "Provide the case summary and the evidence to hand over."}])
+            if step.needs_pack:
+                _check_pack_evidence(conn, view, request.pack.evidence_ids)
             values: dict[str, Any] = {"state": step.target, "updated_at": func.now()}
             if step.roles is OFFICIAL and p.has("official"):
                 values["official"] = p.username
             if step.needs_reasons:
                 values["decision_reasons"] = request.reasons
             if step.needs_pack:
-                values["pack"] = request.pack.model_dump()
+                values["pack"] = request.pack.model_dump(mode="json")
             if step.action == "advise_member":
                 values["member_advised_at"] = func.now()
             updated = conn.execute(

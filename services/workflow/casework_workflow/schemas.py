@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
@@ -219,7 +220,9 @@ class Pack(Strict):
     """What the branch hands over: its summary and the evidence it selected."""
 
     summary: str = Field(min_length=1, max_length=20_000)
-    evidence_ids: list[str] = Field(default_factory=list, max_length=500)
+    # Ids only (a 422 names any other value by position); that each is evidence of the case is
+    # checked against what workflow knows of the case's evidence (referrals.py).
+    evidence_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
 
 
 class TransitionRequest(Strict):
