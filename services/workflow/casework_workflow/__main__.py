@@ -7,6 +7,7 @@ python -m casework_workflow verify-audit    check the audit chain; exit 1 at the
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_workflow import audit, gauges, grpc_service
+from casework_workflow import audit, gauges, grpc_service, scope
 from casework_workflow.api import cases as cases_api
 from casework_workflow.api import protocol as protocol_api
 from casework_workflow.cases import CaseStore
@@ -36,7 +37,7 @@ def serve(settings: WorkflowSettings) -> int:
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     directory = Directory(settings)
-    store = CaseStore(engine, directory)
+    store = CaseStore(engine, directory, scope.Rules(dt.timedelta(days=settings.regional_access_after_end_days)))
     gauges.register(settings.service_name, engine)
 
     app = create_app(

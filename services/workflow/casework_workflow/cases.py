@@ -134,9 +134,10 @@ def parse_id(value: str) -> uuid.UUID | None:
 
 
 class CaseStore:
-    def __init__(self, engine: Engine, directory: Directory | None) -> None:
+    def __init__(self, engine: Engine, directory: Directory | None, rules: scope.Rules) -> None:
         self.engine = engine
         self.directory = directory
+        self.rules = rules
 
     # -- reading ---------------------------------------------------------------
 
@@ -156,7 +157,9 @@ class CaseStore:
         parsed = case_id if isinstance(case_id, uuid.UUID) else parse_id(case_id)
         if parsed is None:
             return None
-        query = select(cases, scope.access_column(p).label("access")).where(cases.c.id == parsed, scope.visible(p))
+        query = select(cases, self.rules.access_column(p).label("access")).where(
+            cases.c.id == parsed, self.rules.visible(p)
+        )
         if lock:
             query = query.with_for_update(of=cases)
         row = conn.execute(query).first()
@@ -194,7 +197,7 @@ class CaseStore:
 
     def list(self, p: Principal, query: CaseListQuery) -> tuple[list[CaseView], str | None]:
         """Visible cases, newest first, keyset-paginated."""
-        conditions = [scope.visible(p)]
+        conditions = [self.rules.visible(p)]
         if query.status:
             conditions.append(cases.c.status == query.status.value)
         if query.case_type:
@@ -214,7 +217,7 @@ class CaseStore:
             conditions.append(tuple_(cases.c.created_at, cases.c.id) < tuple_(created, last_id))
         with self.engine.begin() as conn:
             rows = conn.execute(
-                select(cases, scope.access_column(p).label("access"))
+                select(cases, self.rules.access_column(p).label("access"))
                 .where(and_(*conditions))
                 .order_by(cases.c.created_at.desc(), cases.c.id.desc())
                 .limit(query.limit + 1)
@@ -228,7 +231,7 @@ class CaseStore:
 
     def scope_of(self, p: Principal) -> workflow_pb2.Scope:
         branches = scope.whole_branches(p)
-        query = scope.visible_cases_query(p)
+        query = self.rules.visible_cases_query(p)
         if branches:  # those cases are covered by their branch; listing them adds nothing
             query = query.where(cases.c.branch.not_in(branches))
         with self.engine.connect() as conn:

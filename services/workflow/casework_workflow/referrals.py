@@ -361,7 +361,7 @@ class ReferralStore:
         query = (
             select(referrals)
             .join(cases, cases.c.id == referrals.c.case_id)
-            .where(scope.full_access(p))
+            .where(self.cases.rules.full_access(p))
             .order_by(referrals.c.updated_at)
         )
         if p.has("caseworker") and not p.has("official"):

@@ -11,14 +11,21 @@ Two levels exist:
   and service accounts;
 - MEMBER: the member's own case, its member-visible timeline and evidence.
 
+Regional staff's access lasts as long as what brought the case to them: while a referral or
+support request is open and for ``after_end`` once it has ended (declined, withdrawn, closed,
+returned to the branch; answered); a member's forwarded enquiry counts from when it was made.
+After that they are outsiders again, in every service (search gets its scope from here).
+
 Admins match neither: they cannot read case content at all.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Interval, and_, exists, false, func, literal, or_, select, true
 from sqlalchemy import case as sql_case
 
 from casework.v1 import workflow_pb2
@@ -37,6 +44,10 @@ CASEWORKER_STATES = (
     "closed",
 )
 
+# Referral states with no way out (see referrals.py): a referral in one has ended, at its
+# updated_at, which the transition into it set and nothing changes afterwards.
+ENDED_STATES = ("not_agreed", "withdrawn", "returned_to_branch", "closed")
+
 
 class Access(enum.IntEnum):
     NONE = 0
@@ -50,40 +61,80 @@ def _about_the_case(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(*conditions).correlate(cases)
 
 
-def _brought_to_officials() -> ColumnElement[bool]:
-    return or_(
-        _about_the_case(referrals.c.case_id == cases.c.id),
-        _about_the_case(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "official"),
-        _about_the_case(enquiries.c.case_id == cases.c.id, enquiries.c.routed_to == "official"),
-    )
+@dataclass(frozen=True)
+class Rules:
+    """Who sees which case in full, as SQL; ``after_end``: how long regional staff keep access to
+    a case once what brought it to them has ended."""
 
+    after_end: dt.timedelta
 
-def _brought_to_caseworkers() -> ColumnElement[bool]:
-    return or_(
-        _about_the_case(
-            referrals.c.case_id == cases.c.id,
-            referrals.c.target == "regional_caseworker",
-            referrals.c.state.in_(CASEWORKER_STATES),
-        ),
-        _about_the_case(support_requests.c.case_id == cases.c.id, support_requests.c.to_role == "caseworker"),
-    )
+    def _since(self) -> ColumnElement[dt.datetime]:
+        return func.now() - literal(self.after_end, Interval)
 
+    def _referral_current(self) -> ColumnElement[bool]:
+        return or_(referrals.c.state.not_in(ENDED_STATES), referrals.c.updated_at > self._since())
 
-def full_access(p: Principal) -> ColumnElement[bool]:
-    """Cases whose every record and document ``p`` may see."""
-    if p.is_service:
-        return true()
-    clauses = []
-    if p.has("coordinator") and p.branch:
-        clauses.append(cases.c.branch == p.branch)
-    if p.has("rep") and p.branch:
-        on_case = _about_the_case(case_reps.c.case_id == cases.c.id, case_reps.c.username == p.username)
-        clauses.append(and_(cases.c.branch == p.branch, on_case))
-    if p.has("official") and p.region:
-        clauses.append(and_(cases.c.region == p.region, _brought_to_officials()))
-    if p.has("caseworker") and p.region:
-        clauses.append(and_(cases.c.region == p.region, _brought_to_caseworkers()))
-    return or_(*clauses) if clauses else false()
+    def _support_current(self) -> ColumnElement[bool]:
+        return or_(support_requests.c.answered_at.is_(None), support_requests.c.answered_at > self._since())
+
+    def _brought_to_officials(self) -> ColumnElement[bool]:
+        return or_(
+            _about_the_case(referrals.c.case_id == cases.c.id, self._referral_current()),
+            _about_the_case(
+                support_requests.c.case_id == cases.c.id,
+                support_requests.c.to_role == "official",
+                self._support_current(),
+            ),
+            _about_the_case(
+                enquiries.c.case_id == cases.c.id,
+                enquiries.c.routed_to == "official",
+                enquiries.c.created_at > self._since(),
+            ),
+        )
+
+    def _brought_to_caseworkers(self) -> ColumnElement[bool]:
+        return or_(
+            _about_the_case(
+                referrals.c.case_id == cases.c.id,
+                referrals.c.target == "regional_caseworker",
+                referrals.c.state.in_(CASEWORKER_STATES),
+                self._referral_current(),
+            ),
+            _about_the_case(
+                support_requests.c.case_id == cases.c.id,
+                support_requests.c.to_role == "caseworker",
+                self._support_current(),
+            ),
+        )
+
+    def full_access(self, p: Principal) -> ColumnElement[bool]:
+        """Cases whose every record and document ``p`` may see."""
+        if p.is_service:
+            return true()
+        clauses = []
+        if p.has("coordinator") and p.branch:
+            clauses.append(cases.c.branch == p.branch)
+        if p.has("rep") and p.branch:
+            on_case = _about_the_case(case_reps.c.case_id == cases.c.id, case_reps.c.username == p.username)
+            clauses.append(and_(cases.c.branch == p.branch, on_case))
+        if p.has("official") and p.region:
+            clauses.append(and_(cases.c.region == p.region, self._brought_to_officials()))
+        if p.has("caseworker") and p.region:
+            clauses.append(and_(cases.c.region == p.region, self._brought_to_caseworkers()))
+        return or_(*clauses) if clauses else false()
+
+    def access_column(self, p: Principal) -> ColumnElement[int]:
+        """A SQL expression giving each case's Access level for ``p``."""
+        return sql_case(
+            (self.full_access(p), int(Access.FULL)), (member_access(p), int(Access.MEMBER)), else_=int(Access.NONE)
+        )
+
+    def visible(self, p: Principal) -> ColumnElement[bool]:
+        return or_(self.full_access(p), member_access(p))
+
+    def visible_cases_query(self, p: Principal):
+        """id and access level of every case ``p`` can see."""
+        return select(cases.c.id, self.access_column(p).label("access")).where(self.visible(p))
 
 
 def whole_branches(p: Principal) -> list[str]:
@@ -96,20 +147,6 @@ def member_access(p: Principal) -> ColumnElement[bool]:
     if p.has("member") and p.membership_number:
         return cases.c.membership_number == p.membership_number.upper()
     return false()
-
-
-def access_column(p: Principal) -> ColumnElement[int]:
-    """A SQL expression giving each case's Access level for ``p``."""
-    return sql_case((full_access(p), int(Access.FULL)), (member_access(p), int(Access.MEMBER)), else_=int(Access.NONE))
-
-
-def visible(p: Principal) -> ColumnElement[bool]:
-    return or_(full_access(p), member_access(p))
-
-
-def visible_cases_query(p: Principal):
-    """id and access level of every case ``p`` can see."""
-    return select(cases.c.id, access_column(p).label("access")).where(visible(p))
 
 
 def may(p: Principal, access: Access, action: int) -> tuple[bool, str]:

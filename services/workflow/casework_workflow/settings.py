@@ -1,8 +1,13 @@
 """Workflow's settings (environment variables CASEWORK_*)."""
 
+from pydantic import Field
+
 from casework_common.settings import DatabaseSettings, GrpcSettings, HttpSettings, KafkaSettings, KeycloakSettings
 
 
 class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettings, DatabaseSettings):
     service_name: str = "workflow"
     database_schema: str = "workflow"
+    # How long regional officials and caseworkers keep access to a case after the referral or
+    # support request that brought it to them has ended (scope.py).
+    regional_access_after_end_days: int = Field(default=30, ge=0)

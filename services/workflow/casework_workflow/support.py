@@ -184,7 +184,7 @@ class SupportStore:
         query = (
             select(support_requests)
             .join(cases, cases.c.id == support_requests.c.case_id)
-            .where(scope.full_access(p))
+            .where(self.cases.rules.full_access(p))
             .order_by(support_requests.c.created_at)
         )
         if p.has("official", "caseworker"):

@@ -4,7 +4,8 @@ import pytest
 
 from casework.v1 import workflow_pb2 as wf
 from casework_common.auth import Principal
-from casework_workflow.scope import Access, may, may_create_case
+from casework_workflow.referrals import OPEN_STATES, TRANSITIONS
+from casework_workflow.scope import ENDED_STATES, Access, may, may_create_case
 
 
 def person(*roles: str, branch: str | None = "north-london", region: str | None = "london") -> Principal:
@@ -44,3 +45,12 @@ def test_only_branch_reps_and_coordinators_open_cases() -> None:
     for roles in (("member",), ("official",), ("caseworker",), ("admin",), ()):
         assert not may_create_case(person(*roles))[0], roles
     assert not may_create_case(person("rep", branch=None))[0]
+
+
+def test_ended_referrals_are_exactly_those_the_protocol_has_no_way_out_of() -> None:
+    """Regional access runs out after a referral ends; an end state the rules missed would keep
+    access forever, and an open state counted as ended would cut it off mid-referral."""
+    reached = {step.target for step in TRANSITIONS.values()} | {"discussion_requested"}
+    left = {source for step in TRANSITIONS.values() for source in step.sources}
+    assert set(ENDED_STATES) == reached - left
+    assert set(ENDED_STATES).isdisjoint(OPEN_STATES) and set(ENDED_STATES) | set(OPEN_STATES) == reached
