@@ -177,11 +177,11 @@ def test_migrations_run_once_per_release_in_hook_jobs(chart: helm_python.Chart) 
 
 def test_operator_resources_render_only_where_their_apis_are_served(chart: helm_python.Chart) -> None:
     plain = {doc["kind"] for doc in render(chart, {})}
-    assert "ServiceMonitor" not in plain  # no Prometheus operator known
+    assert not {"ServiceMonitor", "PrometheusRule"} & plain  # no Prometheus operator known
     served = render(
         chart, {"apiVersions": ["monitoring.coreos.com/v1", "keda.sh/v1alpha1"], "ocr": {"keda": {"enabled": True}}}
     )
-    assert {"ServiceMonitor", "ScaledObject"} <= {doc["kind"] for doc in served}
+    assert {"ServiceMonitor", "PrometheusRule", "ScaledObject"} <= {doc["kind"] for doc in served}
     with pytest.raises(helm_python.HelmRenderError, match=r"keda\.sh/v1alpha1"):
         render(chart, {"ocr": {"keda": {"enabled": True}}})
 
