@@ -5,6 +5,7 @@ worked with the keyboard alone (skip link first, a visible focus ring on every s
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -39,6 +40,13 @@ def world(platform: Platform) -> dict[str, Any]:
     for path, body in writes:
         response = platform.call("rachel", "POST", "workflow", f"/v1/cases/{case['id']}/{path}", json=body)
         assert response.status_code in (200, 201), response.text
+    # Enough alike cases for the trends page to show its table, not only "no group is large enough".
+    for n in range(5):
+        platform.create_case("rachel", f"M10010{n}", allegations=["lateness"])
+    deadline = time.monotonic() + 60
+    while not platform.call("rachel", "GET", "search", "/v1/trends").json()["buckets"]:
+        assert time.monotonic() < deadline, "the trends never showed a group"
+        time.sleep(0.5)
     return {"case": case["id"], "evidence": evidence["id"], "word": word}
 
 
