@@ -238,10 +238,20 @@ def readiness_endpoints(container: dict[str, Any], pod: dict[str, Any], config_m
     return [Endpoint("readiness", Dependency("service"), url.hostname, url.port or 80) for url in urls]
 
 
+def keycloak_tool_endpoints(container: dict[str, Any], pod: dict[str, Any], config_maps: dict[str, Any]) -> list[Endpoint]:
+    """The realm Job (python -m casework_keycloak): the Keycloak URL it is given, and its admin password."""
+    env = container_env(container, config_maps)
+    assert env.get("CASEWORK_KEYCLOAK_ADMIN_PASSWORD"), "the realm Job has no admin password"
+    url = urlsplit(env["CASEWORK_KEYCLOAK_URL"])
+    port = url.port or {"https": 443, "http": 80}[url.scheme]
+    return [Endpoint("CASEWORK_KEYCLOAK_URL", Dependency("keycloak"), url.hostname, port)]
+
+
 # Containers that are not a casework settings object: how to find what they reach.
 TOOLS: dict[str, Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], list[Endpoint]]] = {
     "freshclam": freshclam_endpoints,
     "readyz": readiness_endpoints,
+    "apply": keycloak_tool_endpoints,
     "clamd": lambda container, pod, maps: [],  # a local socket only
 }
 

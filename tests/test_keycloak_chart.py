@@ -35,8 +35,10 @@ def test_the_realm_configmap_has_no_dev_clients_or_demo_users(chart: helm_python
     assert all(u.get("serviceAccountClientId") for u in realm["users"])
 
 
-def test_the_apply_job_is_off_by_default(chart: helm_python.Chart) -> None:
-    assert not [key for key in render(chart, {}) if key[0] == "Job" and "keycloak" in key[1]]
+def test_the_apply_job_runs_by_default_and_can_be_turned_off(chart: helm_python.Chart) -> None:
+    assert ("Job", "casework-keycloak-apply") in render(chart, {})
+    off = render(chart, {"keycloak": {"apply": {"enabled": False}}})
+    assert not [key for key in off if "keycloak-apply" in key[1]]
 
 
 def test_the_apply_job_runs_apply_on_the_realm_configmap_after_install_and_upgrade(chart: helm_python.Chart) -> None:
@@ -45,7 +47,7 @@ def test_the_apply_job_runs_apply_on_the_realm_configmap_after_install_and_upgra
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
     pod = job["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["image"].startswith("ghcr.io/casework/keycloak-admin:")
+    assert container["image"].startswith("ghcr.io/casework/workflow:")  # an image tests/test_images.py replays
     assert container["command"][:4] == ["python", "-m", "casework_keycloak", "apply"]
     assert pod["volumes"][0]["configMap"]["name"] == "casework-keycloak-realm"
     env = {e["name"]: e for e in container["env"]}
