@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from kafka import KafkaConsumer
+from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, create_engine, select
 
 from casework.v1 import events_pb2
@@ -111,8 +112,11 @@ def test_outbox_keeps_events_while_the_broker_is_down(platform: Platform, outbox
         OutboxRelay(engine, table, _BrokerDown(), "test").drain()  # type: ignore[arg-type]
     with engine.connect() as conn:
         assert conn.execute(select(table.c.published_at)).scalar_one() is None
+    # What the backlog alert reads: the waiting row, while the broker is down.
+    assert REGISTRY.get_sample_value("casework_test_outbox_pending") == 1
     producer = kafka.make_producer(settings(platform))
     assert OutboxRelay(engine, table, producer, "test").drain() == 1
+    assert REGISTRY.get_sample_value("casework_test_outbox_pending") == 0
     assert len(read_topic(platform, topic, expected=1)) == 1
     producer.close()
 
