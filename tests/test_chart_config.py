@@ -238,7 +238,9 @@ def readiness_endpoints(container: dict[str, Any], pod: dict[str, Any], config_m
     return [Endpoint("readiness", Dependency("service"), url.hostname, url.port or 80) for url in urls]
 
 
-def keycloak_tool_endpoints(container: dict[str, Any], pod: dict[str, Any], config_maps: dict[str, Any]) -> list[Endpoint]:
+def keycloak_tool_endpoints(
+    container: dict[str, Any], pod: dict[str, Any], config_maps: dict[str, Any]
+) -> list[Endpoint]:
     """The realm Job (python -m casework_keycloak): the Keycloak URL it is given, and its admin password."""
     env = container_env(container, config_maps)
     assert env.get("CASEWORK_KEYCLOAK_ADMIN_PASSWORD"), "the realm Job has no admin password"
