@@ -110,9 +110,9 @@ def corrected_query(q: str, fuzzed: list[Any], highlights: list[str]) -> str:
     for token in sorted(fuzzed, key=lambda t: t.start_pos, reverse=True):
         word = natural.core(str(token))
         closest = difflib.get_close_matches(word, marked, n=1, cutoff=0.6)
-        if closest and closest[0] != word:
-            start = token.start_pos + str(token).lower().replace("’", "'").index(word)
-            result = result[:start] + closest[0] + result[start + len(word) :]
+        start, end = natural.core_span(str(token))
+        if closest and closest[0] != word and start < end and q[token.start_pos : token.end_pos] == str(token):
+            result = result[: token.start_pos + start] + closest[0] + result[token.start_pos + end :]
     return result
 
 

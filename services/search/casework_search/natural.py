@@ -54,6 +54,14 @@ def core(word: str) -> str:
     return word.replace("’", "'").replace("‘", "'").strip(_EDGE_PUNCTUATION).lower()
 
 
+def core_span(word: str) -> tuple[int, int]:
+    """Where the word itself starts and ends in ``word`` as typed: only the surrounding
+    punctuation is left out. Positions are in the typed text, which ``core`` may not keep
+    ("İ".lower() is two characters), so a replacement uses these and not ``core``'s length."""
+    start = len(word) - len(word.lstrip(_EDGE_PUNCTUATION))
+    return start, max(start, len(word.rstrip(_EDGE_PUNCTUATION)))
+
+
 def is_function_word(word: str) -> bool:
     """True for words that carry no meaning of their own (and for bare punctuation)."""
     key = core(word)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
 from casework_search import natural
@@ -61,10 +61,13 @@ Node = dict[str, Any] | _Words | None  # None: a part with no searchable words, 
 
 @v_args(inline=True)
 class _ToOpenSearch(Transformer):
-    def __init__(self, fields: list[str], fuzzy: bool) -> None:
+    def __init__(self, fields: list[str], fuzzy: bool, negated: frozenset[int]) -> None:
         super().__init__()
         self.fields = fields
         self.fuzzy = fuzzy
+        # Start positions of the words under a NOT / -: loosening one would exclude more
+        # pages than the user asked to, and "correcting" it would misreport the query.
+        self.negated = negated
         self.fuzzed: list[Token] = []
         self.clauses = 0
 
@@ -72,7 +75,8 @@ class _ToOpenSearch(Transformer):
         """The clause for ``node``, turning a run of bare words into its natural clause."""
         if not isinstance(node, _Words):
             return node
-        result = natural.clause(node.tokens, self.fields, self.fuzzy)
+        fuzzy = self.fuzzy and not any(token.start_pos in self.negated for token in node.tokens)
+        result = natural.clause(node.tokens, self.fields, fuzzy)
         self.fuzzed += result.fuzzed
         return result.query
 
@@ -133,8 +137,8 @@ def parse(query: str, fields: list[str]) -> dict[str, Any]:
 
 
 def compile_query(query: str, fields: list[str], fuzzy: bool = False) -> Parsed:
-    """``query`` as an OpenSearch query; with ``fuzzy``, its words (not phrases, prefixes or
-    numbers) also match terms within an edit or two (fuzziness AUTO)."""
+    """``query`` as an OpenSearch query; with ``fuzzy``, its words (not phrases, prefixes,
+    numbers or negated words) also match terms within an edit or two (fuzziness AUTO)."""
     if not query.strip():
         raise QuerySyntaxError("The query is empty.")
     try:
@@ -143,7 +147,7 @@ def compile_query(query: str, fields: list[str], fuzzy: bool = False) -> Parsed:
         near = query[max(exc.column - 1, 0) :][:15] if exc.column > 0 else ""
         where = f"at column {exc.column} (near '{near}')" if near else "at the end"
         raise QuerySyntaxError(f"The query cannot be read {where}: check quotes, brackets and AND/OR/NOT.") from exc
-    transformer = _ToOpenSearch(fields, fuzzy)
+    transformer = _ToOpenSearch(fields, fuzzy, _negated_positions(tree))
     try:
         result = transformer.finish(transformer.transform(tree))
     except VisitError as exc:
@@ -158,6 +162,17 @@ def compile_query(query: str, fields: list[str], fuzzy: bool = False) -> Parsed:
     if _only_negative(result):
         raise QuerySyntaxError("The query only excludes words; add at least one word to look for.")
     return Parsed(result, transformer.fuzzed)
+
+
+def _negated_positions(tree: Tree) -> frozenset[int]:
+    """Start positions of the tokens anywhere under a negation. The transformer works
+    bottom-up, so a word inside ``-(a OR b)`` is turned into a clause before the negation
+    around it is reached: which words are negated has to be known beforehand."""
+    return frozenset(
+        token.start_pos
+        for negation in tree.find_data("negate")
+        for token in negation.scan_values(lambda value: isinstance(value, Token))
+    )
 
 
 def _only_negative(node: dict[str, Any]) -> bool:

@@ -1,6 +1,8 @@
 """Pure logic of search: scope filters, the query language, cursors, anonymising, labels.
 How these behave on a real OpenSearch-compatible server is tested end to end in tests/."""
 
+import json
+
 import pytest
 
 from casework.v1 import workflow_pb2
@@ -143,6 +145,36 @@ def test_the_correction_comes_from_the_marked_words() -> None:
     )
     # A word nothing marked resembles stays as typed.
     assert corrected_query("Overtme for disiplinary hearng?", fuzzed, []) == "Overtme for disiplinary hearng?"
+
+
+@pytest.mark.parametrize(
+    ("query", "marked", "expected"),
+    [
+        # The apostrophe typed is not the one marked: the correction replaces the word, never raises.
+        ("o‘brein letter", "o'brien", "o'brien letter"),
+        # "İ".lower() is two characters: the correction still replaces exactly the typed word.
+        ("İnvestgation notes", "investigation", "investigation notes"),
+        ("(‘hearng’)", "hearing", "(‘hearing’)"),
+    ],
+)
+def test_the_correction_replaces_the_typed_word_however_it_is_spelled(query: str, marked: str, expected: str) -> None:
+    fuzzed = query_syntax.compile_query(query, ["text"], fuzzy=True).fuzzed
+    assert corrected_query(query, fuzzed, [f"<mark>{marked}</mark>"]) == expected
+
+
+def test_negated_words_are_never_loosened_nor_corrected() -> None:
+    for query in (
+        "hearng -dismisal",
+        "hearng NOT dismisal",
+        "hearng -(dismisal OR apeal)",
+        "hearng NOT (dismisal apeal)",
+    ):
+        parsed = query_syntax.compile_query(query, ["text"], fuzzy=True)
+        must_not = parsed.query["bool"]["must"][1]["bool"]["must_not"][0]
+        assert "fuzziness" not in json.dumps(must_not), query
+        assert [str(token) for token in parsed.fuzzed] == ["hearng"], query
+    fuzzed = query_syntax.compile_query("hearing -dismisal", ["text"], fuzzy=True).fuzzed
+    assert corrected_query("hearing -dismisal", fuzzed, ["<mark>dismissal</mark>"]) == "hearing -dismisal"
 
 
 @pytest.mark.parametrize(
