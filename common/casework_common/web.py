@@ -24,13 +24,23 @@ from casework_common import metrics, openapi, tracing
 from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
 from casework_common.openapi import Reply, api, is_public, public
 from casework_common.problems import PROBLEM_CONTENT_TYPE, Problem, invalid, unauthorized
+from casework_common.safe_input import control_character_errors
 
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], bool]
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["create_app", "parse_json", "parse_query", "principal", "problem_response", "public", "validate"]
+__all__ = [
+    "create_app",
+    "json_body",
+    "parse_json",
+    "parse_query",
+    "principal",
+    "problem_response",
+    "public",
+    "validate",
+]
 
 
 def principal() -> Principal:
@@ -58,10 +68,26 @@ def _declared(model: type[BaseModel], part: str) -> None:
 def parse_json(model: type[M]) -> M:
     """Validate the JSON body against ``model`` (the view's declared ``body``); a 422 problem names each bad field."""
     _declared(model, "body")
-    body = request.get_json(silent=True)
-    if body is None:
+    return validate(model, json_body())
+
+
+def json_body() -> Any:
+    """The parsed JSON body, refused with a 422 problem when it is missing, malformed, nested too
+    deeply or holds control characters (see safe_input); for views that validate it themselves."""
+    if not request.is_json:
         raise invalid([{"field": "", "message": "A JSON object body is required."}], "The body is not JSON.")
-    return validate(model, body)
+    try:
+        body = current_app.json.loads(request.get_data(cache=True))
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." deeper than the parser's stack
+        raise invalid([{"field": "", "message": "The body is not valid JSON."}], "The body is not JSON.") from exc
+    _refuse_unsafe(body)
+    return body
+
+
+def _refuse_unsafe(data: Any) -> None:
+    errors = control_character_errors(data)
+    if errors:
+        raise invalid(errors)
 
 
 def parse_query(model: type[M]) -> M:
@@ -71,6 +97,7 @@ def parse_query(model: type[M]) -> M:
     for key in request.args:
         values = request.args.getlist(key)
         data[key] = values if len(values) > 1 else values[0]
+    _refuse_unsafe(data)
     return validate(model, data)
 
 

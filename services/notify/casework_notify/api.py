@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
 from casework_common.problems import forbidden, invalid, not_found
-from casework_common.web import parse_query, principal
+from casework_common.web import json_body, parse_query, principal
 from casework_notify.delivery import Deliverer
 from casework_notify.rules import KINDS, kinds_for
 from casework_notify.tables import inbox_items, preferences
@@ -136,7 +136,7 @@ def blueprint(engine: Engine, deliverer: Deliverer) -> Blueprint:
     @api("Change email preferences for some kinds", {200: Preferences}, body_schema=PREFERENCE_CHANGES)
     def set_preferences() -> Response:
         """Body: {"<kind>": "immediate" | "digest", ...} for the kinds to change."""
-        body = request.get_json(silent=True)
+        body = json_body()
         if not isinstance(body, dict):
             raise invalid([{"field": "", "message": "Send an object of kind: mode."}])
         errors = [{"field": k, "message": "Unknown notification kind."} for k in body if k not in KINDS]

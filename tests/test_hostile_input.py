@@ -1,0 +1,213 @@
+"""Hostile request data sent to every JSON endpoint of every REST service ends in a 4xx
+problem+json, never a 500 nor a stored control character: JSON nested far deeper than any parser
+stack, and NUL / ESC / BEL in every string of a body and in every query parameter. The endpoints
+come from each service's /openapi.json, so a new endpoint is covered without touching this file."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from harness import Platform, unique_number
+
+pytestmark = pytest.mark.stack
+
+SERVICES = ("workflow", "intake", "search", "notify")
+PROBLEM = "application/problem+json"
+CALLERS = ("rachel", "ada")  # the case's rep, and an admin for the admin-only endpoints
+CONTROLS = {"NUL": "\x00", "ESC": "\x1b[31m", "BEL": "\x07"}
+
+
+@dataclass(frozen=True)
+class Operation:
+    service: str
+    method: str
+    template: str
+    op: dict[str, Any]
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.service}{self.template}"
+
+
+@pytest.fixture(scope="module")
+def documents(platform: Platform) -> dict[str, dict[str, Any]]:
+    return {s: requests.get(f"{platform.url(s)}/openapi.json", timeout=10).json() for s in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def path_values(platform: Platform) -> dict[str, str]:
+    """Real ids where the scope rules need them, so a body is validated rather than refused as unknown."""
+    case = platform.create_case("rachel", unique_number(), name="Hostile Input")
+    referral = platform.call(
+        "rachel",
+        "POST",
+        "workflow",
+        f"/v1/cases/{case['id']}/referrals",
+        json={"target": "regional_office", "reason": "Needs the office."},
+    )
+    assert referral.status_code == 201, referral.text
+    return {"case_id": case["id"], "referral_id": referral.json()["id"], "username": "raj"}
+
+
+def operations(documents: dict[str, dict[str, Any]]) -> list[Operation]:
+    return [
+        Operation(service, method, template, op)
+        for service, doc in documents.items()
+        for template, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if op.get("security") != []  # the public ones take no input
+    ]
+
+
+def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = doc
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def example(doc: dict[str, Any], schema: dict[str, Any], text: str) -> Any:
+    """A value of ``schema`` whose free-text strings all carry ``text``; enums, formats and numbers
+    stay valid, so the hostile strings get as far into the service as they can."""
+    schema = resolve(doc, schema)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if resolve(doc, s).get("type") != "null"]
+            return example(doc, options[0], text)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind == "object" or "properties" in schema:
+        value = {name: example(doc, sub, text) for name, sub in schema.get("properties", {}).items()}
+        if not value and "propertyNames" in schema:
+            names = resolve(doc, schema["propertyNames"])
+            value = {names.get("enum", ["key"])[0]: example(doc, schema.get("additionalProperties", {}), text)}
+        return value
+    if kind == "array":
+        return [example(doc, schema.get("items", {}), text)]
+    if kind == "integer":
+        return schema.get("minimum", 1)
+    if kind == "number":
+        return schema.get("minimum", 1.0)
+    if kind == "boolean":
+        return True
+    if schema.get("format") == "date":
+        return "2026-01-15"
+    if schema.get("format") == "date-time":
+        return "2026-01-15T10:00:00Z"
+    return f"hostile{text}text"
+
+
+def url_path(operation: Operation, values: dict[str, str]) -> str:
+    names = {p["name"] for p in operation.op.get("parameters", ()) if p["in"] == "path"}
+    return operation.template.format(**{n: values.get(n, str(uuid.uuid4())) for n in names})
+
+
+def json_operations(documents: dict[str, dict[str, Any]]) -> list[Operation]:
+    return [o for o in operations(documents) if "application/json" in o.op.get("requestBody", {}).get("content", {})]
+
+
+def problems_not_500(responses: list[tuple[str, requests.Response]]) -> list[str]:
+    """Each response that is not a 4xx problem+json, described."""
+    return [
+        f"{what} -> {r.status_code} {r.headers.get('Content-Type')}"
+        for what, r in responses
+        if not (400 <= r.status_code < 500 and r.headers.get("Content-Type", "").startswith(PROBLEM))
+    ]
+
+
+def test_every_service_has_json_endpoints_to_test(documents: dict[str, dict[str, Any]]) -> None:
+    """Guards the tests below against passing because nothing was found to send."""
+    bodies = {o.service for o in json_operations(documents)}
+    queries = {o.service for o in operations(documents) if any(p["in"] == "query" for p in o.op.get("parameters", ()))}
+    assert bodies >= {"workflow", "notify"} and queries >= {"workflow", "intake", "search", "notify"}
+
+
+def test_deeply_nested_json_is_a_4xx_problem(
+    platform: Platform, documents: dict[str, dict[str, Any]], path_values: dict[str, str]
+) -> None:
+    deep = {"array": "[" * 100_000, "object": '{"a":' * 100_000, "broken": '{"member": ', "not utf-8": "\xff\xfe\xfd"}
+    responses = [
+        (
+            f"{operation} as {user}: {name}",
+            platform.call(
+                user,
+                operation.method,
+                operation.service,
+                url_path(operation, path_values),
+                data=body.encode("latin-1"),
+                headers={"Content-Type": "application/json"},
+            ),
+        )
+        for operation in json_operations(documents)
+        for user in CALLERS
+        for name, body in deep.items()
+    ]
+    assert problems_not_500(responses) == []
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_control_characters_in_json_bodies_are_refused(
+    platform: Platform, documents: dict[str, dict[str, Any]], path_values: dict[str, str], control: str
+) -> None:
+    responses = []
+    for operation in json_operations(documents):
+        doc = documents[operation.service]
+        schema = operation.op["requestBody"]["content"]["application/json"]["schema"]
+        body = example(doc, schema, CONTROLS[control])
+        if CONTROLS[control] not in repr(body).encode().decode("unicode_escape"):
+            # only enums in this body: hide the character in an extra key instead
+            body = {**body, f"extra{CONTROLS[control]}": "x"} if isinstance(body, dict) else body
+        for user in CALLERS:
+            response = platform.call(
+                user, operation.method, operation.service, url_path(operation, path_values), json=body
+            )
+            responses.append((f"{operation} as {user}", response))
+    assert problems_not_500(responses) == []
+    named = [r.json() for _, r in responses if r.status_code == 422]
+    assert named and all(p["errors"] and "field" in p["errors"][0] for p in named)
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_control_characters_in_query_parameters_are_refused(
+    platform: Platform, documents: dict[str, dict[str, Any]], path_values: dict[str, str], control: str
+) -> None:
+    responses = []
+    for operation in operations(documents):
+        doc = documents[operation.service]
+        query = [p for p in operation.op.get("parameters", ()) if p["in"] == "query"]
+        valid = {p["name"]: example(doc, p["schema"], "") for p in query}
+        for parameter in query:
+            params = {**valid, parameter["name"]: f"x{CONTROLS[control]}y"}
+            for user in CALLERS:
+                response = platform.call(
+                    user, operation.method, operation.service, url_path(operation, path_values), params=params
+                )
+                responses.append((f"{operation}?{parameter['name']} as {user}", response))
+    assert responses and problems_not_500(responses) == []
+
+
+def test_ordinary_unicode_and_newlines_still_pass(platform: Platform) -> None:
+    name = "Zoë Ní Bhriain 🙂"
+    case = platform.create_case("rachel", unique_number(), name=name, summary="Line one.\nLine two:\tindented.")
+    assert case["member"]["name"] == name
+    note = platform.call(
+        "rachel",
+        "POST",
+        "workflow",
+        f"/v1/cases/{case['id']}/timeline",
+        json={"kind": "note", "body": "Met Zoë.\r\nShe brought the rota — “unchanged”.", "visibility": "member"},
+    )
+    assert note.status_code == 201, note.text
+    search = platform.call("rachel", "GET", "workflow", "/v1/cases", params={"limit": 5})
+    assert search.status_code == 200, search.text
