@@ -43,8 +43,13 @@ class Event:
         return self.payload.TypeName()
 
     def unpack(self, cls: type[M]) -> M:
+        """The payload as ``cls``; EnvelopeError if it is another type or its bytes do not decode."""
         message = cls()
-        if not self.payload.Unpack(message):
+        try:
+            unpacked = self.payload.Unpack(message)
+        except DecodeError as exc:
+            raise EnvelopeError(f"corrupt {self.type_name} payload: {exc}") from exc
+        if not unpacked:
             raise EnvelopeError(f"payload is {self.type_name}, not {cls.DESCRIPTOR.full_name}")
         return message
 

@@ -252,7 +252,7 @@ class EventConsumer:
                     handler(event.unpack(cls), event)
                     self._consumed.labels(record.topic, "ok").inc()
                     break
-                except events.EnvelopeError as exc:  # wrong payload type: retrying cannot help
+                except events.EnvelopeError as exc:  # wrong payload type or corrupt bytes: retrying cannot help
                     self._to_dlq(record, exc, attempt)
                     break
                 except Exception as exc:
@@ -277,18 +277,30 @@ class EventConsumer:
             ("casework-error", f"{type(exc).__name__}: {exc}"[:1000].encode()),
             ("casework-source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
             ("casework-attempts", str(attempts).encode()),
+            # Every group that handles the topic dead-letters a poison record once: say which one.
+            ("casework-group", self.group_id.encode()),
         ]
         self.producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers).get(timeout=30)
         self._dead.labels(record.topic).inc()
         self._consumed.labels(record.topic, "dead-lettered").inc()
-        if self.on_dead_letter is not None:
-            try:
-                event = events.unpack(record.value)
-                entry = self.handlers.get(event.type_name)
-                payload = event.unpack(entry[0]) if entry else None
-            except events.EnvelopeError:
-                payload = None
-            try:
-                self.on_dead_letter(payload, exc)
-            except Exception:
-                log.exception("dead-letter hook failed")
+        self._notify_dead_letter(record, exc)
+
+    def _notify_dead_letter(self, record: ConsumerRecord, exc: BaseException) -> None:
+        """Run the dead-letter hook, if any. Whatever it raises is logged and swallowed: the record
+        is already on the DLQ, and letting the error escape would skip the commit and redeliver
+        (and dead-letter) the same record for ever, blocking its partition."""
+        if self.on_dead_letter is None:
+            return
+        try:
+            self.on_dead_letter(self._decoded_payload(record), exc)
+        except Exception:
+            log.exception("dead-letter hook failed for %s/%d@%d", record.topic, record.partition, record.offset)
+
+    def _decoded_payload(self, record: ConsumerRecord) -> Message | None:
+        """The record's payload as its handler's message type, or None if it does not decode."""
+        try:
+            event = events.unpack(record.value)
+            entry = self.handlers.get(event.type_name)
+            return event.unpack(entry[0]) if entry else None
+        except events.EnvelopeError:
+            return None
