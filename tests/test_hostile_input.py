@@ -211,3 +211,33 @@ def test_ordinary_unicode_and_newlines_still_pass(platform: Platform) -> None:
     assert note.status_code == 201, note.text
     search = platform.call("rachel", "GET", "workflow", "/v1/cases", params={"limit": 5})
     assert search.status_code == 200, search.text
+
+
+def upload(platform: Platform, case_id: str, files: list[tuple[str, tuple[str, bytes, str]]]) -> requests.Response:
+    return platform.api("rachel").post(f"{platform.url('intake')}/v1/cases/{case_id}/evidence", files=files, timeout=30)
+
+
+def evidence_names(platform: Platform, case_id: str) -> list[str]:
+    listing = platform.call("rachel", "GET", "intake", f"/v1/cases/{case_id}/evidence")
+    assert listing.status_code == 200, listing.text
+    return [item["filename"] for item in listing.json()["items"]]
+
+
+def test_an_empty_file_is_refused_naming_it_and_nothing_is_stored(platform: Platform) -> None:
+    case = platform.create_case("rachel", unique_number(), name="Empty Upload")
+    response = upload(platform, case["id"], [("file", ("blank.pdf", b"", "application/pdf"))])
+    assert response.status_code == 422 and response.headers["Content-Type"] == PROBLEM, response.text
+    assert response.json()["errors"][0]["field"] == "file" and "blank.pdf" in response.json()["errors"][0]["message"]
+    assert evidence_names(platform, case["id"]) == []
+    one_byte = upload(platform, case["id"], [("file", ("one.txt", b"x", "text/plain"))])
+    assert one_byte.status_code == 201, one_byte.text
+
+
+def test_a_file_under_an_undeclared_field_is_refused(platform: Platform, documents: dict[str, dict[str, Any]]) -> None:
+    form = documents["intake"]["paths"]["/v1/cases/{case_id}/evidence"]["post"]["requestBody"]["content"]
+    assert set(form["multipart/form-data"]["schema"]["properties"]) == {"file", "visibility"}
+    case = platform.create_case("rachel", unique_number(), name="Odd Field")
+    for field in ("attachment", "visibility", ""):
+        response = upload(platform, case["id"], [(field, ("note.txt", b"some text", "text/plain"))])
+        assert response.status_code == 422 and response.headers["Content-Type"] == PROBLEM, (field, response.text)
+    assert evidence_names(platform, case["id"]) == []

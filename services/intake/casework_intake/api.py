@@ -180,6 +180,11 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
                         )
                     visibility = part.value
                     continue
+                if part.name != "file":  # the declared form (UPLOAD_FORM) has no other file field
+                    raise invalid([{"field": part.name, "message": "Unknown field: send files as 'file'."}])
+                if part.is_empty():
+                    shown = display_name(part.filename)
+                    raise invalid([{"field": "file", "message": f"The file '{shown}' is empty (0 bytes)."}])
                 if len(stored) >= settings.max_files_per_upload:
                     raise invalid(
                         [{"field": part.name, "message": f"At most {settings.max_files_per_upload} files per upload."}]

@@ -67,6 +67,12 @@ class FilePart(io.RawIOBase):
         del self._buffer[:size]
         return chunk
 
+    def is_empty(self) -> bool:
+        """Whether the file has no bytes at all; reads ahead only to its first byte, which stays unread."""
+        first = self.read(1)
+        self._buffer[:0] = first
+        return not first
+
     def readinto(self, target: bytearray) -> int:  # type: ignore[override]
         chunk = self.read(len(target))
         target[: len(chunk)] = chunk
