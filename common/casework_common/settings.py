@@ -31,6 +31,8 @@ class HttpSettings(BaseServiceSettings):
     http_threads: int = 16
     # Base URL of the portal, used to build links in emails and redirects.
     portal_url: str = "http://127.0.0.1:8080"
+    # Seconds /readyz waits for its dependency checks; one that has not answered by then fails it.
+    ready_timeout_s: float = Field(default=2.0, gt=0)
 
 
 class OidcSettings(BaseServiceSettings):

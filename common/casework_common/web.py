@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, request
@@ -24,11 +23,11 @@ from casework_common import metrics, openapi, tracing
 from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
 from casework_common.openapi import Reply, api, is_public, public
 from casework_common.problems import PROBLEM_CONTENT_TYPE, Problem, invalid, unauthorized
+from casework_common.readiness import Readiness, ReadinessCheck
 from casework_common.safe_input import control_character_errors
 
 log = logging.getLogger(__name__)
 
-ReadinessCheck = Callable[[], bool]
 M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
@@ -118,6 +117,7 @@ def create_app(
     validator: TokenValidator | None,
     readiness: dict[str, ReadinessCheck] | None = None,
     import_name: str | None = None,
+    ready_timeout_s: float = 2.0,
 ) -> Flask:
     """A Flask app with casework's authentication, tracing, metrics and error handling.
 
@@ -127,10 +127,12 @@ def create_app(
     ``import_name`` (the service's package) locates templates and static files.
     Apps that take bearer tokens are JSON APIs and publish ``/openapi.json``; the others
     (ocr: health and metrics only; the portal: HTML pages) do not.
+    ``/readyz`` runs the ``readiness`` checks concurrently and counts one that has not answered
+    within ``ready_timeout_s`` as failed.
     """
     app = Flask(import_name or service)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    checks = dict(readiness or {})
+    ready = Readiness(readiness or {}, ready_timeout_s)
     factory = metrics.Metrics(service)
     requests_total = factory.counter("http_requests_total", "HTTP requests handled.", ("method", "route", "status"))
     duration = factory.histogram("http_request_duration_seconds", "HTTP request latency.", ("method", "route"))
@@ -197,13 +199,7 @@ def create_app(
         {200: Reply("Ready; ``checks`` maps each dependency to true."), 503: Reply("Not ready; a check is false.")},
     )
     def readyz() -> tuple[Response, int]:
-        results = {}
-        for name, check in checks.items():
-            try:
-                results[name] = bool(check())
-            except Exception:
-                log.warning("readiness check %s failed", name, exc_info=True)
-                results[name] = False
+        results = ready()
         ok = all(results.values())
         return jsonify(status="ready" if ok else "not ready", checks=results), 200 if ok else 503
 

@@ -48,6 +48,7 @@ def main() -> int:
             "identity": validator.ready,
             "workflow": workflow.ready,
         },
+        ready_timeout_s=settings.ready_timeout_s,
     )
     app.register_blueprint(api.blueprint(store, s3, workflow, settings))
 

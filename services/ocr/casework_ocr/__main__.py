@@ -90,6 +90,7 @@ def main() -> int:
             "libreoffice": lambda: shutil.which(settings.soffice) is not None,
             "workers": lambda: len(workers) == settings.ocr_workers and all(p.is_alive() for p in workers.values()),
         },
+        ready_timeout_s=settings.ready_timeout_s,
     )
     runtime = ServiceRuntime(settings.service_name, grace_s=70)
     runtime.add_loop("supervisor", supervise)

@@ -42,7 +42,13 @@ def build_app(settings: PortalSettings) -> Flask:
     readiness = {"identity": validator.ready}
     if settings.database_url is not None:
         readiness["database"] = lambda: db.ready(store["SESSION_SQLALCHEMY"].engine)
-    app = create_app(settings.service_name, None, readiness=readiness, import_name="casework_portal")
+    app = create_app(
+        settings.service_name,
+        None,
+        readiness=readiness,
+        import_name="casework_portal",
+        ready_timeout_s=settings.ready_timeout_s,
+    )
     secure = settings.portal_url.startswith("https://")
     store.update(session_store(app, settings))
     app.config.update(

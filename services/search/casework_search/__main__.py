@@ -71,6 +71,7 @@ def main() -> int:
             "identity": validator.ready,
             "workflow": workflow.ready,
         },
+        ready_timeout_s=settings.ready_timeout_s,
     )
     app.register_blueprint(api.blueprint(service, indices, rebuilder))
     grpc_server, _ = rpc.make_server(

@@ -48,6 +48,7 @@ def serve(settings: WorkflowSettings) -> int:
             "kafka": kafka.BrokerCheck(settings),
             "identity": validator.ready,
         },
+        ready_timeout_s=settings.ready_timeout_s,
     )
     app.register_blueprint(cases_api.blueprint(store))
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
