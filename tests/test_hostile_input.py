@@ -241,3 +241,27 @@ def test_a_file_under_an_undeclared_field_is_refused(platform: Platform, documen
         response = upload(platform, case["id"], [(field, ("note.txt", b"some text", "text/plain"))])
         assert response.status_code == 422 and response.headers["Content-Type"] == PROBLEM, (field, response.text)
     assert evidence_names(platform, case["id"]) == []
+
+
+def test_an_oversized_json_body_is_a_413_problem_and_uploads_keep_their_own_limit(
+    platform: Platform, documents: dict[str, dict[str, Any]], path_values: dict[str, str]
+) -> None:
+    big = b'{"summary": "' + b"a" * (2 * 1024 * 1024) + b'"}'
+    responses = [
+        (
+            str(operation),
+            platform.call(
+                "rachel",
+                operation.method,
+                operation.service,
+                url_path(operation, path_values),
+                data=big,
+                headers={"Content-Type": "application/json"},
+            ),
+        )
+        for operation in json_operations(documents)
+    ]
+    assert problems_not_500(responses) == []
+    assert {r.status_code for _, r in responses} - {403, 404} == {413}
+    file = upload(platform, path_values["case_id"], [("file", ("big.txt", b"large evidence " * 200_000, "text/plain"))])
+    assert file.status_code == 201, file.text

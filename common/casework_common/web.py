@@ -29,6 +29,7 @@ from casework_common.safe_input import control_character_errors
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+MAX_JSON_BYTES = 1024 * 1024  # forms, notes and reasons: far below this; a larger body is an attack or a bug
 
 __all__ = [
     "create_app",
@@ -76,11 +77,26 @@ def json_body() -> Any:
     if not request.is_json:
         raise invalid([{"field": "", "message": "A JSON object body is required."}], "The body is not JSON.")
     try:
-        body = current_app.json.loads(request.get_data(cache=True))
+        body = current_app.json.loads(_bounded_body())
     except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." deeper than the parser's stack
         raise invalid([{"field": "", "message": "The body is not valid JSON."}], "The body is not JSON.") from exc
     _refuse_unsafe(body)
     return body
+
+
+def _bounded_body() -> bytes:
+    """The raw body, refused with a 413 past MAX_JSON_BYTES; read with a bound, since a chunked
+    body announces no length. Uploads stream through intake's own limit and never come here."""
+    limit = MAX_JSON_BYTES
+    too_large = Problem(413, "too-large", "Body too large", f"A JSON body may be at most {limit:,} bytes.")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    data = bytearray()
+    while chunk := request.stream.read(min(64 * 1024, limit + 1 - len(data))):
+        data.extend(chunk)
+        if len(data) > limit:
+            raise too_large
+    return bytes(data)
 
 
 def _refuse_unsafe(data: Any) -> None:

@@ -3,6 +3,7 @@ answers to bodies no parser or store can take."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -115,3 +116,23 @@ def test_parse_query_refuses_control_characters(app: Flask) -> None:
     assert client.get("/find", query_string={"q": "a\x00b"}).json["errors"][0]["field"] == "q"
     assert client.get("/find", query_string={"q": "bell\x07"}).status_code == 422
     assert client.get("/find", query_string={"q": "Zoë\tNí"}).json == {"q": "Zoë\tNí"}
+
+
+def test_a_json_body_past_the_limit_is_a_413_problem_even_without_a_length(app: Flask) -> None:
+    from casework_common.web import MAX_JSON_BYTES
+
+    client = app.test_client()
+    big = ('{"name": "' + "a" * MAX_JSON_BYTES + '"}').encode()
+    response = client.post("/echo", data=big, content_type="application/json")
+    assert response.status_code == 413 and response.content_type == "application/problem+json"
+
+    # a chunked body: no Content-Length, the server reads until the stream ends
+    chunked = client.put(
+        "/raw",
+        input_stream=io.BytesIO(big),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert chunked.status_code == 413
+    just_fits = ('{"name": "' + "a" * (MAX_JSON_BYTES - 20) + '"}').encode()
+    assert client.post("/echo", data=just_fits, content_type="application/json").status_code == 200
