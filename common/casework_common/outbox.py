@@ -103,13 +103,19 @@ class OutboxRelay:
 
     def drain(self) -> int:
         """Publish every pending row; returns how many were sent."""
-        # The backlog is counted before sending, so that while the broker is down (every pass
-        # raises) the gauge shows what is waiting and the backlog alert can fire.
-        with self.engine.connect() as conn:
-            waiting = conn.execute(
-                select(func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
-            ).scalar_one()
-        self._pending.set(waiting)
+        try:
+            return self._send_pending()
+        except Exception:
+            # The broker is down or refusing: count what waits, so the backlog alert can fire. Only
+            # here, not on every pass, so a healthy relay adds no query to its once-a-second loop.
+            with self.engine.connect() as conn:
+                waiting = conn.execute(
+                    select(func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
+                ).scalar_one()
+            self._pending.set(waiting)
+            raise
+
+    def _send_pending(self) -> int:
         sent = 0
         while True:
             with self.engine.begin() as conn:
@@ -153,7 +159,6 @@ class OutboxRelay:
                     .values(published_at=func.now())
                 )
                 sent += len(rows)
-                self._pending.set(max(waiting - sent, 0))
 
     def _partition(self, topic: str) -> int | None:
         if topic not in self.spread:
