@@ -1,8 +1,9 @@
 """Refuse request data that no casework store can keep or no reader should see.
 
 Postgres rejects NUL in text (the request would end in a 500), and other C0 control characters
-(ESC, BEL, ...) would be stored and later replayed into terminals, mails and PDFs. Tab, newline
-and carriage return stay allowed: notes and reasons are free text over several lines.
+(ESC, BEL, ...) and the C1 controls (CSI, NEL, ...) would be stored and later replayed into
+terminals, mails and PDFs. Tab, newline and carriage return stay allowed: notes and reasons are
+free text over several lines.
 Very deep nesting is refused before any model or JSON encoder recurses over it.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# C0 controls except \t \n \r, and DEL.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls except \t \n \r, DEL, and the C1 controls (U+0080-U+009F: CSI, NEL... which terminals
+# act on as they do on ESC sequences; no text a person types holds them).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_DEPTH = 32
 
 

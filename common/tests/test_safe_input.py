@@ -22,6 +22,7 @@ from casework_common.web import create_app, json_body, parse_json, parse_query
         "line one\nline two\r\n\tindented",
         "Grievance 🙂 about the rota — “quoted”",
         "Ölçü İstanbul ß",
+        "\xa0non-breaking\xa0spaces and ÿ",  # U+00A0 and above: printable Latin-1, not C1
         "",
     ],
 )
@@ -29,7 +30,10 @@ def test_ordinary_text_passes(text: str) -> None:
     assert control_character_errors({"member": {"name": text}, "tags": [text], text: 1}) == []
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x07", "\x08", "\x0b", "\x0c", "\x1f", "\x7f"])
+# C0 (tab, newline and CR aside), DEL and C1: U+0080, NEL, CSI (a terminal's one-byte ESC [), U+009F.
+@pytest.mark.parametrize(
+    "char", ["\x00", "\x1b", "\x07", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\x80", "\x85", "\x9b", "\x9f"]
+)
 def test_control_characters_are_named_by_field(char: str) -> None:
     data = {"member": {"name": f"Maria{char}"}, "allegations": ["ok", f"x{char}y"], "summary": "fine"}
     assert [e["field"] for e in control_character_errors(data)] == ["allegations.1", "member.name"]
