@@ -20,6 +20,7 @@ from casework_local import demo
 from casework_local.config import StackConfig, default_state_dir, resolve_ports
 from casework_local.process import StartError
 from casework_local.stack import Stack
+from casework_local.supervision import Unrecoverable
 
 
 def _config() -> StackConfig:
@@ -57,7 +58,14 @@ def up() -> int:
     logging.getLogger("casework.stack").setLevel(logging.INFO)
     for chatty in ("kafka", "urllib3"):  # connection retries while servers start are expected
         logging.getLogger(chatty).setLevel(logging.CRITICAL)
-    stack = Stack(config)
+    return run(Stack(config))
+
+
+def run(stack: Stack) -> int:
+    """Start ``stack``, supervise it until Ctrl-C/SIGTERM, stop it. The exit code: 0 when stopped
+    on request, 1 when it could not start or could not recover from a failure, 130 when
+    interrupted while starting. Call from the main thread (it installs signal handlers)."""
+    config = stack.config
     print(f"Starting casework (state in {config.state_dir}) ...", flush=True)
     # While starting, Ctrl-C or SIGTERM interrupts at once (start() stops what it started).
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -77,13 +85,17 @@ def up() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(banner(stack), flush=True)
+    code = 0
     try:
         stack.supervise(stop)
+    except Unrecoverable as exc:
+        print(f"\ncasework: the stack cannot recover: {exc}", file=sys.stderr, flush=True)
+        code = 1
     finally:
         print("Stopping casework ...", flush=True)
         stack.stop()
         print("Stopped.", flush=True)
-    return 0
+    return code
 
 
 def token(username: str) -> int:

@@ -3,6 +3,7 @@ stopped with the signal each one expects, and waited for with a clear reason on 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,6 +62,11 @@ class Managed:
                 self.process.wait(timeout=5)
             except ProcessLookupError:
                 pass
+        else:
+            # The leader died on its own (or was killed); children it left in its group may still
+            # hold its port or shared memory, and would stop a restart.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self._log.close()
 
     def tail(self, lines: int = 15) -> str:

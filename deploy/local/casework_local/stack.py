@@ -14,6 +14,7 @@ from casework_local.process import Managed, StartError
 from casework_local.servers import Server
 from casework_local.servers.postgres import SERVICE_ROLES
 from casework_local.services import SERVICES, ServiceSpec, service_process
+from casework_local.supervision import RestartHistory, RestartPolicy, Unrecoverable
 
 log = logging.getLogger("casework.stack")
 
@@ -23,22 +24,29 @@ SERVICE_READY_TIMEOUT_S = 120.0
 class Stack:
     """The real servers, then the services; stopped in reverse order."""
 
-    def __init__(self, config: StackConfig) -> None:
+    def __init__(self, config: StackConfig, restart_policy: RestartPolicy | None = None) -> None:
         config.state_dir.mkdir(parents=True, exist_ok=True)
         config.state_dir.chmod(0o755)
         if config.secrets is None:
             config.secrets = Secrets.load_or_create(config.path("secrets.json"), SERVICE_ROLES)
         self.config = config
         self.servers: list[Server] = [cls(config) for cls in server_registry.ALL]
-        self.infra: list[Managed] = []
+        self.service_specs: tuple[ServiceSpec, ...] = SERVICES
+        self.infra: list[Managed] = []  # one per server, in the order of self.servers
         self.services: dict[str, tuple[ServiceSpec, Managed]] = {}
         self.restarts: dict[str, int] = {}
+        self.restart_policy = restart_policy or RestartPolicy()
+        self._histories: dict[str, RestartHistory] = {}
+        self.running = threading.Event()  # set once start() has brought everything up
 
     def check_ports(self) -> None:
         """Fail before starting anything if a port is taken, naming the setting that moves it."""
         wanted = [port for server in self.servers for port in server.ports()]
         wanted += [
-            (key, self.config.ports[key], key) for spec in SERVICES for key in (spec.port, spec.grpc_port) if key
+            (key, self.config.ports[key], key)
+            for spec in self.service_specs
+            for key in (spec.port, spec.grpc_port)
+            if key
         ]
         busy = [(what, port, key) for what, port, key in wanted if port_in_use(self.config.host, port)]
         if busy:
@@ -52,60 +60,111 @@ class Stack:
         self.check_ports()
         try:
             for server in self.servers:
-                started = time.monotonic()
                 process = server.process()
-                process.start()
                 self.infra.append(process)
-                process.wait_until(server.ready, server.startup_timeout_s, "ready")
-                server.provision()
-                log.info("%-10s ready in %.1fs", server.name, time.monotonic() - started)
-            for spec in SERVICES:
+                self._bring_up(server, process)
+            for spec in self.service_specs:
                 process = service_process(spec, self.config, self.servers)
                 process.start()
                 self.services[spec.name] = (spec, process)
             for spec, process in self.services.values():
                 started = time.monotonic()
-                process.wait_until(lambda s=spec: self._service_ready(s), SERVICE_READY_TIMEOUT_S, "ready (/readyz)")
+                process.wait_until(lambda s=spec: self.service_ready(s), SERVICE_READY_TIMEOUT_S, "ready (/readyz)")
                 log.info("%-10s ready in %.1fs", spec.name, time.monotonic() - started)
         except BaseException:
             self.stop()
             raise
+        self.running.set()
 
-    def _service_ready(self, spec: ServiceSpec) -> bool:
+    def _bring_up(self, server: Server, process: Managed) -> None:
+        started = time.monotonic()
+        process.start()
+        process.wait_until(server.ready, server.startup_timeout_s, "ready")
+        server.provision()
+        log.info("%-10s ready in %.1fs", server.name, time.monotonic() - started)
+
+    def service_ready(self, spec: ServiceSpec) -> bool:
+        """True when the service's /readyz answers 200."""
         return requests.get(f"{self.config.url(spec.port)}/readyz", timeout=3).status_code == 200
 
     def supervise(self, stop: threading.Event) -> None:
-        """Restart a service that dies (as Kubernetes would) until ``stop`` is set."""
+        """Restart a server or service that dies (as Kubernetes would) until ``stop`` is set.
+
+        Each restart of one process waits longer than the last. A process that keeps dying, or a
+        server that will not come back, raises Unrecoverable; the caller then stops the stack.
+        """
         while not stop.wait(1.0):
-            for name, (spec, process) in list(self.services.items()):
-                if process.alive() or stop.is_set():
-                    continue
-                self.restarts[name] = self.restarts.get(name, 0) + 1
-                log.warning(
-                    "%s exited (code %s); restarting (restart #%d, log: %s)",
-                    name,
-                    process.process.returncode if process.process else "?",
-                    self.restarts[name],
-                    process.log_path,
-                )
-                process.stop()
-                replacement = service_process(spec, self.config, self.servers)
-                replacement.start()
-                self.services[name] = (spec, replacement)
-            for process in self.infra:
+            for index, process in enumerate(list(self.infra)):
                 if not process.alive() and not stop.is_set():
-                    log.error(
-                        "%s exited unexpectedly; stopping the stack. Log: %s\n%s",
-                        process.name,
-                        process.log_path,
-                        process.tail(),
-                    )
-                    stop.set()
+                    self._restart_server(index, process, stop)
+            for spec, process in list(self.services.values()):
+                if not process.alive() and not stop.is_set():
+                    self._restart_service(spec, process, stop, _exit_reason(process))
+
+    def _may_restart(self, name: str, why: str, process: Managed, stop: threading.Event) -> bool:
+        """Log the restart and wait its backoff; False if ``stop`` was set meanwhile.
+        Raises Unrecoverable once the restart policy's limit is reached."""
+        history = self._histories.setdefault(name, RestartHistory(self.restart_policy))
+        delay = history.next_delay()
+        if delay is None:
+            policy = self.restart_policy
+            raise Unrecoverable(
+                f"{name} {why}, after {policy.max_restarts} restarts within {policy.window_s:.0f}s; giving up.\n"
+                f"  Last lines of {process.log_path}:\n{process.tail()}"
+            )
+        history.record()
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        log.warning(
+            "%s %s; restarting in %.0fs (restart #%d, log: %s)", name, why, delay, self.restarts[name], process.log_path
+        )
+        return not stop.wait(delay)
+
+    def _restart_service(self, spec: ServiceSpec, process: Managed, stop: threading.Event, why: str) -> None:
+        process.stop()
+        if not self._may_restart(spec.name, why, process, stop):
+            return
+        replacement = service_process(spec, self.config, self.servers)
+        replacement.start()
+        self.services[spec.name] = (spec, replacement)
+
+    def _restart_server(self, index: int, process: Managed, stop: threading.Event) -> None:
+        """Start a dead server again and wait until it is ready. A failed attempt leaves a dead
+        process in its place, which the next pass of supervise() retries after a longer wait."""
+        server = self.servers[index]
+        process.stop()  # also ends what the dead server left behind (Postgres backends hold its memory)
+        if not self._may_restart(server.name, _exit_reason(process), process, stop):
+            return
+        try:
+            replacement = server.process()
+            self.infra[index] = replacement
+            self._bring_up(server, replacement)
+        except (StartError, OSError, requests.RequestException) as exc:
+            log.error("%s did not come back: %s", server.name, exc)
+            self.infra[index].stop()
+            return
+        # Servers that keep data in memory forget what these services set up at start-up (topics, indices).
+        for name in server.dependents:
+            if name in self.services:
+                spec, dependent = self.services[name]
+                self._restart_service(spec, dependent, stop, f"lost its state with the {server.name} restart")
 
     def stop(self) -> None:
+        self.running.clear()
         for _spec, process in reversed(list(self.services.values())):
             process.stop()
         for process in reversed(self.infra):
             process.stop()
         self.services.clear()
         self.infra.clear()
+
+
+def _exit_reason(process: Managed) -> str:
+    if process.process is None:
+        return "did not start"
+    code = process.process.returncode
+    if code is not None and code < 0:
+        return f"was killed by signal {-code}"
+    return f"exited (code {code})"
+
+
+__all__ = ["Stack", "Unrecoverable"]

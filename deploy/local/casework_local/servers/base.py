@@ -15,6 +15,9 @@ class Server(ABC):
     #: config.ports keys this server listens on
     port_names: tuple[str, ...] = ()
     startup_timeout_s: float = 60.0
+    #: services to restart after this server restarts: it keeps what they set up at start-up
+    #: (topics, indices) in memory only, and forgets it
+    dependents: tuple[str, ...] = ()
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config

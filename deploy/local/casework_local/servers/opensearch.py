@@ -13,6 +13,7 @@ from casework_local.servers.base import Server
 class OpenSearch(Server):
     name = "opensearch"
     port_names = ("opensearch",)
+    dependents = ("search",)
 
     def process(self) -> Managed:
         return Managed(
