@@ -126,6 +126,13 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
         raise bad_request("The cursor is not one this API issued.") from exc
 
 
+def _outcome_entry(outcome: str | None, sanction: str | None) -> str:
+    """The member-visible timeline line for an outcome set or cleared (null: it was recorded in error)."""
+    if outcome is None:
+        return "Outcome cleared."
+    return f"Outcome recorded: {outcome.replace('_', ' ')}" + (f" ({sanction})." if sanction else ".")
+
+
 def parse_id(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -335,15 +342,13 @@ class CaseStore:
                 data=shown,
             )
             if "outcome" in changed:
-                sanction = changed.get("sanction") or view.row.sanction
                 timeline.add(
                     conn,
                     ref,
                     author=p.username,
                     author_role=p.primary_role,
                     kind="outcome",
-                    body=f"Outcome recorded: {changed['outcome'].replace('_', ' ')}"
-                    + (f" ({sanction})." if sanction else "."),
+                    body=_outcome_entry(changed["outcome"], changed.get("sanction") or view.row.sanction),
                     visibility="member",
                 )
             audit.record(conn, p, "case.update", view.id, detail={"changed": shown})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -100,6 +101,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable(**constraints: Any) -> Any:
+    """A change's field that may be left out but not set to null (every case has a value for it).
+
+    The default None is never validated: it only stands for "left out" (the field is then not in
+    ``model_fields_set``), and the document shows no default, so null is refused with a 422."""
+    return Field(default=None, json_schema_extra=_no_default, **constraints)
+
+
 class Member(Strict):
     name: str = Field(min_length=1, max_length=200)
     membership_number: str = Field(pattern=r"^[A-Za-z0-9-]{3,32}$")
@@ -129,7 +142,7 @@ class NewCase(Strict):
 
 
 class MemberUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str = omittable(min_length=1, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, pattern=r"^[0-9 +()-]{6,30}$")
     employer: str | None = Field(default=None, max_length=200)
@@ -141,15 +154,15 @@ class MemberUpdate(Strict):
 class CaseUpdate(Strict):
     """Only the fields present are changed; every change is a timeline entry and an audit record."""
 
-    member: MemberUpdate | None = None
-    case_type: CaseType | None = None
-    allegations: list[Allegation] | None = Field(default=None, max_length=12)
-    allegation_details: str | None = Field(default=None, max_length=20_000)
-    key_dates: KeyDates | None = None
-    status: Status | None = None
+    member: MemberUpdate = omittable()
+    case_type: CaseType = omittable()
+    allegations: list[Allegation] = omittable(max_length=12)
+    allegation_details: str = omittable(max_length=20_000)
+    key_dates: KeyDates = omittable()
+    status: Status = omittable()
     outcome: Outcome | None = None
     sanction: str | None = Field(default=None, max_length=500)
-    summary: str | None = Field(default=None, max_length=20_000)
+    summary: str = omittable(max_length=20_000)
 
     @model_validator(mode="after")
     def _not_empty(self) -> CaseUpdate:
