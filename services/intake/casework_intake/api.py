@@ -19,16 +19,19 @@ from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.web import parse_query, principal
 from casework_common.workflow_client import WorkflowClient
-from casework_intake.evidence import EvidenceStore, parse_id, to_json
+from casework_intake.evidence import STATUS_NAMES, EvidenceStore, history_json, parse_id, to_json
 from casework_intake.filenames import display_name
 from casework_intake.multipart import FilePart, FormField, MultipartForm
 from casework_intake.settings import IntakeSettings
+
+# Every status of the contracts (proto/casework/v1/events.proto EvidenceStatus), named as intake stores them.
+Status = Literal[tuple(STATUS_NAMES.values())]  # type: ignore[valid-type]
 
 
 class ListAllQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["received", "scanning", "extracting", "indexed", "failed"] | None = None
+    status: Status | None = None
     cursor: str | None = Field(default=None, pattern=r"^[0-9a-f-]{36}$")
     limit: int = Field(default=200, ge=1, le=1000)
 
@@ -39,19 +42,44 @@ class EvidenceOut(BaseModel):
     id: str
     case_id: str
     filename: str
-    content_type: str
+    content_type: str = Field(
+        description="As declared by the uploader (for an archive member, which declares none: sniffed); never trusted."
+    )
     size_bytes: int
     sha256: str
     visibility: Literal["member", "reps"]
-    status: Literal["received", "scanning", "extracting", "indexed", "failed"]
+    status: Status = Field(
+        description="received → scanning → extracting → one outcome: indexed, failed, quarantined, "
+        "password_protected, unreadable, not_indexed or unpacked (an archive whose files are items of their own). "
+        "Every item with pages to read shows extracting, a one-page one too."
+    )
     status_reason: str | None
-    pages_done: int
-    pages_total: int
+    pages_done: int = Field(description="Pages read so far (while extracting, reported at most every few seconds).")
+    pages_total: int = Field(description="Pages the item has, once known (from extracting on).")
+    detected_type: str | None = Field(
+        description="The MIME type sniffed from the content, once scanned (a PNG uploaded as application/pdf "
+        "shows image/png here); null before, and for items never opened (quarantined, empty)."
+    )
+    metadata: dict[str, str] = Field(
+        description="Facts read from the file that are not its text: for an email, its 'from', 'to', 'cc', "
+        "'date' and 'subject' header lines (searchable as such, never part of a page's text)."
+    )
+    duplicate_of: str | None = Field(
+        description="The id of the case's first item with the same bytes (same sha256), however far that one "
+        "has got; null for the first. Items of other cases are never named."
+    )
+    children: list[str] = Field(
+        description="Ids of the items taken out of this one (email attachments, archive members), in their order."
+    )
     uploaded_by: str
     uploaded_at: str
     updated_at: str
     links: dict[str, str]
-    parent_id: str | None = Field(default=None, description="Set on files found inside another item.")
+    parent_id: str | None = Field(
+        default=None,
+        description="Set on files found inside another item (an email's attachment, an archive's member): "
+        "the id of that item, which lists this one among its children.",
+    )
     branch: str | None = Field(default=None, description="Service accounts' listing only.")
     region: str | None = Field(default=None, description="Service accounts' listing only.")
 
@@ -61,6 +89,21 @@ class EvidenceList(BaseModel):
 
     items: list[EvidenceOut]
     next_cursor: str | None = None
+
+
+class StatusEntry(BaseModel):
+    status: Status
+    reason: str | None
+    pages_done: int
+    pages_total: int
+    at: str
+
+
+class StatusHistory(BaseModel):
+    """Every status an item was moved to, oldest first (progress of long documents is throttled)."""
+
+    id: str
+    history: list[StatusEntry]
 
 
 class PageText(BaseModel):
@@ -298,6 +341,15 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         if row is None or not may_read(principal(), row, ""):
             raise not_found("evidence")
         return jsonify(to_json(row))
+
+    @bp.get("/v1/evidence/<evidence_id>/history")
+    @api("An evidence item's status history", {200: StatusHistory}, errors=(404,))
+    def history(evidence_id: str) -> Response:
+        """Every status the item went through, with its reason and page counts, oldest first."""
+        row = store.get(evidence_id)
+        if row is None or not may_read(principal(), row, "/history"):
+            raise not_found("evidence")
+        return jsonify(id=str(row.id), history=[history_json(entry) for entry in store.history(row.id)])
 
     @bp.get("/v1/evidence/<evidence_id>/content")
     @api(

@@ -7,14 +7,14 @@ import uuid
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import Engine, Row, case, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Connection, Engine, Row, case, func, select, text, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 
 from casework.v1 import events_pb2, workflow_pb2
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.outbox import enqueue
-from casework_intake.tables import evidence, outbox
+from casework_intake.tables import evidence, outbox, status_history
 
 log = logging.getLogger(__name__)
 SERVICE = "intake"
@@ -36,6 +36,15 @@ TERMINAL = tuple(name for name in STATUS_NAMES.values() if name not in IN_PROGRE
 # Forward-only: a status may follow only one of equal or lower rank; terminal ones end it.
 STATUS_RANK = {name: IN_PROGRESS.index(name) + 1 if name in IN_PROGRESS else 4 for name in STATUS_NAMES.values()}
 VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
+_child = evidence.alias("child")
+# Every read of a record carries its children's ids, in their order inside it.
+CHILDREN = (
+    select(func.array_agg(aggregate_order_by(_child.c.id, _child.c.child_index)))
+    .where(_child.c.parent_id == evidence.c.id)
+    .correlate(evidence)
+    .scalar_subquery()
+    .label("children")
+)
 
 
 def uploaded_event(row: Row[Any]) -> events_pb2.EvidenceUploaded:
@@ -77,6 +86,10 @@ def to_json(row: Row[Any], internal: bool = False) -> dict[str, Any]:
         "status_reason": row.status_reason,
         "pages_done": row.pages_done,
         "pages_total": row.pages_total,
+        "detected_type": row.detected_type,
+        "metadata": row.metadata,
+        "duplicate_of": str(row.duplicate_of) if row.duplicate_of else None,
+        "children": [str(child) for child in getattr(row, "children", None) or ()],
         "uploaded_by": row.uploaded_by,
         "uploaded_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
@@ -87,6 +100,39 @@ def to_json(row: Row[Any], internal: bool = False) -> dict[str, Any]:
     if internal:
         body.update(branch=row.branch, region=row.region)
     return body
+
+
+def history_json(row: Row[Any]) -> dict[str, Any]:
+    """One entry of an item's status history."""
+    return {
+        "status": row.status,
+        "reason": row.reason,
+        "pages_done": row.pages_done,
+        "pages_total": row.pages_total,
+        "at": row.at.isoformat(),
+    }
+
+
+def _earlier_identical(conn: Connection, case_id: uuid.UUID, sha256: str) -> uuid.UUID | None:
+    """The case's first item with these bytes: the one that is no copy itself (items recorded in one
+    transaction share a created_at, so time alone cannot tell). The transaction-scoped lock on
+    (case, hash) makes a second identical upload wait for the first to commit, so two at once
+    still see each other and there is one first item."""
+    conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{case_id}:{sha256}", 0))))
+    return conn.execute(
+        select(evidence.c.id)
+        .where(evidence.c.case_id == case_id, evidence.c.sha256 == sha256, evidence.c.duplicate_of.is_(None))
+        .order_by(evidence.c.created_at, evidence.c.id)
+        .limit(1)
+    ).scalar()
+
+
+def _history(conn: Connection, evidence_id: uuid.UUID, status: str, reason: str | None, done: int, total: int) -> None:
+    conn.execute(
+        status_history.insert().values(
+            evidence_id=evidence_id, status=status, reason=reason, pages_done=done, pages_total=total
+        )
+    )
 
 
 def parse_id(value: str) -> uuid.UUID | None:
@@ -117,6 +163,7 @@ class EvidenceStore:
     ) -> Row[Any]:
         """Insert the record and its event in one transaction (the object is already stored)."""
         with self.engine.begin() as conn:
+            duplicate_of = _earlier_identical(conn, uuid.UUID(case.case_id), sha256)
             row = conn.execute(
                 evidence.insert()
                 .values(
@@ -136,9 +183,11 @@ class EvidenceStore:
                     uploaded_by_sub=uploader.subject,
                     uploaded_by_role=uploader.primary_role,
                     status="received",
+                    duplicate_of=duplicate_of,
                 )
                 .returning(evidence)
             ).one()
+            _history(conn, evidence_id, "received", None, 0, 0)
             enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(evidence_id), uploaded_event(row), SERVICE)
         return row
 
@@ -158,6 +207,7 @@ class EvidenceStore:
         """Record a file found inside ``parent`` (archive member, attachment): same case, visibility and
         uploader. The same (parent, index) twice yields the first record: re-extraction adds nothing."""
         with self.engine.begin() as conn:
+            duplicate_of = _earlier_identical(conn, parent.case_id, sha256)
             row = conn.execute(
                 insert(evidence)
                 .values(
@@ -180,19 +230,21 @@ class EvidenceStore:
                     parent_id=parent.id,
                     child_index=index,
                     depth=parent.depth + 1,
+                    duplicate_of=duplicate_of,
                 )
                 .on_conflict_do_nothing(constraint="evidence_parent_child")
                 .returning(evidence)
             ).first()
             if row is None:
                 return self.child(parent.id, index)  # type: ignore[return-value]
+            _history(conn, evidence_id, "received", None, 0, 0)
             enqueue(conn, outbox, events.EVIDENCE_UPLOADED, str(evidence_id), uploaded_event(row), SERVICE)
         return row
 
     def child(self, parent_id: uuid.UUID, index: int) -> Row[Any] | None:
         with self.engine.connect() as conn:
             return conn.execute(
-                select(evidence).where(evidence.c.parent_id == parent_id, evidence.c.child_index == index)
+                select(evidence, CHILDREN).where(evidence.c.parent_id == parent_id, evidence.c.child_index == index)
             ).first()
 
     def get(self, evidence_id: str) -> Row[Any] | None:
@@ -200,10 +252,18 @@ class EvidenceStore:
         if parsed is None:
             return None
         with self.engine.connect() as conn:
-            return conn.execute(select(evidence).where(evidence.c.id == parsed)).first()
+            return conn.execute(select(evidence, CHILDREN).where(evidence.c.id == parsed)).first()
+
+    def history(self, evidence_id: uuid.UUID) -> list[Row[Any]]:
+        """Every status the item was moved to, oldest first."""
+        with self.engine.connect() as conn:
+            query = select(status_history).where(status_history.c.evidence_id == evidence_id)
+            return list(conn.execute(query.order_by(status_history.c.id)))
 
     def list_for_case(self, case_id: str, include_reps_only: bool) -> list[Row[Any]]:
-        query = select(evidence).where(evidence.c.case_id == uuid.UUID(case_id)).order_by(evidence.c.created_at)
+        query = (
+            select(evidence, CHILDREN).where(evidence.c.case_id == uuid.UUID(case_id)).order_by(evidence.c.created_at)
+        )
         if not include_reps_only:
             query = query.where(evidence.c.visibility == "member")
         with self.engine.connect() as conn:
@@ -211,7 +271,7 @@ class EvidenceStore:
 
     def list_all(self, status: str | None, after: uuid.UUID | None, limit: int) -> list[Row[Any]]:
         """Every record (for services rebuilding derived data), in id order from ``after``."""
-        query = select(evidence).order_by(evidence.c.id).limit(limit)
+        query = select(evidence, CHILDREN).order_by(evidence.c.id).limit(limit)
         if status:
             query = query.where(evidence.c.status == status)
         if after:
@@ -220,7 +280,9 @@ class EvidenceStore:
             return list(conn.execute(query))
 
     def apply_status(self, change: events_pb2.EvidenceStatusChanged) -> bool:
-        """Move an item forward (never back, never out of a terminal state). True if it changed."""
+        """Move an item forward (never back, never out of a terminal state), recording it in the item's
+        history. True if it changed. Facts the change carries (detected type, metadata) are kept
+        even when its status is stale: they do not go out of date."""
         new = STATUS_NAMES.get(change.status)
         parsed = parse_id(change.evidence_id)
         if new is None or parsed is None:
@@ -239,6 +301,15 @@ class EvidenceStore:
                 )
                 .returning(evidence.c.id)
             ).first()
+            if result is not None:
+                _history(conn, parsed, new, change.reason or None, change.pages_done, change.pages_total)
+            facts: dict[str, Any] = {}
+            if change.detected_type:
+                facts["detected_type"] = change.detected_type[:200]
+            if change.metadata:
+                facts["metadata"] = dict(change.metadata)
+            if facts:
+                conn.execute(update(evidence).where(evidence.c.id == parsed).values(**facts))
         return result is not None
 
     def redispatch_stale(self, after_s: int, limit: int) -> int:
@@ -257,15 +328,13 @@ class EvidenceStore:
             ).all()
             for row in rows:
                 if row.dispatches > limit:
+                    reason = f"Processing did not finish after {row.dispatches} attempts."
                     conn.execute(
                         update(evidence)
                         .where(evidence.c.id == row.id)
-                        .values(
-                            status="failed",
-                            updated_at=func.now(),
-                            status_reason=f"Processing did not finish after {row.dispatches} attempts.",
-                        )
+                        .values(status="failed", updated_at=func.now(), status_reason=reason)
                     )
+                    _history(conn, row.id, "failed", reason, row.pages_done, row.pages_total)
                     log.error("evidence %s failed: not processed after %d dispatches", row.id, row.dispatches)
                     continue
                 conn.execute(

@@ -1,6 +1,7 @@
 """Intake's tables (schema ``intake``; see migrations/ for their history)."""
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, MetaData, Table, Text, Uuid, func
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Identity, Integer, MetaData, Table, Text, Uuid, func
+from sqlalchemy.dialects.postgresql import JSONB
 
 from casework_common.outbox import outbox_table
 
@@ -32,8 +33,24 @@ evidence = Table(
     Column("parent_id", Uuid, ForeignKey("evidence.id")),  # set for archive members and attachments
     Column("child_index", Integer),
     Column("depth", Integer, nullable=False, server_default="0"),
+    Column("detected_type", Text),  # sniffed from the content by ocr; content_type is as declared
+    Column("metadata", JSONB, nullable=False, server_default="{}"),  # e.g. an email's header lines
+    Column("duplicate_of", Uuid, ForeignKey("evidence.id")),  # the case's earlier byte-identical item
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Every status an item was moved to, in order (progress of long documents is throttled by ocr).
+status_history = Table(
+    "status_history",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("evidence_id", Uuid, ForeignKey("evidence.id"), nullable=False, index=True),
+    Column("status", Text, nullable=False),
+    Column("reason", Text),
+    Column("pages_done", Integer, nullable=False),
+    Column("pages_total", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 outbox = outbox_table(metadata)

@@ -9,10 +9,12 @@ the reason; anything else raises and is retried (then dead-lettered, then marked
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from minio import Minio
 from minio.commonconfig import CopySource
@@ -30,6 +32,7 @@ from casework_ocr.store import OcrStore, PageResult
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("ocr")
 DOCUMENTS = _metrics.counter("documents_total", "Evidence items analysed, by outcome.", ("outcome",))
+UNDECLARED = "application/octet-stream"
 REUSED = _metrics.counter("reused_pages_total", "Pages taken from an identical, already extracted file.")
 
 
@@ -51,10 +54,12 @@ class DocumentStage:
             max_text_page_chars=settings.max_text_page_chars,
         )
 
-    def _end(self, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = "") -> None:
+    def _end(
+        self, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = "", detected: str = ""
+    ) -> None:
         log.info("evidence %s: %s (%s)", ref.evidence_id, outcome, reason)
         DOCUMENTS.labels(outcome).inc()
-        self.store.finish(ref, outcome, reason, uploaded_by)
+        self.store.finish(ref, outcome, reason, uploaded_by, detected)
 
     def _put_text(self, key: str, text: str) -> None:
         data = text.encode("utf-8")
@@ -88,7 +93,8 @@ class DocumentStage:
             detected = sniff.mime_type(path)
             extractor = extractors.for_type(detected)
             if extractor is None:
-                return self._end(ref, "not_indexed", f"Stored, but text cannot be read from {detected} files.")
+                reason = f"Stored, but text cannot be read from {detected} files."
+                return self._end(ref, "not_indexed", reason, detected=detected)
             (Path(workdir) / "work").mkdir()
             context = Context(
                 workdir=Path(workdir) / "work",
@@ -100,18 +106,21 @@ class DocumentStage:
             try:
                 analysis = extractor.analyse(path, context)
             except PasswordProtectedError as exc:
-                return self._end(ref, "password_protected", str(exc))
+                return self._end(ref, "password_protected", str(exc), detected=detected)
             except UnreadableError as exc:
-                return self._end(ref, "unreadable", str(exc))
+                return self._end(ref, "unreadable", str(exc), detected=detected)
             except LimitError as exc:
-                return self._end(ref, "not_indexed", f"Stored, not indexed: {exc}")
+                return self._end(ref, "not_indexed", f"Stored, not indexed: {exc}", detected=detected)
             self._hand_over_children(ref, analysis)
             if not analysis.pages:
                 return self._end(
                     ref,
                     "unpacked",
                     "; ".join([f"{len(analysis.children)} file(s) taken out as separate items", *analysis.notes]),
+                    detected=detected,
                 )
+            if self.store.identical_elsewhere(ref.sha256, ref.evidence_id):
+                analysis.notes.append("identical to a file read at the same time; each page image is read once")
             self._split(ref, detected, analysis)
         DOCUMENTS.labels("split").inc()
         return None
@@ -119,6 +128,8 @@ class DocumentStage:
     def _hand_over_children(self, ref: events_pb2.EvidenceRef, analysis: Analysis) -> None:
         refused = 0
         for index, child in enumerate(analysis.children):
+            if child.content_type == UNDECLARED:  # an archive member, an attachment without a type
+                child = dataclasses.replace(child, content_type=sniff.mime_type(child.path))
             if self.intake.add_child(ref.evidence_id, index, child) is None:
                 refused += 1
         if analysis.children and analysis.pages:
@@ -156,13 +167,14 @@ class DocumentStage:
         log.info(
             "evidence %s (%s): %d text page(s), %d to OCR", ref.evidence_id, detected, len(text_results), len(tasks)
         )
-        self.store.plan(ref, detected, text_results, tasks, analysis.notes)
+        self.store.plan(ref, detected, text_results, tasks, analysis.notes, analysis.metadata)
 
-    def _reuse(self, ref: events_pb2.EvidenceRef, earlier: list) -> None:
+    def _reuse(self, ref: events_pb2.EvidenceRef, earlier: tuple[Any, list[Any]]) -> None:
         """An identical file was extracted before: copy its page texts (server-side), OCR nothing."""
         results = []
         bucket = self.settings.text_bucket
-        for row in earlier:
+        document, earlier_pages = earlier
+        for row in earlier_pages:
             text_key = storage.page_text_key(ref.evidence_id, row.page)
             self.s3.copy_object(bucket, text_key, CopySource(bucket, row.text_key))
             words_key = None
@@ -173,4 +185,5 @@ class DocumentStage:
         REUSED.inc(len(results))
         DOCUMENTS.labels("reused").inc()
         log.info("evidence %s: identical to an earlier file, %d page(s) reused", ref.evidence_id, len(results))
-        self.store.plan(ref, "", results, [], ["identical to a file already read; its text was reused"])
+        notes = ["identical to a file already read; its text was reused"]
+        self.store.plan(ref, document.detected_type or "", results, [], notes, document.metadata)

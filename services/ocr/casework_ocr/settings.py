@@ -40,5 +40,9 @@ class OcrSettings(HttpSettings, ServiceAccountSettings, KafkaSettings, S3Setting
     # Local disk cache of downloaded originals, per worker (one long pack is read many times).
     work_dir: str = Field(default_factory=lambda: os.path.join(tempfile.gettempdir(), "casework-ocr"))
     source_cache_bytes: int = Field(default=2 * 1024 * 1024 * 1024, gt=0)
+    # Progress of a document being read is reported at most once per this many seconds or per
+    # this share of its pages, whichever comes first (a short document reports every page).
+    progress_interval_s: float = Field(default=5.0, ge=0)
+    progress_step_percent: int = Field(default=10, ge=1, le=100)
     # Tansu and Kafka both need a long poll interval: one record can be a long document.
     kafka_max_poll_interval_ms: int = 1_800_000

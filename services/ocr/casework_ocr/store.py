@@ -7,6 +7,7 @@ completes it is unambiguous, and that transaction alone writes ``evidence.extrac
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,8 @@ from sqlalchemy import Connection, Engine, Row, delete, func, select, text, upda
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
-from casework_common import events
-from casework_common.outbox import enqueue
+from casework_common import events, metrics
+from casework_common.outbox import enqueue, resend_last
 from casework_ocr.tables import documents, outbox, page_attempts, page_cache, page_claims, pages
 
 SERVICE = "ocr"
@@ -29,6 +30,11 @@ OUTCOMES = {
     "not_indexed": events_pb2.EVIDENCE_STATUS_NOT_INDEXED,
     "unpacked": events_pb2.EVIDENCE_STATUS_UNPACKED,
 }
+REPLAYED = metrics.Metrics("ocr").counter(
+    "reconciler_replays_total",
+    "Outcomes of finished documents sent again because their item was handed back unfinished.",
+    ("state",),
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,30 @@ class PageResult:
     image_sha256: str | None = None
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How often a document being read reports its page count: at most once per ``interval_s``
+    or per ``step_percent`` of its pages (so a short document reports every page, a long one
+    does not flood the status topic)."""
+
+    interval_s: float = 5.0
+    step_percent: int = 10
+
+    def due(self, done: int, total: int, last_done: int, seconds_since: float | None) -> bool:
+        if seconds_since is None or seconds_since >= self.interval_s:
+            return True
+        return done - last_done >= max(1, math.ceil(total * self.step_percent / 100))
+
+
 def status_event(
-    ref: events_pb2.EvidenceRef, status: int, reason: str = "", done: int = 0, total: int = 0, uploaded_by: str = ""
+    ref: events_pb2.EvidenceRef,
+    status: int,
+    reason: str = "",
+    done: int = 0,
+    total: int = 0,
+    uploaded_by: str = "",
+    detected_type: str = "",
+    metadata: dict[str, str] | None = None,
 ) -> events_pb2.EvidenceStatusChanged:
     return events_pb2.EvidenceStatusChanged(
         evidence_id=ref.evidence_id,
@@ -53,14 +81,17 @@ def status_event(
         pages_total=total,
         uploaded_by=uploaded_by,
         filename=ref.filename,
+        detected_type=detected_type,
+        metadata=metadata or {},
     )
 
 
 class OcrStore:
-    def __init__(self, engine: Engine, text_bucket: str, max_attempts: int) -> None:
+    def __init__(self, engine: Engine, text_bucket: str, max_attempts: int, progress: Progress | None = None) -> None:
         self.engine = engine
         self.text_bucket = text_bucket
         self.max_attempts = max_attempts
+        self.progress = progress or Progress()
 
     def _emit(self, conn: Connection, topic: str, key: str, payload: Any) -> None:
         enqueue(conn, outbox, topic, key, payload, SERVICE)
@@ -70,15 +101,25 @@ class OcrStore:
             select(documents).where(documents.c.evidence_id == uuid.UUID(evidence_id)).with_for_update()
         ).first()
 
+    def _replay(self, conn: Connection, document: Row[Any]) -> None:
+        """Send a finished document's outcome (``evidence.extracted`` or its terminal status) again.
+        Intake hands an item back only when it has not heard the end of it: the outcome, or what
+        followed from it, was lost. Ignoring it would leave the item unfinished for good; every
+        consumer of the outcome is idempotent, so sending it again duplicates nothing."""
+        key = str(document.evidence_id)
+        if resend_last(conn, outbox, key, (events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS)) is not None:
+            REPLAYED.labels(document.state).inc()
+
     # -- documents -------------------------------------------------------------------
 
     def start_document(self, uploaded: events_pb2.EvidenceUploaded) -> bool:
-        """Count this attempt; False when the document is already finished or has failed too often
-        (a file that crashes its worker must not be retried for ever)."""
+        """Count this attempt; False when the document is already finished (its outcome is sent
+        again) or has failed too often (a file that crashes its worker must not be retried for ever)."""
         ref = uploaded.evidence
         with self.engine.begin() as conn:
             row = self._lock(conn, ref.evidence_id)
             if row is not None and row.state not in IN_PROGRESS:
+                self._replay(conn, row)
                 return False
             if row is None:
                 conn.execute(
@@ -104,8 +145,11 @@ class OcrStore:
             )
         return True
 
-    def finish(self, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = "") -> None:
-        """End a document with a terminal outcome other than extraction (quarantined, unreadable...)."""
+    def finish(
+        self, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = "", detected_type: str = ""
+    ) -> None:
+        """End a document with a terminal outcome other than extraction (quarantined, unreadable...);
+        ``detected_type`` when the content was sniffed before it ended."""
         with self.engine.begin() as conn:
             if self._lock(conn, ref.evidence_id) is None:
                 conn.execute(
@@ -116,28 +160,54 @@ class OcrStore:
                         state="scanning",
                     )
                 )
-            self._finish(conn, ref, outcome, reason, uploaded_by)
+            self._finish(conn, ref, outcome, reason, uploaded_by, detected_type)
 
     def _finish(
-        self, conn: Connection, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str = ""
+        self,
+        conn: Connection,
+        ref: events_pb2.EvidenceRef,
+        outcome: str,
+        reason: str,
+        uploaded_by: str = "",
+        detected_type: str = "",
     ) -> None:
         conn.execute(
             update(documents)
             .where(documents.c.evidence_id == uuid.UUID(ref.evidence_id))
-            .values(state=outcome, reason=reason, completed_at=func.now())
+            .values(
+                state=outcome,
+                reason=reason,
+                completed_at=func.now(),
+                detected_type=func.coalesce(detected_type or None, documents.c.detected_type),
+            )
         )
         self._emit(
             conn,
             events.EVIDENCE_STATUS,
             ref.evidence_id,
-            status_event(ref, OUTCOMES[outcome], reason, uploaded_by=uploaded_by),
+            status_event(ref, OUTCOMES[outcome], reason, uploaded_by=uploaded_by, detected_type=detected_type),
         )
 
-    def earlier_result(self, sha256: str, evidence_id: str) -> list[Row[Any]] | None:
-        """Pages of an identical file (same sha256) extracted before, if any."""
+    def identical_elsewhere(self, sha256: str, evidence_id: str) -> bool:
+        """Is an identical file (same sha256) being read, or has it just been read? (Asked after
+        ``earlier_result`` found none: the other one may have completed since.)"""
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(documents.c.evidence_id).where(
+                        documents.c.sha256 == sha256,
+                        documents.c.state.in_((*IN_PROGRESS, "complete")),
+                        documents.c.evidence_id != uuid.UUID(evidence_id),
+                    )
+                ).first()
+                is not None
+            )
+
+    def earlier_result(self, sha256: str, evidence_id: str) -> tuple[Row[Any], list[Row[Any]]] | None:
+        """An identical file (same sha256) extracted before, if any: its document and its pages."""
         with self.engine.connect() as conn:
             earlier = conn.execute(
-                select(documents.c.evidence_id)
+                select(documents)
                 .where(
                     documents.c.sha256 == sha256,
                     documents.c.state == "complete",
@@ -145,10 +215,11 @@ class OcrStore:
                 )
                 .order_by(documents.c.completed_at)
                 .limit(1)
-            ).scalar()
+            ).first()
             if earlier is None:
                 return None
-            return list(conn.execute(select(pages).where(pages.c.evidence_id == earlier).order_by(pages.c.page)))
+            query = select(pages).where(pages.c.evidence_id == earlier.evidence_id).order_by(pages.c.page)
+            return earlier, list(conn.execute(query))
 
     def plan(
         self,
@@ -157,23 +228,39 @@ class OcrStore:
         text_results: list[PageResult],
         tasks: list[events_pb2.OcrPageTask],
         notes: list[str],
+        metadata: dict[str, str] | None = None,
     ) -> None:
-        """Record the document's pages: text pages are done already; OCR pages go out as tasks."""
+        """Record the document's pages: text pages are done already; OCR pages go out as tasks.
+        The item shows ``extracting`` from here on, a one-page scan waiting for OCR too, and learns
+        its detected type and metadata."""
+        total = len(text_results) + len(tasks)
         with self.engine.begin() as conn:
             conn.execute(
                 update(documents)
                 .where(documents.c.evidence_id == uuid.UUID(ref.evidence_id))
                 .values(
                     detected_type=detected_type,
-                    pages_total=len(text_results) + len(tasks),
+                    pages_total=total,
                     state="extracting",
                     reason="; ".join(notes) or None,
+                    metadata=metadata or {},
+                    progress_at=func.now(),
+                    progress_done=len(text_results),
                 )
             )
             for result in text_results:
                 self._insert_page(conn, ref.evidence_id, result)
             for task in tasks:
                 self._emit(conn, events.OCR_PAGES, f"{ref.evidence_id}:{task.page}", task)
+            extracting = status_event(
+                ref,
+                events_pb2.EVIDENCE_STATUS_EXTRACTING,
+                done=len(text_results),
+                total=total,
+                detected_type=detected_type,
+                metadata=metadata,
+            )
+            self._emit(conn, events.EVIDENCE_STATUS, ref.evidence_id, extracting)
             self._progress(conn, ref.evidence_id)
 
     # -- pages -------------------------------------------------------------------------
@@ -293,18 +380,26 @@ class OcrStore:
         )
 
     def _progress(self, conn: Connection, evidence_id: str) -> None:
-        """Report pages done; if that was the last page, complete the document (the caller holds its lock)."""
-        document = conn.execute(select(documents).where(documents.c.evidence_id == uuid.UUID(evidence_id))).one()
+        """Report pages done (throttled: ``self.progress``); if that was the last page, complete the
+        document (the caller holds its lock)."""
+        since = func.extract("epoch", func.now() - documents.c.progress_at).label("since")
+        document = conn.execute(select(documents, since).where(documents.c.evidence_id == uuid.UUID(evidence_id))).one()
         ref = events_pb2.EvidenceRef.FromString(document.ref)
         done = conn.execute(
             select(func.count()).select_from(pages).where(pages.c.evidence_id == document.evidence_id)
         ).scalar_one()
         if done < document.pages_total:
-            if document.pages_total > 1:  # progress is news only for documents of several pages
+            since_s = None if document.since is None else float(document.since)
+            if self.progress.due(done, document.pages_total, document.progress_done, since_s):
                 progress = status_event(
                     ref, events_pb2.EVIDENCE_STATUS_EXTRACTING, done=done, total=document.pages_total
                 )
                 self._emit(conn, events.EVIDENCE_STATUS, evidence_id, progress)
+                conn.execute(
+                    update(documents)
+                    .where(documents.c.evidence_id == document.evidence_id)
+                    .values(progress_at=func.now(), progress_done=done)
+                )
             return
         done_pages = list(
             conn.execute(select(pages).where(pages.c.evidence_id == document.evidence_id).order_by(pages.c.page))
@@ -327,6 +422,7 @@ class OcrStore:
                 detected_type=document.detected_type or "",
                 text_bucket=self.text_bucket,
                 notes="; ".join(notes),
+                metadata=document.metadata or {},
                 pages=[
                     events_pb2.ExtractedPage(
                         number=p.page,

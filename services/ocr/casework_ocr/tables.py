@@ -1,6 +1,7 @@
 """OCR's tables (schema ``ocr``): per-document progress, per-page results, the page cache."""
 
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, Table, Text, Uuid, func
+from sqlalchemy.dialects.postgresql import JSONB
 
 from casework_common.outbox import outbox_table
 
@@ -20,6 +21,10 @@ documents = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("completed_at", DateTime(timezone=True)),
+    Column("metadata", JSONB, nullable=False, server_default="{}"),  # e.g. an email's header lines
+    # The last progress reported (throttled: see OcrSettings.progress_interval_s).
+    Column("progress_at", DateTime(timezone=True)),
+    Column("progress_done", Integer, nullable=False, server_default="0"),
 )
 
 pages = Table(

@@ -20,7 +20,7 @@ from casework_ocr.pages import PageStage
 from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
 from casework_ocr.sources import SourceCache
-from casework_ocr.store import OcrStore
+from casework_ocr.store import OcrStore, Progress
 
 
 def run(index: int) -> None:
@@ -32,7 +32,8 @@ def run(index: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     s3 = storage.make_client(settings)
-    store = OcrStore(db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts)
+    progress = Progress(settings.progress_interval_s, settings.progress_step_percent)
+    store = OcrStore(db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress)
     intake = IntakeClient(settings.intake_url, ServiceTokenProvider.from_settings(settings))
     documents = DocumentStage(settings, s3, store, Scanner(settings.clamd_socket), intake)
     cache_dir = Path(settings.work_dir) / f"sources-{index}"

@@ -113,13 +113,22 @@ def test_emails_give_their_body_and_hand_over_attachments(tmp_path: Path, contex
             [("invite.pdf", testdocs.text_pdf(["x"]), "application/pdf"), ("fwd.eml", inner, "message/rfc822")],
         ),
     )
-    assert "Subject: Hearing" in eml.pages[0].text and "zeppelin" in eml.pages[0].text
+    assert "zeppelin" in eml.pages[0].text
+    # The header lines are the item's metadata, never text the sender wrote.
+    assert eml.metadata == {
+        "from": "hr@metrotransit.example.org",
+        "to": "maria@union.example.org",
+        "subject": "Hearing",
+        "date": "Mon, 02 Mar 2026 09:00:00 +0000",
+    }
+    assert not any(word in eml.pages[0].text for word in ("Hearing", "metrotransit", "From:", "Subject:", "2026"))
     assert [c.filename for c in eml.children] == ["invite.pdf", "fwd.eml"]
     assert eml.children[0].path.read_bytes().startswith(b"%PDF")
     _, outlook = analyse(
         tmp_path, context, testdocs.msg("Outcome", "Decided gazebo.", [("n.txt", b"note", "text/plain")])
     )
     assert "gazebo" in outlook.pages[0].text and [c.filename for c in outlook.children] == ["n.txt"]
+    assert outlook.metadata["subject"] == "Outcome" and "Outcome" not in outlook.pages[0].text
 
 
 def test_archives_within_limits(tmp_path: Path, context: Context) -> None:

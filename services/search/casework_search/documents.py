@@ -41,8 +41,12 @@ def doc_type(content_type: str, filename: str) -> str:
     return "other"
 
 
-def page_document(ref: events_pb2.EvidenceRef, page: int, text: str) -> dict[str, Any]:
-    return {
+def page_document(
+    ref: events_pb2.EvidenceRef, page: int, text: str, metadata: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One page as indexed. The item's metadata (an email's header lines) goes on its first page only,
+    as a field of its own: found by a search, but never shown or counted as the page's text."""
+    document = {
         "doc_id": f"{ref.evidence_id}:{page}",
         "evidence_id": ref.evidence_id,
         "case_id": ref.case_id,
@@ -55,6 +59,9 @@ def page_document(ref: events_pb2.EvidenceRef, page: int, text: str) -> dict[str
         "uploaded_at": ref.uploaded_at.ToDatetime().isoformat() + "Z" if ref.HasField("uploaded_at") else None,
         "text": text,
     }
+    if page == 1 and metadata:
+        document["headers"] = "\n".join(metadata.values())
+    return document
 
 
 _COMPANY_SUFFIXES = re.compile(r"\b(limited|ltd|plc|llp|inc|co|company|the)\b")

@@ -41,7 +41,7 @@ def _as_list(value: Any) -> Any:
 
 Values = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], BeforeValidator(_as_list)]
 DocType = Literal[DOC_TYPE_NAMES]  # type: ignore[valid-type]
-TEXT_FIELDS = ["text", "filename"]
+TEXT_FIELDS = ["text", "filename", "headers"]
 SORTS = {
     "relevance": ["_score", {"doc_id": "asc"}],
     "date": [{"uploaded_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}],

@@ -36,7 +36,9 @@ class Indexer:
     def handle_evidence(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
         ref = extracted.evidence
         docs = [
-            page_document(ref, p.number, storage.read_text(self.s3, extracted.text_bucket, p.text_key))
+            page_document(
+                ref, p.number, storage.read_text(self.s3, extracted.text_bucket, p.text_key), dict(extracted.metadata)
+            )
             for p in extracted.pages
         ]
         self.indices.write_pages(docs)

@@ -34,7 +34,7 @@ class IndexSpec:
 
 PAGES = IndexSpec(
     "evidence-pages",
-    2,
+    3,
     {
         "dynamic": "strict",
         "properties": {
@@ -49,6 +49,7 @@ PAGES = IndexSpec(
             "doc_type": KEYWORD,
             "uploaded_at": DATE,
             "text": {"type": "text", "analyzer": "english"},
+            "headers": {"type": "text", "analyzer": "english"},  # an email's from/to/cc/date/subject, page 1
         },
     },
 )

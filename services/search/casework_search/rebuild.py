@@ -61,7 +61,12 @@ def _fill_pages(
             )
             ref.uploaded_at.FromJsonString(item["uploaded_at"])
             docs = [
-                page_document(ref, n, storage.read_text(s3, text_bucket, storage.page_text_key(item["id"], n)))
+                page_document(
+                    ref,
+                    n,
+                    storage.read_text(s3, text_bucket, storage.page_text_key(item["id"], n)),
+                    item.get("metadata"),
+                )
                 for n in range(1, item["pages_total"] + 1)
             ]
             pages += indices.write_pages(docs, target=target)

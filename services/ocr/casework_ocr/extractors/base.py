@@ -68,6 +68,8 @@ class Analysis:
     children: list[Child] = field(default_factory=list)
     converted: Path | None = None  # a PDF made from the original; OCR pages render from it
     notes: list[str] = field(default_factory=list)  # told to the user with the final status
+    # Facts read from the file that are not page text (an email's header lines), kept on the record.
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 class Extractor(ABC):

@@ -1,5 +1,6 @@
-"""Emails (EML, Outlook MSG): headers and body are the text; every attachment becomes a
-separate evidence item of the same case (processed in turn, recursively)."""
+"""Emails (EML, Outlook MSG): the body is the text; the From/To/Cc/Date/Subject header lines are
+the item's metadata (indexed as fields, never as words the sender wrote); every attachment
+becomes a separate evidence item of the same case (processed in turn, recursively)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from casework_ocr.extractors.base import Analysis, Child, Context, Extractor, Un
 from casework_ocr.extractors.text import html_to_text
 
 HEADERS = ("From", "To", "Cc", "Date", "Subject")
+
+
+def header_metadata(values: dict[str, object]) -> dict[str, str]:
+    """The header lines that are present, by lower-case name ("from", "subject"...)."""
+    return {name.lower(): str(value).strip() for name, value in values.items() if value and str(value).strip()}
 
 
 def _safe_name(name: str | None, index: int) -> str:
@@ -33,7 +39,7 @@ class EmlExtractor(Extractor):
             message = email.message_from_binary_file(handle, policy=email.policy.default)
         if not any(message.get(h) for h in HEADERS) and not message.is_multipart() and not message.get_payload():
             raise UnreadableError("The email has no headers and no body.")
-        header_text = "\n".join(f"{h}: {message.get(h)}" for h in HEADERS if message.get(h))
+        metadata = header_metadata({h: message.get(h) for h in HEADERS})
         body = message.get_body(preferencelist=("plain", "html"))
         body_text = ""
         if body is not None:
@@ -49,9 +55,10 @@ class EmlExtractor(Extractor):
                 data = part.get_payload(decode=True) or b""
                 name = _safe_name(part.get_filename(), index)
             children.append(_write_child(context, index, name, data, part.get_content_type()))
-        text = f"{header_text}\n\n{body_text}".strip()
         return Analysis(
-            pages=text_pages(text, context.limits.max_text_page_chars, context.limits.max_pages), children=children
+            pages=text_pages(body_text.strip(), context.limits.max_text_page_chars, context.limits.max_pages),
+            children=children,
+            metadata=metadata,
         )
 
 
@@ -71,7 +78,7 @@ class MsgExtractor(Extractor):
                 "Date": message.date,
                 "Subject": message.subject,
             }
-            header_text = "\n".join(f"{k}: {v}" for k, v in headers.items() if v)
+            metadata = header_metadata(headers)
             body = message.body or (
                 html_to_text(message.htmlBody.decode("utf-8", "replace")) if message.htmlBody else ""
             )
@@ -86,7 +93,8 @@ class MsgExtractor(Extractor):
                 children.append(_write_child(context, index, name, data, "application/octet-stream"))
         finally:
             message.close()
-        text = f"{header_text}\n\n{body}".strip()
         return Analysis(
-            pages=text_pages(text, context.limits.max_text_page_chars, context.limits.max_pages), children=children
+            pages=text_pages(body.strip(), context.limits.max_text_page_chars, context.limits.max_pages),
+            children=children,
+            metadata=metadata,
         )
