@@ -39,6 +39,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
 os.environ["OMP_THREAD_LIMIT"] = "1"  # before Tesseract loads: one thread per engine, as in the workers
+import breakdown
+
 import testdocs
 from casework_common import storage
 from casework_local import demo
@@ -292,7 +294,9 @@ def main() -> None:
 
     two = Platform(workers=2)
     try:
+        before = breakdown.scrape(two.stack.config.url("ocr"))
         pipe_seconds, ids = two.run(uploads)
+        stages_two = (before, breakdown.scrape(two.stack.config.url("ocr")))
         scores = [
             accuracy(two.text(ids[n // PAGES_PER_PDF], n % PAGES_PER_PDF + 1), page.text)
             for n, page in enumerate(corpus)
@@ -305,7 +309,9 @@ def main() -> None:
 
     one = Platform(workers=1)
     try:
+        before = breakdown.scrape(one.stack.config.url("ocr"))
         one_seconds, _ = one.run(scanned_pdfs(scanned_corpus(args.pages, seed=3), PAGES_PER_PDF))
+        stages_one = (before, breakdown.scrape(one.stack.config.url("ocr")))
     finally:
         one.close()
 
@@ -334,6 +340,8 @@ def main() -> None:
         f"  1 worker {one_seconds:.1f} s vs 2 workers {pipe_seconds:.1f} s: "
         f"{one_seconds / pipe_seconds:.2f}x   (target >= 1.8)"
     )
+    breakdown.report(*stages_two, f"{args.pages} scanned pages, 2 workers")
+    breakdown.report(*stages_one, f"{args.pages} scanned pages, 1 worker")
     print(
         f"  character accuracy, {len(scores)} clean pages: mean {100 * sum(scores) / len(scores):.2f}%, "
         f"min {100 * min(scores):.2f}%   (target >= 98%)"

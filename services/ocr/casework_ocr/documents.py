@@ -27,6 +27,7 @@ from casework_ocr.extractors import Analysis, Context, LimitError, Limits, Passw
 from casework_ocr.intake_client import IntakeClient
 from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
+from casework_ocr.stages import timed, waited
 from casework_ocr.store import OcrStore, PageResult
 
 log = logging.getLogger(__name__)
@@ -67,9 +68,12 @@ class DocumentStage:
             self.settings.text_bucket, key, io.BytesIO(data), len(data), content_type="text/plain; charset=utf-8"
         )
 
-    def handle(self, uploaded: events_pb2.EvidenceUploaded, _event: Event) -> None:
+    def handle(self, uploaded: events_pb2.EvidenceUploaded, event: Event) -> None:
         ref = uploaded.evidence
-        if not self.store.start_document(uploaded):
+        waited("document: queue wait", event.occurred_at)
+        with timed("document: start (db)"):
+            started = self.store.start_document(uploaded)
+        if not started:
             return
         earlier = self.store.earlier_result(ref.sha256, ref.evidence_id)
         if earlier:
@@ -77,10 +81,12 @@ class DocumentStage:
         Path(self.settings.work_dir).mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="doc-", dir=self.settings.work_dir) as workdir:
             path = Path(workdir) / "original"
-            self.s3.fget_object(ref.bucket, ref.object_key, str(path), version_id=ref.version_id or None)
+            with timed("document: get original (s3)"):
+                self.s3.fget_object(ref.bucket, ref.object_key, str(path), version_id=ref.version_id or None)
             if path.stat().st_size == 0:
                 return self._end(ref, "unreadable", "The file is empty.")
-            verdict = self.scanner.scan(path)
+            with timed("document: virus scan (clamd)"):
+                verdict = self.scanner.scan(path)
             if verdict.infected:
                 return self._end(
                     ref,
@@ -104,7 +110,8 @@ class DocumentStage:
                 office_timeout_s=self.settings.office_timeout_s,
             )
             try:
-                analysis = extractor.analyse(path, context)
+                with timed("document: analyse"):
+                    analysis = extractor.analyse(path, context)
             except PasswordProtectedError as exc:
                 return self._end(ref, "password_protected", str(exc), detected=detected)
             except UnreadableError as exc:
@@ -121,7 +128,8 @@ class DocumentStage:
                 )
             if self.store.identical_elsewhere(ref.sha256, ref.evidence_id):
                 analysis.notes.append("identical to a file read at the same time; each page image is read once")
-            self._split(ref, detected, analysis)
+            with timed("document: split (s3, db)"):
+                self._split(ref, detected, analysis)
         DOCUMENTS.labels("split").inc()
         return None
 

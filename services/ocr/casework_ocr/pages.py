@@ -24,6 +24,7 @@ from casework_ocr import tesseract
 from casework_ocr.render import image_digest, render
 from casework_ocr.settings import OcrSettings
 from casework_ocr.sources import SourceCache
+from casework_ocr.stages import timed, waited
 from casework_ocr.store import OcrStore, PageResult
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,10 @@ class PageStage:
         data = text.encode("utf-8")
         self.s3.put_object(self.settings.text_bucket, key, io.BytesIO(data), len(data), content_type=content_type)
 
-    def handle(self, task: events_pb2.OcrPageTask, _event: Event) -> None:
+    def handle(self, task: events_pb2.OcrPageTask, event: Event) -> None:
         ref = task.evidence
         settings = self.settings
+        waited("page: queue wait", event.occurred_at)
         claim_ttl = 2 * settings.ocr_page_timeout_s
         if (
             task.image_sha256
@@ -56,24 +58,32 @@ class PageStage:
             and self.store.claimed(task.image_sha256, claim_ttl)
         ):
             return self._put_back(task, task.image_sha256, counted=False)  # still being read elsewhere
-        if not self.store.start_page(ref, task.page):
-            return None
+        with timed("page: start (db)"):
+            if not self.store.start_page(ref, task.page):
+                return None
         started = time.perf_counter()
         digest = task.image_sha256
         cached = self.store.cached(digest) if digest else None
         image = None
         if cached is None:
-            source = self.sources.get(task.source_bucket, task.source_key, task.source_version)
-            image = render(source, task.source_kind, task.source_index, settings.ocr_dpi, settings.max_image_pixels)
-            digest = image_digest(image, settings.ocr_language, settings.ocr_orientation)
-            cached = self.store.cached(digest)
+            with timed("page: get source (s3)"):
+                source = self.sources.get(task.source_bucket, task.source_key, task.source_version)
+            with timed("page: render"):
+                image = render(source, task.source_kind, task.source_index, settings.ocr_dpi, settings.max_image_pixels)
+            with timed("page: image digest"):
+                digest = image_digest(image, settings.ocr_language, settings.ocr_orientation)
+            with timed("page: cache lookup (db)"):
+                cached = self.store.cached(digest)
         if cached is not None:
             result = self._reuse(task, cached, digest)
-        elif task.deferrals < MAX_DEFERRALS and not self.store.claim(digest, ref, task.page, claim_ttl):
-            return self._put_back(task, digest, counted=True)  # an identical page is being read right now
         else:
+            with timed("page: claim (db)"):
+                mine = task.deferrals >= MAX_DEFERRALS or self.store.claim(digest, ref, task.page, claim_ttl)
+            if not mine:
+                return self._put_back(task, digest, counted=True)  # an identical page is being read right now
             result = self._read(task, image, digest)
-        self.store.record_page(ref, result, cache=result.method == "ocr")
+        with timed("page: record (db)"):
+            self.store.record_page(ref, result, cache=result.method == "ocr")
         elapsed = time.perf_counter() - started
         PAGES.labels(result.method).inc()
         PAGE_SECONDS.labels(result.method).observe(elapsed)
@@ -102,13 +112,15 @@ class PageStage:
         text_key = storage.page_text_key(ref.evidence_id, task.page)
         words_key = storage.page_words_key(ref.evidence_id, task.page)
         try:
-            ocr = tesseract.ocr_page(
-                image, settings.ocr_language, settings.ocr_page_timeout_s, settings.ocr_orientation
-            )
+            with timed("page: tesseract"):
+                ocr = tesseract.ocr_page(
+                    image, settings.ocr_language, settings.ocr_page_timeout_s, settings.ocr_orientation
+                )
         except tesseract.OcrTimeout:
             log.warning("evidence %s page %d: OCR timed out", ref.evidence_id, task.page)
             self._put(text_key, "", "text/plain; charset=utf-8")
             return PageResult(task.page, "ocr-timeout", text_key, None, 0, digest)
-        self._put(text_key, ocr.text, "text/plain; charset=utf-8")
-        self._put(words_key, ocr.words_tsv, "text/tab-separated-values; charset=utf-8")
+        with timed("page: put text and words (s3)"):
+            self._put(text_key, ocr.text, "text/plain; charset=utf-8")
+            self._put(words_key, ocr.words_tsv, "text/tab-separated-values; charset=utf-8")
         return PageResult(task.page, "ocr", text_key, words_key, len(ocr.text), digest)
