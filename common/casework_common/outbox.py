@@ -77,6 +77,24 @@ def enqueue(conn: Connection, table: Table, topic: str, key: str, payload: Messa
     conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
+def resend_last(conn: Connection, table: Table, key: str, topics: tuple[str, ...]) -> str | None:
+    """Queue again, byte for byte, the last event recorded for ``key`` on one of ``topics``: for a
+    stage asked again about work it finished, whose outcome may have been lost after it was sent.
+    The copy keeps the original's event id, so consumers that remember event ids see it as the same
+    event. Returns its topic, or None if there is none (never sent, or older than the retention)."""
+    last = conn.execute(
+        select(table.c.topic, table.c.key, table.c.payload_type, table.c.payload)
+        .where(table.c.key == key, table.c.topic.in_(topics))
+        .order_by(table.c.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    conn.execute(table.insert().values(**last._asdict()))
+    conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return last.topic
+
+
 class OutboxRelay:
     """Moves committed outbox rows to Kafka."""
 
