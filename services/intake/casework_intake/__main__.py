@@ -1,10 +1,8 @@
-"""Run the intake service: evidence REST API, outbox relay, status consumer, re-dispatch sweep."""
+"""Run the intake service: evidence REST API, outbox relay, status consumer, reconciler."""
 
 from __future__ import annotations
 
-import logging
 import sys
-import threading
 from pathlib import Path
 
 from casework.v1 import events_pb2
@@ -17,11 +15,9 @@ from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
 from casework_intake import api, gauges
 from casework_intake.evidence import EvidenceStore
+from casework_intake.reconciler import Reconciler
 from casework_intake.settings import IntakeSettings
 from casework_intake.tables import outbox
-
-SWEEP_INTERVAL_S = 30.0
-log = logging.getLogger(__name__)
 
 
 def main() -> int:
@@ -60,17 +56,10 @@ def main() -> int:
         producer,
     )
 
-    def sweep(stop: threading.Event) -> None:
-        while not stop.wait(SWEEP_INTERVAL_S):
-            try:
-                store.redispatch_stale(settings.reprocess_after_s, settings.reprocess_limit)
-            except Exception:
-                log.exception("re-dispatch sweep failed")
-
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("status-consumer", status_consumer.run)
-    runtime.add_loop("redispatch-sweep", sweep)
+    runtime.add_loop("reconciler", Reconciler(store, settings).run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

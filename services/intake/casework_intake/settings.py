@@ -20,9 +20,11 @@ class IntakeSettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings
     # Originals cannot be deleted or overwritten for this long (S3 object lock, governance mode).
     evidence_retention_days: int = Field(default=2555, gt=0)
     # Evidence not finished after this long is handed to the pipeline again (the broker
-    # may have lost it), at most reprocess_limit times before it is marked failed.
+    # may have lost one of its events), at most reprocess_limit times before it is marked failed;
+    # the reconciler looks for such items every reprocess_interval_s.
     reprocess_after_s: int = Field(default=300, gt=0)
     reprocess_limit: int = Field(default=3, ge=0)
+    reprocess_interval_s: float = Field(default=30.0, gt=0)
     s3_part_size: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
     # Archives inside archives (or attachments of attached emails) are taken in this deep at most.
     max_nesting_depth: int = Field(default=3, ge=0)
