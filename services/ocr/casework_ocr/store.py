@@ -229,10 +229,11 @@ class OcrStore:
         tasks: list[events_pb2.OcrPageTask],
         notes: list[str],
         metadata: dict[str, str] | None = None,
+        queue: bool = True,
     ) -> None:
-        """Record the document's pages: text pages are done already; OCR pages go out as tasks.
-        The item shows ``extracting`` from here on, a one-page scan waiting for OCR too, and learns
-        its detected type and metadata."""
+        """Record the document's pages: text pages are done already; OCR pages go out as tasks
+        (unless ``queue`` is False: the caller reads them itself). The item shows ``extracting``
+        from here on, a one-page scan waiting for OCR too, and learns its detected type and metadata."""
         total = len(text_results) + len(tasks)
         with self.engine.begin() as conn:
             conn.execute(
@@ -250,7 +251,7 @@ class OcrStore:
             )
             for result in text_results:
                 self._insert_page(conn, ref.evidence_id, result)
-            for task in tasks:
+            for task in tasks if queue else []:
                 self._emit(conn, events.OCR_PAGES, f"{ref.evidence_id}:{task.page}", task)
             extracting = status_event(
                 ref,
@@ -316,6 +317,19 @@ class OcrStore:
                         page_claims.c.image_sha256 == image_sha256,
                         page_claims.c.claimed_at >= func.now() - text(f"interval '{int(ttl_s)} seconds'"),
                     )
+                ).first()
+                is not None
+            )
+
+    def reading_pages(self, ttl_s: int) -> bool:
+        """Is any worker reading a page right now (a live claim)? The claims table holds only pages
+        in flight, so this is one small lookup."""
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(page_claims.c.image_sha256)
+                    .where(page_claims.c.claimed_at >= func.now() - text(f"interval '{int(ttl_s)} seconds'"))
+                    .limit(1)
                 ).first()
                 is not None
             )

@@ -31,6 +31,9 @@ AUTO_WITH_OSD = tesserocr.PSM.AUTO_OSD  # the same, after orientation and script
 TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
 
 _engines = threading.local()
+# One recognition at a time per process, whichever thread asks (the page consumer, or the document
+# consumer reading a one-page scan itself): a worker process uses one core, as sized.
+_one_at_a_time = threading.Lock()
 
 
 class OcrTimeout(Exception):
@@ -87,6 +90,11 @@ def _run(image: Image.Image, language: str, timeout_s: float, mode: int) -> OcrR
 
 def ocr_page(image: Image.Image, language: str, timeout_s: float, orientation: str) -> OcrResult:
     """Text and word boxes of one page image, turned upright first if it reads badly as it is."""
+    with _one_at_a_time:
+        return _read(image, language, timeout_s, orientation)
+
+
+def _read(image: Image.Image, language: str, timeout_s: float, orientation: str) -> OcrResult:
     if orientation == "always":
         return _run(image, language, timeout_s, AUTO_WITH_OSD)
     result = _run(image, language, timeout_s, AUTO)

@@ -169,6 +169,27 @@ def test_a_scanners_page_is_decoded_not_rendered_and_anything_else_is_rendered()
     assert embedded_scan(born_digital[0], 300, LIMITS.max_image_pixels) is None
 
 
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_a_scanners_jpeg_is_decoded_to_the_grey_pdfium_would_give(mode: str) -> None:
+    """The fast path (libjpeg straight to grey) must read the pixels the slow path (pdfium's bitmap
+    turned grey) reads: the same for a grey JPEG, all but the same for a colour one."""
+    page = Image.new(mode, (1240, 1754), "white")
+    page.paste(Image.new(mode, (600, 300), "navy" if mode == "RGB" else 40), (100, 200))
+    page.paste(Image.new(mode, (300, 900), "orange" if mode == "RGB" else 160), (800, 600))
+    buffer = io.BytesIO()
+    page.save(buffer, "PDF", resolution=150)
+    pdf_page = pdfium.PdfDocument(buffer.getvalue())[0]
+    fast = embedded_scan(pdf_page, 150, LIMITS.max_image_pixels)
+    (image,) = pdf_page.get_objects(max_depth=1)
+    slow = image.get_bitmap(render=False).to_pil().convert("L")
+    assert fast is not None and fast.mode == "L" and fast.size == slow.size
+    differences = [abs(a - b) for a, b in zip(fast.tobytes(), slow.tobytes(), strict=True)]
+    if mode == "L":
+        assert max(differences) == 0
+    else:  # colour: rounding, and at sharp colour edges pdfium's chroma upsampling, which grey skips
+        assert max(differences) <= 16 and sum(differences) / len(differences) < 0.1
+
+
 def test_a_page_over_the_time_limit_is_abandoned(tmp_path: Path) -> None:
     pdf = tmp_path / "scan.pdf"
     pdf.write_bytes(testdocs.scanned_pdf([testdocs.letter_lines("Reference", "harpsichord")]))
