@@ -42,6 +42,7 @@ _PROBLEM_TITLES = {
     401: "No valid bearer token.",
     403: "The caller's role or scope does not allow this.",
     404: "Nothing with that id is visible to the caller.",
+    408: "The request body stopped arriving before its declared length; the connection is closed.",
     409: "The request conflicts with the resource's current state.",
     413: "The upload is too large.",
     415: "The body is not of a media type this operation takes.",
@@ -96,6 +97,7 @@ class Declaration:
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     description: str | None = None
+    headers: Mapping[str, str] | None = None
 
 
 def api(
@@ -107,6 +109,7 @@ def api(
     form: Mapping[str, Any] | None = None,
     query: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> Callable[[F], F]:
     """Declare a view's request and responses for the OpenAPI document.
 
@@ -114,6 +117,7 @@ def api(
     for a JSON body the view checks by hand; ``form`` the schema of a multipart/form-data
     body; ``query`` the model ``parse_query`` validates. ``errors`` lists the problem
     statuses the view answers with besides 401 (secured views) and 422 (views that validate).
+    ``headers`` names the optional request headers the view reads, each with its description.
     The view's docstring becomes the operation's description.
     """
     replies = {
@@ -123,7 +127,7 @@ def api(
 
     def mark(view: F) -> F:
         declaration = Declaration(
-            summary, replies, body, body_schema, form, query, tuple(errors), _clean_doc(view.__doc__)
+            summary, replies, body, body_schema, form, query, tuple(errors), _clean_doc(view.__doc__), headers
         )
         setattr(view, _DECLARATION_ATTR, declaration)
         return view
@@ -226,6 +230,10 @@ class _Operation:
             op["description"] = declared.description
         if declared.query is not None:
             parameters += schemas.query_parameters(declared.query)
+        parameters += [
+            {"name": name, "in": "header", "required": False, "description": about, "schema": {"type": "string"}}
+            for name, about in (declared.headers or {}).items()
+        ]
         if parameters:
             op["parameters"] = parameters
         body = _request_body(declared, schemas)

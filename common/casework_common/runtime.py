@@ -14,8 +14,9 @@ import threading
 from collections.abc import Callable
 
 import grpc
-from cheroot.wsgi import Server as WSGIServer
 from flask import Flask
+
+from casework_common.http_server import make_server
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class ServiceRuntime:
             signal.signal(sig, lambda *_: self.stop.set())
         http = None
         if app is not None:
-            http = WSGIServer((host, port), app, numthreads=threads, server_name=self.service)
+            http = make_server((host, port), app, threads=threads, name=self.service)
             http.prepare()  # binds now, so a busy port fails here, loudly
             threading.Thread(target=http.serve, name=f"{self.service}-http", daemon=True).start()
         if grpc_server is not None:

@@ -39,6 +39,7 @@ __all__ = [
     "principal",
     "problem_response",
     "public",
+    "request_body",
     "validate",
 ]
 
@@ -54,7 +55,37 @@ def problem_response(problem: Problem) -> Response:
     response.content_type = PROBLEM_CONTENT_TYPE
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="casework"'
+    if problem.status == 408:
+        # The rest of the body may never come: the server closes instead of reading on (http_server).
+        response.headers["Connection"] = "close"
     return response
+
+
+class RequestBody:
+    """The request body as a readable stream whose failures are the client's, not a 500: a body that
+    stops arriving before its Content-Length (the server's read timeout) is a 408 problem, a broken
+    connection a 400. A body that simply ends early reads as its end; parsers refuse it as truncated."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except TimeoutError as exc:
+            raise Problem(
+                408,
+                "request-timeout",
+                "Request timeout",
+                "The request body stopped arriving before the length its Content-Length declared.",
+            ) from exc
+        except OSError as exc:
+            raise Problem(400, "bad-request", "Bad request", "The connection broke while the body was sent.") from exc
+
+
+def request_body() -> RequestBody:
+    """The current request's body (see :class:`RequestBody`); read it through this, not ``request.stream``."""
+    return RequestBody(request.stream)
 
 
 def _declared(model: type[BaseModel], part: str) -> None:
@@ -92,7 +123,8 @@ def _bounded_body() -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise too_large
     data = bytearray()
-    while chunk := request.stream.read(min(64 * 1024, limit + 1 - len(data))):
+    body = request_body()
+    while chunk := body.read(min(64 * 1024, limit + 1 - len(data))):
         data.extend(chunk)
         if len(data) > limit:
             raise too_large

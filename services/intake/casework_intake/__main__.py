@@ -17,6 +17,7 @@ from casework_intake import api, gauges
 from casework_intake.evidence import EvidenceStore
 from casework_intake.reconciler import Reconciler
 from casework_intake.settings import IntakeSettings
+from casework_intake.staging import Staging
 from casework_intake.tables import outbox
 
 
@@ -27,6 +28,7 @@ def main() -> int:
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.evidence_bucket, retention_days=settings.evidence_retention_days)
+    Staging(s3, settings).ensure_bucket()
     kafka.ensure_topics(settings, [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS], settings.kafka_topic_partitions)
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)

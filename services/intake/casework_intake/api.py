@@ -17,12 +17,16 @@ from casework_common import metrics, storage
 from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_common.web import parse_query, principal
+from casework_common.web import parse_query, principal, request_body
 from casework_common.workflow_client import WorkflowClient
 from casework_intake.evidence import STATUS_NAMES, EvidenceStore, history_json, parse_id, to_json
 from casework_intake.filenames import display_name
-from casework_intake.multipart import FilePart, FormField, MultipartForm
+from casework_intake.idempotency import HEADER as IDEMPOTENCY_HEADER
+from casework_intake.idempotency import IdempotencyKeys, parse_key
+from casework_intake.multipart import FormField, MultipartForm
 from casework_intake.settings import IntakeSettings
+from casework_intake.staging import Staging
+from casework_intake.uploads import Uploads
 
 # Every status of the contracts (proto/casework/v1/events.proto EvidenceStatus), named as intake stores them.
 Status = Literal[tuple(STATUS_NAMES.values())]  # type: ignore[valid-type]
@@ -41,7 +45,20 @@ class EvidenceOut(BaseModel):
 
     id: str
     case_id: str
-    filename: str
+    filename: str = Field(
+        description="The file's name for display: its last path part, without control characters, at most "
+        "200 characters, decoded from the bytes sent (see filename_raw)."
+    )
+    filename_raw: str | None = Field(
+        default=None,
+        description="The file name's bytes exactly as the uploader sent them, base64 (from filename*= "
+        "percent-decoded, else from filename=); null for items stored before names were kept.",
+    )
+    filename_charset: str | None = Field(
+        default=None,
+        description="The charset filename_raw was read in: the one filename*= names, else utf-8 when the "
+        "bytes are UTF-8, else the best guess among legacy charsets (cp1252 first), else latin-1.",
+    )
     content_type: str = Field(
         description="As declared by the uploader (for an archive member, which declares none: sniffed); never trusted."
     )
@@ -135,7 +152,15 @@ CHILD_FORM = {
     "required": ["index", "file"],
     "additionalProperties": False,
 }
-UPLOAD_ERRORS = (400, 403, 404, 413, 415)
+UPLOAD_ERRORS = (400, 403, 404, 408, 413, 415)
+IDEMPOTENCY_KEY_DOC = (
+    "Optional. A key the client makes up for this upload (draft-ietf-httpapi-idempotency-key-header), "
+    'sent as a quoted string, e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324" (1-255 printable ASCII '
+    "characters; unquoted is accepted too). Sending the same request again with the same key returns "
+    "the first answer (same items, same status) instead of new items; the same key with a different "
+    "request is a 422 problem. Keys are the caller's own (another caller's same key is another key) "
+    "and are remembered for the intake setting idempotency_key_ttl_s (default 24 hours)."
+)
 
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("intake")
@@ -145,6 +170,10 @@ UPLOAD_BYTES = _metrics.counter("evidence_upload_bytes_total", "Bytes of evidenc
 
 def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, settings: IntakeSettings) -> Blueprint:
     bp = Blueprint("evidence", __name__)
+    staging = Staging(s3, settings)
+    uploads = Uploads(
+        store, staging, IdempotencyKeys(store.engine, settings.idempotency_key_ttl_s), settings.max_files_per_upload
+    )
 
     def authorize(caller: Principal, case_id: str, action: int, resource: str) -> workflow_pb2.AuthorizeResponse:
         decision = workflow.authorize(caller.token, case_id, action, resource)
@@ -162,84 +191,46 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         )
         return workflow.authorize(caller.token, str(row.case_id), action, f"evidence:{row.id}{what}").allowed
 
-    def store_file(caller: Principal, case: workflow_pb2.CaseSummary, part: FilePart, visibility: str) -> Any:
-        evidence_id = uuid.uuid4()
-        key = f"cases/{case.case_id}/{evidence_id}/original"
-        written = s3.put_object(
-            settings.evidence_bucket,
-            key,
-            part,
-            length=-1,
-            part_size=settings.s3_part_size,
-            content_type="application/octet-stream",
-        )
-        row = store.record(
-            evidence_id=evidence_id,
-            case=case,
-            uploader=caller,
-            filename=display_name(part.filename),
-            content_type=part.content_type[:200],
-            size_bytes=part.size,
-            sha256=part.sha256.hexdigest(),
-            visibility=visibility,
-            bucket=settings.evidence_bucket,
-            object_key=key,
-            version_id=written.version_id,
-        )
-        log.info(
-            "stored evidence %s (%d bytes) on case %s for %s", evidence_id, part.size, case.case_id, caller.username
-        )
-        UPLOADS.labels(caller.primary_role).inc()
-        UPLOAD_BYTES.inc(part.size)
-        return row
-
     @bp.post("/v1/cases/<case_id>/evidence")
-    @api("Upload evidence files to a case", {201: EvidenceList}, form=UPLOAD_FORM, errors=UPLOAD_ERRORS)
+    @api(
+        "Upload evidence files to a case",
+        {
+            201: Reply(
+                "The new items; a retry with the same Idempotency-Key repeats the first answer "
+                "(with Idempotent-Replayed: true).",
+                EvidenceList,
+                headers={"Idempotent-Replayed": "'true' when this answer repeats the first one given to the key."},
+            )
+        },
+        form=UPLOAD_FORM,
+        errors=UPLOAD_ERRORS,
+        headers={IDEMPOTENCY_HEADER: IDEMPOTENCY_KEY_DOC},
+    )
     def upload(case_id: str) -> tuple[Response, int]:
-        """multipart/form-data: optional field ``visibility`` (member|reps) before one or more ``file`` parts."""
+        """multipart/form-data: optional field ``visibility`` (member|reps) before one or more ``file`` parts.
+        All or nothing: the items exist only once the whole body has arrived; a request refused or
+        broken at any point stores nothing. Each item keeps its file name's bytes as sent
+        (``filename_raw``; ``filename*=`` is read as RFC 6266 says) and their decoded text (``filename``)."""
         caller = principal()
         mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
         if mimetype != "multipart/form-data" or not options.get("boundary"):
             raise Problem(415, "unsupported-media-type", "Unsupported media type", "Send files as multipart/form-data.")
+        key = parse_key(request.headers.get(IDEMPOTENCY_HEADER))
         case = authorize(caller, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE, "evidence:upload").case
-        visibility = "member"
-        stored: list[Any] = []
         form = MultipartForm(
-            request.stream,
+            request_body(),
             options["boundary"],
             max_body_bytes=settings.max_file_bytes * settings.max_files_per_upload + 1024 * 1024,
             max_file_bytes=settings.max_file_bytes,
         )
-        try:
-            for part in form:
-                if isinstance(part, FormField):
-                    if part.name != "visibility":
-                        raise invalid([{"field": part.name, "message": "Unknown field."}])
-                    if part.value not in ("member", "reps"):
-                        raise invalid([{"field": "visibility", "message": "Must be 'member' or 'reps'."}])
-                    if part.value == "reps" and not caller.has("rep", "coordinator", "official", "caseworker"):
-                        raise invalid(
-                            [{"field": "visibility", "message": "Members cannot hide files from themselves."}]
-                        )
-                    visibility = part.value
-                    continue
-                if part.name != "file":  # the declared form (UPLOAD_FORM) has no other file field
-                    raise invalid([{"field": part.name, "message": "Unknown field: send files as 'file'."}])
-                if part.is_empty():
-                    shown = display_name(part.filename)
-                    raise invalid([{"field": "file", "message": f"The file '{shown}' is empty (0 bytes)."}])
-                if len(stored) >= settings.max_files_per_upload:
-                    raise invalid(
-                        [{"field": part.name, "message": f"At most {settings.max_files_per_upload} files per upload."}]
-                    )
-                stored.append(store_file(caller, case, part, visibility))
-        except Problem as problem:
-            # Files before the failing one are stored and processed: tell the client which.
-            problem.extra["stored"] = [to_json(row) for row in stored]
-            raise
-        if not stored:
-            raise invalid([{"field": "file", "message": "At least one file is required."}])
-        return jsonify(items=[to_json(row) for row in stored]), 201
+        answer = uploads.receive(caller, case, form, key)
+        for row in answer.stored:
+            UPLOADS.labels(caller.primary_role).inc()
+            UPLOAD_BYTES.inc(row.size_bytes)
+        response = jsonify(answer.body)
+        if answer.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response, answer.status
 
     @bp.post("/v1/evidence/<parent_id>/children")
     @api(
@@ -261,7 +252,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
             raise Problem(415, "unsupported-media-type", "Unsupported media type", "Send multipart/form-data.")
         index: int | None = None
         form = MultipartForm(
-            request.stream, options["boundary"], settings.max_file_bytes + 1024 * 1024, settings.max_file_bytes
+            request_body(), options["boundary"], settings.max_file_bytes + 1024 * 1024, settings.max_file_bytes
         )
         for part in form:
             if isinstance(part, FormField):
@@ -286,26 +277,27 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
                         }
                     ]
                 )
-            evidence_id = uuid.uuid4()
-            key = f"cases/{parent.case_id}/{evidence_id}/original"
-            written = s3.put_object(
-                settings.evidence_bucket,
-                key,
-                part,
-                length=-1,
-                part_size=settings.s3_part_size,
-                content_type="application/octet-stream",
-            )
+            staged = staging.stage(str(parent.case_id), part)
+            try:
+                for _rest in form:  # all or nothing: the body must arrive whole before the item exists
+                    pass
+                evidence_id = uuid.uuid4()
+                key = f"cases/{parent.case_id}/{evidence_id}/original"
+                version_id = staging.promote(staged, key)
+            finally:
+                staging.discard([staged])
             row = store.record_child(
                 parent=parent,
                 index=index,
                 evidence_id=evidence_id,
                 filename=display_name(part.filename),
+                filename_raw=part.original.raw,
+                filename_charset=part.original.charset,
                 content_type=part.content_type[:200],
                 size_bytes=part.size,
                 sha256=part.sha256.hexdigest(),
                 object_key=key,
-                version_id=written.version_id,
+                version_id=version_id,
             )
             return jsonify(to_json(row)), 201
         raise invalid([{"field": "file", "message": "A file is required."}])

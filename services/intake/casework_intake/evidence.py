@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -78,6 +80,8 @@ def to_json(row: Row[Any], internal: bool = False) -> dict[str, Any]:
         "id": str(row.id),
         "case_id": str(row.case_id),
         "filename": row.filename,
+        "filename_raw": base64.b64encode(row.filename_raw).decode() if row.filename_raw is not None else None,
+        "filename_charset": row.filename_charset,
         "content_type": row.content_type,
         "size_bytes": row.size_bytes,
         "sha256": row.sha256,
@@ -160,9 +164,13 @@ class EvidenceStore:
         bucket: str,
         object_key: str,
         version_id: str | None,
+        filename_raw: bytes | None = None,
+        filename_charset: str | None = None,
+        conn: Connection | None = None,
     ) -> Row[Any]:
-        """Insert the record and its event in one transaction (the object is already stored)."""
-        with self.engine.begin() as conn:
+        """Insert the record and its event in one transaction (the object is already stored): ``conn``'s,
+        when the caller stores more with it (an upload's other files, its idempotency key)."""
+        with nullcontext(conn) if conn is not None else self.engine.begin() as conn:
             duplicate_of = _earlier_identical(conn, uuid.UUID(case.case_id), sha256)
             row = conn.execute(
                 evidence.insert()
@@ -173,6 +181,8 @@ class EvidenceStore:
                     region=case.region,
                     visibility=visibility,
                     filename=filename,
+                    filename_raw=filename_raw,
+                    filename_charset=filename_charset,
                     content_type=content_type,
                     size_bytes=size_bytes,
                     sha256=sha256,
@@ -203,6 +213,8 @@ class EvidenceStore:
         sha256: str,
         object_key: str,
         version_id: str | None,
+        filename_raw: bytes | None = None,
+        filename_charset: str | None = None,
     ) -> Row[Any]:
         """Record a file found inside ``parent`` (archive member, attachment): same case, visibility and
         uploader. The same (parent, index) twice yields the first record: re-extraction adds nothing."""
@@ -217,6 +229,8 @@ class EvidenceStore:
                     region=parent.region,
                     visibility=parent.visibility,
                     filename=filename,
+                    filename_raw=filename_raw,
+                    filename_charset=filename_charset,
                     content_type=content_type,
                     size_bytes=size_bytes,
                     sha256=sha256,

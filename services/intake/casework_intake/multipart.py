@@ -17,6 +17,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.sansio.multipart import NEED_DATA, Data, Epilogue, Field, File, MultipartDecoder, Preamble
 
 from casework_common.problems import Problem, bad_request
+from casework_intake.filenames import OriginalName, original_name
 
 CHUNK = 64 * 1024
 MAX_FIELD_BYTES = 16 * 1024
@@ -35,11 +36,12 @@ class FormField:
 class FilePart(io.RawIOBase):
     """One file of the form, readable once, hashing and counting as it goes."""
 
-    def __init__(self, form: MultipartForm, name: str, filename: str, headers: Headers, max_bytes: int) -> None:
+    def __init__(self, form: MultipartForm, name: str, headers: Headers, max_bytes: int) -> None:
         super().__init__()
         self._form = form
         self.name = name
-        self.filename = filename
+        self.original = original_name(headers.get("Content-Disposition", "")) or OriginalName(b"", "utf-8", "")
+        self.filename = self.original.text
         self.content_type = headers.get("Content-Type", "application/octet-stream")
         self.max_bytes = max_bytes
         self.sha256 = hashlib.sha256()
@@ -84,11 +86,12 @@ class FilePart(io.RawIOBase):
 
 
 class _TolerantDecoder(MultipartDecoder):
-    """Part headers with bytes that are not UTF-8 (old mail clients' filenames) are read with
-    replacement characters instead of failing the whole upload; names are display text only."""
+    """Part headers are read one byte one character (Latin-1), so headers that are not UTF-8 (old
+    mail clients' file names) neither fail the upload nor lose a byte: filenames.original_name
+    reads the name's bytes back and decodes them by the charset that fits."""
 
     def _parse_headers(self, data: bytes | bytearray) -> Headers:
-        return super()._parse_headers(bytes(data).decode("utf-8", "replace").encode("utf-8"))
+        return super()._parse_headers(bytes(data).decode("latin-1").encode("utf-8"))
 
 
 class MultipartForm:
@@ -136,7 +139,7 @@ class MultipartForm:
                         break
                 yield FormField(event.name, value.decode("utf-8", "replace"))
             elif isinstance(event, File):
-                part = FilePart(self, event.name, event.filename, event.headers, self._max_file)
+                part = FilePart(self, event.name, event.headers, self._max_file)
                 yield part
                 part.drain()
             else:

@@ -28,3 +28,10 @@ class IntakeSettings(HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings
     s3_part_size: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
     # Archives inside archives (or attachments of attached emails) are taken in this deep at most.
     max_nesting_depth: int = Field(default=3, ge=0)
+    # Uploads are written to pending_bucket first and copied to evidence_bucket only once whole
+    # (staging.py); that bucket has no object lock, and a lifecycle rule there expires what a
+    # crashed upload left after pending_expiry_days.
+    pending_bucket: str = "casework-evidence-pending"
+    pending_expiry_days: int = Field(default=1, gt=0)
+    # An upload's Idempotency-Key is remembered this long; the same request after that makes new items.
+    idempotency_key_ttl_s: int = Field(default=24 * 3600, gt=0)

@@ -1,6 +1,19 @@
 """Intake's tables (schema ``intake``; see migrations/ for their history)."""
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Identity, Integer, MetaData, Table, Text, Uuid, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from casework_common.outbox import outbox_table
@@ -36,6 +49,8 @@ evidence = Table(
     Column("detected_type", Text),  # sniffed from the content by ocr; content_type is as declared
     Column("metadata", JSONB, nullable=False, server_default="{}"),  # e.g. an email's header lines
     Column("duplicate_of", Uuid, ForeignKey("evidence.id")),  # the case's earlier byte-identical item
+    Column("filename_raw", LargeBinary),  # the name's bytes as sent; filename is their decoded, safe text
+    Column("filename_charset", Text),  # what filename_raw was decoded as
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -51,6 +66,18 @@ status_history = Table(
     Column("pages_done", Integer, nullable=False),
     Column("pages_total", Integer, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Upload Idempotency-Keys per caller (token subject) and the answer first given (idempotency.py).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("subject", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
 )
 
 outbox = outbox_table(metadata)

@@ -88,7 +88,7 @@ def test_long_names_keep_their_extension() -> None:
     assert len(name) <= 200 and name.endswith(".pdf")
 
 
-def test_a_filename_that_is_not_utf8_is_kept_as_display_text() -> None:
+def test_a_filename_that_is_not_utf8_is_decoded_and_its_bytes_kept() -> None:
     boundary = "b0undary"
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="'.encode()
@@ -97,4 +97,5 @@ def test_a_filename_that_is_not_utf8_is_kept_as_display_text() -> None:
     )
     for part in MultipartForm(io.BytesIO(body), boundary, 10**6, 10**6):
         assert part.read() == b"DATA"
-        assert display_name(part.filename) == "Caf\ufffd r\ufffdsum\ufffd.pdf"
+        assert display_name(part.filename) == "Caf\u00e9 r\u00e9sum\u00e9.pdf"
+        assert part.original.raw == "Caf\u00e9 r\u00e9sum\u00e9.pdf".encode("latin-1")
