@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from casework_common.openapi import Reply, api
 from casework_common.problems import forbidden
 from casework_common.web import parse_json, parse_query, principal
+from casework_search import availability
 from casework_search.evidence_search import SearchParams
 from casework_search.indices import SPECS, Indices
 from casework_search.rebuild import Rebuilder
@@ -29,6 +30,7 @@ class SaveComparator(BaseModel):
 
 def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) -> Blueprint:
     bp = Blueprint("search", __name__)
+    availability.register(bp)
     json_or_csv = {"application/json": {"type": "object"}, "text/csv": {"type": "string"}}
 
     @bp.get("/v1/search")
@@ -41,7 +43,7 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
             )
         },
         query=SearchParams,
-        errors=(400,),
+        errors=(400, 503),
     )
     def search() -> Response:
         return jsonify(service.search(principal(), parse_query(SearchParams)))
@@ -51,7 +53,7 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
         "Comparator cases for a case, with what matched and differed",
         {200: Reply("The comparators.")},
         query=ComparatorParams,
-        errors=(403, 404, 409),
+        errors=(403, 404, 409, 503),
     )
     def comparators(case_id: str) -> Response:
         params = parse_query(ComparatorParams)
@@ -62,7 +64,7 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
         "Save a comparator to the case's timeline",
         {201: Reply("The saved timeline entry.")},
         body=SaveComparator,
-        errors=(403, 404),
+        errors=(403, 404, 503),
     )
     def save_comparator(case_id: str) -> tuple[Response, int]:
         body = parse_json(SaveComparator)
@@ -73,7 +75,7 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
         "Case counts by period, type and employer at the caller's level",
         {200: Reply("The counts (JSON), or CSV with format=csv; small buckets are suppressed.", media=json_or_csv)},
         query=TrendParams,
-        errors=(403,),
+        errors=(403, 503),
     )
     def trends() -> Response:
         params = parse_query(TrendParams)

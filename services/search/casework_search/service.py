@@ -10,6 +10,7 @@ import requests
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, unavailable
 from casework_common.workflow_client import WorkflowClient
+from casework_search.availability import index_answers
 from casework_search.comparators import Comparators
 from casework_search.evidence_search import EvidenceSearch, SearchParams
 from casework_search.scope import SearchScope
@@ -36,16 +37,22 @@ class SearchService:
         return SearchScope.from_proto(self.workflow.scope(caller.token))
 
     def search(self, caller: Principal, params: SearchParams) -> dict[str, Any]:
-        return self.evidence.search(self.scope(caller), params)
+        scope = self.scope(caller)
+        with index_answers():
+            return self.evidence.search(scope, params)
 
     def find_comparators(self, caller: Principal, case_id: str, size: int) -> dict[str, Any]:
-        return self.comparators.find(self.scope(caller), case_id, size)
+        scope = self.scope(caller)
+        with index_answers():
+            return self.comparators.find(scope, case_id, size)
 
     def save_comparator(self, caller: Principal, case_id: str, key: str) -> dict[str, Any]:
         """Save a comparator of the case as a timeline entry, written by workflow as the caller."""
         if not caller.has("rep", "coordinator", "official", "caseworker"):
             raise forbidden("Comparators are saved by the reps and officials working on the case.")
-        found = self.comparators.lookup(self.scope(caller), case_id, key)
+        scope = self.scope(caller)
+        with index_answers():
+            found = self.comparators.lookup(scope, case_id, key)
         facts = found["case"]
         what = ", ".join(str(facts.get(k)) for k in ("reference", "employer", "case_type") if facts.get(k))
         outcome = str(facts.get("outcome", "no outcome")).replace("_", " ")
@@ -85,4 +92,5 @@ class SearchService:
 
     def count_trends(self, caller: Principal, params: TrendParams) -> dict[str, Any]:
         # Trends count by branch or region, not by case: the role decides the level.
-        return self.trends.count(caller, params)
+        with index_answers():
+            return self.trends.count(caller, params)
