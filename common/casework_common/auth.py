@@ -25,7 +25,14 @@ SERVICE_ROLE = "service"
 
 
 class AuthError(Exception):
-    """The token is missing, malformed, unverifiable, expired or meant for someone else."""
+    """The token is missing, malformed, unverifiable, expired or meant for someone else.
+
+    ``code`` names the failure from a small fixed set (metric labels and the audit log use it);
+    the message is what the client is told."""
+
+    def __init__(self, message: str, code: str = "token-invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class Principal:
     membership_number: str | None = None
     email: str | None = None
     name: str | None = None
+    client: str | None = None  # the OAuth client the token was issued to (azp)
     token: str = field(default="", repr=False, compare=False)
 
     @property
@@ -69,6 +77,7 @@ class Principal:
             membership_number=claims.get("membership_number"),
             email=claims.get("email"),
             name=claims.get("name"),
+            client=claims.get("azp"),
             token=token,
         )
 
@@ -113,15 +122,17 @@ class TokenValidator:
     def validate(self, token: str) -> Principal:
         """The principal for a valid token; AuthError with a client-safe reason otherwise."""
         if not token:
-            raise AuthError("A bearer token is required.")
+            raise AuthError("A bearer token is required.", "token-missing")
         try:
             key = self._jwks_client().get_signing_key_from_jwt(token)
         except jwt.PyJWKClientError as exc:
-            raise AuthError("The token is not signed by a known key.") from exc
+            raise AuthError("The token is not signed by a known key.", "token-unknown-key") from exc
         except jwt.DecodeError as exc:
-            raise AuthError("The token is malformed.") from exc
+            raise AuthError("The token is malformed.", "token-malformed") from exc
         except requests.RequestException as exc:
-            raise AuthError("The identity provider cannot be reached to verify the token.") from exc
+            raise AuthError(
+                "The identity provider cannot be reached to verify the token.", "identity-unreachable"
+            ) from exc
         try:
             claims = jwt.decode(
                 token,
@@ -133,13 +144,13 @@ class TokenValidator:
                 options={"require": ["exp", "iat", "iss", "sub", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise AuthError("The token has expired.") from exc
+            raise AuthError("The token has expired.", "token-expired") from exc
         except jwt.InvalidAudienceError as exc:
-            raise AuthError("The token is not meant for this API.") from exc
+            raise AuthError("The token is not meant for this API.", "token-wrong-audience") from exc
         except jwt.InvalidIssuerError as exc:
-            raise AuthError("The token was issued by an unknown issuer.") from exc
+            raise AuthError("The token was issued by an unknown issuer.", "token-wrong-issuer") from exc
         except jwt.InvalidTokenError as exc:
-            raise AuthError("The token is not valid.") from exc
+            raise AuthError("The token is not valid.", "token-invalid") from exc
         return Principal.from_claims(claims, token)
 
 

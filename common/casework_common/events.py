@@ -18,7 +18,8 @@ EVIDENCE_EXTRACTED = "evidence.extracted"
 EVIDENCE_STATUS = "evidence.status"
 CASE_EVENTS = "case.events"
 OCR_PAGES = "ocr.pages"
-ALL_TOPICS = (EVIDENCE_UPLOADED, EVIDENCE_EXTRACTED, EVIDENCE_STATUS, CASE_EVENTS, OCR_PAGES)
+AUDIT_REFUSALS = "audit.refusals"  # refused requests, from every API service to workflow's audit log
+ALL_TOPICS = (EVIDENCE_UPLOADED, EVIDENCE_EXTRACTED, EVIDENCE_STATUS, CASE_EVENTS, OCR_PAGES, AUDIT_REFUSALS)
 
 M = TypeVar("M", bound=Message)
 

@@ -33,6 +33,10 @@ class HttpSettings(BaseServiceSettings):
     portal_url: str = "http://127.0.0.1:8080"
     # Seconds /readyz waits for its dependency checks; one that has not answered by then fails it.
     ready_timeout_s: float = Field(default=2.0, gt=0)
+    # Refused requests: per caller, the first refusal_audit_per_caller within refusal_audit_window_s
+    # seconds go to the audit log one by one, the rest as one count (casework_common.refusals).
+    refusal_audit_window_s: float = Field(default=60.0, gt=0)
+    refusal_audit_per_caller: int = Field(default=20, ge=1)
 
 
 class OidcSettings(BaseServiceSettings):

@@ -4,6 +4,8 @@
 - authenticates every request (bearer token) unless the view is marked :func:`public`;
 - binds a trace id from ``traceparent`` (or makes one) and echoes it back;
 - serves ``/healthz``, ``/readyz`` and ``/metrics``;
+- counts every refused request (401, 403, the 404 of what the caller may not see) and hands it to
+  the audit log, bounded per caller (see refusals.py);
 - publishes its OpenAPI 3.1 description at ``/openapi.json`` (bearer-token APIs; see openapi.py);
 - turns every error into RFC 9457 problem+json, never a stack trace.
 """
@@ -24,6 +26,7 @@ from casework_common.auth import AuthError, Principal, TokenValidator, bearer_to
 from casework_common.openapi import Reply, api, is_public, public
 from casework_common.problems import PROBLEM_CONTENT_TYPE, Problem, invalid, unauthorized
 from casework_common.readiness import Readiness, ReadinessCheck
+from casework_common.refusals import Refusal, RefusalAuditor
 from casework_common.safe_input import control_character_errors
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ MAX_JSON_BYTES = 1024 * 1024  # forms, notes and reasons: far below this; a larg
 __all__ = [
     "create_app",
     "json_body",
+    "note_refusal",
     "parse_json",
     "parse_query",
     "principal",
@@ -160,12 +164,46 @@ def validate(model: type[M], data: Any) -> M:
         ) from exc
 
 
+def _refusal_reason(problem: Problem) -> str | None:
+    """The reason code of a refusal (None: not one). A 404 problem is what an outsider gets for a
+    case, evidence or referral they may not see, indistinguishable from one that does not exist."""
+    if problem.status == 401:
+        return g.get("auth_failure", "token-rejected")  # not set: workflow refused the token we forwarded
+    if problem.status == 403:
+        return problem.kind  # "forbidden", or a protocol rule's own kind
+    if problem.status == 404 and problem.kind == "not-found":
+        return "not-visible"
+    return None
+
+
+def refusal(status: int, reason: str) -> Refusal:
+    """The current request as a :class:`Refusal` (who, what), refused with ``status`` for ``reason``."""
+    return Refusal(
+        status=status,
+        reason=reason,
+        method=request.method,
+        route=request.url_rule.rule if request.url_rule else "unmatched",
+        path=request.path,
+        remote_address=request.remote_addr or "",
+        principal=g.get("principal"),
+        view_args={k: str(v) for k, v in (request.view_args or {}).items()},
+        trace_id=tracing.current_trace_id() or "",
+    )
+
+
+def note_refusal(status: int, reason: str) -> None:
+    """Count and audit the current request as refused, for apps that answer refusals with their own
+    pages instead of a problem (the portal); problems are noted by create_app's handler."""
+    current_app.extensions["casework_refusals"].note(refusal(status, reason))
+
+
 def create_app(
     service: str,
     validator: TokenValidator | None,
     readiness: dict[str, ReadinessCheck] | None = None,
     import_name: str | None = None,
     ready_timeout_s: float = 2.0,
+    refusals: RefusalAuditor | None = None,
 ) -> Flask:
     """A Flask app with casework's authentication, tracing, metrics and error handling.
 
@@ -177,6 +215,8 @@ def create_app(
     (ocr: health and metrics only; the portal: HTML pages) do not.
     ``/readyz`` runs the ``readiness`` checks concurrently and counts one that has not answered
     within ``ready_timeout_s`` as failed.
+    ``refusals`` audits refused requests (the service runs its :meth:`RefusalAuditor.run` loop);
+    without one they are only counted.
     """
     app = Flask(import_name or service)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -185,6 +225,8 @@ def create_app(
     requests_total = factory.counter("http_requests_total", "HTTP requests handled.", ("method", "route", "status"))
     duration = factory.histogram("http_request_duration_seconds", "HTTP request latency.", ("method", "route"))
     auth_failures = factory.counter("auth_failures_total", "Requests refused for a bad or missing token.", ("reason",))
+    auditor = refusals or RefusalAuditor(service)
+    app.extensions["casework_refusals"] = auditor
 
     @app.before_request
     def _start() -> None:
@@ -199,6 +241,7 @@ def create_app(
             g.principal = validator.validate(bearer_token(request.headers.get("Authorization")))
         except AuthError as exc:
             auth_failures.labels(reason=type(exc.__cause__).__name__ if exc.__cause__ else "missing").inc()
+            g.auth_failure = exc.code
             raise unauthorized(str(exc)) from exc
 
     @app.after_request
@@ -220,6 +263,9 @@ def create_app(
 
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Response:
+        reason = _refusal_reason(problem)
+        if reason:
+            auditor.note(refusal(problem.status, reason))
         return problem_response(problem)
 
     @app.errorhandler(HTTPException)

@@ -10,6 +10,7 @@ from casework_common import db, events, kafka, storage
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
+from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
@@ -29,12 +30,17 @@ def main() -> int:
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.evidence_bucket, retention_days=settings.evidence_retention_days)
     Staging(s3, settings).ensure_bucket()
-    kafka.ensure_topics(settings, [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS], settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings,
+        [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS, events.AUDIT_REFUSALS],
+        settings.kafka_topic_partitions,
+    )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     store = EvidenceStore(engine)
     gauges.register(settings.service_name, engine)
+    refusals = kafka_auditor(settings, producer)
 
     app = create_app(
         settings.service_name,
@@ -47,6 +53,7 @@ def main() -> int:
             "workflow": workflow.ready,
         },
         ready_timeout_s=settings.ready_timeout_s,
+        refusals=refusals,
     )
     app.register_blueprint(api.blueprint(store, s3, workflow, settings))
 
@@ -59,6 +66,7 @@ def main() -> int:
     )
 
     runtime = ServiceRuntime(settings.service_name)
+    runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("status-consumer", status_consumer.run)
     runtime.add_loop("reconciler", Reconciler(store, settings).run)

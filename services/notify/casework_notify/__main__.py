@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from casework_common import db, kafka
+from casework_common import db, events, kafka
 from casework_common.auth import TokenValidator
 from casework_common.directory import Directory
 from casework_common.logs import configure_logging
+from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
@@ -25,8 +26,8 @@ def main() -> int:
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(settings, sorted(TOPICS), settings.kafka_topic_partitions)
-    producer = kafka.make_producer(settings)  # dead letters
+    kafka.ensure_topics(settings, [*sorted(TOPICS), events.AUDIT_REFUSALS], settings.kafka_topic_partitions)
+    producer = kafka.make_producer(settings)  # dead letters and refused requests
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     mailer = Mailer(settings)
@@ -34,6 +35,7 @@ def main() -> int:
     context = RuleContext(workflow, ServiceTokenProvider.from_settings(settings), directory, settings.portal_url)
     deliverer = Deliverer(engine, mailer, directory, context)
 
+    refusals = kafka_auditor(settings, producer)
     app = create_app(
         settings.service_name,
         validator,
@@ -45,12 +47,14 @@ def main() -> int:
             "workflow": workflow.ready,
         },
         ready_timeout_s=settings.ready_timeout_s,
+        refusals=refusals,
     )
     app.register_blueprint(api.blueprint(engine, deliverer))
     consumer = kafka.EventConsumer(
         settings, "notify", sorted(TOPICS), {event_type: deliverer.handle for event_type in RULES}, producer
     )
     runtime = ServiceRuntime(settings.service_name)
+    runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("deliverer", consumer.run)
     runtime.add_loop("daily-digest", deliverer.digest_loop(settings.digest_hour_utc))
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)

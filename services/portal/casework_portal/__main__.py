@@ -17,7 +17,7 @@ from casework_common import db
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
-from casework_common.web import create_app
+from casework_common.web import create_app, note_refusal
 from casework_portal import pages
 from casework_portal.auth import Auth
 from casework_portal.backend import ApiError
@@ -78,6 +78,8 @@ def build_app(settings: PortalSettings) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if error.code == 403:  # the portal's own refusals (the APIs count and audit theirs)
+            note_refusal(403, "forbidden")
         return render_template("error.html", message=error.description), error.code
 
     @app.errorhandler(Exception)

@@ -11,6 +11,7 @@ from casework.v1 import events_pb2
 from casework_common import events, kafka, rpc, storage
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
+from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
@@ -43,7 +44,7 @@ def main() -> int:
     s3 = storage.make_client(settings)
     kafka.ensure_topics(
         settings,
-        [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS, events.CASE_EVENTS],
+        [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS, events.CASE_EVENTS, events.AUDIT_REFUSALS],
         settings.kafka_topic_partitions,
     )
     producer = kafka.make_producer(settings)
@@ -62,6 +63,7 @@ def main() -> int:
         Comparators(client, indices, key_secret),
         Trends(client, indices, settings.trend_threshold),
     )
+    refusals = kafka_auditor(settings, producer)
     app = create_app(
         settings.service_name,
         validator,
@@ -72,6 +74,7 @@ def main() -> int:
             "workflow": workflow.ready,
         },
         ready_timeout_s=settings.ready_timeout_s,
+        refusals=refusals,
     )
     app.register_blueprint(api.blueprint(service, indices, rebuilder))
     grpc_server, _ = rpc.make_server(
@@ -89,6 +92,7 @@ def main() -> int:
         settings, "search-cases", [events.CASE_EVENTS], {events_pb2.CaseChanged: indexer.handle_case}, producer
     )
     runtime = ServiceRuntime(settings.service_name)
+    runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("evidence-indexer", evidence_consumer.run)
     runtime.add_loop("case-indexer", case_consumer.run)
     runtime.add_loop("index-rebuilder", rebuilder.run)

@@ -17,6 +17,7 @@ from casework_common.auth import TokenValidator
 from casework_common.directory import Directory
 from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
+from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
 from casework_workflow import audit, gauges, grpc_service, scope
@@ -25,6 +26,7 @@ from casework_workflow.api import protocol as protocol_api
 from casework_workflow.cases import CaseStore
 from casework_workflow.evidence_events import EvidenceTimeline
 from casework_workflow.referrals import ReferralStore
+from casework_workflow.refusal_log import RefusalLog
 from casework_workflow.settings import WorkflowSettings
 from casework_workflow.support import SupportStore
 from casework_workflow.tables import outbox
@@ -33,12 +35,15 @@ from casework_workflow.tables import outbox
 def serve(settings: WorkflowSettings) -> int:
     engine = db.make_engine(settings)
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(settings, [events.CASE_EVENTS, events.EVIDENCE_UPLOADED], settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings, [events.CASE_EVENTS, events.EVIDENCE_UPLOADED, events.AUDIT_REFUSALS], settings.kafka_topic_partitions
+    )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     directory = Directory(settings)
     store = CaseStore(engine, directory, scope.Rules(dt.timedelta(days=settings.regional_access_after_end_days)))
     gauges.register(settings.service_name, engine)
+    refusals = kafka_auditor(settings, producer)
 
     app = create_app(
         settings.service_name,
@@ -49,6 +54,7 @@ def serve(settings: WorkflowSettings) -> int:
             "identity": validator.ready,
         },
         ready_timeout_s=settings.ready_timeout_s,
+        refusals=refusals,
     )
     app.register_blueprint(cases_api.blueprint(store))
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
@@ -62,7 +68,16 @@ def serve(settings: WorkflowSettings) -> int:
         {events_pb2.EvidenceUploaded: EvidenceTimeline(engine).handle},
         producer,
     )
+    refusal_consumer = kafka.EventConsumer(
+        settings,
+        "workflow-refusals",
+        [events.AUDIT_REFUSALS],
+        {events_pb2.RequestRefused: RefusalLog(engine).handle},
+        producer,
+    )
     runtime = ServiceRuntime(settings.service_name)
+    runtime.add_loop("refusal-audit", refusals.run)
+    runtime.add_loop("refusal-log", refusal_consumer.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("evidence-timeline", evidence_consumer.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
