@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -97,6 +98,8 @@ class Stack:
             for index, process in enumerate(list(self.infra)):
                 if not process.alive() and not stop.is_set():
                     self._restart_server(index, process, stop)
+            if not all(process.alive() for process in self.infra):
+                continue  # services would only crash against a missing server; retried with it
             for spec, process in list(self.services.values()):
                 if not process.alive() and not stop.is_set():
                     self._restart_service(spec, process, stop, _exit_reason(process))
@@ -134,6 +137,13 @@ class Stack:
         process.stop()  # also ends what the dead server left behind (Postgres backends hold its memory)
         if not self._may_restart(server.name, _exit_reason(process), process, stop):
             return
+        # A server that kept data in memory comes back empty. Services that set things up in it
+        # (topics, indices) stop first, so that they cannot write their old view into the new
+        # one (Kafka clients would commit their old offsets, beyond the new topics' ends), and
+        # start again after it.
+        dependents = [self.services[name] for name in server.dependents if name in self.services]
+        with ThreadPoolExecutor() as pool:  # at once: each may wait its whole stop timeout on the dead server
+            list(pool.map(lambda pair: pair[1].stop(), dependents))
         try:
             replacement = server.process()
             self.infra[index] = replacement
@@ -141,12 +151,12 @@ class Stack:
         except (StartError, OSError, requests.RequestException) as exc:
             log.error("%s did not come back: %s", server.name, exc)
             self.infra[index].stop()
-            return
-        # Servers that keep data in memory forget what these services set up at start-up (topics, indices).
-        for name in server.dependents:
-            if name in self.services:
-                spec, dependent = self.services[name]
-                self._restart_service(spec, dependent, stop, f"lost its state with the {server.name} restart")
+            return  # the stopped dependents are started once their server is back
+        for spec, _dependent in dependents:
+            log.warning("%s restarting: it set up state in %s, which came back empty", spec.name, server.name)
+            restarted = service_process(spec, self.config, self.servers)
+            restarted.start()
+            self.services[spec.name] = (spec, restarted)
 
     def stop(self) -> None:
         self.running.clear()
