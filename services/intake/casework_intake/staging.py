@@ -13,11 +13,13 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from minio import Minio
-from minio.commonconfig import ENABLED, CopySource, Filter
+from minio.commonconfig import ENABLED, GOVERNANCE, CopySource, Filter
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.lifecycleconfig import AbortIncompleteMultipartUpload, Expiration, LifecycleConfig, Rule
+from minio.retention import Retention
 
 from casework_common import storage
 from casework_common.problems import unavailable
@@ -44,6 +46,7 @@ class Staging:
         self.evidence_bucket = settings.evidence_bucket
         self._part_size = settings.s3_part_size
         self._expiry_days = settings.pending_expiry_days
+        self._retention_days = settings.evidence_retention_days
 
     def ensure_bucket(self) -> None:
         """Create the pending bucket (no object lock) with its expiry rule for abandoned objects."""
@@ -78,9 +81,14 @@ class Staging:
         return Staged(key, part.size)
 
     def promote(self, staged: Staged, final_key: str) -> str | None:
-        """Copy a whole pending object to its final key, where the bucket's object lock holds it;
-        returns the new version's id."""
+        """Copy a whole pending object to its final key and lock that version for the retention
+        period; returns the version's id. The lock is set explicitly: SeaweedFS applies a bucket's
+        default retention to uploads but not to copies (MinIO does both; setting it again is harmless)."""
         written = self._s3.copy_object(self.evidence_bucket, final_key, CopySource(self._bucket, staged.key))
+        until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self._retention_days)
+        self._s3.set_object_retention(
+            self.evidence_bucket, final_key, Retention(GOVERNANCE, until), version_id=written.version_id
+        )
         return written.version_id
 
     def discard(self, staged: Iterable[Staged]) -> None:
