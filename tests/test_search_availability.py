@@ -125,6 +125,7 @@ def ready_status(url: str) -> int:
 
 def test_readyz_and_searches_follow_the_search_server(platform: Platform, gated_search: tuple[str, Gate]) -> None:
     url, gate = gated_search
+    platform.create_case("rachel", unique_number())  # an empty scope would answer without asking the index
     headers = {"Authorization": f"Bearer {platform.token('rachel')}"}
     assert requests.get(f"{url}/v1/search", params={"q": "hearing"}, headers=headers, timeout=30).status_code == 200
     gate.close()
