@@ -171,3 +171,41 @@ def test_a_corrupt_upload_record_does_not_block_the_next_upload(platform: Platfo
     assert {(key, group) for key, group in mine if group == b"ocr-documents"} == {
         (f"corrupt-{run}-{p}".encode(), b"ocr-documents") for p in partitions
     }
+
+
+def test_a_record_whose_dependency_is_down_waits_instead_of_being_dead_lettered(platform: Platform) -> None:
+    """A handler that raises RetryLater (its own dependency is down) more times than the record's
+    attempts: the record is read again until the handler succeeds, and nothing is dead-lettered
+    (search's indexer dead-lettered records during a search-server outage before)."""
+    config = kafka_settings(platform)
+    topic = f"test.outage.{uuid.uuid4().hex[:8]}"
+    kafka.ensure_topics(config, [topic, kafka.dlq_topic(topic)], 1)
+    producer = kafka.make_producer(config)
+    sent = kafka.publish(producer, topic, "waits", events_pb2.EvidenceStatusChanged(evidence_id="waits"), "test")
+    offset = sent.get(timeout=10).offset
+    outage_left = [config.kafka_max_attempts + 2]
+    handled: list[str] = []
+
+    def handler(message: events_pb2.EvidenceStatusChanged, _event: events.Event) -> None:
+        if outage_left[0] > 0:
+            outage_left[0] -= 1
+            raise kafka.RetryLater("the search server is down")
+        handled.append(message.evidence_id)
+
+    group = f"test-outage-{uuid.uuid4().hex[:8]}"
+    consumer = kafka.EventConsumer(config, group, [topic], {events_pb2.EvidenceStatusChanged: handler}, producer)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    partition = TopicPartition(topic, 0)
+    try:
+        wait_until(lambda: committed(config.kafka_bootstrap, group, [partition])[partition] > offset, 90)
+    finally:
+        stop.set()
+        thread.join(15)
+    producer.close()
+
+    assert handled == ["waits"]
+    assert outage_left == [0]
+    assert committed(config.kafka_bootstrap, group, [partition])[partition] == offset + 1
+    assert dlq_counts(config.kafka_bootstrap, topic) == Counter()

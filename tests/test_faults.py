@@ -238,28 +238,7 @@ def record() -> Iterator[dict[str, Any]]:
 # -- the suite --------------------------------------------------------------------------------
 
 
-# Defects the suite found that are not fixed yet; each case flips to XPASS once they are.
-KNOWN_GAPS = {
-    ("kill", "opensearch"): (
-        "issue 14: while the search server is down, search's indexer retries an evidence.extracted "
-        "record 3 times within ~1.5 s (casework_common.kafka.EventConsumer, kafka_max_attempts) and "
-        "dead-letters it; the item then stays 'extracting' and unfindable (the rebuild after the restart "
-        "does not include it), until a reconciler re-drives it. Timing-dependent: only records that arrive "
-        "in the ~2 s outage are lost, so not strict"
-    ),
-}
-CASES = [
-    pytest.param(
-        fault,
-        target,
-        id=f"{fault}-{target}",
-        marks=[pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[fault, target])]
-        if (fault, target) in KNOWN_GAPS
-        else [],
-    )
-    for fault in FAULTS
-    for target in DEPENDENCIES + SERVICES
-]
+CASES = [pytest.param(fault, target, id=f"{fault}-{target}") for fault in FAULTS for target in DEPENDENCIES + SERVICES]
 
 
 @pytest.mark.parametrize(("fault", "target"), CASES)

@@ -5,6 +5,8 @@ returned (or the record went to the DLQ), so a crash redelivers work and handler
 must be idempotent. A record that still fails after ``kafka_max_attempts`` tries,
 or that is not a casework envelope at all, goes to ``<topic>.dlq`` with the error
 in its headers and the consumer moves on: one poison message never blocks a topic.
+A handler whose own dependency is down raises :class:`RetryLater` instead: the record is
+fine, so it is read again once the dependency answers rather than spent on retries.
 """
 
 from __future__ import annotations
@@ -151,6 +153,14 @@ def publish(producer: KafkaProducer, topic: str, key: str, payload: Message, ser
     )
 
 
+class RetryLater(Exception):
+    """A dependency the handler needs cannot answer now; the record itself is fine.
+
+    The consumer stops the batch without committing, waits and reconnects, so the record is
+    delivered again from the last commit instead of being dead-lettered during an outage.
+    """
+
+
 class EventConsumer:
     """Consumes casework envelopes and dispatches them by payload type.
 
@@ -214,6 +224,9 @@ class EventConsumer:
                     if batches:
                         consumer.commit()
                     self._report_lag(consumer)
+            except RetryLater as exc:
+                log.warning("consumer %s waits for a dependency (%s); reading again shortly", self.group_id, exc)
+                stop.wait(2)
             except Exception:
                 log.exception("consumer %s failed; reconnecting", self.group_id)
                 stop.wait(2)
@@ -255,6 +268,9 @@ class EventConsumer:
                 except events.EnvelopeError as exc:  # wrong payload type or corrupt bytes: retrying cannot help
                     self._to_dlq(record, exc, attempt)
                     break
+                except RetryLater:
+                    self._consumed.labels(record.topic, "deferred").inc()
+                    raise
                 except Exception as exc:
                     if attempt == self.settings.kafka_max_attempts:
                         self._to_dlq(record, exc, attempt)

@@ -3,7 +3,9 @@ document per page, each ``case.events`` change with facts rewrites the case docu
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from kafka import KafkaProducer
 from minio import Minio
@@ -11,13 +13,27 @@ from minio import Minio
 from casework.v1 import events_pb2
 from casework_common import events, kafka, metrics, storage
 from casework_common.events import Event
+from casework_search.availability import IndexUnavailable, index_answers
 from casework_search.documents import case_document, page_document
 from casework_search.indices import Indices
 
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("search")
+
+
 PAGES_INDEXED = _metrics.counter("pages_indexed_total", "Evidence pages written to the index.")
 CASES_INDEXED = _metrics.counter("cases_indexed_total", "Case documents written to the index.")
+
+
+@contextlib.contextmanager
+def _index_or_retry_later() -> Iterator[None]:
+    # A search-server outage must not spend the record's attempts and dead-letter it: the item
+    # would stay 'extracting' for good (the fault suite's kill-opensearch case).
+    try:
+        with index_answers():
+            yield
+    except IndexUnavailable as exc:
+        raise kafka.RetryLater(exc.detail) from exc
 
 
 class Indexer:
@@ -30,7 +46,9 @@ class Indexer:
     def handle_case(self, changed: events_pb2.CaseChanged, _event: Event) -> None:
         if not changed.HasField("facts"):  # published before case events carried facts
             return
-        if self.indices.write_case(case_document(changed.facts), changed.facts.version):
+        with _index_or_retry_later():
+            written = self.indices.write_case(case_document(changed.facts), changed.facts.version)
+        if written:
             CASES_INDEXED.inc()
 
     def handle_evidence(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
@@ -41,7 +59,8 @@ class Indexer:
             )
             for p in extracted.pages
         ]
-        self.indices.write_pages(docs)
+        with _index_or_retry_later():
+            self.indices.write_pages(docs)
         PAGES_INDEXED.inc(len(docs))
         kafka.publish(
             self.producer,
