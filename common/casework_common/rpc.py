@@ -48,20 +48,41 @@ class _ServerInterceptor(grpc.ServerInterceptor):
         )
 
 
+class _ReadinessHealth(health.HealthServicer):
+    """The standard health service, answering NOT_SERVING while ``ready`` says the service cannot
+    serve: a peer that asks (search's /readyz asks workflow) must not report itself ready
+    while every call it makes here would fail."""
+
+    def __init__(self, ready: Callable[[], bool]) -> None:
+        super().__init__()
+        self._ready = ready
+
+    def Check(self, request: health_pb2.HealthCheckRequest, context: grpc.ServicerContext) -> Any:  # noqa: N802 - gRPC's name
+        reply = super().Check(request, context)
+        if reply.status == health_pb2.HealthCheckResponse.SERVING and not self._ready():
+            return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.NOT_SERVING)
+        return reply
+
+
 def make_server(
-    service: str, port: int, workers: int, register: list[Callable[[grpc.Server], str]]
+    service: str,
+    port: int,
+    workers: int,
+    register: list[Callable[[grpc.Server], str]],
+    ready: Callable[[], bool] = lambda: True,
 ) -> tuple[grpc.Server, health.HealthServicer]:
     """A ready (not yet started) server on ``port`` with the standard health and reflection services.
 
     Each ``register`` callable adds a servicer and returns its full service name, which
     is marked SERVING in the health service and listed by reflection (so grpcurl and
-    other tools can call it without the .proto files).
+    other tools can call it without the .proto files). A health check answers NOT_SERVING
+    while ``ready`` (the dependencies the gRPC calls need) returns false.
     """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{service}-grpc"),
         interceptors=[_ServerInterceptor(service)],
     )
-    health_servicer = health.HealthServicer()
+    health_servicer = _ReadinessHealth(ready)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [add(server) for add in register]
     for name in names:

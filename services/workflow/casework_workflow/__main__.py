@@ -17,6 +17,7 @@ from casework_common.auth import TokenValidator
 from casework_common.directory import Directory
 from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
+from casework_common.readiness import Readiness
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
@@ -45,21 +46,24 @@ def serve(settings: WorkflowSettings) -> int:
     gauges.register(settings.service_name, engine)
     refusals = kafka_auditor(settings, producer)
 
+    # The gRPC calls (search's scope lookups) need the database and the realm's keys, not the broker.
+    grpc_checks = {"database": lambda: db.ready(engine), "identity": validator.ready}
     app = create_app(
         settings.service_name,
         validator,
-        readiness={
-            "database": lambda: db.ready(engine),
-            "kafka": kafka.BrokerCheck(settings),
-            "identity": validator.ready,
-        },
+        readiness={**grpc_checks, "kafka": kafka.BrokerCheck(settings)},
         ready_timeout_s=settings.ready_timeout_s,
         refusals=refusals,
     )
     app.register_blueprint(cases_api.blueprint(store))
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
+    grpc_ready = Readiness(grpc_checks, settings.ready_timeout_s)
     grpc_server, _ = rpc.make_server(
-        settings.service_name, settings.grpc_port, settings.grpc_workers, [grpc_service.register(store, validator)]
+        settings.service_name,
+        settings.grpc_port,
+        settings.grpc_workers,
+        [grpc_service.register(store, validator)],
+        ready=lambda: all(grpc_ready().values()),
     )
     evidence_consumer = kafka.EventConsumer(
         settings,
