@@ -50,6 +50,7 @@ LEGACY_CHARSETS = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "
 PREFERRED_LEGACY = "cp1252"
 MAX_RAW_BYTES = 1024
 # RFC 6266 / RFC 8187: filename*=charset'language'percent-encoded-bytes
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _EXTENDED_FILENAME = re.compile(r"""(?:^|;)\s*filename\*\s*=\s*"?([A-Za-z0-9!#$%&+^_`{}~-]*)'[^']*'([^;"\s]*)""", re.I)
 
 
@@ -61,7 +62,7 @@ def decode_name(raw: bytes, declared: str | None = None) -> tuple[str, str]:
         if charset:
             try:
                 return raw.decode(charset), codecs.lookup(charset).name
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError, ValueError):  # idna and friends raise UnicodeError, not ...DecodeError
                 continue
     matches = list(charset_normalizer.from_bytes(raw, cp_isolation=list(LEGACY_CHARSETS)))
     if matches:
@@ -77,7 +78,8 @@ def original_name(disposition: str) -> OriginalName | None:
     """The file name of a part's Content-Disposition, read byte for byte: ``disposition`` holds the
     header's bytes one character each (Latin-1), as multipart.py reads part headers. ``filename*``
     (its bytes percent-encoded, its charset named) wins over ``filename`` (RFC 6266 4.3)."""
-    extended = _EXTENDED_FILENAME.search(disposition)
+    # Searched outside quoted strings: filename="a;filename*=utf-8''x.exe" names a file "a;...".
+    extended = _EXTENDED_FILENAME.search(_QUOTED.sub('""', disposition))
     if extended:
         charset, encoded = extended.groups()
         raw = unquote_to_bytes(encoded)[:MAX_RAW_BYTES]

@@ -79,3 +79,16 @@ def test_multipart_keeps_the_name_bytes_of_each_file() -> None:
         part.drain()
         seen.append((part.original.raw, part.filename))
     assert seen == [(names[0], "Kündigung.pdf"), (names[1], "Kündigung.pdf")]
+
+
+@pytest.mark.parametrize(
+    ("charset", "encoded"), [("idna", "xn--a"), ("idna", "xn--zz-"), ("zlib", "x%FF"), ("no-such-charset", "a%FF")]
+)
+def test_a_hostile_declared_charset_falls_back_instead_of_raising(charset: str, encoded: str) -> None:
+    name = original_name(f"form-data; name=\"file\"; filename*={charset}''{encoded}")
+    assert name is not None and "\ufffd" not in name.text
+
+
+def test_a_filename_star_inside_a_quoted_name_is_not_obeyed() -> None:
+    name = original_name('form-data; name="file"; filename="a;filename*=utf-8\'\'evil.exe"')
+    assert name is not None and name.text == "a;filename*=utf-8''evil.exe"

@@ -14,6 +14,7 @@ from PIL import Image
 import testdocs
 from casework_ocr import extractors, sniff, tesseract
 from casework_ocr.extractors import Context, LimitError, Limits, PasswordProtectedError, UnreadableError
+from casework_ocr.extractors.mail import header_metadata
 from casework_ocr.render import embedded_scan, image_digest, render
 
 LIMITS = Limits(
@@ -207,3 +208,11 @@ def test_a_failure_after_an_encrypted_pdf_is_not_called_password_protected(tmp_p
     document.save(str(empty))
     with pytest.raises(UnreadableError):
         analyse(tmp_path, context, empty.read_bytes(), "empty.pdf")
+
+
+def test_email_header_metadata_has_no_control_characters() -> None:
+    """An encoded word can carry NUL (Postgres refuses it in JSON, so the item failed) or ESC."""
+    assert header_metadata({"Subject": "x\x00y\x1b[2J\x85z", "To": "\x00", "From": "a@b"}) == {
+        "subject": "x y [2J z",
+        "from": "a@b",
+    }

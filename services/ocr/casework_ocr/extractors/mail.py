@@ -10,6 +10,7 @@ from pathlib import Path
 
 import extract_msg
 
+from casework_common.safe_input import CONTROL
 from casework_ocr.extractors.base import Analysis, Child, Context, Extractor, UnreadableError, text_pages
 from casework_ocr.extractors.text import html_to_text
 
@@ -17,8 +18,10 @@ HEADERS = ("From", "To", "Cc", "Date", "Subject")
 
 
 def header_metadata(values: dict[str, object]) -> dict[str, str]:
-    """The header lines that are present, by lower-case name ("from", "subject"...)."""
-    return {name.lower(): str(value).strip() for name, value in values.items() if value and str(value).strip()}
+    """The header lines that are present, by lower-case name ("from", "subject"...), control
+    characters blanked: an encoded word can carry NUL (Postgres refuses it in JSON) or ESC."""
+    cleaned = {name.lower(): CONTROL.sub(" ", str(value)).strip() for name, value in values.items() if value}
+    return {name: value for name, value in cleaned.items() if value}
 
 
 def _safe_name(name: str | None, index: int) -> str:
