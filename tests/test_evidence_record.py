@@ -173,3 +173,18 @@ def test_an_emails_header_lines_are_metadata_not_page_text(platform: Platform, r
     for word in (words["subject"], words["body"]):
         hits = platform.search("maria", word).json()["items"]
         assert [(h["evidence_id"], h["page"]) for h in hits] == [(mail_id, 1)], (word, hits)
+
+
+def test_an_item_members_see_never_names_a_reps_only_original(platform: Platform) -> None:
+    """A member uploading a copy of a reps-only file must not learn it exists (review of issue 15)."""
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    note = f"Rep's private note {testdocs.fresh_word()}".encode()
+    hidden = platform.upload("rachel", case["id"], [("note.txt", note, "text/plain")], visibility="reps")
+    assert hidden.status_code == 201, hidden.text
+    mine = platform.upload("maria", case["id"], [("note.txt", note, "text/plain")])
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["items"][0]["duplicate_of"] is None
+    shared = platform.upload("rachel", case["id"], [("again.txt", note, "text/plain")], visibility="member")
+    assert shared.json()["items"][0]["duplicate_of"] == mine.json()["items"][0]["id"]
+    reps_copy = platform.upload("rachel", case["id"], [("again.txt", note, "text/plain")], visibility="reps")
+    assert reps_copy.json()["items"][0]["duplicate_of"] == hidden.json()["items"][0]["id"]

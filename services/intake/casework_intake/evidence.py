@@ -117,18 +117,19 @@ def history_json(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _earlier_identical(conn: Connection, case_id: uuid.UUID, sha256: str) -> uuid.UUID | None:
+def _earlier_identical(conn: Connection, case_id: uuid.UUID, sha256: str, visibility: str) -> uuid.UUID | None:
     """The case's first item with these bytes: the one that is no copy itself (items recorded in one
     transaction share a created_at, so time alone cannot tell). The transaction-scoped lock on
     (case, hash) makes a second identical upload wait for the first to commit, so two at once
-    still see each other and there is one first item."""
+    still see each other and there is one first item. An item members may see only ever names
+    an item members may see: otherwise a member could learn that a reps-only file exists."""
     conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{case_id}:{sha256}", 0))))
-    return conn.execute(
-        select(evidence.c.id)
-        .where(evidence.c.case_id == case_id, evidence.c.sha256 == sha256, evidence.c.duplicate_of.is_(None))
-        .order_by(evidence.c.created_at, evidence.c.id)
-        .limit(1)
-    ).scalar()
+    query = select(evidence.c.id).where(
+        evidence.c.case_id == case_id, evidence.c.sha256 == sha256, evidence.c.duplicate_of.is_(None)
+    )
+    if visibility == "member":
+        query = query.where(evidence.c.visibility == "member")
+    return conn.execute(query.order_by(evidence.c.created_at, evidence.c.id).limit(1)).scalar()
 
 
 def _history(conn: Connection, evidence_id: uuid.UUID, status: str, reason: str | None, done: int, total: int) -> None:
@@ -171,7 +172,7 @@ class EvidenceStore:
         """Insert the record and its event in one transaction (the object is already stored): ``conn``'s,
         when the caller stores more with it (an upload's other files, its idempotency key)."""
         with nullcontext(conn) if conn is not None else self.engine.begin() as conn:
-            duplicate_of = _earlier_identical(conn, uuid.UUID(case.case_id), sha256)
+            duplicate_of = _earlier_identical(conn, uuid.UUID(case.case_id), sha256, visibility)
             row = conn.execute(
                 evidence.insert()
                 .values(
@@ -219,7 +220,7 @@ class EvidenceStore:
         """Record a file found inside ``parent`` (archive member, attachment): same case, visibility and
         uploader. The same (parent, index) twice yields the first record: re-extraction adds nothing."""
         with self.engine.begin() as conn:
-            duplicate_of = _earlier_identical(conn, parent.case_id, sha256)
+            duplicate_of = _earlier_identical(conn, parent.case_id, sha256, parent.visibility)
             row = conn.execute(
                 insert(evidence)
                 .values(

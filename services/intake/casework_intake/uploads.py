@@ -96,29 +96,30 @@ class Uploads:
                 earlier = self.keys.claim(conn, caller.subject, key, print_)
                 if earlier is not None:  # a copy of this request sent at the same time got there first
                     return _replay(earlier, print_, key)
-            rows = []
-            for file in received:
+            recorded = {}
+            # In hash order: each record locks its (case, hash), and two uploads of the same files in
+            # opposite orders would otherwise deadlock. Files of equal hash keep their order.
+            for index, file in sorted(enumerate(received), key=lambda pair: pair[1].sha256):
                 assert file.staged is not None
                 evidence_id = uuid.uuid4()
                 final_key = f"cases/{case.case_id}/{evidence_id}/original"
-                rows.append(
-                    self.store.record(
-                        evidence_id=evidence_id,
-                        case=case,
-                        uploader=caller,
-                        filename=display_name(file.original.text),
-                        filename_raw=file.original.raw,
-                        filename_charset=file.original.charset,
-                        content_type=file.content_type,
-                        size_bytes=file.size,
-                        sha256=file.sha256,
-                        visibility=visibility,
-                        bucket=self.staging.evidence_bucket,
-                        object_key=final_key,
-                        version_id=self.staging.promote(file.staged, final_key),
-                        conn=conn,
-                    )
+                recorded[index] = self.store.record(
+                    evidence_id=evidence_id,
+                    case=case,
+                    uploader=caller,
+                    filename=display_name(file.original.text),
+                    filename_raw=file.original.raw,
+                    filename_charset=file.original.charset,
+                    content_type=file.content_type,
+                    size_bytes=file.size,
+                    sha256=file.sha256,
+                    visibility=visibility,
+                    bucket=self.staging.evidence_bucket,
+                    object_key=final_key,
+                    version_id=self.staging.promote(file.staged, final_key),
+                    conn=conn,
                 )
+            rows = [recorded[index] for index in range(len(received))]
             body = {"items": [to_json(row) for row in rows]}
             if key is not None:
                 self.keys.answer(conn, caller.subject, key, 201, body)

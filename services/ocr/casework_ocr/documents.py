@@ -137,7 +137,7 @@ class DocumentStage:
                     "; ".join([f"{len(analysis.children)} file(s) taken out as separate items", *analysis.notes]),
                     detected=detected,
                 )
-            if self.store.identical_elsewhere(ref.sha256, ref.evidence_id):
+            if self.store.identical_in_case(ref.sha256, ref.evidence_id, ref.case_id):
                 analysis.notes.append("identical to a file read at the same time; each page image is read once")
             with timed("document: split (s3, db)"):
                 only_page = self._split(ref, detected, analysis)
@@ -217,5 +217,7 @@ class DocumentStage:
         REUSED.inc(len(results))
         DOCUMENTS.labels("reused").inc()
         log.info("evidence %s: identical to an earlier file, %d page(s) reused", ref.evidence_id, len(results))
-        notes = ["identical to a file already read; its text was reused"]
+        # Only a file of the same case is mentioned: the uploader may not know of other cases.
+        same_case = events_pb2.EvidenceRef.FromString(document.ref).case_id == ref.case_id
+        notes = ["identical to a file already read; its text was reused"] if same_case else []
         self.store.plan(ref, document.detected_type or "", results, [], notes, document.metadata)

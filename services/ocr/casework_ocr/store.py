@@ -188,20 +188,19 @@ class OcrStore:
             status_event(ref, OUTCOMES[outcome], reason, uploaded_by=uploaded_by, detected_type=detected_type),
         )
 
-    def identical_elsewhere(self, sha256: str, evidence_id: str) -> bool:
-        """Is an identical file (same sha256) being read, or has it just been read? (Asked after
-        ``earlier_result`` found none: the other one may have completed since.)"""
+    def identical_in_case(self, sha256: str, evidence_id: str, case_id: str) -> bool:
+        """Is an identical file (same sha256) of the same case being read, or has it just been read?
+        (Asked after ``earlier_result`` found none: the other one may have completed since.) Files
+        of other cases do not count: saying so would tell the uploader that another case holds it."""
         with self.engine.connect() as conn:
-            return (
-                conn.execute(
-                    select(documents.c.evidence_id).where(
-                        documents.c.sha256 == sha256,
-                        documents.c.state.in_((*IN_PROGRESS, "complete")),
-                        documents.c.evidence_id != uuid.UUID(evidence_id),
-                    )
-                ).first()
-                is not None
-            )
+            refs = conn.execute(
+                select(documents.c.ref).where(
+                    documents.c.sha256 == sha256,
+                    documents.c.state.in_((*IN_PROGRESS, "complete")),
+                    documents.c.evidence_id != uuid.UUID(evidence_id),
+                )
+            ).scalars()
+            return any(events_pb2.EvidenceRef.FromString(ref).case_id == case_id for ref in refs)
 
     def earlier_result(self, sha256: str, evidence_id: str) -> tuple[Row[Any], list[Row[Any]]] | None:
         """An identical file (same sha256) extracted before, if any: its document and its pages."""
