@@ -12,6 +12,7 @@ from email.message import Message
 from typing import Any
 
 import jwt
+import psycopg
 import requests
 
 from casework_local.config import StackConfig
@@ -137,6 +138,18 @@ class Platform:
                 return item
             time.sleep(0.25)
         raise AssertionError(f"evidence {evidence_id} still {item.get('status')} after {timeout_s}s")
+
+    def superuser_db(self) -> psycopg.Connection:
+        """An autocommit connection to the platform's database as its superuser (for tests that
+        inspect or age rows across the services' schemas); use it in a ``with`` block."""
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=self.config.ports["postgres"],
+            dbname="casework",
+            user="postgres",
+            password=self.config.secrets.postgres_password,
+            autocommit=True,
+        )
 
     def search(self, username: str | None, query: str, **params: Any) -> requests.Response:
         return self.api(username).get(f"{self.url('search')}/v1/search", params={"q": query, **params}, timeout=10)

@@ -96,7 +96,7 @@ def test_a_restarted_portal_keeps_everyone_signed_in(platform: Platform, context
     replacement = service_process(spec, platform.config, platform.stack.servers)
     replacement.start()
     platform.stack.services["portal"] = (spec, replacement)
-    replacement.wait_until(lambda: platform.stack._service_ready(spec), 120, "ready (/readyz)")
+    replacement.wait_until(lambda: platform.stack.service_ready(spec), 120, "ready (/readyz)")
 
     authorize = platform.config.issuer + "/protocol/openid-connect/auth"
     asked: list[str] = []
