@@ -25,15 +25,7 @@ pytestmark = pytest.mark.stack
 
 @pytest.fixture
 def ocr_db(platform: Platform) -> Iterator[psycopg.Connection]:
-    ports, secrets = platform.config.ports, platform.config.secrets
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=ports["postgres"],
-        dbname="casework",
-        user="postgres",
-        password=secrets.postgres_password,
-        autocommit=True,
-    ) as conn:
+    with platform.superuser_db() as conn:
         yield conn
 
 

@@ -124,15 +124,7 @@ LOSSES = {
 
 @pytest.fixture(scope="module")
 def chaos(platform: Platform) -> Iterator[psycopg.Connection]:
-    ports, secrets = platform.config.ports, platform.config.secrets
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=ports["postgres"],
-        dbname="casework",
-        user="postgres",
-        password=secrets.postgres_password,
-        autocommit=True,
-    ) as conn:
+    with platform.superuser_db() as conn:
         conn.execute(UNCHAOS_SQL)
         conn.execute(CHAOS_SQL)
         try:

@@ -123,15 +123,7 @@ def refusal_counts(platform: Platform, expected: list[Expected]) -> dict[tuple[s
 @pytest.fixture(scope="module")
 def superuser(platform: Platform) -> Iterator[psycopg.Connection]:
     """Reads the audit log as the database owner (the services cannot query each other's schemas)."""
-    ports, secrets = platform.config.ports, platform.config.secrets
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=ports["postgres"],
-        dbname="casework",
-        user="postgres",
-        password=secrets.postgres_password,
-        autocommit=True,
-    ) as conn:
+    with platform.superuser_db() as conn:
         yield conn
 
 

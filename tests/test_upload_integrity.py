@@ -30,15 +30,7 @@ BOUNDARY = "casework-test-boundary-1f3a"
 
 @pytest.fixture
 def intake_db(platform: Platform) -> Iterator[psycopg.Connection]:
-    ports, secrets = platform.config.ports, platform.config.secrets
-    with psycopg.connect(
-        host="127.0.0.1",
-        port=ports["postgres"],
-        dbname="casework",
-        user="postgres",
-        password=secrets.postgres_password,
-        autocommit=True,
-    ) as conn:
+    with platform.superuser_db() as conn:
         yield conn
 
 
