@@ -1,0 +1,1 @@
+"""Hearing and tribunal bundles (issue 16)."""
