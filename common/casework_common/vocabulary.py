@@ -1,0 +1,55 @@
+"""Names the APIs, the database and the index use for the contracts' enums, derived from the
+enums themselves (proto/casework/v1/events.proto), so there is one vocabulary, not one per service.
+
+A document kind is stored and shown by its short lower-case name: ``DOCUMENT_KIND_OUTCOME_LETTER``
+is ``"outcome_letter"``. ``DOCUMENT_KIND_UNSPECIFIED`` has no name: it means "not known".
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from casework.v1 import events_pb2
+
+_PREFIX = "DOCUMENT_KIND_"
+
+#: Short name -> enum number, in the contract's order (e.g. ``"outcome_letter": 2``).
+DOCUMENT_KINDS: MappingProxyType[str, int] = MappingProxyType(
+    {
+        value.name.removeprefix(_PREFIX).lower(): value.number
+        for value in events_pb2.DocumentKind.DESCRIPTOR.values
+        if value.number != events_pb2.DOCUMENT_KIND_UNSPECIFIED
+    }
+)
+_NAMES = {number: name for name, number in DOCUMENT_KINDS.items()}
+
+#: What people call each kind (the issue's list), for pages and forms.
+DOCUMENT_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "invitation": "Invitation to a meeting",
+        "outcome_letter": "Outcome letter",
+        "suspension_letter": "Suspension letter",
+        "warning": "Warning",
+        "minutes": "Minutes or notes",
+        "witness_statement": "Witness statement",
+        "policy": "Policy or procedure",
+        "email": "Email",
+        "medical": "Medical report or fit note",
+        "pay_record": "Payslip or pay record",
+        "contract": "Contract",
+        "grievance": "Grievance",
+        "appeal": "Appeal",
+        "other": "Other",
+    }
+)
+
+
+def document_kind_name(kind: int) -> str | None:
+    """The short name of a ``DocumentKind`` number; None for UNSPECIFIED or a number this build
+    does not know (a newer producer's), which readers treat as "not known"."""
+    return _NAMES.get(kind)
+
+
+def document_kind(name: str) -> int:
+    """The ``DocumentKind`` number of a short name; KeyError if it is not in the vocabulary."""
+    return DOCUMENT_KINDS[name]
