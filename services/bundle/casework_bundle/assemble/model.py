@@ -39,7 +39,8 @@ class Redaction:
     Either ``text``: every occurrence of it, case-insensitive, as whole words or a whole phrase (a word that
     contains a match, e.g. "Smith's" for "Smith", is blacked out whole), on every page of the document or only
     on ``page``; or ``box``: an area of one ``page`` given as fractions 0..1 of the visible page, (x0, y0, x1, y1)
-    from the top-left corner. Every word that touches a blacked-out box leaves the text layer.
+    from the top-left corner. Every word a blacked-out box covers a tenth or more of leaves the text layer. The
+    redacted page becomes an image (200 dpi) with an invisible text layer of the remaining words.
     """
 
     text: str | None = None
