@@ -1,0 +1,64 @@
+"""The bundle service's tables (schema ``bundle``; see migrations/ for their history)."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from casework.v1 import events_pb2
+from casework_common.outbox import outbox_table
+
+metadata = MetaData()
+
+# The contract's BundleStatus (proto/casework/v1/events.proto), named as stored and shown: "queued", ...
+STATUSES = tuple(
+    value.name.removeprefix("BUNDLE_STATUS_").lower()
+    for value in events_pb2.BundleStatus.DESCRIPTOR.values
+    if value.number != events_pb2.BUNDLE_STATUS_UNSPECIFIED
+)
+
+# One row per bundle version. What to build (the items as intake described them when the bundle was
+# asked for, with their facts, sections and redactions) is kept here, so a redelivered job builds the
+# same thing whatever happened to the case since.
+bundles = Table(
+    "bundles",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("branch", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("version", Integer, nullable=False),  # 1, 2... per case and title
+    Column("status", Text, nullable=False),  # STATUSES
+    Column("reason", Text),  # why it failed
+    Column("member_visible", Boolean, nullable=False, server_default="false"),
+    Column("requested_by", Text, nullable=False),  # preferred_username
+    Column("requested_by_sub", Text, nullable=False),
+    Column("requested_by_role", Text, nullable=False),
+    Column("options", JSONB, nullable=False),  # details, order, sections, max_pages_per_volume
+    Column("items", JSONB, nullable=False),  # the items to build from, in the order asked (see api.py)
+    Column("pages_done", Integer, nullable=False, server_default="0"),
+    Column("pages_total", Integer, nullable=False, server_default="0"),
+    Column("index_rows", JSONB),  # the bundle's index, once ready
+    Column("volumes", JSONB),  # [{number, key, version_id, sha256, size_bytes, first_page, last_page}]
+    Column("sha256", Text),
+    Column("size_bytes", BigInteger),
+    Column("attempts", Integer, nullable=False, server_default="0"),  # builds started
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    UniqueConstraint("case_id", "title", "version", name="bundles_version"),
+)
+
+outbox = outbox_table(metadata)

@@ -1,0 +1,161 @@
+"""The bundle workers: take ``bundle.jobs``, build each bundle, store its volumes immutably.
+
+At least once, like every consumer here: a job's offset is committed only after its bundle is
+ready or failed, so a worker killed mid-build leaves the job to be delivered again, and the next
+worker builds the bundle from the start (it is still 'building'). A job for a bundle already
+ready or failed does nothing. A build that fails on its inputs (a file changed, a conversion
+failed) ends 'failed' with the reason at once; any other error is retried by the consumer and,
+once its attempts are spent, dead-lettered and the bundle marked failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import shutil
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from minio import Minio
+from minio.commonconfig import GOVERNANCE
+from minio.retention import Retention
+
+from casework.v1 import events_pb2
+from casework_bundle import metrics
+from casework_bundle.assemble import BuiltBundle, BundleOptions, build_bundle, order_documents
+from casework_bundle.sources import BundleError, Sources
+from casework_bundle.store import Built, BundleStore, parse_id
+from casework_bundle.worker_settings import WorkerSettings
+from casework_common.events import Event
+
+log = logging.getLogger(__name__)
+
+
+def volume_key(case_id: str, bundle_id: str, number: int) -> str:
+    """Where a volume is kept in the bundles bucket."""
+    return f"cases/{case_id}/bundles/{bundle_id}/volume-{number:02d}.pdf"
+
+
+class BundleWorker:
+    def __init__(self, store: BundleStore, s3: Minio, settings: WorkerSettings) -> None:
+        self.store = store
+        self.s3 = s3
+        self.settings = settings
+        self.sources = Sources(s3, settings)
+
+    def handle(self, job: events_pb2.BundleRequested, _event: Event) -> None:
+        """Build the bundle the job names, unless it is finished already."""
+        row = self.store.start(job.bundle_id)
+        if row is None:
+            log.info("bundle %s is finished already (or unknown): nothing to do", job.bundle_id)
+            metrics.BUILDS.labels("skipped").inc()
+            return
+        started = time.perf_counter()
+        log.info("bundle %s (%s v%d): building from %d item(s)", row.id, row.title, row.version, len(row.items))
+        try:
+            built = self._build(row)
+        except BundleError as exc:
+            log.warning("bundle %s failed: %s", row.id, exc)
+            if self.store.fail(row.id, str(exc)):
+                metrics.BUILDS.labels("failed").inc()
+            return
+        if self.store.finish(row.id, built):
+            metrics.BUILDS.labels("ready").inc()
+            metrics.BUILD_SECONDS.observe(time.perf_counter() - started)
+            metrics.PAGES.inc(built.pages_total)
+            log.info("bundle %s ready: %d page(s) in %d volume(s)", row.id, built.pages_total, len(built.volumes))
+        else:
+            log.info("bundle %s was finished by another worker meanwhile; its volumes stand", row.id)
+
+    def dead_letter(self, job: events_pb2.BundleRequested | None, exc: BaseException) -> None:
+        """A job dead-lettered after its attempts: the bundle is marked failed, never left 'building'."""
+        if job is None:
+            return
+        reason = f"The bundle could not be built ({type(exc).__name__}); ask for it again."
+        if (bundle_id := parse_id(job.bundle_id)) and self.store.fail(bundle_id, reason):
+            metrics.BUILDS.labels("failed").inc()
+
+    def _build(self, row: Any) -> Built:
+        options = row.options
+        reference = options.get("case_reference")
+        details = tuple(([f"Case {reference}"] if reference else []) + list(options.get("details") or ()))
+        bundle_options = BundleOptions(
+            title=row.title,
+            details=details,
+            sections=tuple(options.get("sections") or ()),
+            max_pages_per_volume=options.get("max_pages_per_volume"),
+        )
+        Path(self.settings.work_dir).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="bundle-", dir=self.settings.work_dir) as tmp:
+            workdir = Path(tmp)
+            docs = [self.sources.document(str(row.case_id), item, workdir / "items") for item in row.items]
+            if options.get("order", "chronological") == "chronological":
+                docs = order_documents(docs, bundle_options.sections)
+            out = workdir / "out"
+            out.mkdir()
+            try:
+                result = build_bundle(docs, bundle_options, out, progress=self._progress(row.id))
+            except ValueError as exc:  # the library's word for inputs it cannot assemble
+                raise BundleError(f"The documents could not be assembled: {exc}") from exc
+            return self._store(row, result)
+
+    def _progress(self, bundle_id: Any):
+        last = [0.0]
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done >= total or now - last[0] >= self.settings.progress_interval_s:
+                last[0] = now
+                self.store.progress(bundle_id, done, total)
+
+        return report
+
+    def _store(self, row: Any, result: BuiltBundle) -> Built:
+        """Upload each volume under a governance lock for the retention period; record hashes and sizes."""
+        until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.settings.bundle_retention_days)
+        index_rows = [dataclasses.asdict(r) for r in result.index]
+        volumes = []
+        for number, path in enumerate(result.volumes, start=1):
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                    digest.update(chunk)
+            key = volume_key(str(row.case_id), str(row.id), number)
+            written = self.s3.fput_object(
+                self.settings.bundle_bucket,
+                key,
+                str(path),
+                content_type="application/pdf",
+                retention=Retention(GOVERNANCE, until),
+            )
+            pages = [(r["first_page"], r["last_page"]) for r in index_rows if r["volume"] == number]
+            volumes.append(
+                {
+                    "number": number,
+                    "key": key,
+                    "version_id": written.version_id,
+                    "sha256": digest.hexdigest(),
+                    "size_bytes": path.stat().st_size,
+                    "first_page": min(p[0] for p in pages) if pages else None,
+                    "last_page": max(p[1] for p in pages) if pages else None,
+                }
+            )
+        hashes = [v["sha256"] for v in volumes]
+        overall = hashes[0] if len(hashes) == 1 else hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+        return Built(
+            volumes=volumes,
+            index_rows=index_rows,
+            pages_total=result.pages_total,
+            sha256=overall,
+            size_bytes=sum(v["size_bytes"] for v in volumes),
+        )
+
+
+def clean_work_dir(settings: WorkerSettings) -> None:
+    """Remove what a worker killed mid-build left behind (each build cleans up after itself otherwise)."""
+    shutil.rmtree(settings.work_dir, ignore_errors=True)
+    Path(settings.work_dir).mkdir(parents=True)
