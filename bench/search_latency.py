@@ -278,10 +278,14 @@ def main() -> None:
         print(f"\n{len(api_times)} queries over {args.pages} pages / {len(all_cases)} cases")
         print(f"  search API      median {ms(api_med):7.1f} ms   p95 {ms(api_p95):7.1f} ms")
         print(f"  opensearch-py   median {ms(dir_med):7.1f} ms   p95 {ms(dir_p95):7.1f} ms")
-        overhead = ms(api_med - dir_med)
+        # Each query ran both ways back to back, so the median of the per-query differences is
+        # the overhead with the query's own cost (and most machine noise) taken out.
+        overhead = ms(statistics.median(a - d for a, d in zip(api_times, direct_times, strict=True)))
         print(f"  ratio           median {api_med / dir_med:7.2f}      p95 {api_p95 / dir_p95:7.2f}")
+        print(f"  difference of medians {ms(api_med - dir_med):7.1f} ms")
         print(
-            f"  API overhead    median {overhead:7.1f} ms   (target <= 10 ms: {'PASS' if overhead <= 10 else 'MISS'})"
+            f"  API overhead    median of per-query differences {overhead:7.1f} ms"
+            f"   (target <= 10 ms: {'PASS' if overhead <= 10 else 'MISS'})"
         )
     finally:
         stack.stop()

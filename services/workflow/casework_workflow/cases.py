@@ -236,13 +236,13 @@ class CaseStore:
         views = [CaseView(r, *people[r.id], scope.Access(r.access)) for r in page]
         return views, (_encode_cursor(page[-1]) if len(rows) > query.limit else None)
 
-    def scope_of(self, p: Principal) -> workflow_pb2.Scope:
+    def scope_of(self, conn: Connection, p: Principal) -> workflow_pb2.Scope:
+        """What ``p`` may search: whole branches, and the other cases by id and access level."""
         branches = scope.whole_branches(p)
         query = self.rules.visible_cases_query(p)
         if branches:  # those cases are covered by their branch; listing them adds nothing
             query = query.where(cases.c.branch.not_in(branches))
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+        rows = conn.execute(query).all()
         return workflow_pb2.Scope(
             branches=branches,
             case_ids=[str(r.id) for r in rows if r.access == scope.Access.FULL],

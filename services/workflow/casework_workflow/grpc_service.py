@@ -64,8 +64,9 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
 
     def GetScope(self, request: workflow_pb2.GetScopeRequest, context: grpc.ServicerContext) -> workflow_pb2.Scope:
         caller = rpc.authenticate(context, self.validator)
-        result = self.store.scope_of(caller)
+        # One transaction for the scope and its audit record: this call precedes every search.
         with self.store.engine.begin() as conn:
+            result = self.store.scope_of(conn, caller)
             audit.record(
                 conn,
                 caller,
