@@ -233,11 +233,12 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def text_pdf(lines: list[str], invisible: bool = False) -> bytes:
+def text_pdf(lines: list[str], invisible: bool = False, info: dict[str, str] | None = None) -> bytes:
     """A born-digital one-page PDF with a real text layer (Helvetica).
 
     With ``invisible``, the text is in the layer but not painted (render mode 3, as in
     OCR'd PDFs): only a text-layer extractor can find it; OCR of the page sees nothing.
+    ``info`` is its document information dictionary (e.g. ``{"CreationDate": "D:20260303120000Z"}``).
     """
     ops = ["BT", "/F1 12 Tf", "72 720 Td", "16 TL"] + (["3 Tr"] if invisible else [])
     ops += [f"({_escape(line)}) '" for line in lines] + ["ET"]
@@ -250,6 +251,9 @@ def text_pdf(lines: list[str], invisible: bool = False) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    if info:
+        entries = " ".join(f"/{key} ({_escape(value)})" for key, value in info.items())
+        objects.append(f"<< {entries} >>".encode("latin-1"))
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -260,7 +264,8 @@ def text_pdf(lines: list[str], invisible: bool = False) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    info_ref = b" /Info %d 0 R" % len(objects) if info else b""
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info_ref, xref))
     return out.getvalue()
 
 

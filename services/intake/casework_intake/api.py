@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 from minio import Minio
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from werkzeug.http import parse_options_header
 
 from casework.v1 import workflow_pb2
@@ -17,8 +18,10 @@ from casework_common import metrics, storage
 from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_common.web import parse_query, principal, request_body
+from casework_common.vocabulary import DOCUMENT_KINDS
+from casework_common.web import parse_json, parse_query, principal, request_body
 from casework_common.workflow_client import WorkflowClient
+from casework_intake import facts
 from casework_intake.evidence import STATUS_NAMES, EvidenceStore, history_json, parse_id, to_json
 from casework_intake.filenames import display_name
 from casework_intake.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -30,6 +33,93 @@ from casework_intake.uploads import Uploads
 
 # Every status of the contracts (proto/casework/v1/events.proto EvidenceStatus), named as intake stores them.
 Status = Literal[tuple(STATUS_NAMES.values())]  # type: ignore[valid-type]
+# Every document kind of the contracts (DocumentKind), by its short name (casework_common.vocabulary).
+Kind = Literal[tuple(DOCUMENT_KINDS)]  # type: ignore[valid-type]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+class DocumentFactsOut(BaseModel):
+    """What the document itself is: its date, title and kind, each with where it came from."""
+
+    date: str = Field(
+        description="ISO date: the document's own date, or the upload date when nothing gave one "
+        "(date_source 'upload')."
+    )
+    date_source: str | None = Field(
+        description="Where the date came from: 'text' (a date line of the document), 'email-header', "
+        "'exif' (when the photo was taken), 'pdf-metadata', 'upload', or 'rep' (set by a person)."
+    )
+    title: str | None = Field(description="The subject line or first heading; null when none was found.")
+    title_source: str | None = Field(description="'subject', 'heading'... or 'rep'.")
+    kind: Kind | None = Field(description="What kind of document it is; null until the item has been read.")
+    kind_confidence: float | None = Field(description="0..1: the classifier's confidence; 1 when a rep set it.")
+    kind_source: str | None = Field(description="'classifier'... or 'rep'.")
+
+
+class FactsPatch(BaseModel):
+    """A correction of an item's facts by a person: any of date, title and kind (at least one). Each
+    one sent gets source 'rep' and is never overwritten by a later reading of the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Optional but never null ("absent" is not "null"). Typed without None, so that a 422 names the
+    # field itself rather than the branches of a union; the default None is never validated.
+    date: str = Field(  # type: ignore[assignment]
+        default=None,
+        description="As people write it: 2026-03-03, 3 March 2026, 03/03/2026 (day first), 3rd March 2026; "
+        "a real day between 1900 and 2100.",
+        max_length=facts.MAX_DATE_TEXT,
+        json_schema_extra=_no_default,
+    )
+    title: str = Field(  # type: ignore[assignment]
+        default=None,
+        description=f"1 to {facts.MAX_TITLE} characters on one line (no control characters); trimmed.",
+        max_length=facts.MAX_TITLE + 100,  # room for surrounding blanks, which are trimmed
+        json_schema_extra=_no_default,
+    )
+    kind: Kind = Field(default=None, json_schema_extra=_no_default)  # type: ignore[assignment]
+
+    @field_validator("date", "title", "kind", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("Leave the field out instead of sending null.")
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _a_real_date(cls, value: str) -> str:
+        return facts.parse_date(value).isoformat()
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return facts.check_title(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("Send at least one of date, title and kind.")
+        return self
+
+
+class FactsChange(BaseModel):
+    field: Literal["date", "title", "kind"]
+    old_value: str | None = Field(description="As shown before (for a date never found: the upload date).")
+    new_value: str | None
+    source: str = Field(description="Where the new value came from: 'rep', or the reader's source.")
+    changed_by: str = Field(description="Who: a preferred_username, or 'ocr' for what was read from the file.")
+    changed_at: str
+
+
+class FactsHistory(BaseModel):
+    """Every change to an item's facts, oldest first."""
+
+    id: str
+    history: list[FactsChange]
 
 
 class ListAllQuery(BaseModel):
@@ -81,6 +171,7 @@ class EvidenceOut(BaseModel):
         description="Facts read from the file that are not its text: for an email, its 'from', 'to', 'cc', "
         "'date' and 'subject' header lines (searchable as such, never part of a page's text)."
     )
+    facts: DocumentFactsOut
     duplicate_of: str | None = Field(
         description="The id of the case's first item with the same bytes (same sha256), however far that one "
         "has got; null for the first. Items of other cases are never named."
@@ -190,6 +281,19 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
             else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE
         )
         return workflow.authorize(caller.token, str(row.case_id), action, f"evidence:{row.id}{what}").allowed
+
+    def may_edit(caller: Principal, row: Any, what: str) -> None:
+        """Changing an item's facts, or reading who changed them: union staff with full access to the
+        case (what lets them see reps-only items too). A member who can see the item gets 403;
+        whoever cannot see it, 404, as for every other evidence request."""
+        decision = workflow.authorize(
+            caller.token, str(row.case_id), workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, f"evidence:{row.id}{what}"
+        )
+        if decision.allowed and not caller.is_service:
+            return
+        if not decision.visible or (not decision.allowed and row.visibility != "member"):
+            raise not_found("evidence")
+        raise forbidden("Only union staff with full access to the case may correct or review an item's facts.")
 
     @bp.post("/v1/cases/<case_id>/evidence")
     @api(
@@ -342,6 +446,37 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         if row is None or not may_read(principal(), row, "/history"):
             raise not_found("evidence")
         return jsonify(id=str(row.id), history=[history_json(entry) for entry in store.history(row.id)])
+
+    @bp.patch("/v1/evidence/<evidence_id>/facts")
+    @api("Correct an evidence item's date, title or kind", {200: EvidenceOut}, body=FactsPatch, errors=(403, 404))
+    def correct_facts(evidence_id: str) -> Response:
+        """Set any of ``date``, ``title`` and ``kind``: each gets source ``rep`` (a kind confidence 1),
+        is recorded in the facts history with its old value and who changed it, and is never
+        overwritten by a later reading of the file. Answers the item as it now is."""
+        caller = principal()
+        row = store.get(evidence_id)
+        if row is None:
+            raise not_found("evidence")
+        may_edit(caller, row, "/facts:edit")
+        patch = parse_json(FactsPatch)
+        changes = patch.model_dump(include=patch.model_fields_set)
+        if "date" in changes:
+            changes["date"] = dt.date.fromisoformat(changes["date"])
+        updated = store.correct_facts(row.id, changes, caller.username)
+        if updated is None:
+            raise not_found("evidence")
+        return jsonify(to_json(updated))
+
+    @bp.get("/v1/evidence/<evidence_id>/facts/history")
+    @api("Who changed an evidence item's date, title or kind", {200: FactsHistory}, errors=(403, 404))
+    def facts_history(evidence_id: str) -> Response:
+        """Every change to the item's facts, oldest first: what ocr read (``changed_by`` 'ocr') and
+        each correction, with the value before and after."""
+        row = store.get(evidence_id)
+        if row is None:
+            raise not_found("evidence")
+        may_edit(principal(), row, "/facts/history")
+        return jsonify(id=str(row.id), history=[facts.history_json(entry) for entry in store.facts_history(row.id)])
 
     @bp.get("/v1/evidence/<evidence_id>/content")
     @api(

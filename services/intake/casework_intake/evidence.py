@@ -16,7 +16,8 @@ from casework.v1 import events_pb2, workflow_pb2
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.outbox import enqueue
-from casework_intake.tables import evidence, outbox, status_history
+from casework_intake import facts
+from casework_intake.tables import evidence, facts_history, outbox, status_history
 
 log = logging.getLogger(__name__)
 SERVICE = "intake"
@@ -92,6 +93,7 @@ def to_json(row: Row[Any], internal: bool = False) -> dict[str, Any]:
         "pages_total": row.pages_total,
         "detected_type": row.detected_type,
         "metadata": row.metadata,
+        "facts": facts.facts_json(row),
         "duplicate_of": str(row.duplicate_of) if row.duplicate_of else None,
         "children": [str(child) for child in getattr(row, "children", None) or ()],
         "uploaded_by": row.uploaded_by,
@@ -275,6 +277,31 @@ class EvidenceStore:
             query = select(status_history).where(status_history.c.evidence_id == evidence_id)
             return list(conn.execute(query.order_by(status_history.c.id)))
 
+    def facts_history(self, evidence_id: uuid.UUID) -> list[Row[Any]]:
+        """Every change to the item's facts, oldest first."""
+        with self.engine.connect() as conn:
+            query = select(facts_history).where(facts_history.c.evidence_id == evidence_id)
+            return list(conn.execute(query.order_by(facts_history.c.id)))
+
+    def correct_facts(self, evidence_id: uuid.UUID, changes: dict[str, Any], changed_by: str) -> Row[Any] | None:
+        """A person's correction of the item's facts (see facts.apply_correction), recorded in its
+        facts history and announced (``EvidenceFactsChanged`` on evidence.status, through the outbox)
+        so search indexes it. Returns the item as it now is; None if it does not exist."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(evidence).where(evidence.c.id == evidence_id).with_for_update()).first()
+            if row is None:
+                return None
+            if facts.apply_correction(conn, row, changes, changed_by):
+                row = conn.execute(select(evidence).where(evidence.c.id == evidence_id)).one()
+                changed = events_pb2.EvidenceFactsChanged(
+                    evidence_id=str(row.id),
+                    case_id=str(row.case_id),
+                    facts=facts.facts_proto(row),
+                    changed_by=changed_by,
+                )
+                enqueue(conn, outbox, events.EVIDENCE_STATUS, str(row.id), changed, SERVICE)
+            return conn.execute(select(evidence, CHILDREN).where(evidence.c.id == evidence_id)).one()
+
     def list_for_case(self, case_id: str, include_reps_only: bool) -> list[Row[Any]]:
         query = (
             select(evidence, CHILDREN).where(evidence.c.case_id == uuid.UUID(case_id)).order_by(evidence.c.created_at)
@@ -296,8 +323,8 @@ class EvidenceStore:
 
     def apply_status(self, change: events_pb2.EvidenceStatusChanged) -> bool:
         """Move an item forward (never back, never out of a terminal state), recording it in the item's
-        history. True if it changed. Facts the change carries (detected type, metadata) are kept
-        even when its status is stale: they do not go out of date."""
+        history. True if it changed. Facts the change carries (detected type, metadata, the document's
+        date, title and kind) are kept even when its status is stale: they do not go out of date."""
         new = STATUS_NAMES.get(change.status)
         parsed = parse_id(change.evidence_id)
         if new is None or parsed is None:
@@ -318,13 +345,17 @@ class EvidenceStore:
             ).first()
             if result is not None:
                 _history(conn, parsed, new, change.reason or None, change.pages_done, change.pages_total)
-            facts: dict[str, Any] = {}
+            found: dict[str, Any] = {}
             if change.detected_type:
-                facts["detected_type"] = change.detected_type[:200]
+                found["detected_type"] = change.detected_type[:200]
             if change.metadata:
-                facts["metadata"] = dict(change.metadata)
-            if facts:
-                conn.execute(update(evidence).where(evidence.c.id == parsed).values(**facts))
+                found["metadata"] = dict(change.metadata)
+            if found:
+                conn.execute(update(evidence).where(evidence.c.id == parsed).values(**found))
+            if change.HasField("facts"):
+                row = conn.execute(select(evidence).where(evidence.c.id == parsed).with_for_update()).first()
+                if row is not None:
+                    facts.apply_read(conn, row, change.facts)
         return result is not None
 
     def redispatch_stale(self, after_s: int, limit: int) -> int:

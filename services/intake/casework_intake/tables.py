@@ -3,7 +3,9 @@
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Integer,
@@ -51,6 +53,14 @@ evidence = Table(
     Column("duplicate_of", Uuid, ForeignKey("evidence.id")),  # the case's earlier byte-identical item
     Column("filename_raw", LargeBinary),  # the name's bytes as sent; filename is their decoded, safe text
     Column("filename_charset", Text),  # what filename_raw was decoded as
+    # Document facts (facts.py): read by ocr, or set by a rep (source "rep", never overwritten by ocr).
+    Column("document_date", Date),  # null: none found; the API then shows the upload date
+    Column("document_date_source", Text),
+    Column("title", Text),
+    Column("title_source", Text),
+    Column("document_kind", Text),  # a short name of casework_common.vocabulary.DOCUMENT_KINDS
+    Column("kind_confidence", Float),
+    Column("kind_source", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -66,6 +76,20 @@ status_history = Table(
     Column("pages_done", Integer, nullable=False),
     Column("pages_total", Integer, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Every change to an item's facts: by ocr (changed_by "ocr") or by a person (source "rep").
+facts_history = Table(
+    "facts_history",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("evidence_id", Uuid, ForeignKey("evidence.id"), nullable=False, index=True),
+    Column("field", Text, nullable=False),  # "date" | "title" | "kind"
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("source", Text, nullable=False),
+    Column("changed_by", Text, nullable=False),  # preferred_username, or "ocr"
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # Upload Idempotency-Keys per caller (token subject) and the answer first given (idempotency.py).

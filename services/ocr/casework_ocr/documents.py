@@ -38,6 +38,17 @@ UNDECLARED = "application/octet-stream"
 REUSED = _metrics.counter("reused_pages_total", "Pages taken from an identical, already extracted file.")
 
 
+def file_facts(analysis: Analysis) -> dict[str, Any]:
+    """What the extractor read from the open file for the document's facts, as stored until the
+    last page is read (see facts_reader.py); only what was found."""
+    found: dict[str, Any] = {}
+    if analysis.pdf_info:
+        found["pdf_info"] = analysis.pdf_info
+    if analysis.exif_date:
+        found["exif_date"] = analysis.exif_date
+    return found
+
+
 class DocumentStage:
     def __init__(
         self,
@@ -192,7 +203,16 @@ class DocumentStage:
             "evidence %s (%s): %d text page(s), %d to OCR", ref.evidence_id, detected, len(text_results), len(tasks)
         )
         only_page = tasks[0] if len(tasks) == 1 and self._idle() else None
-        self.store.plan(ref, detected, text_results, tasks, analysis.notes, analysis.metadata, queue=only_page is None)
+        self.store.plan(
+            ref,
+            detected,
+            text_results,
+            tasks,
+            analysis.notes,
+            analysis.metadata,
+            queue=only_page is None,
+            file_facts=file_facts(analysis),
+        )
         return only_page
 
     def _idle(self) -> bool:
@@ -220,4 +240,6 @@ class DocumentStage:
         # Only a file of the same case is mentioned: the uploader may not know of other cases.
         same_case = events_pb2.EvidenceRef.FromString(document.ref).case_id == ref.case_id
         notes = ["identical to a file already read; its text was reused"] if same_case else []
-        self.store.plan(ref, document.detected_type or "", results, [], notes, document.metadata)
+        self.store.plan(
+            ref, document.detected_type or "", results, [], notes, document.metadata, file_facts=document.file_facts
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,7 @@ def status_event(
     uploaded_by: str = "",
     detected_type: str = "",
     metadata: dict[str, str] | None = None,
+    facts: events_pb2.DocumentFacts | None = None,
 ) -> events_pb2.EvidenceStatusChanged:
     return events_pb2.EvidenceStatusChanged(
         evidence_id=ref.evidence_id,
@@ -83,15 +85,31 @@ def status_event(
         filename=ref.filename,
         detected_type=detected_type,
         metadata=metadata or {},
+        facts=facts,
     )
 
 
+#: Works out a finished document's facts: (detected type, metadata, file facts, its pages' text keys
+#: in page order) -> the facts, or None when there are none to tell (see facts_reader.py).
+FactsReader = Callable[[str, dict[str, str], dict[str, Any], list[str]], events_pb2.DocumentFacts | None]
+
+
 class OcrStore:
-    def __init__(self, engine: Engine, text_bucket: str, max_attempts: int, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        text_bucket: str,
+        max_attempts: int,
+        progress: Progress | None = None,
+        facts: FactsReader | None = None,
+    ) -> None:
+        """``facts``, if given, is asked for a document's facts when its last page is recorded;
+        they go out on ``evidence.extracted`` and on a status change just before it."""
         self.engine = engine
         self.text_bucket = text_bucket
         self.max_attempts = max_attempts
         self.progress = progress or Progress()
+        self.facts = facts
 
     def _emit(self, conn: Connection, topic: str, key: str, payload: Any) -> None:
         enqueue(conn, outbox, topic, key, payload, SERVICE)
@@ -107,7 +125,13 @@ class OcrStore:
         followed from it, was lost. Ignoring it would leave the item unfinished for good; every
         consumer of the outcome is idempotent, so sending it again duplicates nothing."""
         key = str(document.evidence_id)
-        if resend_last(conn, outbox, key, (events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS)) is not None:
+        outcome: tuple[str, ...] = (events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS)
+        if document.state == "complete":
+            # First the status sent with the extraction, which carries the document's facts (intake
+            # hears only evidence.status), then evidence.extracted itself, as first sent.
+            resend_last(conn, outbox, key, (events.EVIDENCE_STATUS,))
+            outcome = (events.EVIDENCE_EXTRACTED,)
+        if resend_last(conn, outbox, key, outcome) is not None:
             REPLAYED.labels(document.state).inc()
 
     # -- documents -------------------------------------------------------------------
@@ -229,10 +253,12 @@ class OcrStore:
         notes: list[str],
         metadata: dict[str, str] | None = None,
         queue: bool = True,
+        file_facts: dict[str, Any] | None = None,
     ) -> None:
         """Record the document's pages: text pages are done already; OCR pages go out as tasks
         (unless ``queue`` is False: the caller reads them itself). The item shows ``extracting``
-        from here on, a one-page scan waiting for OCR too, and learns its detected type and metadata."""
+        from here on, a one-page scan waiting for OCR too, and learns its detected type and metadata.
+        ``file_facts`` (PDF information, EXIF date) wait here for the facts read at completion."""
         total = len(text_results) + len(tasks)
         with self.engine.begin() as conn:
             conn.execute(
@@ -244,6 +270,7 @@ class OcrStore:
                     state="extracting",
                     reason="; ".join(notes) or None,
                     metadata=metadata or {},
+                    file_facts=file_facts or {},
                     progress_at=func.now(),
                     progress_done=len(text_results),
                 )
@@ -426,6 +453,21 @@ class OcrStore:
             .where(documents.c.evidence_id == document.evidence_id)
             .values(state="complete", completed_at=func.now(), reason="; ".join(notes) or None)
         )
+        facts = self._read_facts(document, done_pages)
+        if facts is not None:
+            # Intake, which keeps the facts, hears only evidence.status. Sent before evidence.extracted:
+            # it comes first from the outbox, and a resend of the outcome (resend_last) stays the
+            # extracted event, which is what leads to indexing.
+            with_facts = status_event(
+                ref,
+                events_pb2.EVIDENCE_STATUS_EXTRACTING,
+                done=done,
+                total=document.pages_total,
+                detected_type=document.detected_type or "",
+                metadata=document.metadata,
+                facts=facts,
+            )
+            self._emit(conn, events.EVIDENCE_STATUS, evidence_id, with_facts)
         self._emit(
             conn,
             events.EVIDENCE_EXTRACTED,
@@ -436,6 +478,7 @@ class OcrStore:
                 text_bucket=self.text_bucket,
                 notes="; ".join(notes),
                 metadata=document.metadata or {},
+                facts=facts,
                 pages=[
                     events_pb2.ExtractedPage(
                         number=p.page,
@@ -447,4 +490,14 @@ class OcrStore:
                     for p in done_pages
                 ],
             ),
+        )
+
+    def _read_facts(self, document: Row[Any], done_pages: list[Row[Any]]) -> events_pb2.DocumentFacts | None:
+        if self.facts is None:
+            return None
+        return self.facts(
+            document.detected_type or "",
+            dict(document.metadata or {}),
+            dict(document.file_facts or {}),
+            [p.text_key for p in done_pages],
         )

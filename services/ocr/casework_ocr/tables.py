@@ -25,6 +25,8 @@ documents = Table(
     # The last progress reported (throttled: see OcrSettings.progress_interval_s).
     Column("progress_at", DateTime(timezone=True)),
     Column("progress_done", Integer, nullable=False, server_default="0"),
+    # Read from the open file for its facts: {"pdf_info": {...}, "exif_date": "..."} (see facts_reader.py).
+    Column("file_facts", JSONB, nullable=False, server_default="{}"),
 )
 
 pages = Table(

@@ -15,6 +15,7 @@ from casework_common import db, events, kafka, storage
 from casework_common.logs import configure_logging
 from casework_common.service_token import ServiceTokenProvider
 from casework_ocr.documents import DocumentStage
+from casework_ocr.facts_reader import FactsReader
 from casework_ocr.intake_client import IntakeClient
 from casework_ocr.pages import PageStage
 from casework_ocr.scan import Scanner
@@ -33,7 +34,8 @@ def run(index: int) -> None:
         signal.signal(sig, lambda *_: stop.set())
     s3 = storage.make_client(settings)
     progress = Progress(settings.progress_interval_s, settings.progress_step_percent)
-    store = OcrStore(db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress)
+    facts = FactsReader(s3, settings.text_bucket)
+    store = OcrStore(db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress, facts)
     intake = IntakeClient(settings.intake_url, ServiceTokenProvider.from_settings(settings))
     cache_dir = Path(settings.work_dir) / f"sources-{index}"
     pages = PageStage(settings, s3, store, SourceCache(s3, cache_dir, settings.source_cache_bytes))

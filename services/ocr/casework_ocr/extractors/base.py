@@ -70,6 +70,10 @@ class Analysis:
     notes: list[str] = field(default_factory=list)  # told to the user with the final status
     # Facts read from the file that are not page text (an email's header lines), kept on the record.
     metadata: dict[str, str] = field(default_factory=dict)
+    # Read from the open file for its document facts (date): a PDF's document information
+    # dictionary (only of a PDF as uploaded, never one made by conversion) and a photo's EXIF date.
+    pdf_info: dict[str, str] = field(default_factory=dict)
+    exif_date: str = ""
 
 
 class Extractor(ABC):

@@ -11,6 +11,9 @@ from pillow_heif import register_heif_opener
 from casework_ocr.extractors.base import Analysis, Context, Extractor, LimitError, PagePlan, UnreadableError
 
 register_heif_opener()
+EXIF_IFD = 0x8769  # the Exif sub-IFD, where cameras put DateTimeOriginal
+DATE_TIME_ORIGINAL = 36867
+DATE_TIME = 306  # in IFD0: when the file was last changed (scanners and editors set only this)
 
 
 def open_image(path: Path, max_pixels: int) -> Image.Image:
@@ -29,6 +32,19 @@ def open_image(path: Path, max_pixels: int) -> Image.Image:
     return image
 
 
+def exif_date(image: Image.Image) -> str:
+    """When the photo was taken, as EXIF stores it ("2026:03:03 12:00:00"): DateTimeOriginal from
+    the Exif IFD, else the image's DateTime; "" if it has neither or its EXIF does not parse."""
+    try:
+        exif = image.getexif()
+        value = exif.get_ifd(EXIF_IFD).get(DATE_TIME_ORIGINAL) or exif.get(DATE_TIME)
+    except Exception:  # noqa: BLE001 - a malformed EXIF block (any of Pillow's parser errors) means no date
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return value.strip("\x00 ")[:40] if isinstance(value, str) else ""
+
+
 class ImageExtractor(Extractor):
     mime_types = frozenset(
         {"image/png", "image/jpeg", "image/tiff", "image/heic", "image/heif", "image/webp", "image/bmp", "image/gif"}
@@ -43,4 +59,6 @@ class ImageExtractor(Extractor):
                 image.load()  # decode the first frame now: a corrupt file fails here, not in every worker
             except (OSError, SyntaxError, ValueError) as exc:
                 raise UnreadableError(f"The image is corrupt or truncated ({exc}).") from exc
-        return Analysis(pages=[PagePlan(number=i + 1, source_kind="image", source_index=i) for i in range(frames)])
+            taken = exif_date(image)
+        pages = [PagePlan(number=i + 1, source_kind="image", source_index=i) for i in range(frames)]
+        return Analysis(pages=pages, exif_date=taken)

@@ -50,4 +50,5 @@ class OfficeExtractor(Extractor):
             raise UnreadableError("The document could not be converted (it may be corrupt or password protected).")
         analysis = PdfExtractor().analyse(converted, context)
         analysis.converted = converted
+        analysis.pdf_info = {}  # LibreOffice's, stamped at conversion: says nothing of the document's date
         return analysis

@@ -36,6 +36,16 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
         raise UnreadableError(f"The PDF cannot be opened ({exc}).") from exc
 
 
+def document_info(document: pdfium.PdfDocument) -> dict[str, str]:
+    """The document information dictionary (Title, Author, CreationDate "D:20260303...", ...), the
+    entries that hold text; {} when PDFium cannot read it (it is a nicety, never a reason to fail)."""
+    try:
+        info = document.get_metadata_dict(skip_empty=True)
+    except (pdfium.PdfiumError, UnicodeDecodeError, ValueError):
+        return {}
+    return {key: str(value)[:1000] for key, value in info.items() if value}
+
+
 class PdfExtractor(Extractor):
     mime_types = frozenset({"application/pdf"})
 
@@ -60,6 +70,6 @@ class PdfExtractor(Extractor):
                     plans.append(PagePlan(number=index + 1, text=text))
                 else:
                     plans.append(PagePlan(number=index + 1, source_kind="pdf", source_index=index))
-            return Analysis(pages=plans)
+            return Analysis(pages=plans, pdf_info=document_info(document))
         finally:
             document.close()
