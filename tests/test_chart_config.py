@@ -85,6 +85,8 @@ SETTINGS: dict[str, str] = {
     "notify": "casework_notify.settings:NotifySettings",
     "portal": "casework_portal.settings:PortalSettings",
     "ocr": "casework_ocr.settings:OcrSettings",
+    "bundle": "casework_bundle.settings:BundleSettings",
+    "bundle-worker": "casework_bundle.worker_settings:WorkerSettings",
     "migrate": "casework_common.migrate:MigrationSettings",
 }
 

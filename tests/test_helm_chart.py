@@ -78,7 +78,8 @@ def by_kind(documents: list[dict[str, Any]], kind: str) -> dict[str, dict[str, A
 def test_one_deployment_per_service_hardened_and_probed(chart: helm_python.Chart) -> None:
     documents = render(chart, {})
     deployments = by_kind(documents, "Deployment")
-    expected = {f"casework-{s}" for s in ("workflow", "intake", "search", "notify", "portal")} | {"casework-ocr-worker"}
+    services = ("workflow", "intake", "search", "notify", "portal", "bundle")
+    expected = {f"casework-{s}" for s in services} | {"casework-ocr-worker", "casework-bundle-worker"}
     assert set(deployments) == expected
     assert "Secret" not in {doc["kind"] for doc in documents}  # secrets are referenced, never rendered
     for name, deployment in deployments.items():
@@ -126,10 +127,14 @@ def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart:
                 found.add(peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component", "-"))
         return found - {"-", "helm-test"}
 
-    assert callers("workflow") == {"portal", "intake", "search", "notify"}
-    assert callers("intake") == {"portal", "ocr", "search"}
-    assert callers("search") == callers("notify") == {"portal"}
-    assert callers("ocr") == set()  # nobody calls the workers
+    assert callers("workflow") == {"portal", "intake", "search", "notify", "bundle"}
+    assert callers("intake") == {"portal", "ocr", "search", "bundle"}
+    assert callers("search") == callers("notify") == callers("bundle") == {"portal"}
+    assert callers("ocr") == callers("bundle-worker") == set()  # nobody calls the workers
+    # The bundle workers reach Kafka, Postgres and object storage only: no other service.
+    worker_egress = policies["casework-bundle-worker"]["spec"]["egress"]
+    assert not [rule for rule in worker_egress if "podSelector" in rule["to"][0]]
+    assert {p["port"] for rule in worker_egress for p in rule["ports"]} == {9092, 5432, 9000}
     # Search reaches workflow by gRPC (scope) and REST (saving comparators to the timeline).
     search_to_workflow = next(
         rule
@@ -158,7 +163,7 @@ def test_no_replicas_where_an_autoscaler_owns_the_deployment(chart: helm_python.
 def test_migrations_run_once_per_release_in_hook_jobs(chart: helm_python.Chart) -> None:
     documents = render(chart, {})
     jobs = by_kind(documents, "Job")
-    migrating = {"workflow", "intake", "notify", "ocr"}
+    migrating = {"workflow", "intake", "notify", "ocr", "bundle"}
     assert {n for n in jobs if n.endswith("-migrate")} == {f"casework-{s}-migrate" for s in migrating}
     policies = by_kind(documents, "NetworkPolicy")
     for service in migrating:

@@ -19,7 +19,16 @@ EVIDENCE_STATUS = "evidence.status"
 CASE_EVENTS = "case.events"
 OCR_PAGES = "ocr.pages"
 AUDIT_REFUSALS = "audit.refusals"  # refused requests, from every API service to workflow's audit log
-ALL_TOPICS = (EVIDENCE_UPLOADED, EVIDENCE_EXTRACTED, EVIDENCE_STATUS, CASE_EVENTS, OCR_PAGES, AUDIT_REFUSALS)
+BUNDLE_JOBS = "bundle.jobs"  # bundles to build, from the bundle API (outbox) to its workers
+ALL_TOPICS = (
+    EVIDENCE_UPLOADED,
+    EVIDENCE_EXTRACTED,
+    EVIDENCE_STATUS,
+    CASE_EVENTS,
+    OCR_PAGES,
+    AUDIT_REFUSALS,
+    BUNDLE_JOBS,
+)
 
 M = TypeVar("M", bound=Message)
 

@@ -23,6 +23,8 @@ DEFAULT_PORTS: dict[str, int] = {
     "search": 8140,
     "search_grpc": 8141,
     "notify": 8150,
+    "bundle": 8160,
+    "bundle_worker": 8161,
     "postgres": 5433,
     "kafka": 9092,
     "opensearch": 9200,

@@ -1,4 +1,4 @@
-"""The six casework services as the local stack runs them: module, ports and environment."""
+"""The casework services as the local stack runs them: module, arguments, ports and environment."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class ServiceSpec:
     port: str  # config.ports key of its HTTP port (health, metrics, API)
     db_role: str | None = None
     grpc_port: str | None = None
+    args: tuple[str, ...] = ()  # after ``python -m <module>``, e.g. a worker's role
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
@@ -26,6 +27,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("search", "casework_search", "search", grpc_port="search_grpc"),
     ServiceSpec("notify", "casework_notify", "notify", db_role="notify"),
     ServiceSpec("portal", "casework_portal", "portal", db_role="portal"),
+    ServiceSpec("bundle", "casework_bundle", "bundle", db_role="bundle"),
+    # A separate process, as in the chart: building bundles never slows the bundle API.
+    ServiceSpec("bundle-worker", "casework_bundle", "bundle_worker", db_role="bundle", args=("worker",)),
 )
 
 
@@ -45,6 +49,7 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
             "CASEWORK_INTAKE_URL": config.url("intake"),
             "CASEWORK_SEARCH_URL": config.url("search"),
             "CASEWORK_NOTIFY_URL": config.url("notify"),
+            "CASEWORK_BUNDLE_URL": config.url("bundle"),
             "CASEWORK_OCR_WORKERS": str(config.ocr_workers),
             "CASEWORK_STATE_DIR": str(config.state_dir),
             "OMP_THREAD_LIMIT": "1",  # one Tesseract thread per process: measured 5x faster on 2 cores
@@ -56,6 +61,8 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
         postgres = next(s for s in servers if isinstance(s, Postgres))
         env["CASEWORK_DATABASE_URL"] = postgres.database_url(spec.db_role)
         env["CASEWORK_DATABASE_SCHEMA"] = spec.db_role
+    if spec.name == "bundle-worker":
+        env["CASEWORK_WORK_DIR"] = str(config.path("runtime", "bundle-work"))
     if spec.name == "portal":
         env["CASEWORK_PORTAL_CLIENT_SECRET"] = config.secrets.portal_client_secret
         env["CASEWORK_SESSION_SECRET"] = config.secrets.portal_session_secret
@@ -70,7 +77,7 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
 def service_process(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -> Managed:
     return Managed(
         spec.name,
-        [sys.executable, "-m", spec.module],
+        [sys.executable, "-m", spec.module, *spec.args],
         config.path("logs", f"{spec.name}.log"),
         env=service_env(spec, config, servers),
     )

@@ -29,7 +29,7 @@ from casework_bundle.store import BundleStore, NewBundle
 from casework_bundle.tables import STATUSES
 from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
-from casework_common.problems import Problem, forbidden, not_found
+from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.web import parse_json, principal
 from casework_common.workflow_client import WorkflowClient
 
@@ -261,6 +261,8 @@ def blueprint(
         caller = principal()
         decision = full_access(caller, case_id, "bundle:create", "ask for bundles")
         request = parse_json(BundleRequestIn)
+        if len(request.redactions) > settings.max_redactions:
+            raise invalid([{"field": "redactions", "message": f"At most {settings.max_redactions} redactions."}])
         redactions = [RedactionRequest(r.evidence_id, r.text, r.page, r.box) for r in request.redactions]
         items = choose(
             intake.case_evidence(caller.token, case_id),
@@ -269,6 +271,8 @@ def blueprint(
             redactions,
             request.member_visible,
         )
+        if len(items) > settings.max_items:
+            raise invalid([{"field": "items", "message": f"A bundle takes at most {settings.max_items} items."}])
         options = {
             "details": request.details,
             "order": request.order,

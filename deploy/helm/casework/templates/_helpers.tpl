@@ -25,15 +25,18 @@ it; `account`: it calls others on its own behalf, with the services client's sec
 it has Alembic revisions, applied by the hook Job in migrations.yaml. NetworkPolicies
 and env are built from this. Search serves gRPC for future callers; until one is listed here, its
 gRPC port is closed by the default deny. OCR's freshclam init container reaches only the ClamAV
-signature mirror (ocr.clamav.mirror), never the internet.
+signature mirror (ocr.clamav.mirror), never the internet. The bundle workers (bundle-worker) read and
+write object storage and their own schema, and reach no other service.
 */}}
 {{- define "casework.flows" -}}
-workflow: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify]}}
-intake: {deps: [kafka, postgres, s3, keycloak], migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search]}}
+workflow: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify, bundle]}}
+intake: {deps: [kafka, postgres, s3, keycloak], migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle]}}
 search: {deps: [kafka, opensearch, s3, keycloak], account: true, calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
 notify: {deps: [kafka, postgres, smtp, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal]}}
 portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http]}, from: {http: [ingress]}}
 ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, migrations: true, calls: {intake: [http]}, from: {}}
+bundle: {deps: [kafka, postgres, s3, keycloak], migrations: true, calls: {workflow: [grpc], intake: [http]}, from: {http: [portal]}}
+bundle-worker: {deps: [kafka, postgres, s3], calls: {}, from: {}}
 {{- end }}
 
 {{- define "casework.podSecurityContext" -}}
