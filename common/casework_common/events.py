@@ -20,6 +20,7 @@ CASE_EVENTS = "case.events"
 OCR_PAGES = "ocr.pages"
 AUDIT_REFUSALS = "audit.refusals"  # refused requests, from every API service to workflow's audit log
 BUNDLE_JOBS = "bundle.jobs"  # bundles to build, from the bundle API (outbox) to its workers
+AUDIT_SHARES = "audit.shares"  # accesses to bundles shared by link, from the bundle API (outbox) to the audit log
 ALL_TOPICS = (
     EVIDENCE_UPLOADED,
     EVIDENCE_EXTRACTED,
@@ -28,6 +29,7 @@ ALL_TOPICS = (
     OCR_PAGES,
     AUDIT_REFUSALS,
     BUNDLE_JOBS,
+    AUDIT_SHARES,
 )
 
 M = TypeVar("M", bound=Message)

@@ -25,9 +25,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def api() -> int:
     from casework_bundle import api as bundle_api
-    from casework_bundle import metrics
+    from casework_bundle import metrics, sharing
     from casework_bundle.intake_client import IntakeClient
     from casework_bundle.settings import BundleSettings
+    from casework_bundle.shares import ShareStore
     from casework_bundle.store import BundleStore
     from casework_bundle.tables import outbox
     from casework_common.auth import TokenValidator
@@ -41,7 +42,9 @@ def api() -> int:
     db.migrate_on_start(engine, settings, MIGRATIONS)
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.bundle_bucket, retention_days=settings.bundle_retention_days)
-    kafka.ensure_topics(settings, [events.BUNDLE_JOBS, events.AUDIT_REFUSALS], settings.kafka_topic_partitions)
+    kafka.ensure_topics(
+        settings, [events.BUNDLE_JOBS, events.AUDIT_REFUSALS, events.AUDIT_SHARES], settings.kafka_topic_partitions
+    )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
@@ -64,6 +67,10 @@ def api() -> int:
         refusals=refusals,
     )
     app.register_blueprint(bundle_api.blueprint(store, s3, workflow, intake, settings))
+    shares = ShareStore(
+        engine, settings.share_max_wrong_codes, settings.share_session_minutes, settings.share_code_digits
+    )
+    app.register_blueprint(sharing.blueprint(store, shares, s3, workflow, settings))
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)

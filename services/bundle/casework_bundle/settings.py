@@ -18,3 +18,16 @@ class BundleSettings(
     # Limits on one request.
     max_items: int = Field(default=500, gt=0)
     max_redactions: int = Field(default=500, gt=0)
+    # Sharing by link (sharing.py). The bundle API sends the link and the code itself, over the
+    # platform's SMTP relay (the same CASEWORK_SMTP_* settings as notify): see docs/design.md.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "Casework <casework@union.example.org>"
+    share_code_digits: int = Field(default=8, ge=6, le=8)
+    share_max_wrong_codes: int = Field(default=5, ge=1, le=20)  # then the share is locked
+    share_session_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    share_code_resend_after_s: int = Field(default=60, ge=0)  # the least time between two new codes
+    share_max_codes: int = Field(default=10, ge=1)  # codes one share may ever send, the first included

@@ -5,6 +5,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    ForeignKey,
     Integer,
     MetaData,
     Table,
@@ -59,6 +60,44 @@ bundles = Table(
     Column("started_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
     UniqueConstraint("case_id", "title", "version", name="bundles_version"),
+)
+
+# A bundle shared by link with a named external recipient (the union's solicitors); see sharing.py.
+# Neither the link's token nor the one-time code is kept: only their hashes.
+shares = Table(
+    "shares",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("bundle_id", Uuid, ForeignKey("bundles.id"), nullable=False, index=True),
+    Column("case_id", Uuid, nullable=False),
+    Column("recipient_name", Text, nullable=False),
+    Column("recipient_email", Text, nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True),  # sha256 of the link's 256-bit token
+    Column("code_hash", Text),  # scrypt of the current one-time code; null once used (or locked)
+    Column("code_salt", Text),
+    Column("code_sent_at", DateTime(timezone=True)),
+    Column("codes_sent", Integer, nullable=False, server_default="0"),
+    Column("wrong_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_at", DateTime(timezone=True)),
+    Column("created_by", Text, nullable=False),
+    Column("created_by_sub", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_by", Text),
+    Column("last_access_at", DateTime(timezone=True)),
+    Column("access_count", Integer, nullable=False, server_default="0"),
+)
+
+# A recipient's session after a right code: what the portal's cookie carries is the token, kept hashed.
+share_sessions = Table(
+    "share_sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("share_id", Uuid, ForeignKey("shares.id"), nullable=False, index=True),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox = outbox_table(metadata)

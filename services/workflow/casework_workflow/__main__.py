@@ -29,6 +29,7 @@ from casework_workflow.evidence_events import EvidenceTimeline
 from casework_workflow.referrals import ReferralStore
 from casework_workflow.refusal_log import RefusalLog
 from casework_workflow.settings import WorkflowSettings
+from casework_workflow.share_log import ShareLog
 from casework_workflow.support import SupportStore
 from casework_workflow.tables import outbox
 
@@ -37,7 +38,9 @@ def serve(settings: WorkflowSettings) -> int:
     engine = db.make_engine(settings)
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
     kafka.ensure_topics(
-        settings, [events.CASE_EVENTS, events.EVIDENCE_UPLOADED, events.AUDIT_REFUSALS], settings.kafka_topic_partitions
+        settings,
+        [events.CASE_EVENTS, events.EVIDENCE_UPLOADED, events.AUDIT_REFUSALS, events.AUDIT_SHARES],
+        settings.kafka_topic_partitions,
     )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
@@ -75,8 +78,8 @@ def serve(settings: WorkflowSettings) -> int:
     refusal_consumer = kafka.EventConsumer(
         settings,
         "workflow-refusals",
-        [events.AUDIT_REFUSALS],
-        {events_pb2.RequestRefused: RefusalLog(engine).handle},
+        [events.AUDIT_REFUSALS, events.AUDIT_SHARES],  # both only append to the audit log
+        {events_pb2.RequestRefused: RefusalLog(engine).handle, events_pb2.ShareAccessed: ShareLog(engine).handle},
         producer,
     )
     runtime = ServiceRuntime(settings.service_name)
