@@ -51,9 +51,11 @@ def _error(response: requests.Response) -> ApiError:
 
 
 class Backend:
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str | None) -> None:
+        """``token``: the signed-in user's; None for the few public calls (a shared bundle's recipient)."""
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
+        if token is not None:
+            self.session.headers["Authorization"] = f"Bearer {token}"
 
     def _send(self, method: str, url: str, timeout: float = 15, **kwargs: Any) -> requests.Response:
         headers = {tracing.HEADER: tracing.format_traceparent(), **kwargs.pop("headers", {})}
@@ -89,6 +91,9 @@ class Backend:
 
     def delete(self, url: str) -> None:
         self._send("DELETE", url)
+
+    def delete_json(self, url: str) -> Any:
+        return self._send("DELETE", url).json()
 
     def post_stream(self, url: str, body: Iterable[bytes], content_type: str) -> Any:
         """Forward a request body chunk by chunk (chunked transfer), never buffering it."""

@@ -22,3 +22,4 @@ class PortalSettings(HttpSettings, OidcSettings):
     intake_url: str = "http://127.0.0.1:8120"
     search_url: str = "http://127.0.0.1:8140"
     notify_url: str = "http://127.0.0.1:8150"
+    bundle_url: str = "http://127.0.0.1:8160"

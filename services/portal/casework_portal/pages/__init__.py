@@ -43,14 +43,17 @@ class Pages:
     def notify(self, path: str) -> str:
         return self.settings.notify_url + path
 
+    def bundle(self, path: str) -> str:
+        return self.settings.bundle_url + path
+
 
 def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
     # Imported here: each module imports Pages from this package.
-    from casework_portal.pages import cases, evidence, inbox, protocol, search, trends
+    from casework_portal.pages import bundles, cases, evidence, inbox, protocol, search, shared, trends
 
     bp = Blueprint("pages", __name__)
     pages = Pages(auth, settings)
-    for module in (cases, evidence, search, protocol, trends, inbox):
+    for module in (cases, evidence, search, protocol, trends, inbox, bundles, shared):
         module.register(bp, pages)
 
     @bp.app_context_processor
