@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from casework_common.auth import Principal
-from casework_portal import labels
+from casework_portal import facts, labels
+from casework_portal.backend import ApiError
 from casework_portal.highlight import mark
 from casework_portal.pages import Pages
 
@@ -31,6 +43,33 @@ def status_json(item: dict[str, Any]) -> dict[str, Any]:
 
 def register(bp: Blueprint, pages: Pages) -> None:
     signed_in = pages.signed_in
+    bp.app_context_processor(facts.template_helpers)
+
+    @bp.post("/evidence/<evidence_id>/facts")
+    @signed_in
+    def correct_facts(user: Principal, evidence_id: str) -> Response:
+        """A rep's correction of an item's date, title or kind, sent to intake as typed; only the
+        fields changed from what the form showed. Intake's refusal is shown beside the fields."""
+        case_id = request.form.get("case_id", "")
+        if not case_id:
+            abort(400, "The form does not say which case the document belongs to.")
+        back = url_for("pages.case", case_id=case_id) + f"#evidence-{evidence_id}"
+        typed = {field: request.form.get(field, "") for field in facts.FIELDS}
+        shown = {field: request.form.get(f"shown_{field}", "") for field in facts.FIELDS}
+        changed = facts.changes(typed, shown)
+        if not changed:
+            flash("Nothing was changed.")
+            return redirect(back)
+        try:
+            pages.api(user).patch_json(pages.intake(f"/v1/evidence/{evidence_id}/facts"), changed)
+        except ApiError as error:
+            if error.status not in (400, 422):
+                raise
+            messages = facts.field_messages(error.fields)
+            facts.keep_refusal(evidence_id, typed, messages, " ".join(messages.values()) or error.message)
+            return redirect(back)
+        flash("Document details saved.")
+        return redirect(back)
 
     @bp.get("/cases/<case_id>/evidence.json")
     @signed_in

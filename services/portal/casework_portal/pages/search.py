@@ -16,12 +16,27 @@ FACET_TITLES = {
     "case": "Case",
     "employer": "Employer",
     "case_type": "Case type",
-    "doc_type": "Document type",
+    "kinds": "Kind of document",
+    "doc_type": "File type",
     "branch": "Branch",
     "region": "Region",
 }
 # Search API parameters the search page passes through (the API validates them).
-SEARCH_PARAMS = ("case_id", "employer", "case_type", "doc_type", "branch", "region", "sort", "cursor")
+SEARCH_PARAMS = (
+    "case_id",
+    "employer",
+    "case_type",
+    "kind",
+    "document_from",
+    "document_to",
+    "doc_type",
+    "branch",
+    "region",
+    "sort",
+    "cursor",
+)
+# The search parameter each facet's checkboxes set, where it is not the facet's own name.
+FACET_PARAMS = {"case": "case_id", "kinds": "kind"}
 
 
 def register(bp: Blueprint, pages: Pages) -> None:
@@ -31,7 +46,9 @@ def register(bp: Blueprint, pages: Pages) -> None:
     @signed_in
     def search(user: Principal) -> Any:
         query = request.args.get("q", "").strip()
-        params = {k: request.args.getlist(k) for k in SEARCH_PARAMS if request.args.getlist(k)}
+        # Blank fields (an empty date box) are left out rather than sent as empty values.
+        params = {k: [v for v in request.args.getlist(k) if v.strip()] for k in SEARCH_PARAMS}
+        params = {k: v for k, v in params.items() if v}
         results, problem = None, None
         if query:
             try:
@@ -52,6 +69,7 @@ def register(bp: Blueprint, pages: Pages) -> None:
             problem=problem,
             chosen={k: set(v) for k, v in params.items()},
             facet_titles=FACET_TITLES,
+            facet_params=FACET_PARAMS,
             next_url=url_for("pages.search", **{**params, "q": query, "cursor": results["next_cursor"]})
             if results and results["next_cursor"]
             else None,
