@@ -33,9 +33,9 @@ workflow: {deps: [kafka, postgres, keycloak], account: true, migrations: true, c
 intake: {deps: [kafka, postgres, s3, keycloak], migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle]}}
 search: {deps: [kafka, opensearch, s3, keycloak], account: true, calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
 notify: {deps: [kafka, postgres, smtp, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal]}}
-portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http]}, from: {http: [ingress]}}
+portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http], bundle: [http]}, from: {http: [ingress]}}
 ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, migrations: true, calls: {intake: [http]}, from: {}}
-bundle: {deps: [kafka, postgres, s3, keycloak], migrations: true, calls: {workflow: [grpc], intake: [http]}, from: {http: [portal]}}
+bundle: {deps: [kafka, postgres, s3, keycloak, smtp], migrations: true, calls: {workflow: [grpc], intake: [http]}, from: {http: [portal]}}
 bundle-worker: {deps: [kafka, postgres, s3], calls: {}, from: {}}
 {{- end }}
 
