@@ -42,26 +42,48 @@ class RedactedPage:
     blacked: tuple[Box, ...]
 
 
-def matching_words(texts: Sequence[str], phrases: Iterable[str]) -> set[int]:
-    """Indices of the words in ``texts`` (in reading order) that any of ``phrases`` touches, matched
-    case-insensitively as whole words or whole phrases (any run of whitespace between a phrase's words)."""
+def matching_runs(texts: Sequence[str], phrases: Iterable[str]) -> list[list[int]]:
+    """Each occurrence of any of ``phrases`` in ``texts`` (words in reading order) as the indices of the words it
+    touches, matched case-insensitively as whole words or whole phrases (any run of whitespace between a phrase's
+    words). Overlapping occurrences are all found ("a a" twice in "a a a")."""
     normal = [unicodedata.normalize("NFC", t) for t in texts]
     joined = " ".join(normal)
     owner: list[int] = []
     for i, text in enumerate(normal):
         owner.extend([i] * len(text))
         owner.append(-1)  # the joining space
-    hits: set[int] = set()
+    runs: list[list[int]] = []
     for phrase in phrases:
         tokens = unicodedata.normalize("NFC", phrase).split()
         if not tokens:
             continue
         body = r"\s+".join(re.escape(t) for t in tokens)
-        # a lookahead finds overlapping occurrences too ("a a" twice in "a a a")
         pattern = re.compile(rf"(?=(?<!\w)({body})(?!\w))", re.IGNORECASE)
         for match in pattern.finditer(joined):
-            hits.update(owner[k] for k in range(match.start(1), match.end(1)) if owner[k] >= 0)
-    return hits
+            touched = sorted({owner[k] for k in range(match.start(1), match.end(1)) if owner[k] >= 0})
+            runs.append(touched)
+    return runs
+
+
+def matching_words(texts: Sequence[str], phrases: Iterable[str]) -> set[int]:
+    """Indices of the words in ``texts`` that any occurrence of ``phrases`` touches (see matching_runs)."""
+    return {i for run in matching_runs(texts, phrases) for i in run}
+
+
+def _run_boxes(words: Sequence[Word]) -> list[Box]:
+    """Black boxes for one occurrence: words on the same line are covered by one box, the gaps between them too
+    (a phrase's word count and lengths stay hidden), a phrase running onto the next line gets a box per line."""
+    boxes: list[Box] = []
+    for word in words:
+        box = _box(word)
+        if boxes:
+            last = boxes[-1]
+            overlap = min(last[3], box[3]) - max(last[1], box[1])
+            if overlap > 0.5 * min(last[3] - last[1], box[3] - box[1]) and box[0] >= last[0]:
+                boxes[-1] = (last[0], min(last[1], box[1]), max(last[2], box[2]), max(last[3], box[3]))
+                continue
+        boxes.append(box)
+    return boxes
 
 
 def _text_layer_words(page: pypdfium2.PdfPage, width: int, height: int) -> list[Word]:
@@ -147,8 +169,8 @@ def redact_page(
         ocr = _scaled(ocr_words, width, height) if ocr_words is not None else []
         boxes: list[Box] = []
         for source in (own, ocr):
-            hits = matching_words([w.text for w in source], phrases)
-            boxes.extend(_box(source[i]) for i in sorted(hits))
+            for run in matching_runs([w.text for w in source], phrases):
+                boxes.extend(_run_boxes([source[i] for i in run]))
         for x0, y0, x1, y1 in areas:
             boxes.append((int(x0 * width), int(y0 * height), int(x1 * width) + 1, int(y1 * height) + 1))
         draw = ImageDraw.Draw(image)
