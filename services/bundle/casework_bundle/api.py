@@ -159,6 +159,7 @@ class ItemOut(BaseModel):
 
 class IndexRowOut(BaseModel):
     number: int
+    evidence_id: str = Field(description="The evidence item this document is.")
     section: str
     date: str = Field(description="ISO date; '' when undated.")
     title: str

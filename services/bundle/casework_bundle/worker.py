@@ -16,6 +16,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from minio.retention import Retention
 
 from casework.v1 import events_pb2
 from casework_bundle import metrics
-from casework_bundle.assemble import BuiltBundle, BundleOptions, build_bundle, order_documents
+from casework_bundle.assemble import BuiltBundle, BundleOptions, SourceDocument, build_bundle, order_documents
 from casework_bundle.sources import BundleError, Sources
 from casework_bundle.store import Built, BundleStore, parse_id
 from casework_bundle.worker_settings import WorkerSettings
@@ -93,6 +94,7 @@ class BundleWorker:
         with tempfile.TemporaryDirectory(prefix="bundle-", dir=self.settings.work_dir) as tmp:
             workdir = Path(tmp)
             docs = [self.sources.document(str(row.case_id), item, workdir / "items") for item in row.items]
+            evidence_of = {id(doc): item["evidence_id"] for doc, item in zip(docs, row.items, strict=True)}
             if options.get("order", "chronological") == "chronological":
                 docs = order_documents(docs, bundle_options.sections)
             out = workdir / "out"
@@ -101,7 +103,7 @@ class BundleWorker:
                 result = build_bundle(docs, bundle_options, out, progress=self._progress(row.id))
             except ValueError as exc:  # the library's word for inputs it cannot assemble
                 raise BundleError(f"The documents could not be assembled: {exc}") from exc
-            return self._store(row, result)
+            return self._store(row, result, _evidence_ids(result, docs, evidence_of))
 
     def _progress(self, bundle_id: Any):
         last = [0.0]
@@ -114,10 +116,13 @@ class BundleWorker:
 
         return report
 
-    def _store(self, row: Any, result: BuiltBundle) -> Built:
+    def _store(self, row: Any, result: BuiltBundle, evidence_ids: list[str]) -> Built:
         """Upload each volume under a governance lock for the retention period; record hashes and sizes."""
         until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.settings.bundle_retention_days)
-        index_rows = [dataclasses.asdict(r) for r in result.index]
+        index_rows = [
+            dataclasses.asdict(r) | {"evidence_id": evidence_id}
+            for r, evidence_id in zip(result.index, evidence_ids, strict=True)
+        ]
         volumes = []
         for number, path in enumerate(result.volumes, start=1):
             digest = hashlib.sha256()
@@ -159,3 +164,18 @@ def clean_work_dir(settings: WorkerSettings) -> None:
     """Remove what a worker killed mid-build left behind (each build cleans up after itself otherwise)."""
     shutil.rmtree(settings.work_dir, ignore_errors=True)
     Path(settings.work_dir).mkdir(parents=True)
+
+
+def _evidence_ids(result: BuiltBundle, docs: list[SourceDocument], evidence_of: dict[int, str]) -> list[str]:
+    """The evidence item of each index row. The library keeps the documents' order within each section
+    (it only groups them by section), so a section's n-th row is its n-th document here."""
+    waiting: dict[str, deque[SourceDocument]] = {}
+    for doc in docs:
+        waiting.setdefault(doc.section, deque()).append(doc)
+    found = []
+    for index_row in result.index:
+        doc = waiting[index_row.section].popleft()
+        if doc.title != index_row.title:
+            raise RuntimeError(f"index row {index_row.number} is {index_row.title!r}, expected {doc.title!r}")
+        found.append(evidence_of[id(doc)])
+    return found
