@@ -142,6 +142,19 @@ def _history(conn: Connection, evidence_id: uuid.UUID, status: str, reason: str 
     )
 
 
+def _announce_rep_facts(conn: Connection, evidence_id: uuid.UUID) -> None:
+    """Search has (re)written the item's pages from what ocr read: if a rep corrected any fact
+    before that, say the facts again, so search puts the rep's values back on the new pages (a
+    correction made while the file was being read, or a later reading of the file)."""
+    row = conn.execute(select(evidence).where(evidence.c.id == evidence_id)).first()
+    if row is None or facts.REP not in (row.document_date_source, row.title_source, row.kind_source):
+        return
+    again = events_pb2.EvidenceFactsChanged(
+        evidence_id=str(row.id), case_id=str(row.case_id), facts=facts.facts_proto(row), changed_by=SERVICE
+    )
+    enqueue(conn, outbox, events.EVIDENCE_STATUS, str(row.id), again, SERVICE)
+
+
 def parse_id(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -356,6 +369,8 @@ class EvidenceStore:
                 row = conn.execute(select(evidence).where(evidence.c.id == parsed).with_for_update()).first()
                 if row is not None:
                     facts.apply_read(conn, row, change.facts)
+            if new == "indexed":
+                _announce_rep_facts(conn, parsed)
         return result is not None
 
     def redispatch_stale(self, after_s: int, limit: int) -> int:

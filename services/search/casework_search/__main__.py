@@ -88,12 +88,21 @@ def main() -> int:
         {events_pb2.EvidenceExtracted: indexer.handle_evidence},
         producer,
     )
+    # Reps' corrections of an item's date, title or kind (on evidence.status, in order with its status).
+    facts_consumer = kafka.EventConsumer(
+        settings,
+        "search-facts",
+        [events.EVIDENCE_STATUS],
+        {events_pb2.EvidenceFactsChanged: indexer.handle_facts_changed},
+        producer,
+    )
     case_consumer = kafka.EventConsumer(
         settings, "search-cases", [events.CASE_EVENTS], {events_pb2.CaseChanged: indexer.handle_case}, producer
     )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("evidence-indexer", evidence_consumer.run)
+    runtime.add_loop("facts-indexer", facts_consumer.run)
     runtime.add_loop("case-indexer", case_consumer.run)
     runtime.add_loop("index-rebuilder", rebuilder.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)

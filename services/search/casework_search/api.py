@@ -38,8 +38,10 @@ def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) ->
         "Search the evidence the caller may see",
         {
             200: Reply(
-                "Hits with highlights, facets and next_cursor; fuzzy is true (and showing_results_for the"
-                " query as matched) when nothing matched as typed and these are the loosened words' results."
+                "Hits with highlights and their document's facts (document_date, document_kind, title), facets"
+                " (case, employer, case_type, doc_type, branch, region, and kinds: pages per kind of document,"
+                " each with its label) and next_cursor; fuzzy is true (and showing_results_for the query as"
+                " matched) when nothing matched as typed and these are the loosened words' results."
             )
         },
         query=SearchParams,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import PurePosixPath
 from typing import Any
 
 from casework.v1 import events_pb2
+from casework_common.vocabulary import DOCUMENT_KINDS, document_kind_name
 
 VISIBILITY = {events_pb2.VISIBILITY_MEMBER: "member", events_pb2.VISIBILITY_REPS: "reps"}
 
@@ -41,11 +43,46 @@ def doc_type(content_type: str, filename: str) -> str:
     return "other"
 
 
+def facts_fields(facts: events_pb2.DocumentFacts | None, uploaded_at: str | None) -> dict[str, Any]:
+    """The item's document facts as the fields of each of its pages. An item nothing dated has its
+    upload day (as intake shows it); a kind this build does not know, or none, is left empty."""
+    date = None
+    if facts is not None and facts.date:
+        try:
+            date = dt.date.fromisoformat(facts.date).isoformat()
+        except ValueError:
+            date = None  # not an ISO date: a producer's mistake, never a reason to drop the pages
+    if date is None and uploaded_at:
+        date = uploaded_at[:10]
+    return {
+        "document_date": date,
+        "document_kind": document_kind_name(facts.kind) if facts is not None else None,
+        "title": (facts.title or None) if facts is not None else None,
+    }
+
+
+def facts_from_record(record: dict[str, Any] | None) -> events_pb2.DocumentFacts | None:
+    """The ``facts`` of an intake evidence record (JSON) as the contract's DocumentFacts."""
+    if not record:
+        return None
+    return events_pb2.DocumentFacts(
+        date=record.get("date") or "",
+        title=record.get("title") or "",
+        kind=DOCUMENT_KINDS.get(record.get("kind") or "", events_pb2.DOCUMENT_KIND_UNSPECIFIED),
+    )
+
+
 def page_document(
-    ref: events_pb2.EvidenceRef, page: int, text: str, metadata: dict[str, str] | None = None
+    ref: events_pb2.EvidenceRef,
+    page: int,
+    text: str,
+    metadata: dict[str, str] | None = None,
+    facts: events_pb2.DocumentFacts | None = None,
 ) -> dict[str, Any]:
-    """One page as indexed. The item's metadata (an email's header lines) goes on its first page only,
-    as a field of its own: found by a search, but never shown or counted as the page's text."""
+    """One page as indexed, with the item's document facts. The item's metadata (an email's header
+    lines) goes on its first page only, as a field of its own: found by a search, but never shown or
+    counted as the page's text."""
+    uploaded_at = ref.uploaded_at.ToDatetime().isoformat() + "Z" if ref.HasField("uploaded_at") else None
     document = {
         "doc_id": f"{ref.evidence_id}:{page}",
         "evidence_id": ref.evidence_id,
@@ -56,8 +93,9 @@ def page_document(
         "page": page,
         "filename": ref.filename,
         "doc_type": doc_type(ref.content_type, ref.filename),
-        "uploaded_at": ref.uploaded_at.ToDatetime().isoformat() + "Z" if ref.HasField("uploaded_at") else None,
+        "uploaded_at": uploaded_at,
         "text": text,
+        **facts_fields(facts, uploaded_at),
     }
     if page == 1 and metadata:
         document["headers"] = "\n".join(metadata.values())

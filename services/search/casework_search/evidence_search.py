@@ -26,10 +26,11 @@ import re
 from typing import Annotated, Any, Literal
 
 from opensearchpy import OpenSearch
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from casework_common.problems import bad_request, invalid
-from casework_search import natural, query_syntax
+from casework_common.vocabulary import DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
+from casework_search import natural, query_syntax, typed_dates
 from casework_search.documents import DOC_TYPE_NAMES, employer_key
 from casework_search.indices import CASES, PAGES, Indices
 from casework_search.scope import SearchScope
@@ -39,8 +40,41 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+MAX_TYPED_DAY = 60
+
+
+def _as_split_list(value: Any) -> Any:
+    """Repeated or comma-separated: ``kind=email&kind=warning`` or ``kind=email,warning``."""
+    values = _as_list(value)
+    if not isinstance(values, list):
+        return values
+    return [part.strip() for v in values for part in (v.split(",") if isinstance(v, str) else [v])]
+
+
+def _typed_day(value: Any) -> Any:
+    if isinstance(value, str):
+        if len(value) > MAX_TYPED_DAY:
+            raise ValueError(f"A date of at most {MAX_TYPED_DAY} characters, such as 3 March 2026.")
+        return typed_dates.parse_day(value)  # its ValueError is the 422's sentence
+    return value
+
+
 Values = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], BeforeValidator(_as_list)]
 DocType = Literal[DOC_TYPE_NAMES]  # type: ignore[valid-type]
+Kind = Literal[tuple(DOCUMENT_KINDS)]  # type: ignore[valid-type]
+# A day as people type it; the schema says string, since "3 March 2026" is as good as "2026-03-03".
+TypedDay = Annotated[
+    dt.date,
+    BeforeValidator(_typed_day),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": MAX_TYPED_DAY,
+            "description": "A day as people type it: 3 March 2026, 3rd March 2026, March 3, 2026, "
+            "03/03/2026 (day first), 3.3.2026 or 2026-03-03; with its year.",
+        }
+    ),
+]
 TEXT_FIELDS = ["text", "filename", "headers"]
 SORTS = {
     "relevance": ["_score", {"doc_id": "asc"}],
@@ -64,9 +98,22 @@ class SearchParams(BaseModel):
     region: Values = Field(default_factory=list, max_length=20)
     uploaded_from: dt.date | None = None
     uploaded_to: dt.date | None = None
+    document_from: TypedDay | None = Field(default=None, description="Documents dated on or after this day.")
+    document_to: TypedDay | None = Field(default=None, description="Documents dated on or before this day.")
+    kind: Annotated[list[Kind], BeforeValidator(_as_split_list)] = Field(
+        default_factory=list, description="Kinds of document (repeat it, or separate them with commas)."
+    )
     sort: Literal["relevance", "date"] = "relevance"
     size: int = Field(default=20, ge=1)
     cursor: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("document_to")
+    @classmethod
+    def _not_before_from(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("document_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError("The end of the document date range is before its start.")
+        return value
 
 
 def encode_cursor(sort: str, values: list[Any]) -> str:
@@ -166,6 +213,15 @@ class EvidenceSearch:
             if params.uploaded_to:
                 bounds["lt"] = (params.uploaded_to + dt.timedelta(days=1)).isoformat()
             filters.append({"range": {"uploaded_at": bounds}})
+        if params.kind:
+            filters.append({"terms": {"document_kind": params.kind}})
+        if params.document_from or params.document_to:
+            dated: dict[str, str] = {}
+            if params.document_from:
+                dated["gte"] = params.document_from.isoformat()
+            if params.document_to:
+                dated["lte"] = params.document_to.isoformat()
+            filters.append({"range": {"document_date": dated}})
         body: dict[str, Any] = {
             "size": min(params.size, self.max_page_size),
             "query": {"bool": {"must": [text_query], "filter": filters}},
@@ -177,11 +233,22 @@ class EvidenceSearch:
                 "post_tags": ["</mark>"],
                 "fields": {"text": {"fragment_size": 160, "number_of_fragments": 3}},
             },
-            "_source": ["evidence_id", "case_id", "page", "filename", "doc_type", "uploaded_at"],
+            "_source": [
+                "evidence_id",
+                "case_id",
+                "page",
+                "filename",
+                "doc_type",
+                "uploaded_at",
+                "document_date",
+                "document_kind",
+                "title",
+            ],
             "track_total_hits": True,
             "aggs": {
                 **{field: {"terms": {"field": field, "size": 50}} for field in PAGE_FACETS},
                 "case": {"terms": {"field": "case_id", "size": CASE_FACET_SIZE}},
+                "kinds": {"terms": {"field": "document_kind", "size": len(DOCUMENT_KINDS)}},
             },
         }
         if params.cursor:
@@ -246,6 +313,11 @@ class EvidenceSearch:
             field: [{"value": b["key"], "count": b["doc_count"]} for b in aggs[field]["buckets"]]
             for field in PAGE_FACETS
         }
+        # Pages per kind of document, like every facet; a kind's label is what the portal shows.
+        facets["kinds"] = [
+            {"value": b["key"], "label": DOCUMENT_KIND_LABELS.get(b["key"], b["key"]), "count": b["doc_count"]}
+            for b in aggs["kinds"]["buckets"]
+        ]
         per_case = {b["key"]: b["doc_count"] for b in aggs["case"]["buckets"]}
         facts = self._case_facts(list(per_case))
         facets["case"] = [

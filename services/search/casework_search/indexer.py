@@ -1,5 +1,7 @@
 """Keeps the indices current from Kafka: each ``evidence.extracted`` event becomes one
-document per page, each ``case.events`` change with facts rewrites the case document."""
+document per page (with the item's document facts), each ``EvidenceFactsChanged`` on
+``evidence.status`` (a rep's correction) updates the facts on the item's pages, each
+``case.events`` change with facts rewrites the case document."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from casework.v1 import events_pb2
 from casework_common import events, kafka, metrics, storage
 from casework_common.events import Event
 from casework_search.availability import IndexUnavailable, index_answers
-from casework_search.documents import case_document, page_document
+from casework_search.documents import case_document, facts_fields, page_document
 from casework_search.indices import Indices
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ _metrics = metrics.Metrics("search")
 
 PAGES_INDEXED = _metrics.counter("pages_indexed_total", "Evidence pages written to the index.")
 CASES_INDEXED = _metrics.counter("cases_indexed_total", "Case documents written to the index.")
+FACTS_UPDATED = _metrics.counter("facts_updates_total", "Corrections of an item's document facts applied to its pages.")
 
 
 @contextlib.contextmanager
@@ -51,11 +54,27 @@ class Indexer:
         if written:
             CASES_INDEXED.inc()
 
+    def handle_facts_changed(self, changed: events_pb2.EvidenceFactsChanged, _event: Event) -> None:
+        """A rep corrected an item's date, title or kind: the event carries the whole set after the
+        change, written over the facts of each of the item's pages. An item not indexed yet has no
+        pages to change; intake announces its facts again once search says it is indexed."""
+        # The set always has a date (intake sends the upload day when nothing dated the item).
+        fields = facts_fields(changed.facts, None)
+        with _index_or_retry_later():
+            pages = self.indices.update_item_facts(changed.evidence_id, fields)
+        FACTS_UPDATED.inc()
+        log.info("evidence %s: document facts updated on %d pages", changed.evidence_id, pages)
+
     def handle_evidence(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
         ref = extracted.evidence
+        facts = extracted.facts if extracted.HasField("facts") else None
         docs = [
             page_document(
-                ref, p.number, storage.read_text(self.s3, extracted.text_bucket, p.text_key), dict(extracted.metadata)
+                ref,
+                p.number,
+                storage.read_text(self.s3, extracted.text_bucket, p.text_key),
+                dict(extracted.metadata),
+                facts,
             )
             for p in extracted.pages
         ]

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 SETTINGS: dict[str, Any] = {"index": {"number_of_shards": 1, "number_of_replicas": 0}}
 KEYWORD = {"type": "keyword"}
 DATE = {"type": "date", "format": "strict_date_optional_time||strict_date"}
+FACTS_UPDATE_CHUNK = 100  # page ids tried per bulk request when an item's facts change
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class IndexSpec:
 
 PAGES = IndexSpec(
     "evidence-pages",
-    3,
+    4,
     {
         "dynamic": "strict",
         "properties": {
@@ -50,6 +51,11 @@ PAGES = IndexSpec(
             "uploaded_at": DATE,
             "text": {"type": "text", "analyzer": "english"},
             "headers": {"type": "text", "analyzer": "english"},  # an email's from/to/cc/date/subject, page 1
+            # The item's document facts (v4), on every page of it, so each hit can be filtered and
+            # counted by them: the document's date, its kind (casework_common.vocabulary), its title.
+            "document_date": DATE,
+            "document_kind": KEYWORD,
+            "title": {"type": "text", "analyzer": "english", "fields": {"raw": KEYWORD}},
         },
     },
 )
@@ -161,6 +167,32 @@ class Indices:
             if errors:
                 raise RuntimeError(f"{len(errors)} pages failed to index: {errors[:3]}")
         return len(docs)
+
+    def update_item_facts(self, evidence_id: str, fields: dict[str, Any]) -> int:
+        """Set ``fields`` (the document facts) on every page of an item, in the alias and any index
+        being built; returns the pages updated in the alias. Pages are found by their ids
+        (``<evidence_id>:<page>``, pages numbered from 1 without gaps) and changed with partial
+        ``update`` actions: an update by id sees a page written a moment ago, where a search for
+        the item's pages would not until the next refresh (and osmem has no scripted
+        update_by_query). A missing page ends the item; an item not indexed (yet) updates nothing."""
+        updated: dict[str, int] = {}
+        for name in self._targets(PAGES):
+            updated[name] = 0
+            first = 1
+            while True:
+                ids = [f"{evidence_id}:{n}" for n in range(first, first + FACTS_UPDATE_CHUNK)]
+                actions = (
+                    {"_op_type": "update", "_index": name, "_id": i, "doc": fields, "retry_on_conflict": 3} for i in ids
+                )
+                _, errors = helpers.bulk(self.client, actions, raise_on_error=False, require_alias=True)
+                missing = [e for e in errors if e.get("update", {}).get("status") == 404]
+                if len(missing) != len(errors):
+                    raise RuntimeError(f"{len(errors) - len(missing)} pages failed to update: {errors[:3]}")
+                updated[name] += len(ids) - len(missing)
+                if missing:
+                    break
+                first += FACTS_UPDATE_CHUNK
+        return max(updated.values())
 
     def write_case(self, doc: dict[str, Any], version: int, target: str | None = None) -> bool:
         """Write a case document unless a newer version is already there (events can be

@@ -15,7 +15,7 @@ from casework.v1 import events_pb2
 from casework_common import storage
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.workflow_client import WorkflowClient
-from casework_search.documents import case_document, page_document
+from casework_search.documents import case_document, facts_from_record, page_document
 from casework_search.indices import CASES, PAGES, SPECS, Indices
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def _fill_pages(
                     n,
                     storage.read_text(s3, text_bucket, storage.page_text_key(item["id"], n)),
                     item.get("metadata"),
+                    facts_from_record(item.get("facts")),
                 )
                 for n in range(1, item["pages_total"] + 1)
             ]

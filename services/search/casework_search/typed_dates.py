@@ -140,3 +140,17 @@ def find(words: Sequence[str]) -> list[TypedDate]:
         else:
             i += 1
     return found
+
+
+def parse_day(text: str) -> dt.date:
+    """One whole date as people type it in a filter box ("1 March 2026", "3rd March 2026",
+    "March 3, 2026", "03/03/2026" day first, "3.3.2026", "2026-03-03"), with its year.
+    ValueError, with a sentence for the user, if the text is anything else."""
+    words = text.split()
+    found = find(words)
+    if len(found) != 1 or (found[0].start, found[0].end) != (0, len(words)):
+        raise ValueError("Not a date. Type it as 3 March 2026, 03/03/2026 (day first) or 2026-03-03.")
+    date = found[0]
+    if date.year is None:
+        raise ValueError("Give the year too, such as 3 March 2026.")
+    return dt.date(date.year, date.month, date.day)
