@@ -270,7 +270,7 @@ def blueprint(
             return jsonify(state="locked" if state == "locked" else "code_required", **view)
         store.record(share, "view", "ok", access())
         bundle = store.bundle_of(share)
-        index = [{k: r[k] for k in SharedIndexRowOut.model_fields} for r in bundle.index_rows or []]
+        index = [{k: r.get(k) for k in SharedIndexRowOut.model_fields} for r in bundle.index_rows or []]
         volumes = [{k: v.get(k) for k in SharedVolumeOut.model_fields} for v in bundle.volumes or []]
         return jsonify(
             state="open",
