@@ -282,13 +282,11 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         )
         return workflow.authorize(caller.token, str(row.case_id), action, f"evidence:{row.id}{what}").allowed
 
-    def may_edit(caller: Principal, row: Any, what: str) -> None:
-        """Changing an item's facts, or reading who changed them: union staff with full access to the
-        case (what lets them see reps-only items too). A member who can see the item gets 403;
-        whoever cannot see it, 404, as for every other evidence request."""
-        decision = workflow.authorize(
-            caller.token, str(row.case_id), workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, f"evidence:{row.id}{what}"
-        )
+    def may_edit(caller: Principal, row: Any, what: str, action: int = workflow_pb2.CASE_ACTION_EDIT_EVIDENCE) -> None:
+        """Changing an item's facts (``action`` EDIT_EVIDENCE), or reading who changed them
+        (VIEW_REPS_EVIDENCE): union staff with full access to the case. A member who can see the
+        item gets 403; whoever cannot see it, 404, as for every other evidence request."""
+        decision = workflow.authorize(caller.token, str(row.case_id), action, f"evidence:{row.id}{what}")
         if decision.allowed and not caller.is_service:
             return
         if not decision.visible or (not decision.allowed and row.visibility != "member"):
@@ -475,7 +473,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         row = store.get(evidence_id)
         if row is None:
             raise not_found("evidence")
-        may_edit(principal(), row, "/facts/history")
+        may_edit(principal(), row, "/facts/history", workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE)
         return jsonify(id=str(row.id), history=[facts.history_json(entry) for entry in store.facts_history(row.id)])
 
     @bp.get("/v1/evidence/<evidence_id>/content")

@@ -21,6 +21,7 @@ ACTION_NAMES = {
     workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE: "evidence.attach",
     workflow_pb2.CASE_ACTION_VIEW_EVIDENCE: "evidence.read",
     workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE: "evidence.read_reps_only",
+    workflow_pb2.CASE_ACTION_EDIT_EVIDENCE: "evidence.edit",
 }
 
 

@@ -157,6 +157,10 @@ def may(p: Principal, access: Access, action: int) -> tuple[bool, str]:
         return True, ""
     if action == workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE:
         return (access is Access.FULL), "Reps-only evidence is not shown to members."
+    if action == workflow_pb2.CASE_ACTION_EDIT_EVIDENCE:
+        if p.is_service:
+            return False, "Service accounts do not correct evidence records."
+        return (access is Access.FULL), "Only union staff working on the case may correct its evidence records."
     if action == workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE:
         if p.is_service:
             return False, "Service accounts cannot attach evidence on their own behalf."

@@ -19,6 +19,7 @@ def person(*roles: str, branch: str | None = "north-london", region: str | None 
         wf.CASE_ACTION_VIEW_EVIDENCE,
         wf.CASE_ACTION_ATTACH_EVIDENCE,
         wf.CASE_ACTION_VIEW_REPS_EVIDENCE,
+        wf.CASE_ACTION_EDIT_EVIDENCE,
     ],
 )
 def test_nothing_is_allowed_without_access(action: int) -> None:
@@ -38,6 +39,13 @@ def test_full_access_allows_everything_but_services_never_attach() -> None:
         assert may(person("rep"), Access.FULL, action)[0]
     assert not may(person("service"), Access.FULL, wf.CASE_ACTION_ATTACH_EVIDENCE)[0]
     assert not may(person("rep"), Access.FULL, wf.CASE_ACTION_UNSPECIFIED)[0]
+
+
+def test_only_union_staff_with_full_access_correct_evidence_records() -> None:
+    assert may(person("rep"), Access.FULL, wf.CASE_ACTION_EDIT_EVIDENCE)[0]
+    allowed, reason = may(person("member"), Access.MEMBER, wf.CASE_ACTION_EDIT_EVIDENCE)
+    assert not allowed and reason
+    assert not may(person("service"), Access.FULL, wf.CASE_ACTION_EDIT_EVIDENCE)[0]
 
 
 def test_only_branch_reps_and_coordinators_open_cases() -> None:
