@@ -54,9 +54,9 @@ def test_a_rep_sees_and_corrects_the_facts_and_searches_by_them(platform: Platfo
     page.set_viewport_size(DESK)
     sign_in(page, platform, "rachel", f"/cases/{case['id']}")
     row = page.locator(f"#evidence-{evidence_id}")
-    expect(row.locator(".facts")).to_contain_text("3 Mar 2026 · from the letter")
-    expect(row.locator(".facts .kind")).to_have_text("Invitation to a meeting")
-    expect(row.locator(".facts .title")).to_have_text("Invitation to a disciplinary hearing")
+    expect(row.locator(".doc-facts")).to_contain_text("3 Mar 2026 · from the letter")
+    expect(row.locator(".doc-facts .kind")).to_have_text("Invitation to a meeting")
+    expect(row.locator(".doc-facts .title")).to_have_text("Invitation to a disciplinary hearing")
 
     # A date that is not a real day: refused beside the field, the typed text kept, nothing saved.
     row.locator("summary", has_text="Correct date, title or kind").click()
@@ -78,8 +78,8 @@ def test_a_rep_sees_and_corrects_the_facts_and_searches_by_them(platform: Platfo
     form.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Document details saved")
     row = page.locator(f"#evidence-{evidence_id}")
-    expect(row.locator(".facts")).to_contain_text("10 Apr 2026 · set by a rep")
-    expect(row.locator(".facts .kind")).to_have_text("Outcome letter")
+    expect(row.locator(".doc-facts")).to_contain_text("10 Apr 2026 · set by a rep")
+    expect(row.locator(".doc-facts .kind")).to_have_text("Outcome letter")
     shot(page, "rep-case-facts")
     saved = facts(platform, evidence_id)
     assert (saved["date"], saved["date_source"], saved["kind"], saved["kind_source"]) == (
@@ -130,6 +130,6 @@ def test_the_member_sees_the_facts_but_no_form(platform: Platform, context: Brow
     page = context.new_page()
     sign_in(page, platform, "maria", f"/cases/{case['id']}")
     row = page.locator(f"#evidence-{evidence_id}")
-    expect(row.locator(".facts")).to_contain_text("3 Mar 2026 · from the letter")
+    expect(row.locator(".doc-facts")).to_contain_text("3 Mar 2026 · from the letter")
     expect(row.locator("summary", has_text="Correct date")).to_have_count(0)
     expect(row.locator("form")).to_have_count(0)
