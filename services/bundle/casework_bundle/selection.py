@@ -8,6 +8,7 @@ redactions): the job builds exactly what was asked for, whatever happens to the 
 from __future__ import annotations
 
 import email.utils
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -168,6 +169,15 @@ def choose(
                     "message": "This item is not one of the bundle's items.",
                 }
             )
+        elif redaction.page is not None and source_kind(item) in ("email", "text"):
+            # These are re-flowed into new pages when built, so a page number read off the original
+            # would black out the wrong place.
+            errors.append(
+                {
+                    "field": f"redactions.{position}.page",
+                    "message": "Emails and text files are laid out afresh in a bundle: redact them by text.",
+                }
+            )
         elif redaction.page is not None and redaction.page > int(item.get("pages_total") or 0):
             errors.append(
                 {
@@ -200,12 +210,29 @@ def _default_items(case_evidence: Sequence[Mapping[str, Any]]) -> list[Mapping[s
     return taken
 
 
+REDACTED = "[redacted]"
+
+
+def redact_text(text: str, words: Sequence[str]) -> str:
+    """``text`` with every whole-word, case-insensitive occurrence of each of ``words`` replaced:
+    titles and file names are printed in the index and bookmarks, outside the redacted pages."""
+    for word in words:
+        parts = word.split()
+        if parts:
+            # "John Smith" also matches "John-Smith" and "john_smith", as file names write it.
+            phrase = r"[\s_\-]+".join(re.escape(part) for part in parts)
+            text = re.sub(rf"(?<!\w){phrase}(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+    return text
+
+
 def _snapshot(item: Mapping[str, Any], section: str | None, redactions: Sequence[RedactionRequest]) -> dict[str, Any]:
-    facts = document_facts(item)
     evidence_id = str(item["id"])
+    words = [r.text for r in redactions if r.evidence_id == evidence_id and r.text]
+    facts = document_facts(item)
+    facts["title"] = redact_text(facts["title"], words)
     return {
         "evidence_id": evidence_id,
-        "filename": item.get("filename"),
+        "filename": redact_text(str(item.get("filename") or ""), words),
         "content_type": item.get("content_type"),
         "detected_type": item.get("detected_type"),
         "source": source_kind(item),

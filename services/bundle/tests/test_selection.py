@@ -125,3 +125,25 @@ def test_a_case_with_nothing_to_bundle_is_refused() -> None:
     assert refused.value.extra["errors"] == [
         {"field": "items", "message": "The case has no item that can be put in a bundle yet."}
     ]
+
+
+def test_a_redacted_word_is_taken_out_of_the_title_and_file_name_too() -> None:
+    """The index, bookmarks and the recipient's page print titles and file names outside the
+    redacted pages; a name blacked out on the page must not be readable there."""
+    letter = item(
+        filename="complaint-John-Smith.eml",
+        facts={"title": "Complaint about John SMITH's conduct", "title_source": "subject"},
+    )
+    other = item(facts={"title": "Rota for John Smith", "title_source": "heading"})
+    chosen = choose([letter, other], None, None, [RedactionRequest(letter["id"], "john smith", None, None)], False)
+    assert chosen[0]["title"] == "Complaint about [redacted]'s conduct"
+    assert chosen[0]["filename"] == "complaint-[redacted].eml"
+    assert chosen[1]["title"] == "Rota for John Smith"  # redactions are per item
+
+
+def test_emails_are_redacted_by_text_not_by_page() -> None:
+    """An email is laid out afresh in the bundle, so its original page numbers mean nothing there."""
+    mail = item(filename="m.eml", detected_type="message/rfc822", content_type="message/rfc822")
+    with pytest.raises(Problem) as refused:
+        choose([mail], None, None, [RedactionRequest(mail["id"], None, 1, (0, 0, 0.5, 0.5))], False)
+    assert [e["field"] for e in refused.value.extra["errors"]] == ["redactions.0.page"]
