@@ -226,7 +226,8 @@ def blueprint(
 
     def full_access(caller: Principal, case_id: str, resource: str, what: str) -> workflow_pb2.AuthorizeResponse:
         """The caller has full access to the case (404 if they cannot see it, 403 if only as its member)."""
-        decision = authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, resource)
+        # Audited as "evidence.edit": asking for or changing a bundle makes something of the evidence.
+        decision = authorize(caller, case_id, workflow_pb2.CASE_ACTION_EDIT_EVIDENCE, resource)
         if not decision.allowed or caller.is_service:
             raise forbidden(f"Only the case's reps, coordinator, official or caseworker {what}.")
         return decision

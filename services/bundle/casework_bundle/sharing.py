@@ -149,16 +149,16 @@ def blueprint(
     bp = Blueprint("sharing", __name__)
     mailer = ShareMailer(settings)
 
-    def managed(bundle_id: str, what: str) -> tuple[Any, workflow_pb2.AuthorizeResponse]:
+    def managed(
+        bundle_id: str, what: str, action: int = workflow_pb2.CASE_ACTION_EDIT_EVIDENCE
+    ) -> tuple[Any, workflow_pb2.AuthorizeResponse]:
         """The bundle and workflow's decision, if the caller has full access to its case: 404 for whoever
         may not see the bundle, 403 for a member who may see it (member-visible) but not share it."""
         caller = principal()
         row = bundles.get(bundle_id)
         if row is None:
             raise not_found("bundle")
-        decision = workflow.authorize(
-            caller.token, str(row.case_id), workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, f"bundle:{row.id}{what}"
-        )
+        decision = workflow.authorize(caller.token, str(row.case_id), action, f"bundle:{row.id}{what}")
         if not decision.allowed or caller.is_service:
             if decision.visible and row.member_visible:
                 raise forbidden("Only the case's reps, coordinator, official or caseworker share bundles.")
@@ -203,7 +203,7 @@ def blueprint(
     @bp.get("/v1/bundles/<bundle_id>/shares")
     @api("A bundle's shares: recipient, dates, state, last access and accesses", {200: ShareList}, errors=(403, 404))
     def list_shares(bundle_id: str) -> Response:
-        row, _ = managed(bundle_id, "/shares")
+        row, _ = managed(bundle_id, "/shares", workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE)
         moment = now()
         return jsonify(items=[to_json(share, moment) for share in store.list_for_bundle(row.id)])
 
