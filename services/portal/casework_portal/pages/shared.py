@@ -86,7 +86,9 @@ def register(bp: Blueprint, pages: Pages) -> None:
             max_age=COOKIE_MAX_AGE_S,
             path=f"/shared/{token}",
             httponly=True,
-            secure=request.is_secure,
+            # As the portal's own session cookie: behind a TLS-terminating ingress the request itself
+            # looks like plain HTTP, so the public address decides.
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
             samesite="Lax",
         )
         return response
