@@ -678,3 +678,34 @@ def test_input_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError):
         build_bundle([bad], BundleOptions(title="x"), tmp_path / "out")
+
+
+def test_active_content_of_a_source_document_does_not_reach_the_bundle(tmp_path: Path) -> None:
+    """A hostile PDF's scripts, launch actions and automatic page actions are removed; its web link stays."""
+    path = tmp_path / "hostile.pdf"
+    text_pdf(path, [["A letter with tricks in it"]])
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        script = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")))
+        page.obj.AA = pikepdf.Dictionary(O=script)
+
+        def link(action: pikepdf.Dictionary) -> pikepdf.Dictionary:
+            return pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 50, 50], A=action)
+
+        page.obj.Annots = pdf.make_indirect(
+            pikepdf.Array(
+                [
+                    link(pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe"))),
+                    link(script),
+                    link(pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org/policy"))),
+                ]
+            )
+        )
+        pdf.save(path)
+    doc = SourceDocument(pdf=path, title="Letter", date="2026-03-03", kind="Letter", section="Documents")
+    built = build_bundle([doc], BundleOptions(title="x"), tmp_path / "out")
+    with pikepdf.open(built.volumes[0]) as out:
+        page = out.pages[front_count(built.volumes[0])]
+        assert "/AA" not in page.obj
+        actions = [annot.A.S for annot in page.obj.get("/Annots", [])]
+        assert actions == [pikepdf.Name.URI]

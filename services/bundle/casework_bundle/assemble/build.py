@@ -62,20 +62,49 @@ def _redactions_by_page(doc: SourceDocument, count: int) -> dict[int, tuple[list
     return plan
 
 
-def _drop_internal_links(page: pikepdf.Page) -> None:
-    """Remove link annotations that point inside their source document: their targets are not in the bundle."""
+# Actions a PDF viewer runs or follows by itself, or that reach outside the file: a hostile
+# source document must not carry them to the tribunal or the solicitors through the bundle.
+ACTIVE_ACTIONS = frozenset(
+    Name(n)
+    for n in (
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/ResetForm",
+        "/GoToR",
+        "/GoToE",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+    )
+)
+
+
+def _sanitise_annotations(page: pikepdf.Page) -> None:
+    """Remove the page's automatic actions, annotations that run active content, and links that point
+    inside their source document (their targets are not in the bundle). Form fields and their shown
+    values stay; external web links stay (they are part of the evidence)."""
+    if "/AA" in page.obj:
+        del page.obj["/AA"]
     annots = page.obj.get("/Annots")
     if not isinstance(annots, Array):
         return
     kept = []
     for annot in annots:
+        if not isinstance(annot, Dictionary):
+            continue
         action = annot.get("/A")
-        internal = "/Dest" in annot or (isinstance(action, Dictionary) and action.get("/S") == Name.GoTo)
+        kind = action.get("/S") if isinstance(action, Dictionary) else None
+        if kind in ACTIVE_ACTIONS:
+            continue
+        internal = "/Dest" in annot or kind == Name.GoTo
         if annot.get("/Subtype") == Name.Link and internal:
             continue
+        if "/AA" in annot:
+            del annot["/AA"]
         kept.append(annot)
-    if len(kept) != len(annots):
-        page.obj.Annots = Array(kept)
+    page.obj.Annots = Array(kept)
 
 
 def _image_page(
@@ -224,7 +253,7 @@ def _write_volume(
                     else:
                         pdf.pages.append(source_page)
                     page = pdf.pages[-1]
-                    _drop_internal_links(page)
+                    _sanitise_annotations(page)
                     overlays.apply(page, row.first_page + p - 1, words)
             finally:
                 if rendered is not None:
