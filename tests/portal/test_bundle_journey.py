@@ -129,3 +129,28 @@ def test_a_rep_builds_and_shares_a_bundle_and_the_solicitor_downloads_it(platfor
     rep.goto(platform.url("portal") + f"/cases/{case['id']}")
     expect(rep.get_by_role("region", name="Bundles of this case")).to_contain_text(title)
     expect(rep.get_by_role("region", name="Bundles of this case")).to_contain_text("Ready")
+
+
+def test_the_member_sees_only_bundles_shown_to_her_and_cannot_share_them(platform: Platform, browser: Browser) -> None:
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    letter = testdocs.text_pdf(testdocs.letter_lines(testdocs.fresh_word()))
+    uploaded = platform.upload("rachel", case["id"], [("letter.pdf", letter, "application/pdf")], visibility="member")
+    assert uploaded.status_code == 201, uploaded.text
+    assert platform.wait_for_status("rachel", uploaded.json()["items"][0]["id"], timeout_s=180)["status"] == "indexed"
+    titles = {True: f"For Maria {uuid.uuid4().hex[:6]}", False: f"Reps only {uuid.uuid4().hex[:6]}"}
+    for visible, title in titles.items():
+        body = {"title": title, "member_visible": visible}
+        response = platform.call("rachel", "POST", "bundle", f"/v1/cases/{case['id']}/bundles", json=body)
+        assert response.status_code == 202, response.text
+
+    member = browser.new_context(viewport=PHONE).new_page()
+    sign_in(member, platform, "maria", f"/cases/{case['id']}")
+    listed = member.get_by_role("region", name="Bundles of this case")
+    expect(listed).to_contain_text(titles[True])
+    expect(listed).not_to_contain_text(titles[False])
+    expect(member.get_by_role("link", name="Build a bundle")).to_have_count(0)
+    accessible(member)
+    listed.get_by_role("link", name=titles[True]).click()
+    expect(member.get_by_role("link", name=re.compile("^Download the bundle"))).to_be_visible(timeout=240_000)
+    expect(member.get_by_role("region", name="Share with a solicitor")).to_have_count(0)
+    accessible(member)
