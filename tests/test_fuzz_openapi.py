@@ -36,7 +36,7 @@ from harness import Platform
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
 
-SERVICES = ("workflow", "intake", "search", "notify")
+SERVICES = ("workflow", "intake", "search", "notify", "bundle")
 # A user of each role (member, rep, coordinator, official, caseworker, admin); None: no token.
 ROLES = ("maria", "rachel", "cora", "olive", "carl", "ada")
 CALLERS = (*ROLES, None)
