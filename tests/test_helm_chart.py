@@ -115,6 +115,22 @@ def test_ocr_scales_on_lag_with_keda_and_on_cpu_without(chart: helm_python.Chart
     assert by_kind(pilot, "HorizontalPodAutoscaler")["casework-ocr-worker"]["spec"]["maxReplicas"] == 4
 
 
+def test_bundle_workers_scale_on_their_job_backlog_with_keda_and_on_cpu_without(chart: helm_python.Chart) -> None:
+    national = render(chart, ENVIRONMENTS["national"])
+    scaled = by_kind(national, "ScaledObject")["casework-bundle-worker"]
+    [trigger] = scaled["spec"]["triggers"]
+    assert trigger["metadata"]["topic"] == "bundle.jobs" and trigger["metadata"]["consumerGroup"] == "bundle-workers"
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "casework-bundle-worker"
+    assert "casework-bundle-worker" not in by_kind(national, "HorizontalPodAutoscaler")
+    pilot = render(chart, ENVIRONMENTS["pilot-region"])
+    assert (
+        by_kind(pilot, "HorizontalPodAutoscaler")["casework-bundle-worker"]["spec"]["metrics"][0]["resource"]["name"]
+        == "cpu"
+    )
+    with pytest.raises(helm_python.HelmRenderError, match=r"keda\.sh/v1alpha1"):
+        render(chart, {"services": {"bundle": {"worker": {"keda": {"enabled": True}}}}})
+
+
 def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart: helm_python.Chart) -> None:
     policies = by_kind(render(chart, {}), "NetworkPolicy")
     deny = policies["casework-all-default-deny"]["spec"]
