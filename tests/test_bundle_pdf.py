@@ -709,3 +709,12 @@ def test_active_content_of_a_source_document_does_not_reach_the_bundle(tmp_path:
         assert "/AA" not in page.obj
         actions = [annot.A.S for annot in page.obj.get("/Annots", [])]
         assert actions == [pikepdf.Name.URI]
+
+
+def test_a_worker_without_its_fonts_is_not_ready(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from casework_bundle.assemble import fonts
+
+    assert fonts.available()
+    monkeypatch.setattr(fonts, "_SEARCH_DIRS", ())
+    monkeypatch.setenv("CASEWORK_BUNDLE_FONT_DIR", str(tmp_path))
+    assert not fonts.available()

@@ -78,6 +78,7 @@ def api() -> int:
 
 
 def worker() -> int:
+    from casework_bundle.assemble import fonts
     from casework_bundle.store import BundleStore
     from casework_bundle.worker import BundleWorker, clean_work_dir
     from casework_bundle.worker_settings import WorkerSettings
@@ -109,6 +110,7 @@ def worker() -> int:
             "object_store": lambda: storage.ready(s3, settings.bundle_bucket),
             "kafka": kafka.BrokerCheck(settings),
             "libreoffice": lambda: shutil.which(settings.soffice) is not None,
+            "fonts": fonts.available,
         },
         ready_timeout_s=settings.ready_timeout_s,
     )

@@ -38,6 +38,15 @@ def _find(filename: str) -> Path:
     raise FileNotFoundError(f"{filename} not found: install Debian's fonts-dejavu-core or set CASEWORK_BUNDLE_FONT_DIR")
 
 
+def available() -> bool:
+    """Whether the fonts are installed (a worker without them can build nothing: it is not ready)."""
+    try:
+        _find("DejaVuSans.ttf"), _find("DejaVuSans-Bold.ttf")
+    except FileNotFoundError:
+        return False
+    return True
+
+
 @functools.cache
 def register() -> tuple[str, str]:
     """Register the regular and bold fonts with reportlab (once per process); returns their names."""
