@@ -161,9 +161,17 @@ class BundleWorker:
 
 
 def clean_work_dir(settings: WorkerSettings) -> None:
-    """Remove what a worker killed mid-build left behind (each build cleans up after itself otherwise)."""
-    shutil.rmtree(settings.work_dir, ignore_errors=True)
-    Path(settings.work_dir).mkdir(parents=True)
+    """Remove what a worker killed mid-build left behind (each build cleans up after itself otherwise).
+
+    Only builds older than the longest a build may take (the consumer's poll interval: after that its
+    job goes to another worker anyway) are removed: another worker may share the directory on this host.
+    """
+    root = Path(settings.work_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    stale_before = time.time() - settings.kafka_max_poll_interval_ms / 1000
+    for build in root.glob("bundle-*"):
+        if build.stat().st_mtime < stale_before:
+            shutil.rmtree(build, ignore_errors=True)
 
 
 def _evidence_ids(result: BuiltBundle, docs: list[SourceDocument], evidence_of: dict[int, str]) -> list[str]:
