@@ -118,7 +118,9 @@ class ReadyProbes(threading.Thread):
 
     def __init__(self, platform: Platform, skip: str, outcomes: Outcomes) -> None:
         super().__init__(name="fault-probes", daemon=True)
-        self.urls = {name: platform.url(name) for name in platform.stack.services if name != skip}
+        self.urls = {
+            name: platform.url(spec.port) for name, (spec, _) in platform.stack.services.items() if name != skip
+        }
         self.outcomes = outcomes
         self.stop = threading.Event()
 

@@ -55,7 +55,14 @@ def path_values(platform: Platform) -> dict[str, str]:
         json={"target": "regional_office", "reason": "Needs the office."},
     )
     assert referral.status_code == 201, referral.text
-    return {"case_id": case["id"], "referral_id": referral.json()["id"], "username": "raj"}
+    upload = platform.upload("rachel", case["id"], [("note.txt", b"A note to correct the facts of.", "text/plain")])
+    assert upload.status_code == 201, upload.text
+    return {
+        "case_id": case["id"],
+        "referral_id": referral.json()["id"],
+        "username": "raj",
+        "evidence_id": upload.json()["items"][0]["id"],
+    }
 
 
 def operations(documents: dict[str, dict[str, Any]]) -> list[Operation]:

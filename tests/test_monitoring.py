@@ -11,7 +11,7 @@ import requests
 import testdocs
 from harness import Platform, unique_number
 
-SERVICES = ("workflow", "intake", "ocr", "search", "notify", "portal")
+SERVICES = ("workflow", "intake", "ocr", "search", "notify", "portal", "bundle", "bundle_worker")  # config.ports keys
 NAME_REGEX = re.compile(r'__name__=~"([^"]+)"')
 BARE_NAME = re.compile(r"\bcasework_[a-z0-9_]+")
 SUFFIXES = ("", "_total", "_bucket", "_sum", "_count", "_created")

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import Connection, Engine, Row, case, func, select, text, update
+from sqlalchemy import Connection, Engine, Row, and_, case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 
 from casework.v1 import events_pb2, workflow_pb2
@@ -346,7 +346,16 @@ class EvidenceStore:
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(evidence)
-                .where(evidence.c.id == parsed, evidence.c.status.not_in(TERMINAL), rank <= STATUS_RANK[new])
+                .where(
+                    evidence.c.id == parsed,
+                    evidence.c.status.not_in(TERMINAL),
+                    # Forward only, and within one status progress only forward too: a late or
+                    # redelivered "extracting 0/3" must not undo "1/3" already shown.
+                    or_(
+                        rank < STATUS_RANK[new],
+                        and_(rank == STATUS_RANK[new], evidence.c.pages_done <= change.pages_done),
+                    ),
+                )
                 .values(
                     status=new,
                     status_reason=change.reason or None,
