@@ -14,9 +14,8 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any, Literal
-from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify, stream_with_context
+from flask import Blueprint, Response, jsonify
 from minio import Minio
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,7 +29,7 @@ from casework_bundle.tables import STATUSES
 from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_common.web import parse_json, principal
+from casework_common.web import parse_json, principal, stored_file
 from casework_common.workflow_client import WorkflowClient
 
 log = logging.getLogger(__name__)
@@ -362,23 +361,8 @@ def blueprint(
         volume = next((v for v in row.volumes or [] if v["number"] == number), None)
         if volume is None:
             raise not_found("volume")
-        obj = s3.get_object(settings.bundle_bucket, volume["key"], version_id=volume.get("version_id"))
         metrics.DOWNLOADS.inc()
-
-        def body():
-            try:
-                yield from obj.stream(64 * 1024)
-            finally:
-                obj.close()
-                obj.release_conn()
-
-        response = Response(stream_with_context(body()), content_type="application/pdf")
-        response.headers["Content-Length"] = str(volume["size_bytes"])
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        suffix = f" volume {number}" if len(row.volumes) > 1 else ""
-        response.headers["Content-Disposition"] = _attachment(f"{row.title} v{row.version}{suffix}.pdf")
-        response.headers["ETag"] = f'"{volume["sha256"]}"'
-        return response
+        return volume_download(s3, settings, row, volume)
 
     return bp
 
@@ -435,6 +419,16 @@ def to_json(row: Any, latest: bool, with_index: bool = False) -> dict[str, Any]:
     }
 
 
-def _attachment(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+def volume_download(s3: Minio, settings: BundleSettings, row: Any, volume: dict[str, Any]) -> Response:
+    """A stored volume of the bundle ``row``, streamed as a PDF named after the bundle."""
+    suffix = f" volume {volume['number']}" if len(row.volumes) > 1 else ""
+    return stored_file(
+        s3,
+        settings.bundle_bucket,
+        volume["key"],
+        volume.get("version_id"),
+        size_bytes=volume["size_bytes"],
+        content_type="application/pdf",
+        filename=f"{row.title} v{row.version}{suffix}.pdf",
+        etag=volume["sha256"],
+    )

@@ -18,13 +18,13 @@ import re
 import smtplib
 from typing import Any, Literal
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request
 from minio import Minio
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy import func, select
 
 from casework.v1 import workflow_pb2
-from casework_bundle.api import _attachment
+from casework_bundle.api import volume_download
 from casework_bundle.settings import BundleSettings
 from casework_bundle.share_mail import ShareMailer
 from casework_bundle.shares import Access, ShareStore, state_of, to_json
@@ -385,22 +385,8 @@ def blueprint(
         if volume is None:
             raise Problem(404, "not-found", "Not found", "The bundle has no such volume.")
         store.record(share, "download", "ok", access(), resource)
-        obj = s3.get_object(settings.bundle_bucket, volume["key"], version_id=volume.get("version_id"))
-
-        def body():
-            try:
-                yield from obj.stream(64 * 1024)
-            finally:
-                obj.close()
-                obj.release_conn()
-
-        response = Response(stream_with_context(body()), content_type="application/pdf")
-        response.headers["Content-Length"] = str(volume["size_bytes"])
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        response = volume_download(s3, settings, bundle, volume)
         response.headers["Cache-Control"] = "no-store"
-        suffix = f" volume {number}" if len(bundle.volumes) > 1 else ""
-        response.headers["Content-Disposition"] = _attachment(f"{bundle.title} v{bundle.version}{suffix}.pdf")
-        response.headers["ETag"] = f'"{volume["sha256"]}"'
         return response
 
     return bp

@@ -6,9 +6,8 @@ import datetime as dt
 import logging
 import uuid
 from typing import Any, Literal, Self
-from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request
 from minio import Minio
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from werkzeug.http import parse_options_header
@@ -19,7 +18,7 @@ from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.vocabulary import DOCUMENT_KINDS
-from casework_common.web import parse_json, parse_query, principal, request_body
+from casework_common.web import parse_json, parse_query, principal, request_body, stored_file
 from casework_common.workflow_client import WorkflowClient
 from casework_intake import facts
 from casework_intake.evidence import STATUS_NAMES, EvidenceStore, history_json, parse_id, to_json
@@ -486,20 +485,15 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         row = store.get(evidence_id)
         if row is None or not may_read(principal(), row, "/content"):
             raise not_found("evidence")
-        obj = s3.get_object(row.bucket, row.object_key, version_id=row.version_id)
-
-        def body():
-            try:
-                yield from obj.stream(64 * 1024)
-            finally:
-                obj.close()
-                obj.release_conn()
-
-        response = Response(stream_with_context(body()), content_type="application/octet-stream")
-        response.headers["Content-Length"] = str(row.size_bytes)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Disposition"] = _attachment(row.filename)
-        return response
+        return stored_file(
+            s3,
+            row.bucket,
+            row.object_key,
+            row.version_id,
+            size_bytes=row.size_bytes,
+            content_type="application/octet-stream",
+            filename=row.filename,
+        )
 
     @bp.get("/v1/evidence/<evidence_id>/text")
     @api("An evidence item's extracted text", {200: EvidenceText}, errors=(404,))
@@ -517,8 +511,3 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         return jsonify(id=str(row.id), filename=row.filename, status=row.status, pages=pages)
 
     return bp
-
-
-def _attachment(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
