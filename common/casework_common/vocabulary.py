@@ -53,3 +53,32 @@ def document_kind_name(kind: int) -> str | None:
 def document_kind(name: str) -> int:
     """The ``DocumentKind`` number of a short name; KeyError if it is not in the vocabulary."""
     return DOCUMENT_KINDS[name]
+
+
+def _short_names(enum: object, prefix: str) -> MappingProxyType[str, int]:
+    """``{"short_name": number}`` of a contract enum, without its UNSPECIFIED value."""
+    return MappingProxyType(
+        {
+            value.name.removeprefix(prefix).lower(): value.number
+            for value in enum.DESCRIPTOR.values  # type: ignore[attr-defined]
+            if value.number != 0
+        }
+    )
+
+
+#: Deadline kinds and states (``DeadlineKind``, ``DeadlineState``) by short name, e.g. ``"tribunal_claim"``.
+DEADLINE_KINDS = _short_names(events_pb2.DeadlineKind, "DEADLINE_KIND_")
+DEADLINE_STATES = _short_names(events_pb2.DeadlineState, "DEADLINE_STATE_")
+DEADLINE_KIND_NAMES = MappingProxyType({number: name for name, number in DEADLINE_KINDS.items()})
+DEADLINE_STATE_NAMES = MappingProxyType({number: name for name, number in DEADLINE_STATES.items()})
+
+#: What people call each deadline kind, for pages, reminders and calendar entries.
+DEADLINE_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "tribunal_claim": "Tribunal claim",
+        "appeal": "Internal appeal",
+        "subject_access": "Subject access request reply",
+        "foi": "Freedom of information reply",
+        "other": "Deadline",
+    }
+)

@@ -182,4 +182,26 @@ audit_head = Table(
     Column("last_hash", Text, nullable=False),
 )
 
+# Deadlines on cases (migration 0006): computed by rule from the case's deadline facts, from an
+# information request, or entered by hand; ``source`` is unique per case.
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("state", Text, nullable=False, server_default="open"),
+    Column("visibility", Text, nullable=False),
+    Column("indicative", Boolean, nullable=False),
+    Column("computation", JSONB, nullable=False, server_default="[]"),
+    Column("rule", JSONB),
+    Column("state_changed_by", Text),
+    Column("state_reason", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 outbox = outbox_table(metadata)
