@@ -22,6 +22,7 @@ ACTION_NAMES = {
     workflow_pb2.CASE_ACTION_VIEW_EVIDENCE: "evidence.read",
     workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE: "evidence.read_reps_only",
     workflow_pb2.CASE_ACTION_EDIT_EVIDENCE: "evidence.edit",
+    workflow_pb2.CASE_ACTION_EDIT_DEADLINES: "deadline.edit",
 }
 
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Interval, and_, exists, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Interval, Select, and_, exists, false, func, literal, or_, select, true, union
 from sqlalchemy import case as sql_case
 
 from casework.v1 import workflow_pb2
@@ -107,6 +108,20 @@ class Rules:
             ),
         )
 
+    def regional_staff_named(self, case_id: uuid.UUID) -> Select[tuple[str]]:
+        """Officials and caseworkers named on the case's referrals (the official who acted on one)
+        and support requests (who answered one) while that still gives them access: the people
+        to remind of its deadlines besides the branch (the DeadlineChanged ``officials``)."""
+        named_on_referrals = select(referrals.c.official.label("username")).where(
+            referrals.c.case_id == case_id, referrals.c.official.is_not(None), self._referral_current()
+        )
+        answered_support = select(support_requests.c.answered_by.label("username")).where(
+            support_requests.c.case_id == case_id,
+            support_requests.c.answered_by.is_not(None),
+            self._support_current(),
+        )
+        return union(named_on_referrals, answered_support)
+
     def full_access(self, p: Principal) -> ColumnElement[bool]:
         """Cases whose every record and document ``p`` may see."""
         if p.is_service:
@@ -161,6 +176,10 @@ def may(p: Principal, access: Access, action: int) -> tuple[bool, str]:
         if p.is_service:
             return False, "Service accounts do not correct evidence records."
         return (access is Access.FULL), "Only union staff working on the case may correct its evidence records."
+    if action == workflow_pb2.CASE_ACTION_EDIT_DEADLINES:
+        if p.is_service:
+            return False, "Service accounts do not record deadlines."
+        return (access is Access.FULL), "Only union staff working on the case may record or change its deadlines."
     if action == workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE:
         if p.is_service:
             return False, "Service accounts cannot attach evidence on their own behalf."

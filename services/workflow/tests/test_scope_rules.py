@@ -20,6 +20,7 @@ def person(*roles: str, branch: str | None = "north-london", region: str | None 
         wf.CASE_ACTION_ATTACH_EVIDENCE,
         wf.CASE_ACTION_VIEW_REPS_EVIDENCE,
         wf.CASE_ACTION_EDIT_EVIDENCE,
+        wf.CASE_ACTION_EDIT_DEADLINES,
     ],
 )
 def test_nothing_is_allowed_without_access(action: int) -> None:
@@ -46,6 +47,14 @@ def test_only_union_staff_with_full_access_correct_evidence_records() -> None:
     allowed, reason = may(person("member"), Access.MEMBER, wf.CASE_ACTION_EDIT_EVIDENCE)
     assert not allowed and reason
     assert not may(person("service"), Access.FULL, wf.CASE_ACTION_EDIT_EVIDENCE)[0]
+
+
+def test_only_union_staff_with_full_access_record_deadlines() -> None:
+    for roles in (("rep",), ("coordinator",), ("official",), ("caseworker",)):
+        assert may(person(*roles), Access.FULL, wf.CASE_ACTION_EDIT_DEADLINES)[0], roles
+    allowed, reason = may(person("member"), Access.MEMBER, wf.CASE_ACTION_EDIT_DEADLINES)
+    assert not allowed and reason
+    assert not may(person("service"), Access.FULL, wf.CASE_ACTION_EDIT_DEADLINES)[0]
 
 
 def test_only_branch_reps_and_coordinators_open_cases() -> None:
