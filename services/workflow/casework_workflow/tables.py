@@ -204,4 +204,32 @@ deadlines = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Subject access and FOI requests (migration 0007); their deadline is the ``deadlines`` row with
+# source "request:<id>", and "overdue" is computed from it, never stored.
+information_requests = Table(
+    "information_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("recipient_email", Text),
+    Column("jurisdiction", Text, nullable=False),
+    Column("requested", Text, nullable=False),
+    Column("employee_number", Text),
+    Column("letter_subject", Text, nullable=False),
+    Column("letter_body", Text, nullable=False),
+    Column("state", Text, nullable=False, server_default="draft"),
+    Column("sent_on", Date),
+    Column("received_on", Date),
+    Column("extended_on", Date),
+    Column("extension_reason", Text),
+    Column("replied_on", Date),
+    Column("reply_evidence_ids", JSONB, nullable=False, server_default="[]"),
+    Column("withdrawn_reason", Text),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 outbox = outbox_table(metadata)
