@@ -7,6 +7,8 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Identity,
+    Integer,
     MetaData,
     Sequence,
     Table,
@@ -230,6 +232,53 @@ information_requests = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The facts a case's rule deadlines are computed from, one row per case (migration 0006).
+deadline_facts = Table(
+    "deadline_facts",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("jurisdiction", Text, nullable=False),
+    Column("termination_date", Date),
+    Column("act_date", Date),
+    Column("claim_types", JSONB, nullable=False, server_default="[]"),
+    Column("acas_day_a", Date),
+    Column("acas_day_b", Date),
+    Column("outcome_letter_date", Date),
+    Column("appeal_window_days", Integer),
+    Column("appeal_window_working", Boolean, nullable=False, server_default="false"),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Deadline rule sets uploaded by administrators, append-only; the newest is in force (migration 0006).
+deadline_rule_sets = Table(
+    "deadline_rule_sets",
+    metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    Column("version", Text, nullable=False, unique=True),
+    Column("body", JSONB, nullable=False),
+    Column("uploaded_by", Text, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Calendar feeds (migration 0008): a person's secret, revocable iCalendar URL; only its token's SHA-256
+# is kept. See calendar_feeds.py.
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("username", Text, nullable=False),
+    Column("token_sha256", Text, nullable=False, unique=True),
+    Column("label", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_fetched_at", DateTime(timezone=True)),
+    Column("fetch_count", BigInteger, nullable=False, server_default="0"),
+    Column("audited_at", DateTime(timezone=True)),
+    Column("audited_cases_sha256", Text),
 )
 
 outbox = outbox_table(metadata)

@@ -37,7 +37,41 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "source", name="deadlines_case_source"),
     )
     op.create_index("deadlines_open_due", "deadlines", ["due_on"], postgresql_where=sa.text("state = 'open'"))
+    # The facts a case's rule deadlines are computed from (deadlines.model.DeadlineFacts), one row per
+    # case, replaced by each PUT /v1/cases/{id}/deadline-facts (each change is audited with the values).
+    op.create_table(
+        "deadline_facts",
+        sa.Column("case_id", sa.Uuid, sa.ForeignKey("cases.id"), primary_key=True),
+        sa.Column("jurisdiction", sa.Text, nullable=False),  # england_wales | scotland | northern_ireland
+        sa.Column("termination_date", sa.Date),
+        sa.Column("act_date", sa.Date),
+        sa.Column("claim_types", JSONB, nullable=False, server_default="[]"),
+        sa.Column("acas_day_a", sa.Date),
+        sa.Column("acas_day_b", sa.Date),
+        sa.Column("outcome_letter_date", sa.Date),
+        sa.Column("appeal_window_days", sa.Integer),
+        sa.Column("appeal_window_working", sa.Boolean, nullable=False, server_default="false"),
+        sa.Column("updated_by", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    # Rule sets uploaded by administrators: every version kept, none ever changed; the newest one is
+    # in force (the packaged default until the first upload).
+    op.create_table(
+        "deadline_rule_sets",
+        sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("version", sa.Text, nullable=False, unique=True),
+        sa.Column("body", JSONB, nullable=False),
+        sa.Column("uploaded_by", sa.Text, nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    # forbid_change() is migration 0002's (timeline and audit log).
+    op.execute(
+        "CREATE TRIGGER deadline_rule_sets_append_only BEFORE UPDATE OR DELETE ON deadline_rule_sets "
+        "FOR EACH ROW EXECUTE FUNCTION forbid_change()"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("deadline_rule_sets")
+    op.drop_table("deadline_facts")
     op.drop_table("deadlines")
