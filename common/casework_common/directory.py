@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+from keycloak.exceptions import KeycloakGetError
 
 from casework_common.settings import KeycloakSettings
 
@@ -27,6 +28,7 @@ class Person:
     branch: str | None
     region: str | None
     membership_number: str | None
+    enabled: bool = True  # a disabled account keeps its entry but may not sign in
 
 
 def _attribute(representation: dict[str, Any], name: str) -> str | None:
@@ -66,6 +68,7 @@ class Directory:
             branch=_attribute(representation, "branch"),
             region=_attribute(representation, "region"),
             membership_number=_attribute(representation, "membership_number"),
+            enabled=bool(representation.get("enabled", True)),
         )
 
     def _with_roles(self, representation: dict[str, Any]) -> Person:
@@ -81,6 +84,18 @@ class Directory:
             return self._with_roles(match) if match else None
 
         return self._cached(("person", username), load)
+
+    def current(self, user_id: str) -> Person | None:
+        """The person with this identity-provider id (a token's ``sub``) as they are right now, or None
+        when there is no such account: never cached, for decisions that must follow a change at once
+        (a calendar feed fetched without a token, whose owner may have been moved or disabled)."""
+        try:
+            representation = self._admin.get_user(user_id)
+        except KeycloakGetError as exc:
+            if exc.response_code == 404:
+                return None
+            raise
+        return self._with_roles(representation)
 
     def member(self, membership_number: str) -> Person | None:
         """The member account carrying this membership number, or None."""
