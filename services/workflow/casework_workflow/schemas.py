@@ -5,9 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from casework_workflow.deadlines.model import Jurisdiction
 
 
 class CaseType(StrEnum):
@@ -260,3 +271,104 @@ class Answer(Strict):
 
 class NewEnquiry(Strict):
     message: str = Field(min_length=1, max_length=5000)
+
+
+# -- deadlines (issue 17) ------------------------------------------------------------------------
+
+# Deadline facts are dates of things that happened (or, for a termination, a notice running out):
+# none before this, none further ahead than FACTS_FUTURE_DAYS.
+FACTS_EARLIEST = dt.date(1990, 1, 1)
+FACTS_FUTURE_DAYS = 366
+
+
+ClaimTypeKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")]
+
+
+def _plausible_fact_date(value: dt.date | None) -> dt.date | None:
+    latest = dt.date.today() + dt.timedelta(days=FACTS_FUTURE_DAYS)
+    if value is not None and not FACTS_EARLIEST <= value <= latest:
+        raise ValueError(f"must be between {FACTS_EARLIEST.isoformat()} and {latest.isoformat()}")
+    return value
+
+
+class DeadlineFactsIn(Strict):
+    """What a rep records for the tribunal and appeal clocks (deadlines.model.DeadlineFacts).
+    ``claim_types`` are keys of the rule set in force (``GET /v1/deadline-rules``)."""
+
+    jurisdiction: Jurisdiction
+    termination_date: dt.date | None = Field(default=None, description="Effective date of termination.")
+    act_date: dt.date | None = Field(default=None, description="The act complained of, or the last of a series.")
+    claim_types: list[ClaimTypeKey] = Field(default_factory=list, max_length=40)
+    acas_day_a: dt.date | None = Field(default=None, description="Early conciliation started (Day A).")
+    acas_day_b: dt.date | None = Field(default=None, description="Certificate received (Day B); not before Day A.")
+    outcome_letter_date: dt.date | None = Field(default=None, description="The employer's outcome letter.")
+    appeal_window_days: int | None = Field(default=None, ge=1, le=365)
+    appeal_window_working: bool = Field(default=False, description="The appeal window counts working days.")
+
+    _dates_plausible = field_validator(
+        "termination_date", "act_date", "acas_day_a", "acas_day_b", "outcome_letter_date"
+    )(_plausible_fact_date)
+
+    @field_validator("claim_types")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({key for key in value if value.count(key) > 1})
+        if twice:
+            raise ValueError(f"lists {', '.join(twice)} more than once")
+        return value
+
+    @field_validator("acas_day_b")
+    @classmethod
+    def _day_b_follows_day_a(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        day_a = info.data.get("acas_day_a")
+        if value is not None and day_a is None and "acas_day_a" not in info.data:
+            return value  # Day A was itself invalid: its own error says so
+        if value is not None and day_a is None:
+            raise ValueError("ACAS Day B is given without Day A (acas_day_a)")
+        if value is not None and value < day_a:
+            raise ValueError(f"ACAS Day B ({value.isoformat()}) is before Day A ({day_a.isoformat()})")
+        return value
+
+
+class DeadlineKindIn(StrEnum):
+    """Kinds a rep enters by hand (tribunal claims are computed from the facts, requests by D's clocks)."""
+
+    APPEAL = "appeal"
+    OTHER = "other"
+
+
+class DeadlineStateIn(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    WITHDRAWN = "withdrawn"
+
+
+class NewDeadline(Strict):
+    kind: DeadlineKindIn
+    label: str = Field(min_length=1, max_length=200)
+    due_on: dt.date
+    visibility: Visibility = Visibility.REPS
+
+    @model_validator(mode="after")
+    def _plausible(self) -> NewDeadline:
+        if not FACTS_EARLIEST <= self.due_on <= dt.date.today() + dt.timedelta(days=10 * 366):
+            raise ValueError(f"due_on must be between {FACTS_EARLIEST.isoformat()} and ten years from today.")
+        return self
+
+
+class DeadlineChange(Strict):
+    """Mark a deadline met, withdrawn or open again, and/or show it to the member or the reps only."""
+
+    state: DeadlineStateIn = omittable()
+    reason: str = Field(default="", max_length=2000)
+    visibility: Visibility = omittable()
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> DeadlineChange:
+        if not self.model_fields_set & {"state", "visibility"}:
+            raise ValueError("Send a new state or visibility.")
+        return self
+
+
+class DeadlinesQuery(Strict):
+    within_days: int = Field(default=14, ge=1, le=366)
