@@ -1,10 +1,12 @@
-"""Run the notify service: inbox and preferences API, the event consumer, the daily digest."""
+"""Run the notify service: inbox and preferences API, the event consumer, the daily digest and
+the deadline reminders."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from casework.v1 import events_pb2
 from casework_common import db, events, kafka
 from casework_common.auth import TokenValidator
 from casework_common.directory import Directory
@@ -17,6 +19,7 @@ from casework_common.workflow_client import WorkflowClient
 from casework_notify import api
 from casework_notify.delivery import Deliverer
 from casework_notify.mailer import Mailer
+from casework_notify.reminders import ReminderLoop, recorder
 from casework_notify.rules import RULES, TOPICS, RuleContext
 from casework_notify.settings import NotifySettings
 
@@ -26,7 +29,8 @@ def main() -> int:
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
-    kafka.ensure_topics(settings, [*sorted(TOPICS), events.AUDIT_REFUSALS], settings.kafka_topic_partitions)
+    topics = sorted(TOPICS | {events.CASE_EVENTS})  # the rules' topics, and DeadlineChanged's
+    kafka.ensure_topics(settings, [*topics, events.AUDIT_REFUSALS], settings.kafka_topic_partitions)
     producer = kafka.make_producer(settings)  # dead letters and refused requests
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
@@ -50,13 +54,22 @@ def main() -> int:
         refusals=refusals,
     )
     app.register_blueprint(api.blueprint(engine, deliverer))
-    consumer = kafka.EventConsumer(
-        settings, "notify", sorted(TOPICS), {event_type: deliverer.handle for event_type in RULES}, producer
+    handlers = {event_type: deliverer.handle for event_type in RULES}
+    handlers[events_pb2.DeadlineChanged] = recorder(engine)
+    consumer = kafka.EventConsumer(settings, "notify", topics, handlers, producer)
+    reminders = ReminderLoop(
+        engine,
+        deliverer,
+        context,
+        leads=settings.reminder_leads,
+        today=settings.notify_today,
+        interval_s=settings.notify_reminder_interval_s,
     )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("deliverer", consumer.run)
     runtime.add_loop("daily-digest", deliverer.digest_loop(settings.digest_hour_utc))
+    runtime.add_loop("deadline-reminders", reminders.loop)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf.message import Message
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework_common import metrics
@@ -24,6 +25,8 @@ from casework_notify.tables import deliveries, digest_items, inbox_items, prefer
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("notify")
 SENT = _metrics.counter("notifications_total", "Notifications delivered.", ("kind", "channel"))
+# Runs inside the delivery's transaction; False: this delivery was already made (see Deliverer.deliver).
+Claim = Callable[[Connection], bool]
 WITHHELD = _metrics.counter("notifications_withheld_total", "Notifications stopped by the member gate.", ("kind",))
 
 
@@ -48,11 +51,48 @@ class Deliverer:
                 WITHHELD.labels(notification.kind).inc()
                 log.error("withheld a %s notification to a member about an unannounced referral", notification.kind)
                 continue
-            self._to_inbox(event.event_id, notification)
-            if self.mode(notification.recipient, notification.kind) == "digest":
-                self._to_digest(event.event_id, notification)
+            self.deliver(event.event_id, notification)
+
+    def deliver(self, event_id: str, n: Notification, claim: Claim | None = None) -> bool:
+        """Deliver one notification: the inbox item and either the email or a digest entry.
+
+        ``claim(conn)`` runs first in the transaction that records the inbox item and the email's
+        delivery record; when it returns False (someone already claimed this delivery) nothing is
+        written or sent. Returns False in that case, True otherwise. A redelivered event with the
+        same ``event_id`` sends nothing twice either way.
+        """
+        digest = self.mode(n.recipient, n.kind) == "digest"
+        with self.engine.begin() as conn:
+            if claim is not None and not claim(conn):
+                return False
+            added = self._to_inbox(conn, event_id, n)
+            if digest:
+                self._to_digest(conn, event_id, n)
             else:
-                self._email(event.event_id, notification)
+                key = {"event_id": event_id, "recipient": n.recipient, "channel": "email"}
+                conn.execute(insert(deliveries).values(**key, status="pending").on_conflict_do_nothing())
+        if added:
+            SENT.labels(n.kind, "inbox").inc()
+        if not digest:
+            self._email(event_id, n)
+        return True
+
+    def retry_email(self, event_id: str, n: Notification, older_than_s: float) -> None:
+        """Send an email whose delivery record is still pending ``older_than_s`` seconds after it
+        was written: its first attempt failed (SMTP down, a crash) after the delivery was claimed.
+        The age keeps a replica from resending a mail another replica is sending right now."""
+        with self.engine.connect() as conn:
+            stuck = conn.execute(
+                select(deliveries.c.status).where(
+                    deliveries.c.event_id == event_id,
+                    deliveries.c.recipient == n.recipient,
+                    deliveries.c.channel == "email",
+                    deliveries.c.status == "pending",
+                    deliveries.c.created_at < func.now() - dt.timedelta(seconds=older_than_s),
+                )
+            ).first()
+        if stuck:
+            self._email(event_id, n)
 
     def mode(self, username: str, kind: str) -> str:
         with self.engine.connect() as conn:
@@ -64,41 +104,38 @@ class Deliverer:
     def _render(self, template: str, recipient: str, **values: Any) -> str:
         return self.templates.get_template(template).render(recipient=recipient, **values)
 
-    def _to_inbox(self, event_id: str, n: Notification) -> None:
-        with self.engine.begin() as conn:
-            inserted = conn.execute(
-                insert(inbox_items)
-                .values(
-                    id=uuid.uuid4(),
-                    event_id=event_id,
-                    recipient=n.recipient,
-                    kind=n.kind,
-                    title=n.title,
-                    body=n.message,
-                    link=n.link,
-                    case_id=uuid.UUID(n.case_id) if n.case_id else None,
-                )
-                .on_conflict_do_nothing(constraint="inbox_items_event_recipient")
-                .returning(inbox_items.c.id)
-            ).first()
-        if inserted:
-            SENT.labels(n.kind, "inbox").inc()
-
-    def _to_digest(self, event_id: str, n: Notification) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(digest_items)
-                .values(
-                    id=uuid.uuid4(),
-                    event_id=event_id,
-                    recipient=n.recipient,
-                    kind=n.kind,
-                    title=n.title,
-                    message=n.message,
-                    link=n.link,
-                )
-                .on_conflict_do_nothing(constraint="digest_items_event_recipient")
+    def _to_inbox(self, conn: Connection, event_id: str, n: Notification) -> bool:
+        inserted = conn.execute(
+            insert(inbox_items)
+            .values(
+                id=uuid.uuid4(),
+                event_id=event_id,
+                recipient=n.recipient,
+                kind=n.kind,
+                title=n.title,
+                body=n.message,
+                link=n.link,
+                case_id=uuid.UUID(n.case_id) if n.case_id else None,
             )
+            .on_conflict_do_nothing(constraint="inbox_items_event_recipient")
+            .returning(inbox_items.c.id)
+        ).first()
+        return inserted is not None
+
+    def _to_digest(self, conn: Connection, event_id: str, n: Notification) -> None:
+        conn.execute(
+            insert(digest_items)
+            .values(
+                id=uuid.uuid4(),
+                event_id=event_id,
+                recipient=n.recipient,
+                kind=n.kind,
+                title=n.title,
+                message=n.message,
+                link=n.link,
+            )
+            .on_conflict_do_nothing(constraint="digest_items_event_recipient")
+        )
 
     def _email(self, event_id: str, n: Notification) -> None:
         key = {"event_id": event_id, "recipient": n.recipient, "channel": "email"}

@@ -38,10 +38,11 @@ KINDS = {
     "member_enquiry": "Members contacting the regional office",
     "branch_flag": "Branches without a casework coordinator",
     "evidence_quarantined": "A file was quarantined as infected",
+    "deadline_reminder": "Reminders of deadlines coming up or passed",
 }
 # Who can receive each kind, so a person is offered preferences only for news they can get.
 MEMBERS_ONLY = frozenset({"case_opened", "case_update", "referral_member_advised"})
-FOR_MEMBERS = MEMBERS_ONLY | {"evidence_quarantined"}
+FOR_MEMBERS = MEMBERS_ONLY | {"evidence_quarantined", "deadline_reminder"}
 
 
 def kinds_for(user: Principal) -> dict[str, str]:

@@ -1,6 +1,20 @@
 """Notify's tables (schema ``notify``)."""
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, UniqueConstraint, Uuid, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
 
 metadata = MetaData()
 
@@ -53,4 +67,45 @@ digest_items = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
     UniqueConstraint("event_id", "recipient", name="digest_items_event_recipient"),
+)
+
+# The latest state of each deadline, from workflow's DeadlineChanged events: a row changes only
+# for a higher version, so a late or redelivered event changes nothing. The case facts reminders
+# need (reference, branch, member, reps, officials) come with the event, as for every case event.
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("deadline_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("branch", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("membership_number", Text, nullable=False),
+    Column("reps", ARRAY(Text), nullable=False),
+    Column("officials", ARRAY(Text), nullable=False),
+    Column("kind", Text, nullable=False),  # DEADLINE_KINDS short name
+    Column("label", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("state", Text, nullable=False),  # open | met | withdrawn
+    Column("visibility", Text, nullable=False),  # member | reps
+    Column("indicative", Boolean, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("event_id", Text, nullable=False),  # the event the row was last written from
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One row per reminder sent: (deadline, its due date, lead, recipient) is written in the same
+# transaction as the reminder's inbox item and delivery record, so each is sent once across
+# restarts, replicas and redeliveries. The due date is part of the key: a deadline moved to a
+# new date is a new clock and its reminders run again.
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("deadline_id", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("lead", Text, nullable=False),  # days before, e.g. "7", or "overdue"
+    Column("recipient", Text, nullable=False),
+    Column("event_id", Text, nullable=False),  # the inbox item's and delivery record's event id
+    Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("deadline_id", "due_on", "lead", "recipient", name="reminders_sent_once"),
 )

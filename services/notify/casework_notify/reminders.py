@@ -1,0 +1,293 @@
+"""Deadline reminders: notify's copy of each deadline (from workflow's DeadlineChanged events) and
+the loop that reminds people as the due dates come closer.
+
+Each reminder is sent once per (deadline, due date, lead, recipient): the row in
+``reminders_sent`` is written in the same transaction as the reminder's inbox item and email
+delivery record, so restarts, several replicas and redelivered events never send one twice.
+Only the nearest lead reached is sent (see :mod:`casework_notify.reminder_leads`), and nothing
+once a deadline is met or withdrawn.
+
+Who is reminded: the case's assigned reps; inside the last week (and once overdue) also the
+branch's coordinators and the officials named on the event; the member only for dates they can
+see (VISIBILITY_MEMBER), in their own words. Messages carry the case reference, the kind, the
+deadline's label, the date, the days left and a link: never evidence or what people wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from casework.v1 import events_pb2
+from casework_common import metrics
+from casework_common.events import EnvelopeError, Event
+from casework_common.vocabulary import DEADLINE_KIND_LABELS, DEADLINE_KIND_NAMES, DEADLINE_STATE_NAMES
+from casework_notify.delivery import Deliverer
+from casework_notify.reminder_leads import (
+    DEFAULT_LEADS,
+    days_left,
+    format_date,
+    inside_last_week,
+    lead_reached,
+    london_today,
+    when,
+)
+from casework_notify.rules import Notification, RuleContext
+from casework_notify.tables import deadlines, reminders_sent
+
+log = logging.getLogger(__name__)
+_metrics = metrics.Metrics("notify")
+PASSES = _metrics.counter("reminder_passes_total", "Passes of the deadline reminder loop, by outcome.", ("outcome",))
+KIND = "deadline_reminder"
+# A reminder email still pending this long after it was claimed failed to go; it is sent again.
+RETRY_PENDING_AFTER_S = 120.0
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Notify's copy of one deadline (a row of ``deadlines``)."""
+
+    deadline_id: str
+    case_id: str
+    reference: str
+    branch: str
+    membership_number: str
+    reps: tuple[str, ...]
+    officials: tuple[str, ...]
+    kind: str
+    label: str
+    due_on: dt.date
+    state: str
+    visibility: str
+    indicative: bool
+
+
+def deadline_values(changed: events_pb2.DeadlineChanged, event_id: str) -> dict[str, object]:
+    """The ``deadlines`` row an event describes; EnvelopeError (dead-lettered at once) when it
+    cannot be one: no id, a due date that is not an ISO date, or no state."""
+    state = DEADLINE_STATE_NAMES.get(changed.state)
+    if not changed.deadline_id or not changed.case.case_id or state is None:
+        raise EnvelopeError("DeadlineChanged without a deadline id, case or state")
+    try:
+        due_on = dt.date.fromisoformat(changed.due_on)
+    except ValueError:
+        raise EnvelopeError(f"DeadlineChanged with due_on {changed.due_on!r}, not an ISO date") from None
+    case = changed.case
+    return {
+        "deadline_id": changed.deadline_id,
+        "case_id": case.case_id,
+        "reference": case.reference,
+        "branch": case.branch,
+        "region": case.region,
+        "membership_number": case.membership_number,
+        "reps": list(case.reps),
+        "officials": list(changed.officials),
+        "kind": DEADLINE_KIND_NAMES.get(changed.kind, "other"),
+        "label": changed.label,
+        "due_on": due_on,
+        "state": state,
+        # Anything but an explicit VISIBILITY_MEMBER stays with the reps: the member is never
+        # reminded of a date nobody said they may see.
+        "visibility": "member" if changed.visibility == events_pb2.VISIBILITY_MEMBER else "reps",
+        "indicative": changed.indicative,
+        "version": changed.version,
+        "event_id": event_id,
+    }
+
+
+def recorder(engine: Engine) -> Callable[[events_pb2.DeadlineChanged, Event], None]:
+    """The consumer's handler for DeadlineChanged: keeps the highest version of each deadline, so
+    a redelivered or late (older) event changes nothing."""
+
+    def record(changed: events_pb2.DeadlineChanged, event: Event) -> None:
+        values = deadline_values(changed, event.event_id)
+        statement = insert(deadlines).values(**values)
+        changes = {name: statement.excluded[name] for name in values if name != "deadline_id"}
+        statement = statement.on_conflict_do_update(
+            index_elements=[deadlines.c.deadline_id],
+            set_={**changes, "updated_at": func.now()},
+            where=deadlines.c.version < statement.excluded.version,
+        )
+        with engine.begin() as conn:
+            conn.execute(statement)
+
+    return record
+
+
+def _what(deadline: Deadline) -> str:
+    """The kind and the label, without saying the kind twice ("Tribunal claim: unfair dismissal")."""
+    kind = DEADLINE_KIND_LABELS.get(deadline.kind, DEADLINE_KIND_LABELS["other"])
+    if not deadline.label or deadline.label.lower().startswith(kind.lower()):
+        return deadline.label or kind
+    return f"{kind} ({deadline.label})"
+
+
+def staff_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> Notification:
+    """A reminder for a rep, coordinator or official."""
+    what, due = _what(deadline), format_date(deadline.due_on)
+    if left < 0:
+        message = (
+            f"{what} on case {deadline.reference} was due on {due} ({when(left)}) and is not marked as met. "
+            f"If it was met, record that on the case."
+        )
+    else:
+        message = f"{what} on case {deadline.reference} is due on {due} ({when(left)})."
+    if deadline.indicative:
+        message += " The date is indicative: confirm with the regional office before relying on it."
+    title = f"{what}, case {deadline.reference}: {when(left)}"
+    return Notification(KIND, recipient, title, message, link, deadline.case_id)
+
+
+def member_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> Notification:
+    """A reminder for the member: the same facts, in plain words, without legal alarm."""
+    what, due = _what(deadline), format_date(deadline.due_on)
+    if left < 0:
+        title = f"A date on your case {deadline.reference} has passed"
+        message = (
+            f"The date for {what} on your case {deadline.reference} was {due}. "
+            f"If you have not heard from your rep about it, please contact them."
+        )
+    else:
+        title = f"A date on your case {deadline.reference}: {due}"
+        message = (
+            f"{what} on your case {deadline.reference} is due on {due} ({when(left)}). "
+            f"Your rep is dealing with it; contact them if you have any questions."
+        )
+    if deadline.indicative:
+        message += " The date was worked out from the facts recorded so far and may change; your rep can tell you more."
+    return Notification(KIND, recipient, title, message, link, deadline.case_id, to_member=True)
+
+
+def recipients(deadline: Deadline, left: int, ctx: RuleContext) -> list[tuple[str, bool]]:
+    """Who is reminded, as (username, is the member), staff first, each once."""
+    staff = set(deadline.reps)
+    if inside_last_week(left):
+        staff |= set(ctx.people("coordinator", branch=deadline.branch)) | set(deadline.officials)
+    staff.discard("")
+    people = [(person, False) for person in sorted(staff)]
+    if deadline.visibility == "member" and deadline.membership_number:
+        member = ctx.directory.member(deadline.membership_number)
+        if member is not None and member.username not in staff:
+            people.append((member.username, True))
+    return people
+
+
+class ReminderLoop:
+    """Finds the reminders due today and delivers each once (see the module's docstring)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        deliverer: Deliverer,
+        context: RuleContext,
+        *,
+        leads: tuple[int, ...] = DEFAULT_LEADS,
+        today: dt.date | None = None,
+        interval_s: float = 300.0,
+    ) -> None:
+        self.engine = engine
+        self.deliverer = deliverer
+        self.context = context
+        self.leads = leads
+        self.fixed_today = today  # a drill's or test's date; None: the real date in Europe/London
+        self.interval_s = interval_s
+
+    def open_deadlines(self) -> list[Deadline]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(deadlines).where(deadlines.c.state == "open").order_by(deadlines.c.due_on))
+            return [
+                Deadline(
+                    deadline_id=row.deadline_id,
+                    case_id=row.case_id,
+                    reference=row.reference,
+                    branch=row.branch,
+                    membership_number=row.membership_number,
+                    reps=tuple(row.reps),
+                    officials=tuple(row.officials),
+                    kind=row.kind,
+                    label=row.label,
+                    due_on=row.due_on,
+                    state=row.state,
+                    visibility=row.visibility,
+                    indicative=row.indicative,
+                )
+                for row in rows
+            ]
+
+    def run_once(self) -> int:
+        """One pass over the open deadlines; returns how many reminders were delivered. A deadline
+        that fails (the directory down...) is logged and tried again on the next pass."""
+        today = london_today(self.fixed_today)
+        sent = 0
+        for deadline in self.open_deadlines():
+            lead = lead_reached(deadline.due_on, today, self.leads)
+            if lead is None:
+                continue
+            try:
+                sent += self._remind(deadline, lead, days_left(deadline.due_on, today))
+            except Exception:
+                log.exception("reminders for deadline %s failed; trying again next pass", deadline.deadline_id)
+        return sent
+
+    def _remind(self, deadline: Deadline, lead: str, left: int) -> int:
+        event_id = f"reminder.{deadline.deadline_id}.{deadline.due_on.isoformat()}.{lead}"
+        link = self.context.case_link(deadline.case_id)
+        sent = 0
+        for person, is_member in recipients(deadline, left, self.context):
+            compose = member_reminder if is_member else staff_reminder
+            notification = compose(deadline, left, person, link)
+            if self.deliverer.deliver(event_id, notification, claim=self._claim(deadline, lead, person, event_id)):
+                sent += 1
+                log.info("reminded %s of deadline %s (lead %s)", person, deadline.deadline_id, lead)
+            else:
+                self.deliverer.retry_email(event_id, notification, RETRY_PENDING_AFTER_S)
+        return sent
+
+    def _claim(self, deadline: Deadline, lead: str, recipient: str, event_id: str) -> Callable[[Connection], bool]:
+        # Still open in this transaction: a "met" that arrived since the pass began stops the reminder.
+        def claim(conn: Connection) -> bool:
+            still_open = conn.execute(
+                select(deadlines.c.deadline_id)
+                .where(
+                    deadlines.c.deadline_id == deadline.deadline_id,
+                    deadlines.c.state == "open",
+                    deadlines.c.due_on == deadline.due_on,
+                )
+                .with_for_update()  # an event changing the deadline waits until this reminder is recorded
+            ).first()
+            if still_open is None:
+                return False
+            inserted = conn.execute(
+                insert(reminders_sent)
+                .values(
+                    deadline_id=deadline.deadline_id,
+                    due_on=deadline.due_on,
+                    lead=lead,
+                    recipient=recipient,
+                    event_id=event_id,
+                )
+                .on_conflict_do_nothing(constraint="reminders_sent_once")
+                .returning(reminders_sent.c.lead)
+            ).first()
+            return inserted is not None
+
+        return claim
+
+    def loop(self, stop: threading.Event) -> None:
+        """Run a pass at start and then every ``interval_s`` seconds until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+                if sent:
+                    log.info("sent %d deadline reminders", sent)
+                PASSES.labels("ok").inc()
+            except Exception:
+                log.exception("deadline reminder pass failed")
+                PASSES.labels("failed").inc()
+            stop.wait(self.interval_s)
