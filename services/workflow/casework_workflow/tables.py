@@ -257,7 +257,7 @@ deadline_rule_sets = Table(
     "deadline_rule_sets",
     metadata,
     Column("seq", BigInteger, Identity(), primary_key=True),
-    Column("version", Text, nullable=False, unique=True),
+    Column("version", Text, nullable=False, index=True),
     Column("body", JSONB, nullable=False),
     Column("uploaded_by", Text, nullable=False),
     Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

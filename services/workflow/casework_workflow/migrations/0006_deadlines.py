@@ -54,12 +54,14 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.Text, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
-    # Rule sets uploaded by administrators: every version kept, none ever changed; the newest one is
+    # Rule sets uploaded by administrators: every upload kept, none ever changed; the newest one is
     # in force (the packaged default until the first upload).
     op.create_table(
         "deadline_rule_sets",
         sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("version", sa.Text, nullable=False, unique=True),
+        # Not unique: re-uploading an earlier version (the same content: a version id always names
+        # the same rules) makes it the one in force again.
+        sa.Column("version", sa.Text, nullable=False, index=True),
         sa.Column("body", JSONB, nullable=False),
         sa.Column("uploaded_by", sa.Text, nullable=False),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
