@@ -22,8 +22,10 @@ from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
 from casework_workflow import audit, gauges, grpc_service, scope
+from casework_workflow.api import calendar as calendar_api
 from casework_workflow.api import cases as cases_api
 from casework_workflow.api import protocol as protocol_api
+from casework_workflow.calendar_feeds import CalendarFeeds
 from casework_workflow.cases import CaseStore
 from casework_workflow.evidence_events import EvidenceTimeline
 from casework_workflow.referrals import ReferralStore
@@ -60,6 +62,7 @@ def serve(settings: WorkflowSettings) -> int:
     )
     app.register_blueprint(cases_api.blueprint(store))
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
+    app.register_blueprint(calendar_api.blueprint(CalendarFeeds(engine, directory, store.rules, settings.portal_url)))
     grpc_ready = Readiness(grpc_checks, settings.ready_timeout_s)
     grpc_server, _ = rpc.make_server(
         settings.service_name,
