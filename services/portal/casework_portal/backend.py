@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 import requests
 
@@ -94,6 +94,12 @@ class Backend:
 
     def delete_json(self, url: str) -> Any:
         return self._send("DELETE", url).json()
+
+    def post_files(self, url: str, fields: dict[str, str], files: list[tuple[str, IO[bytes], str]]) -> Any:
+        """A multipart upload of files the portal has parsed itself (``(filename, stream, mimetype)``),
+        the form ``fields`` first, as intake wants them before the file parts."""
+        parts = [("file", (name, stream, mimetype)) for name, stream, mimetype in files]
+        return self._send("POST", url, timeout=600, data=fields, files=parts).json()
 
     def post_stream(self, url: str, body: Iterable[bytes], content_type: str) -> Any:
         """Forward a request body chunk by chunk (chunked transfer), never buffering it."""

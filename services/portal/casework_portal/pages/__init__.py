@@ -49,11 +49,24 @@ class Pages:
 
 def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
     # Imported here: each module imports Pages from this package.
-    from casework_portal.pages import bundles, cases, evidence, inbox, protocol, search, shared, trends
+    from casework_portal.pages import (
+        bundles,
+        calendar,
+        cases,
+        deadlines,
+        evidence,
+        inbox,
+        information_requests,
+        protocol,
+        search,
+        shared,
+        trends,
+    )
 
     bp = Blueprint("pages", __name__)
     pages = Pages(auth, settings)
-    for module in (cases, evidence, search, protocol, trends, inbox, bundles, shared):
+    modules = (cases, evidence, search, protocol, trends, inbox, bundles, shared)
+    for module in (*modules, deadlines, information_requests, calendar):
         module.register(bp, pages)
 
     @bp.app_context_processor

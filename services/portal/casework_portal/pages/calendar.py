@@ -1,0 +1,51 @@
+"""Calendar feeds: each person subscribes their own calendar (Outlook, Google, Apple) to a secret
+iCalendar address of their deadlines and hearings, and revokes it. Workflow makes the address and
+shows it once; the portal never stores it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+
+from casework_common.auth import Principal
+from casework_portal.pages import Pages
+
+
+def webcal(url: str) -> str:
+    """The feed's address with the webcal scheme, which Apple's calendars open as a subscription."""
+    return "webcal://" + url.split("://", 1)[1] if "://" in url else url
+
+
+def register(bp: Blueprint, pages: Pages) -> None:
+    signed_in = pages.signed_in
+
+    def feeds_page(user: Principal, created: dict[str, Any] | None = None) -> str:
+        feeds = pages.api(user).get(pages.workflow("/v1/calendar-feeds"))["items"]
+        return render_template(
+            "calendar.html",
+            user=user,
+            feeds=feeds,
+            created=created,
+            webcal=webcal(created["url"]) if created else None,
+        )
+
+    @bp.get("/calendar")
+    @signed_in
+    def calendar_feeds(user: Principal) -> str:
+        return feeds_page(user)
+
+    @bp.post("/calendar")
+    @signed_in
+    def create_calendar_feed(user: Principal) -> str:
+        """The new feed's address is shown in this answer only: workflow keeps just its hash, and the
+        portal keeps nothing (no session copy to redirect through), so reloading asks to resend."""
+        created = pages.api(user).post_json(pages.workflow("/v1/calendar-feeds"), {})
+        return feeds_page(user, created)
+
+    @bp.post("/calendar/<feed_id>/revoke")
+    @signed_in
+    def revoke_calendar_feed(user: Principal, feed_id: str) -> Response:
+        pages.api(user).delete(pages.workflow(f"/v1/calendar-feeds/{feed_id}"))
+        flash("That calendar address no longer works. Calendars subscribed to it stop updating.")
+        return redirect(url_for("pages.calendar_feeds"))
