@@ -88,3 +88,111 @@ class Items(BaseModel):
     """A list of JSON objects (referrals, support requests, tasks, flags)."""
 
     items: list[dict[str, Any]]
+
+
+class DeadlineSourceOut(BaseModel):
+    """Where the rule that computed a deadline comes from."""
+
+    title: str
+    citation: str
+    url: str
+
+
+class DeadlineOut(BaseModel):
+    """One deadline on a case (what ``deadlines.store.to_json`` writes)."""
+
+    id: str
+    case_id: str
+    origin: str = Field(description="rule:<key> (from the deadline facts), request:<id> or manual:<id>.")
+    kind: str = Field(description="tribunal_claim, appeal, subject_access, foi or other.")
+    label: str
+    due_on: str = Field(description="The last day (ISO date).")
+    days_left: int = Field(description="From today in Europe/London; negative once overdue.")
+    state: Literal["open", "met", "withdrawn"]
+    visibility: Literal["member", "reps"]
+    indicative: bool
+    computation: list[str] = Field(description="How the date was computed, one sentence per step.")
+    source: DeadlineSourceOut | None
+    rule_set: str = Field(description="Version of the rule set that computed it ('' if none did).")
+    notice: str | None = Field(description="For indicative dates: confirm with the regional office.")
+    updated_at: str
+    state_changed_by: str | None = Field(default=None, description="Staff's view only.")
+    state_reason: str = Field(default="", description="Staff's view only.")
+    case_reference: str = Field(default="", description="In the list across cases only.")
+
+
+class DeadlineList(BaseModel):
+    """Deadlines, most urgent first (open ones by due date, then met and withdrawn ones)."""
+
+    items: list[DeadlineOut]
+
+
+class DeadlineFactsOut(BaseModel):
+    """A case's deadline facts (``recorded`` false, and nulls, until a rep records them)."""
+
+    case_id: str
+    recorded: bool
+    jurisdiction: str | None
+    termination_date: str | None
+    act_date: str | None
+    claim_types: list[str]
+    acas_day_a: str | None
+    acas_day_b: str | None
+    outcome_letter_date: str | None
+    appeal_window_days: int | None
+    appeal_window_working: bool
+    updated_by: str | None
+    updated_at: str | None
+
+
+class RuleSetAbout(BaseModel):
+    """A rule set version: uploaded to the database by an administrator, or packaged with the service."""
+
+    version: str
+    origin: Literal["database", "packaged"]
+    uploaded_by: str | None
+    uploaded_at: str | None
+
+
+class Recomputed(BaseModel):
+    """What recording the facts did to the case's computed deadlines."""
+
+    added: int
+    updated: int
+    withdrawn: int
+
+
+class DeadlineFactsSaved(BaseModel):
+    """The facts as recorded, the rule set that computed from them, and the case's deadlines now."""
+
+    facts: DeadlineFactsOut
+    rule_set: RuleSetAbout
+    recomputed: Recomputed
+    deadlines: list[DeadlineOut]
+
+
+class ClaimTypeOut(BaseModel):
+    """A claim type a rep may choose in the deadline facts."""
+
+    key: str
+    label: str
+    runs_from: str = Field(description="termination_date or act_date: the fact its time limit runs from.")
+    runs_from_label: str
+
+
+class RuleSetOut(RuleSetAbout):
+    """The rule set in force: its claim types, and the whole document (rules, periods, sources)."""
+
+    claim_types: list[ClaimTypeOut]
+    jurisdictions: list[str]
+    document: dict[str, Any]
+
+
+class RuleSetVersionOut(RuleSetAbout):
+    in_force: bool
+
+
+class RuleSetVersions(BaseModel):
+    """Every uploaded version, newest first, then the packaged one."""
+
+    items: list[RuleSetVersionOut]
