@@ -24,10 +24,15 @@ from casework_common.web import create_app
 from casework_workflow import audit, gauges, grpc_service, scope
 from casework_workflow.api import calendar as calendar_api
 from casework_workflow.api import cases as cases_api
+from casework_workflow.api import deadlines as deadlines_api
+from casework_workflow.api import information_requests as information_requests_api
 from casework_workflow.api import protocol as protocol_api
 from casework_workflow.calendar_feeds import CalendarFeeds
 from casework_workflow.cases import CaseStore
+from casework_workflow.deadlines import store as deadline_store
+from casework_workflow.deadlines.service import CaseDeadlines
 from casework_workflow.evidence_events import EvidenceTimeline
+from casework_workflow.information_requests import InformationRequestStore
 from casework_workflow.referrals import ReferralStore
 from casework_workflow.refusal_log import RefusalLog
 from casework_workflow.settings import WorkflowSettings
@@ -61,7 +66,10 @@ def serve(settings: WorkflowSettings) -> int:
         refusals=refusals,
     )
     app.register_blueprint(cases_api.blueprint(store))
+    deadline_store.use_rules(store.rules)  # DeadlineChanged.officials under the service's own scope rules
+    app.register_blueprint(deadlines_api.blueprint(CaseDeadlines(engine, store)))
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
+    app.register_blueprint(information_requests_api.blueprint(InformationRequestStore(engine, store)))
     app.register_blueprint(calendar_api.blueprint(CalendarFeeds(engine, directory, store.rules, settings.portal_url)))
     grpc_ready = Readiness(grpc_checks, settings.ready_timeout_s)
     grpc_server, _ = rpc.make_server(
