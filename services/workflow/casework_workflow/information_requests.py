@@ -307,7 +307,8 @@ class InformationRequestStore:
         with self.engine.begin() as conn:
             row, view = self._load(conn, p, case_id, request_id, write=True)
             if row.state != "draft":
-                raise _conflict(f"This request was already sent (on {long_date(row.sent_on)}).", row)
+                said = f"was sent on {long_date(row.sent_on)}" if row.sent_on else f"is {row.state}"
+                raise _conflict(f"Only a draft can be recorded as sent; this request {said}.", row)
             received = data.received_on or data.sent_on
             errors = _date_errors("sent_on", data.sent_on, today, None, "")
             errors += _date_errors("received_on", received, today, data.sent_on, "the day it was sent")
