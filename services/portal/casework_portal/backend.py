@@ -70,6 +70,10 @@ class Backend:
     def get(self, url: str, **params: Any) -> Any:
         return self._send("GET", url, params=params).json()
 
+    def get_raw(self, url: str) -> requests.Response:
+        """A non-JSON answer with its headers (e.g. a calendar feed forwarded as it is)."""
+        return self._send("GET", url, timeout=30)
+
     def get_text(self, url: str, **params: Any) -> str:
         """A non-JSON answer (e.g. a CSV export), as text."""
         return self._send("GET", url, timeout=30, params=params).text

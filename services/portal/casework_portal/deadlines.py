@@ -5,6 +5,7 @@ why) for the case page it goes back to. Workflow computes every date; nothing he
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import g, session
@@ -29,6 +30,7 @@ KINDS = DEADLINE_KIND_LABELS
 # Kinds a rep may enter by hand (the others are computed by workflow).
 HAND_KINDS = {"appeal": KINDS["appeal"], "other": "Other deadline"}
 STATES = {"open": "Open", "met": "Met", "withdrawn": "Withdrawn"}
+_NAMED = re.compile(r"^([a-z_]+): (.+)$", re.DOTALL)  # "jurisdiction: an FOI request needs it"
 _PENDING = "deadline_facts_form"  # session key: the last deadline-facts form workflow refused
 
 
@@ -64,8 +66,17 @@ def urgency(item: dict[str, Any]) -> str:
     return "soon" if days <= 7 else "later"
 
 
+def recomputed_sentence(counts: dict[str, int]) -> str:
+    """What recording the facts did, e.g. "2 deadlines added, 1 withdrawn."; "No deadline changed." """
+    parts = [f"{counts[k]} {k}" for k in ("added", "updated", "withdrawn") if counts.get(k)]
+    if not parts:
+        return "No deadline changed."
+    parts[0] = parts[0].replace(" ", " deadline(s) ", 1)
+    return ", ".join(parts) + "."
+
+
 def claim_types(rules: dict[str, Any]) -> list[dict[str, str]]:
-    """The rule set's claim types as ``{"key", "label"}``, in its order, whether it lists them or maps
+    """The rule set's claim types as ``{"key", "label", "runs_from"}``, in its order, whether it lists them or maps
     their keys to their details."""
     found = rules.get("claim_types") or []
     if isinstance(found, dict):
@@ -73,7 +84,11 @@ def claim_types(rules: dict[str, Any]) -> list[dict[str, str]]:
             {"key": key, **(value if isinstance(value, dict) else {"label": value})} for key, value in found.items()
         ]
     return [
-        {"key": str(c.get("key") or c.get("id")), "label": str(c.get("label") or c.get("title") or c.get("key"))}
+        {
+            "key": str(c.get("key") or c.get("id")),
+            "label": str(c.get("label") or c.get("title") or c.get("key")),
+            "runs_from": str(c.get("runs_from_label") or ""),
+        }
         for c in found
         if c.get("key") or c.get("id")
     ]
@@ -121,6 +136,8 @@ def field_messages(fields: dict[str, str]) -> dict[str, str]:
         text = sentence.split(": ", 1)[1] if ": " in sentence and field else sentence
         key = field.split(".")[0]
         text = text.removeprefix("Value error, ")
+        if not key and (named := _NAMED.match(text)):  # a check across fields that names the one at fault
+            key, text = named.group(1), named.group(2)
         messages[key] = f"{messages[key]} {text}".strip() if key in messages else text
     return messages
 

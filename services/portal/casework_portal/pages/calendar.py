@@ -1,15 +1,19 @@
 """Calendar feeds: each person subscribes their own calendar (Outlook, Google, Apple) to a secret
-iCalendar address of their deadlines and hearings, and revokes it. Workflow makes the address and
-shows it once; the portal never stores it."""
+iCalendar address of their deadlines and hearings, and revokes it. Workflow makes the address (on the
+portal, which forwards a calendar's fetch to workflow) and shows it once; the portal never stores it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from casework_common.auth import Principal
+from casework_portal.backend import ApiError, Backend
 from casework_portal.pages import Pages
+
+# What a calendar's fetch gets back from workflow's answer besides the body.
+FEED_HEADERS = ("Content-Type", "Cache-Control")
 
 
 def webcal(url: str) -> str:
@@ -40,7 +44,8 @@ def register(bp: Blueprint, pages: Pages) -> None:
     def create_calendar_feed(user: Principal) -> str:
         """The new feed's address is shown in this answer only: workflow keeps just its hash, and the
         portal keeps nothing (no session copy to redirect through), so reloading asks to resend."""
-        created = pages.api(user).post_json(pages.workflow("/v1/calendar-feeds"), {})
+        body = {"label": label} if (label := request.form.get("label", "").strip()) else {}
+        created = pages.api(user).post_json(pages.workflow("/v1/calendar-feeds"), body)
         return feeds_page(user, created)
 
     @bp.post("/calendar/<feed_id>/revoke")
@@ -49,3 +54,16 @@ def register(bp: Blueprint, pages: Pages) -> None:
         pages.api(user).delete(pages.workflow(f"/v1/calendar-feeds/{feed_id}"))
         flash("That calendar address no longer works. Calendars subscribed to it stop updating.")
         return redirect(url_for("pages.calendar_feeds"))
+
+    @bp.get("/calendar/<token>.ics")
+    def calendar_feed(token: str) -> Response:
+        """A calendar app's fetch of a feed: no sign-in (the secret address is the credential), passed
+        to workflow, which decides what the feed holds at every fetch and answers 404 for a revoked or
+        unknown one. Calendar apps read only the status and the body, so a refusal is plain text."""
+        try:
+            answer = Backend(None).get_raw(pages.workflow(f"/v1/calendar/{token}.ics"))
+        except ApiError as error:
+            status = error.status if error.status in (404, 503) else 502
+            return Response(error.message + "\n", status=status, mimetype="text/plain")
+        headers = {k: v for k, v in answer.headers.items() if k in FEED_HEADERS}
+        return Response(answer.content, headers=headers)

@@ -16,6 +16,7 @@ from casework_portal.pages import Pages
 SOON_DAYS = 14  # the staff page's window, as the issue names it
 STAFF = ("rep", "coordinator", "official", "caseworker")
 STATE_DONE = {"met": "marked as met", "withdrawn": "withdrawn", "open": "reopened"}
+VISIBILITY_DONE = {"member": "is shown to the member", "reps": "is for the reps only"}
 
 
 def register(bp: Blueprint, pages: Pages) -> None:
@@ -63,21 +64,26 @@ def register(bp: Blueprint, pages: Pages) -> None:
             messages = deadlines.field_messages(error.fields)
             deadlines.keep_refusal(case_id, deadlines.typed_values(request.form), messages, error.message)
             return redirect(back)
-        count = len(saved.get("deadlines") or []) if isinstance(saved, dict) else 0
-        flash(f"Deadline facts saved. {count} deadline(s) computed." if count else "Deadline facts saved.")
+        flash(f"Deadline facts saved. {deadlines.recomputed_sentence(saved.get('recomputed') or {})}")
         return redirect(url_for("pages.case", case_id=case_id) + "#deadlines")
 
     @bp.post("/cases/<case_id>/deadlines/<deadline_id>/state")
     @signed_in
     def set_deadline_state(user: Principal, case_id: str, deadline_id: str) -> Response:
-        state = request.form.get("state", "")
-        if state not in STATE_DONE:
-            abort(400, "Choose whether the deadline was met, withdrawn or is open again.")
-        reason = request.form.get("reason", "").strip() or f"{deadlines.STATES[state]} (from the case page)"
-        done = pages.api(user).patch_json(
-            pages.workflow(f"/v1/cases/{case_id}/deadlines/{deadline_id}"), {"state": state, "reason": reason}
-        )
-        flash(f"“{done.get('label', 'The deadline')}” {STATE_DONE[state]}.")
+        """Mark a deadline met, withdrawn or open again, or show it to the member or the reps only."""
+        state, visibility = request.form.get("state", ""), request.form.get("visibility", "")
+        body: dict[str, str] = {}
+        if state in STATE_DONE:
+            body["state"] = state
+        elif visibility in VISIBILITY_DONE:
+            body["visibility"] = visibility
+        else:
+            abort(400, "Choose whether the deadline was met, withdrawn or is open again, or who sees it.")
+        if request.form.get("reason", "").strip():
+            body["reason"] = request.form["reason"].strip()
+        done = pages.api(user).patch_json(pages.workflow(f"/v1/cases/{case_id}/deadlines/{deadline_id}"), body)
+        what = STATE_DONE[state] if "state" in body else VISIBILITY_DONE[visibility]
+        flash(f"“{done.get('label', 'The deadline')}” {what}.")
         return redirect(url_for("pages.case", case_id=case_id) + "#deadlines")
 
     @bp.post("/cases/<case_id>/deadlines")

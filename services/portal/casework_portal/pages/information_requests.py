@@ -6,6 +6,7 @@ letter once it is overdue, and the guidance page. Workflow fills the templates a
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -32,6 +33,7 @@ STATUS = {
     "withdrawn": "Withdrawn",
     "overdue": "Overdue",
 }
+EVIDENCE_WAIT_S = 20  # how long a reply waits for workflow to learn of its just-uploaded documents
 # What each letter of an overdue request's next steps is.
 STAGES = {"review": "Ask for a review", "complaint": "Complaint", "request": "Request"}
 
@@ -206,7 +208,23 @@ def register(bp: Blueprint, pages: Pages) -> None:
             )
             ids += [item["id"] for item in uploaded["items"]]
         body = {"received_on": request.form.get("received_on", "").strip(), "evidence_ids": ids}
-        count = f" with {len(ids)} document(s) added to the case" if ids else ""
+        if files:
+            # Workflow knows a document is on the case once intake's upload event reaches it (through
+            # Kafka, usually well under a second): until then it refuses the new ids alone; ask again.
+            deadline = time.monotonic() + EVIDENCE_WAIT_S
+            while True:
+                try:
+                    backend.post_json(requests_url(case_id, request_id, "/reply"), body)
+                    break
+                except ApiError as error:
+                    if set(error.fields) != {"evidence_ids"} or time.monotonic() > deadline:
+                        if error.status not in (400, 409, 422):
+                            raise
+                        return request_page(user, case_id, request_id, "reply", error, ids)
+                    time.sleep(0.5)
+            flash(f"Reply recorded with {len(ids)} document(s) added to the case. The deadline is met.")
+            return redirect(url_for("pages.information_request", case_id=case_id, request_id=request_id))
+        count = f" with {len(ids)} document(s) from the case" if ids else ""
         return act(user, case_id, request_id, "reply", "/reply", body, f"Reply recorded{count}. The deadline is met.")
 
     @bp.get("/cases/<case_id>/information-requests/<request_id>/letter.txt")
