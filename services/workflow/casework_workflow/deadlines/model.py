@@ -1,7 +1,7 @@
 """Shared types of the deadline engine: the facts a rep records and the deadlines computed from them.
 
-Pure data, no database and no HTTP: the store (helper B), information requests (helper D) and the
-pages read these. Vocabularies: ``kind`` is a ``DEADLINE_KINDS`` short name
+Pure data, no database and no HTTP: the deadline store, information requests and the pages read
+these. Vocabularies: ``kind`` is a ``DEADLINE_KINDS`` short name
 (``casework_common.vocabulary``), ``visibility`` is ``"member"`` or ``"reps"``.
 """
 
