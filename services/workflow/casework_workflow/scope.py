@@ -26,7 +26,20 @@ import enum
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Interval, Select, and_, exists, false, func, literal, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Interval,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy import case as sql_case
 
 from casework.v1 import workflow_pb2
@@ -108,7 +121,7 @@ class Rules:
             ),
         )
 
-    def regional_staff_named(self, case_id: uuid.UUID) -> Select[tuple[str]]:
+    def regional_staff_named(self, case_id: uuid.UUID) -> CompoundSelect:
         """Officials and caseworkers named on the case's referrals (the official who acted on one)
         and support requests (who answered one) while that still gives them access: the people
         to remind of its deadlines besides the branch (the DeadlineChanged ``officials``)."""

@@ -5,7 +5,7 @@ stored deadline can be read again (its ``rule.rule_set`` names the version). A v
 names the same rules: storing different rules under a version id already used (stored, or the
 packaged set's) is refused; storing the same rules again makes that version the one in force again.
 Each request reads the newest row, so an upload applies from the next computation, on every replica,
-without a restart. Parsed sets are cached by version (their rows never change).
+without a restart. Parsed sets are cached per upload (their rows never change).
 """
 
 from __future__ import annotations
@@ -43,23 +43,33 @@ class InForce:
         }
 
 
-def _parse(row: Row[Any]) -> RuleSet | None:
+_HEADS = (
+    deadline_rule_sets.c.seq,
+    deadline_rule_sets.c.version,
+    deadline_rule_sets.c.uploaded_by,
+    deadline_rule_sets.c.uploaded_at,
+)
+
+
+def _parse(conn: Connection, seq: int) -> RuleSet | None:
+    """The stored rule set ``seq`` parsed (once per process: rows never change)."""
     with _lock:
-        if row.seq in _parsed:
-            return _parsed[row.seq]
+        if seq in _parsed:
+            return _parsed[seq]
+    body = conn.execute(select(deadline_rule_sets.c.body).where(deadline_rule_sets.c.seq == seq)).scalar_one()
     try:
-        rules: RuleSet | None = parse_rule_set(row.body)
+        rules: RuleSet | None = parse_rule_set(body)
     except RuleSetError:
         rules = None  # stored by an earlier build whose checks it passed: skipped, the one before applies
     with _lock:
-        _parsed[row.seq] = rules
+        _parsed[seq] = rules
     return rules
 
 
 def in_force(conn: Connection) -> InForce:
     """The newest stored rule set this build accepts, else the packaged default."""
-    for row in conn.execute(select(deadline_rule_sets).order_by(deadline_rule_sets.c.seq.desc())):
-        rules = _parse(row)
+    for row in conn.execute(select(*_HEADS).order_by(deadline_rule_sets.c.seq.desc())).all():
+        rules = _parse(conn, row.seq)
         if rules is not None:
             return InForce(rules, row)
     return InForce(load_default(), None)
@@ -68,14 +78,7 @@ def in_force(conn: Connection) -> InForce:
 def history(conn: Connection) -> list[dict[str, Any]]:
     """Every upload, newest first, and the packaged set last; ``in_force`` marks the one that applies."""
     current = in_force(conn)
-    rows = conn.execute(
-        select(
-            deadline_rule_sets.c.seq,
-            deadline_rule_sets.c.version,
-            deadline_rule_sets.c.uploaded_by,
-            deadline_rule_sets.c.uploaded_at,
-        ).order_by(deadline_rule_sets.c.seq.desc())
-    ).all()
+    rows = conn.execute(select(*_HEADS).order_by(deadline_rule_sets.c.seq.desc())).all()
     items = [
         {
             "version": row.version,
