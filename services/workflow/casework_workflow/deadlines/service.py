@@ -193,6 +193,8 @@ class CaseDeadlines:
         """Store a new rule set version (administrators); in force from the next computation."""
         if not p.has("admin") or p.is_service:
             raise forbidden("Rule sets are uploaded by administrators.")
+        if not isinstance(document, dict):  # parse_rule_set would read a JSON string as a document
+            raise invalid([{"field": "", "message": "A rule set is a JSON object."}], "The rule set is not valid.")
         try:
             rules = parse_rule_set(document)
         except RuleSetError as exc:
