@@ -6,6 +6,7 @@ refusals. One caller refused past the per-caller budget is one burst, and the re
 
 from __future__ import annotations
 
+import os
 import random
 import time
 import uuid
@@ -25,7 +26,9 @@ from harness import Platform, unique_number
 pytestmark = pytest.mark.stack
 
 PER_CALLER = HttpSettings.model_fields["refusal_audit_per_caller"].default
-WINDOW_S = HttpSettings.model_fields["refusal_audit_window_s"].default
+WINDOW_S = float(
+    os.environ.get("CASEWORK_REFUSAL_AUDIT_WINDOW_S", HttpSettings.model_fields["refusal_audit_window_s"].default)
+)
 
 
 class FromAddress(HTTPAdapter):
