@@ -15,10 +15,10 @@ import re
 import uuid
 from typing import Any
 
-from dateutil import parser as date_parser
 from sqlalchemy import Connection, Row, update
 
 from casework.v1 import events_pb2
+from casework_common import typed_dates
 from casework_common.safe_input import CONTROL
 from casework_common.vocabulary import DOCUMENT_KINDS, document_kind_name
 from casework_intake.tables import evidence, facts_history
@@ -32,9 +32,6 @@ MAX_TITLE = 300
 MAX_DATE_TEXT = 60
 # A document of casework is dated within living memory; anything else is a misreading or a typo.
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-# Two defaults that differ in every part: a date that parses to two different days lacked a part.
-_DEFAULTS = (dt.datetime(1904, 1, 1), dt.datetime(1908, 2, 2))
-_ISO_LIKE = re.compile(r"\d{4}-")
 # Control characters, and line breaks and tabs too: a title is one line.
 _NOT_IN_TITLE = re.compile(rf"{CONTROL.pattern}|[\t\n\r\u2028\u2029]")
 
@@ -47,36 +44,16 @@ FIELDS = {
 
 
 def parse_date(text: str) -> dt.date:
-    """A date as people write it: ISO ("2026-03-03"), "3 March 2026", "03/03/2026" (day first, as
-    in the UK), "3rd March 2026"... ValueError, with a message for the user, if it is not a real
+    """A date as people write it (casework_common.typed_dates: ISO, "3 March 2026", "03/03/2026" day
+    first, "Tuesday 3rd March 2026"...). ValueError, with a message for the user, if it is not a real
     day (31/02/2026), lacks its day, month or year, or is outside 1900-2100."""
     text = text.strip()
     if not text or len(text) > MAX_DATE_TEXT:
         raise ValueError(f"Give a date of at most {MAX_DATE_TEXT} characters, such as 2026-03-03 or 3 March 2026.")
-    day = _iso_date(text) or _written_date(text)
+    day = typed_dates.parse_day(text)
     if not EARLIEST <= day <= LATEST:
         raise ValueError(f"The date must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}.")
     return day
-
-
-def _iso_date(text: str) -> dt.date | None:
-    try:
-        return dt.datetime.fromisoformat(text).date()
-    except ValueError:
-        return None
-
-
-def _written_date(text: str) -> dt.date:
-    not_a_date = ValueError("Not a real date. Write it as 2026-03-03 or 3 March 2026.")
-    if _ISO_LIKE.match(text):  # year first but not ISO (2026-13-01): never read as year-day-month
-        raise not_a_date
-    try:
-        first, second = (date_parser.parse(text, dayfirst=True, default=d).date() for d in _DEFAULTS)
-    except (ValueError, OverflowError):  # dateutil's ParserError is a ValueError
-        raise not_a_date from None
-    if first != second:
-        raise ValueError("Give the day, the month and the year, such as 3 March 2026.")
-    return first
 
 
 def check_title(text: str) -> str:

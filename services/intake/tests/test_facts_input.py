@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from casework_common import typed_dates
 from casework_intake.api import FactsPatch
 from casework_intake.facts import check_title, parse_date
 
@@ -71,3 +72,8 @@ def test_the_patch_body_names_each_bad_field() -> None:
         FactsPatch.model_validate({})
     patch = FactsPatch.model_validate({"date": "3 March 2026", "kind": "other"})
     assert patch.model_dump(include=patch.model_fields_set) == {"date": "2026-03-03", "kind": "other"}
+
+
+@pytest.mark.parametrize("text", ["3 March 2026", "03/03/2026", "Tuesday 3rd March 2026", "2026-03-03"])
+def test_a_correction_and_a_search_filter_read_a_typed_date_alike(text: str) -> None:
+    assert parse_date(text) == typed_dates.parse_day(text) == dt.date(2026, 3, 3)

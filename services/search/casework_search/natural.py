@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework_search import typed_dates
+from casework_common import typed_dates
 
 
 def _words(text: str) -> frozenset[str]:

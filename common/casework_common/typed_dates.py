@@ -1,4 +1,5 @@
-"""Dates as people type them in a search box, spelled the ways letters write them.
+"""Dates as people type them (a search box, a date filter, a correction of a document's date), and
+the ways letters spell them. One parser for every service, so a date one box accepts, another does too.
 
 Page text is tokenised word by word, so "03/03/2026" in a query (tokens 03 03 2026) never
 meets "3 March 2026" in a letter (tokens 3 march 2026). A date recognised in the query is
@@ -142,11 +143,23 @@ def find(words: Sequence[str]) -> list[TypedDate]:
     return found
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY_WORDS = {name.lower() for name in WEEKDAYS} | {name[:3].lower() for name in WEEKDAYS} | {"tues", "thurs"}
+
+
 def parse_day(text: str) -> dt.date:
-    """One whole date as people type it in a filter box ("1 March 2026", "3rd March 2026",
-    "March 3, 2026", "03/03/2026" day first, "3.3.2026", "2026-03-03"), with its year.
+    """One whole date as people type it ("1 March 2026", "Tuesday 3rd March 2026", "March 3, 2026",
+    "03/03/2026" day first, "3.3.2026", "2026-03-03", an ISO date and time), with its year.
     ValueError, with a sentence for the user, if the text is anything else."""
+    text = text.strip()
+    if re.match(r"^\d{4}-\d\d-\d\d[T ]\d", text):  # an ISO date and time: its day
+        try:
+            return dt.datetime.fromisoformat(text).date()
+        except ValueError:
+            pass
     words = text.split()
+    if words and _core(words[0]) in _WEEKDAY_WORDS:  # "Tuesday 3 March 2026": the weekday adds nothing
+        words = words[1:]
     found = find(words)
     if len(found) != 1 or (found[0].start, found[0].end) != (0, len(words)):
         raise ValueError("Not a date. Type it as 3 March 2026, 03/03/2026 (day first) or 2026-03-03.")
