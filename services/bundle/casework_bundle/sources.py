@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from casework_bundle.assemble import PageWords, Redaction, SourceDocument, parse
 from casework_bundle.selection import kind_label
 from casework_bundle.worker_settings import WorkerSettings
 from casework_common import storage
+from casework_common.office import ConversionError, convert_to_pdf
 
 log = logging.getLogger(__name__)
 register_heif_opener()
@@ -111,33 +111,11 @@ class Sources:
             if exc.code != "NoSuchKey":
                 raise
         log.info("evidence %s: no stored conversion; converting with LibreOffice", evidence_id)
-        outdir = folder / "lo-out"
-        outdir.mkdir()
-        # A private LibreOffice profile per conversion: concurrent conversions must not share one.
-        profile = (folder / "lo-profile").as_uri()
         try:
-            subprocess.run(  # noqa: S603 - fixed argv; the file is data, never a command
-                [
-                    self.settings.soffice,
-                    "--headless",
-                    "--norestore",
-                    f"-env:UserInstallation={profile}",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    str(outdir),
-                    str(original),
-                ],
-                check=False,
-                capture_output=True,
-                timeout=self.settings.office_timeout_s,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise BundleError(f"A document could not be converted within {self.settings.office_timeout_s}s.") from exc
-        converted = outdir / f"{original.stem}.pdf"
-        if not converted.exists():
-            raise BundleError("A document could not be converted to PDF.")
-        return converted
+            timeout_s = self.settings.office_timeout_s
+            return convert_to_pdf(self.settings.soffice, original, folder / "conversion", timeout_s)
+        except ConversionError as exc:
+            raise BundleError(str(exc)) from exc
 
     def _image_pdf(self, original: Path, folder: Path) -> Path:
         """Every frame as one page, no larger than A4 (the image's resolution is set to fit)."""

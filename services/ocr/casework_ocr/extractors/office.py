@@ -3,9 +3,9 @@ gives real pages; their text layer is used, and any page that is only an image i
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from casework_common.office import ConversionError, convert_to_pdf
 from casework_ocr.extractors.base import Analysis, Context, Extractor, UnreadableError
 from casework_ocr.extractors.pdf import PdfExtractor
 
@@ -22,32 +22,10 @@ class OfficeExtractor(Extractor):
     )
 
     def analyse(self, path: Path, context: Context) -> Analysis:
-        outdir = context.workdir / "converted"
-        outdir.mkdir(exist_ok=True)
-        # A private LibreOffice profile per conversion: concurrent conversions must not share one.
-        profile = (context.workdir / "lo-profile").as_uri()
         try:
-            subprocess.run(  # noqa: S603 - fixed argv; the file is data, never a command
-                [
-                    context.soffice,
-                    "--headless",
-                    "--norestore",
-                    f"-env:UserInstallation={profile}",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    str(outdir),
-                    str(path),
-                ],
-                check=False,
-                capture_output=True,
-                timeout=context.office_timeout_s,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise UnreadableError(f"The document could not be converted within {context.office_timeout_s}s.") from exc
-        converted = outdir / f"{path.stem}.pdf"
-        if not converted.exists():
-            raise UnreadableError("The document could not be converted (it may be corrupt or password protected).")
+            converted = convert_to_pdf(context.soffice, path, context.workdir / "converted", context.office_timeout_s)
+        except ConversionError as exc:
+            raise UnreadableError(str(exc)) from exc
         analysis = PdfExtractor().analyse(converted, context)
         analysis.converted = converted
         analysis.pdf_info = {}  # LibreOffice's, stamped at conversion: says nothing of the document's date
