@@ -62,9 +62,12 @@ def test_every_route_is_described(documents: dict[str, dict[str, Any]], service:
         assert op["summary"] and any(status.startswith("2") for status in op["responses"]), f"{method} {path}"
         public = op.get("security") == []
         # Besides the infrastructure routes, only a shared bundle's recipient has no account: those
-        # routes take the link's token and a one-time code instead (tests/test_bundle_sharing.py).
-        expected_public = path in ("/healthz", "/readyz", "/metrics", "/openapi.json") or (
-            service == "bundle" and path.startswith("/v1/shared/{token}")
+        # routes take the link's token and a one-time code instead (tests/test_bundle_sharing.py); and
+        # calendar clients fetch a feed with its secret token only (tests/test_calendar_feeds.py).
+        expected_public = (
+            path in ("/healthz", "/readyz", "/metrics", "/openapi.json")
+            or (service == "bundle" and path.startswith("/v1/shared/{token}"))
+            or (service == "workflow" and path == "/v1/calendar/{token}.ics")
         )
         assert public == expected_public, f"{method} {path}"
         if not public:
@@ -212,6 +215,15 @@ def test_real_responses_match_their_documented_schemas(conformance: Conformance)
     assert c.call("maria", "POST", "workflow", "/v1/enquiries", json={"message": "Hello"}).status_code == 201
     assert c.call("rachel", "GET", "workflow", "/v1/tasks").status_code == 200
     assert c.call("olive", "GET", "workflow", "/v1/branch-flags").status_code == 200
+    feed = c.call("rachel", "POST", "workflow", "/v1/calendar-feeds", json={"label": "Doc check"})
+    assert feed.status_code == 201, feed.text
+    assert c.call("rachel", "GET", "workflow", "/v1/calendar-feeds").status_code == 200
+    token = {"token": feed.json()["url"].rsplit("/", 1)[1].removesuffix(".ics")}
+    ics = c.call(None, "GET", "workflow", "/v1/calendar/{token}.ics", path=token)
+    assert ics.status_code == 200 and ics.headers["Content-Type"].startswith("text/calendar")
+    feed_id = {"feed_id": feed.json()["id"]}
+    assert c.call("rachel", "DELETE", "workflow", "/v1/calendar-feeds/{feed_id}", path=feed_id).status_code == 200
+    assert c.call(None, "GET", "workflow", "/v1/calendar/{token}.ics", path=token).status_code == 404
 
     letter = ("letter.png", testdocs.png(["A letter"]), "image/png")
     upload = c.call("rachel", "POST", "intake", "/v1/cases/{case_id}/evidence", path=ids, files=[("file", letter)])

@@ -41,8 +41,8 @@ from casework_workflow.tables import calendar_feeds, cases, deadlines
 
 #: People who may have a feed: every signed-in human role except administrators (who see no cases).
 FEED_ROLES = ("member", "rep", "coordinator", "official", "caseworker")
-#: Live feeds per person: one per device or calendar is plenty; a bound keeps the table honest.
-MAX_LIVE_FEEDS = 25
+#: Live feeds per person: one per device or calendar is plenty; the bound stops a runaway client or script.
+MAX_LIVE_FEEDS = 50
 AUDIT_EVERY = dt.timedelta(hours=1)
 URL_PATH = "/calendar/{token}.ics"  # on the portal, which forwards it to GET /v1/calendar/<token>.ics
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what token_urlsafe(32) gives
@@ -160,12 +160,12 @@ class CalendarFeeds:
     # -- the calendar client (no sign-in: the token is the credential) ----------------
 
     def find(self, token: str) -> Row[Any] | None:
-        """The live feed the token opens, or None (malformed, unknown or revoked alike)."""
+        """The feed the token names, live or revoked, or None (malformed or unknown)."""
         if not _TOKEN.fullmatch(token):
             return None
         with self.engine.connect() as conn:
-            row = conn.execute(select(calendar_feeds).where(calendar_feeds.c.token_sha256 == hash_token(token))).first()
-        return row if row is not None and row.revoked_at is None else None
+            query = select(calendar_feeds).where(calendar_feeds.c.token_sha256 == hash_token(token))
+            return conn.execute(query).first()
 
     def owner_now(self, feed: Row[Any]) -> Principal | None:
         """The feed's owner as the directory has them now, as a principal; None if the account is gone,
@@ -230,7 +230,8 @@ class CalendarFeeds:
                     rule_label=r.label if by_rule else None,
                     due_on=r.due_on,
                     indicative=r.indicative,
-                    citation=(rule.get("citation") or None) if by_rule else None,
+                    # From the rule set or the statute a request runs under, never typed on the case.
+                    citation=", ".join(str(rule[k]) for k in ("title", "citation") if rule.get(k)) or None,
                     updated_at=r.updated_at,
                 )
             )

@@ -139,6 +139,8 @@ def blueprint(feeds: CalendarFeeds) -> Blueprint:
         row = feeds.find(token)
         if row is None:
             return no_feed()
+        if row.revoked_at is not None:  # named in the refusal: a revoked feed still polled is worth seeing
+            return no_feed(str(row.id))
         try:
             owner = feeds.owner_now(row)
         except KeycloakError as exc:
