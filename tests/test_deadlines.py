@@ -153,6 +153,16 @@ def test_a_dismissal_with_acas_dates_gets_its_tribunal_and_appeal_deadlines(
     member_entries = platform.call("maria", "GET", "workflow", f"/v1/cases/{case['id']}/timeline").json()["items"]
     assert {e["data"]["source"] for e in member_entries if e["kind"] == "deadline"} == {"rule:appeal"}
 
+    # ...and in the audit log, in the same transactions.
+    with platform.superuser_db() as db:
+        actions = [
+            row[0]
+            for row in db.execute(
+                "SELECT action FROM workflow.audit_log WHERE case_id = %s ORDER BY id", (case["id"],)
+            ).fetchall()
+        ]
+    assert actions.count("deadline.create") == 3 and actions.count("deadline_facts.update") == 1
+
     # The facts read back as recorded; the same facts again change nothing.
     read = platform.call("cora", "GET", "workflow", f"/v1/cases/{case['id']}/deadline-facts")
     assert read.status_code == 200 and read.json() == facts
