@@ -240,6 +240,11 @@ def test_a_reps_feed_has_the_hearing_and_deadlines_without_personal_data(
     for private in (MEMBER_NAME, "M100001", "Pettigrew", "Haversham", "rudeness", HAND_LABEL):
         assert private not in text, private
 
+    # The address handed out is the portal's, which passes a calendar app's fetch on to workflow.
+    via_portal = requests.get(feed.url, timeout=30)
+    assert via_portal.status_code == 200 and via_portal.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert scenario.hearing_uid in {str(e["UID"]) for e in Calendar.from_ical(via_portal.content).walk("VEVENT")}
+
     listed = platform.call("rachel", "GET", "workflow", "/v1/calendar-feeds")
     assert listed.status_code == 200
     mine = next(f for f in listed.json()["items"] if f["id"] == feed.id)
@@ -318,6 +323,7 @@ def test_revoked_unknown_and_garbled_feeds_all_answer_the_same_404(platform: Pla
         assert answer.headers["Content-Type"] == PROBLEM, what
         details.add((answer.json()["title"], answer.json()["detail"]))
     assert details == {("Not found", "No calendar feed has that address.")}  # says nothing about which
+    assert requests.get(feed.url, timeout=30).status_code == 404  # through the portal too
     assert platform.call("rachel", "DELETE", "workflow", "/v1/calendar-feeds/not-an-id").status_code == 404
 
 
