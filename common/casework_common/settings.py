@@ -102,6 +102,17 @@ class S3Settings(BaseServiceSettings):
     text_bucket: str = "casework-text"
 
 
+class SmtpSettings(BaseServiceSettings):
+    """The platform's SMTP relay (notify's notifications, bundle's share e-mails): casework_common.mail."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "Casework <casework@union.example.org>"
+
+
 class GrpcSettings(BaseServiceSettings):
     grpc_port: int = 50051
     grpc_workers: int = 16

@@ -4,11 +4,18 @@ object (worker_settings.py): they reach no other service and validate no tokens.
 from pydantic import Field
 
 from casework_bundle.worker_settings import StoreSettings
-from casework_common.settings import DatabaseSettings, HttpSettings, KafkaSettings, OidcSettings, WorkflowClientSettings
+from casework_common.settings import (
+    DatabaseSettings,
+    HttpSettings,
+    KafkaSettings,
+    OidcSettings,
+    SmtpSettings,
+    WorkflowClientSettings,
+)
 
 
 class BundleSettings(
-    HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings, StoreSettings, WorkflowClientSettings
+    HttpSettings, OidcSettings, KafkaSettings, DatabaseSettings, StoreSettings, WorkflowClientSettings, SmtpSettings
 ):
     service_name: str = "bundle"
     database_schema: str = "bundle"
@@ -19,13 +26,7 @@ class BundleSettings(
     max_items: int = Field(default=500, gt=0)
     max_redactions: int = Field(default=500, gt=0)
     # Sharing by link (sharing.py). The bundle API sends the link and the code itself, over the
-    # platform's SMTP relay (the same CASEWORK_SMTP_* settings as notify): see docs/design.md.
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    mail_from: str = "Casework <casework@union.example.org>"
+    # platform's SMTP relay (SmtpSettings: the same CASEWORK_SMTP_* settings as notify): see docs/design.md.
     share_code_digits: int = Field(default=8, ge=6, le=8)
     share_max_wrong_codes: int = Field(default=5, ge=1, le=20)  # then the share is locked
     share_session_minutes: int = Field(default=30, ge=1, le=24 * 60)

@@ -4,12 +4,12 @@ with the same settings as notify (docs/design.md, Bundles, says why not through 
 
 from __future__ import annotations
 
-import smtplib
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from casework_bundle.settings import BundleSettings
+from casework_common import mail
 
 
 class ShareMailer:
@@ -45,16 +45,10 @@ class ShareMailer:
 
     def _send(self, name: str, email: str, subject: str, text: str) -> None:
         message = EmailMessage()
-        message["From"] = self.settings.mail_from
         # Built as an Address object, so a name or address can never add a header of its own.
         username, _, domain = email.rpartition("@")
         message["To"] = Address(display_name=name, username=username, domain=domain)
         message["Subject"] = subject
         message["Message-ID"] = make_msgid(domain="casework.invalid")
         message.set_content(text)
-        with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=30) as smtp:
-            if self.settings.smtp_starttls:
-                smtp.starttls()
-            if self.settings.smtp_username:
-                smtp.login(self.settings.smtp_username, self.settings.smtp_password or "")
-            smtp.send_message(message)
+        mail.send(self.settings, message)

@@ -9,20 +9,17 @@ from casework_common.settings import (
     HttpSettings,
     KafkaSettings,
     KeycloakSettings,
+    SmtpSettings,
     WorkflowClientSettings,
 )
 from casework_notify.reminder_leads import DEFAULT_LEADS, parse_leads
 
 
-class NotifySettings(HttpSettings, KeycloakSettings, KafkaSettings, DatabaseSettings, WorkflowClientSettings):
+class NotifySettings(
+    HttpSettings, KeycloakSettings, KafkaSettings, DatabaseSettings, WorkflowClientSettings, SmtpSettings
+):
     service_name: str = "notify"
     database_schema: str = "notify"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    mail_from: str = "Casework <casework@union.example.org>"
     # Daily digests go out at this hour (UTC) to those who chose them.
     digest_hour_utc: int = Field(default=7, ge=0, le=23)
     # Deadline reminders: how often the loop looks for reminders that are due (seconds), and the
