@@ -194,6 +194,29 @@ def test_a_posted_request_counts_from_the_day_it_was_received(platform: Platform
     assert not any("the day it was sent" in step for step in listed["computation"])
 
 
+def test_the_time_can_run_from_a_later_day(platform: Platform, case: dict[str, Any]) -> None:
+    rid = create(platform, case, SAR).json()["id"]
+    early = act(platform, case, rid, "received", {"received_on": "2026-09-03", "reason": "ID"})
+    assert early.status_code == 409  # not sent yet
+    assert act(platform, case, rid, "sent", {"sent_on": "2026-08-31"}).status_code == 200
+    # The controller asked for proof of identity and got it on Thursday 3 September 2026: a month
+    # later is Saturday 3 October, so the reply is due on Monday 5 October 2026.
+    moved = act(platform, case, rid, "received", {"received_on": "2026-09-03", "reason": "Proof of identity received."})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["received_on"] == "2026-09-03" and moved.json()["state"] == "sent"
+    listed = deadline_of(platform, case, rid)
+    assert listed is not None and listed["due_on"] == "2026-10-05"
+    assert not any("the day it was sent" in step for step in listed["computation"])
+    before = act(platform, case, rid, "received", {"received_on": "2026-08-30", "reason": "x"})
+    assert before.status_code == 422 and before.json()["errors"][0]["field"] == "received_on"
+    # Extended on 15 September; the time cannot then run from after that notice.
+    assert act(platform, case, rid, "extension", {"notified_on": "2026-09-15", "reason": "Many."}).status_code == 200
+    assert deadline_of(platform, case, rid)["due_on"] == "2026-12-03"  # type: ignore[index]
+    late = act(platform, case, rid, "received", {"received_on": "2026-09-20", "reason": "x"})
+    assert late.status_code == 422 and "15 September 2026" in late.json()["errors"][0]["message"]
+    assert deadline_of(platform, case, rid)["due_on"] == "2026-12-03"  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     "jurisdiction,received,due",
     [

@@ -1,6 +1,7 @@
 """Subject access and freedom of information requests a rep makes for a case (issue 17, part 5).
 
     draft --sent--> sent --extension (subject access only)--> extended
+    sent | extended --received--> the same state, the time running from another day
     sent | extended --reply--> replied
     draft | sent | extended --withdraw--> withdrawn
 
@@ -33,7 +34,14 @@ from casework_workflow.deadlines import requests_clock
 from casework_workflow.deadlines import store as deadline_store
 from casework_workflow.deadlines.model import ComputedDeadline
 from casework_workflow.request_letters import long_date, next_steps, request_letter
-from casework_workflow.request_schemas import Extension, NewInformationRequest, Reply, SentRequest, Withdrawal
+from casework_workflow.request_schemas import (
+    ClockStart,
+    Extension,
+    NewInformationRequest,
+    Reply,
+    SentRequest,
+    Withdrawal,
+)
 from casework_workflow.tables import deadlines, information_requests, timeline_entries
 
 KIND_NAMES = {"subject_access": "subject access request", "foi": "Freedom of Information request"}
@@ -43,8 +51,8 @@ OPEN = ("sent", "extended")  # the clock is running
 EARLIEST = dt.date(2018, 5, 25)
 ACTIONS = {
     "draft": ("sent", "withdraw"),
-    "sent": ("extension", "reply", "withdraw"),
-    "extended": ("reply", "withdraw"),
+    "sent": ("received", "extension", "reply", "withdraw"),
+    "extended": ("received", "reply", "withdraw"),
     "replied": (),
     "withdrawn": (),
 }
@@ -327,6 +335,47 @@ class InformationRequestStore:
                 f"the reply is due by {long_date(computed.due_on)}.",
                 sent_on=data.sent_on.isoformat(),
                 received_on=received.isoformat(),
+                due_on=computed.due_on.isoformat(),
+            )
+            return self._json(conn, updated, view, today)
+
+    def restart(self, p: Principal, case_id: str, request_id: str, data: ClockStart) -> dict[str, Any]:
+        """The time runs from another day than recorded: the real day of receipt of a posted request,
+        or the day the controller or authority received the proof of identity, clarification or fee it
+        asked for. The deadline is computed again from that day (with the extension, if any)."""
+        today = deadline_store.today()
+        with self.engine.begin() as conn:
+            row, view = self._load(conn, p, case_id, request_id, write=True)
+            if row.state not in OPEN:
+                said = "it has not been sent yet" if row.state == "draft" else f"it is {row.state}"
+                raise _conflict(f"The day the time runs from cannot be changed: {said}.", row)
+            errors = _date_errors("received_on", data.received_on, today, row.sent_on, "the day it was sent")
+            if not errors and row.extended_on is not None:
+                first_month = self._clock(row, data.received_on, False).due_on
+                if not data.received_on <= row.extended_on <= first_month:
+                    errors = [
+                        {
+                            "field": "received_on",
+                            "message": f"The extension was notified on {long_date(row.extended_on)}, which must fall "
+                            f"within the first month from this day (by {long_date(first_month)}).",
+                        }
+                    ]
+            if errors:
+                raise invalid(errors, "The date does not fit the request.")
+            updated = self._update(conn, row, received_on=data.received_on)
+            computed = self._clock(updated, data.received_on, row.state == "extended")
+            self._put_deadline(conn, p, view, updated, computed, assumed=False)
+            self._record(
+                conn,
+                p,
+                view,
+                updated,
+                "received",
+                f"The time to reply to the {KIND_NAMES[row.kind]} to {row.recipient} now runs from "
+                f"{long_date(data.received_on)} ({data.reason.rstrip('.')}): the reply is due by "
+                f"{long_date(computed.due_on)}.",
+                received_on=data.received_on.isoformat(),
+                was=row.received_on.isoformat(),
                 due_on=computed.due_on.isoformat(),
             )
             return self._json(conn, updated, view, today)

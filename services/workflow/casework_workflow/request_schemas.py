@@ -79,6 +79,14 @@ class SentRequest(Strict):
     )
 
 
+class ClockStart(Strict):
+    received_on: dt.date = Field(
+        description="The day the time now runs from: the day the request was in fact received, or, when the "
+        "controller or authority asked for proof of identity, clarification or a fee, the day it received that."
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="Why the time runs from that day.")
+
+
 class Extension(Strict):
     notified_on: dt.date = Field(description="The day the controller said it was extending the time to respond.")
     reason: str = Field(min_length=1, max_length=2000, description="The reason it gave.")

@@ -11,7 +11,7 @@ from casework_common.openapi import Reply, api
 from casework_common.web import parse_json, principal
 from casework_workflow.information_requests import InformationRequestStore
 from casework_workflow.request_letters import Guidance, guidance
-from casework_workflow.request_schemas import Extension, NewInformationRequest, SentRequest, Withdrawal
+from casework_workflow.request_schemas import ClockStart, Extension, NewInformationRequest, SentRequest, Withdrawal
 from casework_workflow.request_schemas import Reply as ReplyBody
 from casework_workflow.responses import Items
 
@@ -55,6 +55,17 @@ def blueprint(store: InformationRequestStore) -> Blueprint:
     )
     def sent(case_id: str, request_id: str) -> Response:
         return jsonify(store.send(principal(), case_id, request_id, parse_json(SentRequest)))
+
+    @bp.post(f"{BASE}/<request_id>/received")
+    @api(
+        "Change the day a sent request's time runs from (receipt of a posted letter; proof of identity, "
+        "clarification or a fee asked for)",
+        {200: one},
+        body=ClockStart,
+        errors=(403, 404, 409),
+    )
+    def received(case_id: str, request_id: str) -> Response:
+        return jsonify(store.restart(principal(), case_id, request_id, parse_json(ClockStart)))
 
     @bp.post(f"{BASE}/<request_id>/extension")
     @api(
