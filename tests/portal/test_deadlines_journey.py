@@ -58,9 +58,8 @@ def period_months(platform: Platform, dismissed: dt.date) -> int:
     assert response.status_code == 200, response.text
     day = dismissed.isoformat()
     for rule in response.json()["document"]["claim_types"]["unfair_dismissal"]["rules"]:
-        if "england_wales" in rule["jurisdictions"] and rule.get("effective_from", "") <= day <= rule.get(
-            "effective_to", "9999"
-        ):
+        starts, ends = rule.get("effective_from") or "", rule.get("effective_to") or "9999"
+        if "england_wales" in rule["jurisdictions"] and starts <= day <= ends:
             return rule["period_months"]
     raise AssertionError(f"no unfair dismissal rule for {day}")
 
@@ -158,7 +157,7 @@ def test_a_rep_records_dismissal_and_acas_dates_drafts_a_sar_and_the_official_se
     expect(rep.get_by_role("status").first).to_contain_text("Referral discussion requested")
 
     official = browser.new_context(viewport=PHONE).new_page()
-    sign_in(official, platform, "olive", "/")
+    sign_in(official, platform, "olive", "/login")
     official.get_by_role("navigation", name="Main").get_by_role("link", name="Deadlines").click()
     expect(official.get_by_role("heading", level=1)).to_have_text("Deadlines in the next 14 days")
     soon = official.get_by_role("region", name="Deadlines due soon")
@@ -251,14 +250,14 @@ def feed_ids(platform: Platform) -> list[str]:
 
 def test_the_calendar_page_shows_a_feed_once_and_revokes_it(platform: Platform, browser: Browser) -> None:
     page = browser.new_context(viewport=PHONE).new_page()
-    sign_in(page, platform, "rachel", "/")
+    sign_in(page, platform, "rachel", "/login")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("calendar")
     accessible(page)
     before = set(feed_ids(platform))
     page.get_by_label("Name it").fill("Work phone")
     page.get_by_role("button", name="Create a calendar address").click()
-    address = page.get_by_label("Calendar address")
+    address = page.get_by_role("textbox", name="Calendar address")
     expect(address).to_have_value(re.compile("^" + re.escape(platform.url("portal")) + r"/calendar/\S+\.ics$"))
     expect(page.get_by_role("button", name="Copy the address")).to_be_visible()  # copy.js, not an inline script
     expect(page.get_by_role("heading", name="Google Calendar")).to_be_visible()
@@ -269,7 +268,7 @@ def test_the_calendar_page_shows_a_feed_once_and_revokes_it(platform: Platform, 
     assert feed.status_code == 200 and feed.text.startswith("BEGIN:VCALENDAR"), feed.text[:200]
 
     page.goto(platform.url("portal") + "/calendar")
-    expect(page.get_by_label("Calendar address")).to_have_count(0)  # shown once only
+    expect(page.get_by_role("textbox", name="Calendar address")).to_have_count(0)  # shown once only
     assert url not in page.content()
     (created,) = set(feed_ids(platform)) - before
     row = page.get_by_role("region", name="Your calendar addresses").locator(f"#feed-{created}")
@@ -280,3 +279,49 @@ def test_the_calendar_page_shows_a_feed_once_and_revokes_it(platform: Platform, 
     expect(page.locator(f"#feed-{created}").get_by_role("button")).to_have_count(0)
     accessible(page)
     assert requests.get(url, timeout=15).status_code == 404
+
+
+def test_a_reply_is_recorded_with_its_documents_and_an_overdue_request_offers_the_complaint(
+    platform: Platform, browser: Browser
+) -> None:
+    case = platform.create_case("rachel", unique_number(), name="Ada Byrne")
+    made = {}
+    for name, sent in (("answered", today() - dt.timedelta(days=5)), ("overdue", today() - dt.timedelta(days=60))):
+        body = {
+            "kind": "subject_access",
+            "recipient": "Metro Transit Ltd",
+            "requested": f"All my personal data ({name}).",
+        }
+        response = platform.call(
+            "rachel", "POST", "workflow", f"/v1/cases/{case['id']}/information-requests", json=body
+        )
+        assert response.status_code == 201, response.text
+        made[name] = response.json()["id"]
+        path = f"/v1/cases/{case['id']}/information-requests/{made[name]}/sent"
+        response = platform.call("rachel", "POST", "workflow", path, json={"sent_on": sent.isoformat()})
+        assert response.status_code == 200, response.text
+
+    page = browser.new_context(viewport=PHONE).new_page()
+    sign_in(page, platform, "rachel", f"/cases/{case['id']}/information-requests/{made['answered']}")
+    open_panel(page, "Record the reply")
+    page.get_by_label("Reply received on").fill(today().isoformat())
+    page.get_by_label("The reply's documents").set_input_files(
+        [{"name": "sar-reply.txt", "mimeType": "text/plain", "buffer": b"Your personal data, as held by Metro.\n"}]
+    )
+    page.get_by_role("button", name="Record the reply").click()
+    expect(page.get_by_role("status").first).to_contain_text("Reply recorded with 1 document(s)")
+    reply = page.get_by_role("region", name="The reply")
+    expect(reply.get_by_role("link", name="sar-reply.txt")).to_be_visible()
+    expect(page.get_by_role("region", name="Deadline for the reply")).to_contain_text("met")
+    accessible(page)
+    evidence = platform.call("rachel", "GET", "intake", f"/v1/cases/{case['id']}/evidence").json()["items"]
+    assert [item["filename"] for item in evidence] == ["sar-reply.txt"]
+
+    page.goto(platform.url("portal") + f"/cases/{case['id']}/information-requests/{made['overdue']}")
+    expect(page.get_by_role("region", name="Deadline for the reply")).to_contain_text("overdue by")
+    page.get_by_role("link", name=re.compile("^Write a complaint")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("has not replied")
+    expect(page.get_by_role("link", name="Information Commissioner's Office")).to_be_visible()
+    expect(page.get_by_role("textbox").first).to_contain_text("Ada Byrne")
+    accessible(page)
+    shot(page, "rep-sar-complaint")
