@@ -15,8 +15,11 @@ import time
 import uuid
 from typing import Any
 
+import jsonschema
 import pytest
 import requests
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from harness import Platform, unique_number
 
@@ -30,6 +33,25 @@ SAR = {
     "since 1 March 2026.",
     "employee_number": "MT-40711",
 }
+
+
+DOC_URI = "urn:casework:workflow-openapi"
+
+
+@pytest.fixture(scope="module")
+def documented(platform: Platform) -> Any:
+    """Checks a body against a schema of workflow's served OpenAPI document (the models the API declares)."""
+    doc = requests.get(f"{platform.url('workflow')}/openapi.json", timeout=10).json()
+    registry = Registry().with_resource(DOC_URI, Resource(contents=doc, specification=DRAFT202012))
+
+    def check(body: Any, model: str) -> None:
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": f"{DOC_URI}#/components/schemas/{model}"}, registry=registry
+        )
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+        assert errors == [], errors[:5]
+
+    return check
 
 
 def base(case: dict[str, Any]) -> str:
@@ -137,7 +159,7 @@ def test_a_line_whose_fact_is_not_recorded_is_left_out(platform: Platform) -> No
 
 
 def test_sending_puts_the_one_month_deadline_on_the_case_and_an_extension_adds_two(
-    platform: Platform, case: dict[str, Any]
+    platform: Platform, case: dict[str, Any], documented: Any
 ) -> None:
     rid = create(platform, case, SAR).json()["id"]
     # Received Monday 31 August 2026 (an email: received the day it was sent). September has no
@@ -145,6 +167,7 @@ def test_sending_puts_the_one_month_deadline_on_the_case_and_an_extension_adds_t
     sent = act(platform, case, rid, "sent", {"sent_on": "2026-08-31"})
     assert sent.status_code == 200, sent.text
     body = sent.json()
+    documented(body, "InformationRequestOut")
     assert body["state"] == "sent" and body["sent_on"] == "2026-08-31" and body["received_on"] == "2026-08-31"
     assert body["deadline"]["due_on"] == "2026-09-30"
     listed = deadline_of(platform, case, rid)
@@ -281,7 +304,9 @@ def test_foi_letters_cite_the_right_act(platform: Platform, case: dict[str, Any]
     assert deadline_of(platform, case, rid)["due_on"] == "2026-12-01"  # type: ignore[index]
 
 
-def test_a_reply_with_the_case_s_evidence_meets_the_deadline(platform: Platform, case: dict[str, Any]) -> None:
+def test_a_reply_with_the_case_s_evidence_meets_the_deadline(
+    platform: Platform, case: dict[str, Any], documented: Any
+) -> None:
     other = platform.create_case("rachel", unique_number(), name="Mark Other")
     own, foreign = evidence_on_case(platform, case), evidence_on_case(platform, other)
     rid = create(platform, case, SAR).json()["id"]
@@ -305,6 +330,8 @@ def test_a_reply_with_the_case_s_evidence_meets_the_deadline(platform: Platform,
     replied = act(platform, case, rid, "reply", {"received_on": "2026-09-10", "evidence_ids": [own.upper()]})
     assert replied.status_code == 200, replied.text
     body = replied.json()
+    documented(body, "InformationRequestOut")
+    documented(platform.call("maria", "GET", "workflow", base(case)).json(), "InformationRequestList")
     assert body["state"] == "replied" and body["replied_on"] == "2026-09-10" and body["overdue"] is False
     assert body["reply_evidence"] == [{"id": own, "filename": "reply.txt"}]
     assert deadline_of(platform, case, rid)["state"] == "met"  # type: ignore[index]
@@ -313,7 +340,7 @@ def test_a_reply_with_the_case_s_evidence_meets_the_deadline(platform: Platform,
     assert gone.status_code == 409  # answered: nothing to complain about
 
 
-def test_the_complaint_is_offered_only_when_overdue(platform: Platform, case: dict[str, Any]) -> None:
+def test_the_complaint_is_offered_only_when_overdue(platform: Platform, case: dict[str, Any], documented: Any) -> None:
     today = dt.date.today().isoformat()
     fresh = create(platform, case, SAR).json()["id"]
     draft = platform.call("rachel", "GET", "workflow", f"{base(case)}/{fresh}/complaint")
@@ -327,6 +354,7 @@ def test_the_complaint_is_offered_only_when_overdue(platform: Platform, case: di
     complaint = platform.call("rachel", "GET", "workflow", f"{base(case)}/{old}/complaint")
     assert complaint.status_code == 200, complaint.text
     body = complaint.json()
+    documented(body, "ComplaintOut")
     assert body["due_on"] == "2026-09-30" and body["days_overdue"] > 0
     assert body["regulator"]["name"] == "Information Commissioner's Office"
     assert body["regulator"]["url"].startswith("https://ico.org.uk/")
@@ -452,10 +480,11 @@ def test_bad_dates_are_refused_and_nothing_changes(
     assert deadline_of(platform, case, rid) is None
 
 
-def test_guidance_is_short_and_cited(platform: Platform) -> None:
+def test_guidance_is_short_and_cited(platform: Platform, documented: Any) -> None:
     for who in ("rachel", "maria"):
         response = platform.call(who, "GET", "workflow", "/v1/information-requests/guidance")
         assert response.status_code == 200, response.text
+        documented(response.json(), "Guidance")
         sections = response.json()["sections"]
         assert {s["id"] for s in sections} >= {"subject_access", "foi", "subject_access_deadline", "foi_deadline"}
         for section in sections:

@@ -38,7 +38,7 @@ from casework_workflow.request_schemas import (
     ClockStart,
     Extension,
     NewInformationRequest,
-    Reply,
+    ReplyReceived,
     SentRequest,
     Withdrawal,
 )
@@ -427,7 +427,7 @@ class InformationRequestStore:
             )
             return self._json(conn, updated, view, today)
 
-    def reply(self, p: Principal, case_id: str, request_id: str, data: Reply) -> dict[str, Any]:
+    def reply(self, p: Principal, case_id: str, request_id: str, data: ReplyReceived) -> dict[str, Any]:
         """The reply arrived: its documents (already evidence of this case) are recorded with it and
         the deadline is met."""
         today = deadline_store.today()

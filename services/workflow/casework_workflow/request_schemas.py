@@ -92,7 +92,7 @@ class Extension(Strict):
     reason: str = Field(min_length=1, max_length=2000, description="The reason it gave.")
 
 
-class Reply(Strict):
+class ReplyReceived(Strict):
     received_on: dt.date = Field(description="The day the reply arrived.")
     # Ids only (a 422 names any other value by position); that each is evidence of this case is
     # checked against what workflow knows of the case's evidence (evidence_events.unknown_evidence).

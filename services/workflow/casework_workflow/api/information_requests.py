@@ -11,9 +11,15 @@ from casework_common.openapi import Reply, api
 from casework_common.web import parse_json, principal
 from casework_workflow.information_requests import InformationRequestStore
 from casework_workflow.request_letters import Guidance, guidance
-from casework_workflow.request_schemas import ClockStart, Extension, NewInformationRequest, SentRequest, Withdrawal
-from casework_workflow.request_schemas import Reply as ReplyBody
-from casework_workflow.responses import Items
+from casework_workflow.request_responses import ComplaintOut, InformationRequestList, InformationRequestOut
+from casework_workflow.request_schemas import (
+    ClockStart,
+    Extension,
+    NewInformationRequest,
+    ReplyReceived,
+    SentRequest,
+    Withdrawal,
+)
 
 BASE = "/v1/cases/<case_id>/information-requests"
 
@@ -21,14 +27,19 @@ BASE = "/v1/cases/<case_id>/information-requests"
 def blueprint(store: InformationRequestStore) -> Blueprint:
     bp = Blueprint("information_requests", __name__)
     one = Reply(
-        "The request: its letter ({to, subject, body}), state, dates, its deadline (as on the case's deadline "
-        "list) once sent, whether it is overdue, the reply's documents, and the caller's allowed actions."
+        "The request: its letter, state, dates, its deadline (as on the case's deadline list) once sent, whether "
+        "it is overdue, the reply's documents, and the caller's allowed actions.",
+        InformationRequestOut,
     )
 
     @bp.post(BASE)
     @api(
         "Draft a subject access or FOI request (its letter generated from the case)",
-        {201: Reply("The draft request with its letter.", headers={"Location": "The request's URL."})},
+        {
+            201: Reply(
+                "The draft request with its letter.", InformationRequestOut, headers={"Location": "The request's URL."}
+            )
+        },
         body=NewInformationRequest,
         errors=(403, 404),
     )
@@ -37,7 +48,7 @@ def blueprint(store: InformationRequestStore) -> Blueprint:
         return jsonify(body), 201, {"Location": f"/v1/cases/{case_id}/information-requests/{body['id']}"}
 
     @bp.get(BASE)
-    @api("A case's information requests, newest first", {200: Items}, errors=(404,))
+    @api("A case's information requests, newest first", {200: InformationRequestList}, errors=(404,))
     def list_requests(case_id: str) -> Response:
         return jsonify(items=store.for_case(principal(), case_id))
 
@@ -81,11 +92,11 @@ def blueprint(store: InformationRequestStore) -> Blueprint:
     @api(
         "Record the reply and its documents (evidence of the case); the deadline is met",
         {200: one},
-        body=ReplyBody,
+        body=ReplyReceived,
         errors=(403, 404, 409),
     )
     def reply(case_id: str, request_id: str) -> Response:
-        return jsonify(store.reply(principal(), case_id, request_id, parse_json(ReplyBody)))
+        return jsonify(store.reply(principal(), case_id, request_id, parse_json(ReplyReceived)))
 
     @bp.post(f"{BASE}/<request_id>/withdraw")
     @api("Withdraw a request (its deadline is withdrawn)", {200: one}, body=Withdrawal, errors=(403, 404, 409))
@@ -96,12 +107,7 @@ def blueprint(store: InformationRequestStore) -> Blueprint:
     @api(
         "The next step for an overdue request: the complaint letters (ICO; for FOISA a review, then the "
         "Scottish Information Commissioner)",
-        {
-            200: Reply(
-                "{request_id, kind, due_on, days_overdue, regulator: {name, url}, letters: [{stage, to, subject, "
-                "body}] in the order to send them, notes: [...]}."
-            )
-        },
+        {200: ComplaintOut},
         errors=(404, 409),
     )
     def complaint(case_id: str, request_id: str) -> Response:
