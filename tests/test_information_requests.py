@@ -398,6 +398,20 @@ def test_withdrawing_withdraws_the_deadline(platform: Platform, case: dict[str, 
     assert deadline_of(platform, case, draft) is None
 
 
+def test_a_request_s_deadline_ends_only_through_the_request(platform: Platform, case: dict[str, Any]) -> None:
+    rid = create(platform, case, SAR).json()["id"]
+    assert act(platform, case, rid, "sent", {"sent_on": "2026-08-31"}).status_code == 200
+    deadline = deadline_of(platform, case, rid)
+    assert deadline is not None
+    path = f"/v1/cases/{case['id']}/deadlines/{deadline['id']}"
+    refused = platform.call("rachel", "PATCH", "workflow", path, json={"state": "met"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["request_id"] == rid and f"information-requests/{rid}/reply" in refused.json()["detail"]
+    assert deadline_of(platform, case, rid)["state"] == "open"  # type: ignore[index]
+    shown = platform.call("rachel", "PATCH", "workflow", path, json={"visibility": "reps"})
+    assert shown.status_code == 200 and shown.json()["visibility"] == "reps"  # who sees it stays the rep's choice
+
+
 def test_only_staff_on_the_case_change_requests_and_outsiders_see_nothing(
     platform: Platform, case: dict[str, Any]
 ) -> None:

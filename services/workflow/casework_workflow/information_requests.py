@@ -60,7 +60,7 @@ ACTIONS = {
 
 def source(request_id: uuid.UUID) -> str:
     """The ``deadlines.source`` of a request's deadline."""
-    return f"request:{request_id}"
+    return f"{deadline_store.REQUEST_PREFIX}{request_id}"
 
 
 def _conflict(detail: str, row: Row[Any], **extra: Any) -> Problem:

@@ -65,7 +65,7 @@ def blueprint(deadlines: CaseDeadlines) -> Blueprint:
         "Mark a deadline met, withdrawn or open again, or change who sees it",
         {200: DeadlineOut},
         body=DeadlineChange,
-        errors=(403, 404),
+        errors=(403, 404, 409),
     )
     def change_deadline(case_id: str, deadline_id: str) -> Response:
         return jsonify(deadlines.change(principal(), case_id, deadline_id, parse_json(DeadlineChange)))

@@ -32,7 +32,6 @@ FIELDS = (
     "appeal_window_days",
     "appeal_window_working",
 )
-RULE_PREFIX = "rule:"
 
 
 def load(conn: Connection, case_id: uuid.UUID) -> Row[Any] | None:
@@ -138,7 +137,7 @@ def rule_of(deadline: ComputedDeadline) -> dict[str, Any]:
 def reconcile(conn: Connection, case_row: Any, computed: list[ComputedDeadline], actor: Principal) -> dict[str, int]:
     """Bring the case's ``rule:*`` deadlines in line with ``computed``; counts of what was done."""
     existing = store.rule_deadlines(conn, case_row.id)
-    wanted = {RULE_PREFIX + deadline.key: deadline for deadline in computed}
+    wanted = {store.RULE_PREFIX + deadline.key: deadline for deadline in computed}
     for source, deadline in wanted.items():
         before = existing.get(source)
         if before is not None and before.state == "met":

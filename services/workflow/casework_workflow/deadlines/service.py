@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
-from casework_common.problems import forbidden, invalid, not_found
+from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_workflow import audit, scope
 from casework_workflow.cases import CaseStore, CaseView, parse_id
 from casework_workflow.deadlines import facts as case_facts
@@ -136,7 +136,7 @@ class CaseDeadlines:
             deadline_id = store.put_deadline(
                 conn,
                 view.row,
-                source=f"manual:{uuid.uuid4()}",
+                source=f"{store.MANUAL_PREFIX}{uuid.uuid4()}",
                 kind=body.kind.value,
                 label=body.label,
                 due_on=body.due_on,
@@ -157,6 +157,18 @@ class CaseDeadlines:
             row = store.get(conn, view.id, parsed, lock=True) if parsed else None
             if row is None:
                 raise not_found("deadline")
+            if "state" in body.model_fields_set and row.source.startswith(store.REQUEST_PREFIX):
+                # The request's own state says when it was answered or dropped; two ways to end its
+                # deadline would let the two disagree.
+                request_id = row.source.removeprefix(store.REQUEST_PREFIX)
+                raise Problem(
+                    409,
+                    "request-deadline",
+                    "Ended through its information request",
+                    "This deadline belongs to an information request: record the reply or withdraw the request "
+                    f"(/v1/cases/{view.id}/information-requests/{request_id}/reply or /withdraw).",
+                    request_id=request_id,
+                )
             if "state" in body.model_fields_set:
                 store.set_deadline_state(
                     conn, view.row, source=row.source, state=body.state.value, reason=body.reason, actor=p

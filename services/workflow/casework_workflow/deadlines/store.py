@@ -32,6 +32,10 @@ from casework_workflow.tables import case_reps, cases, deadlines
 LONDON = ZoneInfo("Europe/London")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 VISIBILITIES = ("member", "reps")
+# A deadline's ``source`` says where it comes from; it is unique per case.
+RULE_PREFIX = "rule:"  # + rule key: computed from the case's deadline facts
+REQUEST_PREFIX = "request:"  # + information request id
+MANUAL_PREFIX = "manual:"  # + a uuid: entered by hand
 NOTICE = "Indicative only: confirm with the regional office before relying on it."
 # The reason recorded when a recompute finds a rule deadline no longer follows from the facts; a
 # later recompute that finds it again reopens only deadlines withdrawn this way, never a rep's.
@@ -308,7 +312,7 @@ def rule_deadlines(conn: Connection, case_id: uuid.UUID) -> dict[str, Row[Any]]:
     """The case's deadlines computed from its facts (``rule:*``), by source, locked for a recompute."""
     rows = conn.execute(
         select(deadlines)
-        .where(deadlines.c.case_id == case_id, deadlines.c.source.startswith("rule:", autoescape=True))
+        .where(deadlines.c.case_id == case_id, deadlines.c.source.startswith(RULE_PREFIX, autoescape=True))
         .with_for_update()
     )
     return {row.source: row for row in rows}
