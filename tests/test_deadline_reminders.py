@@ -34,7 +34,7 @@ from harness import Platform, unique_number
 pytestmark = pytest.mark.stack
 
 REFERENCE = f"CW-T-{uuid.uuid4().hex[:6].upper()}"
-CASE_ID = str(uuid.uuid4())
+CASE_ID = ""  # the drill's case, opened by the fixture: notify asks workflow who its reps are now
 # Far from the real date, so notify running normally after this module never reminds of these.
 DUE = london_today() + dt.timedelta(days=1000)
 STEPS = (-30, -28, -20, -14, -7, -3, -1, 1, 4)  # "today", in days from DUE, one notify restart each
@@ -168,6 +168,8 @@ class Drill:
 @pytest.fixture(scope="module")
 def drill(platform: Platform) -> Iterator[Drill]:
     """The whole ladder, run once; the tests below read what each step brought."""
+    global CASE_ID  # one case for the whole module, read by changed() and the tests
+    CASE_ID = platform.create_case("rachel", "M100001", name="Reminder Drill")["id"]
     producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
     run = Drill(platform, producer)
     try:

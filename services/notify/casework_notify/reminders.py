@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
@@ -164,9 +164,12 @@ def member_reminder(deadline: Deadline, left: int, recipient: str, link: str) ->
     return Notification(KIND, recipient, title, message, link, deadline.case_id, to_member=True)
 
 
-def recipients(deadline: Deadline, left: int, ctx: RuleContext) -> list[tuple[str, bool]]:
-    """Who is reminded, as (username, is the member), staff first, each once."""
-    staff = set(deadline.reps)
+def recipients(
+    deadline: Deadline, left: int, ctx: RuleContext, reps: Sequence[str] | None = None
+) -> list[tuple[str, bool]]:
+    """Who is reminded, as (username, is the member), staff first, each once. ``reps``: the case's
+    assigned reps now (workflow's answer); the ones the last event named when not given."""
+    staff = set(deadline.reps if reps is None else reps)
     if inside_last_week(left):
         staff |= set(ctx.people("coordinator", branch=deadline.branch)) | set(deadline.officials)
     staff.discard("")
@@ -238,8 +241,11 @@ class ReminderLoop:
     def _remind(self, deadline: Deadline, lead: str, left: int) -> int:
         event_id = f"reminder.{deadline.deadline_id}.{deadline.due_on.isoformat()}.{lead}"
         link = self.context.case_link(deadline.case_id)
+        # The reps on the case now: a rep taken off the case since the deadline's last event must not
+        # be reminded (nor miss the one who replaced them).
+        case = self.context.workflow.get_case(self.context.tokens.token(), deadline.case_id)
         sent = 0
-        for person, is_member in recipients(deadline, left, self.context):
+        for person, is_member in recipients(deadline, left, self.context, tuple(case.reps)):
             compose = member_reminder if is_member else staff_reminder
             notification = compose(deadline, left, person, link)
             if self.deliverer.deliver(event_id, notification, claim=self._claim(deadline, lead, person, event_id)):

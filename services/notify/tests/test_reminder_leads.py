@@ -227,3 +227,8 @@ def test_reminder_settings_default_and_parse(monkeypatch: pytest.MonkeyPatch) ->
     for bad in ({"CASEWORK_NOTIFY_REMINDER_LEAD_DAYS": "7,soon"}, {"CASEWORK_NOTIFY_TODAY": "7 April"}):
         with pytest.raises(ValidationError):
             settings(monkeypatch, **bad)
+
+
+def test_the_reps_on_the_case_now_are_reminded_not_those_the_event_named() -> None:
+    people = recipients(deadline("reps"), 14, CONTEXT, reps=("ravi",))
+    assert people == [("ravi", False)]
