@@ -27,8 +27,9 @@ from kafka import KafkaProducer
 
 from casework.v1 import events_pb2
 from casework_common import events, kafka
+from casework_common.typed_dates import long_date
 from casework_local.services import service_process
-from casework_notify.reminder_leads import format_date, london_today
+from casework_notify.reminder_leads import london_today
 from harness import Platform, unique_number
 
 pytestmark = pytest.mark.stack
@@ -208,7 +209,7 @@ def staff(what: str, left: int) -> str:
 
 
 A, C, D = (TRIBUNAL[2], APPEAL[2], SAR[2])
-MEMBER_COMING = f"A date on your case {REFERENCE}: {format_date(DUE)}"
+MEMBER_COMING = f"A date on your case {REFERENCE}: {long_date(DUE)}"
 MEMBER_PASSED = f"A date on your case {REFERENCE} has passed"
 # step (days from DUE) -> person -> the subjects of the mails that step brings, and nothing else.
 EXPECTED: dict[int, dict[str, list[str]]] = {
@@ -275,9 +276,9 @@ def test_the_member_hears_only_of_dates_they_may_see_in_their_own_words(drill: D
     texts = [parts(m)["text/plain"] for m in mails]
     assert all(C not in text and D not in text for text in texts)
     coming = next(text for text in texts if "(7 days left)" in text)
-    assert f"{A} on your case {REFERENCE} is due on {format_date(DUE)} (7 days left)" in coming
+    assert f"{A} on your case {REFERENCE} is due on {long_date(DUE)} (7 days left)" in coming
     assert "may change" in coming and "indicative" not in coming.lower()
-    assert any(f"was {format_date(DUE)}" in text and "contact them" in text for text in texts)
+    assert any(f"was {long_date(DUE)}" in text and "contact them" in text for text in texts)
 
 
 def test_coordinators_and_officials_only_inside_the_last_week(drill: Drill) -> None:
@@ -291,7 +292,7 @@ def test_a_reminder_carries_the_facts_and_a_link_but_nothing_else(drill: Drill) 
     bodies = parts(mail)
     link = f"{drill.platform.url('portal')}/cases/{CASE_ID}"
     assert link in bodies["text/plain"] and f'href="{link}"' in bodies["text/html"]
-    assert f"is due on {format_date(DUE)} (7 days left)" in bodies["text/plain"]
+    assert f"is due on {long_date(DUE)} (7 days left)" in bodies["text/plain"]
     assert "confirm with the regional office" in bodies["text/plain"]
 
 
@@ -323,5 +324,5 @@ def test_deadline_facts_recorded_in_workflow_bring_the_reminder(drill: Drill) ->
     for person in ("rachel", "cora"):
         [mail] = platform.mails_to(person, subject)
         text = parts(mail)["text/plain"]
-        assert f"is due on {format_date(due)} (7 days left)" in text and claim["label"] in text
+        assert f"is due on {long_date(due)} (7 days left)" in text and claim["label"] in text
         assert "confirm with the regional office" in text

@@ -143,6 +143,11 @@ def find(words: Sequence[str]) -> list[TypedDate]:
     return found
 
 
+def long_date(day: dt.date) -> str:
+    """A date as letters and people write it: ``14 April 2027`` (no locale involved)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAY_WORDS = {name.lower() for name in WEEKDAYS} | {name[:3].lower() for name in WEEKDAYS} | {"tues", "thurs"}
 
@@ -162,7 +167,10 @@ def parse_day(text: str) -> dt.date:
         words = words[1:]
     found = find(words)
     if len(found) != 1 or (found[0].start, found[0].end) != (0, len(words)):
-        raise ValueError("Not a date. Type it as 3 March 2026, 03/03/2026 (day first) or 2026-03-03.")
+        cores = [_core(word) for word in words]
+        shaped = any(p.match(c) for c in cores for p in _NUMERIC) or any(c in _MONTH_NUMBER for c in cores)
+        what = "Not a real date" if shaped else "Not a date"  # 31/02/2026, 30 February 2026: no such day
+        raise ValueError(f"{what}. Type it as 3 March 2026, 03/03/2026 (day first) or 2026-03-03.")
     date = found[0]
     if date.year is None:
         raise ValueError("Give the year too, such as 3 March 2026.")

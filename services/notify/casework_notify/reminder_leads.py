@@ -16,20 +16,6 @@ DEFAULT_LEADS: tuple[int, ...] = (28, 14, 7, 3, 1)
 OVERDUE = "overdue"
 # Inside this many days (and once overdue) coordinators and officials are reminded too.
 LAST_WEEK_DAYS = 7
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def parse_leads(text: str) -> tuple[int, ...]:
@@ -76,11 +62,6 @@ def lead_reached(due_on: dt.date, today: dt.date, leads: tuple[int, ...] = DEFAU
 def inside_last_week(left: int) -> bool:
     """True when coordinators and officials are reminded too: 7 days or fewer left, or overdue."""
     return left <= LAST_WEEK_DAYS
-
-
-def format_date(day: dt.date) -> str:
-    """A date as people write it in letters: ``14 April 2027`` (no locale involved)."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def when(left: int) -> str:

@@ -27,12 +27,12 @@ from sqlalchemy.dialects.postgresql import insert
 from casework.v1 import events_pb2
 from casework_common import metrics
 from casework_common.events import EnvelopeError, Event
+from casework_common.typed_dates import long_date
 from casework_common.vocabulary import DEADLINE_KIND_LABELS, DEADLINE_KIND_NAMES, DEADLINE_STATE_NAMES
 from casework_notify.delivery import Deliverer
 from casework_notify.reminder_leads import (
     DEFAULT_LEADS,
     days_left,
-    format_date,
     inside_last_week,
     lead_reached,
     london_today,
@@ -130,7 +130,7 @@ def _what(deadline: Deadline) -> str:
 
 def staff_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> Notification:
     """A reminder for a rep, coordinator or official."""
-    what, due = _what(deadline), format_date(deadline.due_on)
+    what, due = _what(deadline), long_date(deadline.due_on)
     if left < 0:
         message = (
             f"{what} on case {deadline.reference} was due on {due} ({when(left)}) and is not marked as met. "
@@ -146,7 +146,7 @@ def staff_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> 
 
 def member_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> Notification:
     """A reminder for the member: the same facts, in plain words, without legal alarm."""
-    what, due = _what(deadline), format_date(deadline.due_on)
+    what, due = _what(deadline), long_date(deadline.due_on)
     if left < 0:
         title = f"A date on your case {deadline.reference} has passed"
         message = (

@@ -11,6 +11,7 @@ from typing import Any
 from flask import g, session
 from werkzeug.datastructures import MultiDict
 
+from casework_common import typed_dates
 from casework_common.vocabulary import DEADLINE_KIND_LABELS
 
 # The deadline-facts form's date fields, in workflow's names, with what the form calls them.
@@ -42,7 +43,7 @@ def long_date(value: str | dt.date | None) -> str:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{day.day} {day:%B %Y}"
+    return typed_dates.long_date(day)
 
 
 def days_left(days: int | None) -> str:

@@ -28,12 +28,13 @@ from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from casework_common.auth import Principal
 from casework_common.problems import Problem, invalid, not_found
+from casework_common.typed_dates import long_date
 from casework_workflow import audit, evidence_events, scope, timeline
 from casework_workflow.cases import CaseStore, CaseView, parse_id
 from casework_workflow.deadlines import requests_clock
 from casework_workflow.deadlines import store as deadline_store
 from casework_workflow.deadlines.model import ComputedDeadline
-from casework_workflow.request_letters import long_date, next_steps, request_letter
+from casework_workflow.request_letters import next_steps, request_letter
 from casework_workflow.request_schemas import (
     ClockStart,
     Extension,

@@ -20,14 +20,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from casework_common.typed_dates import long_date
+
 SCOTLAND = "scotland"
 ICO = {"name": "Information Commissioner's Office", "url": "https://ico.org.uk/make-a-complaint/"}
 SIC = {"name": "Scottish Information Commissioner", "url": "https://www.foi.scot/"}
-
-
-def long_date(day: dt.date) -> str:
-    """A date as letters write it: ``14 April 2026``."""
-    return f"{day.day} {day:%B %Y}"
 
 
 @cache

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casework_common.typed_dates import long_date
 from casework_workflow.deadlines import (
     JURISDICTIONS,
     DeadlineFacts,
@@ -38,7 +39,6 @@ from casework_workflow.deadlines.arithmetic import (
     add_working_days,
     early_conciliation,
     is_working_day,
-    long_date,
     months_beginning_with,
 )
 

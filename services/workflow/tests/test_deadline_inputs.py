@@ -10,6 +10,7 @@ from collections import namedtuple
 import pytest
 from pydantic import ValidationError
 
+from casework_common.typed_dates import long_date
 from casework_workflow.deadlines import store
 from casework_workflow.schemas import DeadlineChange, DeadlineFactsIn, DeadlinesQuery, NewDeadline
 
@@ -95,4 +96,4 @@ def test_versions_are_exact_microseconds_and_dates_are_written_out() -> None:
     at = dt.datetime(2026, 12, 1, 12, 0, 0, 123457, tzinfo=dt.UTC)
     assert store.microseconds(at) - store.microseconds(at - dt.timedelta(microseconds=1)) == 1
     assert store.microseconds(at) % 1_000_000 == 123457
-    assert store.long_date(dt.date(2026, 4, 4)) == "4 April 2026"
+    assert long_date(dt.date(2026, 4, 4)) == "4 April 2026"

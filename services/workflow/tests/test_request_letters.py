@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from casework_workflow.request_letters import guidance, long_date, next_steps, request_letter
+from casework_common.typed_dates import long_date
+from casework_workflow.request_letters import guidance, next_steps, request_letter
 
 MARIA = SimpleNamespace(
     member_name="Maria Okafor",

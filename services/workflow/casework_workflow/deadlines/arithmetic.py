@@ -19,6 +19,7 @@ from functools import cache
 
 import holidays
 
+from casework_common.typed_dates import long_date
 from casework_workflow.deadlines.model import Jurisdiction
 
 #: Bank holidays that count for each jurisdiction's own working days (``holidays.UK`` subdivisions).
@@ -35,11 +36,6 @@ SUBDIVISIONS: dict[str, tuple[str, ...]] = {
 WHOLE_UK: tuple[str, ...] = ("ENG", "WLS", "SCT", "NIR")
 
 _SUBDIVISION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
-
-
-def long_date(day: date) -> str:
-    """A date as reps write it: ``14 April 2026``."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def ordinal(n: int) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from casework_common.typed_dates import long_date
 from casework_workflow.deadlines.arithmetic import (
     add_working_days,
     bank_holiday,
     early_conciliation,
     has_corresponding_date,
-    long_date,
     months_beginning_with,
     ordinal,
     subdivisions_for,

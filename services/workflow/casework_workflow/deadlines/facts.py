@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, select
 from sqlalchemy.dialects.postgresql import insert
 
 from casework_common.auth import Principal
+from casework_common.typed_dates import long_date
 from casework_workflow import audit, timeline
 from casework_workflow.deadlines import store
 from casework_workflow.deadlines.model import ComputedDeadline, DeadlineFacts
@@ -120,7 +121,7 @@ def _describe(facts: DeadlineFacts) -> str:
         ("outcome letter", facts.outcome_letter_date),
     ):
         if value is not None:
-            parts.append(f"{label} {store.long_date(value)}")
+            parts.append(f"{label} {long_date(value)}")
     if facts.claim_types:
         parts.append("claims: " + ", ".join(c.replace("_", " ") for c in facts.claim_types))
     return "; ".join(parts)

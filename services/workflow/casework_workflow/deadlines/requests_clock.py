@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from casework_common.typed_dates import long_date
 from casework_workflow.deadlines.arithmetic import (
     WHOLE_UK,
     add_months,
     add_working_days,
     bank_holiday,
     has_corresponding_date,
-    long_date,
     next_working_day,
     ordinal,
     subdivisions_for,

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.problems import not_found
+from casework_common.typed_dates import long_date
 from casework_common.vocabulary import DEADLINE_KINDS, DEADLINE_STATES
 from casework_workflow import audit, scope, timeline
 from casework_workflow.outbound import case_ref, emit
@@ -57,11 +58,6 @@ def use_rules(rules: scope.Rules) -> None:
 def today() -> dt.date:
     """Today in Europe/London, the day deadlines are counted from."""
     return dt.datetime.now(LONDON).date()
-
-
-def long_date(day: dt.date) -> str:
-    """A date as people write it: ``14 April 2026``."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def microseconds(at: dt.datetime) -> int:
