@@ -150,6 +150,13 @@ def test_a_rep_records_dismissal_and_acas_dates_drafts_a_sar_and_the_official_se
     # Back on the case page both clocks show, and the rep asks the official to discuss a referral.
     rep.goto(platform.url("portal") + f"/cases/{case['id']}")
     expect(deadline_card(rep, sar["label"])).to_contain_text(f"due {long_date(sar['due_on'])}")
+    # A request's deadline ends with the request's reply or withdrawal, not by a button of its own.
+    mark_met = re.compile(r"^Mark .* as met$")
+    expect(deadline_card(rep, tribunal["label"]).get_by_role("button", name=mark_met)).to_have_count(1)
+    expect(deadline_card(rep, sar["label"]).get_by_role("button", name=mark_met)).to_have_count(0)
+    expect(
+        deadline_card(rep, sar["label"]).get_by_role("link", name="Record the reply or withdraw the request")
+    ).to_be_visible()
     expect(rep.get_by_role("region", name="Requests for information")).to_contain_text("Metro Transit Ltd")
     open_panel(rep, "Request a referral discussion")
     rep.get_by_label("Why").fill("Dismissal; a tribunal claim is due soon.")
