@@ -230,33 +230,74 @@ def test_the_second_branch_is_explained() -> None:
 
 
 @pytest.mark.parametrize(
-    ("jurisdiction", "termination", "months", "due", "confirmed"),
+    ("jurisdiction", "termination", "months", "due"),
     [
         # The day before the (planned) commencement of the Employment Rights Act 2025 limits: three months.
-        ("england_wales", D(2026, 9, 30), 3, D(2026, 12, 29), True),
-        # On the commencement date: six months, 1 April 2027 less a day.
-        ("england_wales", D(2026, 10, 1), 6, D(2027, 3, 31), False),
-        ("scotland", D(2026, 9, 30), 3, D(2026, 12, 29), True),
-        ("scotland", D(2026, 10, 1), 6, D(2027, 3, 31), False),
-        # The 2025 Act does not change Northern Ireland: still three months.
-        ("northern_ireland", D(2026, 10, 1), 3, D(2026, 12, 31), True),
+        ("england_wales", D(2026, 9, 30), 3, D(2026, 12, 29)),
+        ("scotland", D(2026, 9, 30), 3, D(2026, 12, 29)),
+        # The 2025 Act does not change Northern Ireland: still three months, 1 January 2027 less a day.
+        ("northern_ireland", D(2026, 10, 1), 3, D(2026, 12, 31)),
     ],
 )
 def test_the_rule_in_force_is_chosen_by_the_date_the_period_runs_from(
-    jurisdiction: str, termination: date, months: int, due: date, confirmed: bool
+    jurisdiction: str, termination: date, months: int, due: date
 ) -> None:
     result = only(compute(facts(jurisdiction, termination=termination), RULES), "tribunal_claim:unfair_dismissal")
     assert result.due_on == due
     word = {3: "three", 6: "six"}[months]
     assert any(f"{word} months beginning with that date" in step for step in result.steps)
-    assert any("not yet confirmed" in step for step in result.steps) is not confirmed
+    assert not any("not confirmed" in step for step in result.steps)
+
+
+@pytest.mark.parametrize("jurisdiction", ["england_wales", "scotland"])
+def test_an_unconfirmed_longer_limit_never_gives_the_date_shown(jurisdiction: str) -> None:
+    # Dismissed 1 October 2026, the planned (unconfirmed) commencement of the Employment Rights Act
+    # 2025 six-month limit. The confirmed rule before it, ERA 1996 s.111(2)(a): three months
+    # beginning with 1 October 2026 end the day before 1 January 2027, 31 December 2026. Six
+    # months would end the day before 1 April 2027: 31 March 2027. The earlier date is shown.
+    result = only(compute(facts(jurisdiction, termination=D(2026, 10, 1)), RULES), "tribunal_claim:unfair_dismissal")
+    assert result.due_on == D(2026, 12, 31)
+    assert result.source is not None and result.source.citation == "s.111(2)(a)"
+    assert "Three months beginning with that date end on 31 December 2026." in result.steps
+    assert (
+        "If the six-month limit of the Employment Rights Act 2025 has come into force for this claim, the last day "
+        "would be 31 March 2027; this is not confirmed: confirm with the regional office." in result.steps
+    )
+    assert "Last day to present the claim to the employment tribunal: 31 December 2026." in result.steps
+
+
+def test_an_unconfirmed_longer_limit_with_conciliation_shows_the_confirmed_date() -> None:
+    # Discrimination, act on 15 October 2026; ACAS Day A 1 December 2026, Day B 15 December 2026.
+    # Three months (Equality Act 2010 s.123(1)(a)): 14 January 2027. Days 2 to 15 December (14 days)
+    # not counted: 28 January 2027, inside one month after Day B (15 January 2027)? No: later, so
+    # 28 January 2027. Six months: 14 April 2027 + 14 days = 28 April 2027 (mentioned only).
+    result = only(
+        compute(
+            facts(act=D(2026, 10, 15), claims=("discrimination",), day_a=D(2026, 12, 1), day_b=D(2026, 12, 15)), RULES
+        ),
+        "tribunal_claim:discrimination",
+    )
+    assert result.due_on == D(2027, 1, 28)
+    assert result.source is not None and result.source.citation == "s.123(1)(a)"
+    assert any("the last day would be 28 April 2027; this is not confirmed" in step for step in result.steps)
+
+
+def test_a_confirmed_six_month_rule_gives_the_date() -> None:
+    data = copy.deepcopy(RULES.to_json())
+    data["version"] = "uk-employment-confirmed"
+    for rule in data["claim_types"]["unfair_dismissal"]["rules"]:
+        rule["confirmed"] = True
+    confirmed = parse_rule_set(data)
+    result = only(compute(facts(termination=D(2026, 10, 1)), confirmed), "tribunal_claim:unfair_dismissal")
+    assert result.due_on == D(2027, 3, 31)
+    assert any("six months beginning with that date" in step for step in result.steps)
 
 
 def test_post_employment_breach_of_contract_stays_three_months_after_commencement() -> None:
     results = compute(
         facts(termination=D(2026, 10, 1), claims=("unfair_dismissal", "breach_of_contract", "redundancy_pay")), RULES
     )
-    assert only(results, "tribunal_claim:unfair_dismissal").due_on == D(2027, 3, 31)
+    assert only(results, "tribunal_claim:unfair_dismissal").due_on == D(2026, 12, 31)  # six months unconfirmed
     assert only(results, "tribunal_claim:breach_of_contract").due_on == D(2026, 12, 31)
     assert only(results, "tribunal_claim:redundancy_pay").due_on == D(2027, 3, 31)
 

@@ -71,7 +71,58 @@ def _tribunal_claim(facts: DeadlineFacts, rules: RuleSet, key: str) -> ComputedD
         return None
     where = rules.jurisdictions[facts.jurisdiction]
     steps = [f"{claim.runs_from_label}: {long_date(start)}."]
+    fallback = rules.confirmed_predecessor(key, facts.jurisdiction, rule)
+    if fallback is not None:
+        # An unconfirmed rule (e.g. a planned commencement) must not give the date a rep relies on
+        # when the confirmed rule before it would end earlier: a late claim is out of time, an early
+        # one is not. Compute both; show the earlier, mention the other.
+        unconfirmed_due, _ = _period_and_conciliation(facts, where, start, rule)
+        confirmed_due, confirmed_steps = _period_and_conciliation(facts, where, start, fallback)
+        if confirmed_due < unconfirmed_due:
+            steps.extend(_fallback_steps(rules, claim, rule, fallback, where))
+            steps.extend(confirmed_steps)
+            steps.append(f"Last day to present the claim to the {where.tribunal}: {long_date(confirmed_due)}.")
+            steps.extend(_weekend_steps(facts, confirmed_due))
+            steps.append(
+                f"If the {_limit_name(rule)} of the {rule.source.title} has come into force for this claim, the last "
+                f"day would be {long_date(unconfirmed_due)}; this is not confirmed: confirm with the regional office."
+            )
+            return _claim_deadline(rules, claim, key, fallback, confirmed_due, steps)
     steps.extend(_rule_steps(rules, claim, rule, where, start))
+    due, period_steps = _period_and_conciliation(facts, where, start, rule)
+    steps.extend(period_steps)
+    steps.append(f"Last day to present the claim to the {where.tribunal}: {long_date(due)}.")
+    steps.extend(_weekend_steps(facts, due))
+    return _claim_deadline(rules, claim, key, rule, due, steps)
+
+
+def _limit_name(rule: ClaimRule) -> str:
+    """``six-month limit``."""
+    return f"{months_text(rule.period_months).removesuffix('s').replace(' ', '-')} limit"
+
+
+def _fallback_steps(
+    rules: RuleSet, claim: ClaimType, unconfirmed: ClaimRule, confirmed: ClaimRule, where: JurisdictionRules
+) -> list[str]:
+    steps = [
+        f"Rule set {rules.version} has a {_limit_name(unconfirmed)} ({unconfirmed.source.title}, "
+        f"{unconfirmed.source.citation}) for this date in {where.name}, but it is not confirmed: {unconfirmed.note}",
+        f"Until it is confirmed the date shown uses the confirmed rule before it, which gives the earlier date: "
+        f"{months_text(confirmed.period_months)} beginning with that date ({confirmed.source.title}, "
+        f"{confirmed.source.citation}).",
+    ]
+    if confirmed.note:
+        steps.append(f"Note: {confirmed.note}")
+    if claim.note:
+        steps.append(f"Note: {claim.note}")
+    return steps
+
+
+def _period_and_conciliation(
+    facts: DeadlineFacts, where: JurisdictionRules, start: date, rule: ClaimRule
+) -> tuple[date, list[str]]:
+    """The last day under one rule, and the steps from the period's end to the conciliation."""
+    steps: list[str] = []
     limit = months_beginning_with(start, rule.period_months)
     period = months_text(rule.period_months)
     if has_corresponding_date(start, rule.period_months):
@@ -85,12 +136,21 @@ def _tribunal_claim(facts: DeadlineFacts, rules: RuleSet, key: str) -> ComputedD
     due = limit
     if rule.early_conciliation:
         due = _conciliation_steps(facts, where, start, limit, steps)
-    steps.append(f"Last day to present the claim to the {where.tribunal}: {long_date(due)}.")
+    return due, steps
+
+
+def _weekend_steps(facts: DeadlineFacts, due: date) -> list[str]:
     if due.weekday() >= 5 or bank_holiday(due, subdivisions_for(facts.jurisdiction)):
-        steps.append(
+        return [
             "That day is a weekend or bank holiday; the time limit does not move for that. "
             "Claims can be presented online on any day: do not wait for the last day."
-        )
+        ]
+    return []
+
+
+def _claim_deadline(
+    rules: RuleSet, claim: ClaimType, key: str, rule: ClaimRule, due: date, steps: list[str]
+) -> ComputedDeadline:
     return ComputedDeadline(
         key=f"tribunal_claim:{key}",
         kind="tribunal_claim",

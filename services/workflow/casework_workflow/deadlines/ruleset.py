@@ -13,7 +13,7 @@ type must not overlap for a jurisdiction.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -168,6 +168,17 @@ class RuleSet(_Strict):
             if rule.in_force(jurisdiction, on):
                 return rule
         return None
+
+    def confirmed_predecessor(self, claim_type: str, jurisdiction: str, rule: ClaimRule) -> ClaimRule | None:
+        """For an unconfirmed ``rule``, the confirmed rule in force the day before it starts, if any.
+
+        A planned change (e.g. a commencement date not yet checked) is not relied on while the rule
+        it replaces is known; ``compute`` shows the earlier of the two dates.
+        """
+        if rule.confirmed or rule.effective_from is None or rule.effective_from == date.min:
+            return None
+        before = self.rule_for(claim_type, jurisdiction, rule.effective_from - timedelta(days=1))
+        return before if before is not None and before.confirmed else None
 
     def rules_in_force(self, on: date) -> list[dict[str, Any]]:
         """For each claim type and jurisdiction, the rule for a period running from ``on`` (e.g. today), for pages."""
