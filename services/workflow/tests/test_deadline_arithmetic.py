@@ -571,6 +571,23 @@ def _first_rule(data: dict) -> dict:
             "should match pattern",
         ),
         (lambda d: d["jurisdictions"].pop("northern_ireland"), "(root)", "jurisdictions is missing northern_ireland"),
+        # Coverage: every claim type, every jurisdiction, every start date from the first rule on.
+        (
+            lambda d: d["claim_types"]["breach_of_contract"]["rules"].pop(2),
+            "claim_types.breach_of_contract",
+            "claim type 'Breach of contract (e.g. notice pay)' has no rule for northern_ireland",
+        ),
+        (
+            lambda d: d["claim_types"]["unfair_dismissal"]["rules"][1].update(effective_from="2026-10-15"),
+            "claim_types.unfair_dismissal",
+            "claim type 'Unfair dismissal' has no rule for england_wales from 2026-10-01 to 2026-10-14",
+        ),
+        (
+            lambda d: d["claim_types"]["unfair_dismissal"]["rules"][1].update(effective_to="2030-12-31"),
+            "claim_types.unfair_dismissal",
+            "claim type 'Unfair dismissal' has no rule for england_wales after 2030-12-31: "
+            "the last rule must have no effective_to",
+        ),
         (lambda d: d.update(schema_version=2), "schema_version", "Input should be 1"),
         (lambda d: d.update(version="Version 2!"), "version", "should match pattern"),
     ],
@@ -578,6 +595,23 @@ def _first_rule(data: dict) -> dict:
 def test_rule_set_errors_say_where_and_what(change, loc: str, message: str) -> None:
     errors = _broken(change)
     assert any(e["loc"] == loc and message in e["msg"] for e in errors), errors
+
+
+def test_a_start_date_without_a_rule_is_an_error_not_a_missing_deadline() -> None:
+    # A claim type whose rules start on 1 January 2020 (allowed: nothing before), and a dismissal on
+    # 31 December 2019: compute must say so, not return nothing (a recompute would withdraw the
+    # stored tribunal deadline).
+    data = copy.deepcopy(RULES.to_json())
+    data["version"] = "uk-employment-from-2020"
+    for rule in data["claim_types"]["unfair_dismissal"]["rules"]:
+        if rule.get("effective_from") is None:
+            rule["effective_from"] = "2020-01-01"
+    newer = parse_rule_set(data)
+    with pytest.raises(ValueError, match="no unfair dismissal rule in England and Wales for a period running from 31"):
+        compute(facts(termination=D(2019, 12, 31)), newer)
+    assert only(compute(facts(termination=D(2020, 1, 1)), newer), "tribunal_claim:unfair_dismissal").due_on == D(
+        2020, 3, 31
+    )
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -38,11 +38,11 @@ def _capital(text: str) -> str:
 def compute(facts: DeadlineFacts, rules: RuleSet) -> list[ComputedDeadline]:
     """Every deadline that follows from the facts under the rule set, each with its steps and source.
 
-    One ``tribunal_claim:<type>`` per claim type considered whose start date is recorded and which has
-    a rule in force in the jurisdiction for that date (nothing is invented for a missing date), then
-    ``appeal`` when the outcome letter date and the window are known.
+    One ``tribunal_claim:<type>`` per claim type considered whose start date is recorded (nothing is
+    invented for a missing date), then ``appeal`` when the outcome letter date and the window are known.
 
-    ValueError for an unknown jurisdiction or claim type, Day B before Day A, or a window below one day.
+    ValueError for an unknown jurisdiction or claim type, a claim type with no rule in force in the
+    jurisdiction for its start date, Day B before Day A, or a window below one day.
     """
     subdivisions_for(facts.jurisdiction)  # validates the jurisdiction
     unknown = [c for c in facts.claim_types if c not in rules.claim_types]
@@ -68,7 +68,13 @@ def _tribunal_claim(facts: DeadlineFacts, rules: RuleSet, key: str) -> ComputedD
         return None
     rule = rules.rule_for(key, facts.jurisdiction, start)
     if rule is None:
-        return None
+        # Validation refuses gaps, so this is a date before a claim type's first rule: never drop a
+        # tribunal deadline silently (a recompute would withdraw the one stored).
+        place = rules.jurisdictions[facts.jurisdiction].name
+        raise ValueError(
+            f"rule set {rules.version} has no {claim.label.lower()} rule in {place} "
+            f"for a period running from {long_date(start)}: ask the regional office for the time limit"
+        )
     where = rules.jurisdictions[facts.jurisdiction]
     steps = [f"{claim.runs_from_label}: {long_date(start)}."]
     fallback = rules.confirmed_predecessor(key, facts.jurisdiction, rule)

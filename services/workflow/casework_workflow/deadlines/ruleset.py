@@ -7,7 +7,8 @@ refuses anything malformed with one precise message per problem (``RuleSetError.
 Which rule of a claim type is in force is decided by the date the limitation period runs from
 (the effective date of termination or the date of the act): ``RuleSet.rule_for``. Each rule says
 for which jurisdictions and from/to which dates (both inclusive) it applies; rules of one claim
-type must not overlap for a jurisdiction.
+type must not overlap for a jurisdiction, and together must cover every jurisdiction without a gap
+from their first date on, the last one open-ended (a missing rule would drop a deadline silently).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
@@ -110,6 +112,37 @@ class ClaimType(_Strict):
                 if shared and lo <= hi:
                     when = "always" if lo == date.min else f"on {lo.isoformat()}"
                     raise ValueError(f"rules[{i}] and rules[{j}] both apply to {shared[0]} {when}")
+        return self
+
+    @model_validator(mode="after")
+    def _every_jurisdiction_always(self) -> ClaimType:
+        """Refuse a jurisdiction without a rule for some start date: none at all, a gap between two
+        rules, or a last rule with an end date. A missing rule would drop a tribunal deadline."""
+        errors: list[str] = []
+        for jurisdiction in JURISDICTIONS:
+            spans = sorted(
+                (r.effective_from or date.min, r.effective_to or date.max)
+                for r in self.rules
+                if jurisdiction in r.jurisdictions
+            )
+            if not spans:
+                errors.append(f"claim type {self.label!r} has no rule for {jurisdiction}")
+                continue
+            for (_, end), (start, _) in pairwise(spans):
+                if end != date.max and end + timedelta(days=1) < start:
+                    first, last = end + timedelta(days=1), start - timedelta(days=1)
+                    errors.append(
+                        f"claim type {self.label!r} has no rule for {jurisdiction} "
+                        f"from {first.isoformat()} to {last.isoformat()}"
+                    )
+            last_end = spans[-1][1]
+            if last_end != date.max:
+                errors.append(
+                    f"claim type {self.label!r} has no rule for {jurisdiction} after {last_end.isoformat()}: "
+                    "the last rule must have no effective_to"
+                )
+        if errors:
+            raise ValueError("; ".join(errors))
         return self
 
 
