@@ -180,11 +180,42 @@ def test_day_b_before_day_a_is_refused() -> None:
         early_conciliation(D(2027, 2, 19), D(2026, 12, 15), D(2026, 12, 1))
 
 
-def test_conciliation_before_the_period_started_counts_only_days_inside_it() -> None:
-    # Dismissed 10 January 2027 (limit 9 April 2027); conciliation 1 to 15 January. Only 10 to
-    # 15 January (6 days) are left out -> 15 April 2027, after 15 February: no further extension.
+def test_conciliation_begun_before_the_period_started_extends_nothing() -> None:
+    # Dismissed 10 January 2027: three months beginning with it end on 9 April 2027. Conciliation
+    # from 1 January (Day A) to 15 January 2027 (Day B) began before that date: whether it extends
+    # the limit is disputed, so the unextended 9 April 2027 stands. Of the days after Day A up to
+    # and including Day B (2 to 15 January), 10 to 15 January fall inside the period: 6 days.
     ec = early_conciliation(D(2027, 4, 9), D(2027, 1, 1), D(2027, 1, 15), period_start=D(2027, 1, 10))
-    assert (ec.days_not_counted, ec.due_on) == (6, D(2027, 4, 15))
+    assert (ec.applies, ec.before_period, ec.days_not_counted, ec.due_on) == (False, True, 6, D(2027, 4, 9))
+    # Day B before the period began too: no day inside it.
+    ec = early_conciliation(D(2027, 4, 9), D(2027, 1, 1), D(2027, 1, 5), period_start=D(2027, 1, 10))
+    assert (ec.days_not_counted, ec.due_on) == (0, D(2027, 4, 9))
+
+
+def test_conciliation_begun_before_the_period_is_explained_and_not_applied() -> None:
+    # Northern Ireland (three months, so no unconfirmed rule involved): dismissed 10 January 2027,
+    # limit 9 April 2027; LRA Day A 1 January 2027, Day B 15 January 2027.
+    result = only(
+        compute(
+            facts("northern_ireland", termination=D(2027, 1, 10), day_a=D(2027, 1, 1), day_b=D(2027, 1, 15)), RULES
+        ),
+        "tribunal_claim:unfair_dismissal",
+    )
+    assert result.due_on == D(2027, 4, 9)
+    [warning] = [step for step in result.steps if step.startswith("Warning:")]
+    assert "no extension is applied here" in warning and "9 April 2027, the safer date" in warning
+    assert "6 days fall on or after 10 January 2027; a tribunal might leave them out" in warning
+    assert not any("not counted, so" in step for step in result.steps)
+    assert result.steps[-1] == "Last day to present the claim to the industrial tribunal: 9 April 2027."
+
+
+def test_the_days_not_counted_are_the_days_after_day_a_to_day_b() -> None:
+    # Day A 1 December 2026, Day B 15 December 2026: 2 to 15 December, 14 days (the brief example).
+    ec = early_conciliation(D(2027, 2, 19), D(2026, 12, 1), D(2026, 12, 15), period_start=D(2026, 11, 20))
+    assert (ec.applies, ec.days_not_counted, ec.after_pause) == (True, 14, D(2027, 3, 5))
+    # Day A and Day B the same day: nothing left out, but one month after Day B still applies.
+    ec = early_conciliation(D(2027, 2, 19), D(2027, 2, 10), D(2027, 2, 10))
+    assert (ec.days_not_counted, ec.after_pause, ec.due_on) == (0, D(2027, 2, 19), D(2027, 3, 10))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -95,12 +95,13 @@ class Conciliation:
     limit: date  # the time limit without conciliation
     day_a: date
     day_b: date
-    applies: bool  # False when Day A came after the limit had already expired
-    days_not_counted: int  # subsection (3): the day after Day A up to and including Day B
+    applies: bool  # False when Day A came after the limit had already expired, or before the period began
+    days_not_counted: int  # subsection (3): the days after Day A up to and including Day B inside the period
     after_pause: date  # the limit with those days not counted
     month_after_day_b: date  # end of the subsection (4) period
     extended_to_month_after_b: bool  # subsection (4) applied
     due_on: date  # the resulting last day
+    before_period: bool = False  # Day A came before the period began: not applied (see early_conciliation)
 
 
 def early_conciliation(limit: date, day_a: date, day_b: date, *, period_start: date | None = None) -> Conciliation:
@@ -112,9 +113,11 @@ def early_conciliation(limit: date, day_a: date, day_b: date, *, period_start: d
     (Luton Borough Council v Haque [2018] ICR 1388, EAT). A limit that had already expired before
     Day A is not extended (Pearce v Bank of America Merrill Lynch, UKEAT/0067/19, 2019).
 
-    ``period_start`` (the date the limitation period runs from): when conciliation began before it,
-    only the paused days from that date on are left out. The tribunals have disagreed about such
-    early conciliation; counting fewer days gives the earlier, safer date.
+    ``period_start`` (the date the limitation period runs from): when conciliation began before it
+    (Day A earlier), whether the provisions extend the limit at all is disputed, so nothing is
+    applied: ``applies`` is False, ``before_period`` True and the date is the unextended limit (the
+    safer one). ``days_not_counted`` then says how many days after Day A up to and including Day B
+    fall inside the period (from ``period_start`` on), for the steps: a tribunal might leave them out.
     """
     if day_b < day_a:
         raise ValueError(
@@ -124,10 +127,11 @@ def early_conciliation(limit: date, day_a: date, day_b: date, *, period_start: d
     month_after_b = add_months(day_b, 1)
     if day_a > limit:
         return Conciliation(limit, day_a, day_b, False, 0, limit, month_after_b, False, limit)
-    first_paused = day_a + timedelta(days=1)
-    if period_start is not None and first_paused < period_start:
-        first_paused = period_start
-    paused = max(0, (day_b - first_paused).days + 1)
+    if period_start is not None and day_a < period_start:
+        first_inside = max(day_a + timedelta(days=1), period_start)
+        inside = max(0, (day_b - first_inside).days + 1)
+        return Conciliation(limit, day_a, day_b, False, inside, limit, month_after_b, False, limit, True)
+    paused = (day_b - day_a).days  # the day after Day A up to and including Day B
     after_pause = limit + timedelta(days=paused)
     extend = day_a <= after_pause <= month_after_b
     due = month_after_b if extend else after_pause

@@ -204,6 +204,19 @@ def _conciliation_steps(
         )
         return limit
     ec = early_conciliation(limit, day_a, day_b, period_start=start)
+    if ec.before_period:
+        inside = "1 day" if ec.days_not_counted == 1 else f"{ec.days_not_counted} days"
+        steps.append(
+            f"Warning: {body_cap} early conciliation started on {long_date(day_a)} (Day A), before the date the time "
+            f"limit runs from ({long_date(start)}), and ended on {long_date(day_b)} (Day B). Whether such "
+            "conciliation extends the time limit is disputed, so no extension is applied here: the date shown is "
+            f"the time limit without conciliation, {long_date(limit)}, the safer date. Of the days after Day A up to "
+            f"and including Day B, {inside} fall on or after {long_date(start)}; a tribunal might leave them out "
+            "(and allow one month after Day B) and so extend the time limit: do not rely on that, ask the regional "
+            "office."
+        )
+        steps.append(f"({where.conciliation.source.title}, {where.conciliation.source.citation}.)")
+        return limit
     if not ec.applies:
         steps.append(
             f"Warning: {body_cap} early conciliation started on {long_date(day_a)} (Day A), after the time limit had "
@@ -211,12 +224,6 @@ def _conciliation_steps(
             "the claim is already out of time unless the tribunal extends time. Tell the regional office now."
         )
         return limit
-    if day_a < start:
-        steps.append(
-            f"Warning: {body_cap} early conciliation started on {long_date(day_a)} (Day A), before the date the time "
-            "limit runs from. Tribunals have differed on how such conciliation counts; only the days from that "
-            "date on are left out here, which gives the earlier, safer date."
-        )
     days = "1 day" if ec.days_not_counted == 1 else f"{ec.days_not_counted} days"
     steps.append(
         f"{body_cap} early conciliation from {long_date(day_a)} (Day A) to {long_date(day_b)} (Day B): "
