@@ -36,6 +36,7 @@ pytestmark = pytest.mark.stack
 
 REFERENCE = f"CW-T-{uuid.uuid4().hex[:6].upper()}"
 CASE_ID = ""  # the drill's case, opened by the fixture: notify asks workflow who its reps are now
+CLOSED_CASE_ID = ""  # a second case, closed after its deadline's first reminder
 # Far from the real date, so notify running normally after this module never reminds of these.
 DUE = london_today() + dt.timedelta(days=1000)
 STEPS = (-30, -28, -20, -14, -7, -3, -1, 1, 4)  # "today", in days from DUE, one notify restart each
@@ -45,11 +46,13 @@ PASSES = re.compile(r'^casework_notify_reminder_passes_total\{outcome="ok"\} ([0
 # The deadlines of one case. A: the member may see it, computed by rule (indicative). C: reps only,
 # first seen five days before it is due. D: met after its first reminder. E: withdrawn at once.
 # S: a withdrawn sentinel whose version is raised to tell when notify has read up to it.
+# K: reps only, on the second case, which is closed after K's 28-day reminder.
 TRIBUNAL = ("A", events_pb2.DEADLINE_KIND_TRIBUNAL_CLAIM, "Tribunal claim: unfair dismissal")
 APPEAL = ("C", events_pb2.DEADLINE_KIND_APPEAL, "Internal appeal")
 SAR = ("D", events_pb2.DEADLINE_KIND_SUBJECT_ACCESS, "Subject access request reply")
 FOI = ("E", events_pb2.DEADLINE_KIND_FOI, "Freedom of information reply")
-IDS = {name: f"{REFERENCE}-{name}" for name in "ACDES"}
+HEARING = ("K", events_pb2.DEADLINE_KIND_OTHER, "Grievance hearing")
+IDS = {name: f"{REFERENCE}-{name}" for name in "ACDEKS"}
 
 
 def changed(
@@ -64,7 +67,7 @@ def changed(
     name, kind, default_label = which
     return events_pb2.DeadlineChanged(
         case=events_pb2.CaseRef(
-            case_id=CASE_ID,
+            case_id=CLOSED_CASE_ID if name == "K" else CASE_ID,
             reference=REFERENCE,
             branch="north-london",
             region="london",
@@ -142,6 +145,11 @@ class Drill:
             assert time.monotonic() < deadline, "notify did not read the deadline events"
             time.sleep(0.2)
 
+    def set_case_status(self, case_id: str, status: str) -> None:
+        """Close or reopen a case as its rep does, on workflow's API."""
+        response = self.platform.call("rachel", "PATCH", "workflow", f"/v1/cases/{case_id}", json={"status": status})
+        assert response.status_code == 200, response.text
+
     def passes(self) -> float:
         found = PASSES.search(requests.get(f"{self.platform.url('notify')}/metrics", timeout=10).text)
         return float(found.group(1)) if found else 0.0
@@ -169,8 +177,9 @@ class Drill:
 @pytest.fixture(scope="module")
 def drill(platform: Platform) -> Iterator[Drill]:
     """The whole ladder, run once; the tests below read what each step brought."""
-    global CASE_ID  # one case for the whole module, read by changed() and the tests
+    global CASE_ID, CLOSED_CASE_ID  # the module's cases, read by changed() and the tests
     CASE_ID = platform.create_case("rachel", "M100001", name="Reminder Drill")["id"]
+    CLOSED_CASE_ID = platform.create_case("rachel", unique_number(), name="Closed Drill")["id"]
     producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
     run = Drill(platform, producer)
     try:
@@ -187,9 +196,12 @@ def drill(platform: Platform) -> Iterator[Drill]:
                 open_sar = run.publish(changed(SAR, DUE, 1))
                 run.publish(changed(FOI, DUE, 1))
                 run.publish(changed(FOI, DUE, 2, state=events_pb2.DEADLINE_STATE_WITHDRAWN))
+                run.publish(changed(HEARING, DUE, 1))
             run.sync()
             run.settle()
             run.record(step)
+            if step == -28:  # K had its 28-day reminder; its case is closed now (its deadline stays open)
+                run.set_case_status(CLOSED_CASE_ID, "closed")
             if step == -20:  # D had its 28-day reminder; it is met now, and the old "open" comes again
                 run.publish(changed(SAR, DUE, 2, state=events_pb2.DEADLINE_STATE_MET))
                 run.send(open_sar)
@@ -209,13 +221,14 @@ def staff(what: str, left: int) -> str:
 
 
 A, C, D = (TRIBUNAL[2], APPEAL[2], SAR[2])
+K = f"Deadline ({HEARING[2]})"
 MEMBER_COMING = f"A date on your case {REFERENCE}: {long_date(DUE)}"
 MEMBER_PASSED = f"A date on your case {REFERENCE} has passed"
 # step (days from DUE) -> person -> the subjects of the mails that step brings, and nothing else.
 EXPECTED: dict[int, dict[str, list[str]]] = {
     -30: {"rachel": [staff(C, 5)], "cora": [staff(C, 5)], "olive": [staff(C, 5)]},
     -28: {
-        "rachel": [staff(C, 3), staff(D, 28), staff(A, 28)],
+        "rachel": [staff(C, 3), staff(D, 28), staff(A, 28), staff(K, 28)],
         "maria": [MEMBER_COMING],
         "cora": [staff(C, 3)],
         "olive": [staff(C, 3)],
@@ -279,6 +292,14 @@ def test_the_member_hears_only_of_dates_they_may_see_in_their_own_words(drill: D
     assert f"{A} on your case {REFERENCE} is due on {long_date(DUE)} (7 days left)" in coming
     assert "may change" in coming and "indicative" not in coming.lower()
     assert any(f"was {long_date(DUE)}" in text and "contact them" in text for text in texts)
+
+
+def test_no_reminder_while_the_case_is_closed(drill: Drill) -> None:
+    """K stays open in notify's copy, but its case was closed after the 28-day reminder: none of
+    its later reminders (14, 7 days...) reaches anyone."""
+    assert drill.row("K")[:2] == (1, "open")
+    assert about(drill, "rachel", K) == [(-28, staff(K, 28))]
+    assert not about(drill, "cora", K) and not about(drill, "olive", K)
 
 
 def test_coordinators_and_officials_only_inside_the_last_week(drill: Drill) -> None:

@@ -44,6 +44,11 @@ from casework_notify.tables import deadlines, reminders_sent
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("notify")
 PASSES = _metrics.counter("reminder_passes_total", "Passes of the deadline reminder loop, by outcome.", ("outcome",))
+CASE_LOOKUPS = _metrics.counter(
+    "reminder_case_lookups_total",
+    "Deadlines whose case the reminder loop looked up on workflow, by the case's status (open: reminded).",
+    ("status",),
+)
 KIND = "deadline_reminder"
 # A reminder email still pending this long after it was claimed failed to go; it is sent again.
 RETRY_PENDING_AFTER_S = 120.0
@@ -244,6 +249,12 @@ class ReminderLoop:
         # The reps on the case now: a rep taken off the case since the deadline's last event must not
         # be reminded (nor miss the one who replaced them).
         case = self.context.workflow.get_case(self.context.tokens.token(), deadline.case_id)
+        CASE_LOOKUPS.labels("open" if case.status == "open" else "not_open").inc()
+        if case.status != "open":
+            # A closed case's deadlines are not marked met or withdrawn one by one; nobody is
+            # reminded of them while it stays closed.
+            log.info("case %s is %s: no reminder of deadline %s", deadline.case_id, case.status, deadline.deadline_id)
+            return 0
         sent = 0
         for person, is_member in recipients(deadline, left, self.context, tuple(case.reps)):
             compose = member_reminder if is_member else staff_reminder
