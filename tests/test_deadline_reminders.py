@@ -42,6 +42,11 @@ DUE = london_today() + dt.timedelta(days=1000)
 STEPS = (-30, -28, -20, -14, -7, -3, -1, 1, 4)  # "today", in days from DUE, one notify restart each
 PEOPLE = ("rachel", "maria", "cora", "olive", "ravi")
 PASSES = re.compile(r'^casework_notify_reminder_passes_total\{outcome="ok"\} ([0-9.e+]+)$', re.MULTILINE)
+# Workflow's count of GetCase calls (notify's reminder loop is the only caller during the drill).
+GET_CASE = re.compile(
+    r'^casework_workflow_grpc_requests_total\{[^}]*method="/casework\.v1\.CaseAuthority/GetCase"[^}]*\} ([0-9.e+]+)$',
+    re.MULTILINE,
+)
 
 # The deadlines of one case. A: the member may see it, computed by rule (indicative). C: reps only,
 # first seen five days before it is due. D: met after its first reminder. E: withdrawn at once.
@@ -101,6 +106,7 @@ class Drill:
     counted: Counter[tuple[str, str]] = field(default_factory=Counter)  # (person, subject) mails so far
     new: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # step -> person -> subjects
     mails: dict[str, list[Message]] = field(default_factory=dict)  # person -> every mail about the case
+    idle_lookups: dict[int, float] = field(default_factory=dict)  # step -> GetCase calls in passes with nothing due
 
     def restart_notify(self, today: dt.date | None, read_first: bool = True) -> None:
         """Notify again, with ``today`` fixed (and a short reminder interval), or normal when None.
@@ -149,6 +155,15 @@ class Drill:
         """Close or reopen a case as its rep does, on workflow's API."""
         response = self.platform.call("rachel", "PATCH", "workflow", f"/v1/cases/{case_id}", json={"status": status})
         assert response.status_code == 200, response.text
+
+    def get_case_calls(self) -> float:
+        metrics = requests.get(f"{self.platform.url('workflow')}/metrics", timeout=10).text
+        return sum(float(n) for n in GET_CASE.findall(metrics))
+
+    def case_changes(self, name: str) -> int:
+        with self.platform.superuser_db() as conn:
+            row = conn.execute("SELECT case_changes FROM notify.deadlines WHERE deadline_id = %s", (IDS[name],))
+            return row.fetchone()[0]
 
     def passes(self) -> float:
         found = PASSES.search(requests.get(f"{self.platform.url('notify')}/metrics", timeout=10).text)
@@ -199,6 +214,19 @@ def drill(platform: Platform) -> Iterator[Drill]:
                 run.publish(changed(HEARING, DUE, 1))
             run.sync()
             run.settle()
+            # Everything due today is sent: further passes ask workflow nothing (no GetCase per
+            # deadline and pass, which an overdue deadline would cost for ever).
+            calls = run.get_case_calls()
+            run.settle()
+            run.idle_lookups[step] = run.get_case_calls() - calls
+            if step == -3:  # K's case reopened: K's current lead (3 days) is reminded after all
+                seen = run.case_changes("K")
+                run.set_case_status(CLOSED_CASE_ID, "open")
+                waited = time.monotonic() + 60
+                while run.case_changes("K") == seen:
+                    assert time.monotonic() < waited, "notify did not read the case's reopening"
+                    time.sleep(0.2)
+                run.settle()
             run.record(step)
             if step == -28:  # K had its 28-day reminder; its case is closed now (its deadline stays open)
                 run.set_case_status(CLOSED_CASE_ID, "closed")
@@ -236,7 +264,12 @@ EXPECTED: dict[int, dict[str, list[str]]] = {
     -20: {"rachel": [staff(C, -5)], "cora": [staff(C, -5)], "olive": [staff(C, -5)]},
     -14: {"rachel": [staff(A, 14)], "maria": [MEMBER_COMING]},
     -7: {"rachel": [staff(A, 7)], "maria": [MEMBER_COMING], "cora": [staff(A, 7)], "olive": [staff(A, 7)]},
-    -3: {"rachel": [staff(A, 3)], "maria": [MEMBER_COMING], "cora": [staff(A, 3)], "olive": [staff(A, 3)]},
+    -3: {
+        "rachel": [staff(A, 3), staff(K, 3)],
+        "maria": [MEMBER_COMING],
+        "cora": [staff(A, 3), staff(K, 3)],
+        "olive": [staff(A, 3), staff(K, 3)],
+    },
     -1: {"rachel": [staff(A, 1)], "maria": [MEMBER_COMING], "cora": [staff(A, 1)], "olive": [staff(A, 1)]},
     1: {"rachel": [staff(A, -1)], "maria": [MEMBER_PASSED], "cora": [staff(A, -1)], "olive": [staff(A, -1)]},
     4: {},
@@ -296,10 +329,17 @@ def test_the_member_hears_only_of_dates_they_may_see_in_their_own_words(drill: D
 
 def test_no_reminder_while_the_case_is_closed(drill: Drill) -> None:
     """K stays open in notify's copy, but its case was closed after the 28-day reminder: none of
-    its later reminders (14, 7 days...) reaches anyone."""
+    its later reminders (14, 7 days, and 3 days while still closed) reaches anyone; reopened
+    at 3 days, the 3-day reminder comes (the lead was marked handled while closed)."""
     assert drill.row("K")[:2] == (1, "open")
-    assert about(drill, "rachel", K) == [(-28, staff(K, 28))]
-    assert not about(drill, "cora", K) and not about(drill, "olive", K)
+    assert about(drill, "rachel", K) == [(-28, staff(K, 28)), (-3, staff(K, 3))]
+    assert about(drill, "cora", K) == [(-3, staff(K, 3))]
+
+
+def test_passes_with_nothing_due_ask_workflow_nothing(drill: Drill) -> None:
+    """Once a day's reminders are delivered (or skipped for a closed case), later passes that day
+    skip those deadlines before asking workflow who the reps are."""
+    assert drill.idle_lookups == {step: 0 for step in STEPS}
 
 
 def test_coordinators_and_officials_only_inside_the_last_week(drill: Drill) -> None:

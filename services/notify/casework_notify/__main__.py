@@ -19,7 +19,7 @@ from casework_common.workflow_client import WorkflowClient
 from casework_notify import api
 from casework_notify.delivery import Deliverer
 from casework_notify.mailer import Mailer
-from casework_notify.reminders import ReminderLoop, recorder
+from casework_notify.reminders import ReminderLoop, case_watcher, recorder
 from casework_notify.rules import RULES, TOPICS, RuleContext
 from casework_notify.settings import NotifySettings
 
@@ -56,6 +56,13 @@ def main() -> int:
     app.register_blueprint(api.blueprint(engine, deliverer))
     handlers = {event_type: deliverer.handle for event_type in RULES}
     handlers[events_pb2.DeadlineChanged] = recorder(engine)
+    watch_case = case_watcher(engine)
+
+    def case_changed(message: events_pb2.CaseChanged, event: events.Event) -> None:
+        watch_case(message, event)  # first: idempotent, and the reminders must not miss a change
+        deliverer.handle(message, event)
+
+    handlers[events_pb2.CaseChanged] = case_changed
     consumer = kafka.EventConsumer(settings, "notify", topics, handlers, producer)
     reminders = ReminderLoop(
         engine,

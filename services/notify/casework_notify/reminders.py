@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
@@ -39,7 +39,7 @@ from casework_notify.reminder_leads import (
     when,
 )
 from casework_notify.rules import Notification, RuleContext
-from casework_notify.tables import deadlines, reminders_sent
+from casework_notify.tables import deadlines, deliveries, reminders_sent
 
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("notify")
@@ -71,6 +71,11 @@ class Deadline:
     state: str
     visibility: str
     indicative: bool
+    # The last lead fully handled, and what it was handled against (see ReminderLoop.run_once).
+    handled_due_on: dt.date | None = None
+    handled_lead: str | None = None
+    version: int = 0
+    case_changes: int = 0
 
 
 def deadline_values(changed: events_pb2.DeadlineChanged, event_id: str) -> dict[str, object]:
@@ -116,13 +121,32 @@ def recorder(engine: Engine) -> Callable[[events_pb2.DeadlineChanged, Event], No
         changes = {name: statement.excluded[name] for name in values if name != "deadline_id"}
         statement = statement.on_conflict_do_update(
             index_elements=[deadlines.c.deadline_id],
-            set_={**changes, "updated_at": func.now()},
+            # A changed deadline (visibility, state, date) is looked at again at its current lead.
+            set_={**changes, "updated_at": func.now(), "handled_due_on": None, "handled_lead": None},
             where=deadlines.c.version < statement.excluded.version,
         )
         with engine.begin() as conn:
             conn.execute(statement)
 
     return record
+
+
+def case_watcher(engine: Engine) -> Callable[[events_pb2.CaseChanged, Event], None]:
+    """The consumer's handler for CaseChanged (beside the notification rules): any change to a
+    case (reps assigned or taken off, closed or reopened) makes the reminder loop look at its
+    deadlines' current lead again, so a new rep or a reopened case is not left out."""
+
+    def watch(changed: events_pb2.CaseChanged, event: Event) -> None:
+        if not changed.case.case_id:
+            return
+        with engine.begin() as conn:
+            conn.execute(
+                update(deadlines)
+                .where(deadlines.c.case_id == changed.case.case_id)
+                .values(case_changes=deadlines.c.case_changes + 1)
+            )
+
+    return watch
 
 
 def _what(deadline: Deadline) -> str:
@@ -206,9 +230,15 @@ class ReminderLoop:
         self.fixed_today = today  # a drill's or test's date; None: the real date in Europe/London
         self.interval_s = interval_s
 
-    def open_deadlines(self) -> list[Deadline]:
+    def open_deadlines(self, today: dt.date) -> list[Deadline]:
+        """The open deadlines that have reached a lead by ``today`` (the others cannot be due a reminder)."""
+        horizon = today + dt.timedelta(days=max(self.leads))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(deadlines).where(deadlines.c.state == "open").order_by(deadlines.c.due_on))
+            rows = conn.execute(
+                select(deadlines)
+                .where(deadlines.c.state == "open", deadlines.c.due_on <= horizon)
+                .order_by(deadlines.c.due_on)
+            )
             return [
                 Deadline(
                     deadline_id=row.deadline_id,
@@ -224,18 +254,26 @@ class ReminderLoop:
                     state=row.state,
                     visibility=row.visibility,
                     indicative=row.indicative,
+                    handled_due_on=row.handled_due_on,
+                    handled_lead=row.handled_lead,
+                    version=row.version,
+                    case_changes=row.case_changes,
                 )
                 for row in rows
             ]
 
     def run_once(self) -> int:
         """One pass over the open deadlines; returns how many reminders were delivered. A deadline
-        that fails (the directory down...) is logged and tried again on the next pass."""
+        that fails (the directory down...) is logged and tried again on the next pass.
+
+        A deadline whose current lead is marked handled is skipped before any call to workflow or
+        the directory: otherwise every pass would cost calls for every deadline past a lead,
+        an overdue one for ever."""
         today = london_today(self.fixed_today)
         sent = 0
-        for deadline in self.open_deadlines():
+        for deadline in self.open_deadlines(today):
             lead = lead_reached(deadline.due_on, today, self.leads)
-            if lead is None:
+            if lead is None or (deadline.handled_due_on, deadline.handled_lead) == (deadline.due_on, lead):
                 continue
             try:
                 sent += self._remind(deadline, lead, days_left(deadline.due_on, today))
@@ -254,6 +292,7 @@ class ReminderLoop:
             # A closed case's deadlines are not marked met or withdrawn one by one; nobody is
             # reminded of them while it stays closed.
             log.info("case %s is %s: no reminder of deadline %s", deadline.case_id, case.status, deadline.deadline_id)
+            self._mark_handled(deadline, lead, event_id, emails_done=False)  # a reopening is a CaseChanged
             return 0
         sent = 0
         for person, is_member in recipients(deadline, left, self.context, tuple(case.reps)):
@@ -264,7 +303,28 @@ class ReminderLoop:
                 log.info("reminded %s of deadline %s (lead %s)", person, deadline.deadline_id, lead)
             else:
                 self.deliverer.retry_email(event_id, notification, RETRY_PENDING_AFTER_S)
+        self._mark_handled(deadline, lead, event_id, emails_done=True)
         return sent
+
+    def _mark_handled(self, deadline: Deadline, lead: str, event_id: str, *, emails_done: bool) -> None:
+        """Record that this lead needs nothing more, unless the deadline or its case changed since
+        the pass read it (a rep assigned meanwhile must still be reminded) or, with
+        ``emails_done``, one of its emails is still pending (it is retried on a later pass)."""
+        conditions = [
+            deadlines.c.deadline_id == deadline.deadline_id,
+            deadlines.c.due_on == deadline.due_on,
+            deadlines.c.version == deadline.version,
+            deadlines.c.case_changes == deadline.case_changes,
+        ]
+        if emails_done:
+            pending = exists().where(
+                deliveries.c.event_id == event_id,
+                deliveries.c.channel == "email",
+                deliveries.c.status == "pending",
+            )
+            conditions.append(~pending)
+        with self.engine.begin() as conn:
+            conn.execute(update(deadlines).where(*conditions).values(handled_due_on=deadline.due_on, handled_lead=lead))
 
     def _claim(self, deadline: Deadline, lead: str, recipient: str, event_id: str) -> Callable[[Connection], bool]:
         # Still open in this transaction: a "met" that arrived since the pass began stops the reminder.

@@ -92,6 +92,13 @@ deadlines = Table(
     Column("version", BigInteger, nullable=False),
     Column("event_id", Text, nullable=False),  # the event the row was last written from
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The last lead whose reminders were all delivered (due date and lead, e.g. "7"): the reminder
+    # loop skips the deadline, without asking workflow or the directory, until another lead is reached.
+    Column("handled_due_on", Date),
+    Column("handled_lead", Text),
+    # Raised by every CaseChanged of the case (reps, status): a lead marked handled before the
+    # change is looked at again (a new rep gets it, a reopened case is reminded).
+    Column("case_changes", BigInteger, nullable=False, server_default="0"),
 )
 
 # One row per reminder sent: (deadline, its due date, lead, recipient) is written in the same

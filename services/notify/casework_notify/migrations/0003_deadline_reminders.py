@@ -32,11 +32,16 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger, nullable=False),
         sa.Column("event_id", sa.Text, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("handled_due_on", sa.Date),
+        sa.Column("handled_lead", sa.Text),
+        sa.Column("case_changes", sa.BigInteger, nullable=False, server_default="0"),
         sa.CheckConstraint("state IN ('open', 'met', 'withdrawn')", name="deadlines_state"),
         sa.CheckConstraint("visibility IN ('member', 'reps')", name="deadlines_visibility"),
     )
     # The reminder loop reads the open ones only.
     op.create_index("deadlines_open", "deadlines", ["due_on"], postgresql_where=sa.text("state = 'open'"))
+    # Every CaseChanged event touches its case's deadlines.
+    op.create_index("deadlines_case", "deadlines", ["case_id"])
     op.create_table(
         "reminders_sent",
         sa.Column("deadline_id", sa.Text, nullable=False),
@@ -51,5 +56,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("reminders_sent")
+    op.drop_index("deadlines_case", table_name="deadlines")
     op.drop_index("deadlines_open", table_name="deadlines")
     op.drop_table("deadlines")
