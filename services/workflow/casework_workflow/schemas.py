@@ -343,11 +343,27 @@ class DeadlineStateIn(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+#: What makes a label more than one line, or hides in it: C0 and C1 controls (tab, CR, LF, NEL...),
+#: DEL, and the Unicode line and paragraph separators. Labels go into reminder e-mail subjects and
+#: calendar entries, where a line break would start a new header or property.
+_NOT_ONE_LINE = frozenset(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029))
+
+
 class NewDeadline(Strict):
     kind: DeadlineKindIn
     label: str = Field(min_length=1, max_length=200)
     due_on: dt.date
     visibility: Visibility = Visibility.REPS
+
+    @field_validator("label")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        bad = sorted({f"U+{ord(c):04X}" for c in value if c in _NOT_ONE_LINE})
+        if bad:
+            raise ValueError(
+                f"The label must be one line of text, without line breaks or control characters ({', '.join(bad)})."
+            )
+        return value
 
     @model_validator(mode="after")
     def _plausible(self) -> NewDeadline:

@@ -97,3 +97,26 @@ def test_versions_are_exact_microseconds_and_dates_are_written_out() -> None:
     assert store.microseconds(at) - store.microseconds(at - dt.timedelta(microseconds=1)) == 1
     assert store.microseconds(at) % 1_000_000 == 123457
     assert long_date(dt.date(2026, 4, 4)) == "4 April 2026"
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Appeal\nhearing",
+        "Appeal\r\nBcc: x@example.org",
+        "Tab\there",
+        "Line\u2028separator",
+        "Para\u2029graph",
+        "Next\x85line",
+    ],
+)
+def test_a_hand_entered_label_is_one_line(label: str) -> None:
+    errors = refusal(NewDeadline, {"kind": "other", "label": label, "due_on": dt.date.today().isoformat()})
+    assert "must be one line of text" in errors[("label",)]
+
+
+def test_an_ordinary_label_is_accepted() -> None:
+    body = NewDeadline.model_validate(
+        {"kind": "appeal", "label": "Appeal to the regional panel – Café’s policy, §4", "due_on": dt.date.today()}
+    )
+    assert body.label == "Appeal to the regional panel – Café’s policy, §4"
