@@ -195,6 +195,9 @@ def drill(platform: Platform) -> Iterator[Drill]:
     global CASE_ID, CLOSED_CASE_ID  # the module's cases, read by changed() and the tests
     CASE_ID = platform.create_case("rachel", "M100001", name="Reminder Drill")["id"]
     CLOSED_CASE_ID = platform.create_case("rachel", unique_number(), name="Closed Drill")["id"]
+    # olive chose the daily digest for reminders: only those 3 days or less away (or passed) are mailed.
+    chosen = platform.call("olive", "PUT", "notify", "/v1/preferences", json={"deadline_reminder": "digest"})
+    assert chosen.status_code == 200, chosen.text
     producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
     run = Drill(platform, producer)
     try:
@@ -240,6 +243,7 @@ def drill(platform: Platform) -> Iterator[Drill]:
             run.sync()
         run.restart_notify(None, read_first=False)
         producer.close()
+        platform.call("olive", "PUT", "notify", "/v1/preferences", json={"deadline_reminder": "immediate"})
 
 
 def staff(what: str, left: int) -> str:
@@ -254,7 +258,7 @@ MEMBER_COMING = f"A date on your case {REFERENCE}: {long_date(DUE)}"
 MEMBER_PASSED = f"A date on your case {REFERENCE} has passed"
 # step (days from DUE) -> person -> the subjects of the mails that step brings, and nothing else.
 EXPECTED: dict[int, dict[str, list[str]]] = {
-    -30: {"rachel": [staff(C, 5)], "cora": [staff(C, 5)], "olive": [staff(C, 5)]},
+    -30: {"rachel": [staff(C, 5)], "cora": [staff(C, 5)]},  # olive: in her digest
     -28: {
         "rachel": [staff(C, 3), staff(D, 28), staff(A, 28), staff(K, 28)],
         "maria": [MEMBER_COMING],
@@ -263,7 +267,7 @@ EXPECTED: dict[int, dict[str, list[str]]] = {
     },
     -20: {"rachel": [staff(C, -5)], "cora": [staff(C, -5)], "olive": [staff(C, -5)]},
     -14: {"rachel": [staff(A, 14)], "maria": [MEMBER_COMING]},
-    -7: {"rachel": [staff(A, 7)], "maria": [MEMBER_COMING], "cora": [staff(A, 7)], "olive": [staff(A, 7)]},
+    -7: {"rachel": [staff(A, 7)], "maria": [MEMBER_COMING], "cora": [staff(A, 7)]},  # olive: in her digest
     -3: {
         "rachel": [staff(A, 3), staff(K, 3)],
         "maria": [MEMBER_COMING],
@@ -343,8 +347,22 @@ def test_passes_with_nothing_due_ask_workflow_nothing(drill: Drill) -> None:
 
 
 def test_coordinators_and_officials_only_inside_the_last_week(drill: Drill) -> None:
-    for person in ("cora", "olive"):
-        assert [step for step, _ in about(drill, person, A)] == [-7, -3, -1, 1]
+    assert [step for step, _ in about(drill, "cora", A)] == [-7, -3, -1, 1]
+    assert [step for step, _ in about(drill, "olive", A)] == [-3, -1, 1]  # the 7-day one is in her digest
+    olive = [i["title"] for i in drill.platform.inbox("olive") if i["title"].startswith(f"{A}, ")]
+    assert sorted(olive) == sorted(staff(A, left) for left in (7, 3, 1, -1))
+
+
+def test_urgent_reminders_are_mailed_at_once_to_who_chose_the_digest(drill: Drill) -> None:
+    """olive chose the digest for reminders: 7 and 5 days away they wait for it; 3 days, 1 day
+    and overdue are mailed at once (a deadline a day away must not wait a day)."""
+    with drill.platform.superuser_db() as conn:
+        held = conn.execute(
+            "SELECT title FROM notify.digest_items WHERE recipient = 'olive' AND title LIKE %s", (f"%{REFERENCE}%",)
+        ).fetchall()
+    assert sorted(title for (title,) in held) == sorted([staff(C, 5), staff(A, 7)])
+    mailed = [s for step in STEPS for s in drill.new[step]["olive"]]
+    assert sorted(mailed) == sorted([staff(C, 3), staff(C, -5), staff(K, 3), *(staff(A, n) for n in (3, 1, -1))])
     assert all(not drill.new[step]["ravi"] for step in STEPS)  # a rep of another branch
 
 

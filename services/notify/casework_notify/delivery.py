@@ -30,6 +30,12 @@ Claim = Callable[[Connection], bool]
 WITHHELD = _metrics.counter("notifications_withheld_total", "Notifications stopped by the member gate.", ("kind",))
 
 
+def held_for_digest(mode: str, n: Notification) -> bool:
+    """Whether the email waits for the daily digest: the recipient chose it for this kind, and
+    the notification is not urgent (a deadline a day away must not wait a day)."""
+    return mode == "digest" and not n.urgent
+
+
 class Deliverer:
     def __init__(self, engine: Engine, mailer: Mailer, directory: Directory, context: RuleContext) -> None:
         self.engine = engine
@@ -61,7 +67,7 @@ class Deliverer:
         written or sent. Returns False in that case, True otherwise. A redelivered event with the
         same ``event_id`` sends nothing twice either way.
         """
-        digest = self.mode(n.recipient, n.kind) == "digest"
+        digest = held_for_digest(self.mode(n.recipient, n.kind), n)
         with self.engine.begin() as conn:
             if claim is not None and not claim(conn):
                 return False

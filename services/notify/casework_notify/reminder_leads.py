@@ -16,6 +16,9 @@ DEFAULT_LEADS: tuple[int, ...] = (28, 14, 7, 3, 1)
 OVERDUE = "overdue"
 # Inside this many days (and once overdue) coordinators and officials are reminded too.
 LAST_WEEK_DAYS = 7
+# Inside this many days (and once overdue) a reminder is urgent: emailed at once, never held for
+# the next day's digest.
+URGENT_DAYS = 3
 
 
 def parse_leads(text: str) -> tuple[int, ...]:
@@ -62,6 +65,12 @@ def lead_reached(due_on: dt.date, today: dt.date, leads: tuple[int, ...] = DEFAU
 def inside_last_week(left: int) -> bool:
     """True when coordinators and officials are reminded too: 7 days or fewer left, or overdue."""
     return left <= LAST_WEEK_DAYS
+
+
+def urgent(left: int) -> bool:
+    """True when the reminder goes out at once whatever the person's digest choice: 3 days or
+    fewer left, or overdue."""
+    return left <= URGENT_DAYS
 
 
 def when(left: int) -> str:

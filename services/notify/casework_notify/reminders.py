@@ -36,6 +36,7 @@ from casework_notify.reminder_leads import (
     inside_last_week,
     lead_reached,
     london_today,
+    urgent,
     when,
 )
 from casework_notify.rules import Notification, RuleContext
@@ -170,7 +171,7 @@ def staff_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> 
     if deadline.indicative:
         message += " The date is indicative: confirm with the regional office before relying on it."
     title = f"{what}, case {deadline.reference}: {when(left)}"
-    return Notification(KIND, recipient, title, message, link, deadline.case_id)
+    return Notification(KIND, recipient, title, message, link, deadline.case_id, urgent=urgent(left))
 
 
 def member_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> Notification:
@@ -190,7 +191,7 @@ def member_reminder(deadline: Deadline, left: int, recipient: str, link: str) ->
         )
     if deadline.indicative:
         message += " The date was worked out from the facts recorded so far and may change; your rep can tell you more."
-    return Notification(KIND, recipient, title, message, link, deadline.case_id, to_member=True)
+    return Notification(KIND, recipient, title, message, link, deadline.case_id, to_member=True, urgent=urgent(left))
 
 
 def recipients(

@@ -38,7 +38,7 @@ KINDS = {
     "member_enquiry": "Members contacting the regional office",
     "branch_flag": "Branches without a casework coordinator",
     "evidence_quarantined": "A file was quarantined as infected",
-    "deadline_reminder": "Reminders of deadlines coming up or passed",
+    "deadline_reminder": "Reminders of deadlines coming up or passed (3 days or less away, or passed: always at once)",
 }
 # Who can receive each kind, so a person is offered preferences only for news they can get.
 MEMBERS_ONLY = frozenset({"case_opened", "case_update", "referral_member_advised"})
@@ -65,6 +65,7 @@ class Notification:
     case_id: str | None = None
     to_member: bool = False
     about_referral: bool = False
+    urgent: bool = False  # sent at once even to those who chose the daily digest for this kind
 
 
 @dataclass(frozen=True)
