@@ -22,8 +22,12 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Periods some tests must wait out, shortened on the test platform only (the services inherit this
 # environment; the code paths are the ones that ship, just run more often). Set at import, before
 # test modules read them: intake's reconciler pass (default 30 s) and the refusal audit's
-# per-caller window (default 60 s).
-TEST_PLATFORM_SETTINGS = {"CASEWORK_REPROCESS_INTERVAL_S": "5", "CASEWORK_REFUSAL_AUDIT_WINDOW_S": "15"}
+# per-caller window (default 60 s), workflow's deadline recompute pass after a rule set upload (60 s).
+TEST_PLATFORM_SETTINGS = {
+    "CASEWORK_REPROCESS_INTERVAL_S": "5",
+    "CASEWORK_REFUSAL_AUDIT_WINDOW_S": "15",
+    "CASEWORK_DEADLINE_RECOMPUTE_INTERVAL_S": "2",
+}
 for _name, _value in TEST_PLATFORM_SETTINGS.items():
     os.environ.setdefault(_name, _value)
 

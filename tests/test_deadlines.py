@@ -469,7 +469,30 @@ def test_an_administrator_uploads_a_rule_set_that_applies_without_a_restart(
     # The administrator sees no case content, before or after.
     assert_problem(deadlines_of(platform, "ada", case_id), 404)
 
-    # The next computation uses it: four months beginning with 10 March end on 9 July, + 19 days.
+    # The case's stored deadline is recomputed with it by workflow's background loop, without its
+    # facts being saved again: four months beginning with 10 March 2026 end on 9 July 2026, + 19 days
+    # of conciliation = 28 July 2026 (it was 28 June 2026 under three months).
+    waited = time.monotonic() + 60
+    while True:
+        stored = by_origin(deadlines_of(platform, "rachel", case_id).json()["items"])
+        unfair = stored["rule:tribunal_claim:unfair_dismissal"]
+        if unfair["rule_set"] == version:
+            break
+        assert time.monotonic() < waited, f"the stored deadline was never recomputed with {version}: {unfair}"
+        time.sleep(0.5)
+    assert unfair["due_on"] == "2026-07-28" and unfair["state"] == "open"
+    assert "four months" in " ".join(unfair["computation"])
+    with platform.superuser_db() as db:
+        actions = db.execute(
+            "SELECT actor, action, detail->>'rule_set' FROM workflow.audit_log WHERE case_id = %s "
+            "AND actor = 'workflow' ORDER BY id",
+            (case_id,),
+        ).fetchall()
+    assert ("workflow", "deadline.update", None) in actions and ("workflow", "deadline.recompute", version) in actions
+    facts_after = platform.call("rachel", "GET", "workflow", f"/v1/cases/{case_id}/deadline-facts").json()
+    assert facts_after["updated_by"] == "rachel"  # the facts themselves were not touched
+
+    # The next computation uses it too.
     saved = put_facts(platform, "rachel", case_id, DISMISSAL)
     assert saved.status_code == 200, saved.text
     assert saved.json()["rule_set"]["version"] == version

@@ -30,6 +30,7 @@ from casework_workflow.api import protocol as protocol_api
 from casework_workflow.calendar_feeds import CalendarFeeds
 from casework_workflow.cases import CaseStore
 from casework_workflow.deadlines import store as deadline_store
+from casework_workflow.deadlines.recompute import DeadlineRecompute
 from casework_workflow.deadlines.service import CaseDeadlines
 from casework_workflow.evidence_events import EvidenceTimeline
 from casework_workflow.information_requests import InformationRequestStore
@@ -98,6 +99,8 @@ def serve(settings: WorkflowSettings) -> int:
     runtime.add_loop("refusal-log", refusal_consumer.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("evidence-timeline", evidence_consumer.run)
+    # After a rule set upload, stored rule deadlines are recomputed with it (none left stale).
+    runtime.add_loop("deadline-recompute", DeadlineRecompute(engine, settings.deadline_recompute_interval_s).run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
 
 

@@ -250,6 +250,7 @@ deadline_facts = Table(
     Column("appeal_window_working", Boolean, nullable=False, server_default="false"),
     Column("updated_by", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("computed_with", Text),  # rule set version last computed (or tried) with: deadlines.recompute
 )
 
 # Deadline rule sets uploaded by administrators, append-only; the newest is in force (migration 0006).

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework_common.auth import Principal
@@ -109,6 +109,11 @@ def save(conn: Connection, case_ref: Any, facts: DeadlineFacts, actor: Principal
     )
     audit.record(conn, actor, "deadline_facts.update", case_id, detail=recorded)
     return row, True
+
+
+def mark_computed(conn: Connection, case_id: uuid.UUID, version: str) -> None:
+    """Note the rule set version the case's rule deadlines were just computed (or tried) with."""
+    conn.execute(update(deadline_facts).where(deadline_facts.c.case_id == case_id).values(computed_with=version))
 
 
 def _describe(facts: DeadlineFacts) -> str:

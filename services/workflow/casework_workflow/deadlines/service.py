@@ -109,6 +109,7 @@ class CaseDeadlines:
                 ) from exc
             row, _ = case_facts.save(conn, view.ref(), facts, p)
             counts = case_facts.reconcile(conn, view.row, computed, p)
+            case_facts.mark_computed(conn, view.id, current.rules.version)
             rows = store.for_case(conn, view.id, member_view=False)
         today = store.today()
         return {

@@ -53,6 +53,9 @@ def upgrade() -> None:
         sa.Column("appeal_window_working", sa.Boolean, nullable=False, server_default="false"),
         sa.Column("updated_by", sa.Text, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        # The rule set version the case's rule deadlines were last computed with (or tried with and
+        # refused); a case whose version is not the one in force is recomputed (deadlines.recompute).
+        sa.Column("computed_with", sa.Text),
     )
     # Rule sets uploaded by administrators: every upload kept, none ever changed; the newest one is
     # in force (the packaged default until the first upload).
