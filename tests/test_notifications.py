@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import email.policy
 import time
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from casework.v1 import events_pb2
-from casework_common import events
+from casework_common import db, events
+from casework_common.directory import Directory
+from casework_local.services import service_env
+from casework_notify.delivery import Deliverer
+from casework_notify.mailer import Mailer
+from casework_notify.rules import Notification
+from casework_notify.settings import NotifySettings
 from harness import Platform
 
 pytestmark = pytest.mark.stack
@@ -131,3 +139,52 @@ def test_inbox_items_are_private_and_can_be_marked_read(platform: Platform) -> N
     unread = platform.call("olive", "GET", "notify", "/v1/inbox", params={"unread": "true"}).json()["items"]
     assert item["id"] not in {i["id"] for i in unread}
     assert platform.call(None, "GET", "notify", "/v1/inbox").status_code == 401
+
+
+class Interleaved(Mailer):
+    """notify's real mailer; just before its first mail goes out, another replica retries the same
+    stuck email (the race two replicas' reminder loops can run into)."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        super().__init__(settings)
+        self.meanwhile: Callable[[], None] | None = None
+
+    def send(self, to: str, subject: str, text: str, html: str, message_key: str) -> None:
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        super().send(to, subject, text, html, message_key)
+
+
+def test_two_replicas_retrying_a_stuck_email_send_it_once(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delivery left pending (its first attempt failed) is retried by two notify replicas at
+    once: notify's own delivery code, twice, on the platform's database, directory and SMTP."""
+    spec, _ = platform.stack.services["notify"]
+    for name, value in service_env(spec, platform.config, platform.stack.servers).items():
+        monkeypatch.setenv(name, value)
+    settings = NotifySettings()
+    engine, directory = db.make_engine(settings), Directory(settings)
+    first_mailer = Interleaved(settings)
+    first = Deliverer(engine, first_mailer, directory, None)  # type: ignore[arg-type]
+    second = Deliverer(engine, Mailer(settings), directory, None)  # type: ignore[arg-type]
+    event_id = f"test.stuck.{uuid.uuid4().hex}"
+    note = Notification("deadline_reminder", "rachel", f"Stuck reminder {event_id}", "Still due.", "https://x/y")
+    with platform.superuser_db() as conn:  # written 10 minutes ago, never sent
+        conn.execute(
+            "INSERT INTO notify.deliveries (event_id, recipient, channel, status, created_at) "
+            "VALUES (%s, 'rachel', 'email', 'pending', now() - interval '10 minutes')",
+            (event_id,),
+        )
+    first_mailer.meanwhile = lambda: second.retry_email(event_id, note, 120)
+    first.retry_email(event_id, note, 120)
+    assert first_mailer.meanwhile is None  # the interleaving happened
+    assert eventually(lambda: platform.mails_to("rachel", note.title))
+    assert len(platform.mails_to("rachel", note.title)) == 1  # not twice
+    second.retry_email(event_id, note, 120)  # sent: nothing more
+    assert len(platform.mails_to("rachel", note.title)) == 1
+    with platform.superuser_db() as conn:
+        row = conn.execute(
+            "SELECT status, attempts FROM notify.deliveries WHERE event_id = %s AND recipient = 'rachel'", (event_id,)
+        ).fetchone()
+    assert row == ("sent", 1)
+    engine.dispose()

@@ -84,21 +84,11 @@ class Deliverer:
         return True
 
     def retry_email(self, event_id: str, n: Notification, older_than_s: float) -> None:
-        """Send an email whose delivery record is still pending ``older_than_s`` seconds after it
-        was written: its first attempt failed (SMTP down, a crash) after the delivery was claimed.
-        The age keeps a replica from resending a mail another replica is sending right now."""
-        with self.engine.connect() as conn:
-            stuck = conn.execute(
-                select(deliveries.c.status).where(
-                    deliveries.c.event_id == event_id,
-                    deliveries.c.recipient == n.recipient,
-                    deliveries.c.channel == "email",
-                    deliveries.c.status == "pending",
-                    deliveries.c.created_at < func.now() - dt.timedelta(seconds=older_than_s),
-                )
-            ).first()
-        if stuck:
-            self._email(event_id, n)
+        """Send an email whose delivery record is still pending ``older_than_s`` seconds after its
+        last attempt (or its creation): that attempt failed (SMTP down, a crash) after the delivery
+        was claimed. The attempt is claimed before sending, so of several replicas retrying it at
+        once only one sends, and none while another's attempt is younger than ``older_than_s``."""
+        self._email(event_id, n, retry_after_s=older_than_s)
 
     def mode(self, username: str, kind: str) -> str:
         with self.engine.connect() as conn:
@@ -143,14 +133,16 @@ class Deliverer:
             .on_conflict_do_nothing(constraint="digest_items_event_recipient")
         )
 
-    def _email(self, event_id: str, n: Notification) -> None:
+    def _email(self, event_id: str, n: Notification, retry_after_s: float | None = None) -> None:
+        """Send the email unless its delivery is done. ``retry_after_s``: a retry, made only when
+        the last attempt is older than that (and the record is not created if missing)."""
         key = {"event_id": event_id, "recipient": n.recipient, "channel": "email"}
         where = [deliveries.c[k] == v for k, v in key.items()]
-        with self.engine.begin() as conn:
-            conn.execute(insert(deliveries).values(**key, status="pending").on_conflict_do_nothing())
-            status = conn.execute(select(deliveries.c.status).where(*where)).scalar_one()
-        if status != "pending":
-            return  # a redelivered event: already handled
+        if retry_after_s is None:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(**key, status="pending").on_conflict_do_nothing())
+        if not self._take_attempt(where, retry_after_s):
+            return  # already sent (a redelivered event), or another attempt is recent
         person = self.directory.person(n.recipient)
         if person is None or person.email is None:
             log.warning("no verified email address for %s; inbox only", n.recipient)
@@ -168,6 +160,23 @@ class Deliverer:
             outcome = "sent"
         with self.engine.begin() as conn:
             conn.execute(update(deliveries).where(*where).values(status=outcome, sent_at=func.now()))
+
+    def _take_attempt(self, where: list[Any], retry_after_s: float | None) -> bool:
+        """Claim one attempt at a pending email: a conditional UPDATE ... RETURNING, so when two
+        replicas race for the same retry Postgres lets one update the row; the other re-reads
+        the row after it and finds the attempt recent."""
+        conditions = [*where, deliveries.c.status == "pending"]
+        if retry_after_s is not None:
+            last = func.coalesce(deliveries.c.attempted_at, deliveries.c.created_at)
+            conditions.append(last < func.now() - dt.timedelta(seconds=retry_after_s))
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(deliveries)
+                .where(*conditions)
+                .values(attempts=deliveries.c.attempts + 1, attempted_at=func.clock_timestamp())
+                .returning(deliveries.c.attempts)
+            ).first()
+        return taken is not None
 
     def send_digests(self) -> int:
         """Email each recipient with pending digest items one digest; returns how many were sent."""

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -25,9 +26,13 @@ deliveries = Table(
     Column("event_id", Text, primary_key=True),
     Column("recipient", Text, primary_key=True),
     Column("channel", Text, primary_key=True),
-    Column("status", Text, nullable=False),  # pending | sent
+    Column("status", Text, nullable=False),  # pending | sent | no-address
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
+    # Each attempt to send is claimed first (a conditional UPDATE), so replicas retrying the same
+    # stuck email do not both send it.
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("attempted_at", DateTime(timezone=True)),
 )
 
 inbox_items = Table(

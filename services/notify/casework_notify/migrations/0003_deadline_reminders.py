@@ -1,4 +1,5 @@
-"""Deadline reminders: the latest state of each deadline and the reminders already sent.
+"""Deadline reminders: the latest state of each deadline and the reminders already sent; each
+email attempt claimed on its delivery record (the reminder loop retries stuck ones).
 
 Revision ID: 0003
 Revises: 0002
@@ -13,6 +14,8 @@ down_revision = "0002"
 
 
 def upgrade() -> None:
+    op.add_column("deliveries", sa.Column("attempts", sa.Integer, nullable=False, server_default="0"))
+    op.add_column("deliveries", sa.Column("attempted_at", sa.DateTime(timezone=True)))
     op.create_table(
         "deadlines",
         sa.Column("deadline_id", sa.Text, primary_key=True),
@@ -59,3 +62,5 @@ def downgrade() -> None:
     op.drop_index("deadlines_case", table_name="deadlines")
     op.drop_index("deadlines_open", table_name="deadlines")
     op.drop_table("deadlines")
+    op.drop_column("deliveries", "attempted_at")
+    op.drop_column("deliveries", "attempts")
