@@ -18,8 +18,8 @@ from casework_common.vocabulary import DEADLINE_KIND_LABELS
 FACT_DATES = {
     "termination_date": "Effective date of termination",
     "act_date": "Date of the act complained of (or the last of a series)",
-    "acas_day_a": "ACAS Day A (early conciliation started)",
-    "acas_day_b": "ACAS Day B (certificate issued)",
+    "acas_day_a": "ACAS Day A (early conciliation started; the LRA in Northern Ireland)",
+    "acas_day_b": "ACAS Day B (certificate received)",
     "outcome_letter_date": "Date of the employer's outcome letter",
 }
 JURISDICTIONS = {

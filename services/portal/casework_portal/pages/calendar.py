@@ -4,6 +4,7 @@ portal, which forwards a calendar's fetch to workflow) and shows it once; the po
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -14,6 +15,8 @@ from casework_portal.pages import Pages
 
 # What a calendar's fetch gets back from workflow's answer besides the body.
 FEED_HEADERS = ("Content-Type", "Cache-Control")
+# What workflow hands out (secrets.token_urlsafe(32)): anything else is refused here, not sent on.
+FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def webcal(url: str) -> str:
@@ -41,12 +44,14 @@ def register(bp: Blueprint, pages: Pages) -> None:
 
     @bp.post("/calendar")
     @signed_in
-    def create_calendar_feed(user: Principal) -> str:
+    def create_calendar_feed(user: Principal) -> Response:
         """The new feed's address is shown in this answer only: workflow keeps just its hash, and the
         portal keeps nothing (no session copy to redirect through), so reloading asks to resend."""
         body = {"label": label} if (label := request.form.get("label", "").strip()) else {}
         created = pages.api(user).post_json(pages.workflow("/v1/calendar-feeds"), body)
-        return feeds_page(user, created)
+        page = Response(feeds_page(user, created))
+        page.headers["Cache-Control"] = "no-store"  # the page holds the secret address
+        return page
 
     @bp.post("/calendar/<feed_id>/revoke")
     @signed_in
@@ -60,6 +65,8 @@ def register(bp: Blueprint, pages: Pages) -> None:
         """A calendar app's fetch of a feed: no sign-in (the secret address is the credential), passed
         to workflow, which decides what the feed holds at every fetch and answers 404 for a revoked or
         unknown one. Calendar apps read only the status and the body, so a refusal is plain text."""
+        if not FEED_TOKEN.fullmatch(token):
+            return Response("Not found.\n", status=404, mimetype="text/plain")
         try:
             answer = Backend(None).get_raw(pages.workflow(f"/v1/calendar/{token}.ics"))
         except ApiError as error:
