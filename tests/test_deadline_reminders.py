@@ -51,12 +51,13 @@ GET_CASE = re.compile(
 # The deadlines of one case. A: the member may see it, computed by rule (indicative). C: reps only,
 # first seen five days before it is due. D: met after its first reminder. E: withdrawn at once.
 # S: a withdrawn sentinel whose version is raised to tell when notify has read up to it.
-# K: reps only, on the second case, which is closed after K's 28-day reminder.
+# K: reps only, on the second case, which is closed after K's 28-day reminder; its label has a
+# line break (typed by people), which must not reach a subject line.
 TRIBUNAL = ("A", events_pb2.DEADLINE_KIND_TRIBUNAL_CLAIM, "Tribunal claim: unfair dismissal")
 APPEAL = ("C", events_pb2.DEADLINE_KIND_APPEAL, "Internal appeal")
 SAR = ("D", events_pb2.DEADLINE_KIND_SUBJECT_ACCESS, "Subject access request reply")
 FOI = ("E", events_pb2.DEADLINE_KIND_FOI, "Freedom of information reply")
-HEARING = ("K", events_pb2.DEADLINE_KIND_OTHER, "Grievance hearing")
+HEARING = ("K", events_pb2.DEADLINE_KIND_OTHER, "Grievance hearing\r\nbring the bundle")
 IDS = {name: f"{REFERENCE}-{name}" for name in "ACDEKS"}
 
 
@@ -253,7 +254,7 @@ def staff(what: str, left: int) -> str:
 
 
 A, C, D = (TRIBUNAL[2], APPEAL[2], SAR[2])
-K = f"Deadline ({HEARING[2]})"
+K = "Deadline (Grievance hearing bring the bundle)"  # the label on one line
 MEMBER_COMING = f"A date on your case {REFERENCE}: {long_date(DUE)}"
 MEMBER_PASSED = f"A date on your case {REFERENCE} has passed"
 # step (days from DUE) -> person -> the subjects of the mails that step brings, and nothing else.
@@ -338,6 +339,8 @@ def test_no_reminder_while_the_case_is_closed(drill: Drill) -> None:
     assert drill.row("K")[:2] == (1, "open")
     assert about(drill, "rachel", K) == [(-28, staff(K, 28)), (-3, staff(K, 3))]
     assert about(drill, "cora", K) == [(-3, staff(K, 3))]
+    [mail] = [m for m in drill.mails["rachel"] if m["Subject"] == staff(K, 28)]
+    assert "Grievance hearing bring the bundle on case" in parts(mail)["text/plain"]
 
 
 def test_passes_with_nothing_due_ask_workflow_nothing(drill: Drill) -> None:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -150,12 +152,21 @@ def case_watcher(engine: Engine) -> Callable[[events_pb2.CaseChanged, Event], No
     return watch
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line: line breaks, tabs and other control or separator characters become
+    single spaces. A label is typed by people, and an email subject with a line break in it is
+    refused (it could also add headers)."""
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
 def _what(deadline: Deadline) -> str:
-    """The kind and the label, without saying the kind twice ("Tribunal claim: unfair dismissal")."""
+    """The kind and the label, on one line, without saying the kind twice ("Tribunal claim: unfair dismissal")."""
     kind = DEADLINE_KIND_LABELS.get(deadline.kind, DEADLINE_KIND_LABELS["other"])
-    if not deadline.label or deadline.label.lower().startswith(kind.lower()):
-        return deadline.label or kind
-    return f"{kind} ({deadline.label})"
+    label = one_line(deadline.label)
+    if not label or label.lower().startswith(kind.lower()):
+        return label or kind
+    return f"{kind} ({label})"
 
 
 def staff_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> Notification:

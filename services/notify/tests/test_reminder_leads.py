@@ -5,6 +5,7 @@ tests/test_deadline_reminders.py."""
 from __future__ import annotations
 
 import datetime as dt
+from email.message import EmailMessage
 
 import pytest
 from pydantic import ValidationError
@@ -22,7 +23,14 @@ from casework_notify.reminder_leads import (
     parse_leads,
     when,
 )
-from casework_notify.reminders import Deadline, deadline_values, member_reminder, recipients, staff_reminder
+from casework_notify.reminders import (
+    Deadline,
+    deadline_values,
+    member_reminder,
+    one_line,
+    recipients,
+    staff_reminder,
+)
 from casework_notify.rules import RuleContext, kinds_for
 from casework_notify.settings import NotifySettings
 
@@ -232,3 +240,17 @@ def test_reminder_settings_default_and_parse(monkeypatch: pytest.MonkeyPatch) ->
 def test_the_reps_on_the_case_now_are_reminded_not_those_the_event_named() -> None:
     people = recipients(deadline("reps"), 14, CONTEXT, reps=("ravi",))
     assert people == [("ravi", False)]
+
+
+def test_a_label_with_line_breaks_makes_a_one_line_subject() -> None:
+    label = "Grievance hearing\r\nBcc: someone@example.org\x00\u2028bring\tthe bundle "
+    for compose in (staff_reminder, member_reminder):
+        note = compose(deadline(kind="other", label=label), 7, "rachel", "l")
+        assert not any(ch in note.title + note.message for ch in "\r\n\x00\u2028\t")
+        assert "Grievance hearing Bcc: someone@example.org bring the bundle" in note.message
+        message = EmailMessage()
+        message["Subject"] = note.title  # raised "Header values may not contain linefeed..." before
+    assert staff_reminder(deadline(kind="other", label=label), 7, "r", "l").title == (
+        "Deadline (Grievance hearing Bcc: someone@example.org bring the bundle), case CW-2027-000042: 7 days left"
+    )
+    assert one_line(" \n ") == "" and one_line("Appeal") == "Appeal"
