@@ -412,6 +412,13 @@ def test_invalid_and_hostile_input_gets_precise_problems(platform: Platform, dis
     assert "label" in field_errors(
         add_deadline(platform, "rachel", case_id, kind="other", label="x" * 201, due_on="2026-12-24")
     )
+    # One line: a label goes into reminder subjects and calendar entries.
+    multi_line = field_errors(
+        add_deadline(
+            platform, "rachel", case_id, kind="other", label="Appeal\r\nBcc: x@example.org", due_on="2026-12-24"
+        )
+    )
+    assert "one line" in multi_line["label"], multi_line
     assert "due_on" in field_errors(add_deadline(platform, "rachel", case_id, kind="other", label="x", due_on="soon"))
     assert field_errors(add_deadline(platform, "rachel", case_id, kind="other", label="x", due_on="3026-01-01"))
     # Changes: a known state, something to change.
