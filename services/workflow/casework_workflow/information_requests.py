@@ -342,8 +342,9 @@ class InformationRequestStore:
 
     def restart(self, p: Principal, case_id: str, request_id: str, data: ClockStart) -> dict[str, Any]:
         """The time runs from another day than recorded: the real day of receipt of a posted request,
-        or the day the controller or authority received the proof of identity, clarification or fee it
-        asked for. The deadline is computed again from that day (with the extension, if any)."""
+        or the day the controller or authority received the proof of identity or fee it asked for (a
+        subject access clarification pauses the month instead, UK GDPR Article 12A: not computed). The
+        deadline is computed again from that day (with the extension, if any)."""
         today = deadline_store.today()
         with self.engine.begin() as conn:
             row, view = self._load(conn, p, case_id, request_id, write=True)

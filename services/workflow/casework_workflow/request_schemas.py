@@ -82,7 +82,8 @@ class SentRequest(Strict):
 class ClockStart(Strict):
     received_on: dt.date = Field(
         description="The day the time now runs from: the day the request was in fact received, or, when the "
-        "controller or authority asked for proof of identity, clarification or a fee, the day it received that."
+        "controller or authority asked for proof of identity or a fee, the day it received that. Not for a "
+        "subject access clarification: that pauses the month (UK GDPR Article 12A), it does not restart it."
     )
     reason: str = Field(min_length=1, max_length=2000, description="Why the time runs from that day.")
 

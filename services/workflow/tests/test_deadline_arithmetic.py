@@ -445,6 +445,22 @@ def test_subject_access(received: date, extended: bool, jurisdiction: str, due: 
     assert f"Reply due by {long_date(due)}." in result.steps
 
 
+def test_subject_access_clarification_pauses_and_is_never_a_new_receipt_date() -> None:
+    # UK GDPR Article 12A (Data (Use and Access) Act 2025): identity or a fee -> the month runs from
+    # their receipt; clarification -> the month is paused, not restarted. Received 2 March 2026: due
+    # 2 April 2026 (a Thursday). The pause is not computed: the steps must not say to restart.
+    result = subject_access_due(D(2026, 3, 2))
+    assert result.due_on == D(2026, 4, 2)
+    text = " ".join(result.steps)
+    assert "proof of identity it reasonably needed, or a fee it may charge, the time runs from the day it" in text
+    assert "clarification" not in next(step for step in result.steps if "record that day as the receipt" in step)
+    [pause] = [step for step in result.steps if "clarify" in step]
+    assert "time stops" in pause and "does not start again" in pause and "not computed here" in pause
+    assert "regional office" in pause
+    assert result.source is not None and "Article 12A" in result.source.citation
+    assert result.source.url.endswith("/article/12A")
+
+
 def test_subject_access_on_a_weekend_says_why_it_moves() -> None:
     result = subject_access_due(D(2026, 1, 31))
     assert "February 2026 has no 31st day, so the reply is due on the last day of that month: 28 February 2026." in (

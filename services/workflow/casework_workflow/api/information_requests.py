@@ -69,8 +69,8 @@ def blueprint(store: InformationRequestStore) -> Blueprint:
 
     @bp.post(f"{BASE}/<request_id>/received")
     @api(
-        "Change the day a sent request's time runs from (receipt of a posted letter; proof of identity, "
-        "clarification or a fee asked for)",
+        "Change the day a sent request's time runs from (receipt of a posted letter; proof of identity or a fee "
+        "asked for)",
         {200: one},
         body=ClockStart,
         errors=(403, 404, 409),

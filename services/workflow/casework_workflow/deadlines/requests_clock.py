@@ -1,10 +1,17 @@
 """Statutory reply dates of subject access and freedom of information requests.
 
-Subject access (UK GDPR art. 12(3), ICO guidance "How long do we have to comply?"): count from the
-day the request is received (whether a working day or not) to the corresponding calendar date in the
-next month; if that month has no such date, the last day of that month; if the date falls on a
-weekend or public holiday, the next working day. The controller may extend by two further months
+Subject access (UK GDPR arts. 12(3) and 12A, ICO guidance "How long do we have to comply?"): count
+from the day the request is received (whether a working day or not) to the corresponding calendar
+date in the next month; if that month has no such date, the last day of that month; if the date falls
+on a weekend or public holiday, the next working day. The controller may extend by two further months
 (complex or numerous requests): the corresponding date three months after receipt, same rules.
+
+Article 12A (inserted by the Data (Use and Access) Act 2025, s.76; in force 5 February 2026, SI
+2026/82) fixes when the month runs: from the latest of receipt of the request, of proof of identity
+the controller reasonably asked for, and of a fee it may charge (so recording that later day as the
+receipt date is right); a request for clarification of what is wanted instead PAUSES the month
+from the controller's request until the clarification arrives (the days already run still count).
+That pause is not computed here: the steps say so and never tell the rep to restart the clock for it.
 
 FOI: "not later than the twentieth working day following the date of receipt" (FOIA 2000 s.10(1);
 FOISA 2002 s.10(1) "after"): day 1 is the first working day after receipt. Working days differ:
@@ -40,9 +47,10 @@ from casework_workflow.deadlines.model import (
 )
 
 SAR_SOURCE = RuleSource(
-    title="UK GDPR (right of access); ICO guidance: How long do we have to comply?",
-    citation="Article 12(3) and Article 15",
-    url="https://www.legislation.gov.uk/eur/2016/679/article/12",
+    title="UK GDPR (right of access), as amended by the Data (Use and Access) Act 2025; ICO guidance: How long "
+    "do we have to comply?",
+    citation="Article 12(3), Article 12A (time limits) and Article 15",
+    url="https://www.legislation.gov.uk/eur/2016/679/article/12A",
 )
 FOIA_SOURCE = RuleSource(
     title="Freedom of Information Act 2000",
@@ -95,8 +103,14 @@ def subject_access_due(
         )
     steps.append(f"Reply due by {long_date(due)}.")
     steps.append(
-        "If the controller asked for proof of identity, clarification or a fee, the time runs from the day it "
-        "received that instead: record that date as the receipt date."
+        "If the controller asked for proof of identity it reasonably needed, or a fee it may charge, the time runs "
+        "from the day it received that instead: record that day as the receipt date (UK GDPR Article 12A)."
+    )
+    steps.append(
+        "If the controller asked the member to clarify the request, the time stops from that request until the "
+        "clarification reaches it and then runs on (UK GDPR Article 12A): it does not start again, so do not "
+        "record the clarification as a new receipt date. That pause is not computed here: confirm the date with "
+        "the regional office."
     )
     if not extended:
         steps.append(
