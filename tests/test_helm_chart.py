@@ -235,3 +235,13 @@ def test_dashboards_ship_for_the_grafana_sidecar(chart: helm_python.Chart) -> No
         assert config["metadata"]["labels"]["grafana_dashboard"] == "1"
         (dashboard,) = (json.loads(text) for text in config["data"].values())
         assert dashboard["panels"] and all(p["targets"] for p in dashboard["panels"])
+
+
+def test_secret_links_stay_out_of_the_ingress_access_log(chart: helm_python.Chart) -> None:
+    ingresses = by_kind(render(chart, {}), "Ingress")
+    quiet = ingresses["casework-portal-secret-links"]
+    assert quiet["metadata"]["annotations"]["nginx.ingress.kubernetes.io/enable-access-log"] == "false"
+    paths = {p["path"] for rule in quiet["spec"]["rules"] for p in rule["http"]["paths"]}
+    assert paths == {"/calendar/", "/shared/"}
+    logged = ingresses["casework-portal"]["metadata"]["annotations"]
+    assert "nginx.ingress.kubernetes.io/enable-access-log" not in logged
