@@ -57,7 +57,7 @@ TRIBUNAL = ("A", events_pb2.DEADLINE_KIND_TRIBUNAL_CLAIM, "Tribunal claim: unfai
 APPEAL = ("C", events_pb2.DEADLINE_KIND_APPEAL, "Internal appeal")
 SAR = ("D", events_pb2.DEADLINE_KIND_SUBJECT_ACCESS, "Subject access request reply")
 FOI = ("E", events_pb2.DEADLINE_KIND_FOI, "Freedom of information reply")
-HEARING = ("K", events_pb2.DEADLINE_KIND_OTHER, "Grievance hearing\r\nbring the bundle")
+HEARING = ("K", events_pb2.DEADLINE_KIND_OTHER, "Hearing\r\nbring bundle")
 IDS = {name: f"{REFERENCE}-{name}" for name in "ACDEKS"}
 
 
@@ -254,7 +254,7 @@ def staff(what: str, left: int) -> str:
 
 
 A, C, D = (TRIBUNAL[2], APPEAL[2], SAR[2])
-K = "Deadline (Grievance hearing bring the bundle)"  # the label on one line
+K = "Deadline (Hearing bring bundle)"  # the label on one line
 MEMBER_COMING = f"A date on your case {REFERENCE}: {long_date(DUE)}"
 MEMBER_PASSED = f"A date on your case {REFERENCE} has passed"
 # step (days from DUE) -> person -> the subjects of the mails that step brings, and nothing else.
@@ -275,8 +275,18 @@ EXPECTED: dict[int, dict[str, list[str]]] = {
         "cora": [staff(A, 3), staff(K, 3)],
         "olive": [staff(A, 3), staff(K, 3)],
     },
-    -1: {"rachel": [staff(A, 1)], "maria": [MEMBER_COMING], "cora": [staff(A, 1)], "olive": [staff(A, 1)]},
-    1: {"rachel": [staff(A, -1)], "maria": [MEMBER_PASSED], "cora": [staff(A, -1)], "olive": [staff(A, -1)]},
+    -1: {
+        "rachel": [staff(A, 1), staff(K, 1)],
+        "maria": [MEMBER_COMING],
+        "cora": [staff(A, 1), staff(K, 1)],
+        "olive": [staff(A, 1), staff(K, 1)],
+    },
+    1: {
+        "rachel": [staff(A, -1), staff(K, -1)],
+        "maria": [MEMBER_PASSED],
+        "cora": [staff(A, -1), staff(K, -1)],
+        "olive": [staff(A, -1), staff(K, -1)],
+    },
     4: {},
 }
 
@@ -335,12 +345,14 @@ def test_the_member_hears_only_of_dates_they_may_see_in_their_own_words(drill: D
 def test_no_reminder_while_the_case_is_closed(drill: Drill) -> None:
     """K stays open in notify's copy, but its case was closed after the 28-day reminder: none of
     its later reminders (14, 7 days, and 3 days while still closed) reaches anyone; reopened
-    at 3 days, the 3-day reminder comes (the lead was marked handled while closed)."""
+    at 3 days, the 3-day reminder comes (the lead was marked handled while closed), and the
+    later ones."""
     assert drill.row("K")[:2] == (1, "open")
-    assert about(drill, "rachel", K) == [(-28, staff(K, 28)), (-3, staff(K, 3))]
-    assert about(drill, "cora", K) == [(-3, staff(K, 3))]
+    after = [staff(K, 3), staff(K, 1), staff(K, -1)]
+    assert about(drill, "rachel", K) == [(-28, staff(K, 28)), *zip((-3, -1, 1), after, strict=True)]
+    assert about(drill, "cora", K) == list(zip((-3, -1, 1), after, strict=True))
     [mail] = [m for m in drill.mails["rachel"] if m["Subject"] == staff(K, 28)]
-    assert "Grievance hearing bring the bundle on case" in parts(mail)["text/plain"]
+    assert f"{K} on case {REFERENCE} is due on" in parts(mail)["text/plain"]
 
 
 def test_passes_with_nothing_due_ask_workflow_nothing(drill: Drill) -> None:
@@ -365,7 +377,8 @@ def test_urgent_reminders_are_mailed_at_once_to_who_chose_the_digest(drill: Dril
         ).fetchall()
     assert sorted(title for (title,) in held) == sorted([staff(C, 5), staff(A, 7)])
     mailed = [s for step in STEPS for s in drill.new[step]["olive"]]
-    assert sorted(mailed) == sorted([staff(C, 3), staff(C, -5), staff(K, 3), *(staff(A, n) for n in (3, 1, -1))])
+    urgent = [staff(C, 3), staff(C, -5), *(staff(what, n) for what in (A, K) for n in (3, 1, -1))]
+    assert sorted(mailed) == sorted(urgent)
     assert all(not drill.new[step]["ravi"] for step in STEPS)  # a rep of another branch
 
 

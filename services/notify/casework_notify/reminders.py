@@ -146,7 +146,7 @@ def case_watcher(engine: Engine) -> Callable[[events_pb2.CaseChanged, Event], No
             conn.execute(
                 update(deadlines)
                 .where(deadlines.c.case_id == changed.case.case_id)
-                .values(case_changes=deadlines.c.case_changes + 1)
+                .values(case_changes=deadlines.c.case_changes + 1, handled_due_on=None, handled_lead=None)
             )
 
     return watch

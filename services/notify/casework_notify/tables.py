@@ -101,8 +101,9 @@ deadlines = Table(
     # loop skips the deadline, without asking workflow or the directory, until another lead is reached.
     Column("handled_due_on", Date),
     Column("handled_lead", Text),
-    # Raised by every CaseChanged of the case (reps, status): a lead marked handled before the
-    # change is looked at again (a new rep gets it, a reopened case is reminded).
+    # Raised by every CaseChanged of the case (reps, status), which also clears the mark: the
+    # current lead is looked at again (a new rep gets it, a reopened case is reminded), and a pass
+    # that read the deadline before the change does not mark it handled.
     Column("case_changes", BigInteger, nullable=False, server_default="0"),
 )
 
