@@ -432,6 +432,13 @@ def test_invalid_and_hostile_input_gets_precise_problems(platform: Platform, dis
     assert "surprise" in field_errors(due_soon(platform, "cora", surprise="1"))
 
 
+def count_deadline_entries(platform: Platform, case_id: str) -> int:
+    """How many deadline entries the case's timeline holds."""
+    with platform.superuser_db() as db:
+        query = "SELECT count(*) FROM workflow.timeline_entries WHERE case_id = %s AND kind = 'deadline'"
+        return db.execute(query, (case_id,)).fetchone()[0]
+
+
 @pytest.fixture
 def restore_rules(platform: Platform) -> Iterator[dict[str, Any]]:
     """The rule set in force before the test, put back in force afterwards (same version, same rules)."""
@@ -463,6 +470,8 @@ def test_an_administrator_uploads_a_rule_set_that_applies_without_a_restart(
     reused = {**document, "version": restore_rules["version"]}
     assert_problem(platform.call("ada", "PUT", "workflow", "/v1/deadline-rules", json=reused), 409)
 
+    before = by_origin(deadlines_of(platform, "rachel", case_id).json()["items"])
+    entries_before = count_deadline_entries(platform, case_id)
     uploaded = platform.call("ada", "PUT", "workflow", "/v1/deadline-rules", json=document)
     assert uploaded.status_code == 201, uploaded.text
     assert uploaded.json()["version"] == version and uploaded.json()["origin"] == "database"
@@ -489,6 +498,14 @@ def test_an_administrator_uploads_a_rule_set_that_applies_without_a_restart(
         time.sleep(0.5)
     assert unfair["due_on"] == "2026-07-28" and unfair["state"] == "open"
     assert "four months" in " ".join(unfair["computation"])
+    # Only the moved date is news: the other open deadlines (the member-visible appeal among them) keep
+    # their dates, are explained by the new version, and bring no timeline entry, event or notification.
+    kept = {o for o, d in before.items() if o.startswith("rule:") and d["state"] == "open"} - {unfair["origin"]}
+    assert "rule:appeal" in kept, sorted(kept)
+    for same in kept:
+        assert stored[same]["rule_set"] == version and stored[same]["due_on"] == before[same]["due_on"]
+        assert stored[same]["updated_at"] == before[same]["updated_at"], same
+    assert count_deadline_entries(platform, case_id) == entries_before + 1
     with platform.superuser_db() as db:
         actions = db.execute(
             "SELECT actor, action, detail->>'rule_set' FROM workflow.audit_log WHERE case_id = %s "

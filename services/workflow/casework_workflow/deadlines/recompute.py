@@ -68,10 +68,17 @@ class DeadlineRecompute:
                 conn.execute(
                     select(deadline_facts.c.case_id)
                     .where(deadline_facts.c.computed_with.is_distinct_from(version))
+                    .order_by(deadline_facts.c.case_id)
                     .limit(BATCH)
                 ).scalars()
             )
-        return sum(1 for case_id in stale if self.recompute_case(case_id, version))
+        done = 0
+        for case_id in stale:
+            try:  # one case that fails (a lock timeout, a bug) must not hold back the others
+                done += self.recompute_case(case_id, version)
+            except Exception:
+                log.exception("case %s: recomputing its deadlines failed; trying again next pass", case_id)
+        return done
 
     def recompute_case(self, case_id: uuid.UUID, version: str) -> bool:
         """Recompute one case with ``version`` if that is still in force and the case still needs it."""
@@ -100,7 +107,8 @@ class DeadlineRecompute:
                 return True
             counts = case_facts.reconcile(conn, case_row, computed, SYSTEM)
             case_facts.mark_computed(conn, case_id, version)
-            audit.record(
-                conn, SYSTEM, "deadline.recompute", case_id, detail={"rule_set": version, "was": was, **counts}
-            )
+            if any(counts.values()):  # a deadline added, moved or withdrawn (explanations alone: store's record)
+                audit.record(
+                    conn, SYSTEM, "deadline.recompute", case_id, detail={"rule_set": version, "was": was, **counts}
+                )
         return True

@@ -42,6 +42,8 @@ NOTICE = "Indicative only: confirm with the regional office before relying on it
 # later recompute that finds it again reopens only deadlines withdrawn this way, never a rep's.
 NO_LONGER_APPLIES = "No longer follows from the case's deadline facts."
 _VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
+# Fields that only say how a deadline was computed (its steps, the rule and rule-set version).
+_EXPLANATION = frozenset({"computation", "rule"})
 _STATE_VERBS = {"met": "met", "withdrawn": "withdrawn", "open": "reopened"}
 
 # How long regional staff keep access after a referral or support request ends; __main__ sets the
@@ -201,6 +203,13 @@ def put_deadline(
     if reopen:
         changed.update(state="open", state_changed_by=actor.username, state_reason="")
     if not changed:
+        return existing.id
+    if not reopen and changed.keys() <= _EXPLANATION:
+        # Same date, label and state, only computed with another rule-set version: nothing anyone is
+        # told or reminded of changed, so no event and no timeline entry (a rule-set upload recomputes
+        # every case); the audit log still records it.
+        conn.execute(update(deadlines).where(deadlines.c.id == existing.id).values(**changed))
+        audit.record(conn, actor, "deadline.explained", row_case.id, f"deadline:{existing.id}", {"source": source})
         return existing.id
     updated = conn.execute(
         update(deadlines)
