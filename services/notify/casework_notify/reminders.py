@@ -45,6 +45,8 @@ from casework_notify.rules import Notification, RuleContext
 from casework_notify.tables import deadlines, deliveries, reminders_sent
 
 log = logging.getLogger(__name__)
+# Clears the mark that a deadline's current lead needs nothing more (see ReminderLoop.run_once).
+UNHANDLED = {"handled_due_on": None, "handled_lead": None, "handled_on": None}
 _metrics = metrics.Metrics("notify")
 PASSES = _metrics.counter("reminder_passes_total", "Passes of the deadline reminder loop, by outcome.", ("outcome",))
 CASE_LOOKUPS = _metrics.counter(
@@ -77,6 +79,7 @@ class Deadline:
     # The last lead fully handled, and what it was handled against (see ReminderLoop.run_once).
     handled_due_on: dt.date | None = None
     handled_lead: str | None = None
+    handled_on: dt.date | None = None  # the day it was marked: a mark holds for that day only
     version: int = 0
     case_changes: int = 0
 
@@ -125,7 +128,7 @@ def recorder(engine: Engine) -> Callable[[events_pb2.DeadlineChanged, Event], No
         statement = statement.on_conflict_do_update(
             index_elements=[deadlines.c.deadline_id],
             # A changed deadline (visibility, state, date) is looked at again at its current lead.
-            set_={**changes, "updated_at": func.now(), "handled_due_on": None, "handled_lead": None},
+            set_={**changes, "updated_at": func.now(), **UNHANDLED},
             where=deadlines.c.version < statement.excluded.version,
         )
         with engine.begin() as conn:
@@ -146,7 +149,7 @@ def case_watcher(engine: Engine) -> Callable[[events_pb2.CaseChanged, Event], No
             conn.execute(
                 update(deadlines)
                 .where(deadlines.c.case_id == changed.case.case_id)
-                .values(case_changes=deadlines.c.case_changes + 1, handled_due_on=None, handled_lead=None)
+                .values(case_changes=deadlines.c.case_changes + 1, **UNHANDLED)
             )
 
     return watch
@@ -268,6 +271,7 @@ class ReminderLoop:
                     indicative=row.indicative,
                     handled_due_on=row.handled_due_on,
                     handled_lead=row.handled_lead,
+                    handled_on=row.handled_on,
                     version=row.version,
                     case_changes=row.case_changes,
                 )
@@ -280,20 +284,24 @@ class ReminderLoop:
 
         A deadline whose current lead is marked handled is skipped before any call to workflow or
         the directory: otherwise every pass would cost calls for every deadline past a lead,
-        an overdue one for ever."""
+        an overdue one for ever. A mark holds for the day it was made: the next day the lead is
+        looked at once more, so someone the directory gained meanwhile (a new coordinator, a
+        member who has just made an account) is not left out for good."""
         today = london_today(self.fixed_today)
         sent = 0
         for deadline in self.open_deadlines(today):
             lead = lead_reached(deadline.due_on, today, self.leads)
-            if lead is None or (deadline.handled_due_on, deadline.handled_lead) == (deadline.due_on, lead):
+            handled = (deadline.handled_due_on, deadline.handled_lead, deadline.handled_on)
+            if lead is None or handled == (deadline.due_on, lead, today):
                 continue
             try:
-                sent += self._remind(deadline, lead, days_left(deadline.due_on, today))
+                sent += self._remind(deadline, lead, today)
             except Exception:
                 log.exception("reminders for deadline %s failed; trying again next pass", deadline.deadline_id)
         return sent
 
-    def _remind(self, deadline: Deadline, lead: str, left: int) -> int:
+    def _remind(self, deadline: Deadline, lead: str, today: dt.date) -> int:
+        left = days_left(deadline.due_on, today)
         event_id = f"reminder.{deadline.deadline_id}.{deadline.due_on.isoformat()}.{lead}"
         link = self.context.case_link(deadline.case_id)
         # The reps on the case now: a rep taken off the case since the deadline's last event must not
@@ -304,7 +312,7 @@ class ReminderLoop:
             # A closed case's deadlines are not marked met or withdrawn one by one; nobody is
             # reminded of them while it stays closed.
             log.info("case %s is %s: no reminder of deadline %s", deadline.case_id, case.status, deadline.deadline_id)
-            self._mark_handled(deadline, lead, event_id, emails_done=False)  # a reopening is a CaseChanged
+            self._mark_handled(deadline, lead, event_id, today, emails_done=False)  # a reopening is a CaseChanged
             return 0
         sent = 0
         for person, is_member in recipients(deadline, left, self.context, tuple(case.reps)):
@@ -315,10 +323,10 @@ class ReminderLoop:
                 log.info("reminded %s of deadline %s (lead %s)", person, deadline.deadline_id, lead)
             else:
                 self.deliverer.retry_email(event_id, notification, RETRY_PENDING_AFTER_S)
-        self._mark_handled(deadline, lead, event_id, emails_done=True)
+        self._mark_handled(deadline, lead, event_id, today, emails_done=True)
         return sent
 
-    def _mark_handled(self, deadline: Deadline, lead: str, event_id: str, *, emails_done: bool) -> None:
+    def _mark_handled(self, deadline: Deadline, lead: str, event_id: str, today: dt.date, *, emails_done: bool) -> None:
         """Record that this lead needs nothing more, unless the deadline or its case changed since
         the pass read it (a rep assigned meanwhile must still be reminded) or, with
         ``emails_done``, one of its emails is still pending (it is retried on a later pass)."""
@@ -336,7 +344,11 @@ class ReminderLoop:
             )
             conditions.append(~pending)
         with self.engine.begin() as conn:
-            conn.execute(update(deadlines).where(*conditions).values(handled_due_on=deadline.due_on, handled_lead=lead))
+            conn.execute(
+                update(deadlines)
+                .where(*conditions)
+                .values(handled_due_on=deadline.due_on, handled_lead=lead, handled_on=today)
+            )
 
     def _claim(self, deadline: Deadline, lead: str, recipient: str, event_id: str) -> Callable[[Connection], bool]:
         # Still open in this transaction: a "met" that arrived since the pass began stops the reminder.

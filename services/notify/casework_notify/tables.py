@@ -101,6 +101,7 @@ deadlines = Table(
     # loop skips the deadline, without asking workflow or the directory, until another lead is reached.
     Column("handled_due_on", Date),
     Column("handled_lead", Text),
+    Column("handled_on", Date),
     # Raised by every CaseChanged of the case (reps, status), which also clears the mark: the
     # current lead is looked at again (a new rep gets it, a reopened case is reminded), and a pass
     # that read the deadline before the change does not mark it handled.

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("handled_due_on", sa.Date),
         sa.Column("handled_lead", sa.Text),
+        sa.Column("handled_on", sa.Date),
         sa.Column("case_changes", sa.BigInteger, nullable=False, server_default="0"),
         sa.CheckConstraint("state IN ('open', 'met', 'withdrawn')", name="deadlines_state"),
         sa.CheckConstraint("visibility IN ('member', 'reps')", name="deadlines_visibility"),
