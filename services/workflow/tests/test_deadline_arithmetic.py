@@ -758,14 +758,3 @@ def test_subject_access_is_a_working_day_about_a_month_or_three_later(
     )
     assert due >= add_months(received, months) >= received + timedelta(days=28 * months)
     assert due <= add_months(received, months) + timedelta(days=5)  # at most a long Christmas weekend later
-
-
-def test_rules_in_force_lists_what_applies_on_a_day() -> None:
-    before = {(r["claim_type"], r["jurisdiction"]): r for r in RULES.rules_in_force(D(2026, 9, 30))}
-    after = {(r["claim_type"], r["jurisdiction"]): r for r in RULES.rules_in_force(D(2026, 10, 1))}
-    assert len(after) == len(RULES.claim_types) * len(JURISDICTIONS)
-    assert before["unfair_dismissal", "england_wales"]["period_months"] == 3
-    assert after["unfair_dismissal", "england_wales"]["period_months"] == 6
-    assert after["unfair_dismissal", "england_wales"]["confirmed"] is False
-    assert after["unfair_dismissal", "northern_ireland"]["tribunal"] == "industrial tribunal"
-    assert after["breach_of_contract", "scotland"]["period_months"] == 3

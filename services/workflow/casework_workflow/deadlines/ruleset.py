@@ -213,31 +213,6 @@ class RuleSet(_Strict):
         before = self.rule_for(claim_type, jurisdiction, rule.effective_from - timedelta(days=1))
         return before if before is not None and before.confirmed else None
 
-    def rules_in_force(self, on: date) -> list[dict[str, Any]]:
-        """For each claim type and jurisdiction, the rule for a period running from ``on`` (e.g. today), for pages."""
-        rows = []
-        for key, claim in self.claim_types.items():
-            for jurisdiction in JURISDICTIONS:
-                rule = self.rule_for(key, jurisdiction, on)
-                if rule is None:
-                    continue
-                rows.append(
-                    {
-                        "claim_type": key,
-                        "label": claim.label,
-                        "runs_from": claim.runs_from,
-                        "runs_from_label": claim.runs_from_label,
-                        "jurisdiction": jurisdiction,
-                        "tribunal": self.jurisdictions[jurisdiction].tribunal,
-                        "period_months": rule.period_months,
-                        "early_conciliation": rule.early_conciliation,
-                        "confirmed": rule.confirmed,
-                        "note": rule.note,
-                        "source": rule.source.model_dump(),
-                    }
-                )
-        return rows
-
     def to_json(self) -> dict[str, Any]:
         """The set as JSON-ready data (ISO dates), e.g. to store a version or serve it."""
         return self.model_dump(mode="json")
