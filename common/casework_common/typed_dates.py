@@ -14,7 +14,9 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+LONDON = ZoneInfo("Europe/London")
 MONTHS = (
     "January",
     "February",
@@ -146,6 +148,21 @@ def find(words: Sequence[str]) -> list[TypedDate]:
 def long_date(day: dt.date) -> str:
     """A date as letters and people write it: ``14 April 2027`` (no locale involved)."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def london_today(now: dt.datetime | None = None) -> dt.date:
+    """Today in Europe/London (the union's day, whatever the server's zone): deadlines count from it."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(LONDON).date()
+
+
+def days_left_text(left: int) -> str:
+    """Days to a due date in words, as pages and reminders say it: "due today", "1 day left",
+    "3 days overdue"."""
+    if left == 0:
+        return "due today"
+    if left > 0:
+        return f"{left} day{'s' if left != 1 else ''} left"
+    return f"{-left} day{'s' if left != -1 else ''} overdue"
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

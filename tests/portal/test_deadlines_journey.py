@@ -325,7 +325,7 @@ def test_a_reply_is_recorded_with_its_documents_and_an_overdue_request_offers_th
     assert [item["filename"] for item in evidence] == ["sar-reply.txt"]
 
     page.goto(platform.url("portal") + f"/cases/{case['id']}/information-requests/{made['overdue']}")
-    expect(page.get_by_role("region", name="Deadline for the reply")).to_contain_text("overdue by")
+    expect(page.get_by_role("region", name="Deadline for the reply")).to_contain_text("days overdue")
     page.get_by_role("link", name=re.compile("^Write a complaint")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("has not replied")
     expect(page.get_by_role("link", name="Information Commissioner's Office")).to_be_visible()

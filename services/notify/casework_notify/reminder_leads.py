@@ -9,9 +9,9 @@ counted in Europe/London, where the union's deadlines fall.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from casework_common import typed_dates
+
 DEFAULT_LEADS: tuple[int, ...] = (28, 14, 7, 3, 1)
 OVERDUE = "overdue"
 # Inside this many days (and once overdue) coordinators and officials are reminded too.
@@ -42,9 +42,7 @@ def parse_leads(text: str) -> tuple[int, ...]:
 
 def london_today(fixed: dt.date | None = None, now: dt.datetime | None = None) -> dt.date:
     """Today in Europe/London, or ``fixed`` when a drill or test set one."""
-    if fixed is not None:
-        return fixed
-    return (now or dt.datetime.now(dt.UTC)).astimezone(LONDON).date()
+    return fixed if fixed is not None else typed_dates.london_today(now)
 
 
 def days_left(due_on: dt.date, today: dt.date) -> int:
@@ -71,12 +69,3 @@ def urgent(left: int) -> bool:
     """True when the reminder goes out at once whatever the person's digest choice: 3 days or
     fewer left, or overdue."""
     return left <= URGENT_DAYS
-
-
-def when(left: int) -> str:
-    """How far off the date is, in words: "due today", "1 day left", "3 days overdue"."""
-    if left == 0:
-        return "due today"
-    if left > 0:
-        return f"{left} day{'s' if left != 1 else ''} left"
-    return f"{-left} day{'s' if left != -1 else ''} overdue"

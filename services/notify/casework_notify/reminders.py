@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from casework.v1 import events_pb2
 from casework_common import metrics
 from casework_common.events import EnvelopeError, Event
-from casework_common.typed_dates import long_date
+from casework_common.typed_dates import days_left_text, long_date
 from casework_common.vocabulary import DEADLINE_KIND_LABELS, DEADLINE_KIND_NAMES, DEADLINE_STATE_NAMES
 from casework_notify.delivery import Deliverer
 from casework_notify.reminder_leads import (
@@ -39,7 +39,6 @@ from casework_notify.reminder_leads import (
     lead_reached,
     london_today,
     urgent,
-    when,
 )
 from casework_notify.rules import Notification, RuleContext
 from casework_notify.tables import deadlines, deliveries, reminders_sent
@@ -177,14 +176,14 @@ def staff_reminder(deadline: Deadline, left: int, recipient: str, link: str) -> 
     what, due = _what(deadline), long_date(deadline.due_on)
     if left < 0:
         message = (
-            f"{what} on case {deadline.reference} was due on {due} ({when(left)}) and is not marked as met. "
+            f"{what} on case {deadline.reference} was due on {due} ({days_left_text(left)}) and is not marked as met. "
             f"If it was met, record that on the case."
         )
     else:
-        message = f"{what} on case {deadline.reference} is due on {due} ({when(left)})."
+        message = f"{what} on case {deadline.reference} is due on {due} ({days_left_text(left)})."
     if deadline.indicative:
         message += " The date is indicative: confirm with the regional office before relying on it."
-    title = f"{what}, case {deadline.reference}: {when(left)}"
+    title = f"{what}, case {deadline.reference}: {days_left_text(left)}"
     return Notification(KIND, recipient, title, message, link, deadline.case_id, urgent=urgent(left))
 
 
@@ -200,7 +199,7 @@ def member_reminder(deadline: Deadline, left: int, recipient: str, link: str) ->
     else:
         title = f"A date on your case {deadline.reference}: {due}"
         message = (
-            f"{what} on your case {deadline.reference} is due on {due} ({when(left)}). "
+            f"{what} on your case {deadline.reference} is due on {due} ({days_left_text(left)}). "
             f"Your rep is dealing with it; contact them if you have any questions."
         )
     if deadline.indicative:

@@ -14,14 +14,13 @@ from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.directory import Person
 from casework_common.events import EnvelopeError
-from casework_common.typed_dates import long_date
+from casework_common.typed_dates import days_left_text, long_date
 from casework_notify.reminder_leads import (
     DEFAULT_LEADS,
     inside_last_week,
     lead_reached,
     london_today,
     parse_leads,
-    when,
 )
 from casework_notify.reminders import (
     Deadline,
@@ -88,7 +87,7 @@ def test_today_is_the_date_in_london_unless_fixed_for_a_drill() -> None:
 def test_dates_and_days_in_words() -> None:
     assert long_date(DUE) == "14 April 2027"
     assert long_date(dt.date(2028, 2, 29)) == "29 February 2028"
-    assert [when(n) for n in (7, 1, 0, -1, -3)] == [
+    assert [days_left_text(n) for n in (7, 1, 0, -1, -3)] == [
         "7 days left",
         "1 day left",
         "due today",

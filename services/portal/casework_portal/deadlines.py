@@ -47,14 +47,8 @@ def long_date(value: str | dt.date | None) -> str:
 
 
 def days_left(days: int | None) -> str:
-    """Workflow's ``days_left`` in words: "12 days left", "due today", "overdue by 3 days"."""
-    if days is None:
-        return ""
-    if days == 0:
-        return "due today"
-    if days < 0:
-        return f"overdue by {-days} day{'s' if days != -1 else ''}"
-    return f"{days} day{'s' if days != 1 else ''} left"
+    """Workflow's ``days_left`` in words ("12 days left", "due today", "3 days overdue"); "" for none."""
+    return "" if days is None else typed_dates.days_left_text(days)
 
 
 def urgency(item: dict[str, Any]) -> str:

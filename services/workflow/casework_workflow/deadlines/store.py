@@ -15,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, and_, func, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
+from casework_common import typed_dates
 from casework_common.auth import Principal
 from casework_common.problems import not_found
 from casework_common.typed_dates import long_date
@@ -30,7 +30,6 @@ from casework_workflow import audit, scope, timeline
 from casework_workflow.outbound import case_ref, emit
 from casework_workflow.tables import case_reps, cases, deadlines
 
-LONDON = ZoneInfo("Europe/London")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 VISIBILITIES = ("member", "reps")
 # A deadline's ``source`` says where it comes from; it is unique per case.
@@ -59,7 +58,7 @@ def use_rules(rules: scope.Rules) -> None:
 
 def today() -> dt.date:
     """Today in Europe/London, the day deadlines are counted from."""
-    return dt.datetime.now(LONDON).date()
+    return typed_dates.london_today()
 
 
 def microseconds(at: dt.datetime) -> int:
