@@ -71,21 +71,10 @@ def recomputed_sentence(counts: dict[str, int]) -> str:
 
 
 def claim_types(rules: dict[str, Any]) -> list[dict[str, str]]:
-    """The rule set's claim types as ``{"key", "label", "runs_from"}``, in its order, whether it lists them or maps
-    their keys to their details."""
-    found = rules.get("claim_types") or []
-    if isinstance(found, dict):
-        found = [
-            {"key": key, **(value if isinstance(value, dict) else {"label": value})} for key, value in found.items()
-        ]
+    """The claim types of ``GET /v1/deadline-rules`` as ``{"key", "label", "runs_from"}``, in its order."""
     return [
-        {
-            "key": str(c.get("key") or c.get("id")),
-            "label": str(c.get("label") or c.get("title") or c.get("key")),
-            "runs_from": str(c.get("runs_from_label") or ""),
-        }
-        for c in found
-        if c.get("key") or c.get("id")
+        {"key": c["key"], "label": c["label"], "runs_from": c.get("runs_from_label", "")}
+        for c in rules.get("claim_types", [])
     ]
 
 

@@ -28,10 +28,8 @@ STATUS = {
     "draft": "Not sent yet",
     "sent": "Sent, waiting for the reply",
     "extended": "Sent; the reply is extended",
-    "answered": "Answered",
     "replied": "Answered",
     "withdrawn": "Withdrawn",
-    "overdue": "Overdue",
 }
 EVIDENCE_WAIT_S = 20  # how long a reply waits for workflow to learn of its just-uploaded documents
 # What each letter of an overdue request's next steps is.
@@ -93,9 +91,8 @@ def register(bp: Blueprint, pages: Pages) -> None:
         case = backend.get(pages.workflow(f"/v1/cases/{case_id}"))
         if case["your_access"] != "full" or user.has("member"):
             abort(403, "Requests for information are made by the staff working on the case.")
-        values: dict[str, Any] = {"kind": request.args.get("kind", "subject_access"), "recipient": ""}
-        if not values["recipient"]:
-            values["recipient"] = (case.get("member") or {}).get("employer") or ""
+        employer = (case.get("member") or {}).get("employer") or ""
+        values: dict[str, Any] = {"kind": request.args.get("kind", "subject_access"), "recipient": employer}
         problem = None
         if request.method == "POST":
             values = dict(request.form)
