@@ -171,6 +171,24 @@ def test_a_dismissal_with_acas_dates_gets_its_tribunal_and_appeal_deadlines(
     assert [i["updated_at"] for i in again["deadlines"]] == [i["updated_at"] for i in items]
 
 
+def test_dates_typed_as_people_write_them_give_the_same_deadlines(platform: Platform) -> None:
+    case = platform.create_case("rachel", unique_number())
+    typed = {
+        **DISMISSAL,
+        "termination_date": "10 March 2026",
+        "acas_day_a": "01/05/2026",
+        "acas_day_b": "Wednesday 20th May 2026",
+        "outcome_letter_date": "20.3.2026",
+    }
+    saved = put_facts(platform, "rachel", case["id"], typed)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["facts"]["termination_date"] == DISMISSAL["termination_date"]
+    unfair = by_origin(saved.json()["deadlines"])["rule:tribunal_claim:unfair_dismissal"]
+    assert unfair["due_on"] == UNFAIR_DISMISSAL
+    refused = put_facts(platform, "rachel", case["id"], {**DISMISSAL, "acas_day_b": "31/02/2026"})
+    assert "Not a real date" in field_errors(refused)["acas_day_b"]
+
+
 def test_changed_facts_update_withdraw_and_bring_back_deadlines_but_never_touch_met_ones(
     platform: Platform, dismissal: dict[str, Any]
 ) -> None:

@@ -472,11 +472,19 @@ def test_sql_and_markup_are_kept_as_written(platform: Platform, case: dict[str, 
     assert [r["requested"] for r in platform.call("rachel", "GET", "workflow", base(case)).json()["items"]] == [odd]
 
 
+def test_a_sent_date_may_be_typed_as_people_write_it(platform: Platform, case: dict[str, Any]) -> None:
+    rid = create(platform, case, SAR).json()["id"]
+    sent = act(platform, case, rid, "sent", {"sent_on": "31/08/2026"})  # day first, as in the UK
+    assert sent.status_code == 200, sent.text
+    assert deadline_of(platform, case, rid)["due_on"] == "2026-09-30"  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     "body,field",
     [
         pytest.param({"sent_on": "2026-02-30"}, "sent_on", id="no such day"),
-        pytest.param({"sent_on": "31/08/2026"}, "sent_on", id="not ISO"),
+        pytest.param({"sent_on": "31/09/2026"}, "sent_on", id="typed, no such day"),
+        pytest.param({"sent_on": "last Tuesday"}, "sent_on", id="not a date"),
         pytest.param({"sent_on": "2999-01-01"}, "sent_on", id="in the future"),
         pytest.param({"sent_on": "1999-01-01"}, "sent_on", id="before the Act"),
         pytest.param({"sent_on": "2026-08-31", "received_on": "2026-08-30"}, "received_on", id="received before sent"),

@@ -14,7 +14,10 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator
 
 LONDON = ZoneInfo("Europe/London")
 MONTHS = (
@@ -192,3 +195,18 @@ def parse_day(text: str) -> dt.date:
     if date.year is None:
         raise ValueError("Give the year too, such as 3 March 2026.")
     return dt.date(date.year, date.month, date.day)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def _typed_day(value: object) -> object:
+    """A date typed as people write it ("3 March 2026", "03/03/2026") becomes its day; an ISO date
+    and anything else go on to pydantic's own date parsing (and its precise errors)."""
+    if isinstance(value, str) and value.strip() and not _ISO_DAY.fullmatch(value.strip()):
+        return parse_day(value)
+    return value
+
+
+#: A pydantic date field that also takes dates as people type them (see :func:`parse_day`).
+TypedDay = Annotated[dt.date, BeforeValidator(_typed_day)]

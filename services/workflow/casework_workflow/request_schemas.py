@@ -6,12 +6,12 @@ future, not before it was sent...) depends on the stored request and is checked 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from casework_common.typed_dates import TypedDay
 from casework_workflow.deadlines.model import Jurisdiction
 
 
@@ -71,8 +71,8 @@ class NewInformationRequest(Strict):
 
 
 class SentRequest(Strict):
-    sent_on: dt.date = Field(description="The day the request was sent.")
-    received_on: dt.date | None = Field(
+    sent_on: TypedDay = Field(description="The day the request was sent.")
+    received_on: TypedDay | None = Field(
         default=None,
         description="The day the employer or authority received it; left out, the day it was sent (right for "
         "an email; record the real day for a letter).",
@@ -80,7 +80,7 @@ class SentRequest(Strict):
 
 
 class ClockStart(Strict):
-    received_on: dt.date = Field(
+    received_on: TypedDay = Field(
         description="The day the time now runs from: the day the request was in fact received, or, when the "
         "controller or authority asked for proof of identity or a fee, the day it received that. Not for a "
         "subject access clarification: that pauses the month (UK GDPR Article 12A), it does not restart it."
@@ -89,12 +89,12 @@ class ClockStart(Strict):
 
 
 class Extension(Strict):
-    notified_on: dt.date = Field(description="The day the controller said it was extending the time to respond.")
+    notified_on: TypedDay = Field(description="The day the controller said it was extending the time to respond.")
     reason: str = Field(min_length=1, max_length=2000, description="The reason it gave.")
 
 
 class ReplyReceived(Strict):
-    received_on: dt.date = Field(description="The day the reply arrived.")
+    received_on: TypedDay = Field(description="The day the reply arrived.")
     # Ids only (a 422 names any other value by position); that each is evidence of this case is
     # checked against what workflow knows of the case's evidence (evidence_events.unknown_evidence).
     evidence_ids: list[uuid.UUID] = Field(

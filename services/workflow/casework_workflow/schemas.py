@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from casework_common.typed_dates import TypedDay, london_today
 from casework_workflow.deadlines.model import Jurisdiction
 
 
@@ -285,7 +286,7 @@ ClaimTypeKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")]
 
 
 def _plausible_fact_date(value: dt.date | None) -> dt.date | None:
-    latest = dt.date.today() + dt.timedelta(days=FACTS_FUTURE_DAYS)
+    latest = london_today() + dt.timedelta(days=FACTS_FUTURE_DAYS)
     if value is not None and not FACTS_EARLIEST <= value <= latest:
         raise ValueError(f"must be between {FACTS_EARLIEST.isoformat()} and {latest.isoformat()}")
     return value
@@ -296,12 +297,12 @@ class DeadlineFactsIn(Strict):
     ``claim_types`` are keys of the rule set in force (``GET /v1/deadline-rules``)."""
 
     jurisdiction: Jurisdiction
-    termination_date: dt.date | None = Field(default=None, description="Effective date of termination.")
-    act_date: dt.date | None = Field(default=None, description="The act complained of, or the last of a series.")
+    termination_date: TypedDay | None = Field(default=None, description="Effective date of termination.")
+    act_date: TypedDay | None = Field(default=None, description="The act complained of, or the last of a series.")
     claim_types: list[ClaimTypeKey] = Field(default_factory=list, max_length=40)
-    acas_day_a: dt.date | None = Field(default=None, description="Early conciliation started (Day A).")
-    acas_day_b: dt.date | None = Field(default=None, description="Certificate received (Day B); not before Day A.")
-    outcome_letter_date: dt.date | None = Field(default=None, description="The employer's outcome letter.")
+    acas_day_a: TypedDay | None = Field(default=None, description="Early conciliation started (Day A).")
+    acas_day_b: TypedDay | None = Field(default=None, description="Certificate received (Day B); not before Day A.")
+    outcome_letter_date: TypedDay | None = Field(default=None, description="The employer's outcome letter.")
     appeal_window_days: int | None = Field(default=None, ge=1, le=365)
     appeal_window_working: bool = Field(default=False, description="The appeal window counts working days.")
 
@@ -352,7 +353,7 @@ _NOT_ONE_LINE = frozenset(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), 0x2
 class NewDeadline(Strict):
     kind: DeadlineKindIn
     label: str = Field(min_length=1, max_length=200)
-    due_on: dt.date
+    due_on: TypedDay
     visibility: Visibility = Visibility.REPS
 
     @field_validator("label")
@@ -367,7 +368,7 @@ class NewDeadline(Strict):
 
     @model_validator(mode="after")
     def _plausible(self) -> NewDeadline:
-        if not FACTS_EARLIEST <= self.due_on <= dt.date.today() + dt.timedelta(days=10 * 366):
+        if not FACTS_EARLIEST <= self.due_on <= london_today() + dt.timedelta(days=10 * 366):
             raise ValueError(f"due_on must be between {FACTS_EARLIEST.isoformat()} and ten years from today.")
         return self
 

@@ -120,3 +120,24 @@ def test_an_ordinary_label_is_accepted() -> None:
         {"kind": "appeal", "label": "Appeal to the regional panel – Café’s policy, §4", "due_on": dt.date.today()}
     )
     assert body.label == "Appeal to the regional panel – Café’s policy, §4"
+
+
+def test_dates_may_be_typed_as_people_write_them() -> None:
+    typed = DeadlineFactsIn.model_validate(
+        {
+            "jurisdiction": "england_wales",
+            "termination_date": "10 March 2026",
+            "acas_day_a": "01/05/2026",  # day first
+            "acas_day_b": "Wednesday 20th May 2026",
+            "claim_types": ["unfair_dismissal"],
+        }
+    )
+    assert (typed.termination_date, typed.acas_day_a, typed.acas_day_b) == (
+        dt.date(2026, 3, 10),
+        dt.date(2026, 5, 1),
+        dt.date(2026, 5, 20),
+    )
+    with pytest.raises(ValidationError, match="Not a real date"):
+        DeadlineFactsIn.model_validate({"jurisdiction": "england_wales", "termination_date": "31/02/2026"})
+    with pytest.raises(ValidationError, match="Give the year too"):
+        NewDeadline.model_validate({"kind": "other", "label": "Reply to the letter", "due_on": "3 March"})
