@@ -29,6 +29,7 @@ class Person:
     region: str | None
     membership_number: str | None
     enabled: bool = True  # a disabled account keeps its entry but may not sign in
+    user_id: str = ""  # the identity provider's id (a token's ``sub``)
 
 
 def _attribute(representation: dict[str, Any], name: str) -> str | None:
@@ -63,6 +64,7 @@ class Directory:
     def _person(self, representation: dict[str, Any], roles: frozenset[str]) -> Person:
         return Person(
             username=representation["username"],
+            user_id=representation.get("id", ""),
             email=representation.get("email") if representation.get("emailVerified") else None,
             roles=roles,
             branch=_attribute(representation, "branch"),
@@ -96,6 +98,27 @@ class Directory:
                 return None
             raise
         return self._with_roles(representation)
+
+    def current_by_username(self, username: str) -> Person | None:
+        """The enabled person with exactly this username as they are right now (never cached), or None."""
+        users = self._admin.get_users({"username": username, "exact": True})
+        match = next((u for u in users if u.get("username") == username and u.get("enabled", True)), None)
+        return self._with_roles(match) if match else None
+
+    def current_by_email(self, address: str) -> Person | None:
+        """The one enabled person whose *verified* address this is (case-insensitive), as they are
+        right now (never cached); None when there is none, or more than one (an ambiguous sender
+        is nobody)."""
+        wanted = address.strip().lower()
+        if not wanted:
+            return None
+        users = self._admin.get_users({"email": wanted, "exact": True})
+        matches = [
+            u
+            for u in users
+            if (u.get("email") or "").lower() == wanted and u.get("emailVerified") and u.get("enabled", True)
+        ]
+        return self._with_roles(matches[0]) if len(matches) == 1 else None
 
     def member(self, membership_number: str) -> Person | None:
         """The member account carrying this membership number, or None."""

@@ -82,3 +82,24 @@ DEADLINE_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(
         "other": "Deadline",
     }
 )
+
+#: How evidence came in, hold states and hold reasons (``IntakeChannel``, ``HoldState``,
+#: ``HoldReason``) by short name, e.g. ``"email"``, ``"waiting"``, ``"unknown_sender"``.
+INTAKE_CHANNELS = _short_names(events_pb2.IntakeChannel, "INTAKE_CHANNEL_")
+HOLD_STATES = _short_names(events_pb2.HoldState, "HOLD_STATE_")
+HOLD_REASONS = _short_names(events_pb2.HoldReason, "HOLD_REASON_")
+INTAKE_CHANNEL_NAMES = MappingProxyType({number: name for name, number in INTAKE_CHANNELS.items()})
+
+#: Why something waits in a queue, in words for the person who decides what to do with it.
+HOLD_REASON_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "unknown_sender": "The sender's address does not belong to anyone on this case's system.",
+        "sender_not_allowed": "The sender may not add evidence to this case.",
+        "failed_authentication": "The receiving mail server could not confirm the sender's address "
+        "(DMARC, DKIM or SPF failed): it may be forged.",
+        "before_first_sheet": "These pages came before the first cover sheet of the batch.",
+        "unreadable_sheet": "The cover sheet before these pages could not be read or is not genuine.",
+        "revoked_sheet": "The cover sheet before these pages was withdrawn.",
+        "printer_not_allowed": "Whoever printed the cover sheet may no longer add evidence to its case.",
+    }
+)

@@ -47,6 +47,29 @@ class WorkflowClient:
         request = workflow_pb2.ListCaseFactsRequest(page_token=page_token, page_size=page_size)
         return self._call(self._stub.ListCaseFacts, request, token)
 
+    def authorize_person(
+        self,
+        service_token: str,
+        case_id: str,
+        action: int,
+        resource: str = "",
+        *,
+        username: str | None = None,
+        email: str | None = None,
+    ) -> workflow_pb2.AuthorizePersonResponse:
+        """May the person with ``username`` (or this verified ``email``) do ``action`` on the case?
+        Asked with a service account's token, for someone who sent none (mail, cover sheets)."""
+        request = workflow_pb2.AuthorizePersonRequest(case_id=case_id, action=action, resource=resource)
+        if username is not None:
+            request.username = username
+        elif email is not None:
+            request.email = email
+        return self._call(self._stub.AuthorizePerson, request, service_token)
+
+    def find_case(self, service_token: str, reference: str) -> workflow_pb2.CaseSummary:
+        """The case with this reference (a 404 Problem when none); service tokens only."""
+        return self._call(self._stub.FindCase, workflow_pb2.FindCaseRequest(reference=reference), service_token)
+
     def ready(self) -> bool:
         return rpc.health_check(self.target)
 

@@ -19,6 +19,8 @@ DEFAULT_PORTS: dict[str, int] = {
     "workflow": 8110,
     "workflow_grpc": 8111,
     "intake": 8120,
+    "intake_mailroom": 8121,
+    "mailroom": 2526,  # the mailroom's SMTP listener (intake addresses); "smtp" is the outgoing relay
     "ocr": 8130,
     "search": 8140,
     "search_grpc": 8141,
@@ -99,6 +101,7 @@ class Secrets:
     demo_password: str
     provisioner_client_secret: str
     dev_admin_client_secret: str
+    cover_sheet_secret: str
 
     @classmethod
     def load_or_create(cls, path: Path, db_roles: tuple[str, ...]) -> Secrets:
@@ -117,6 +120,7 @@ class Secrets:
         data.setdefault("demo_password", "demo-" + secrets.token_hex(3))
         data.setdefault("provisioner_client_secret", token())
         data.setdefault("dev_admin_client_secret", token())
+        data.setdefault("cover_sheet_secret", secrets.token_urlsafe(32))
         path.write_text(json.dumps(data, indent=2))
         path.chmod(0o600)
         return cls(**data)

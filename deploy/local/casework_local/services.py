@@ -23,6 +23,9 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("workflow", "casework_workflow", "workflow", db_role="workflow", grpc_port="workflow_grpc"),
     ServiceSpec("intake", "casework_intake", "intake", db_role="intake"),
+    # Email-in and scanned batches, a separate process as in the chart: a flood of mail never
+    # slows uploads, and the SMTP listener scales (and is exposed) on its own.
+    ServiceSpec("intake-mailroom", "casework_intake", "intake_mailroom", db_role="intake", args=("mailroom",)),
     ServiceSpec("ocr", "casework_ocr", "ocr", db_role="ocr"),
     ServiceSpec("search", "casework_search", "search", grpc_port="search_grpc"),
     ServiceSpec("notify", "casework_notify", "notify", db_role="notify"),
@@ -61,6 +64,12 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
         postgres = next(s for s in servers if isinstance(s, Postgres))
         env["CASEWORK_DATABASE_URL"] = postgres.database_url(spec.db_role)
         env["CASEWORK_DATABASE_SCHEMA"] = spec.db_role
+    if spec.module == "casework_intake":
+        env["CASEWORK_COVER_SHEET_SECRET"] = config.secrets.cover_sheet_secret
+        env["CASEWORK_MAILROOM_HOST"] = config.host
+        env["CASEWORK_MAILROOM_PORT"] = str(config.ports["mailroom"])
+        env["CASEWORK_SCAN_DROP_DIR"] = str(config.path("scan-drop"))
+        env["CASEWORK_SCAN_DROP_REGION"] = "london"  # the demo realm's region
     if spec.name == "bundle-worker":
         env["CASEWORK_WORK_DIR"] = str(config.path("runtime", "bundle-work"))
     if spec.name == "portal":

@@ -74,4 +74,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["mailroom"]:
+        from casework_intake.mailroom.process import main as mailroom
+
+        sys.exit(mailroom())
     sys.exit(main())

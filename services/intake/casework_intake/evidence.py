@@ -16,6 +16,7 @@ from casework.v1 import events_pb2, workflow_pb2
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.outbox import enqueue
+from casework_common.vocabulary import INTAKE_CHANNELS
 from casework_intake import facts
 from casework_intake.tables import evidence, facts_history, outbox, status_history
 
@@ -72,6 +73,7 @@ def uploaded_event(row: Row[Any]) -> events_pb2.EvidenceUploaded:
         uploaded_by=row.uploaded_by,
         uploaded_by_role=row.uploaded_by_role,
         uploaded_at=uploaded_at,
+        channel=INTAKE_CHANNELS.get(row.channel, events_pb2.INTAKE_CHANNEL_UNSPECIFIED),
     )
 
 
@@ -98,6 +100,8 @@ def to_json(row: Row[Any], internal: bool = False) -> dict[str, Any]:
         "children": [str(child) for child in getattr(row, "children", None) or ()],
         "uploaded_by": row.uploaded_by,
         "uploaded_at": row.created_at.isoformat(),
+        "channel": row.channel,
+        "channel_detail": row.channel_detail,
         "updated_at": row.updated_at.isoformat(),
         "links": {"self": f"/v1/evidence/{row.id}", "content": f"/v1/evidence/{row.id}/content"},
     }
@@ -183,9 +187,12 @@ class EvidenceStore:
         filename_raw: bytes | None = None,
         filename_charset: str | None = None,
         conn: Connection | None = None,
+        channel: str = "upload",
+        channel_detail: dict[str, Any] | None = None,
     ) -> Row[Any]:
         """Insert the record and its event in one transaction (the object is already stored): ``conn``'s,
-        when the caller stores more with it (an upload's other files, its idempotency key)."""
+        when the caller stores more with it (an upload's other files, its idempotency key). ``channel``
+        (a name of INTAKE_CHANNELS) and ``channel_detail`` say how the file came in."""
         with nullcontext(conn) if conn is not None else self.engine.begin() as conn:
             duplicate_of = _earlier_identical(conn, uuid.UUID(case.case_id), sha256, visibility)
             row = conn.execute(
@@ -210,6 +217,8 @@ class EvidenceStore:
                     uploaded_by_role=uploader.primary_role,
                     status="received",
                     duplicate_of=duplicate_of,
+                    channel=channel,
+                    channel_detail=channel_detail or {},
                 )
                 .returning(evidence)
             ).one()
@@ -261,6 +270,8 @@ class EvidenceStore:
                     child_index=index,
                     depth=parent.depth + 1,
                     duplicate_of=duplicate_of,
+                    channel=parent.channel,
+                    channel_detail=parent.channel_detail,
                 )
                 .on_conflict_do_nothing(constraint="evidence_parent_child")
                 .returning(evidence)

@@ -9,6 +9,7 @@ could not remove (where the object store supports lifecycle rules; SeaweedFS and
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 from collections.abc import Iterable
@@ -79,6 +80,18 @@ class Staging:
             self._remove(key)
             raise unavailable(f"The object store kept {stored} of the file's {part.size} bytes; send it again.")
         return Staged(key, part.size)
+
+    def stage_bytes(self, case_id: str, data: bytes) -> Staged:
+        """Store a file already in memory (a mail attachment, a scanned part) under a pending key."""
+        key = f"{case_id}/{uuid.uuid4()}"
+        try:
+            self._s3.put_object(
+                self._bucket, key, io.BytesIO(data), length=len(data), content_type="application/octet-stream"
+            )
+        except BaseException:
+            self._remove(key)
+            raise
+        return Staged(key, len(data))
 
     def promote(self, staged: Staged, final_key: str) -> str | None:
         """Copy a whole pending object to its final key and lock that version for the retention

@@ -77,7 +77,7 @@ def serve(settings: WorkflowSettings) -> int:
         settings.service_name,
         settings.grpc_port,
         settings.grpc_workers,
-        [grpc_service.register(store, validator)],
+        [grpc_service.register(store, validator, directory)],
         ready=lambda: all(grpc_ready().values()),
     )
     evidence_consumer = kafka.EventConsumer(
