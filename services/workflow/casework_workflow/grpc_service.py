@@ -99,6 +99,8 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
             subject=person.user_id,
             primary_role=acting.primary_role,
             roles=sorted(person.roles),
+            branch=person.branch or "",
+            region=person.region or "",
             decision=self._decide(acting, request.case_id, request.action, resource),
         )
 
