@@ -87,6 +87,10 @@ class Backend:
     def post_json(self, url: str, body: dict[str, Any] | None = None) -> Any:
         return self._send("POST", url, json=body or {}).json()
 
+    def post_for_file(self, url: str, body: dict[str, Any] | None = None) -> requests.Response:
+        """A POST whose answer is a file to hand on (e.g. a cover sheet's PDF), with its headers."""
+        return self._send("POST", url, timeout=60, json=body or {})
+
     def patch_json(self, url: str, body: dict[str, Any]) -> Any:
         return self._send("PATCH", url, json=body).json()
 

@@ -134,6 +134,7 @@ FIELDS = {
     "answer": "Answer",
     "reason": "Why",
     "reasons": "Reasons",
+    "case": "Case reference",
 }
 # Validation error types (pydantic's, passed on by the APIs) as sentences.
 PROBLEMS = {

@@ -57,6 +57,7 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
         evidence,
         inbox,
         information_requests,
+        mailroom,
         protocol,
         search,
         shared,
@@ -66,7 +67,7 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
     bp = Blueprint("pages", __name__)
     pages = Pages(auth, settings)
     modules = (cases, evidence, search, protocol, trends, inbox, bundles, shared)
-    for module in (*modules, deadlines, information_requests, calendar):
+    for module in (*modules, deadlines, information_requests, calendar, mailroom):
         module.register(bp, pages)
 
     @bp.app_context_processor
