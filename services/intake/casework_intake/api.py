@@ -17,7 +17,7 @@ from casework_common import metrics, storage
 from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_common.vocabulary import DOCUMENT_KINDS
+from casework_common.vocabulary import DOCUMENT_KINDS, INTAKE_CHANNELS
 from casework_common.web import parse_json, parse_query, principal, request_body, stored_file
 from casework_common.workflow_client import WorkflowClient
 from casework_intake import facts
@@ -34,6 +34,8 @@ from casework_intake.uploads import Uploads
 Status = Literal[tuple(STATUS_NAMES.values())]  # type: ignore[valid-type]
 # Every document kind of the contracts (DocumentKind), by its short name (casework_common.vocabulary).
 Kind = Literal[tuple(DOCUMENT_KINDS)]  # type: ignore[valid-type]
+# How evidence came in (IntakeChannel), by short name.
+Channel = Literal[tuple(INTAKE_CHANNELS)]  # type: ignore[valid-type]
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -180,6 +182,16 @@ class EvidenceOut(BaseModel):
     )
     uploaded_by: str
     uploaded_at: str
+    channel: Channel = Field(
+        description="How the file came in: 'upload' (through the API or portal), 'email' (sent to an intake "
+        "address, or held mail a person accepted) or 'scanner' (a part of a scanned batch). Files found inside "
+        "another item have that item's channel."
+    )
+    channel_detail: dict[str, Any] = Field(
+        description="Where it came from: for email 'from', 'message_id' and 'mail_id' (the held-mail record); for "
+        "a scanned part 'batch_id', 'first_page', 'last_page', 'cover_sheet_id' and 'printed_by'; for held mail "
+        "or unfiled pages a person filed, also 'accepted_by'. Empty for uploads."
+    )
     updated_at: str
     links: dict[str, str]
     parent_id: str | None = Field(

@@ -55,4 +55,9 @@ def main() -> int:
 
 
 def _loops(room: Mailroom) -> list:
-    return []
+    from casework_intake.mailroom import imap, listener
+
+    loops = [("smtp", listener.smtp_loop(room))]
+    if room.settings.imap_url:
+        loops.append(("imap", imap.imap_loop(room)))
+    return loops
