@@ -23,7 +23,7 @@ from flask import (
 
 from casework_common.auth import Principal
 from casework_common.web import attachment
-from casework_portal import mailroom
+from casework_portal import facts, mailroom
 from casework_portal.auth import local_path
 from casework_portal.backend import ApiError
 from casework_portal.pages import Pages
@@ -61,8 +61,7 @@ def register(bp: Blueprint, pages: Pages) -> None:
         found["staff"] = full and is_staff(user)
         if found["staff"]:
             try:
-                held = backend.get(pages.intake(f"/v1/cases/{case_id}/held-mail"))["items"]
-                found["held"] = [item for item in held if item.get("state") == WAITING]
+                found["held"] = backend.get(pages.intake(f"/v1/cases/{case_id}/held-mail"), state=WAITING)["items"]
             except ApiError as error:
                 if error.status not in (403, 404):
                     found["held_problem"] = error.message
@@ -122,8 +121,9 @@ def register(bp: Blueprint, pages: Pages) -> None:
     def held_mail_message(user: Principal, held_id: str) -> Response:
         """The held message itself, to open in a mail program before deciding. Always a download:
         a message from a stranger is never shown as a page of this site."""
-        chunks, _ = pages.api(user).get_stream(pages.intake(f"/v1/held-mail/{held_id}/content"))
-        headers = {"Content-Disposition": attachment(f"held-message-{held_id}.eml"), "Cache-Control": "no-store"}
+        chunks, headers = pages.api(user).get_stream(pages.intake(f"/v1/held-mail/{held_id}/content"))
+        headers.setdefault("Content-Disposition", attachment(f"held-message-{held_id}.eml"))
+        headers["Cache-Control"] = "no-store"
         return Response(stream_with_context(chunks), mimetype="message/rfc822", headers=headers)
 
     @bp.get("/mailroom")
@@ -135,12 +135,12 @@ def register(bp: Blueprint, pages: Pages) -> None:
         backend = pages.api(user)
         held, held_problem = [], None
         try:
-            held = [i for i in backend.get(pages.intake("/v1/held-mail"))["items"] if i.get("state") == WAITING]
+            held = backend.get(pages.intake("/v1/held-mail"))["items"]  # the waiting ones
         except ApiError as error:
             held_problem = error.message
         unfiled, unfiled_problem = [], None
         try:
-            unfiled = [i for i in backend.get(pages.intake("/v1/unfiled"))["items"] if i.get("state") == WAITING]
+            unfiled = backend.get(pages.intake("/v1/unfiled"), state=WAITING)["items"]
         except ApiError as error:
             unfiled_problem = error.message
         return render_template(
@@ -157,10 +157,10 @@ def register(bp: Blueprint, pages: Pages) -> None:
     @signed_in
     def unfiled_pages(user: Principal, part_id: str) -> Response:
         """The part's pages as intake split them: shown in the browser, or saved with ?download=1."""
-        chunks, _ = pages.api(user).get_stream(pages.intake(f"/v1/unfiled/{part_id}/content"))
-        name = f"unfiled-{part_id}.pdf"
-        disposition = attachment(name) if request.args.get("download") else f'inline; filename="{name}"'
-        headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+        chunks, headers = pages.api(user).get_stream(pages.intake(f"/v1/unfiled/{part_id}/content"))
+        if not request.args.get("download"):
+            headers["Content-Disposition"] = "inline"
+        headers["Cache-Control"] = "no-store"
         return Response(stream_with_context(chunks), mimetype="application/pdf", headers=headers)
 
     @bp.post("/unfiled/<part_id>/assign")
@@ -182,7 +182,7 @@ def register(bp: Blueprint, pages: Pages) -> None:
         except ApiError as error:
             if error.status not in (400, 404, 409, 422):
                 raise
-            message = error.fields.get("case") or error.message
+            message = facts.field_messages(error.fields).get("case") or error.message
             session[_REFUSED] = {"part": part_id, "typed": typed, "message": message}
             return redirect(back)
         part = done.get("part") or {}
