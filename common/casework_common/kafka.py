@@ -177,7 +177,10 @@ class EventConsumer:
         producer: KafkaProducer,
         max_poll_records: int = 50,
         on_dead_letter: DeadLetterHook | None = None,
+        prompt: bool = False,
     ) -> None:
+        """``prompt``: someone is waiting for these records (an upload on its way to being
+        searchable), so fetches wait at most ``kafka_prompt_fetch_wait_ms`` at the broker."""
         self.settings = settings
         self.group_id = group_id
         self.topics = topics
@@ -185,6 +188,7 @@ class EventConsumer:
         self.producer = producer
         self.max_poll_records = max_poll_records
         self.on_dead_letter = on_dead_letter
+        self.prompt = prompt
         factory = metrics.Metrics(settings.service_name)
         self._consumed = factory.counter(
             "events_consumed_total", "Kafka records handled, by outcome.", ("topic", "outcome")
@@ -196,6 +200,7 @@ class EventConsumer:
         )
 
     def _consumer(self) -> KafkaConsumer:
+        wait = {"fetch_max_wait_ms": self.settings.kafka_prompt_fetch_wait_ms} if self.prompt else {}
         return KafkaConsumer(
             *self.topics,
             **client_options(self.settings),
@@ -207,6 +212,7 @@ class EventConsumer:
             heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
             max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
             max_poll_records=self.max_poll_records,
+            **wait,
         )
 
     def run(self, stop: threading.Event) -> None:

@@ -62,6 +62,7 @@ def run(index: int) -> None:
             producer,
             max_poll_records=1,
             on_dead_letter=dead_lettered,
+            prompt=True,  # an upload waits on it to be searchable
         ),
         kafka.EventConsumer(
             settings,

@@ -87,6 +87,7 @@ def main() -> int:
         [events.EVIDENCE_EXTRACTED],
         {events_pb2.EvidenceExtracted: indexer.handle_evidence},
         producer,
+        prompt=True,  # an upload waits on it to be searchable
     )
     # Reps' corrections of an item's date, title or kind (on evidence.status, in order with its status).
     facts_consumer = kafka.EventConsumer(
