@@ -8,6 +8,7 @@ the chart; the chart only has to agree."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import os
 from collections.abc import Callable, Iterator
@@ -55,6 +56,7 @@ FIELD_DEPENDENCIES: dict[str, Dependency] = {
     "oidc_discovery_url": Dependency("keycloak"),
     "keycloak_url": Dependency("keycloak", ("oidc_client_secret",)),
     "smtp_host": Dependency("smtp"),
+    "imap_url": Dependency("imap", ("imap_password",)),
     "workflow_grpc": Dependency("service"),
     "workflow_url": Dependency("service"),
     "intake_url": Dependency("service"),
@@ -75,7 +77,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "opensearch_username": ("opensearch_password",),
 }
 # Fields naming a file the process reads (CA bundles): it must be mounted into the container.
-FILE_FIELDS = ("kafka_ssl_cafile", "opensearch_ca_file")
+FILE_FIELDS = ("kafka_ssl_cafile", "opensearch_ca_file", "mailroom_tls_cert_file", "mailroom_tls_key_file")
 
 # Container name -> the settings object its process reads (module:class).
 SETTINGS: dict[str, str] = {
@@ -87,7 +89,19 @@ SETTINGS: dict[str, str] = {
     "ocr": "casework_ocr.settings:OcrSettings",
     "bundle": "casework_bundle.settings:BundleSettings",
     "bundle-worker": "casework_bundle.worker_settings:WorkerSettings",
+    "mailroom": "casework_intake.settings:IntakeSettings",  # `python -m casework_intake mailroom`
     "migrate": "casework_common.migrate:MigrationSettings",
+}
+
+
+# Two processes read one settings object and each uses only part of it: container -> the fields
+# naming a dependency it never reaches, and why. test_unused_dependencies_are_not_imported checks
+# the claim against the code (the module that would reach the dependency is not imported there).
+UNUSED: dict[str, dict[str, str]] = {
+    # Receipts are the mailroom's; the API sends no mail.
+    "intake": {"smtp_host": "casework_common.mail"},
+    # Its evidence.uploaded events go into intake's outbox, which the API's relay publishes.
+    "mailroom": {"kafka_bootstrap": "casework_common.kafka"},
 }
 
 
@@ -160,6 +174,9 @@ def host_ports(field: str, value: str, settings: BaseSettings, default_port: int
         return [(value, default_port or 0)]
     if field == "smtp_host":
         return [(value, int(settings.smtp_port))]
+    if field == "imap_url":
+        parts = urlsplit(value)
+        return [(parts.hostname, parts.port or {"imaps": 993, "imap": 143}[parts.scheme])]
     if field == "s3_endpoint":
         value = ("https://" if settings.s3_secure else "http://") + value
     found = []
@@ -171,14 +188,19 @@ def host_ports(field: str, value: str, settings: BaseSettings, default_port: int
     return found
 
 
-def endpoints(settings: BaseSettings, env: dict[str, str]) -> tuple[list[Endpoint], list[str]]:
-    """The settings' outbound endpoints, and what is missing for them (unset settings, credentials)."""
+def endpoints(
+    settings: BaseSettings, env: dict[str, str], unused: dict[str, str] | None = None
+) -> tuple[list[Endpoint], list[str]]:
+    """The settings' outbound endpoints, and what is missing for them (unset settings, credentials).
+    ``unused``: fields of a dependency this process never reaches (see ``UNUSED``)."""
     found: list[Endpoint] = []
     missing: list[str] = []
     for field in type(settings).model_fields:
         dependency = FIELD_DEPENDENCIES.get(field)
         value = getattr(settings, field)
-        if dependency is None or (value is None and field == "oidc_discovery_url"):
+        if dependency is None or field in (unused or {}):
+            continue
+        if value is None and field in ("oidc_discovery_url", "imap_url"):  # optional: unset, not reached
             continue
         if f"CASEWORK_{field.upper()}" not in env:
             missing.append(f"CASEWORK_{field.upper()} is not set (the code would use its default {value!r})")
@@ -203,6 +225,7 @@ def endpoints(settings: BaseSettings, env: dict[str, str]) -> tuple[list[Endpoin
 def unmounted_files(settings: BaseSettings, env: dict[str, str], container: dict[str, Any]) -> list[str]:
     """Files the settings (or libpq's PGSSLROOTCERT) name that no volume puts into the container."""
     paths = [getattr(settings, field, None) for field in FILE_FIELDS] + [env.get("PGSSLROOTCERT")]
+    paths = [str(path) if path else None for path in paths]
     mounts = [m["mountPath"].rstrip("/") + "/" for m in container.get("volumeMounts", [])]
     return [f"{path} is read but not mounted" for path in paths if path and not any(path.startswith(m) for m in mounts)]
 
@@ -324,7 +347,7 @@ def problems(environment: str) -> Iterator[str]:
                 except ValidationError as exc:  # the process would die at start the same way
                     yield f"{where}: its settings do not load from the chart's environment: {exc}"
                     continue
-                found, missing = endpoints(settings, env)
+                found, missing = endpoints(settings, env, UNUSED.get(container["name"]))
                 missing += unmounted_files(settings, env, container)
             yield from (f"{where}: {m}" for m in missing)
             for endpoint in found:
@@ -370,3 +393,51 @@ def test_the_check_sees_a_missing_secret_and_a_missing_egress() -> None:
     rules[0]["ports"] = [{"port": 8080}]
     assert allowed(intake, rules, none, {"casework-intake": service})
     assert not allowed(intake, rules, none, {})  # no such Service
+
+
+# Where each process starts: the mailroom's entry point, and the API's (only the imports at the top of
+# intake's __main__: `python -m casework_intake mailroom` is the one line that leads to the mailroom).
+ENTRY_POINTS = {"mailroom": "casework_intake.mailroom.process", "intake": "casework_intake.__main__"}
+INTAKE_PACKAGE = ROOT / "services" / "intake"
+
+
+@pytest.mark.parametrize(("container", "field", "module"), [(c, f, m) for c, u in UNUSED.items() for f, m in u.items()])
+def test_unused_dependencies_are_not_imported(container: str, field: str, module: str) -> None:
+    """What UNUSED says a process never reaches, its code never imports: no intake module the process
+    loads (following intake's own imports from its entry point, in functions too) imports the client
+    of that dependency."""
+    modules = _intake_modules(ENTRY_POINTS[container])
+    assert len(modules) > 3
+    importing = sorted(name for name, imported in modules.items() if _reaches(imported, module))
+    assert importing == [], f"{container} does use {field} ({importing}): give it the setting and its egress"
+
+
+def _imported(path: Path, top_level_only: bool) -> set[str]:
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def _intake_modules(entry: str) -> dict[str, set[str]]:
+    """casework_intake modules reachable from ``entry`` -> the names each imports."""
+    found: dict[str, set[str]] = {}
+    waiting = [entry]
+    while waiting:
+        name = waiting.pop()
+        base = INTAKE_PACKAGE / Path(*name.split("."))
+        path = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
+        if name in found or not path.is_file():
+            continue  # an attribute imported from a module, not a module
+        found[name] = _imported(path, top_level_only=name == ENTRY_POINTS["intake"])
+        waiting += [n for n in found[name] if n.startswith("casework_intake.")]
+    return found
+
+
+def _reaches(imported: set[str], module: str) -> bool:
+    return any(name == module or name.startswith(module + ".") for name in imported)

@@ -79,7 +79,8 @@ def test_one_deployment_per_service_hardened_and_probed(chart: helm_python.Chart
     documents = render(chart, {})
     deployments = by_kind(documents, "Deployment")
     services = ("workflow", "intake", "search", "notify", "portal", "bundle")
-    expected = {f"casework-{s}" for s in services} | {"casework-ocr-worker", "casework-bundle-worker"}
+    workers = {"casework-ocr-worker", "casework-bundle-worker"}
+    expected = {f"casework-{s}" for s in services} | workers | {"casework-intake-mailroom"}
     assert set(deployments) == expected
     assert "Secret" not in {doc["kind"] for doc in documents}  # secrets are referenced, never rendered
     for name, deployment in deployments.items():
@@ -99,7 +100,8 @@ def test_one_deployment_per_service_hardened_and_probed(chart: helm_python.Chart
     workflow = deployments["casework-workflow"]["spec"]["template"]["spec"]["containers"][0]
     assert workflow["livenessProbe"]["grpc"]["port"] == 50051
     assert set(by_kind(documents, "PodDisruptionBudget")) == expected - {"casework-ocr-worker"} | {"casework-ocr"}
-    assert set(by_kind(documents, "HorizontalPodAutoscaler")) == expected
+    # The mailroom has a fixed number of replicas: mail arrives at the pace senders send it.
+    assert set(by_kind(documents, "HorizontalPodAutoscaler")) == expected - {"casework-intake-mailroom"}
 
 
 def test_ocr_scales_on_lag_with_keda_and_on_cpu_without(chart: helm_python.Chart) -> None:
@@ -143,7 +145,7 @@ def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart:
                 found.add(peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/component", "-"))
         return found - {"-", "helm-test"}
 
-    assert callers("workflow") == {"portal", "intake", "search", "notify", "bundle"}
+    assert callers("workflow") == {"portal", "intake", "search", "notify", "bundle", "intake-mailroom"}
     assert callers("intake") == {"portal", "ocr", "search", "bundle"}
     assert callers("search") == callers("notify") == callers("bundle") == {"portal"}
     assert callers("ocr") == callers("bundle-worker") == set()  # nobody calls the workers
@@ -212,7 +214,12 @@ def test_helm_test_asks_every_service_for_readiness(chart: helm_python.Chart) ->
     (pod,) = [doc for doc in documents if doc["kind"] == "Pod"]
     assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
     urls = [arg for arg in pod["spec"]["containers"][0]["command"] if arg.startswith("http://")]
-    services = set(by_kind(documents, "Service"))
+    services = {
+        name
+        for name, service in by_kind(documents, "Service").items()
+        if 8080 in {p["port"] for p in service["spec"]["ports"]}
+    }
+    assert "casework-intake-mailroom-metrics" in services  # the mail Service has no HTTP port
     assert {u.split("/")[2].split(":")[0] for u in urls} == services
     assert all(u.endswith(":8080/readyz") for u in urls)
 
@@ -230,7 +237,7 @@ def test_realm_import_is_the_realm_file_the_local_stack_uses(chart: helm_python.
 
 def test_dashboards_ship_for_the_grafana_sidecar(chart: helm_python.Chart) -> None:
     maps = {n: d for n, d in by_kind(render(chart, {}), "ConfigMap").items() if "dashboards" in n}
-    assert len(maps) == 4
+    assert len(maps) == 5
     for config in maps.values():
         assert config["metadata"]["labels"]["grafana_dashboard"] == "1"
         (dashboard,) = (json.loads(text) for text in config["data"].values())
@@ -245,3 +252,133 @@ def test_secret_links_stay_out_of_the_ingress_access_log(chart: helm_python.Char
     assert paths == {"/calendar/", "/shared/"}
     logged = ingresses["casework-portal"]["metadata"]["annotations"]
     assert "nginx.ingress.kubernetes.io/enable-access-log" not in logged
+
+
+MAILROOM = "casework-intake-mailroom"
+MAIL_PEERS = [{"ipBlock": {"cidr": "198.51.100.25/32"}}, {"namespaceSelector": {"matchLabels": {"team": "mail"}}}]
+
+
+def mailroom_values(**mailroom: Any) -> dict[str, Any]:
+    return {"services": {"intake": {"mailroom": mailroom}}}
+
+
+def test_the_mailroom_runs_from_the_intake_image_with_its_own_ports(chart: helm_python.Chart) -> None:
+    documents = render(chart, mailroom_values(protocol="lmtp", port=2424, service={"port": 24}))
+    (container,) = by_kind(documents, "Deployment")[MAILROOM]["spec"]["template"]["spec"]["containers"]
+    assert container["image"].startswith("ghcr.io/casework/intake:") and container["args"] == ["mailroom"]
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": 8080, "lmtp": 2424}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    config = by_kind(documents, "ConfigMap")[MAILROOM]["data"]
+    assert config["CASEWORK_MAILROOM_PORT"] == "2424" and config["CASEWORK_MAILROOM_PROTOCOL"] == "lmtp"
+    assert config["CASEWORK_DATABASE_SCHEMA"] == "intake"  # intake's schema, with intake's database URL
+    database = next(e for e in container["env"] if e["name"] == "CASEWORK_DATABASE_URL")
+    assert database["valueFrom"]["secretKeyRef"]["key"] == "intake-url"
+    mail = by_kind(documents, "Service")[MAILROOM]["spec"]
+    assert mail["ports"] == [{"name": "lmtp", "port": 24, "targetPort": "lmtp", "protocol": "TCP"}]
+    # Metrics through a headless Service labelled as intake's: intake's ServiceMonitor scrapes it as job "intake".
+    metrics = by_kind(documents, "Service")[f"{MAILROOM}-metrics"]
+    assert metrics["metadata"]["labels"]["app.kubernetes.io/component"] == "intake"
+    assert metrics["spec"]["selector"]["app.kubernetes.io/component"] == "intake-mailroom"
+    assert "casework-intake-mailroom" not in by_kind(render(chart, mailroom_values(enabled=False)), "Deployment")
+
+
+def test_the_mail_service_type_and_annotations_are_values(chart: helm_python.Chart) -> None:
+    service = {
+        "type": "LoadBalancer",
+        "port": 25,
+        "annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+        "loadBalancerSourceRanges": ["198.51.100.0/24"],
+        "externalTrafficPolicy": "Local",
+    }
+    mail = by_kind(render(chart, mailroom_values(service=service)), "Service")[MAILROOM]
+    assert mail["spec"]["type"] == "LoadBalancer" and mail["spec"]["externalTrafficPolicy"] == "Local"
+    assert mail["spec"]["loadBalancerSourceRanges"] == ["198.51.100.0/24"]
+    assert mail["metadata"]["annotations"] == service["annotations"]
+    plain = by_kind(render(chart, {}), "Service")[MAILROOM]["spec"]
+    assert plain["type"] == "ClusterIP" and "externalTrafficPolicy" not in plain
+
+
+def test_the_network_policy_admits_mail_only_from_the_configured_peers(chart: helm_python.Chart) -> None:
+    documents = render(chart, mailroom_values(peers=MAIL_PEERS, port=2600))
+    policy = by_kind(documents, "NetworkPolicy")[MAILROOM]["spec"]
+    rules = {p["port"]: rule["from"] for rule in policy["ingress"] for p in rule["ports"]}
+    assert set(rules) == {2600, 8080}  # mail, and health/metrics
+    assert rules[2600] == MAIL_PEERS
+    # The mail port is open in no other policy: the default deny holds for every other pod.
+    for name, other in by_kind(documents, "NetworkPolicy").items():
+        ports = {p["port"] for rule in other["spec"].get("ingress", []) for p in rule.get("ports", [])}
+        assert name == MAILROOM or 2600 not in ports, name
+    # Out: Postgres, S3, Keycloak, the SMTP relay and workflow's gRPC; no Kafka, no IMAP unless set.
+    out = {p["port"] for rule in policy["egress"] for p in rule["ports"]}
+    assert out == {5432, 9000, 443, 8080, 587, 50051}
+    imap = {"url": "imaps://evidence@imap.example.org/INBOX", "password": {"name": "casework-imap", "key": "password"}}
+    with_imap = by_kind(render(chart, mailroom_values(imap=imap | {"intervalSeconds": 30})), "NetworkPolicy")
+    assert 993 in {p["port"] for rule in with_imap[MAILROOM]["spec"]["egress"] for p in rule["ports"]}
+
+
+def test_tls_certificate_is_mounted_where_the_settings_point(chart: helm_python.Chart) -> None:
+    documents = render(chart, mailroom_values(tls={"secret": "mail-tls", "requireTls": True}))
+    pod = by_kind(documents, "Deployment")[MAILROOM]["spec"]["template"]["spec"]
+    config = by_kind(documents, "ConfigMap")[MAILROOM]["data"]
+    (volume,) = [v for v in pod["volumes"] if v.get("secret")]
+    assert volume["secret"]["secretName"] == "mail-tls"
+    (mount,) = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == volume["name"]]
+    for setting, key in (("CASEWORK_MAILROOM_TLS_CERT_FILE", "tls.crt"), ("CASEWORK_MAILROOM_TLS_KEY_FILE", "tls.key")):
+        assert config[setting] == f"{mount['mountPath']}/{key}"
+    assert config["CASEWORK_MAILROOM_REQUIRE_TLS"] == "true"
+    without = by_kind(render(chart, {}), "ConfigMap")[MAILROOM]["data"]
+    assert "CASEWORK_MAILROOM_TLS_CERT_FILE" not in without and without["CASEWORK_MAILROOM_REQUIRE_TLS"] == "false"
+
+
+@pytest.mark.parametrize(
+    "mailroom",
+    [
+        {"tls": {"secret": "", "requireTls": True}},  # STARTTLS required, nothing to offer it with
+        {
+            "imap": {
+                "url": "imaps://x@imap.example.org/INBOX",
+                "password": {"name": "", "key": "p"},
+                "intervalSeconds": 60,
+            }
+        },
+        {
+            "scanDrop": {
+                "bucket": "scans",
+                "prefix": "in/",
+                "region": "",
+                "branch": "",
+                "pollIntervalSeconds": 5,
+                "settleSeconds": 2,
+            }
+        },
+        {"scannerDevices": {"not-an-address": {"region": "north"}}},
+        {
+            "service": {
+                "type": "ExternalName",
+                "port": 25,
+                "annotations": {},
+                "loadBalancerSourceRanges": [],
+                "externalTrafficPolicy": "",
+            }
+        },
+    ],
+    ids=["tls-without-secret", "imap-without-password", "drop-without-region", "device-not-an-address", "service-type"],
+)
+def test_mailroom_values_that_cannot_work_fail_at_install(chart: helm_python.Chart, mailroom: dict[str, Any]) -> None:
+    with pytest.raises(helm_python.HelmValuesError):
+        render(chart, mailroom_values(**mailroom))
+
+
+def test_the_cover_sheet_secret_reaches_both_processes(chart: helm_python.Chart) -> None:
+    """The API signs cover sheets, the mailroom checks them: one Secret, both containers."""
+    documents = render(chart, {"services": {"intake": {"coverSheetSecret": {"name": "sheets", "key": "k"}}}})
+    deployments = by_kind(documents, "Deployment")
+    for name in ("casework-intake", MAILROOM):
+        env = {e["name"]: e["valueFrom"] for e in deployments[name]["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["CASEWORK_COVER_SHEET_SECRET"] == {"secretKeyRef": {"name": "sheets", "key": "k"}}, name
+        # Both act as the services account (AuthorizePerson, FindCase): its client secret too.
+        assert env["CASEWORK_OIDC_CLIENT_SECRET"]["secretKeyRef"]["name"] == "casework-oidc", name
+    for name, deployment in deployments.items():
+        if name not in ("casework-intake", MAILROOM):
+            names = {e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][-1].get("env", [])}
+            assert "CASEWORK_COVER_SHEET_SECRET" not in names, name

@@ -11,7 +11,8 @@ import requests
 import testdocs
 from harness import Platform, unique_number
 
-SERVICES = ("workflow", "intake", "ocr", "search", "notify", "portal", "bundle", "bundle_worker")  # config.ports keys
+# config.ports keys; the mailroom's metrics are intake's (scraped under job "intake" in the chart).
+SERVICES = ("workflow", "intake", "intake_mailroom", "ocr", "search", "notify", "portal", "bundle", "bundle_worker")
 NAME_REGEX = re.compile(r'__name__=~"([^"]+)"')
 BARE_NAME = re.compile(r"\bcasework_[a-z0-9_]+")
 SUFFIXES = ("", "_total", "_bucket", "_sum", "_count", "_created")
@@ -62,6 +63,9 @@ def test_state_gauges_are_read_from_the_database(platform: Platform) -> None:
     for status in ("received", "scanning", "extracting"):
         assert f'casework_intake_evidence_unfinished{{status="{status}"}}' in text
         assert f'casework_intake_evidence_unfinished_oldest_seconds{{status="{status}"}}' in text
+    for queue in ("mail", "unfiled"):  # held mail and unfiled scanned parts, zero when none wait
+        assert re.search(rf'^casework_intake_queue_waiting\{{queue="{queue}"\}} \d', text, re.M), queue
+        assert re.search(rf'^casework_intake_queue_waiting_oldest_seconds\{{queue="{queue}"\}} \d', text, re.M), queue
     case = platform.create_case("rachel", unique_number())
     response = platform.call(
         "rachel",

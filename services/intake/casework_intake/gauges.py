@@ -1,14 +1,25 @@
-"""Intake state for dashboards and alerts: evidence not yet finished, by status, and how long it has waited."""
+"""Intake state for dashboards and alerts: evidence not yet finished, by status, and how long it has
+waited; the mailroom's queues (held mail, unfiled scanned pages), how much waits and for how long."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Column, Connection, Engine, Table, func, select
 
 from casework_common import metrics
+from casework_common.vocabulary import HOLD_STATES
 from casework_intake.evidence import IN_PROGRESS
-from casework_intake.tables import evidence
+from casework_intake.tables import evidence, mail_messages, scan_parts
+
+WAITING = "waiting"
+if WAITING not in HOLD_STATES:  # the states are defined in events.proto: fail at start, not at every scrape
+    raise RuntimeError(f"HOLD_STATES has no {WAITING!r}: {sorted(HOLD_STATES)}")
+# Queue name (as in held_decisions_total's `queue` label) -> its table and when a row joined it.
+QUEUES: dict[str, tuple[Table, Column]] = {
+    "mail": (mail_messages, mail_messages.c.received_at),
+    "unfiled": (scan_parts, scan_parts.c.created_at),
+}
 
 
 def _unfinished(conn: Connection) -> Iterator[tuple[tuple[str, ...], tuple[float, ...]]]:
@@ -19,9 +30,22 @@ def _unfinished(conn: Connection) -> Iterator[tuple[tuple[str, ...], tuple[float
         yield (status,), found.get(status, (0, 0.0))
 
 
+def _queues(conn: Connection) -> Iterator[tuple[tuple[str, ...], tuple[float, ...]]]:
+    for queue, (table, since) in QUEUES.items():
+        oldest = func.coalesce(func.extract("epoch", func.now() - func.min(since)), 0)
+        count, age = conn.execute(select(func.count(), oldest).where(table.c.state == WAITING)).one()
+        yield (queue,), (count, float(age))  # zero when empty, as above
+
+
 def register(service: str, engine: Engine) -> None:
-    gauges = {
+    """Expose the gauges on this process's /metrics (the API process: one reading per replica)."""
+    evidence_gauges = {
         "evidence_unfinished": "Evidence items not yet finished, by status.",
         "evidence_unfinished_oldest_seconds": "Time the longest-waiting unfinished item has been in its status.",
     }
-    metrics.register_state_gauges(service, engine, metrics.StateGauges(("status",), gauges, _unfinished))
+    metrics.register_state_gauges(service, engine, metrics.StateGauges(("status",), evidence_gauges, _unfinished))
+    queue_gauges = {
+        "queue_waiting": "Held mail (queue=mail) and unfiled scanned parts (queue=unfiled) waiting for a person.",
+        "queue_waiting_oldest_seconds": "How long the longest-waiting item of each queue has waited.",
+    }
+    metrics.register_state_gauges(service, engine, metrics.StateGauges(("queue",), queue_gauges, _queues))

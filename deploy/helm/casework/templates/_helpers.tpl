@@ -26,11 +26,18 @@ it has Alembic revisions, applied by the hook Job in migrations.yaml. NetworkPol
 and env are built from this. Search serves gRPC for future callers; until one is listed here, its
 gRPC port is closed by the default deny. OCR's freshclam init container reaches only the ClamAV
 signature mirror (ocr.clamav.mirror), never the internet. The bundle workers (bundle-worker) read and
-write object storage and their own schema, and reach no other service.
+write object storage and their own schema, and reach no other service. The mailroom (intake-mailroom)
+works in intake's schema (`schema`), takes mail on its SMTP/LMTP port from the configured peers only
+(`smtp`: services.intake.mailroom.peers), sends receipts through the SMTP relay, polls IMAP only when a
+mailbox is set, and publishes no events itself (the API's outbox relay does).
 */}}
 {{- define "casework.flows" -}}
-workflow: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify, bundle]}}
-intake: {deps: [kafka, postgres, s3, keycloak], migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle]}}
+{{- $mailroom := .root.Values.services.intake.mailroom }}
+workflow: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify, bundle{{ if $mailroom.enabled }}, intake-mailroom{{ end }}]}}
+intake: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle]}}
+{{- if $mailroom.enabled }}
+intake-mailroom: {deps: [postgres, s3, keycloak, smtp{{ if $mailroom.imap.url }}, imap{{ end }}], account: true, schema: intake, smtp: true, calls: {workflow: [grpc]}, from: {}}
+{{- end }}
 search: {deps: [kafka, opensearch, s3, keycloak], account: true, calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
 notify: {deps: [kafka, postgres, smtp, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal]}}
 portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http], bundle: [http]}, from: {http: [ingress]}}
@@ -112,10 +119,10 @@ CASEWORK_EVIDENCE_BUCKET: {{ $v.external.s3.evidenceBucket | quote }}
 CASEWORK_TEXT_BUCKET: {{ $v.external.s3.textBucket | quote }}
 {{- end }}
 {{- if has "postgres" $mine.deps }}
-CASEWORK_DATABASE_SCHEMA: {{ .component | quote }}
+CASEWORK_DATABASE_SCHEMA: {{ $mine.schema | default .component | quote }}
 {{- include "casework.postgresTlsEnv" .root }}
 {{- end }}
-{{- if $mine.migrations }}
+{{- if or $mine.migrations $mine.schema }}
 CASEWORK_MIGRATE_ON_START: {{ (not $v.migrations.hookJob) | quote }}
 {{- end }}
 {{- range $callee, $kinds := $mine.calls }}
@@ -136,7 +143,7 @@ CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.N
 {{- $mine := get $flows .component -}}
 {{- if has "postgres" $mine.deps }}
 - name: CASEWORK_DATABASE_URL
-  valueFrom: {secretKeyRef: {name: {{ $v.external.postgres.urlSecret }}, key: {{ get $v.external.postgres.urlKeys .component }}}}
+  valueFrom: {secretKeyRef: {name: {{ $v.external.postgres.urlSecret }}, key: {{ get $v.external.postgres.urlKeys ($mine.schema | default .component) }}}}
 {{- end }}
 {{- if has "s3" $mine.deps }}
 - name: CASEWORK_S3_ACCESS_KEY
@@ -167,6 +174,14 @@ CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.N
   valueFrom: {secretKeyRef: {name: {{ $v.external.smtp.credentials.name }}, key: {{ $v.external.smtp.credentials.usernameKey }}}}
 - name: CASEWORK_SMTP_PASSWORD
   valueFrom: {secretKeyRef: {name: {{ $v.external.smtp.credentials.name }}, key: {{ $v.external.smtp.credentials.passwordKey }}}}
+{{- end }}
+{{- if or (eq .component "intake") (eq .component "intake-mailroom") }}
+- name: CASEWORK_COVER_SHEET_SECRET
+  valueFrom: {secretKeyRef: {name: {{ $v.services.intake.coverSheetSecret.name }}, key: {{ $v.services.intake.coverSheetSecret.key }}}}
+{{- end }}
+{{- if and (eq .component "intake-mailroom") $v.services.intake.mailroom.imap.url }}
+- name: CASEWORK_IMAP_PASSWORD
+  valueFrom: {secretKeyRef: {name: {{ $v.services.intake.mailroom.imap.password.name }}, key: {{ $v.services.intake.mailroom.imap.password.key }}}}
 {{- end }}
 {{- if eq .component "portal" }}
 - name: CASEWORK_PORTAL_CLIENT_SECRET
@@ -225,4 +240,57 @@ PGSSLROOTCERT: {{ printf "/etc/casework/ca/postgres/%s" $.Values.external.postgr
 {{- range $dep := include "casework.caDeps" . | fromYamlArray }}
 - {name: ca-{{ $dep }}, mountPath: /etc/casework/ca/{{ $dep }}, readOnly: true}
 {{- end }}
+{{- end }}
+
+{{/*
+What intake's API and the mailroom both read, from one place: the limits files are taken under, the
+buckets, and the intake addresses (the API shows them, the mailroom takes mail for them).
+*/}}
+{{- define "casework.intakeSharedEnv" -}}
+{{- $v := .Values }}
+{{- $mail := $v.services.intake.mail }}
+CASEWORK_MAX_FILE_BYTES: {{ $v.services.intake.maxFileBytes | int64 | quote }}
+CASEWORK_PENDING_BUCKET: {{ $v.external.s3.pendingBucket | quote }}
+CASEWORK_HELD_BUCKET: {{ $v.external.s3.heldBucket | quote }}
+CASEWORK_MAIL_DOMAIN: {{ $mail.domain | quote }}
+CASEWORK_MAIL_CASE_PREFIX: {{ $mail.casePrefix | quote }}
+CASEWORK_MAIL_GENERAL_LOCAL: {{ $mail.generalLocal | quote }}
+CASEWORK_MAIL_SCANNER_LOCAL: {{ $mail.scannerLocal | quote }}
+{{- end }}
+
+{{/* The mailroom's own settings (listener, TLS, checks, receipts, IMAP, scan drop, devices). */}}
+{{- define "casework.mailroomEnv" -}}
+{{- $v := .Values }}
+{{- $m := $v.services.intake.mailroom }}
+CASEWORK_MAILROOM_PORT: {{ $m.port | quote }}
+CASEWORK_MAILROOM_PROTOCOL: {{ $m.protocol | quote }}
+CASEWORK_MAILROOM_REQUIRE_TLS: {{ $m.tls.requireTls | quote }}
+{{- if $m.tls.secret }}
+CASEWORK_MAILROOM_TLS_CERT_FILE: /etc/casework/mailroom-tls/tls.crt
+CASEWORK_MAILROOM_TLS_KEY_FILE: /etc/casework/mailroom-tls/tls.key
+{{- end }}
+{{- with $m.authservId }}
+CASEWORK_MAIL_AUTHSERV_ID: {{ . | quote }}
+{{- end }}
+CASEWORK_MAIL_RECEIPT_FROM: {{ $m.receiptFrom | quote }}
+CASEWORK_SMTP_HOST: {{ $v.external.smtp.host | quote }}
+CASEWORK_SMTP_PORT: {{ $v.external.smtp.port | quote }}
+CASEWORK_SMTP_STARTTLS: {{ $v.external.smtp.starttls | quote }}
+{{- if $m.imap.url }}
+CASEWORK_IMAP_URL: {{ $m.imap.url | quote }}
+CASEWORK_IMAP_INTERVAL_S: {{ $m.imap.intervalSeconds | quote }}
+{{- end }}
+{{- with $m.scanDrop }}
+{{- if .bucket }}
+CASEWORK_SCAN_DROP_BUCKET: {{ .bucket | quote }}
+CASEWORK_SCAN_DROP_PREFIX: {{ .prefix | quote }}
+CASEWORK_SCAN_DROP_REGION: {{ .region | quote }}
+{{- with .branch }}
+CASEWORK_SCAN_DROP_BRANCH: {{ . | quote }}
+{{- end }}
+{{- end }}
+CASEWORK_SCAN_POLL_INTERVAL_S: {{ .pollIntervalSeconds | quote }}
+CASEWORK_SCAN_SETTLE_S: {{ .settleSeconds | quote }}
+{{- end }}
+CASEWORK_SCANNER_DEVICES: {{ $m.scannerDevices | toJson | quote }}
 {{- end }}
