@@ -168,9 +168,6 @@ class OutboxRelay:
                             ),
                         )
                     )
-                # Send now rather than after the producer's linger: the relay waits for every
-                # acknowledgement anyway, and each hop of an upload's way to search is on it.
-                self.producer.flush(timeout=30)
                 for topic, future in futures:
                     future.get(timeout=30)  # raises: the transaction rolls back, rows stay pending
                     self._relayed.labels(topic).inc()
