@@ -70,6 +70,8 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
         env["CASEWORK_MAILROOM_PORT"] = str(config.ports["mailroom"])
         env["CASEWORK_SCAN_DROP_DIR"] = str(config.path("scan-drop"))
         env["CASEWORK_SCAN_DROP_REGION"] = "london"  # the demo realm's region
+        # A drop in object storage as well, as the chart has it (copiers behind an SFTP/SMB gateway).
+        env["CASEWORK_SCAN_DROP_BUCKET"] = "casework-scan-drop"
     if spec.name == "bundle-worker":
         env["CASEWORK_WORK_DIR"] = str(config.path("runtime", "bundle-work"))
     if spec.name == "portal":

@@ -14,7 +14,7 @@ from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_intake import api, api_mail, gauges
+from casework_intake import api, api_mail, api_scanning, gauges
 from casework_intake.evidence import EvidenceStore
 from casework_intake.reconciler import Reconciler
 from casework_intake.settings import IntakeSettings
@@ -57,6 +57,7 @@ def main() -> int:
     )
     app.register_blueprint(api.blueprint(store, s3, workflow, settings))
     app.register_blueprint(api_mail.blueprint(store, s3, workflow, settings))
+    app.register_blueprint(api_scanning.blueprint(store, s3, workflow, settings))
 
     status_consumer = kafka.EventConsumer(
         settings,

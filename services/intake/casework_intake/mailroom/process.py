@@ -56,8 +56,9 @@ def main() -> int:
 
 def _loops(room: Mailroom) -> list:
     from casework_intake.mailroom import imap, listener
+    from casework_intake.scanning import drops
 
-    loops = [("smtp", listener.smtp_loop(room))]
+    loops = [("smtp", listener.smtp_loop(room)), ("scan-drop", drops.scan_drop_loop(room))]
     if room.settings.imap_url:
         loops.append(("imap", imap.imap_loop(room)))
     return loops
