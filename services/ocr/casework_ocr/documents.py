@@ -19,6 +19,7 @@ from typing import Any
 
 from minio import Minio
 from minio.commonconfig import CopySource
+from PIL import Image
 
 from casework.v1 import events_pb2
 from casework_common import metrics, storage
@@ -28,6 +29,7 @@ from casework_ocr.extractors import Analysis, Context, LimitError, Limits, Passw
 from casework_ocr.intake_client import IntakeClient
 from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
+from casework_ocr.sources import SourceCache
 from casework_ocr.stages import timed, waited
 from casework_ocr.store import OcrStore, PageResult
 
@@ -57,13 +59,16 @@ class DocumentStage:
         store: OcrStore,
         scanner: Scanner,
         intake: IntakeClient,
-        read_page: Callable[[events_pb2.OcrPageTask], None] | None = None,
+        read_page: Callable[[events_pb2.OcrPageTask, Image.Image | None], None] | None = None,
+        sources: SourceCache | None = None,
     ) -> None:
         """``read_page`` (the page stage), if given, reads a document's only OCR page right here
         instead of queueing it on ocr.pages when the workers are idle: one Kafka hop less for a
-        one-page scan or photo."""
+        one-page scan or photo. ``sources`` (the page stage's cache), if given, keeps the file
+        this stage downloaded, so that this worker's page tasks do not download it again."""
         self.settings = settings
         self.read_page = read_page
+        self.sources = sources
         self.s3 = s3
         self.store = store
         self.scanner = scanner
@@ -151,10 +156,10 @@ class DocumentStage:
             if self.store.identical_in_case(ref.sha256, ref.evidence_id, ref.case_id):
                 analysis.notes.append("identical to a file read at the same time; each page image is read once")
             with timed("document: split (s3, db)"):
-                only_page = self._split(ref, detected, analysis)
+                only_page = self._split(ref, detected, analysis, path)
         if only_page is not None and self.read_page is not None:
             # Not queued: if this worker dies here, the upload record is delivered again.
-            self.read_page(only_page)
+            self.read_page(only_page, analysis.page_image)
         DOCUMENTS.labels("split").inc()
         return None
 
@@ -170,10 +175,13 @@ class DocumentStage:
         if refused:
             analysis.notes.append(f"{refused} file(s) nested too deeply were not taken in")
 
-    def _split(self, ref: events_pb2.EvidenceRef, detected: str, analysis: Analysis) -> events_pb2.OcrPageTask | None:
+    def _split(
+        self, ref: events_pb2.EvidenceRef, detected: str, analysis: Analysis, original: Path
+    ) -> events_pb2.OcrPageTask | None:
         """Store the text pages and plan the rest; returns the page to read here rather than queue
         (the only OCR page, while the workers are idle), else None."""
         source_bucket, source_key, source_version = ref.bucket, ref.object_key, ref.version_id
+        source = original
         if analysis.converted is not None:
             source_bucket, source_key, source_version = (
                 self.settings.text_bucket,
@@ -181,6 +189,7 @@ class DocumentStage:
                 "",
             )
             self.s3.fput_object(source_bucket, source_key, str(analysis.converted), content_type="application/pdf")
+            source = analysis.converted
         text_results, tasks = [], []
         for plan in analysis.pages:
             if plan.text is not None:
@@ -202,6 +211,8 @@ class DocumentStage:
         log.info(
             "evidence %s (%s): %d text page(s), %d to OCR", ref.evidence_id, detected, len(text_results), len(tasks)
         )
+        if tasks and self.sources is not None:  # scanned clean above; before any task is queued
+            self.sources.add(source_bucket, source_key, source_version, source)
         only_page = tasks[0] if len(tasks) == 1 and self._idle() else None
         self.store.plan(
             ref,

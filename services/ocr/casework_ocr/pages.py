@@ -54,8 +54,9 @@ class PageStage:
         waited("page: queue wait", event.occurred_at)
         self.read(task)
 
-    def read(self, task: events_pb2.OcrPageTask) -> None:
-        """Read one page (or reuse the result of an identical page image) and record it."""
+    def read(self, task: events_pb2.OcrPageTask, image: Image.Image | None = None) -> None:
+        """Read one page (or reuse the result of an identical page image) and record it. ``image``:
+        the page already rendered (a one-page image the document stage decoded), else None."""
         ref = task.evidence
         settings = self.settings
         claim_ttl = 2 * settings.ocr_page_timeout_s
@@ -72,12 +73,14 @@ class PageStage:
         started = time.perf_counter()
         digest = task.image_sha256
         cached = self.store.cached(digest) if digest else None
-        image = None
         if cached is None:
-            with timed("page: get source (s3)"):
-                source = self.sources.get(task.source_bucket, task.source_key, task.source_version)
-            with timed("page: render"):
-                image = render(source, task.source_kind, task.source_index, settings.ocr_dpi, settings.max_image_pixels)
+            if image is None:
+                with timed("page: get source (s3)"):
+                    source = self.sources.get(task.source_bucket, task.source_key, task.source_version)
+                with timed("page: render"):
+                    image = render(
+                        source, task.source_kind, task.source_index, settings.ocr_dpi, settings.max_image_pixels
+                    )
             with timed("page: image digest"):
                 digest = image_digest(image, settings.ocr_language, settings.ocr_orientation)
             with timed("page: cache lookup (db)"):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageOps
+from PIL import Image
 
-from casework_ocr.extractors.image import open_image
+from casework_ocr.extractors.image import open_image, upright_grey
 from casework_ocr.extractors.pdf import open_pdf
 
 
@@ -36,7 +36,7 @@ def render(path: Path, kind: str, index: int, dpi: int, max_pixels: int) -> Imag
             document.close()
     with open_image(path, max_pixels) as image:
         image.seek(index)
-        return ImageOps.exif_transpose(image).convert("L")
+        return upright_grey(image)
 
 
 def embedded_scan(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> Image.Image | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -19,9 +20,27 @@ class SourceCache:
         self._lock = threading.Lock()
         root.mkdir(parents=True, exist_ok=True)
 
+    def _path(self, bucket: str, key: str, version: str) -> Path:
+        return self.root / hashlib.sha256(f"{bucket}/{key}@{version}".encode()).hexdigest()
+
+    def add(self, bucket: str, key: str, version: str, local: Path) -> None:
+        """Keep ``local``, a copy of that object this worker already downloaded (and scanned), so
+        that its pages read here are not downloaded again."""
+        path = self._path(bucket, key, version)
+        with self._lock:
+            if path.exists():
+                return
+            partial = path.with_suffix(".part")
+            partial.unlink(missing_ok=True)
+            try:
+                os.link(local, partial)  # the same disk (both under the work directory): no copy
+            except OSError:
+                shutil.copyfile(local, partial)
+            partial.rename(path)
+            self._evict(keep=path)
+
     def get(self, bucket: str, key: str, version: str) -> Path:
-        name = hashlib.sha256(f"{bucket}/{key}@{version}".encode()).hexdigest()
-        path = self.root / name
+        path = self._path(bucket, key, version)
         with self._lock:
             if path.exists():
                 os.utime(path)  # most recently used

@@ -38,8 +38,11 @@ def run(index: int) -> None:
     store = OcrStore(db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress, facts)
     intake = IntakeClient(settings.intake_url, ServiceTokenProvider.from_settings(settings))
     cache_dir = Path(settings.work_dir) / f"sources-{index}"
-    pages = PageStage(settings, s3, store, SourceCache(s3, cache_dir, settings.source_cache_bytes))
-    documents = DocumentStage(settings, s3, store, Scanner(settings.clamd_socket), intake, read_page=pages.read)
+    sources = SourceCache(s3, cache_dir, settings.source_cache_bytes)
+    pages = PageStage(settings, s3, store, sources)
+    documents = DocumentStage(
+        settings, s3, store, Scanner(settings.clamd_socket), intake, read_page=pages.read, sources=sources
+    )
 
     def dead_lettered(payload: Any, error: BaseException) -> None:
         """A document or page that kept failing: the uploader sees why, and everything else flows on."""

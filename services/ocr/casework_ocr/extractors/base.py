@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from PIL import Image
+
 
 class UnreadableError(Exception):
     """Corrupt, truncated or otherwise unreadable. The message is shown to users."""
@@ -74,6 +76,9 @@ class Analysis:
     # dictionary (only of a PDF as uploaded, never one made by conversion) and a photo's EXIF date.
     pdf_info: dict[str, str] = field(default_factory=dict)
     exif_date: str = ""
+    # A one-page image's page as OCR reads it (upright, grey), decoded while checking the file: the
+    # document stage, when it reads that page itself, does not decode it a second time.
+    page_image: Image.Image | None = None
 
 
 class Extractor(ABC):

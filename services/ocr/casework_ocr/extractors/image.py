@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from casework_ocr.extractors.base import Analysis, Context, Extractor, LimitError, PagePlan, UnreadableError
@@ -30,6 +30,11 @@ def open_image(path: Path, max_pixels: int) -> Image.Image:
         image.close()
         raise LimitError(f"The image is {width}×{height} pixels; the limit is {max_pixels:,} pixels.")
     return image
+
+
+def upright_grey(image: Image.Image) -> Image.Image:
+    """A decoded frame as OCR reads it: turned as its EXIF orientation says, in greyscale."""
+    return ImageOps.exif_transpose(image).convert("L")
 
 
 def exif_date(image: Image.Image) -> str:
@@ -60,5 +65,7 @@ class ImageExtractor(Extractor):
             except (OSError, SyntaxError, ValueError) as exc:
                 raise UnreadableError(f"The image is corrupt or truncated ({exc}).") from exc
             taken = exif_date(image)
+            # Decoded already: the one page, kept for the document stage to read it without a second decode.
+            page_image = upright_grey(image) if frames == 1 else None
         pages = [PagePlan(number=i + 1, source_kind="image", source_index=i) for i in range(frames)]
-        return Analysis(pages=pages, exif_date=taken)
+        return Analysis(pages=pages, exif_date=taken, page_image=page_image)
