@@ -27,6 +27,8 @@ TEST_PLATFORM_SETTINGS = {
     "CASEWORK_REPROCESS_INTERVAL_S": "5",
     "CASEWORK_REFUSAL_AUDIT_WINDOW_S": "15",
     "CASEWORK_DEADLINE_RECOMPUTE_INTERVAL_S": "2",
+    # The mailroom believes Authentication-Results from this server only (tests/test_email_in.py).
+    "CASEWORK_MAIL_AUTHSERV_ID": "mx.test.casework.localhost",
 }
 for _name, _value in TEST_PLATFORM_SETTINGS.items():
     os.environ.setdefault(_name, _value)
