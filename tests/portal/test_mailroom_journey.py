@@ -110,6 +110,19 @@ def test_a_rep_gives_out_the_address_prints_a_sheet_and_accepts_a_strangers_mail
     sheets = platform.call("rachel", "GET", "intake", f"/v1/cases/{case['id']}/cover-sheets")
     assert sheets.status_code == 200 and len(sheets.json()["items"]) == 1, sheets.text
 
+    # A second sheet, printed by mistake, is withdrawn from the list of the case's sheets.
+    with rep.expect_download():
+        panel.get_by_role("button", name="Print cover sheet").click()
+    rep.reload()
+    open_panel(rep, "Cover sheets printed for this case (2)")
+    printed = rep.locator("#cover-sheets")
+    expect(printed.get_by_role("button", name=re.compile("^Withdraw the sheet printed"))).to_have_count(2)
+    printed.get_by_role("button", name=re.compile("^Withdraw the sheet printed")).first.click()
+    expect(rep.get_by_role("status").first).to_contain_text("Cover sheet withdrawn")
+    sheets = platform.call("rachel", "GET", "intake", f"/v1/cases/{case['id']}/cover-sheets").json()["items"]
+    assert sorted(bool(sheet["revoked_at"]) for sheet in sheets) == [False, True], sheets
+    panel = rep.get_by_role("region", name="Send evidence by email")
+
     # A stranger writes to the case's address: the message is held, not added.
     subject = f"Rota for the hearing {unique_number()}"
     rota = text_pdf(letter_lines(fresh_phrase()))

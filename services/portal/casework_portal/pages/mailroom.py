@@ -6,6 +6,7 @@ ask it as the user and show its answers and refusals in words."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import (
@@ -48,7 +49,14 @@ def register(bp: Blueprint, pages: Pages) -> None:
         """The case page's "Send evidence by email" panel and held messages ask for their own data
         (templates/_mailroom_case.html), so intake refusing or being down leaves the rest of the page.
         Intake answers 403/404 to people who may not add evidence: then the panel is not shown."""
-        found: dict[str, Any] = {"intake": None, "problem": None, "held": [], "held_problem": None, "staff": False}
+        found: dict[str, Any] = {
+            "intake": None,
+            "problem": None,
+            "held": [],
+            "held_problem": None,
+            "sheets": [],
+            "staff": False,
+        }
         user = pages.auth.principal()
         if user is None:
             return found
@@ -65,6 +73,9 @@ def register(bp: Blueprint, pages: Pages) -> None:
             except ApiError as error:
                 if error.status not in (403, 404):
                     found["held_problem"] = error.message
+            # The list is a convenience: printing a sheet still works without it, and says why if it cannot.
+            with contextlib.suppress(ApiError):
+                found["sheets"] = backend.get(pages.intake(f"/v1/cases/{case_id}/cover-sheets"))["items"]
         return found
 
     @bp.post("/cases/<case_id>/intake-address")
@@ -97,6 +108,14 @@ def register(bp: Blueprint, pages: Pages) -> None:
         headers = {"Content-Disposition": attachment(mailroom.cover_sheet_filename(reference))}
         headers["Cache-Control"] = "no-store"  # a sheet files papers to the case: no copies in caches
         return Response(sheet.content, mimetype="application/pdf", headers=headers)
+
+    @bp.post("/cases/<case_id>/cover-sheets/<sheet_id>/withdraw")
+    @signed_in
+    def withdraw_cover_sheet(user: Principal, case_id: str, sheet_id: str) -> Response:
+        """A lost or wrong sheet files nothing from now on: pages scanned behind it wait in the Mailroom."""
+        pages.api(user).delete(pages.intake(f"/v1/cover-sheets/{sheet_id}"))
+        flash("Cover sheet withdrawn: pages scanned behind it will wait in the Mailroom instead of being filed.")
+        return redirect(url_for("pages.case", case_id=case_id) + "#cover-sheets")
 
     @bp.post("/held-mail/<held_id>/accept")
     @signed_in
