@@ -287,12 +287,15 @@ class MailIntake:
             return Outcome("refused", TEMPORARY)
         intake = BatchIntake(self.room)
         filed = unfiled = 0
+        unreadable = []
         for part, data in batches:
             taken = intake.take(
                 data, source="email", source_name=part.filename, sender=received.sender, region=region, branch=branch
             )
-            filed += int(getattr(taken, "filed", 0) or 0)
-            unfiled += int(getattr(taken, "unfiled", 0) or 0)
+            filed += taken.filed
+            unfiled += taken.unfiled
+            if taken.state == "failed":
+                unreadable.append(part.filename)
         mail_id = uuid.uuid4()
         try:
             with self.room.engine.begin() as conn:
@@ -322,5 +325,9 @@ class MailIntake:
             f"{len(batches)} scanned batch{'' if len(batches) == 1 else 'es'} taken: {filed} part"
             f"{'' if filed == 1 else 's'} filed to their cases, {unfiled} waiting in the unfiled queue."
         )
+        if unreadable:
+            outcome += f" Not a readable PDF or TIFF: {', '.join(unreadable)}."
         self._receipt(received, envelope_from, outcome)
-        return Outcome("filed", "250 2.0.0 " + outcome, mail_id)
+        return Outcome(
+            "filed", f"250 2.0.0 Taken: {filed} filed, {unfiled} unfiled, {len(unreadable)} unreadable.", mail_id
+        )
