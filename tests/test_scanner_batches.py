@@ -9,6 +9,7 @@ import hashlib
 import io
 import random
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.stack
 DPI = 240
 DROP_BUCKET = "casework-scan-drop"  # the local stack's S3 drop (deploy/local services.py)
 DROP_PREFIX = "scans/"
+HELD_BUCKET = "casework-intake-held"  # intake's default held_bucket
 
 
 def print_sheet(platform: Platform, user: str, case_id: str, visibility: str = "reps") -> tuple[bytes, str]:
@@ -306,19 +308,58 @@ def test_a_file_in_the_drop_that_is_no_batch_is_set_aside(platform: Platform) ->
     assert not platform.config.path("scan-drop", "photo.jpg").exists()
 
 
-def test_a_batch_dropped_in_object_storage_is_filed(platform: Platform, db: psycopg.Connection) -> None:
-    rng = random.Random(19)
-    case = platform.create_case("rachel", unique_number())
-    word = testdocs.fresh_word()
-    sheet, _ = print_sheet(platform, "rachel", case["id"])
-    data = copier.batch_tiff([*copier.rasterise(sheet, DPI, rng), letter(word, rng)], DPI)
+@pytest.fixture(scope="module")
+def s3(platform: Platform) -> Minio:
     secrets = platform.config.secrets
-    s3 = Minio(
+    return Minio(
         f"127.0.0.1:{platform.config.ports['s3']}",
         access_key=secrets.s3_access_key,
         secret_key=secrets.s3_secret_key,
         secure=False,
     )
+
+
+def test_a_batch_a_crash_left_half_split_is_finished(platform: Platform, db: psycopg.Connection, s3: Minio) -> None:
+    """As a mailroom leaves a batch that died after recording it and its first part: the batch's
+    copy in the held bucket, its row "splitting", part 0 recorded. Another poll finishes it, and
+    part 0 is not made again."""
+    rng = random.Random(20)
+    case = platform.create_case("rachel", unique_number())
+    word = testdocs.fresh_word()
+    sheet, _ = print_sheet(platform, "rachel", case["id"])
+    data = copier.batch_pdf([letter("crash", rng), *copier.rasterise(sheet, DPI, rng), letter(word, rng)], DPI)
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = f"batches/{sha256}"
+    s3.put_object(HELD_BUCKET, key, io.BytesIO(data), len(data))
+    batch_id, first_part = uuid.uuid4(), uuid.uuid4()
+    db.execute(
+        "INSERT INTO intake.scan_batches (id, sha256, source, source_name, region, state, bucket, object_key) "
+        "VALUES (%s, %s, 'drop', 'crashed.pdf', 'london', 'splitting', %s, %s)",
+        (batch_id, sha256, HELD_BUCKET, key),
+    )
+    db.execute(
+        "INSERT INTO intake.scan_parts (id, batch_id, part_index, first_page, last_page, pages, state, reason, region) "
+        "VALUES (%s, %s, 0, 1, 1, 1, 'waiting', 'before_first_sheet', 'london')",
+        (first_part, batch_id),
+    )
+    record = wait_for_batch(db, data)
+    assert record["state"] == "split" and record["pages"] == 3
+    parts = parts_of(db, str(batch_id))
+    assert [(p["index"], p["id"] == str(first_part), p["state"]) for p in parts] == [
+        (0, True, "waiting"),
+        (1, False, "filed"),
+    ]
+    [item] = evidence(platform, case["id"])
+    assert item["channel_detail"]["batch_id"] == str(batch_id) and item["channel_detail"]["pages"] == 1
+    assert [o.object_name for o in s3.list_objects(HELD_BUCKET, prefix=key)] == []  # its copy goes once split
+
+
+def test_a_batch_dropped_in_object_storage_is_filed(platform: Platform, db: psycopg.Connection, s3: Minio) -> None:
+    rng = random.Random(19)
+    case = platform.create_case("rachel", unique_number())
+    word = testdocs.fresh_word()
+    sheet, _ = print_sheet(platform, "rachel", case["id"])
+    data = copier.batch_tiff([*copier.rasterise(sheet, DPI, rng), letter(word, rng)], DPI)
     s3.put_object(DROP_BUCKET, f"{DROP_PREFIX}copier-7/batch.tif", io.BytesIO(data), len(data))
     record = wait_for_batch(db, data)
     assert record["state"] == "split" and record["pages"] == 2

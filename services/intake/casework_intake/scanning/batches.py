@@ -46,7 +46,7 @@ _PART_IDS = uuid.UUID("5b1f1a52-59f5-4c3e-8a53-7b4f0e2f7c31")
 @dataclass(frozen=True)
 class BatchOutcome:
     """What became of one batch. ``state`` is "split", "failed" (not a readable PDF/TIFF; ``reason``
-    says why) or "busy" (another process is splitting it right now)."""
+    says why) or "busy" (when resuming only: another process is splitting it right now)."""
 
     batch_id: uuid.UUID | None
     state: Literal["split", "failed", "busy"]
@@ -118,31 +118,31 @@ class BatchIntake:
         return self._finish(batch, data)
 
     def resume_unfinished(self) -> int:
-        """Finish batches a crash left "splitting" (from their copy in the held bucket). Returns how many."""
+        """Finish batches a crash left "splitting", from their copy in the held bucket (the drop
+        poller asks at every poll; a batch another process is splitting right now is skipped
+        before its copy is read). Returns how many were finished."""
         with self.room.engine.connect() as conn:
             rows = list(conn.execute(select(scan_batches).where(scan_batches.c.state == "splitting")))
-        finished = 0
-        for batch in rows:
+        return sum(1 for batch in rows if self._finish(batch, None).state != "busy")
+
+    def _stored_copy(self, batch: Row[Any]) -> bytes | None:
+        try:
+            response = self.room.s3.get_object(batch.bucket, batch.object_key)
             try:
-                response = self.room.s3.get_object(batch.bucket, batch.object_key)
-                try:
-                    data = response.read()
-                finally:
-                    response.close()
-                    response.release_conn()
-            except S3Error as exc:
-                self._fail(batch.id, f"The batch's stored copy is gone ({exc.code}).")
-                continue
-            log.warning("scan batch %s was left half-split; finishing it", batch.id)
-            if self._finish(batch, data).state != "busy":
-                finished += 1
-        return finished
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+        except S3Error as exc:
+            self._fail(batch.id, f"The batch's stored copy is gone ({exc.code}).")
+            return None
 
     # -- splitting --------------------------------------------------------------------------
 
     def _duplicate(self, batch: Row[Any]) -> BatchOutcome:
         BATCHES.labels("duplicate").inc()
         with self.room.engine.connect() as conn:
+            batch = conn.execute(select(scan_batches).where(scan_batches.c.id == batch.id)).one()  # as it is now
             counts = dict(
                 conn.execute(
                     select(scan_parts.c.state, func.count())
@@ -161,24 +161,34 @@ class BatchIntake:
             reason=batch.reason,
         )
 
-    def _finish(self, batch: Row[Any], data: bytes) -> BatchOutcome:
+    def _finish(self, batch: Row[Any], data: bytes | None) -> BatchOutcome:
+        """Split and file ``batch`` under its lock; ``data`` None: from its stored copy (a resumption)."""
         lock_key = func.hashtextextended(f"scan-batch:{batch.id}", 0)
         with self.room.engine.connect() as lock:
-            if not lock.execute(select(func.pg_try_advisory_lock(lock_key))).scalar():
-                log.info("scan batch %s is being split by another process", batch.id)
+            if data is not None:
+                # Just received: wait for whoever took it first (a resumption that caught it between
+                # its record and this lock) and then answer what that one did.
+                lock.execute(select(func.pg_advisory_lock(lock_key)))
+            elif not lock.execute(select(func.pg_try_advisory_lock(lock_key))).scalar():
+                log.debug("scan batch %s is being split by another process", batch.id)
                 return BatchOutcome(batch.id, "busy")
             lock.commit()
             try:
+                with self.room.engine.connect() as conn:  # another process may have finished it meanwhile
+                    state = conn.execute(select(scan_batches.c.state).where(scan_batches.c.id == batch.id)).scalar()
+                if state != "splitting":
+                    return self._duplicate(batch)
+                if data is None:
+                    log.warning("scan batch %s was left half-split; finishing it", batch.id)
+                    data = self._stored_copy(batch)
+                    if data is None:
+                        return BatchOutcome(batch.id, "failed", reason="The batch's stored copy is gone.")
                 return self._split_and_file(batch, data)
             finally:
                 lock.execute(select(func.pg_advisory_unlock(lock_key)))
                 lock.commit()
 
     def _split_and_file(self, batch: Row[Any], data: bytes) -> BatchOutcome:
-        with self.room.engine.connect() as conn:  # another process may have finished it meanwhile
-            state = conn.execute(select(scan_batches.c.state).where(scan_batches.c.id == batch.id)).scalar()
-        if state != "splitting":
-            return self._duplicate(batch)
         started = time.perf_counter()
         try:
             batch_format(data)

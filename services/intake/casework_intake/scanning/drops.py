@@ -237,16 +237,16 @@ class DropPoller:
             return None
 
     def run(self, stop: threading.Event) -> None:
-        """The mailroom's "scan-drop" loop: finish half-split batches, then poll until stopped."""
+        """The mailroom's "scan-drop" loop: at each poll, finish half-split batches, then take new files."""
         if not self.sources:
             log.info("no scan drop configured")
         else:
             log.info("polling scan drops %s", ", ".join(source.label for source in self.sources))
-        try:
-            self.intake.resume_unfinished()
-        except Exception:
-            log.exception("half-split scan batches could not be finished")
         while not stop.is_set():
+            try:  # a batch a crash (here or in another mailroom) left half-split, or one mailed in
+                self.intake.resume_unfinished()
+            except Exception:
+                log.exception("half-split scan batches could not be finished; trying again at the next poll")
             self.poll_once()
             stop.wait(self.interval_s)
 
