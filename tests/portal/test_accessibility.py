@@ -62,10 +62,18 @@ def pages_for(world: dict[str, Any]) -> dict[str, list[str]]:
             "/inbox",
             f"/search?q={word}",
         ],
-        "rachel": ["/", "/cases/new", f"/cases/{case}", f"/cases/{case}/edit", f"/search?q={word}", "/trends"],
+        "rachel": [
+            "/",
+            "/cases/new",
+            f"/cases/{case}",
+            f"/cases/{case}/edit",
+            f"/search?q={word}",
+            "/trends",
+            "/mailroom",
+        ],
         "cora": ["/", f"/cases/{case}", "/support"],
         "olive": ["/referrals", "/support", f"/cases/{case}", "/trends"],
-        "carl": ["/referrals", "/support"],
+        "carl": ["/referrals", "/support", "/mailroom"],
         "ravi": [f"/cases/{case}"],  # the refusal page
         "": ["/"],  # signed out: the welcome page
     }

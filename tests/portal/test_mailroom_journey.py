@@ -33,8 +33,12 @@ MARIA = "M100001"  # the demo member: signs in as "maria"
 
 
 def accessible(page: Page) -> None:
+    """axe-core's WCAG A/AA rules pass, and the page fits the phone's width (no sideways scrolling)."""
     violations = Axe().run(page, options=WCAG_AA).response["violations"]
     found = [f"{v['id']} at {json.dumps([n['target'] for n in v['nodes']][:3])}" for v in violations]
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        found.append(f"{overflow}px wider than the screen")
     assert not found, f"{page.url}: {found}"
 
 
@@ -202,6 +206,13 @@ def test_a_rep_gives_out_the_address_prints_a_sheet_and_accepts_a_strangers_mail
     expect(held_article(rep, second)).to_have_count(0)
     names = [item["filename"] for item in evidence(platform, "rachel", case["id"])]
     assert not [name for name in names if second.split()[-1] in name or name == "rota-2.pdf"], names
+
+    # Every form carries its CSRF token: the same request without it is refused and changes nothing.
+    forged = rep.request.post(platform.url("portal") + f"{case_path}/intake-address", max_redirects=0)
+    assert forged.status == 400, forged.status
+    assert (
+        platform.call("rachel", "GET", "intake", f"/v1/cases/{case['id']}/intake-address").json()["address"] == address
+    )
 
     # Replaced, the old address no longer takes mail; withdrawn, neither does the new one.
     open_panel(rep, "Replace or withdraw the address")

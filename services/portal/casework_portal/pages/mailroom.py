@@ -84,7 +84,7 @@ def register(bp: Blueprint, pages: Pages) -> None:
         """A new address for the case; intake withdraws the one it had, if any."""
         replacing = request.form.get("replacing") == "yes"
         made = pages.api(user).post_json(pages.intake(f"/v1/cases/{case_id}/intake-address"))
-        address = made.get("address") or "made"
+        address = made["address"]
         if replacing:
             flash(f"The case's new address is {address}. The old one no longer takes mail.")
         else:
