@@ -4,6 +4,9 @@ services' /metrics (scraped from the real local stack, after one piece of eviden
 from __future__ import annotations
 
 import re
+import smtplib
+import uuid
+from email.message import EmailMessage
 
 import promtool
 import requests
@@ -77,3 +80,35 @@ def test_state_gauges_are_read_from_the_database(platform: Platform) -> None:
     assert response.status_code == 201, response.text
     text = requests.get(f"{platform.url('workflow')}/metrics", timeout=10).text
     assert re.search(r'casework_workflow_referrals_open\{[^}]*state="discussion_requested"[^}]*\} [1-9]', text)
+
+
+def queue_gauges(platform: Platform) -> dict[str, tuple[float, float]]:
+    """casework_intake_queue_waiting and its _oldest_seconds, by queue, as intake's API exports them."""
+    text = requests.get(f"{platform.url('intake')}/metrics", timeout=10).text
+    found: dict[str, list[float]] = {}
+    for name, queue, value in re.findall(
+        r'^casework_intake_queue_waiting(_oldest_seconds)?\{queue="([a-z]+)"\} (\S+)$', text, re.M
+    ):
+        found.setdefault(queue, [0.0, 0.0])[1 if name else 0] = float(value)
+    return {queue: (count, oldest) for queue, (count, oldest) in found.items()}
+
+
+def test_held_mail_is_counted_in_the_waiting_queue_until_decided(platform: Platform) -> None:
+    """The gauge the CaseworkIntakeQueueWaiting alert reads: a message from a stranger, held for the
+    case's team, is one more waiting in queue "mail"; rejected, it no longer waits."""
+    case = platform.create_case("rachel", unique_number())
+    before = queue_gauges(platform)
+    assert set(before) == {"mail", "unfiled"}
+    mail = EmailMessage()
+    mail["From"] = f"stranger-{uuid.uuid4().hex[:8]}@mail.example.org"
+    mail["To"] = "evidence@intake.casework.localhost"  # the general address in the local stack's mail domain
+    mail["Subject"] = f"About {case['reference']}"
+    mail["Message-ID"] = f"<{uuid.uuid4().hex}@mail.example.org>"
+    mail.set_content("A letter I was sent.")
+    with smtplib.SMTP("127.0.0.1", platform.config.ports["mailroom"], timeout=60) as client:
+        client.send_message(mail)
+    (held,) = platform.call("rachel", "GET", "intake", f"/v1/cases/{case['id']}/held-mail").json()["items"]
+    assert queue_gauges(platform)["mail"][0] == before["mail"][0] + 1
+    response = platform.call("rachel", "POST", "intake", f"/v1/held-mail/{held['id']}/reject")
+    assert response.status_code == 200, response.text
+    assert queue_gauges(platform)["mail"][0] == before["mail"][0]
