@@ -95,6 +95,44 @@ def test_outbox_publishes_committed_events_once_in_order(platform: Platform, out
     producer.close()
 
 
+class _SlowSender:
+    """A real producer behind a pause before each send, as when a relay is descheduled between
+    claiming its rows and handing them to the broker (a loaded two-core machine does this)."""
+
+    def __init__(self, producer: Any, delay_s: float) -> None:
+        self.producer, self.delay_s = producer, delay_s
+
+    def send(self, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(self.delay_s)
+        return self.producer.send(*args, **kwargs)
+
+    def partitions_for(self, topic: str) -> Any:
+        return self.producer.partitions_for(topic)
+
+
+def test_two_relays_on_one_outbox_keep_a_keys_order(platform: Platform, outbox_db: Any) -> None:
+    """A service's replicas (or worker processes) each run a relay on the same outbox: one key's
+    events must still reach the topic in the order they were written."""
+    engine, table = outbox_db
+    topic = f"test.outbox.{uuid.uuid4().hex[:8]}"
+    kafka.ensure_topics(settings(platform), [topic], 1)
+    with engine.begin() as conn:
+        for n in range(6):
+            enqueue(conn, table, topic, "same-key", status_event(n), "test")
+    producer = kafka.make_producer(settings(platform))
+    slow = OutboxRelay(engine, table, _SlowSender(producer, 0.5), "test", batch=2)  # type: ignore[arg-type]
+    quick = OutboxRelay(engine, table, producer, "test", batch=2)
+    first = threading.Thread(target=slow.drain, daemon=True)
+    first.start()
+    time.sleep(0.3)  # the slow relay has claimed rows e0, e1 and not yet sent them
+    quick.drain()
+    first.join(30)
+    records = read_topic(platform, topic, expected=6)
+    order = [events.unpack(r.value).unpack(events_pb2.EvidenceStatusChanged).evidence_id for r in records]
+    assert order == [f"e{n}" for n in range(6)]
+    producer.close()
+
+
 class _BrokerDown:
     """Stands in for a producer whose broker refuses every send (a unit-level failure)."""
 

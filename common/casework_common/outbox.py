@@ -137,6 +137,14 @@ class OutboxRelay:
         sent = 0
         while True:
             with self.engine.begin() as conn:
+                # One relay at a time per outbox (a service's replicas and worker processes each run
+                # one): with several sending at once, one key's events could overtake each other
+                # (an item's "3 of 3 pages" before its "0 of 3"). A relay waits for the one sending
+                # (a batch: milliseconds), then sends what is still pending, in id order.
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.' || :table))"),
+                    {"table": self.table.name},
+                )
                 rows = conn.execute(
                     select(
                         self.table.c.id,
