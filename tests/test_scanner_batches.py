@@ -181,8 +181,12 @@ def test_each_part_is_filed_to_its_sheets_case_with_its_pages(platform: Platform
         content = platform.call("rachel", "GET", "intake", f"/v1/evidence/{item['id']}/content")
         with pikepdf.Pdf.open(io.BytesIO(content.content)) as pdf:
             assert len(pdf.pages) == planned["pages"]
-    # The first case's sheet said "member": its member would see the item; the others are reps-only.
-    assert [p["visibility"] for p in batch.cases] == ["member", "reps", "reps"]
+    # The first case's sheet said "member": its member would see the item; the others are reps-only
+    # (the items', not the plan's: the plan cannot disagree with itself).
+    items = [evidence(platform, planned["case"]["id"])[0] for planned in batch.cases]
+    assert [item["visibility"] for item in items] == ["member", "reps", "reps"]
+    # Page 5, the separator behind the second sheet (page 4), was dropped as blank: named on each part.
+    assert {tuple(item["channel_detail"]["blank_pages"]) for item in items} == {(5,)}
 
 
 def test_what_cannot_be_filed_waits_unfiled_with_its_reason(platform: Platform, batch: Batch) -> None:
@@ -220,6 +224,27 @@ def test_the_unfiled_queue_is_invisible_to_others(platform: Platform, batch: Bat
         assert platform.call(outsider, "GET", "intake", path).status_code == 404
     refused = platform.call(outsider, "POST", "intake", f"/v1/unfiled/{part['id']}/reject")
     assert refused.status_code == 404
+
+
+def test_an_email_claim_is_no_way_into_a_senders_unfiled_pages(
+    platform: Platform, db: psycopg.Connection, batch: Batch
+) -> None:
+    """ravi sets the email of his profile (an unverified claim) to a copier's address, or to the
+    address of the member of staff who sent a batch: he sees none of its pages. The batch's sender
+    is matched by username only (a copier's batch has none: seen by region and branch)."""
+    part = next(p for p in batch.parts if p["state"] == "waiting")
+    headers = {"Authorization": f"Bearer {platform.forge('ravi', email='copier-3@union.example.org')}"}
+    url = platform.url("intake")
+    db.execute(
+        "UPDATE intake.scan_batches SET sender = 'copier-3@union.example.org' WHERE id = %s", (batch.record["id"],)
+    )
+    try:
+        listing = requests.get(f"{url}/v1/unfiled", headers=headers, timeout=30)
+        assert listing.status_code == 200, listing.text
+        assert not [p for p in listing.json()["items"] if p["batch_id"] == batch.record["id"]]
+        assert requests.get(f"{url}/v1/unfiled/{part['id']}", headers=headers, timeout=30).status_code == 404
+    finally:
+        db.execute("UPDATE intake.scan_batches SET sender = NULL WHERE id = %s", (batch.record["id"],))
 
 
 def test_the_same_batch_again_files_nothing(platform: Platform, db: psycopg.Connection, batch: Batch) -> None:
@@ -300,10 +325,15 @@ def test_cover_sheets_are_for_staff_on_the_case(platform: Platform, batch: Batch
 
 def test_a_file_in_the_drop_that_is_no_batch_is_set_aside(platform: Platform) -> None:
     drop_in_directory(platform, "photo.jpg", testdocs.jpeg(["not a batch"]))
-    failed = platform.config.path("scan-drop", ".failed", "photo.jpg.reason.txt")
+    aside = platform.config.path("scan-drop", ".failed")
+
+    def reasons() -> list[Path]:  # set aside under a name of its own: <id>-photo.jpg
+        return list(aside.glob("*-photo.jpg.reason.txt")) if aside.is_dir() else []
+
     deadline = time.monotonic() + 60
-    while not failed.exists() and time.monotonic() < deadline:
+    while not reasons() and time.monotonic() < deadline:
         time.sleep(0.5)
+    [failed] = reasons()
     assert "neither a PDF nor a TIFF" in failed.read_text()
     assert not platform.config.path("scan-drop", "photo.jpg").exists()
 
@@ -351,7 +381,9 @@ def test_a_batch_a_crash_left_half_split_is_finished(platform: Platform, db: psy
     ]
     [item] = evidence(platform, case["id"])
     assert item["channel_detail"]["batch_id"] == str(batch_id) and item["channel_detail"]["pages"] == 1
-    assert [o.object_name for o in s3.list_objects(HELD_BUCKET, prefix=key)] == []  # its copy goes once split
+    assert item["channel_detail"]["blank_pages"] == []
+    # Its copy stays in the held bucket (the only record of pages dropped as blank; retention: issue 19).
+    assert [o.object_name for o in s3.list_objects(HELD_BUCKET, prefix=key)] == [key]
 
 
 def test_a_batch_dropped_in_object_storage_is_filed(platform: Platform, db: psycopg.Connection, s3: Minio) -> None:
@@ -379,16 +411,19 @@ def test_a_batch_dropped_in_object_storage_is_filed(platform: Platform, db: psyc
     # What is no batch is moved under failed/, with the reason beside it.
     note = b"not a scan"
     s3.put_object(DROP_BUCKET, f"{DROP_PREFIX}notes.txt", io.BytesIO(note), len(note))
-    reason_key = f"{DROP_PREFIX}failed/notes.txt.reason.txt"
+
+    def reason_keys() -> list[str]:  # set aside under a name of its own: failed/<id>-notes.txt
+        listed = s3.list_objects(DROP_BUCKET, prefix=f"{DROP_PREFIX}failed/")
+        return [o.object_name for o in listed if o.object_name.endswith("-notes.txt.reason.txt")]
+
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and reason_key not in {
-        o.object_name for o in s3.list_objects(DROP_BUCKET, prefix=f"{DROP_PREFIX}failed/")
-    }:
+    while time.monotonic() < deadline and not reason_keys():
         time.sleep(0.5)
+    [reason_key] = reason_keys()
     reason = s3.get_object(DROP_BUCKET, reason_key)
     assert b"neither a PDF nor a TIFF" in reason.read()
     reason.close()
-    assert s3.get_object(DROP_BUCKET, f"{DROP_PREFIX}failed/notes.txt").read() == note
+    assert s3.get_object(DROP_BUCKET, reason_key.removesuffix(".reason.txt")).read() == note
     assert f"{DROP_PREFIX}notes.txt" not in {o.object_name for o in s3.list_objects(DROP_BUCKET, prefix=DROP_PREFIX)}
     metrics = requests.get(f"{platform.url('intake_mailroom')}/metrics", timeout=10).text
     assert 'casework_intake_scan_batches_total{outcome="split"}' in metrics

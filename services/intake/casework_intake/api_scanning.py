@@ -231,8 +231,8 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
     # -- the unfiled queue ----------------------------------------------------------------
 
     def visible_part(caller: Principal, part_id: str) -> Any:
-        part = queues.get(store.engine, part_id)
-        if part is None or not queues.may_see(caller, part):
+        part = queues.get(store.engine, part_id, caller)
+        if part is None:
             raise not_found("unfiled part")
         return part
 
@@ -294,7 +294,9 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         except queues.AlreadyDecided as exc:
             raise decided() from exc
         DECISIONS.labels("unfiled", "accepted").inc()
-        return jsonify(part=queues.to_json(queues.get(store.engine, part_id)), item=to_json(store.get(str(item.id))))
+        return jsonify(
+            part=queues.to_json(queues.get(store.engine, part_id, caller)), item=to_json(store.get(str(item.id)))
+        )
 
     @bp.post("/v1/unfiled/<part_id>/reject")
     @api("Reject an unfiled part", {200: UnfiledPartOut}, errors=(403, 404, 409))
@@ -310,7 +312,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         except queues.AlreadyDecided as exc:
             raise decided() from exc
         DECISIONS.labels("unfiled", "rejected").inc()
-        return jsonify(queues.to_json(queues.get(store.engine, part_id)))
+        return jsonify(queues.to_json(queues.get(store.engine, part_id, caller)))
 
     def find_case(caller: Principal, wanted: str) -> workflow_pb2.CaseSummary:
         """The case ``wanted`` names, if the caller may add evidence to it; else one 422 for both."""

@@ -4,6 +4,7 @@ sees unfiled pages. Batches are generated here as a copier makes them (tests/lib
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import random
 import types
@@ -14,11 +15,14 @@ import copier
 import pikepdf
 import pytest
 import segno
+from minio.error import S3Error
 from PIL import Image, ImageDraw
+from sqlalchemy import Engine, create_engine
 
 from casework_common.auth import Principal
+from casework_intake import tables
 from casework_intake.scanning import cover_sheets, queues, splitter
-from casework_intake.scanning.batches import BatchOutcome, part_file_name, part_id
+from casework_intake.scanning.batches import BatchIntake, BatchOutcome, part_file_name, part_id
 from casework_intake.scanning.drops import DirectoryDrop, DropPoller, ignored
 
 SECRET = "unit-test-cover-sheet-secret"
@@ -207,6 +211,52 @@ def test_blank_pages_with_specks_are_blank_and_a_short_note_is_not() -> None:
     assert splitter.inked_tiles(holes.resize((holes.width * 150 // DPI, holes.height * 150 // DPI))) < 4
 
 
+def test_a_faint_page_is_paper_not_blank() -> None:
+    # Pale toner or pencil: grey 160 text on white never reaches a fixed "darker than 140" level.
+    rng = random.Random(14)
+    faint = copier.letter(["Metro Transit Ltd", "Dear Ms Okafor,", "faint toner", "Yours, J. Smith"], DPI, rng)
+    faint = faint.point(lambda v: 160 if v < 200 else v)
+    assert min(faint.tobytes()) >= 160
+    result = splitter.split(copier.batch_pdf([faint, copier.blank(DPI, rng)], DPI), signer.read)
+    assert [page.kind for page in result.pages] == ["paper", "blank"]
+    assert [p.pages for p in result.parts] == [(1,)]
+    # Grey-tinted paper with nothing on it is still blank: ink is measured against the page's own grey.
+    tinted = copier.blank(DPI, rng).point(lambda v: max(0, v - 70))
+    assert splitter.inked_tiles(tinted) < splitter.MIN_INKED_TILES
+
+
+def sixteen_bit_tiff(pages: list[Image.Image]) -> bytes:
+    """A 16-bit greyscale TIFF (mode I;16), as some copiers save high-quality scans."""
+    frames = [Image.frombytes("I;16", page.size, bytes(b for v in page.tobytes() for b in (v, v))) for page in pages]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "TIFF", dpi=(DPI, DPI), save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def test_a_16_bit_tiff_batch_is_read_and_its_parts_keep_the_pages() -> None:
+    rng = random.Random(15)
+    pdf, token = sheet("CW-2026-000400")
+    pages = [*copier.rasterise(pdf, DPI, rng), letter("sixteen bits", rng), copier.blank(DPI, rng)]
+    data = sixteen_bit_tiff(pages)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.mode == "I;16"
+    result = splitter.split(data, signer.read)
+    assert [page.kind for page in result.pages] == ["sheet", "paper", "blank"]
+    assert [(p.pages, p.token) for p in result.parts] == [((2,), token)]
+    with pikepdf.Pdf.open(io.BytesIO(splitter.part_document(data, (2,)))) as out:
+        image = pikepdf.PdfImage(next(iter(out.pages[0].get_images().values())))
+        assert image.as_pil_image().tobytes() == pages[1].convert("L").tobytes()  # v * 257 >> 8 == v
+
+
+def test_a_page_of_absurd_size_is_refused_before_it_is_rendered() -> None:
+    buffer = io.BytesIO()
+    with pikepdf.Pdf.new() as pdf:
+        pdf.add_blank_page(page_size=(14_400, 14_400))  # 5 m square: the PDF limit, and far beyond a copier
+        pdf.save(buffer)
+    with pytest.raises(splitter.NotABatch, match="impossible size"):
+        splitter.split(buffer.getvalue(), signer.read)
+
+
 def test_pages_before_the_first_sheet_only() -> None:
     rng = random.Random(13)
     result = splitter.split(
@@ -222,6 +272,115 @@ def test_pages_before_the_first_sheet_only() -> None:
 def test_what_is_not_a_pdf_or_tiff_is_not_a_batch(data: bytes) -> None:
     with pytest.raises(splitter.NotABatch):
         splitter.split(data, signer.read)
+
+
+# -- batches: failures ---------------------------------------------------------------------
+
+
+class _Rows:
+    """engine.connect() for resume_unfinished: its one query answers ``rows``."""
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def __call__(self) -> _Rows:
+        return self
+
+    def __enter__(self) -> _Rows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def execute(self, _query: object) -> list:
+        return self.rows
+
+
+def bare_intake(**room: object) -> BatchIntake:
+    intake = BatchIntake.__new__(BatchIntake)  # no mailroom: these tests reach no server
+    intake.room = types.SimpleNamespace(**room)  # type: ignore[assignment]
+    return intake
+
+
+def test_one_batch_that_cannot_be_finished_does_not_stop_the_others() -> None:
+    rows = [types.SimpleNamespace(id=n) for n in (1, 2, 3)]
+    intake = bare_intake(engine=types.SimpleNamespace(connect=_Rows(rows)))
+    tried = []
+
+    def finish(batch, data):
+        tried.append(batch.id)
+        if batch.id == 1:
+            raise pikepdf.PdfError("a broken cross-reference table")
+        return BatchOutcome(batch.id, "split")
+
+    intake._finish = finish  # type: ignore[method-assign]
+    assert intake.resume_unfinished() == 2 and tried == [1, 2, 3]
+
+
+class _S3:
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def get_object(self, bucket: str, key: str):
+        raise S3Error(None, self.code, "as the store says", key, "r", "h")  # type: ignore[arg-type]
+
+
+def test_a_brief_object_store_error_is_raised_and_only_a_missing_copy_fails_the_batch() -> None:
+    batch = types.SimpleNamespace(id=uuid.uuid4(), bucket="held", object_key="batches/x")
+    failed = []
+    intake = bare_intake(s3=_S3("SlowDown"))
+    intake._fail = lambda batch_id, reason: failed.append(reason)  # type: ignore[method-assign]
+    with pytest.raises(S3Error):
+        intake._stored_copy(batch)  # the batch stays "splitting": tried again at the next poll
+    assert failed == []
+    intake.room.s3 = _S3("NoSuchKey")
+    assert intake._stored_copy(batch) is None and len(failed) == 1
+
+
+class _Puts:
+    def __init__(self) -> None:
+        self.puts: list[tuple[str, str, bytes]] = []
+
+    def put_object(self, bucket: str, key: str, data: io.BytesIO, length: int, content_type: str) -> None:
+        self.puts.append((bucket, key, data.read()))
+
+
+def test_a_batch_failed_for_its_lost_copy_is_stored_again_and_finished_when_it_arrives_again() -> None:
+    engine = create_engine("sqlite://")
+    tables.metadata.create_all(engine, tables=[tables.scan_batches])
+    data = b"%PDF-1 the batch"
+    batch_id, sha256 = uuid.uuid4(), hashlib.sha256(data).hexdigest()
+    with engine.begin() as conn:
+        conn.execute(
+            tables.scan_batches.insert().values(
+                id=batch_id,
+                sha256=sha256,
+                source="drop",
+                source_name="scan.pdf",
+                state="failed",
+                reason="The batch's stored copy is gone (NoSuchKey).",
+                bucket="held",
+                object_key=f"batches/{sha256}",
+            )
+        )
+    s3 = _Puts()
+    intake = bare_intake(engine=engine, s3=s3, settings=types.SimpleNamespace(held_bucket="held"))
+    finished = []
+    intake._finish = lambda batch, data: finished.append((batch.state, data)) or BatchOutcome(batch.id, "split")  # type: ignore[method-assign]
+    outcome = intake.take(data, source="drop", source_name="scan.pdf", sender=None, region=None, branch=None)
+    assert outcome.state == "split" and not outcome.duplicate
+    assert s3.puts == [("held", f"batches/{sha256}", data)] and finished == [("splitting", data)]
+
+
+def test_a_batch_of_only_blank_pages_fails_instead_of_splitting_into_nothing() -> None:
+    rng = random.Random(16)
+    data = copier.batch_pdf([copier.blank(DPI, rng), copier.blank(DPI, rng)], DPI)
+    failed = []
+    intake = bare_intake()
+    intake.signer = signer
+    intake._fail = lambda batch_id, reason: failed.append(reason)  # type: ignore[method-assign]
+    outcome = intake._split_and_file(types.SimpleNamespace(id=uuid.uuid4()), data)  # type: ignore[arg-type]
+    assert outcome.state == "failed" and "blank" in (outcome.reason or "") and failed == [outcome.reason]
 
 
 # -- names, ids -----------------------------------------------------------------------------
@@ -286,7 +445,8 @@ def test_a_dropped_file_is_taken_once_settled_and_removed_after(tmp_path: Path) 
     clock.now += 1
     assert [o.state for o in drop.poll_once()] == ["split"]
     assert intake.taken == [(b"%PDF-1 still growing", "batch.pdf", "london")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".hidden.pdf", "copying.TMP", "copying.pdf.part"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hidden.pdf", ".taking", "copying.TMP", "copying.pdf.part"]
+    assert list((tmp_path / ".taking").iterdir()) == []
 
 
 def test_a_file_that_is_no_batch_is_set_aside_with_its_reason(tmp_path: Path) -> None:
@@ -301,9 +461,11 @@ def test_a_file_that_is_no_batch_is_set_aside_with_its_reason(tmp_path: Path) ->
     clock.now += 3
     drop.poll_once()
     assert not (tmp_path / "photo.jpg").exists()
-    assert (tmp_path / ".failed" / "photo.jpg").read_bytes() == b"\xff\xd8"
-    assert "neither a PDF" in (tmp_path / ".failed" / "photo.jpg.reason.txt").read_text()
-    assert "larger than" in (tmp_path / ".failed" / "huge.pdf.reason.txt").read_text()
+    [photo] = (tmp_path / ".failed").glob("*-photo.jpg")
+    assert photo.read_bytes() == b"\xff\xd8"
+    assert "neither a PDF" in Path(f"{photo}.reason.txt").read_text()
+    [huge] = (tmp_path / ".failed").glob("*-huge.pdf.reason.txt")
+    assert "larger than" in huge.read_text()
     assert [name for _data, name, _region in intake.taken] == ["photo.jpg"]  # the huge one is never read
 
 
@@ -314,9 +476,53 @@ def test_a_batch_that_cannot_be_taken_now_stays_for_the_next_poll(tmp_path: Path
     drop.poll_once()
     clock.now += 3
     assert drop.poll_once() == []
-    assert (tmp_path / "batch.pdf").exists()
+    [claimed] = (tmp_path / ".taking").iterdir()  # claimed, kept for the next try
+    assert claimed.read_bytes() == b"%PDF-1"
     intake.outcome = BatchOutcome(uuid.uuid4(), "split")
-    assert [o.state for o in drop.poll_once()] == ["split"] and not (tmp_path / "batch.pdf").exists()
+    clock.now += 3
+    assert [o.state for o in drop.poll_once()] == ["split"] and not claimed.exists()
+    assert [name for _data, name, _ in intake.taken] == ["batch.pdf", "batch.pdf"]
+
+
+class SlowIntake(FakeIntake):
+    """A split that takes long enough for the copier to drop another batch under the same name."""
+
+    def __init__(self, outcome: BatchOutcome, root: Path) -> None:
+        super().__init__(outcome)
+        self.root = root
+
+    def take(self, data: bytes, **kwargs) -> BatchOutcome:
+        if len(self.taken) == 0:
+            (self.root / "scan.pdf").write_bytes(b"%PDF-1 the next batch")
+        return super().take(data, **kwargs)
+
+
+def test_a_file_dropped_under_the_same_name_while_a_batch_is_split_is_kept(tmp_path: Path) -> None:
+    intake, clock = SlowIntake(BatchOutcome(uuid.uuid4(), "split"), tmp_path), Clock()
+    drop = poller(tmp_path, intake, clock)
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1 the first batch")
+    drop.poll_once()
+    clock.now += 3
+    assert [o.state for o in drop.poll_once()] == ["split"]
+    assert (tmp_path / "scan.pdf").read_bytes() == b"%PDF-1 the next batch"  # not removed unread
+    assert list((tmp_path / ".taking").iterdir()) == []
+    drop.poll_once()  # the next batch seen
+    clock.now += 3
+    drop.poll_once()
+    assert [data for data, name, _ in intake.taken] == [b"%PDF-1 the first batch", b"%PDF-1 the next batch"]
+    assert [name for _data, name, _ in intake.taken] == ["scan.pdf", "scan.pdf"]
+
+
+def test_failed_files_of_the_same_name_are_all_kept(tmp_path: Path) -> None:
+    intake, clock = FakeIntake(BatchOutcome(uuid.uuid4(), "failed", reason="no")), Clock()
+    drop = poller(tmp_path, intake, clock)
+    for content in (b"one", b"two"):
+        (tmp_path / "scan.pdf").write_bytes(content)
+        drop.poll_once()
+        clock.now += 3
+        drop.poll_once()
+    kept = sorted(path.read_bytes() for path in (tmp_path / ".failed").glob("*-scan.pdf"))
+    assert kept == [b"one", b"two"]
 
 
 def test_ignored_names() -> None:
@@ -328,9 +534,54 @@ def test_ignored_names() -> None:
 
 
 def person(
-    roles: set[str], branch: str | None = None, region: str | None = None, email: str | None = None
+    roles: set[str],
+    branch: str | None = None,
+    region: str | None = None,
+    email: str | None = None,
+    username: str = "someone",
 ) -> Principal:
-    return Principal(subject="s", username="someone", roles=frozenset(roles), branch=branch, region=region, email=email)
+    return Principal(subject="s", username=username, roles=frozenset(roles), branch=branch, region=region, email=email)
+
+
+@pytest.fixture(scope="module")
+def queue_db() -> tuple[Engine, uuid.UUID, uuid.UUID]:
+    """The queue's tables in SQLite: a part of ravi's emailed batch, and one of a copier's."""
+    engine = create_engine("sqlite://")
+    tables.metadata.create_all(engine, tables=[tables.scan_batches, tables.scan_parts])
+    parts = []
+    with engine.begin() as conn:
+        for sender in ("ravi", None):  # a copier's batch keeps no sender (scanning/batches.py)
+            batch, part = uuid.uuid4(), uuid.uuid4()
+            conn.execute(
+                tables.scan_batches.insert().values(
+                    id=batch,
+                    sha256=batch.hex,
+                    source="email",
+                    source_name="scan.pdf",
+                    sender=sender,
+                    region="london",
+                    branch="north-london",
+                    state="split",
+                    bucket="held",
+                    object_key=batch.hex,
+                )
+            )
+            conn.execute(
+                tables.scan_parts.insert().values(
+                    id=part,
+                    batch_id=batch,
+                    part_index=0,
+                    first_page=1,
+                    last_page=1,
+                    pages=1,
+                    state="waiting",
+                    reason="before_first_sheet",
+                    region="london",
+                    branch="north-london",
+                )
+            )
+            parts.append(part)
+    return engine, parts[0], parts[1]
 
 
 @pytest.mark.parametrize(
@@ -343,9 +594,20 @@ def person(
         (person({"rep"}, branch="north-london", region="london"), False),
         (person({"official"}, region="london"), False),
         (person({"member"}, branch="north-london", region="london"), False),
-        (person({"rep"}, branch="south-london", email="Ravi@Union.example.org"), True),  # emailed the batch
+        (person({"rep"}, branch="south-london", username="ravi"), True),  # emailed the batch
+        # An email claim is no identity: ravi's address, or the copier's, shows nothing.
+        (person({"rep"}, branch="south-london", email="ravi@union.example.org"), False),
+        (person({"rep"}, branch="south-london", email="copier-3@union.example.org"), False),
     ],
 )
-def test_who_sees_an_unfiled_part(caller: Principal, sees: bool) -> None:
-    part = types.SimpleNamespace(region="london", branch="north-london", sender="ravi@union.example.org")
-    assert queues.may_see(caller, part) is sees
+def test_who_sees_an_unfiled_part(queue_db, caller: Principal, sees: bool) -> None:
+    engine, ravis, _copiers = queue_db
+    assert (queues.get(engine, str(ravis), caller) is not None) is sees
+    assert (ravis in {row.id for row in queues.listing(engine, caller, "waiting", 50)}) is sees
+
+
+def test_a_copiers_unfiled_part_is_seen_by_region_and_branch_only(queue_db) -> None:
+    engine, _ravis, copiers = queue_db
+    forged = person({"rep"}, branch="south-london", email="copier-3@union.example.org", username="copier-3")
+    assert queues.get(engine, str(copiers), forged) is None
+    assert queues.get(engine, str(copiers), person({"caseworker"}, region="london")) is not None

@@ -2,11 +2,11 @@
 or put in the unfiled queue.
 
 Idempotent and crash-safe: a batch is recorded once by its hash (the same file again files
-nothing); its bytes are kept in the held bucket while it is being split, so a batch a crash
-left "splitting" is finished by the next start; each part is recorded with its filing in one
-transaction and parts already recorded are skipped; a part's id is derived from the batch and
-its index, so an unfiled part's PDF written twice lands on the same key. Two mailrooms never
-split the same batch at once (a Postgres advisory lock on the batch).
+nothing); its bytes are kept in the held bucket (after the split too: how long is issue 19's
+business), so a batch a crash left "splitting" is finished by the next poll; each part is
+recorded with its filing in one transaction and parts already recorded are skipped; a part's id
+is derived from the batch and its index, so an unfiled part's PDF written twice lands on the
+same key. Two mailrooms never split the same batch at once (a Postgres advisory lock on the batch).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
+import pikepdf
 from minio.error import S3Error
+from PIL import Image
 from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -41,6 +43,8 @@ PAGES = _metrics.counter("scan_pages_total", "Pages of scanned batches: cover sh
 SPLIT_SECONDS = _metrics.histogram("scan_split_seconds", "Time to look at a batch's pages and cut it into parts.")
 # Namespace of part ids: uuid5(batch id, part index) is the same on every attempt.
 _PART_IDS = uuid.UUID("5b1f1a52-59f5-4c3e-8a53-7b4f0e2f7c31")
+# The reason of a batch failed only for want of its stored copy: the same bytes again restore it.
+COPY_GONE = "The batch's stored copy is gone"
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,12 @@ class BatchIntake:
         for a mailed batch) say whose unfiled queue its unfiled parts join. The same bytes again
         answer ``duplicate`` and file nothing; a batch left half-split is finished."""
         engine, settings = self.room.engine, self.room.settings
+        sender = self._sender_username(source, sender)
         sha256 = hashlib.sha256(data).hexdigest()
         with engine.connect() as conn:
             batch = conn.execute(select(scan_batches).where(scan_batches.c.sha256 == sha256)).first()
+        if batch is not None and batch.state == "failed" and (batch.reason or "").startswith(COPY_GONE):
+            batch = self._restore_copy(batch, data)  # the bytes are here again: store them and finish it
         if batch is not None and batch.state != "splitting":
             return self._duplicate(batch)
         if batch is None:
@@ -117,13 +124,51 @@ class BatchIntake:
             log.info("scan batch %s from %s %r: %d bytes", batch.id, source, source_name, len(data))
         return self._finish(batch, data)
 
+    def _restore_copy(self, batch: Row[Any], data: bytes) -> Row[Any]:
+        """A batch failed only because its stored copy was lost: store ``data`` again and set it
+        "splitting" once more (parts already recorded are skipped when it is finished)."""
+        self.room.s3.put_object(
+            batch.bucket, batch.object_key, io.BytesIO(data), len(data), content_type="application/octet-stream"
+        )
+        with self.room.engine.begin() as conn:
+            restored = conn.execute(
+                update(scan_batches)
+                .where(scan_batches.c.id == batch.id, scan_batches.c.state == "failed")
+                .values(state="splitting", reason=None)
+                .returning(scan_batches)
+            ).first()
+        log.info("scan batch %s: its lost copy arrived again; finishing it", batch.id)
+        return restored or batch
+
+    def _sender_username(self, source: str, sender: str | None) -> str | None:
+        """Who may see the batch's unfiled parts as its sender: the emailing member of staff's
+        username. An email address is never kept for that (a person can claim any address in their
+        profile, a copier's too); a registered scanner's batch is seen by region and branch only."""
+        if source != "email" or not sender:
+            return None
+        devices = {address.lower() for address in self.room.settings.scanner_devices}
+        if sender.lower() in devices:
+            return None
+        if "@" not in sender:
+            return sender  # already a username
+        person = self.room.workflow.authorize_person(
+            self.room.tokens.token(), "", workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE, "mail:scanner", email=sender
+        )
+        return person.username or None
+
     def resume_unfinished(self) -> int:
         """Finish batches a crash left "splitting", from their copy in the held bucket (the drop
         poller asks at every poll; a batch another process is splitting right now is skipped
         before its copy is read). Returns how many were finished."""
         with self.room.engine.connect() as conn:
             rows = list(conn.execute(select(scan_batches).where(scan_batches.c.state == "splitting")))
-        return sum(1 for batch in rows if self._finish(batch, None).state != "busy")
+        finished = 0
+        for batch in rows:  # one batch that cannot be finished now must not keep the others waiting
+            try:
+                finished += self._finish(batch, None).state != "busy"
+            except Exception:
+                log.exception("scan batch %s could not be finished; trying again at the next poll", batch.id)
+        return finished
 
     def _stored_copy(self, batch: Row[Any]) -> bytes | None:
         try:
@@ -134,7 +179,9 @@ class BatchIntake:
                 response.close()
                 response.release_conn()
         except S3Error as exc:
-            self._fail(batch.id, f"The batch's stored copy is gone ({exc.code}).")
+            if exc.code != "NoSuchKey":
+                raise  # the object store briefly failing: the batch stays "splitting" and is tried again
+            self._fail(batch.id, f"{COPY_GONE} ({exc.code}).")
             return None
 
     # -- splitting --------------------------------------------------------------------------
@@ -193,7 +240,11 @@ class BatchIntake:
         try:
             batch_format(data)
             result = split(data, self.signer.read)
-        except NotABatch as exc:
+            if result.pages and not result.parts and not (result.count("sheet") or result.count("unreadable")):
+                # Every page looked blank: nothing filed and nothing queued would lose the scan without
+                # a trace, so it is failed (and the drop file set aside) for a person to look at.
+                raise NotABatch("No page of the batch carries anything: every page looked blank.")
+        except (NotABatch, pikepdf.PdfError, Image.DecompressionBombError) as exc:
             self._fail(batch.id, str(exc))
             return BatchOutcome(batch.id, "failed", pages=0, reason=str(exc))
         SPLIT_SECONDS.observe(time.perf_counter() - started)
@@ -219,7 +270,8 @@ class BatchIntake:
             PAGES.labels(kind).inc(result.count(kind))
         PAGES.labels("sheet").inc(result.count("unreadable"))  # a damaged sheet is still a sheet
         BATCHES.labels("split").inc()
-        self._remove_copy(batch)
+        # The batch's copy stays in the held bucket under batches/: it is the only record of the pages
+        # dropped as blank (and of a page misjudged blank). How long it is kept is issue 19's job.
         log.info(
             "scan batch %s split: %d pages, %d parts filed, %d unfiled", batch.id, len(result.pages), filed, unfiled
         )
@@ -234,13 +286,6 @@ class BatchIntake:
             )
         BATCHES.labels("failed").inc()
         log.warning("scan batch %s failed: %s", batch_id, reason)
-
-    def _remove_copy(self, batch: Row[Any]) -> None:
-        # Every page that matters is now in an item or an unfiled part; sheets and blanks are not kept.
-        try:
-            self.room.s3.remove_object(batch.bucket, batch.object_key)
-        except S3Error as exc:
-            log.warning("scan batch %s: its copy %s was not removed (%s)", batch.id, batch.object_key, exc)
 
     # -- one part -----------------------------------------------------------------------------
 
@@ -260,6 +305,8 @@ class BatchIntake:
             "pages": len(part.pages),
             "cover_sheet_id": str(sheet.id) if sheet is not None else None,
             "printed_by": sheet.printed_by if sheet is not None else None,
+            # Pages of the batch dropped as blank, so a person can find one misjudged in the batch's copy.
+            "blank_pages": [page.number for page in result.pages if page.kind == "blank"],
         }
         if reason is None and person is not None and sheet is not None:
             self._file(batch, part, sheet, person, document, detail)

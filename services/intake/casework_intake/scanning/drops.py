@@ -3,10 +3,15 @@
 
 A file is taken once its size (and, in S3, its ETag) has not changed for ``scan_settle_s``: a copier
 writing slowly is not read half-way. Dotfiles and ``*.part``/``*.tmp`` names (what copiers and
-gateways write before renaming) are ignored. A file is removed only after its batch is recorded
-and split; one that is not a readable PDF or TIFF is moved aside (``.failed/`` in a directory,
-``failed/`` under the prefix) with a ``.reason.txt`` beside it. A batch that fails for another
-reason (workflow or the object store down) stays where it is and is tried again.
+gateways write before renaming) are ignored. A settled file is claimed before it is read: moved
+to ``.taking/<name>.<id>`` in a directory (one atomic rename), copied to ``processing/<name>.<id>``
+under the prefix (only if its ETag is still the one seen) and the original deleted only if its ETag
+still is. So a copier that reuses a name ("scan.pdf") while a batch is being split loses nothing:
+what is removed afterwards is the claimed copy, never whatever is at the name by then. A claimed
+file is removed after its batch is recorded and split; one that is not a readable PDF or TIFF is
+moved aside (``.failed/`` in a directory, ``failed/`` under the prefix, under a name of its own, so
+an earlier failed file of the same name stays) with a ``.reason.txt`` beside it. A batch that fails
+for another reason (workflow or the object store down) stays claimed and is tried again.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import io
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +28,7 @@ from typing import Protocol
 
 from minio import Minio
 from minio.commonconfig import CopySource
+from minio.error import S3Error
 
 from casework_common import storage
 from casework_intake.mailroom.context import Mailroom
@@ -30,6 +37,17 @@ from casework_intake.settings import IntakeSettings
 
 log = logging.getLogger(__name__)
 IGNORED_SUFFIXES = (".part", ".tmp")
+TAKING = ".taking"  # a directory drop's claimed files
+PROCESSING = "processing/"  # an S3 drop's claimed files
+
+
+def _claimed_name(name: str) -> str:
+    return f"{name}.{uuid.uuid4().hex}"
+
+
+def _aside_name(name: str) -> str:
+    """A name in failed/ that no earlier failed file has: the original name after a unique prefix."""
+    return f"{uuid.uuid4().hex[:12]}-{name.rsplit('/', 1)[-1]}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,14 @@ class DropFile:
     name: str
     size: int
     version: str
+    claimed: bool = False  # name is the claimed copy's (under .taking/ or processing/)
+
+    @property
+    def source_name(self) -> str:
+        """The name the copier gave the file (a claimed copy's name less its directory and id)."""
+        if not self.claimed:
+            return self.name
+        return self.name.split("/", 1)[1].rsplit(".", 1)[0]
 
 
 class DropSource(Protocol):
@@ -47,6 +73,10 @@ class DropSource(Protocol):
     label: str
 
     def list(self) -> list[DropFile]: ...
+
+    def claim(self, item: DropFile) -> DropFile | None:
+        """Take the file away from its name before reading it; None: it went away or changed."""
+        ...
 
     def read(self, item: DropFile) -> bytes: ...
 
@@ -76,7 +106,23 @@ class DirectoryDrop:
                 continue
             stat = path.stat()
             found.append(DropFile(path.name, stat.st_size, str(stat.st_mtime_ns)))
+        taking = self.root / TAKING
+        if taking.is_dir():  # claimed before a crash or a failed attempt: tried again
+            for path in taking.iterdir():
+                stat = path.stat()
+                found.append(DropFile(f"{TAKING}/{path.name}", stat.st_size, str(stat.st_mtime_ns), claimed=True))
         return found
+
+    def claim(self, item: DropFile) -> DropFile | None:
+        if item.claimed:
+            return item
+        (self.root / TAKING).mkdir(exist_ok=True)
+        name = f"{TAKING}/{_claimed_name(item.name)}"
+        try:
+            (self.root / item.name).rename(self.root / name)  # atomic: the name is free for a new file at once
+        except FileNotFoundError:
+            return None
+        return DropFile(name, item.size, item.version, claimed=True)
 
     def read(self, item: DropFile) -> bytes:
         return (self.root / item.name).read_bytes()
@@ -87,8 +133,9 @@ class DirectoryDrop:
     def set_aside(self, item: DropFile, reason: str) -> None:
         failed = self.root / ".failed"
         failed.mkdir(exist_ok=True)
-        (self.root / item.name).replace(failed / item.name)
-        (failed / f"{item.name}.reason.txt").write_text(reason + "\n")
+        target = _aside_name(item.source_name)
+        (self.root / item.name).replace(failed / target)
+        (failed / f"{target}.reason.txt").write_text(reason + "\n")
 
 
 class S3Drop:
@@ -105,10 +152,32 @@ class S3Drop:
         found = []
         for obj in self.s3.list_objects(self.bucket, prefix=self.prefix, recursive=True):
             name = obj.object_name[len(self.prefix) :]
-            if obj.is_dir or name.startswith("failed/") or ignored(name):
+            if obj.is_dir or name.startswith("failed/") or (ignored(name) and not name.startswith(PROCESSING)):
                 continue
-            found.append(DropFile(name, obj.size or 0, obj.etag or ""))
+            claimed = name.startswith(PROCESSING)
+            found.append(DropFile(name, obj.size or 0, obj.etag or "", claimed=claimed))
         return found
+
+    def claim(self, item: DropFile) -> DropFile | None:
+        if item.claimed:
+            return item
+        name = f"{PROCESSING}{_claimed_name(item.name)}"
+        original = self.prefix + item.name
+        try:  # copied only if it is still the file that settled
+            self.s3.copy_object(
+                self.bucket, self.prefix + name, CopySource(self.bucket, original, match_etag=item.version)
+            )
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "PreconditionFailed"):
+                return None
+            raise
+        try:  # S3 has no conditional delete: deleted only if still the same (a tiny window stays)
+            if self.s3.stat_object(self.bucket, original).etag == item.version:
+                self.s3.remove_object(self.bucket, original)
+        except S3Error as exc:
+            if exc.code != "NoSuchKey":
+                raise
+        return DropFile(name, item.size, item.version, claimed=True)
 
     def read(self, item: DropFile) -> bytes:
         response = self.s3.get_object(self.bucket, self.prefix + item.name)
@@ -122,7 +191,7 @@ class S3Drop:
         self.s3.remove_object(self.bucket, self.prefix + item.name)
 
     def set_aside(self, item: DropFile, reason: str) -> None:
-        target = f"{self.prefix}failed/{item.name}"
+        target = f"{self.prefix}failed/{_aside_name(item.source_name)}"
         self.s3.copy_object(self.bucket, target, CopySource(self.bucket, self.prefix + item.name))
         note = (reason + "\n").encode()
         self.s3.put_object(self.bucket, target + ".reason.txt", io.BytesIO(note), len(note), content_type="text/plain")
@@ -193,7 +262,7 @@ class DropPoller:
             if seen is None or seen[0] != item:
                 self._seen[key] = (item, now)
                 seen = self._seen[key]
-            if now - seen[1] >= self.settle_s:
+            if item.claimed or now - seen[1] >= self.settle_s:  # a claimed file is ours: nobody writes it
                 ready.append(item)
         for key in [k for k in self._seen if k[0] == source.label and k not in current]:
             del self._seen[key]
@@ -220,9 +289,14 @@ class DropPoller:
                 source.set_aside(item, f"The file is larger than {self.max_bytes} bytes.")
                 log.warning("scan drop %s: %s is too large (%d bytes); set aside", source.label, item.name, item.size)
                 return None
+            claimed = source.claim(item)
+            if claimed is None:  # gone or changed since it settled: seen again at the next poll
+                return None
+            self._seen.pop((source.label, item.name), None)
+            item = claimed
             data = source.read(item)
             outcome = self.intake.take(
-                data, source="drop", source_name=item.name, sender=None, region=self.region, branch=self.branch
+                data, source="drop", source_name=item.source_name, sender=None, region=self.region, branch=self.branch
             )
             if outcome.state == "failed" and not outcome.duplicate:
                 source.set_aside(item, outcome.reason or "The file could not be read as a batch.")

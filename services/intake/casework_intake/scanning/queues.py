@@ -1,7 +1,10 @@
 """The unfiled queue: parts of scanned batches no cover sheet could file, waiting for a person.
 
 Who sees a part: the caseworkers of its region, the coordinators of its branch (the drop's, or
-the emailing person's or device's), and whoever emailed the batch. Nobody else learns it exists.
+the emailing person's or device's), and the member of staff who emailed the batch, by username
+(the batch's ``sender``; never by the caller's email claim, which a person can set to a copier's
+address). A device's batch is seen by region and branch only. Nobody else learns it exists. One
+rule (_visible_to, in SQL) for the list and for a single part.
 A person who sees it may assign it to a case they may add evidence to (it is filed through the
 same path as an upload, as theirs) or reject it (its PDF is deleted, the record kept).
 """
@@ -15,7 +18,7 @@ from typing import Any
 
 from minio import Minio
 from minio.error import S3Error
-from sqlalchemy import Connection, Engine, Row, and_, false, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, false, or_, select, update
 
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
@@ -41,20 +44,9 @@ def _visible_to(caller: Principal) -> Any:
         conditions.append(scan_parts.c.region == caller.region)
     if caller.has("coordinator") and caller.branch:
         conditions.append(scan_parts.c.branch == caller.branch)
-    senders = {value.lower() for value in (caller.email, caller.username) if value}
-    if senders:
-        conditions.append(func.lower(scan_batches.c.sender).in_(sorted(senders)))
+    if caller.username:  # the batch's sender is a staff username (scanning/batches.py), or none
+        conditions.append(scan_batches.c.sender == caller.username)
     return or_(*conditions) if conditions else false()
-
-
-def may_see(caller: Principal, part: Row[Any]) -> bool:
-    """The same rule as _visible_to, for one part already read (with its batch's sender)."""
-    if caller.has("caseworker") and caller.region and part.region == caller.region:
-        return True
-    if caller.has("coordinator") and caller.branch and part.branch == caller.branch:
-        return True
-    senders = {value.lower() for value in (caller.email, caller.username) if value}
-    return bool(part.sender) and part.sender.lower() in senders
 
 
 def _query() -> Any:
@@ -68,14 +60,17 @@ def listing(engine: Engine, caller: Principal, state: str, limit: int) -> list[R
         return list(conn.execute(query.order_by(scan_parts.c.created_at, scan_parts.c.id).limit(limit)))
 
 
-def get(engine: Engine, part_id: str) -> Row[Any] | None:
-    """A part not yet filed by its sheet (those filed at once are not the queue's business)."""
+def get(engine: Engine, part_id: str, caller: Principal) -> Row[Any] | None:
+    """A part not yet filed by its sheet (those filed at once are not the queue's business), if
+    ``caller`` may see it (the list's own condition)."""
     try:
         parsed = uuid.UUID(part_id)
     except ValueError:
         return None
     with engine.connect() as conn:
-        return conn.execute(_query().where(scan_parts.c.id == parsed, scan_parts.c.state != "filed")).first()
+        return conn.execute(
+            _query().where(scan_parts.c.id == parsed, scan_parts.c.state != "filed", _visible_to(caller))
+        ).first()
 
 
 def to_json(row: Row[Any]) -> dict[str, Any]:

@@ -25,17 +25,25 @@ from casework_intake.scanning.cover_sheets import SheetToken, is_sheet_code
 RENDER_DPI = 150
 # Blank detection: the page (less its margins, where scanners leave edge shadows and punch holes
 # show) is cut into tiles of about 2.7 mm; a tile is inked when more than INKED_TILE of its pixels
-# are darker than INK_LEVEL. Scanner specks and dust ink no tile (a 3x3-pixel speck is 3.5% of a
-# 16x16 tile); one short handwritten line inks dozens. A page with fewer than MIN_INKED_TILES is blank.
+# are darker than the page's own background (its median grey) by more than INK_CONTRAST: faint
+# pencil or a pale toner (grey 145-180 on white) is ink, and a grey-tinted paper is not. Scanner
+# specks and dust ink no tile (a 3x3-pixel speck is 3.5% of a 16x16 tile); one short handwritten
+# line inks dozens. A page with fewer than MIN_INKED_TILES is blank.
 TILE = 16
-INK_LEVEL = 140
-INKED_TILE = 0.06
+INK_CONTRAST = 40
+INKED_TILE = 0.10  # with the relative level a speck's blurred halo counts too: 0.06 let 400 specks ink a page
 MIN_INKED_TILES = 4
 MARGIN_X, MARGIN_Y = 0.08, 0.05
 # A QR code that zxing finds but cannot decode counts as a damaged cover sheet only when it is at
 # least this big (the sheets' codes are 6 cm; small damaged codes are some letter's business).
 MIN_SHEET_CODE_CM = 3.0
 MAX_PAGES = 5000
+# A page larger than this (in points, 1/72 inch; 2 m) is refused before it is rendered: rendering an
+# absurd page (a hostile or broken MediaBox) would take the mailroom's memory.
+MAX_PAGE_PT = 2 * 72 / 0.0254
+# A TIFF frame with more pixels than this is refused (A3 at 600 dpi is 7e7)
+# before Pillow decodes it.
+MAX_FRAME_PIXELS = 200_000_000
 
 Kind = Literal["sheet", "unreadable", "blank", "paper"]
 
@@ -111,6 +119,11 @@ def render(data: bytes, dpi: int = RENDER_DPI) -> Iterator[Image.Image]:
             for index in range(len(document)):
                 page = document[index]
                 try:
+                    width, height = page.get_size()
+                    if not (0 < width <= MAX_PAGE_PT and 0 < height <= MAX_PAGE_PT):
+                        raise NotABatch(
+                            f"Page {index + 1} of the PDF has an impossible size ({width:.0f} x {height:.0f} pt)."
+                        )
                     yield page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
                 finally:
                     page.close()
@@ -119,20 +132,32 @@ def render(data: bytes, dpi: int = RENDER_DPI) -> Iterator[Image.Image]:
         return
     try:
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise NotABatch(f"The TIFF cannot be read ({exc}).") from exc
     with image:
         try:
             for number, frame in enumerate(ImageSequence.Iterator(image), 1):
                 if number > MAX_PAGES:
                     raise NotABatch(f"The TIFF has more than {MAX_PAGES} pages.")
-                grey = frame.convert("L")
+                if frame.width * frame.height > MAX_FRAME_PIXELS:
+                    raise NotABatch(f"Page {number} of the TIFF is too large ({frame.width} x {frame.height} pixels).")
+                grey = grey_of(frame)
                 scale = dpi / float(_dpi(frame))
                 if scale < 1:
                     grey = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))))
                 yield grey
-        except OSError as exc:
+        except (OSError, Image.DecompressionBombError) as exc:
             raise NotABatch(f"The TIFF cannot be read ({exc}).") from exc
+
+
+def grey_of(frame: Image.Image) -> Image.Image:
+    """An 8-bit grey copy of a TIFF frame. A 16-bit frame (mode I;16, values 0-65535) is scaled
+    down by 256: Pillow's convert("L") clips it instead, so every page would come out white."""
+    if frame.mode.startswith("I;16") or frame.mode == "I":
+        # convert("I") keeps the 16-bit values; point() scales them (v / 256 = v >> 8) and then they
+        # fit "L" (point() straight into "L" kept mode "I" for a frame read from a file).
+        return frame.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    return frame.convert("L")
 
 
 def _dpi(frame: Image.Image) -> float:
@@ -144,7 +169,13 @@ def inked_tiles(page: Image.Image) -> int:
     """How many tiles of the page (margins excluded) carry ink: 0 for a blank page with specks."""
     width, height = page.size
     box = (int(width * MARGIN_X), int(height * MARGIN_Y), int(width * (1 - MARGIN_X)), int(height * (1 - MARGIN_Y)))
-    ink = page.crop(box).point(lambda v: 255 if v < INK_LEVEL else 0)
+    inner = page.crop(box)
+    if inner.width == 0 or inner.height == 0:
+        return 0
+    counts, half, seen = inner.histogram(), inner.width * inner.height / 2, 0
+    background = next(value for value, count in enumerate(counts) if (seen := seen + count) >= half)  # median
+    level = background - INK_CONTRAST
+    ink = inner.point(lambda v: 255 if v < level else 0)
     # reduce() averages each TILE x TILE block: a tile's value is 255 x its share of dark pixels.
     tiles = ink.reduce(TILE)
     return sum(count for value, count in enumerate(tiles.histogram()) if value > 255 * INKED_TILE)
@@ -206,7 +237,11 @@ def split(data: bytes, read_token: Callable[[str], SheetToken | None], dpi: int 
 def part_document(data: bytes, pages: Sequence[int]) -> bytes:
     """A PDF of the batch's original ``pages`` (1-based), in order."""
     if batch_format(data) == "pdf":
-        with pikepdf.Pdf.open(io.BytesIO(data)) as source, pikepdf.Pdf.new() as part:
+        try:
+            source = pikepdf.Pdf.open(io.BytesIO(data))
+        except pikepdf.PdfError as exc:  # pdfium read it, qpdf does not: no batch either
+            raise NotABatch(f"The PDF cannot be read ({exc}).") from exc
+        with source, pikepdf.Pdf.new() as part:
             for number in pages:
                 part.pages.append(source.pages[number - 1])
             buffer = io.BytesIO()
@@ -225,8 +260,8 @@ def _add_frame(pdf: pikepdf.Pdf, frame: Image.Image) -> None:
     """Embed a TIFF frame as a page, pixel for pixel (Flate, lossless), at its own resolution."""
     if frame.mode == "1":
         pixels, colour, bits = frame, pikepdf.Name.DeviceGray, 1
-    elif frame.mode in ("L", "LA", "I;16", "I"):
-        pixels, colour, bits = frame.convert("L"), pikepdf.Name.DeviceGray, 8
+    elif frame.mode in ("L", "LA") or frame.mode.startswith("I;16") or frame.mode == "I":
+        pixels, colour, bits = grey_of(frame), pikepdf.Name.DeviceGray, 8
     else:
         pixels, colour, bits = frame.convert("RGB"), pikepdf.Name.DeviceRGB, 8
     image = pikepdf.Stream(pdf, zlib.compress(pixels.tobytes()))
