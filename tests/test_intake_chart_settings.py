@@ -71,6 +71,7 @@ OPERATOR_VALUES: dict[str, Any] = {
                 "port": 2424,
                 "tls": {"secret": "mail-tls", "requireTls": True},
                 "authservId": "mx.example.net",
+                "maxMessageBytes": 104857600,
                 "receiptFrom": "Receipts <receipts@example.net>",
                 "imap": {
                     "url": "imaps://evidence@imap.example.net/INBOX",
@@ -116,6 +117,11 @@ def rendered_containers(values: dict[str, Any]) -> dict[str, tuple[dict[str, str
     return found
 
 
+def test_the_mailroom_message_limit_defaults_to_50_mib() -> None:
+    data, _env = rendered_containers({})["mailroom"]
+    assert data["CASEWORK_MAIL_MAX_MESSAGE_BYTES"] == str(50 * 1024 * 1024)
+
+
 @pytest.mark.parametrize("values", [{}, OPERATOR_VALUES], ids=["defaults", "operator"])
 def test_every_variable_the_chart_sets_for_intake_is_a_setting(values: dict[str, Any]) -> None:
     """A misspelt variable would be ignored and the code would use its default: every CASEWORK_
@@ -139,6 +145,7 @@ def test_the_mailroom_reads_what_the_operator_set() -> None:
         "tls.key"
     )
     assert settings.mail_authserv_id == "mx.example.net"
+    assert settings.mail_max_message_bytes == 104857600  # an int64 above 2^24: not rendered as 1.048576e+08
     assert settings.mail_receipt_from == "Receipts <receipts@example.net>"
     assert settings.imap_url == "imaps://evidence@imap.example.net/INBOX" and settings.imap_interval_s == 30
     assert settings.imap_password is not None and settings.imap_password.get_secret_value() == "stand-in"

@@ -74,9 +74,12 @@ class IntakeSettings(
     mailroom_tls_key_file: Path | None = None
     mailroom_require_tls: bool = False
     # Authentication-Results header fields (RFC 8601) are believed only from this authserv-id: the
-    # union's receiving MTA, which removes any such header a sender put in. Unset: no checks are
-    # available, and none is failed.
+    # union's receiving MTA, which removes any such header a sender put in. Unset: no sender can be
+    # confirmed, so every message to a case is held for review.
     mail_authserv_id: str | None = None
+    # The largest message the mailroom takes (SMTP SIZE and DATA limit, IMAP messages): a message is
+    # held in memory while it is read, so this bounds the mailroom's memory per message.
+    mail_max_message_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     # Where receipts come from (SmtpSettings says through which relay).
     mail_receipt_from: str = "Casework mailroom <mailroom@union.example.org>"
     # Optional: poll this IMAP mailbox (imaps://user@host:993/INBOX) as well as, or instead of, SMTP.

@@ -272,6 +272,7 @@ CASEWORK_MAILROOM_TLS_KEY_FILE: /etc/casework/mailroom-tls/tls.key
 {{- with $m.authservId }}
 CASEWORK_MAIL_AUTHSERV_ID: {{ . | quote }}
 {{- end }}
+CASEWORK_MAIL_MAX_MESSAGE_BYTES: {{ $m.maxMessageBytes | int64 | quote }}
 CASEWORK_MAIL_RECEIPT_FROM: {{ $m.receiptFrom | quote }}
 CASEWORK_SMTP_HOST: {{ $v.external.smtp.host | quote }}
 CASEWORK_SMTP_PORT: {{ $v.external.smtp.port | quote }}
