@@ -8,6 +8,7 @@ import smtplib
 import time
 import uuid
 from email.message import EmailMessage, Message
+from email.utils import parseaddr
 from typing import Any
 
 import pytest
@@ -31,9 +32,15 @@ def compose(
     body: str = "Please see attached.",
     attachments: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
     headers: dict[str, str] | None = None,
+    authenticated: bool = True,
 ) -> bytes:
-    """A message as a person's mail client sends it, with a fresh Message-ID."""
+    """A message as a person's mail client sends it, with a fresh Message-ID, as the union's MTA
+    passes it on: stamped ``dmarc=pass`` for the From domain unless ``authenticated`` is False
+    (``headers`` are added after the stamp)."""
     mail = EmailMessage()
+    if authenticated:
+        domain = parseaddr(sender)[1].rsplit("@", 1)[-1].lower()
+        mail["Authentication-Results"] = f"{AUTHSERV}; dmarc=pass header.from={domain}"
     for name, value in (headers or {}).items():
         mail[name] = value
     mail["From"] = sender
@@ -52,8 +59,16 @@ def smtp(platform: Platform) -> smtplib.SMTP:
     return smtplib.SMTP("127.0.0.1", platform.config.ports["mailroom"], timeout=60)
 
 
-def send(platform: Platform, raw: bytes, to: str, envelope_from: str = "sender@mail.example.org") -> tuple[int, str]:
-    """Send ``raw`` to ``to``: the reply to DATA (code, text). A refusal at RCPT raises."""
+def send(platform: Platform, raw: bytes, to: str, envelope_from: str | None = None) -> tuple[int, str]:
+    """Send ``raw`` to ``to`` (from the envelope sender ``envelope_from``, by default the From
+    address, as a mail client's own server sends it): the reply to DATA (code, text). A refusal at
+    RCPT raises."""
+    if envelope_from is None:
+        from email import message_from_bytes
+
+        envelope_from = parseaddr(str(message_from_bytes(raw)["From"] or ""))[1]
+        if not envelope_from.isascii() or "@" not in envelope_from:
+            envelope_from = "sender@mail.example.org"
     with smtp(platform) as client:
         client.ehlo("mail.example.org")
         code, text = client.mail(envelope_from)
@@ -174,7 +189,8 @@ def test_a_strangers_email_is_held_unseen_until_accepted(platform: Platform, cas
         attachments=[("statement.txt", f"I saw {word} happen.".encode(), "text/plain")],
     )
     code, text = send(platform, raw, case["address"])
-    assert code == 250 and "held" in text, text
+    # The reply names no case: a stranger learns nothing from it.
+    assert code == 250 and text == "2.0.0 Received." and case["reference"] not in text, text
     (held,) = [h for h in held_of(platform, case["id"]) if h["subject"] == "Zoë's witness statement"]
     assert held["state"] == "waiting" and held["reason"] == "unknown_sender" and held["reason_text"]
     assert held["sender"] == "renee.obrien@example.com" and held["case_reference"] == case["reference"]
@@ -186,10 +202,6 @@ def test_a_strangers_email_is_held_unseen_until_accepted(platform: Platform, cas
     content = platform.call("rachel", "GET", "intake", f"/v1/held-mail/{held['id']}/content")
     assert content.status_code == 200 and content.headers["Content-Type"] == "message/rfc822"
     assert content.content == raw
-    # The stranger's receipt says it is held; it repeats nothing of what they wrote.
-    receipt = platform.wait_for_mail(lambda m: m["In-Reply-To"] == f"<{message_id(raw)}>")
-    assert receipt["To"] == "renee.obrien@example.com"
-    assert "held" in receipt.get_payload(decode=True).decode() and word not in str(receipt)
 
     accepted = platform.call("rachel", "POST", "intake", f"/v1/held-mail/{held['id']}/accept", json={})
     assert accepted.status_code == 200, accepted.text
@@ -204,6 +216,9 @@ def test_a_strangers_email_is_held_unseen_until_accepted(platform: Platform, cas
     assert again.status_code == 409, again.text
     gone = platform.call("rachel", "GET", "intake", f"/v1/held-mail/{held['id']}/content")
     assert gone.status_code == 409, gone.text
+    # No receipt for held mail: whoever the From field names may not have sent it (checked after the
+    # accepted message was indexed, by when a receipt sent at DATA would long have been captured).
+    assert receipts_for(platform, raw) == []
 
 
 def test_a_rejected_message_is_deleted_and_its_record_kept(platform: Platform, case: dict[str, Any]) -> None:
@@ -260,6 +275,12 @@ def test_the_same_message_delivered_twice_adds_nothing(platform: Platform, case:
     assert len(wait_items(platform, case["id"], count)) == count
     assert mail_rows(platform, message_id(raw)) == [("filed", None, case["address"])]
     assert len(receipts_for(platform, raw)) == 1
+    # Filed, but sent with another envelope sender: no receipt (it would go to someone else).
+    other = compose("rachel@union.example.org", case["address"], "minutes, sent on behalf")
+    code, text = send(platform, other, case["address"], envelope_from="bounces@lists.example.net")
+    assert code == 250 and "Filed" in text, text
+    platform.wait_for_mail(lambda m: m["In-Reply-To"] == f"<{message_id(raw)}>")  # the mailbox answers
+    assert receipts_for(platform, other) == []
 
 
 def test_mail_to_a_withdrawn_address_is_refused(platform: Platform, case: dict[str, Any]) -> None:
@@ -294,6 +315,26 @@ def test_the_general_address_routes_by_the_reference_in_the_subject(platform: Pl
     assert code == 550 and "CW-1999-999999" in text, text
 
 
+def test_the_general_address_tells_strangers_nothing_about_references(platform: Platform) -> None:
+    secret = platform.create_case("rachel", unique_number())
+    # A stranger gets the same reply whether the reference is a case or not; an unknown one is dropped.
+    known = compose("nosy@example.net", GENERAL, f"about {secret['reference']}")
+    unknown = compose("nosy@example.net", GENERAL, "about CW-1999-999998")
+    replies = [send(platform, raw, GENERAL) for raw in (known, unknown)]
+    assert replies[0] == replies[1] == (250, "2.0.0 Received."), replies
+    assert [row[:2] for row in mail_rows(platform, message_id(known))] == [("waiting", "unknown_sender")]
+    assert mail_rows(platform, message_id(unknown)) == []
+    # An account holder without access (ravi, another branch) gets the refusal of a case that does
+    # not exist, and nothing is kept on the case they typed.
+    typed = compose("ravi@union.example.org", GENERAL, f"re {secret['reference']}")
+    code, text = send(platform, typed, GENERAL)
+    assert code == 550 and f"No case has the reference {secret['reference']}" in text, text
+    nothing = compose("ravi@union.example.org", GENERAL, "re CW-1999-999997")
+    assert send(platform, nothing, GENERAL)[1] == text.replace(secret["reference"], "CW-1999-999997")
+    assert mail_rows(platform, message_id(typed)) == []
+    assert receipts_for(platform, known) == receipts_for(platform, typed) == []
+
+
 def test_a_failed_authentication_is_held_without_a_receipt(platform: Platform, case: dict[str, Any]) -> None:
     failed = compose(
         "Rachel <rachel@union.example.org>",
@@ -303,6 +344,7 @@ def test_a_failed_authentication_is_held_without_a_receipt(platform: Platform, c
             "Authentication-Results": f"{AUTHSERV}; spf=fail smtp.mailfrom=union.example.org; "
             "dkim=none; dmarc=fail header.from=union.example.org"
         },
+        authenticated=False,
     )
     code, _ = send(platform, failed, case["address"], envelope_from="rachel@union.example.org")
     assert code == 250
@@ -319,6 +361,35 @@ def test_a_failed_authentication_is_held_without_a_receipt(platform: Platform, c
     assert code == 250 and "Filed" in text, text
     platform.wait_for_mail(lambda m: m["In-Reply-To"] == f"<{message_id(forged)}>")
     assert receipts_for(platform, failed) == []
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        None,  # no trusted field: nothing vouches for the From address
+        "mx.elsewhere.example; dmarc=pass header.from=union.example.org",  # not the trusted server's
+        f"{AUTHSERV}; dkim=pass header.d=evil.example.org; spf=pass smtp.mailfrom=x@evil.example.org",
+        f"{AUTHSERV}; dmarc=fail header.from=x; spf=fail smtp.mailfrom=<>",  # unreadable
+        f"{AUTHSERV}; spf=pass smtp.helo=[192.0.2.1]",  # unreadable
+    ],
+    ids=["none", "untrusted-pass", "unrelated-domain", "unreadable-mailfrom", "unreadable-helo"],
+)
+def test_a_reps_address_that_is_not_confirmed_is_held(
+    platform: Platform, case: dict[str, Any], stamp: str | None
+) -> None:
+    subject = f"new bank details {uuid.uuid4().hex[:8]}"
+    raw = compose(
+        "rachel@union.example.org",
+        case["address"],
+        subject,
+        headers={"Authentication-Results": stamp} if stamp else None,
+        authenticated=False,
+    )
+    code, text = send(platform, raw, case["address"], envelope_from="rachel@union.example.org")
+    assert code == 250 and "Filed" not in text, text
+    (held,) = [h for h in held_of(platform, case["id"]) if h["subject"] == subject]
+    assert held["reason"] == "failed_authentication" and held["state"] == "waiting"
+    assert not [i for i in items(platform, case["id"]).values() if i["filename"] == f"{subject}.eml"]
 
 
 def test_held_mail_is_only_the_cases_staffs(platform: Platform, case: dict[str, Any]) -> None:
@@ -347,6 +418,31 @@ def test_held_mail_is_only_the_cases_staffs(platform: Platform, case: dict[str, 
     assert platform.call("sam", "GET", "intake", f"/v1/cases/{case['id']}/intake-address").status_code == 404
     # Still waiting for the case's team.
     assert platform.call("rachel", "GET", "intake", f"/v1/held-mail/{held['id']}").json()["state"] == "waiting"
+
+
+def test_a_flood_of_held_mail_to_one_case_hides_no_other_case(platform: Platform, case: dict[str, Any]) -> None:
+    # 501 waiting messages, older than anything else, to a case of another branch (ravi's): more
+    # than the list's 500, all the oldest.
+    flooded = platform.create_case("ravi", unique_number())
+    with platform.superuser_db() as db:
+        db.execute(
+            "INSERT INTO intake.mail_messages (id, dedupe_key, recipient, route, case_id, sender, size_bytes,"
+            " state, reason, received_at) SELECT gen_random_uuid(), 'flood ' || n, 'flood@x', 'general', %s,"
+            " 'flood@example.net', 1, 'waiting', 'unknown_sender', now() - interval '1 day'"
+            " FROM generate_series(1, 501) n",
+            (flooded["id"],),
+        )
+    try:
+        raw = compose("someone@example.net", case["address"], "after the flood")
+        assert send(platform, raw, case["address"])[0] == 250
+        mine = platform.call("rachel", "GET", "intake", "/v1/held-mail").json()["items"]
+        assert "after the flood" in {h["subject"] for h in mine}
+        assert flooded["id"] not in {h["case_id"] for h in mine}
+        theirs = platform.call("ravi", "GET", "intake", "/v1/held-mail").json()["items"]
+        assert len(theirs) == 500 and flooded["id"] in {h["case_id"] for h in theirs}
+    finally:
+        with platform.superuser_db() as db:
+            db.execute("DELETE FROM intake.mail_messages WHERE recipient = 'flood@x'")
 
 
 def test_the_scanner_address_refuses_people_who_are_not_staff(platform: Platform) -> None:
@@ -379,6 +475,7 @@ def test_hostile_messages_get_a_clear_reply_and_store_nothing(
 ) -> None:
     target = platform.create_case("rachel", unique_number())
     address = platform.call("rachel", "POST", "intake", f"/v1/cases/{target['id']}/intake-address").json()["address"]
+    raw = f"Authentication-Results: {AUTHSERV}; dmarc=pass header.from=union.example.org\r\n".encode() + raw
     raw = raw.replace(b"a@example.org", b"rachel@union.example.org")
     got, text = send(platform, raw, address)
     assert got == code and words.lower() in text.lower(), text

@@ -215,18 +215,27 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
     @bp.get("/v1/held-mail")
     @api("Held mail waiting for the caller", {200: HeldMailList})
     def all_held() -> Response:
-        """Waiting messages of every case whose held mail the caller may decide, oldest first (the
-        oldest 500 waiting messages are looked through)."""
+        """Waiting messages of every case whose held mail the caller may decide, oldest first (at
+        most 500). The cases are chosen before the messages: those of the caller's scope (workflow's
+        GetScope) that have waiting mail, each authorized, so no number of messages to other cases
+        can push the caller's own out of the list."""
         caller = principal()
-        rows = mail_log.waiting(HELD_LIST_LIMIT)
+        if caller.is_service:
+            return jsonify(items=[])
+        scope = workflow.scope(caller.token)
+        candidates = mail_log.waiting_cases()
+        if not scope.branches:  # no whole branch: only the cases named in the scope can be theirs
+            named = {uuid.UUID(case_id) for case_id in scope.case_ids}
+            candidates = [case_id for case_id in candidates if case_id in named]
         references: dict[uuid.UUID, str | None] = {}
-        for case_id in dict.fromkeys(r.case_id for r in rows if r.case_id is not None):
+        for case_id in candidates:
             decision = workflow.authorize(
                 caller.token, str(case_id), workflow_pb2.CASE_ACTION_EDIT_EVIDENCE, "held-mail:list"
             )
-            if decision.allowed and not caller.is_service:
+            if decision.allowed:
                 references[case_id] = decision.case.reference
-        return jsonify(items=[held_json(r, references[r.case_id]) for r in rows if r.case_id in references])
+        rows = mail_log.waiting(list(references), HELD_LIST_LIMIT)
+        return jsonify(items=[held_json(r, references[r.case_id]) for r in rows])
 
     @bp.get("/v1/held-mail/<mail_id>")
     @api("Read a held message's record", {200: HeldMailOut}, errors=(404,))

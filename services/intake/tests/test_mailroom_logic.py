@@ -4,11 +4,16 @@ Authentication-Results, receipts and the IMAP poller's helpers."""
 from __future__ import annotations
 
 from email.message import EmailMessage
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+import sqlalchemy.exc
 
+from casework_common.problems import Problem
 from casework_intake.mailroom import addresses, imap, receipts
 from casework_intake.mailroom.authresults import judge
+from casework_intake.mailroom.intake import TEMPORARY, MailIntake, Outcome
 from casework_intake.mailroom.messages import Refused, content_hash, evidence_filename, parse
 from casework_intake.settings import IntakeSettings
 
@@ -138,6 +143,38 @@ def test_hostile_messages_are_refused_with_a_clear_reply(raw: bytes, code: str |
     assert len(refused.value.reply) < 300 and "\n" not in refused.value.reply
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"From: rachel@union.example.org <evil@x.example.org>",  # two addresses, read as the first
+        b"From: <rachel@union.example.org> <evil@x.example.org>",
+        b"From: rachel@union.example.org;evil@x.example.org",
+        b"From: rachel@union.example.org\r\nFrom : evil@x.example.org",  # a second From behind a blank
+        b"From: rachel@union.example.org\r\nfrom\t: evil@x.example.org",
+        b"From : evil@x.example.org\r\nFrom: rachel@union.example.org",
+    ],
+)
+def test_a_from_field_readers_could_read_two_ways_is_refused(head: bytes) -> None:
+    with pytest.raises(Refused) as refused:
+        parse(head + b"\r\nSubject: x\r\n\r\nbody", 20)
+    assert refused.value.reply.startswith("550 5.1.7"), refused.value.reply
+
+
+def test_an_internationalised_from_is_read_as_utf8_or_refused() -> None:
+    received = parse(b"From: Zo\xc3\xab <Zo\xc3\xab@example.org>\r\nSubject: caf\xc3\xa9\r\n\r\nbody", 20)
+    assert (received.sender, received.sender_name, received.subject) == (
+        "zo\u00eb@example.org",
+        "Zo\u00eb",
+        "caf\u00e9",
+    )
+    received.sender.encode("utf-8")  # no surrogate escapes left: the workflow call and the database take it
+    with pytest.raises(Refused) as refused:
+        parse(b"From: zo\xff@example.org\r\nSubject: x\r\n\r\nbody", 20)
+    assert refused.value.reply.startswith("553 5.6.7"), refused.value.reply
+    # A subject in some 8-bit charset is shown with replacement characters, never refused.
+    assert parse(b"From: a@example.org\r\nSubject: caf\xe9\r\n\r\nbody", 20).subject == "caf\ufffd"
+
+
 def test_too_many_attachments_are_refused_with_the_limit() -> None:
     with pytest.raises(Refused) as refused:
         parse(message(attachments=3), 2)
@@ -174,28 +211,59 @@ def test_a_filed_message_is_named_after_its_subject() -> None:
 # -- Authentication-Results --------------------------------------------------------------------
 
 
+FROM = "rachel@union.example.org"
+
+
 @pytest.mark.parametrize(
-    ("fields", "failed"),
+    ("fields", "confirmed", "failed"),
     [
-        (["mx.union.example.org; dmarc=fail header.from=example.com"], True),
-        (["mx.union.example.org; dkim=fail header.d=example.com"], True),
-        (["mx.union.example.org; dkim=fail header.d=a.com; dkim=pass header.d=b.com"], False),
-        (["mx.union.example.org; spf=fail smtp.mailfrom=x@example.com"], True),
-        (["mx.union.example.org; spf=fail smtp.mailfrom=x@example.com; dmarc=pass header.from=example.com"], False),
-        (["mx.union.example.org; dkim=pass; spf=pass; dmarc=pass"], False),
-        (["MX.Union.Example.org 1; dmarc=fail header.from=example.com"], True),
-        (["forged.example.com; dmarc=fail header.from=example.com"], False),  # not the trusted server's
-        (["mx.union.example.org; none"], False),
-        (["mx.union.example.org;;; =garbage"], False),
+        (["mx.union.example.org; dmarc=pass header.from=union.example.org"], True, False),
+        (["MX.Union.Example.org 1; dmarc=pass header.from=union.example.org"], True, False),
+        (["mx.union.example.org; dkim=pass header.d=union.example.org"], True, False),
+        (["mx.union.example.org; dkim=pass header.d=mail.union.example.org"], True, False),  # a subdomain
+        (["mx.union.example.org; spf=pass smtp.mailfrom=bounces@union.example.org"], True, False),
+        (["mx.union.example.org; dkim=fail header.d=a.com; dkim=pass header.d=union.example.org"], True, False),
+        # A pass for some other domain vouches for nothing about the From address.
+        (
+            ["mx.union.example.org; dkim=pass header.d=evil.example.org; spf=pass smtp.mailfrom=x@evil.org"],
+            False,
+            False,
+        ),
+        (["mx.union.example.org; dkim=pass header.d=example.org"], False, False),  # a parent: not enough
+        (["mx.union.example.org; dkim=pass header.d=notunion.example.org"], False, False),
+        (["mx.union.example.org; dmarc=pass header.from=evil.example.org"], False, False),
+        (["mx.union.example.org; dmarc=fail header.from=union.example.org"], False, True),
+        (["mx.union.example.org; dkim=pass header.d=union.example.org; dmarc=fail header.from=x"], False, True),
+        (["mx.union.example.org; spf=fail smtp.mailfrom=x@union.example.org"], False, False),
+        (["mx.union.example.org; none"], False, False),
+        # Not the trusted server's: proves nothing either way.
+        (["forged.example.com; dmarc=pass header.from=union.example.org"], False, False),
+        ([], False, False),
+        # A trusted field authres cannot parse is a failure, not something to skip.
+        (["mx.union.example.org;;; =garbage"], False, True),
+        (["mx.union.example.org; dmarc=fail header.from=x; spf=fail smtp.mailfrom=<>"], False, True),
+        (["mx.union.example.org; spf=pass smtp.helo=[1.2.3.4]"], False, True),
+        (["mx.union.example.org; spf=pass smtp.mailfrom=\u00e9@evil.org"], False, True),
+        (
+            [
+                "mx.union.example.org; dmarc=pass header.from=union.example.org",
+                "mx.union.example.org; spf=pass smtp.mailfrom=<>",
+            ],
+            False,
+            True,
+        ),
     ],
 )
-def test_only_the_trusted_servers_failures_count(fields: list[str], failed: bool) -> None:
-    assert judge(fields, "mx.union.example.org").failed is failed
+def test_only_the_trusted_servers_pass_for_the_from_domain_confirms(
+    fields: list[str], confirmed: bool, failed: bool
+) -> None:
+    verdict = judge(fields, "mx.union.example.org", FROM)
+    assert (verdict.confirmed, verdict.failed) == (confirmed, failed), verdict
 
 
-def test_without_a_trusted_server_nothing_is_checked() -> None:
-    verdict = judge(["mx.union.example.org; dmarc=fail"], None)
-    assert not verdict.checked and not verdict.failed and verdict.summary is None
+def test_without_a_trusted_server_nothing_is_confirmed() -> None:
+    verdict = judge(["mx.union.example.org; dmarc=pass header.from=union.example.org"], None, FROM)
+    assert not verdict.confirmed and verdict.summary is None
 
 
 # -- receipts ----------------------------------------------------------------------------------
@@ -240,3 +308,98 @@ def test_a_polled_message_goes_to_the_first_intake_address_it_names() -> None:
     assert imap.recipient_of(raw, SETTINGS) == "evidence@intake.union.example.org"
     assert imap.recipient_of(message(), SETTINGS) == f"case-{TOKEN}@intake.union.example.org"
     assert imap.recipient_of(b"To: someone@else.example\r\nFrom: a@b\r\n\r\nx", SETTINGS) is None
+
+
+# -- permanent and temporary failures ----------------------------------------------------------
+
+
+class _Failing(MailIntake):
+    """MailIntake whose work fails with ``error`` (no platform: only take()'s replies are tested)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def _take(self, raw: bytes, envelope_from: str | None, recipient: str) -> Outcome:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (UnicodeEncodeError("utf-8", "zo\udcc3", 2, 3, "surrogates not allowed"), "554 5.6.0"),
+        (sqlalchemy.exc.DataError("INSERT", {}, Exception("invalid byte sequence")), "554 5.6.0"),
+        (Problem(422, "validation", "Invalid email"), "554 5.6.0"),
+        (Problem(503, "unavailable", "Workflow is unavailable"), "451 4.3.0"),
+        (ConnectionError("object store down"), "451 4.3.0"),
+    ],
+)
+def test_only_platform_outages_are_temporary(error: Exception, code: str) -> None:
+    assert _Failing(error).take(b"", None, "evidence@intake.union.example.org").reply.startswith(code)
+
+
+class _Mailbox:
+    """An IMAP client holding one message: records the flags stored on it."""
+
+    def __init__(self, size: int = 100) -> None:
+        self.size = size
+        self.flags: list[str] = []
+        self.fetched: list[str] = []
+
+    def uid(self, command: str, uid: bytes, *args: str) -> tuple[str, list[Any]]:
+        if command == "FETCH":
+            self.fetched.append(args[0])
+            if "RFC822.SIZE" in args[0]:
+                return "OK", [f"1 (UID {uid.decode()} RFC822.SIZE {self.size})".encode()]
+            return "OK", [(b"1 (UID 7 BODY[] {10}", message()), b")"]
+        if command == "STORE":
+            self.flags.append(args[1])
+        return "OK", []
+
+
+class _Intake:
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.calls = 0
+
+    def take(self, raw: bytes, envelope_from: str | None, recipient: str) -> Outcome:
+        self.calls += 1
+        return Outcome("refused", self.reply)
+
+
+def poller(reply: str, settings: IntakeSettings = SETTINGS) -> imap.Poller:
+    found = imap.Poller.__new__(imap.Poller)
+    found.room = SimpleNamespace(settings=settings)  # type: ignore[assignment]
+    found.intake = _Intake(reply)  # type: ignore[assignment]
+    found.failures = {}
+    return found
+
+
+def test_a_message_that_keeps_failing_is_set_aside_after_three_passes() -> None:
+    box, pass_ = _Mailbox(), poller(TEMPORARY)
+    assert [pass_._one(box, b"7") for _ in range(3)] == [0, 0, 1]  # type: ignore[arg-type]
+    assert box.flags == ["(\\Seen \\Flagged)"] and pass_.failures == {}
+    # One that is taken in the end is not counted against again.
+    box, pass_ = _Mailbox(), poller(TEMPORARY)
+    pass_._one(box, b"7")  # type: ignore[arg-type]
+    pass_.intake.reply = "250 2.0.0 Received."  # type: ignore[attr-defined]
+    assert pass_._one(box, b"7") == 1 and pass_.failures == {}  # type: ignore[arg-type]
+    assert box.flags == ["(\\Seen \\Deleted)"]
+
+
+def test_an_oversized_polled_message_is_set_aside_unread() -> None:
+    small = SETTINGS.model_copy(update={"mail_max_message_bytes": 1000})
+    box, pass_ = _Mailbox(size=1001), poller("250 2.0.0 Received.", small)
+    assert pass_._one(box, b"7") == 1  # type: ignore[arg-type]
+    assert box.fetched == ["(RFC822.SIZE)"] and box.flags == ["(\\Seen \\Flagged)"]
+    assert pass_.intake.calls == 0  # type: ignore[attr-defined]
+    box, pass_ = _Mailbox(size=1000), poller("250 2.0.0 Received.", small)
+    assert pass_._one(box, b"7") == 1 and box.fetched == ["(RFC822.SIZE)", "(BODY.PEEK[])"]  # type: ignore[arg-type]
+
+
+def test_a_message_over_the_mail_limit_is_refused_whatever_brought_it() -> None:
+    intake = MailIntake.__new__(MailIntake)
+    intake.settings = SETTINGS.model_copy(update={"mail_max_message_bytes": 1000})
+    raw = message() + b"x" * 1000
+    reply = intake.take(raw, None, "evidence@intake.union.example.org").reply
+    assert reply.startswith("552 5.3.4"), reply
+    assert SETTINGS.mail_max_message_bytes == 50 * 1024 * 1024

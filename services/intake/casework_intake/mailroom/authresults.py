@@ -2,9 +2,13 @@
 Authentication-Results), read with ``authres`` (pure).
 
 Only header fields whose authserv-id is the configured one are believed: that server removes any
-such field a sender put in, and any other field may be forged. A message fails when DMARC failed;
-or when DKIM failed and no DKIM signature passed; or when SPF failed and there is no DMARC result
-(DMARC, where present, already weighs SPF and DKIM). Nothing else fails it.
+such field a sender put in, and any other field may be forged. The mailroom fails closed: a
+message's sender is confirmed only when a trusted field is present, every trusted field can be
+read, none says DMARC failed, and one says ``dmarc=pass`` (for the From domain, when it names
+one), or ``dkim=pass`` / ``spf=pass`` for the From address's domain or a subdomain of it (DMARC's
+relaxed alignment, kept simple). Anything else - no trusted field, an unreadable one, a pass for
+some unrelated domain, no authserv-id configured at all - is "could not confirm": the message is
+held for review (or refused, at the scanner address), never filed as its From address.
 """
 
 from __future__ import annotations
@@ -20,25 +24,33 @@ import authres.dmarc
 
 @dataclass(frozen=True)
 class Verdict:
-    """``checked``: a trusted field was present; ``failed``: it says the sender may be forged;
-    ``summary``: the results, e.g. "dkim=pass spf=fail dmarc=fail" (kept on held mail)."""
+    """``confirmed``: the trusted server vouches for the From address's domain; ``failed``: a
+    trusted field said DMARC failed or could not be read; ``summary``: the results, e.g.
+    "dkim=pass spf=fail dmarc=fail" (kept on held mail), None when no trusted field was found."""
 
-    checked: bool
+    confirmed: bool
     failed: bool
     summary: str | None
 
 
-NOT_CHECKED = Verdict(checked=False, failed=False, summary=None)
+NOT_CHECKED = Verdict(confirmed=False, failed=False, summary=None)
 
 
-def judge(fields: Iterable[str], authserv_id: str | None) -> Verdict:
-    """The verdict of a message's Authentication-Results field values (without the field name),
-    believing only those from ``authserv_id`` (unset: nothing is checked). A trusted field that
-    cannot be parsed is not a failure, but says so in the summary."""
+def aligned(domain: str | None, from_domain: str) -> bool:
+    """True when ``domain`` (a passing SPF or DKIM identity) is the From domain or a subdomain of it."""
+    found = (domain or "").strip().strip("<>").rsplit("@", 1)[-1].strip(".").lower()
+    return bool(found) and (found == from_domain or found.endswith("." + from_domain))
+
+
+def judge(fields: Iterable[str], authserv_id: str | None, sender: str) -> Verdict:
+    """The verdict of a message's Authentication-Results field values (without the field name) for
+    the From address ``sender``, believing only fields from ``authserv_id`` (unset: nothing can be
+    confirmed)."""
     if not authserv_id:
         return NOT_CHECKED
     wanted = authserv_id.strip().lower()
-    results: list[tuple[str, str]] = []
+    from_domain = sender.rsplit("@", 1)[-1].strip().strip(".").lower()
+    results: list[tuple[str, str, dict[str, str]]] = []
     checked = False
     unreadable = False
     for value in fields:
@@ -49,20 +61,28 @@ def judge(fields: Iterable[str], authserv_id: str | None) -> Verdict:
         checked = True
         try:
             parsed = authres.AuthenticationResultsHeader.parse_value(" ".join(str(value).split()))
-        except (authres.AuthResError, ValueError, TypeError, IndexError):  # junk: a bad field proves nothing
+        except (authres.AuthResError, ValueError, TypeError, IndexError):  # junk: nothing in it is believed
             unreadable = True
             continue
-        results.extend((str(r.method).lower(), str(r.result).lower()) for r in parsed.results)
+        for result in parsed.results:
+            properties = {f"{p.type}.{p.name}".lower(): str(p.value) for p in result.properties}
+            results.append((str(result.method).lower(), str(result.result).lower(), properties))
     if not checked:
         return NOT_CHECKED
-    methods = {method for method, _ in results}
-    outcomes = {(method, result) for method, result in results}
-    failed = (
-        ("dmarc", "fail") in outcomes
-        or (("dkim", "fail") in outcomes and ("dkim", "pass") not in outcomes)
-        or (("spf", "fail") in outcomes and "dmarc" not in methods)
-    )
-    summary = " ".join(f"{method}={result}" for method, result in results)
+    dmarc_failed = any(method == "dmarc" and result == "fail" for method, result, _ in results)
+    confirmed = False
+    for method, result, properties in results:
+        if result != "pass" or not from_domain:
+            continue
+        if method == "dmarc":
+            named = properties.get("header.from")
+            confirmed |= named is None or named.strip().lower() == from_domain
+        elif method == "dkim":
+            confirmed |= aligned(properties.get("header.d") or properties.get("header.i"), from_domain)
+        elif method == "spf":
+            confirmed |= aligned(properties.get("smtp.mailfrom"), from_domain)
+    summary = " ".join(f"{method}={result}" for method, result, _ in results)
     if unreadable:
         summary = (summary + " (a field could not be read)").strip()
-    return Verdict(checked=True, failed=failed, summary=summary or "none")
+    failed = dmarc_failed or unreadable
+    return Verdict(confirmed=confirmed and not failed, failed=failed, summary=summary or "none")

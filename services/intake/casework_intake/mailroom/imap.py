@@ -5,7 +5,9 @@ into a mailbox, the mailroom reads that mailbox every ``imap_interval_s`` (stdli
 (STARTTLS, required). Each unseen message goes through MailIntake as if it had come over SMTP, to
 the first intake address among Delivered-To, X-Original-To and To. Once recorded (filed, held, or
 a redelivery) it is deleted from the mailbox; one refused for good is marked seen and left there
-for the mailbox's owner to look at; a temporary failure leaves it unseen, for the next pass.
+for the mailbox's owner to look at; a temporary failure leaves it unseen, for the next pass - at
+most MAX_ATTEMPTS times (counted in memory, per UID): then it is set aside, flagged and marked seen,
+so a few messages that always fail cannot fill every pass and block the mailbox.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import email.policy
 import imaplib
 import logging
+import re
 import ssl
 import threading
 from dataclasses import dataclass
@@ -29,6 +32,8 @@ from casework_intake.settings import IntakeSettings
 log = logging.getLogger(__name__)
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To")
 BATCH = 50
+MAX_ATTEMPTS = 3
+SET_ASIDE = "(\\Seen \\Flagged)"
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Poller:
         self.room = room
         self.intake = intake
         self.mailbox = parse_url(room.settings.imap_url or "")
+        self.failures: dict[bytes, int] = {}  # temporary failures per UID, since this process started
 
     def _connect(self) -> imaplib.IMAP4:
         box = self.mailbox
@@ -115,6 +121,16 @@ class Poller:
                 log.debug("IMAP logout failed", exc_info=True)
 
     def _one(self, client: imaplib.IMAP4, uid: bytes) -> int:
+        # The size first: an oversized message is never read into memory, only set aside.
+        _, sized = client.uid("FETCH", uid, "(RFC822.SIZE)")
+        size = message_size(sized)
+        limit = self.room.settings.mail_max_message_bytes
+        if size is None or size > limit:
+            log.error(
+                "IMAP message %s is %s bytes (at most %s taken); flagged and set aside", uid.decode(), size, limit
+            )
+            client.uid("STORE", uid, "+FLAGS", SET_ASIDE)
+            return 1
         _, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
         raw = next((item[1] for item in fetched if isinstance(item, tuple)), None)
         if raw is None:
@@ -126,13 +142,35 @@ class Poller:
             return 1
         outcome = self.intake.take(raw, envelope_sender(raw), recipient)
         if outcome.reply.startswith("4"):
-            return 0  # left unseen: the next pass tries again
+            failures = self.failures[uid] = self.failures.get(uid, 0) + 1
+            if failures < MAX_ATTEMPTS:
+                return 0  # left unseen: the next pass tries again
+            log.error(
+                "IMAP message %s failed %s times (%s); flagged, marked seen and set aside",
+                uid.decode(),
+                failures,
+                outcome.reply,
+            )
+            client.uid("STORE", uid, "+FLAGS", SET_ASIDE)
+            self.failures.pop(uid, None)
+            return 1
+        self.failures.pop(uid, None)
         if outcome.reply.startswith("2"):
             client.uid("STORE", uid, "+FLAGS", "(\\Seen \\Deleted)")
         else:
             log.warning("IMAP message %s refused: %s; marked seen and left", uid.decode(), outcome.reply)
             client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
         return 1
+
+
+def message_size(fetched: list[Any]) -> int | None:
+    """The RFC822.SIZE in a FETCH response, None when it has none."""
+    for item in fetched:
+        line = item[0] if isinstance(item, tuple) else item
+        match = re.search(rb"RFC822\.SIZE (\d+)", line or b"")
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def _quoted(folder: str) -> str:

@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import sqlalchemy.exc
+
 from casework.v1 import workflow_pb2
 from casework_common import metrics
 from casework_common.problems import Problem
@@ -28,12 +30,15 @@ log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("intake")
 MAIL_MESSAGES = _metrics.counter(
     "mail_messages_total",
-    "Messages the mailroom took in, by outcome (filed, held, duplicate, refused).",
+    "Messages the mailroom took in, by outcome (filed, held, duplicate, refused, dropped).",
     ("outcome",),
 )
-OutcomeName = Literal["filed", "held", "duplicate", "refused"]
+OutcomeName = Literal["filed", "held", "duplicate", "refused", "dropped"]
 SCAN_TYPES = frozenset({"application/pdf", "image/tiff"})
 SCAN_SUFFIXES = (".pdf", ".tif", ".tiff")
+# The reply to held (and dropped) mail: nothing in it says which case, or whether there is one, so a
+# stranger cannot use the mailroom to learn what cases exist.
+RECEIVED = "250 2.0.0 Received."
 TEMPORARY = "451 4.3.0 The mailroom cannot take this message just now; it will be taken when sent again."
 
 
@@ -83,6 +88,17 @@ class MailIntake:
             return self._take(raw, envelope_from, recipient.strip().strip("<>").lower())
         except Refused as refusal:
             return refused(refusal.reply)
+        except (UnicodeError, sqlalchemy.exc.DataError):
+            # The message itself cannot be stored or passed on as sent (text no database or protobuf
+            # takes): sending it again would fail the same way, for ever, so the refusal is permanent.
+            log.warning("a message to %s could not be taken as sent", recipient, exc_info=True)
+            return refused("554 5.6.0 The message could not be read as sent; nothing was stored.")
+        except Problem as problem:
+            if problem.status in (400, 422):  # the platform says the request itself is wrong: permanent
+                log.warning("a message to %s was refused by the platform: %s", recipient, problem)
+                return refused("554 5.6.0 The message could not be read as sent; nothing was stored.")
+            log.exception("a message to %s could not be taken", recipient)
+            return Outcome("refused", TEMPORARY)
         except Exception:
             log.exception("a message to %s could not be taken", recipient)
             return Outcome("refused", TEMPORARY)
@@ -91,12 +107,19 @@ class MailIntake:
         problem = self.check_recipient(recipient)
         if problem is not None:
             raise Refused(problem)
+        limit = self.settings.mail_max_message_bytes
+        if len(raw) > limit:  # the listener stops at its DATA limit; the IMAP poller checks first too
+            raise Refused(f"552 5.3.4 The message is larger than the mailroom takes (at most {limit:,} bytes).")
         route = addresses.route(self.settings, recipient)
         received = parse(raw, self.settings.max_files_per_upload)
-        verdict = judge(received.message.get_all("Authentication-Results") or [], self.settings.mail_authserv_id)
+        verdict = judge(
+            received.message.get_all("Authentication-Results") or [], self.settings.mail_authserv_id, received.sender
+        )
         if route.kind == "scanner":
             return self._scanner(received, verdict, envelope_from, recipient)
         case = self._case(route, received)
+        if case is None:
+            return self._no_such_case(received, verdict)
         if self.log.seen(received.dedupe_key, recipient):
             return self._duplicate(received, recipient)
         mail_id = uuid.uuid4()
@@ -115,7 +138,7 @@ class MailIntake:
             "authentication": verdict.summary,
         }
         if verdict.failed:
-            return self._hold(received, row, "failed_authentication", case, envelope_from, receipt=False)
+            return self._hold(received, row, "failed_authentication", case, envelope_from)
         person = self.room.workflow.authorize_person(
             self.room.tokens.token(),
             case.case_id,
@@ -125,11 +148,37 @@ class MailIntake:
         )
         if not person.username:
             return self._hold(received, row, "unknown_sender", case, envelope_from)
+        if not verdict.confirmed:
+            # An account holder's address, but the receiving server did not vouch for it (no trusted
+            # Authentication-Results, or a pass for some other domain): anyone can write that From.
+            return self._hold(received, row, "failed_authentication", case, envelope_from)
         if not person.decision.allowed:
+            if route.kind == "general":
+                # An account holder typed a case they may not see: the same refusal as a case that
+                # does not exist, and nothing kept on it.
+                raise Refused(_no_such_reference(case.reference))
             return self._hold(received, row, "sender_not_allowed", case, envelope_from, username=person.username)
-        return self._file(received, row, case, person, envelope_from)
+        return self._file(received, row, case, person, envelope_from, verdict)
 
-    def _case(self, route: addresses.Route, received: Received) -> workflow_pb2.CaseSummary:
+    def _no_such_case(self, received: Received, verdict: Verdict) -> Outcome:
+        """Mail to the general address naming a case that does not exist. A confirmed account holder
+        is told (a typo is theirs to fix); anyone else gets the reply held mail gets, so the reply
+        says nothing about which references exist, and the message is dropped."""
+        reference = addresses.reference_in(received.subject) or ""
+        if verdict.confirmed and self._account_holder(received.sender):
+            raise Refused(_no_such_reference(reference))
+        MAIL_MESSAGES.labels("dropped").inc()
+        log.info("mail %s from %s named no existing case; dropped", received.message_id, received.sender)
+        return Outcome("dropped", RECEIVED)
+
+    def _account_holder(self, sender: str) -> bool:
+        person = self.room.workflow.authorize_person(
+            self.room.tokens.token(), "", workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE, "mail:general", email=sender
+        )
+        return bool(person.username)
+
+    def _case(self, route: addresses.Route, received: Received) -> workflow_pb2.CaseSummary | None:
+        """The case the message is for; None when the general address's reference names no case."""
         token = self.room.tokens.token()
         if route.kind == "case-address":
             case_id = self.addresses.live_case(route.token or "")
@@ -146,9 +195,7 @@ class MailIntake:
             return self.room.workflow.find_case(token, reference)
         except Problem as problem:
             if problem.status == 404:
-                raise Refused(
-                    f"550 5.1.1 No case has the reference {reference}; check the reference in the subject."
-                ) from problem
+                return None
             raise
 
     def _file(
@@ -158,6 +205,7 @@ class MailIntake:
         case: workflow_pb2.CaseSummary,
         person: workflow_pb2.AuthorizePersonResponse,
         envelope_from: str | None,
+        verdict: Verdict,
     ) -> Outcome:
         name = evidence_filename(received.subject)
         arrival = filing.Arrival(OriginalName(name.encode("utf-8"), "utf-8", name), "message/rfc822", received.raw)
@@ -183,7 +231,7 @@ class MailIntake:
             return self._duplicate(received, row["recipient"])
         MAIL_MESSAGES.labels("filed").inc()
         log.info("mail %s from %s filed on case %s", row["id"], received.sender, case.case_id)
-        self._receipt(received, envelope_from, f"It was added to the evidence of case {case.reference}.")
+        self._receipt(received, envelope_from, verdict, f"It was added to the evidence of case {case.reference}.")
         return Outcome("filed", f"250 2.0.0 Filed to case {case.reference}.", row["id"])
 
     def _hold(
@@ -193,7 +241,6 @@ class MailIntake:
         reason: str,
         case: workflow_pb2.CaseSummary,
         envelope_from: str | None,
-        receipt: bool = True,
         username: str | None = None,
     ) -> Outcome:
         key = f"mail/{row['id']}.eml"
@@ -226,22 +273,23 @@ class MailIntake:
             raise
         MAIL_MESSAGES.labels("held").inc()
         log.info("mail %s from %s held for case %s (%s)", row["id"], received.sender, case.case_id, reason)
-        if receipt:
-            self._receipt(
-                received,
-                envelope_from,
-                f"It is being held for the team of case {case.reference} to review before it is added.",
-            )
-        return Outcome("held", f"250 2.0.0 Received; held for review by the team of case {case.reference}.", row["id"])
+        # No receipt: held mail's sender is not known to be who the From field says (a receipt would
+        # go to whoever was named, and confirm the case exists).
+        return Outcome("held", RECEIVED, row["id"])
 
     def _duplicate(self, received: Received, recipient: str) -> Outcome:
         MAIL_MESSAGES.labels("duplicate").inc()
         log.info("mail %s to %s came again; nothing new", received.message_id, recipient)
         return Outcome("duplicate", "250 2.0.0 This message was received before; nothing new was added.")
 
-    def _receipt(self, received: Received, envelope_from: str | None, outcome: str) -> None:
+    def _receipt(self, received: Received, envelope_from: str | None, verdict: Verdict, outcome: str) -> None:
+        """A receipt to an account holder whose mail was taken: only when the receiving server
+        confirmed the From address and the envelope sender is that same address, so a receipt
+        never goes to someone who did not send the message (backscatter)."""
         # A bounce (empty envelope sender) or an automatic message is never answered: mail loops.
-        if received.auto_submitted or not (envelope_from or "").strip("<> "):
+        if received.auto_submitted or not verdict.confirmed:
+            return
+        if (envelope_from or "").strip().strip("<>").strip().lower() != received.sender:
             return
         receipts.send(
             self.settings,
@@ -253,8 +301,8 @@ class MailIntake:
     # -- the scanner address ---------------------------------------------------------------------
 
     def _scanner(self, received: Received, verdict: Verdict, envelope_from: str | None, recipient: str) -> Outcome:
-        if verdict.failed:
-            raise Refused("550 5.7.1 The sender's address could not be confirmed (DMARC, DKIM or SPF failed).")
+        if not verdict.confirmed:
+            raise Refused("550 5.7.1 The sender's address could not be confirmed (DMARC, DKIM or SPF).")
         person = self.room.workflow.authorize_person(
             self.room.tokens.token(),
             "",
@@ -327,7 +375,12 @@ class MailIntake:
         )
         if unreadable:
             outcome += f" Not a readable PDF or TIFF: {', '.join(unreadable)}."
-        self._receipt(received, envelope_from, outcome)
+        if person.username:  # staff, not a registered scanner device: an account holder
+            self._receipt(received, envelope_from, verdict, outcome)
         return Outcome(
             "filed", f"250 2.0.0 Taken: {filed} filed, {unfiled} unfiled, {len(unreadable)} unreadable.", mail_id
         )
+
+
+def _no_such_reference(reference: str) -> str:
+    return f"550 5.1.1 No case has the reference {reference}; check the reference in the subject."

@@ -86,7 +86,7 @@ class _Controller(Controller):
             hostname=settings.mailroom_host,
             port=settings.mailroom_port,
             server_hostname=settings.mail_domain,
-            data_size_limit=settings.max_file_bytes,
+            data_size_limit=settings.mail_max_message_bytes,
             enable_SMTPUTF8=True,
             decode_data=False,
             tls_context=tls,

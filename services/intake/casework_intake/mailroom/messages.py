@@ -11,8 +11,10 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass
+from email import errors, utils
 from email.message import EmailMessage
 from email.parser import BytesParser
+from typing import Any
 
 from casework_common.safe_input import CONTROL
 from casework_intake.filenames import display_name
@@ -80,9 +82,15 @@ def one_line(text: str | None, limit: int = 998) -> str:
     return _BLANKS.sub(" ", CONTROL.sub(" ", text or "")).strip()[:limit]
 
 
+def readable(text: str | None) -> str:
+    """Header text with raw 8-bit bytes (kept by the parser as surrogate escapes, which no database
+    or protobuf can encode) read as UTF-8, anything else replaced: shown to people, never matched."""
+    return (text or "").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def normalised_message_id(value: str | None) -> str | None:
     """A Message-ID without blanks and angle brackets, or None when there is none."""
-    cleaned = "".join(one_line(value).split()).strip("<>")
+    cleaned = "".join(one_line(readable(value)).split()).strip("<>")
     return cleaned[:500] or None
 
 
@@ -94,18 +102,33 @@ def header_block(raw: bytes) -> tuple[bytes, bytes]:
     return raw[: match.start()], raw[match.end() :]
 
 
-def content_hash(raw: bytes) -> str:
-    """SHA-256 of the message without its trace header fields, line endings made CRLF: what a
-    redelivery of the same message has in common with the first delivery."""
-    head, body = header_block(raw)
+def _fields(head: bytes) -> list[list[bytes]]:
+    """The header block's fields, each as its lines (a folded field has several)."""
     fields: list[list[bytes]] = []
     for line in _LINE_BREAKS.split(head):
         if line[:1] in (b" ", b"\t") and fields:
             fields[-1].append(line)  # a folded continuation of the field before
         elif line:
             fields.append([line])
+    return fields
+
+
+def raw_fields(head: bytes, name: bytes) -> list[bytes]:
+    """The unfolded values of the header fields called ``name`` (lower case), as sent."""
+    found = []
+    for field in _fields(head):
+        field_name, _, value = b"".join(field).partition(b":")
+        if field_name.lower() == name:
+            found.append(value.strip())
+    return found
+
+
+def content_hash(raw: bytes) -> str:
+    """SHA-256 of the message without its trace header fields, line endings made CRLF: what a
+    redelivery of the same message has in common with the first delivery."""
+    head, body = header_block(raw)
     digest = hashlib.sha256()
-    for field in fields:
+    for field in _fields(head):
         name = field[0].split(b":", 1)[0].strip().lower()
         if name.decode("latin-1") in TRACE_HEADERS:
             continue
@@ -124,6 +147,41 @@ def _payload(part: EmailMessage) -> bytes:
         inner = part.get_payload()
         return (inner[0] if isinstance(inner, list) else inner).as_bytes()
     return part.get_payload(decode=True) or b""
+
+
+# A From field whose name has blanks before its colon: readers disagree whether it is a From field,
+# so two readers could take two different senders from one message.
+_SPACED_FROM = re.compile(rb"^from[ \t]+:", re.IGNORECASE | re.MULTILINE)
+# Defects of an internationalised address (RFC 6532), which _checked_sender decodes and checks itself.
+_NON_ASCII_DEFECTS = (errors.NonASCIILocalPartDefect, errors.UndecodableBytesDefect)
+_MALFORMED_FROM = "550 5.1.7 The From field is malformed; it must name exactly one mailbox (user@domain)."
+
+
+def _utf8(text: str) -> str:
+    """``text`` with the raw bytes the parser kept (as surrogate escapes) read as UTF-8; an address
+    that is not UTF-8 is refused (it could never be written back, nor matched to an account)."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        raise Refused("553 5.6.7 The From address is not valid UTF-8; send it from an ASCII address.") from None
+
+
+def _checked_sender(head: bytes, field: Any, addr_spec: str) -> str:
+    """The From address (lower-cased), once every reader of the header agrees on it: refused when
+    the field has a defect, when a second From field hides behind a blank before its colon, or when
+    ``email.utils.getaddresses`` reads the raw field as anything but this one address."""
+    if _SPACED_FROM.search(head):
+        raise Refused(_MALFORMED_FROM)
+    if any(not isinstance(defect, _NON_ASCII_DEFECTS) for defect in field.defects):
+        raise Refused(_MALFORMED_FROM)
+    sender = _utf8(addr_spec)
+    values = [_utf8(value.decode("utf-8", "surrogateescape")) for value in raw_fields(head, b"from")]
+    seen = [address for _name, address in utils.getaddresses(values)]
+    if len(values) != 1 or len(seen) != 1 or seen[0].strip().lower() != sender.strip().lower():
+        raise Refused(_MALFORMED_FROM)
+    if CONTROL.search(sender) or any(character.isspace() for character in sender):
+        raise Refused(_MALFORMED_FROM)
+    return sender[:320].lower()
 
 
 def parse(raw: bytes, max_attachments: int) -> Received:
@@ -145,9 +203,9 @@ def parse(raw: bytes, max_attachments: int) -> Received:
             raise Refused(
                 "550 5.1.7 The From field must name exactly one mailbox (user@domain); send it from your own address."
             )
-        sender = one_line(mailboxes[0].addr_spec, 320).lower()
-        sender_name = one_line(mailboxes[0].display_name, 200)
-        subject = one_line(message.get("Subject"), 500)
+        sender = _checked_sender(head, froms[0], mailboxes[0].addr_spec)
+        sender_name = one_line(readable(mailboxes[0].display_name), 200)
+        subject = one_line(readable(message.get("Subject")), 500)
         message_id = normalised_message_id(message.get("Message-ID"))
         parts = []
         for index, item in enumerate(message.iter_attachments()):

@@ -108,13 +108,28 @@ class MailLog:
         with self.engine.connect() as conn:
             return list(conn.execute(query.order_by(mail_messages.c.received_at, mail_messages.c.id)))
 
-    def waiting(self, limit: int) -> list[Row[Any]]:
-        """The oldest waiting messages of every case (the caller keeps those it may see)."""
+    def waiting_cases(self) -> list[uuid.UUID]:
+        """Every case with a waiting message, the one waiting longest first: one row per case, so
+        however many messages one case has, every other case is still among them."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(mail_messages.c.case_id)
+                    .where(mail_messages.c.state == "waiting", mail_messages.c.case_id.is_not(None))
+                    .group_by(mail_messages.c.case_id)
+                    .order_by(func.min(mail_messages.c.received_at), mail_messages.c.case_id)
+                ).scalars()
+            )
+
+    def waiting(self, case_ids: list[uuid.UUID], limit: int) -> list[Row[Any]]:
+        """The oldest waiting messages of the cases ``case_ids`` (those the caller may decide)."""
+        if not case_ids:
+            return []
         with self.engine.connect() as conn:
             return list(
                 conn.execute(
                     select(mail_messages)
-                    .where(mail_messages.c.state == "waiting")
+                    .where(mail_messages.c.state == "waiting", mail_messages.c.case_id.in_(case_ids))
                     .order_by(mail_messages.c.received_at, mail_messages.c.id)
                     .limit(limit)
                 )
