@@ -316,6 +316,17 @@ def test_the_network_policy_admits_mail_only_from_the_configured_peers(chart: he
     assert 993 in {p["port"] for rule in with_imap[MAILROOM]["spec"]["egress"] for p in rule["ports"]}
 
 
+@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
+def test_mail_from_the_internet_needs_a_trusted_authserv_id(chart: helm_python.Chart, cidr: str) -> None:
+    """Without an MTA's Authentication-Results every From is believed, so an open mail port without an
+    authserv-id would let anyone on the internet file mail as any rep."""
+    internet = [{"ipBlock": {"cidr": cidr}}]
+    with pytest.raises(helm_python.HelmRenderError, match="authservId"):
+        render(chart, mailroom_values(peers=internet))
+    documents = render(chart, mailroom_values(peers=internet, authservId="mx.example.org"))
+    assert by_kind(documents, "ConfigMap")[MAILROOM]["data"]["CASEWORK_MAIL_AUTHSERV_ID"] == "mx.example.org"
+
+
 def test_tls_certificate_is_mounted_where_the_settings_point(chart: helm_python.Chart) -> None:
     documents = render(chart, mailroom_values(tls={"secret": "mail-tls", "requireTls": True}))
     pod = by_kind(documents, "Deployment")[MAILROOM]["spec"]["template"]["spec"]
