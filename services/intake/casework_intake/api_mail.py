@@ -271,8 +271,9 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         attachments become items of their own once it has been read), with the ``visibility``
         chosen (default 'reps'). An empty body takes the defaults. 409 once decided."""
         caller = principal()
-        row, decision = held(mail_id, "/accept")
+        # The body first: a malformed one is the same 422 whether or not the message exists.
         choice = AcceptBody() if _empty_body() else parse_json(AcceptBody)
+        row, decision = held(mail_id, "/accept")
         if row.state != "waiting":
             raise decided(row)
         held_object = s3.get_object(row.bucket, row.object_key)

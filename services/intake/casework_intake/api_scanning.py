@@ -283,8 +283,9 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         staff allowed to add evidence to it. An unknown case and a case the caller may not add to get
         the same 422 (naming the field 'case'). Decided already: 409."""
         caller = principal()
-        part = visible_part(caller, part_id)
+        # The body first: a malformed one is the same 422 whether or not the part exists.
         wanted = parse_json(AssignRequest)
+        part = visible_part(caller, part_id)
         waiting(part)
         if not caller.has(*queues.STAFF_ROLES):
             raise forbidden("Unfiled pages are filed by union staff.")
