@@ -16,7 +16,7 @@ from minio import Minio
 from pydantic import BaseModel, ConfigDict, Field
 
 from casework.v1 import workflow_pb2
-from casework_common import metrics, storage
+from casework_common import storage
 from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, not_found
@@ -27,6 +27,7 @@ from casework_intake.api import EvidenceOut
 from casework_intake.evidence import EvidenceStore, parse_id, to_json
 from casework_intake.filenames import OriginalName
 from casework_intake.filing import Arrival, Filing
+from casework_intake.gauges import HELD_DECISIONS
 from casework_intake.mailroom import addresses
 from casework_intake.mailroom.messages import evidence_filename
 from casework_intake.mailroom.store import AddressBook, MailLog, held_json
@@ -34,12 +35,6 @@ from casework_intake.settings import IntakeSettings
 from casework_intake.staging import Staging
 
 log = logging.getLogger(__name__)
-_metrics = metrics.Metrics("intake")
-HELD_DECISIONS = _metrics.counter(
-    "held_decisions_total",
-    "Held mail and unfiled scanned pages a person accepted or rejected.",
-    ("queue", "decision"),
-)
 # The most waiting messages GET /v1/held-mail looks through (oldest first; its description says so).
 HELD_LIST_LIMIT = 500
 

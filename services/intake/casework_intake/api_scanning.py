@@ -23,6 +23,7 @@ from casework_common.workflow_client import WorkflowClient
 from casework_intake import filing
 from casework_intake.api import EvidenceOut
 from casework_intake.evidence import EvidenceStore, parse_id, to_json
+from casework_intake.gauges import HELD_DECISIONS
 from casework_intake.scanning import cover_sheets, queues
 from casework_intake.settings import IntakeSettings
 from casework_intake.staging import Staging
@@ -39,9 +40,6 @@ def decided() -> Problem:
 
 
 _metrics = metrics.Metrics("intake")
-DECISIONS = _metrics.counter(
-    "held_decisions_total", "Held mail and unfiled scanned pages decided by a person.", ("queue", "decision")
-)
 SHEETS = _metrics.counter("cover_sheets_printed_total", "Cover sheets printed.")
 
 
@@ -294,7 +292,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
             item = queues.assign(filer, s3, part, caller, case, wanted.visibility)
         except queues.AlreadyDecided as exc:
             raise decided() from exc
-        DECISIONS.labels("unfiled", "accepted").inc()
+        HELD_DECISIONS.labels("unfiled", "accepted").inc()
         return jsonify(
             part=queues.to_json(queues.get(store.engine, part_id, caller)), item=to_json(store.get(str(item.id)))
         )
@@ -312,7 +310,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
             queues.reject(store.engine, s3, part, caller)
         except queues.AlreadyDecided as exc:
             raise decided() from exc
-        DECISIONS.labels("unfiled", "rejected").inc()
+        HELD_DECISIONS.labels("unfiled", "rejected").inc()
         return jsonify(queues.to_json(queues.get(store.engine, part_id, caller)))
 
     def find_case(caller: Principal, wanted: str) -> workflow_pb2.CaseSummary:

@@ -13,6 +13,12 @@ from casework_intake.evidence import IN_PROGRESS
 from casework_intake.tables import evidence, mail_messages, scan_parts
 
 WAITING = "waiting"
+# What people decide about the queues, counted where they decide (intake's API: api_mail, api_scanning).
+HELD_DECISIONS = metrics.Metrics("intake").counter(
+    "held_decisions_total",
+    "Held mail and unfiled scanned pages a person accepted or rejected.",
+    ("queue", "decision"),
+)
 if WAITING not in HOLD_STATES:  # the states are defined in events.proto: fail at start, not at every scrape
     raise RuntimeError(f"HOLD_STATES has no {WAITING!r}: {sorted(HOLD_STATES)}")
 # Queue name (as in held_decisions_total's `queue` label) -> its table and when a row joined it.
