@@ -20,7 +20,9 @@ from casework_common.settings import OidcSettings
 
 log = logging.getLogger(__name__)
 
-HUMAN_ROLES = ("member", "rep", "coordinator", "official", "caseworker", "admin")
+# In order of seniority (primary_role picks the last one held). "dpo", the data-protection officer,
+# answers subject access and erasure requests and sees no case otherwise (docs/design.md#data-protection).
+HUMAN_ROLES = ("member", "rep", "coordinator", "official", "caseworker", "dpo", "admin")
 SERVICE_ROLE = "service"
 
 

@@ -21,6 +21,8 @@ OCR_PAGES = "ocr.pages"
 AUDIT_REFUSALS = "audit.refusals"  # refused requests, from every API service to workflow's audit log
 BUNDLE_JOBS = "bundle.jobs"  # bundles to build, from the bundle API (outbox) to its workers
 AUDIT_SHARES = "audit.shares"  # accesses to bundles shared by link, from the bundle API (outbox) to the audit log
+DATA_ERASURES = "dataprotection.erasures"  # a case's data to remove, from workflow (outbox) to every holder
+DATA_RECEIPTS = "dataprotection.receipts"  # one kind removed by one holder, back to workflow's audit log
 ALL_TOPICS = (
     EVIDENCE_UPLOADED,
     EVIDENCE_EXTRACTED,
@@ -30,6 +32,8 @@ ALL_TOPICS = (
     AUDIT_REFUSALS,
     BUNDLE_JOBS,
     AUDIT_SHARES,
+    DATA_ERASURES,
+    DATA_RECEIPTS,
 )
 
 M = TypeVar("M", bound=Message)

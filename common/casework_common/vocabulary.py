@@ -103,3 +103,36 @@ HOLD_REASON_LABELS: MappingProxyType[str, str] = MappingProxyType(
         "printer_not_allowed": "Whoever printed the cover sheet may no longer add evidence to its case.",
     }
 )
+
+#: Kinds of data about a case and why they are removed (``DataKind``, ``ErasureReason``) by short
+#: name, e.g. ``"evidence_originals"``, ``"retention"``.
+DATA_KINDS = _short_names(events_pb2.DataKind, "DATA_KIND_")
+DATA_KIND_NAMES = MappingProxyType({number: name for name, number in DATA_KINDS.items()})
+ERASURE_REASONS = _short_names(events_pb2.ErasureReason, "ERASURE_REASON_")
+
+#: Which services hold a copy of each kind: a kind is gone when every one of them has sent its
+#: ``CaseDataErased`` receipt. The case record is also in the search index's case document.
+DATA_KIND_HOLDERS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "case_record": ("workflow", "search"),
+        "timeline": ("workflow",),
+        "evidence_originals": ("intake",),
+        "page_texts": ("ocr",),
+        "search_documents": ("search",),
+        "notifications": ("notify",),
+        "bundles": ("bundle",),
+    }
+)
+
+#: What people call each kind, for the retention schedule, dry runs and erasure pages.
+DATA_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "case_record": "Case record (member and case details)",
+        "timeline": "Timeline, notes and requests",
+        "evidence_originals": "Evidence files",
+        "page_texts": "Text read from evidence",
+        "search_documents": "Search index entries",
+        "notifications": "Notifications and inbox items",
+        "bundles": "Hearing bundles",
+    }
+)
