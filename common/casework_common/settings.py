@@ -104,6 +104,10 @@ class S3Settings(BaseServiceSettings):
     s3_endpoint: str = "127.0.0.1:8333"
     s3_access_key: SecretStr = SecretStr("")
     s3_secret_key: SecretStr = SecretStr("")
+    # The retention identity: may bypass governance-mode object locks. Given only to the processes
+    # that carry out retention and erasure (docs/design.md#data-protection); empty elsewhere.
+    s3_retention_access_key: SecretStr = SecretStr("")
+    s3_retention_secret_key: SecretStr = SecretStr("")
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     evidence_bucket: str = "casework-evidence"
