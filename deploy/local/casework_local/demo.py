@@ -15,6 +15,7 @@ DEMO_USERS: dict[str, str] = {
     "cora": "branch casework coordinator, north-london",
     "olive": "regional official, london",
     "carl": "regional caseworker, london",
+    "dana": "data-protection officer (subject access, erasure, retention; no case content otherwise)",
     "ada": "admin (no case content)",
 }
 
