@@ -1,11 +1,20 @@
 """Workflow's settings (environment variables CASEWORK_*)."""
 
-from pydantic import Field
+from pathlib import Path
 
-from casework_common.settings import DatabaseSettings, GrpcSettings, HttpSettings, KafkaSettings, KeycloakSettings
+from pydantic import Field, SecretStr
+
+from casework_common.settings import (
+    DatabaseSettings,
+    GrpcSettings,
+    HttpSettings,
+    KafkaSettings,
+    KeycloakSettings,
+    S3Settings,
+)
 
 
-class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettings, DatabaseSettings):
+class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettings, DatabaseSettings, S3Settings):
     service_name: str = "workflow"
     database_schema: str = "workflow"
     # How long regional officials and caseworkers keep access to a case after the referral or
@@ -14,3 +23,13 @@ class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettin
     # How often the deadline recompute loop looks for cases whose rule deadlines were computed with
     # a rule set other than the one in force (after an upload), in seconds (deadlines.recompute).
     deadline_recompute_interval_s: float = Field(default=60, gt=0)
+
+    # Data protection (docs/design.md#data-protection).
+    # The retention schedule (YAML); None: the one shipped in the package.
+    retention_schedule: Path | None = None
+    # Signed audit-chain anchors, written write-once (COMPLIANCE-mode object lock) to this bucket.
+    audit_anchor_bucket: str = "casework-audit-anchors"
+    audit_anchor_interval_s: float = Field(default=3600, gt=0)
+    audit_anchor_retention_days: int = Field(default=3650, gt=0)
+    # Ed25519 private key (PEM) that signs anchors; empty: anchoring is off (and readiness says so).
+    audit_signing_key: SecretStr = SecretStr("")
