@@ -1,9 +1,25 @@
 """Append-only audit log of every change and every read of case or evidence data.
 
-Each record carries the hash of the one before it, so editing, removing or reordering
-any record breaks the chain; :func:`verify` finds the first broken link. Appends take
-the chain head's row lock, so records are strictly ordered. The table also refuses
-UPDATE and DELETE outright (a trigger, see migration 0002).
+Each record carries the hash of the one before it, so editing, removing or reordering any
+record breaks the chain; :func:`verify` finds the first broken link. Appends take the chain
+head's row lock, so records are strictly ordered. The table refuses DELETE and every UPDATE
+but one: the redaction of a record's personal content (a trigger, migrations 0002 and 0010).
+
+Two schemes (the ``scheme`` column):
+
+* **1**, records written before migration 0010: the hash covers the full content. They verify
+  as before and cannot be redacted (their hash could no longer be checked without the content).
+* **2**, every record since: the personal content (``actor``, ``resource``, ``detail`` and a
+  random ``content_salt``) is reduced to ``content_digest``, and the chain is hashed over the
+  digest and the record's frame (id, time, role, action, case, and the actor unless the actor is
+  the member). :func:`redact_case` can then clear a case's content while the chain still verifies.
+  The salt keeps the digest from confirming a guess ("was the member M100001?") once the content is
+  gone; it is cleared with the content.
+
+Why the actor is in the frame: who read or changed a case is what an audit trail is for, and
+staff accountability outlives the member's data. A member acting on their own case is the
+exception: their username would tie the anonymised case back to them, so for ``member`` records
+the actor is only in the redactable content.
 """
 
 from __future__ import annotations
@@ -11,16 +27,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from casework_common.auth import Principal
 from casework_workflow.tables import audit_head, audit_log
 
+log = logging.getLogger(__name__)
+
 GENESIS = "genesis"
+LEGACY_SCHEME = 1
+SCHEME = 2
+# What a redacted record holds in place of its content (the trigger in migration 0010 insists on it).
+REDACTED_DETAIL: dict[str, Any] = {"redacted": True}
+REDACTED_ACTOR = "[redacted]"
+# The one role whose actor name is personal data of the case's subject (see the module docstring).
+SUBJECT_ROLE = "member"
 
 
 def _digest(record: dict[str, Any]) -> str:
@@ -28,7 +55,7 @@ def _digest(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _hashed_fields(
+def _legacy_fields(
     record_id: int,
     at: dt.datetime,
     actor: str,
@@ -39,6 +66,7 @@ def _hashed_fields(
     detail: dict[str, Any],
     prev_hash: str,
 ) -> dict[str, Any]:
+    """Scheme 1: what a pre-0010 record's hash covers (everything)."""
     return {
         "id": record_id,
         "at": at.astimezone(dt.UTC).isoformat(),
@@ -48,6 +76,35 @@ def _hashed_fields(
         "case_id": str(case_id) if case_id else None,
         "resource": resource,
         "detail": detail,
+        "prev_hash": prev_hash,
+    }
+
+
+def content_digest(salt: str, actor: str, resource: str | None, detail: dict[str, Any]) -> str:
+    """Scheme 2: the SHA-256 of a record's redactable content."""
+    return _digest({"salt": salt, "actor": actor, "resource": resource, "detail": detail})
+
+
+def _frame(
+    record_id: int,
+    at: dt.datetime,
+    actor: str,
+    actor_role: str,
+    action: str,
+    case_id: uuid.UUID | None,
+    digest: str,
+    prev_hash: str,
+) -> dict[str, Any]:
+    """Scheme 2: what the chain hash covers (never the content itself, only its digest)."""
+    return {
+        "scheme": SCHEME,
+        "id": record_id,
+        "at": at.astimezone(dt.UTC).isoformat(),
+        "actor": None if actor_role == SUBJECT_ROLE else actor,
+        "actor_role": actor_role,
+        "action": action,
+        "case_id": str(case_id) if case_id else None,
+        "content_digest": digest,
         "prev_hash": prev_hash,
     }
 
@@ -65,25 +122,63 @@ def record(
     case_uuid = uuid.UUID(str(case_id)) if case_id else None
     at = dt.datetime.now(dt.UTC)
     detail = json.loads(json.dumps(detail or {}, default=str))  # exactly what JSONB will give back
-    fields = _hashed_fields(
-        head.last_id + 1, at, actor.username, actor.primary_role, action, case_uuid, resource, detail, head.last_hash
+    salt = secrets.token_hex(16)
+    digest = content_digest(salt, actor.username, resource, detail)
+    record_id = head.last_id + 1
+    chain_hash = _digest(
+        _frame(record_id, at, actor.username, actor.primary_role, action, case_uuid, digest, head.last_hash)
     )
-    digest = _digest(fields)
     conn.execute(
         audit_log.insert().values(
-            id=fields["id"],
+            id=record_id,
             at=at,
             actor=actor.username,
-            actor_role=fields["actor_role"],
+            actor_role=actor.primary_role,
             action=action,
             case_id=case_uuid,
             resource=resource,
             detail=detail,
             prev_hash=head.last_hash,
-            hash=digest,
+            hash=chain_hash,
+            scheme=SCHEME,
+            content_salt=salt,
+            content_digest=digest,
         )
     )
-    conn.execute(update(audit_head).values(last_id=fields["id"], last_hash=digest))
+    conn.execute(update(audit_head).values(last_id=record_id, last_hash=chain_hash))
+
+
+def redact_case(conn: Connection, case_id: uuid.UUID | str) -> int:
+    """Clear the personal content of a case's audit records, in the caller's transaction.
+
+    Each scheme-2 record keeps its frame, ``content_digest`` and ``hash`` (so :func:`verify` still
+    walks the chain) and loses ``detail``, ``resource``, ``content_salt`` and, when the actor was the
+    member, ``actor``; ``redacted_at`` says when. Idempotent. Scheme-1 records (written before
+    migration 0010) cannot be redacted without breaking the chain: they are left as they are and
+    logged. Returns the number of records redacted now.
+    """
+    case_uuid = uuid.UUID(str(case_id))
+    now = dt.datetime.now(dt.UTC)
+    mine = (audit_log.c.case_id == case_uuid) & audit_log.c.redacted_at.is_(None)
+    redacted = conn.execute(
+        update(audit_log)
+        .where(mine & (audit_log.c.scheme == SCHEME) & (audit_log.c.actor_role != SUBJECT_ROLE))
+        .values(detail=REDACTED_DETAIL, resource=None, content_salt=None, redacted_at=now)
+    ).rowcount
+    redacted += conn.execute(
+        update(audit_log)
+        .where(mine & (audit_log.c.scheme == SCHEME) & (audit_log.c.actor_role == SUBJECT_ROLE))
+        .values(detail=REDACTED_DETAIL, resource=None, content_salt=None, actor=REDACTED_ACTOR, redacted_at=now)
+    ).rowcount
+    legacy = conn.execute(
+        select(func.count()).select_from(audit_log).where(mine & (audit_log.c.scheme == LEGACY_SCHEME))
+    ).scalar_one()
+    if legacy:
+        log.warning(
+            "audit records from before content digests keep their content",
+            extra={"case_id": str(case_uuid), "records": legacy},
+        )
+    return redacted
 
 
 @dataclass(frozen=True)
@@ -92,31 +187,60 @@ class Verdict:
     records: int
     broken_at: int | None = None
     reason: str = ""
+    head_id: int = 0
+    head_hash: str = GENESIS
+
+
+def _chain_hash(row: Any) -> str:
+    if row.scheme == LEGACY_SCHEME:
+        fields = _legacy_fields(
+            row.id, row.at, row.actor, row.actor_role, row.action, row.case_id, row.resource, row.detail, row.prev_hash
+        )
+        return _digest(fields)
+    return _digest(
+        _frame(row.id, row.at, row.actor, row.actor_role, row.action, row.case_id, row.content_digest, row.prev_hash)
+    )
+
+
+def _content_intact(row: Any) -> bool:
+    if row.scheme == LEGACY_SCHEME or row.redacted_at is not None:
+        return True  # scheme 1: the chain hash covers the content; redacted: nothing left to check
+    salt = row.content_salt or ""
+    return content_digest(salt, row.actor, row.resource, row.detail) == row.content_digest
+
+
+def _redaction_well_formed(row: Any) -> bool:
+    """A redacted record holds exactly the marker (else someone wrote content after redaction)."""
+    return row.redacted_at is None or (
+        row.scheme == SCHEME
+        and row.detail == REDACTED_DETAIL
+        and row.resource is None
+        and row.content_salt is None
+        and (row.actor_role != SUBJECT_ROLE or row.actor == REDACTED_ACTOR)
+    )
 
 
 def verify(conn: Connection) -> Verdict:
     """Walk the chain from the start; report the first record that does not fit."""
+    return verify_with_hashes(conn, set())[0]
+
+
+def verify_with_hashes(conn: Connection, wanted: set[int]) -> tuple[Verdict, dict[int, str]]:
+    """:func:`verify`, also returning the stored hash of each record id in ``wanted`` that exists
+    (the anchors' ids, checked against the anchors by audit_anchors.verify_against_anchors)."""
     expected_id, prev_hash, count = 1, GENESIS, 0
+    found: dict[int, str] = {}
     for row in conn.execute(select(audit_log).order_by(audit_log.c.id)).yield_per(1000):
         if row.id != expected_id:
-            return Verdict(False, count, expected_id, f"record {expected_id} is missing")
+            return Verdict(False, count, expected_id, f"record {expected_id} is missing"), found
         if row.prev_hash != prev_hash:
-            return Verdict(False, count, row.id, "does not follow the record before it")
-        fields = _hashed_fields(
-            row.id,
-            row.at,
-            row.actor,
-            row.actor_role,
-            row.action,
-            row.case_id,
-            row.resource,
-            row.detail,
-            row.prev_hash,
-        )
-        if _digest(fields) != row.hash:
-            return Verdict(False, count, row.id, "its contents were changed after it was written")
+            return Verdict(False, count, row.id, "does not follow the record before it"), found
+        if _chain_hash(row) != row.hash or not _content_intact(row) or not _redaction_well_formed(row):
+            return Verdict(False, count, row.id, "its contents were changed after it was written"), found
+        if row.id in wanted:
+            found[row.id] = row.hash
         prev_hash, expected_id, count = row.hash, expected_id + 1, count + 1
     head = conn.execute(select(audit_head)).one()
     if head.last_id != count or head.last_hash != prev_hash:
-        return Verdict(False, count, count + 1, "records were removed from the end of the log")
-    return Verdict(True, count)
+        return Verdict(False, count, count + 1, "records were removed from the end of the log"), found
+    return Verdict(True, count, head_id=count, head_hash=prev_hash), found

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Sequence,
+    SmallInteger,
     Table,
     Text,
     Uuid,
@@ -175,6 +176,11 @@ audit_log = Table(
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
 )
+    # Migration 0010: hashing over a content digest, so content can be redacted (audit.py).
+    Column("scheme", SmallInteger, nullable=False),
+    Column("content_salt", Text),
+    Column("content_digest", Text),
+    Column("redacted_at", DateTime(timezone=True)),
 
 audit_head = Table(
     "audit_head",
