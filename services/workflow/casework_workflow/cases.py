@@ -328,7 +328,11 @@ class CaseStore:
             # Strictly increasing per case even across concurrent transactions: it is the
             # version search keeps the newest facts by.
             updated_at = func.greatest(cases.c.updated_at + dt.timedelta(microseconds=1), func.clock_timestamp())
-            conn.execute(update(cases).where(cases.c.id == view.id).values(**changed, updated_at=updated_at))
+            # The retention schedule counts from closing (retention/); reopening stops the clock.
+            closing = {}
+            if "status" in changed:
+                closing["closed_at"] = func.now() if changed["status"] == "closed" else None
+            conn.execute(update(cases).where(cases.c.id == view.id).values(**changed, **closing, updated_at=updated_at))
             ref = view.ref()
             shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in changed.items()}
             timeline.add(

@@ -55,6 +55,7 @@ cases = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("closed_at", DateTime(timezone=True)),  # set on closing, cleared on reopening (migration 0009)
 )
 
 # Reps on a case: "assigned" (responsible, notified) or "shared" (a colleague given access).
@@ -286,6 +287,43 @@ calendar_feeds = Table(
     Column("fetch_count", BigInteger, nullable=False, server_default="0"),
     Column("audited_at", DateTime(timezone=True)),
     Column("audited_cases_sha256", Text),
+)
+
+# Data protection (migration 0009, retention/): legal holds stop all removal of a case's data;
+# ``data_erasures`` is one row per (case, data kind) due for removal, with the holders' receipts.
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("set_by", Text, nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decision", Text, nullable=False),
+    Column("refusal_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+data_erasures = Table(
+    "data_erasures",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("request_id", Text, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("receipts", JSONB, nullable=False, server_default="{}"),
+    Column("done_at", DateTime(timezone=True)),
 )
 
 outbox = outbox_table(metadata)
