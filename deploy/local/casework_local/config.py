@@ -10,6 +10,9 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 DEPLOY_DIR = Path(__file__).resolve().parents[2]
 
 # Name -> default port. Each can be overridden with CASEWORK_PORT_<NAME>.
@@ -87,6 +90,14 @@ def resolve_ports(dynamic: bool = False) -> dict[str, int]:
     return ports
 
 
+def _ed25519_pem() -> str:
+    """A new Ed25519 private key as unencrypted PKCS#8 PEM (the audit anchors' signing key)."""
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 @dataclass(frozen=True)
 class Secrets:
     """Generated on first start and kept in the state dir (mode 0600); never in the repo."""
@@ -102,6 +113,7 @@ class Secrets:
     provisioner_client_secret: str
     dev_admin_client_secret: str
     cover_sheet_secret: str
+    audit_signing_key: str  # Ed25519 private key (PEM) that signs the audit chain's anchors (workflow)
 
     @classmethod
     def load_or_create(cls, path: Path, db_roles: tuple[str, ...]) -> Secrets:
@@ -121,6 +133,8 @@ class Secrets:
         data.setdefault("provisioner_client_secret", token())
         data.setdefault("dev_admin_client_secret", token())
         data.setdefault("cover_sheet_secret", secrets.token_urlsafe(32))
+        if "audit_signing_key" not in data:
+            data["audit_signing_key"] = _ed25519_pem()
         path.write_text(json.dumps(data, indent=2))
         path.chmod(0o600)
         return cls(**data)
