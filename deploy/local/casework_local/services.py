@@ -72,6 +72,9 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
         env["CASEWORK_SCAN_DROP_REGION"] = "london"  # the demo realm's region
         # A drop in object storage as well, as the chart has it (copiers behind an SFTP/SMB gateway).
         env["CASEWORK_SCAN_DROP_BUCKET"] = "casework-scan-drop"
+    if spec.name == "workflow":
+        # Signs the audit chain's anchors (audit_anchors.py); the chart takes it from a Secret.
+        env["CASEWORK_AUDIT_SIGNING_KEY"] = config.secrets.audit_signing_key
     if spec.name == "bundle-worker":
         env["CASEWORK_WORK_DIR"] = str(config.path("runtime", "bundle-work"))
     if spec.name == "portal":
