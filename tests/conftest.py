@@ -29,6 +29,8 @@ TEST_PLATFORM_SETTINGS = {
     "CASEWORK_DEADLINE_RECOMPUTE_INTERVAL_S": "2",
     # The mailroom believes Authentication-Results from this server only (tests/test_email_in.py).
     "CASEWORK_MAIL_AUTHSERV_ID": "mx.test.casework.localhost",
+    # Workflow anchors the audit chain's head every 5 s instead of hourly (tests/test_audit_anchors.py).
+    "CASEWORK_AUDIT_ANCHOR_INTERVAL_S": "5",
 }
 for _name, _value in TEST_PLATFORM_SETTINGS.items():
     os.environ.setdefault(_name, _value)
