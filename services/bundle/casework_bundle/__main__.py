@@ -1,6 +1,6 @@
 """Run the bundle service.
 
-    python -m casework_bundle          the REST API, its outbox relay and refusal audit
+    python -m casework_bundle          the REST API, its outbox relay, refusal audit and erasure consumer
     python -m casework_bundle worker   a worker: builds the bundles of bundle.jobs, one at a time
 
 The two run as separate processes (separate Deployments in the chart, like ocr's workers), so
@@ -10,6 +10,7 @@ building, which is long and CPU-bound, scales on its own and never slows the API
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def api() -> int:
     from casework_bundle import api as bundle_api
-    from casework_bundle import metrics, sharing
+    from casework_bundle import erasure, metrics, sharing
     from casework_bundle.intake_client import IntakeClient
     from casework_bundle.settings import BundleSettings
     from casework_bundle.shares import ShareStore
@@ -43,7 +44,9 @@ def api() -> int:
     s3 = storage.make_client(settings)
     storage.ensure_bucket(s3, settings.bundle_bucket, retention_days=settings.bundle_retention_days)
     kafka.ensure_topics(
-        settings, [events.BUNDLE_JOBS, events.AUDIT_REFUSALS, events.AUDIT_SHARES], settings.kafka_topic_partitions
+        settings,
+        [events.BUNDLE_JOBS, events.AUDIT_REFUSALS, events.AUDIT_SHARES, events.DATA_ERASURES, events.DATA_RECEIPTS],
+        settings.kafka_topic_partitions,
     )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
@@ -74,6 +77,16 @@ def api() -> int:
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
+    if settings.s3_retention_access_key.get_secret_value():
+        eraser = erasure.BundleEraser(engine, storage.retention_client(settings), settings)
+        erasure_consumer = kafka.EventConsumer(
+            settings, erasure.GROUP, [events.DATA_ERASURES], {events_pb2.CaseDataDue: eraser.handle}, producer
+        )
+        runtime.add_loop("erasure-consumer", erasure_consumer.run)
+    else:  # requests wait in the topic, unread by this group, until the identity is given
+        logging.getLogger(__name__).error(
+            "no retention S3 identity (CASEWORK_S3_RETENTION_ACCESS_KEY): bundle erasure requests wait"
+        )
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

@@ -1,7 +1,8 @@
-"""Run the intake service: evidence REST API, outbox relay, status consumer, reconciler."""
+"""Run the intake service: evidence REST API, outbox relay, status consumer, reconciler, erasure consumer."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -14,12 +15,14 @@ from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_intake import api, api_mail, api_scanning, gauges
+from casework_intake import api, api_mail, api_scanning, erasure, gauges
 from casework_intake.evidence import EvidenceStore
 from casework_intake.reconciler import Reconciler
 from casework_intake.settings import IntakeSettings
 from casework_intake.staging import Staging
 from casework_intake.tables import outbox
+
+log = logging.getLogger(__name__)
 
 
 def main() -> int:
@@ -32,7 +35,13 @@ def main() -> int:
     Staging(s3, settings).ensure_bucket()
     kafka.ensure_topics(
         settings,
-        [events.EVIDENCE_UPLOADED, events.EVIDENCE_STATUS, events.AUDIT_REFUSALS],
+        [
+            events.EVIDENCE_UPLOADED,
+            events.EVIDENCE_STATUS,
+            events.AUDIT_REFUSALS,
+            events.DATA_ERASURES,
+            events.DATA_RECEIPTS,
+        ],
         settings.kafka_topic_partitions,
     )
     producer = kafka.make_producer(settings)
@@ -72,6 +81,14 @@ def main() -> int:
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("status-consumer", status_consumer.run)
     runtime.add_loop("reconciler", Reconciler(store, settings).run)
+    if settings.s3_retention_access_key.get_secret_value():
+        eraser = erasure.EvidenceEraser(engine, storage.retention_client(settings), settings)
+        erasure_consumer = kafka.EventConsumer(
+            settings, erasure.GROUP, [events.DATA_ERASURES], {events_pb2.CaseDataDue: eraser.handle}, producer
+        )
+        runtime.add_loop("erasure-consumer", erasure_consumer.run)
+    else:  # requests wait in the topic, unread by this group, until the identity is given
+        log.error("no retention S3 identity (CASEWORK_S3_RETENTION_ACCESS_KEY): evidence erasure requests wait")
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

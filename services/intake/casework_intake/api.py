@@ -495,7 +495,8 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
     )
     def content(evidence_id: str) -> Response:
         row = store.get(evidence_id)
-        if row is None or not may_read(principal(), row, "/content"):
+        # An erased item's file is gone (erasure.py): its stub is listed, its content is not found.
+        if row is None or row.erased_at is not None or not may_read(principal(), row, "/content"):
             raise not_found("evidence")
         return stored_file(
             s3,
@@ -512,7 +513,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
     def text(evidence_id: str) -> Response:
         """The text extracted from each page, once the item is searchable (empty before)."""
         row = store.get(evidence_id)
-        if row is None or not may_read(principal(), row, "/text"):
+        if row is None or row.erased_at is not None or not may_read(principal(), row, "/text"):
             raise not_found("evidence")
         pages = []
         if row.status == "indexed":

@@ -383,10 +383,12 @@ class EvidenceStore:
                 found["detected_type"] = change.detected_type[:200]
             if change.metadata:
                 found["metadata"] = dict(change.metadata)
+            # An erased item's stub takes no facts again from a late or redelivered event (erasure.py).
+            live = and_(evidence.c.id == parsed, evidence.c.erased_at.is_(None))
             if found:
-                conn.execute(update(evidence).where(evidence.c.id == parsed).values(**found))
+                conn.execute(update(evidence).where(live).values(**found))
             if change.HasField("facts"):
-                row = conn.execute(select(evidence).where(evidence.c.id == parsed).with_for_update()).first()
+                row = conn.execute(select(evidence).where(live).with_for_update()).first()
                 if row is not None:
                     facts.apply_read(conn, row, change.facts)
             if new == "indexed":

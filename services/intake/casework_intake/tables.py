@@ -69,6 +69,9 @@ evidence = Table(
     Column("channel_detail", JSONB, nullable=False, server_default="{}"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Set when the case's evidence originals were erased (erasure.py): the file and every personal
+    # detail are gone, the row stays as an anonymised stub.
+    Column("erased_at", DateTime(timezone=True)),
 )
 
 # Every status an item was moved to, in order (progress of long documents is throttled by ocr).

@@ -1,6 +1,6 @@
-"""Run the OCR service: a supervisor process serving /healthz, /readyz, /metrics and relaying
-OCR's outbox, and CASEWORK_OCR_WORKERS worker processes (default: one per core) that it
-restarts if they die."""
+"""Run the OCR service: a supervisor process serving /healthz, /readyz, /metrics, relaying
+OCR's outbox and consuming erasure requests (once, here: not in every worker), and
+CASEWORK_OCR_WORKERS worker processes (default: one per core) that it restarts if they die."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from pathlib import Path
 
 from prometheus_client import multiprocess
 
+from casework.v1 import events_pb2
 from casework_common import db, events, kafka, storage
 from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_ocr import tesseract
+from casework_ocr import erasure, tesseract
 from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
 from casework_ocr.tables import outbox
@@ -44,7 +45,13 @@ def main() -> int:
     storage.ensure_bucket(s3, settings.text_bucket)
     kafka.ensure_topics(
         settings,
-        [events.EVIDENCE_UPLOADED, events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS],
+        [
+            events.EVIDENCE_UPLOADED,
+            events.EVIDENCE_EXTRACTED,
+            events.EVIDENCE_STATUS,
+            events.DATA_ERASURES,
+            events.DATA_RECEIPTS,
+        ],
         settings.kafka_topic_partitions,
     )
     # Enough partitions that the largest worker count can all take pages of one long document.
@@ -95,10 +102,17 @@ def main() -> int:
     runtime = ServiceRuntime(settings.service_name, grace_s=70)
     runtime.add_loop("supervisor", supervise)
     # Page tasks go round-robin over ocr.pages, so each worker gets an equal share of every document.
-    relay = OutboxRelay(
-        engine, outbox, kafka.make_producer(settings), settings.service_name, spread=frozenset({events.OCR_PAGES})
-    )
+    producer = kafka.make_producer(settings)
+    relay = OutboxRelay(engine, outbox, producer, settings.service_name, spread=frozenset({events.OCR_PAGES}))
     runtime.add_loop("outbox-relay", relay.run)
+    if settings.s3_retention_access_key.get_secret_value():
+        eraser = erasure.PageTextEraser(engine, storage.retention_client(settings), settings)
+        erasure_consumer = kafka.EventConsumer(
+            settings, erasure.GROUP, [events.DATA_ERASURES], {events_pb2.CaseDataDue: eraser.handle}, producer
+        )
+        runtime.add_loop("erasure-consumer", erasure_consumer.run)
+    else:  # requests wait in the topic, unread by this group, until the identity is given
+        log.error("no retention S3 identity (CASEWORK_S3_RETENTION_ACCESS_KEY): page-text erasure requests wait")
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

@@ -1,0 +1,140 @@
+"""Erasure of a case's hearing bundles (issue 19; docs/design.md#data-protection).
+
+Workflow publishes ``CaseDataDue`` on ``dataprotection.erasures`` when a closed case's data is due
+for removal. The bundle service holds the kind ``bundles``: for it, this consumer (in the API
+process) removes
+
+- every version (and delete marker) of the case's built volumes, ``cases/<case_id>/bundles/...`` in
+  the bundle bucket, through the retention identity (the bucket has a governance-mode lock);
+- the case's bundle rows (titles, the items' names and facts, the index, redactions), their shares
+  (recipients' names and addresses) and the recipients' sessions: a link sent to a solicitor stops
+  working;
+- bundle's published outbox events about the case and its shares (jobs carry the items' names).
+
+Bundle rows are deleted rather than kept as stubs: nothing else points at them once their shares
+are gone, and every download and share access is already in workflow's audit log. Volumes go first
+and rows after (the rows say what is left to remove if the rows' deletion fails); one
+``CaseDataErased`` receipt is written to bundle's outbox in the same transaction as the deletions.
+A redelivered request finds nothing and answers again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import urllib3
+from minio import Minio
+from minio.error import ServerError
+from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy.exc import OperationalError
+
+from casework.v1 import events_pb2
+from casework_bundle.tables import bundles, outbox, share_sessions, shares
+from casework_bundle.worker_settings import StoreSettings
+from casework_common import events, storage
+from casework_common.kafka import RetryLater
+from casework_common.outbox import enqueue
+from casework_common.vocabulary import DATA_KIND_HOLDERS, DATA_KINDS
+
+log = logging.getLogger(__name__)
+
+SERVICE = "bundle"
+GROUP = "bundle-erasure"
+KIND = "bundles"
+assert SERVICE in DATA_KIND_HOLDERS[KIND], "the vocabulary must name bundle as the holder of bundles"
+
+
+@dataclass
+class Removed:
+    """What one erasure removed, counted for the receipt (no names, no content)."""
+
+    versions: int = 0
+    bundles: int = 0
+    shares: int = 0
+    rows: int = 0  # sessions and published events
+
+    @property
+    def items(self) -> int:
+        return self.versions + self.bundles + self.shares + self.rows
+
+    def detail(self) -> str:
+        return (
+            f"{self.versions} stored volume version(s), {self.bundles} bundle version record(s), "
+            f"{self.shares} share(s) and {self.rows} session and event record(s) removed"
+        )
+
+
+@contextlib.contextmanager
+def _dependencies_answer() -> Iterator[None]:
+    """An outage of the database or the object store is not the request's fault: read it again
+    later instead of spending its attempts (and dead-lettering it)."""
+    try:
+        yield
+    except (OperationalError, ServerError, urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+
+class BundleEraser:
+    """Consumes ``CaseDataDue``: removes the case's bundles and answers with a receipt."""
+
+    def __init__(self, engine: Engine, retention_s3: Minio, settings: StoreSettings) -> None:
+        """``retention_s3`` carries the retention identity (storage.retention_client)."""
+        self.engine = engine
+        self.s3 = retention_s3
+        self.settings = settings
+
+    def handle(self, due: events_pb2.CaseDataDue, _event: events.Event) -> None:
+        """The consumer's handler: kinds other than bundles are other services' work."""
+        if DATA_KINDS[KIND] not in due.kinds:
+            return
+        case_id = uuid.UUID(due.case_id)  # not a UUID: retrying cannot help; dead-lettered
+        with _dependencies_answer():
+            removed = self.erase(case_id, due.request_id)
+        log.info("case %s: bundles erased (%d item(s))", case_id, removed.items)
+
+    def erase(self, case_id: uuid.UUID, request_id: str = "") -> Removed:
+        """Remove the case's bundles everywhere the bundle service keeps them; send the receipt."""
+        removed = Removed()
+        # Every volume is kept under the case's prefix (worker.volume_key), whatever its row says.
+        removed.versions = storage.delete_all_versions(
+            self.s3, self.settings.bundle_bucket, prefixes=[f"cases/{case_id}/"]
+        )
+        with self.engine.begin() as conn:
+            self._forget_rows(conn, case_id, removed)
+            receipt = events_pb2.CaseDataErased(
+                case_id=str(case_id),
+                kind=DATA_KINDS[KIND],
+                service=SERVICE,
+                request_id=request_id,
+                items_removed=removed.items,
+                detail=removed.detail(),
+            )
+            enqueue(conn, outbox, events.DATA_RECEIPTS, str(case_id), receipt, SERVICE)
+        return removed
+
+    @staticmethod
+    def _forget_rows(conn: Connection, case_id: uuid.UUID, removed: Removed) -> None:
+        # A share of one of the case's bundles names the case too; both conditions, to be sure.
+        case_bundles = select(bundles.c.id).where(bundles.c.case_id == case_id)
+        of_case = or_(shares.c.case_id == case_id, shares.c.bundle_id.in_(case_bundles))
+        share_ids = list(conn.execute(select(shares.c.id).where(of_case)).scalars())
+        if share_ids:
+            removed.rows += conn.execute(
+                share_sessions.delete().where(share_sessions.c.share_id.in_(share_ids))
+            ).rowcount
+            removed.shares = conn.execute(shares.delete().where(shares.c.id.in_(share_ids))).rowcount
+        removed.bundles = conn.execute(bundles.delete().where(bundles.c.case_id == case_id)).rowcount
+        # Published jobs (key: the case) and share-access events (key: the share); pending ones,
+        # this receipt among them, are left to be sent.
+        keys = [str(case_id), *(str(share_id) for share_id in share_ids)]
+        removed.rows += conn.execute(
+            outbox.delete().where(
+                outbox.c.key.in_(keys),
+                outbox.c.published_at.is_not(None),
+                outbox.c.topic != events.DATA_RECEIPTS,
+            )
+        ).rowcount

@@ -1,0 +1,170 @@
+"""Erasure of a case's page texts (issue 19; docs/design.md#data-protection).
+
+Workflow publishes ``CaseDataDue`` on ``dataprotection.erasures`` when a closed case's data is due
+for removal. OCR holds the kind ``page_texts``: for it, this consumer (one, in the supervisor
+process, never one per worker) removes, for every evidence item of the case that OCR read,
+
+- every version of every object under ``<evidence_id>/`` in the text bucket: page texts and word
+  boxes (storage.page_text_key / page_words_key) and PDF conversions (``converted.pdf``);
+- its rows: the document (state, e-mail header metadata, facts read from the file), its pages,
+  page attempts and claims, the page-cache entries that point at its texts (an identical page of
+  another case is then read again rather than copied from a text that is gone), and its published
+  outbox events (which carry its metadata);
+- the workers' local copies of its original and conversion (the source cache in ``work_dir``).
+
+The case's items are found in OCR's own rows: each document keeps the item's EvidenceRef, which
+names its case. Objects go first and rows after, so a failure in between leaves the rows that say
+what is left to remove; one ``CaseDataErased`` receipt is written to OCR's outbox in the same
+transaction as the rows' deletion. A redelivered request finds nothing and answers again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import urllib3
+from minio import Minio
+from minio.error import ServerError
+from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.exc import OperationalError
+
+from casework.v1 import events_pb2
+from casework_common import events, storage
+from casework_common.kafka import RetryLater
+from casework_common.outbox import enqueue
+from casework_common.vocabulary import DATA_KIND_HOLDERS, DATA_KINDS
+from casework_ocr.settings import OcrSettings
+from casework_ocr.tables import documents, outbox, page_attempts, page_cache, page_claims, pages
+
+log = logging.getLogger(__name__)
+
+SERVICE = "ocr"
+GROUP = "ocr-erasure"
+KIND = "page_texts"
+assert SERVICE in DATA_KIND_HOLDERS[KIND], "the vocabulary must name ocr as the holder of page texts"
+
+
+@dataclass
+class Removed:
+    """What one erasure removed, counted for the receipt (no names, no content)."""
+
+    documents: int = 0
+    versions: int = 0
+    rows: int = 0
+    cached_files: int = 0
+
+    @property
+    def items(self) -> int:
+        return self.versions + self.rows + self.cached_files
+
+    def detail(self) -> str:
+        return (
+            f"{self.documents} document(s) read by OCR: {self.versions} stored text, word-box and conversion "
+            f"version(s), {self.rows} record(s) and {self.cached_files} local cached file(s) removed"
+        )
+
+
+@contextlib.contextmanager
+def _dependencies_answer() -> Iterator[None]:
+    """An outage of the database or the object store is not the request's fault: read it again
+    later instead of spending its attempts (and dead-lettering it)."""
+    try:
+        yield
+    except (OperationalError, ServerError, urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
+
+
+def case_documents(conn: Connection, case_id: str) -> list[tuple[uuid.UUID, events_pb2.EvidenceRef]]:
+    """OCR's documents of one case, with their EvidenceRef. The ref is stored serialised: the
+    database narrows the search to refs whose bytes contain the case id, and each is then read to
+    be sure it is the case's own field."""
+    contains_case = text("position(convert_to(:case_id, 'UTF8') in ref) > 0").bindparams(case_id=case_id)
+    found = []
+    for evidence_id, raw in conn.execute(select(documents.c.evidence_id, documents.c.ref).where(contains_case)):
+        ref = events_pb2.EvidenceRef.FromString(raw)
+        if ref.case_id == case_id:
+            found.append((evidence_id, ref))
+    return found
+
+
+class PageTextEraser:
+    """Consumes ``CaseDataDue``: removes the case's page texts and answers with a receipt."""
+
+    def __init__(self, engine: Engine, retention_s3: Minio, settings: OcrSettings) -> None:
+        """``retention_s3`` carries the retention identity (storage.retention_client)."""
+        self.engine = engine
+        self.s3 = retention_s3
+        self.settings = settings
+
+    def handle(self, due: events_pb2.CaseDataDue, _event: events.Event) -> None:
+        """The consumer's handler: kinds other than page texts are other services' work."""
+        if DATA_KINDS[KIND] not in due.kinds:
+            return
+        case_id = str(uuid.UUID(due.case_id))  # not a UUID: retrying cannot help; dead-lettered
+        with _dependencies_answer():
+            removed = self.erase(case_id, due.request_id)
+        log.info("case %s: page texts erased (%d item(s))", case_id, removed.items)
+
+    def erase(self, case_id: str, request_id: str = "") -> Removed:
+        """Remove the case's page texts everywhere OCR keeps them; send the receipt."""
+        with self.engine.connect() as conn:
+            found = case_documents(conn, case_id)
+        removed = Removed(documents=len(found))
+        if found:
+            prefixes = [f"{evidence_id}/" for evidence_id, _ref in found]
+            removed.versions = storage.delete_all_versions(self.s3, self.settings.text_bucket, prefixes=prefixes)
+            removed.cached_files = self._forget_cached(found)
+        with self.engine.begin() as conn:
+            ids = [evidence_id for evidence_id, _ref in found]
+            if ids:
+                removed.rows = self._forget_rows(conn, ids)
+            receipt = events_pb2.CaseDataErased(
+                case_id=case_id,
+                kind=DATA_KINDS[KIND],
+                service=SERVICE,
+                request_id=request_id,
+                items_removed=removed.items,
+                detail=removed.detail(),
+            )
+            enqueue(conn, outbox, events.DATA_RECEIPTS, case_id, receipt, SERVICE)
+        return removed
+
+    @staticmethod
+    def _forget_rows(conn: Connection, ids: list[uuid.UUID]) -> int:
+        keys = [str(evidence_id) for evidence_id in ids]
+        count = 0
+        for table in (pages, page_attempts, page_claims):
+            count += conn.execute(table.delete().where(table.c.evidence_id.in_(ids))).rowcount
+        # Cache entries pointing at these texts (keys "<evidence_id>/pages/...").
+        owner = func.split_part(page_cache.c.text_key, "/", 1)
+        count += conn.execute(page_cache.delete().where(owner.in_(keys))).rowcount
+        count += conn.execute(documents.delete().where(documents.c.evidence_id.in_(ids))).rowcount
+        # Published events about these items carry their metadata; pending ones are left to be sent.
+        count += conn.execute(
+            outbox.delete().where(outbox.c.key.in_(keys), outbox.c.published_at.is_not(None))
+        ).rowcount
+        return count
+
+    def _forget_cached(self, found: list[tuple[uuid.UUID, events_pb2.EvidenceRef]]) -> int:
+        """The workers' source caches (``work_dir/sources-<n>/``, named by a hash of bucket, key and
+        version; see sources.py): the originals and conversions of these items."""
+        names = set()
+        for evidence_id, ref in found:
+            for bucket, key, version in (
+                (ref.bucket, ref.object_key, ref.version_id),
+                (self.settings.text_bucket, f"{evidence_id}/converted.pdf", ""),
+            ):
+                names.add(hashlib.sha256(f"{bucket}/{key}@{version}".encode()).hexdigest())
+        removed = 0
+        for directory in Path(self.settings.work_dir).glob("sources-*"):
+            for name in names:
+                with contextlib.suppress(FileNotFoundError):
+                    (directory / name).unlink()
+                    removed += 1
+        return removed

@@ -1,0 +1,309 @@
+"""Erasure in the services that keep S3 copies (issue 19): intake (evidence originals), ocr (page
+texts) and bundle (bundles) each consume ``CaseDataDue`` from dataprotection.erasures, remove
+their copies of one case and answer with one ``CaseDataErased`` receipt per kind. Published here
+straight to the broker, as workflow's outbox would; every store is then checked directly: every S3
+version in every bucket, every row, while another case's data in the same buckets and tables stays.
+A redelivered request removes nothing more and still answers. And a governance-locked version
+cannot be removed by the ordinary S3 identity."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from minio import Minio
+from minio.commonconfig import GOVERNANCE
+from minio.error import S3Error
+from minio.retention import Retention
+
+from casework.v1 import events_pb2
+from casework_common import events, kafka
+from casework_common.vocabulary import DATA_KIND_NAMES, DATA_KINDS
+from casework_local.config import Secrets
+from casework_local.servers.s3 import S3
+from harness import Platform, unique_number
+from testdocs import fresh_word, letter_lines, png, text_pdf
+
+EVIDENCE, PENDING, HELD, TEXT, BUNDLES = (
+    "casework-evidence",
+    "casework-evidence-pending",
+    "casework-intake-held",
+    "casework-text",
+    "casework-bundles",
+)
+MAIL_DOMAIN = "intake.casework.localhost"
+# The holders this module covers, and the kind each answers for.
+HOLDERS = {"intake": "evidence_originals", "ocr": "page_texts", "bundle": "bundles"}
+
+if "s3_retention_access_key" not in Secrets.__dataclass_fields__:
+    # Until the local stack has a retention identity of its own (CASEWORK_S3_RETENTION_ACCESS_KEY
+    # given to intake, ocr and bundle), the services get the ordinary identity in its place, so the
+    # erasure consumers start. A no-op once the stack gives the variable: its value wins.
+    _s3_env = S3.env
+
+    def _with_retention_identity(self: S3) -> dict[str, str]:
+        env = _s3_env(self)
+        env.setdefault("CASEWORK_S3_RETENTION_ACCESS_KEY", env["CASEWORK_S3_ACCESS_KEY"])
+        env.setdefault("CASEWORK_S3_RETENTION_SECRET_KEY", env["CASEWORK_S3_SECRET_KEY"])
+        return env
+
+    S3.env = _with_retention_identity  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="module")
+def s3(platform: Platform) -> Minio:
+    """The ordinary identity, as every service has it."""
+    secrets = platform.config.secrets
+    return Minio(
+        f"127.0.0.1:{platform.config.ports['s3']}",
+        access_key=secrets.s3_access_key,
+        secret_key=secrets.s3_secret_key,
+        secure=False,
+    )
+
+
+def versions(s3: Minio, bucket: str, prefix: str) -> list[tuple[str, str | None]]:
+    """Every version and delete marker under ``prefix``: (key, version id)."""
+    return [
+        (o.object_name, o.version_id)
+        for o in s3.list_objects(bucket, prefix=prefix, recursive=True, include_version=True)
+    ]
+
+
+def send_mail(platform: Platform, to: str, subject: str) -> None:
+    """A stranger's message to a case's address: held (unknown sender), its copy in the held bucket."""
+    import smtplib
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"] = f"stranger-{uuid.uuid4().hex[:6]}@example.com"
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Message-ID"] = f"<{uuid.uuid4().hex}@mail.example.org>"
+    mail.set_content("A letter about the member, from someone the system does not know.")
+    with smtplib.SMTP("127.0.0.1", platform.config.ports["mailroom"], timeout=60) as client:
+        client.ehlo("mail.example.org")
+        client.sendmail(mail["From"], [to], mail.as_bytes())
+
+
+def make_case(platform: Platform, s3: Minio) -> dict[str, Any]:
+    """A case with a text PDF and a scanned PNG (read by OCR), a held message, an upload's pending
+    leftover, a second version and a delete marker in its evidence prefix, and a built bundle."""
+    case = platform.create_case("rachel", unique_number(), name="Erin Erasable")
+    word = fresh_word()
+    files = [
+        ("Dismissal letter to Erin.pdf", text_pdf(letter_lines(word)), "application/pdf"),
+        ("scan of Erin's note.png", png(letter_lines(fresh_word())), "image/png"),
+    ]
+    response = platform.upload("rachel", case["id"], files)
+    assert response.status_code == 201, response.text
+    items = [item["id"] for item in response.json()["items"]]
+    for item in items:
+        assert platform.wait_for_status("rachel", item, timeout_s=180)["status"] == "indexed"
+    address = platform.call("rachel", "POST", "intake", f"/v1/cases/{case['id']}/intake-address")
+    assert address.status_code in (200, 201), address.text
+    send_mail(platform, address.json()["address"], f"About Erin {word}")
+    # What the services' own paths rarely leave but erasure must still find: a pending object of a
+    # crashed upload, a second version of a key and a delete marker (the ordinary identity may
+    # write both in the locked bucket; only removing a version is locked).
+    s3.put_object(PENDING, f"{case['id']}/{uuid.uuid4()}", io.BytesIO(b"half an upload"), 14)
+    extra = f"cases/{case['id']}/{uuid.uuid4()}/original"
+    for body in (b"first", b"second"):
+        s3.put_object(EVIDENCE, extra, io.BytesIO(body), len(body))
+    s3.remove_object(EVIDENCE, extra)  # a delete marker on top of two locked versions
+    bundle = platform.call("rachel", "POST", "bundle", f"/v1/cases/{case['id']}/bundles", json={"title": "Hearing"})
+    assert bundle.status_code == 202, bundle.text
+    bundle_id = bundle.json()["id"]
+    deadline = time.monotonic() + 240
+    while (status := platform.call("rachel", "GET", "bundle", f"/v1/bundles/{bundle_id}").json()["status"]) not in (
+        "ready",
+        "failed",
+    ):
+        assert time.monotonic() < deadline, f"bundle {bundle_id} still {status}"
+        time.sleep(0.5)
+    assert status == "ready"
+    share = platform.call(
+        "rachel",
+        "POST",
+        "bundle",
+        f"/v1/bundles/{bundle_id}/shares",
+        json={"recipient_name": "Sol Icitor", "recipient_email": f"sol-{uuid.uuid4().hex[:8]}@firm.example"},
+    )
+    assert share.status_code == 201, share.text
+    return {"id": case["id"], "items": items, "bundle": bundle_id, "word": word}
+
+
+def stored(platform: Platform, s3: Minio, case: dict[str, Any]) -> dict[str, Any]:
+    """Everything of ``case`` in the holders' stores, read directly."""
+    case_id = case["id"]
+    with platform.superuser_db() as db:
+        evidence = db.execute(
+            "SELECT filename, filename_raw, metadata, channel_detail, sha256, title, document_date, uploaded_by,"
+            " erased_at FROM intake.evidence WHERE case_id = %s",
+            (case_id,),
+        ).fetchall()
+        rows = {
+            "evidence": evidence,
+            "mail": db.execute("SELECT count(*) FROM intake.mail_messages WHERE case_id = %s", (case_id,)).fetchone()[
+                0
+            ],
+            "facts_history": db.execute(
+                "SELECT count(*) FROM intake.facts_history f JOIN intake.evidence e ON e.id = f.evidence_id"
+                " WHERE e.case_id = %s",
+                (case_id,),
+            ).fetchone()[0],
+            "ocr_documents": db.execute(
+                "SELECT count(*) FROM ocr.documents WHERE evidence_id = ANY(%s::uuid[])", (case["items"],)
+            ).fetchone()[0],
+            "ocr_pages": db.execute(
+                "SELECT count(*) FROM ocr.pages WHERE evidence_id = ANY(%s::uuid[])", (case["items"],)
+            ).fetchone()[0],
+            "page_cache": db.execute(
+                "SELECT count(*) FROM ocr.page_cache WHERE split_part(text_key, '/', 1) = ANY(%s)", (case["items"],)
+            ).fetchone()[0],
+            "bundles": db.execute("SELECT count(*) FROM bundle.bundles WHERE case_id = %s", (case_id,)).fetchone()[0],
+            "shares": db.execute("SELECT count(*) FROM bundle.shares WHERE case_id = %s", (case_id,)).fetchone()[0],
+        }
+        held_keys = [
+            key
+            for (key,) in db.execute(
+                "SELECT object_key FROM intake.mail_messages WHERE case_id = %s AND object_key IS NOT NULL", (case_id,)
+            )
+        ]
+    objects = {
+        "evidence": versions(s3, EVIDENCE, f"cases/{case_id}/"),
+        "pending": versions(s3, PENDING, f"{case_id}/"),
+        "held": [v for key in case.get("held_keys", held_keys) for v in versions(s3, HELD, key)],
+        "text": [v for item in case["items"] for v in versions(s3, TEXT, f"{item}/")],
+        "bundles": versions(s3, BUNDLES, f"cases/{case_id}/"),
+    }
+    return {"rows": rows, "objects": objects, "held_keys": held_keys}
+
+
+def publish_due(platform: Platform, case_id: str, request_id: str) -> None:
+    """A CaseDataDue for the three kinds these holders keep, as workflow's outbox sends it."""
+    due = events_pb2.CaseDataDue(
+        case_id=case_id,
+        kinds=[DATA_KINDS[kind] for kind in HOLDERS.values()],
+        reason=events_pb2.ERASURE_REASON_REQUEST,
+        request_id=request_id,
+        requested_by="dana",
+    )
+    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
+    try:
+        kafka.publish(producer, events.DATA_ERASURES, case_id, due, "workflow").get(timeout=30)
+    finally:
+        producer.close()
+
+
+def receipts(platform: Platform, case_id: str, request_id: str, count: int, timeout_s: float = 120) -> list[Any]:
+    """Receipts on dataprotection.receipts for this request, waiting until ``count`` arrived."""
+    consumer = KafkaConsumer(
+        events.DATA_RECEIPTS,
+        bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}",
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    found: list[Any] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(found) < count and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=1000).values():
+                for record in records:
+                    event = events.unpack(record.value)
+                    if event.type_name != "casework.v1.CaseDataErased":
+                        continue
+                    receipt = event.unpack(events_pb2.CaseDataErased)
+                    if receipt.case_id == case_id and receipt.request_id == request_id:
+                        found.append(receipt)
+    finally:
+        consumer.close()
+    return found
+
+
+@pytest.fixture(scope="module")
+def cases(platform: Platform, s3: Minio) -> Iterator[dict[str, dict[str, Any]]]:
+    yield {"erased": make_case(platform, s3), "kept": make_case(platform, s3)}
+
+
+def test_each_holder_removes_every_copy_of_the_case_and_answers_once_per_kind(
+    platform: Platform, s3: Minio, cases: dict[str, dict[str, Any]]
+) -> None:
+    erased, kept = cases["erased"], cases["kept"]
+    before, kept_before = stored(platform, s3, erased), stored(platform, s3, kept)
+    erased["held_keys"] = before["held_keys"]
+    # The case really had a copy in every store: otherwise "gone" would prove nothing.
+    assert all(before["objects"].values()), {name: len(found) for name, found in before["objects"].items()}
+    assert len(before["objects"]["evidence"]) >= len(erased["items"]) + 3  # + two versions, one delete marker
+    assert before["rows"]["mail"] == 1 and before["rows"]["ocr_documents"] == 2 and before["rows"]["ocr_pages"] >= 2
+    assert before["rows"]["bundles"] == 1 and before["rows"]["shares"] == 1
+
+    request_id = f"test-{uuid.uuid4()}"
+    publish_due(platform, erased["id"], request_id)
+    answered = receipts(platform, erased["id"], request_id, count=len(HOLDERS))
+    by_service = {r.service: r for r in answered}
+    assert sorted(by_service) == sorted(HOLDERS) and len(answered) == len(HOLDERS), answered
+    for service, kind in HOLDERS.items():
+        receipt = by_service[service]
+        assert DATA_KIND_NAMES[receipt.kind] == kind and receipt.items_removed > 0, receipt
+        # Words and counts only: no file name, no content, no member's name.
+        assert "Erin" not in receipt.detail and erased["word"] not in receipt.detail, receipt.detail
+    assert by_service["intake"].items_removed >= len(before["objects"]["evidence"]) + 1
+
+    after = stored(platform, s3, erased)
+    assert after["objects"] == {name: [] for name in before["objects"]}, after["objects"]
+    rows = after["rows"]
+    assert rows["mail"] == 0 and rows["facts_history"] == 0
+    assert rows["ocr_documents"] == 0 and rows["ocr_pages"] == 0 and rows["page_cache"] == 0
+    assert rows["bundles"] == 0 and rows["shares"] == 0
+    # The evidence rows stay as anonymised stubs: the case still counts its items.
+    assert len(rows["evidence"]) == len(before["rows"]["evidence"])
+    for stub in rows["evidence"]:
+        filename, raw, metadata, channel_detail, sha256, title, document_date, uploaded_by, erased_at = stub
+        assert filename == "(erased)" and raw is None and metadata == {} and channel_detail == {}, stub
+        assert sha256 == "" and title is None and document_date is None and erased_at is not None, stub
+        assert uploaded_by != "rachel", stub  # the uploader's role stays, not who it was
+    item = erased["items"][0]
+    assert platform.call("rachel", "GET", "intake", f"/v1/evidence/{item}/content").status_code == 404
+    assert platform.call("rachel", "GET", "bundle", f"/v1/bundles/{erased['bundle']}").status_code == 404
+
+    # The other case in the same buckets and tables is untouched.
+    assert stored(platform, s3, kept) == kept_before
+    content = platform.call("rachel", "GET", "intake", f"/v1/evidence/{kept['items'][0]}/content")
+    assert content.status_code == 200 and content.content.startswith(b"%PDF")
+
+    # Redelivered (the daily job resends requests whose receipts it lacks): nothing more is
+    # removed, and every holder answers again.
+    publish_due(platform, erased["id"], request_id)
+    again = receipts(platform, erased["id"], request_id, count=2 * len(HOLDERS))
+    assert len(again) == 2 * len(HOLDERS), again
+    later = {r.service: r for r in again[len(HOLDERS) :]}
+    assert sorted(later) == sorted(HOLDERS)
+    assert {service: r.items_removed for service, r in later.items()} == dict.fromkeys(HOLDERS, 0)
+    assert stored(platform, s3, erased)["objects"] == after["objects"]
+    assert stored(platform, s3, kept) == kept_before
+
+
+def test_the_ordinary_identity_cannot_remove_a_locked_version(s3: Minio) -> None:
+    key = f"cases/{uuid.uuid4()}/{uuid.uuid4()}/original"
+    written = s3.put_object(EVIDENCE, key, io.BytesIO(b"locked"), 6)
+    version = written.version_id
+    assert version, "the evidence bucket keeps versions"
+    retention = s3.get_object_retention(EVIDENCE, key, version_id=version)
+    assert retention is not None and retention.mode == GOVERNANCE, retention
+    # Removing the version, plainly and in a batch, is refused while its lock lasts.
+    with pytest.raises(S3Error):
+        s3.remove_object(EVIDENCE, key, version_id=version)
+    from minio.deleteobjects import DeleteObject
+
+    assert list(s3.remove_objects(EVIDENCE, [DeleteObject(key, version)])), "a batch delete must report the refusal"
+    # So is shortening the lock (GOVERNANCE to an earlier date needs the bypass too).
+    with pytest.raises(S3Error):
+        s3.set_object_retention(EVIDENCE, key, Retention(GOVERNANCE, retention.retain_until_date), version_id=version)
+    assert versions(s3, EVIDENCE, key) == [(key, version)]
