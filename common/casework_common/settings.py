@@ -110,6 +110,11 @@ class S3Settings(BaseServiceSettings):
     s3_retention_secret_key: SecretStr = SecretStr("")
     s3_secure: bool = False
     s3_region: str = "us-east-1"
+    # Encryption at rest by the S3 server, set as the default of every bucket the services create
+    # (storage.ensure_bucket): "" (the server's own default), "AES256" (SSE-S3: keys the server
+    # manages) or "aws:kms" (SSE-KMS with s3_sse_kms_key_id, e.g. a MinIO KES key name).
+    s3_server_side_encryption: Literal["", "AES256", "aws:kms"] = ""
+    s3_sse_kms_key_id: str = ""
     evidence_bucket: str = "casework-evidence"
     text_bucket: str = "casework-text"
 

@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from minio import Minio
 from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from minio.objectlockconfig import DAYS, GOVERNANCE, ObjectLockConfig
+from minio.sseconfig import Rule, SSEConfig
 
 from casework_common.settings import S3Settings
 
 
-def make_client(settings: S3Settings) -> Minio:
-    return Minio(
+class S3Client(Minio):
+    """minio's client, remembering the deployment's server-side encryption so that every bucket a
+    service creates through :func:`ensure_bucket` gets it without each caller passing it along."""
+
+    def __init__(self, *args: Any, server_side_encryption: str = "", sse_kms_key_id: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.server_side_encryption = server_side_encryption
+        self.sse_kms_key_id = sse_kms_key_id
+
+
+def make_client(settings: S3Settings) -> S3Client:
+    """A client with the services' ordinary identity (which cannot bypass object locks)."""
+    return S3Client(
         settings.s3_endpoint,
         access_key=settings.s3_access_key.get_secret_value(),
         secret_key=settings.s3_secret_key.get_secret_value(),
         secure=settings.s3_secure,
         region=settings.s3_region,
+        server_side_encryption=settings.s3_server_side_encryption,
+        sse_kms_key_id=settings.s3_sse_kms_key_id,
     )
 
 
@@ -61,7 +76,8 @@ def delete_all_versions(client: Minio, bucket: str, keys: Iterable[str] = (), pr
 def ensure_bucket(client: Minio, bucket: str, retention_days: int | None = None) -> None:
     """Create ``bucket`` if missing. With ``retention_days``, objects are write-once:
     versioned, with a default object-lock retention so no version can be deleted or
-    overwritten in place for that long."""
+    overwritten in place for that long. The client's server-side encryption, if any, becomes the
+    bucket's default encryption (:func:`encrypt_bucket`)."""
     if not client.bucket_exists(bucket):
         try:
             client.make_bucket(bucket, object_lock=retention_days is not None)
@@ -70,6 +86,25 @@ def ensure_bucket(client: Minio, bucket: str, retention_days: int | None = None)
                 raise
     if retention_days is not None:
         client.set_object_lock_config(bucket, ObjectLockConfig(GOVERNANCE, retention_days, DAYS))
+    encrypt_bucket(client, bucket)
+
+
+def encrypt_bucket(client: Minio, bucket: str) -> None:
+    """Make the client's server-side encryption (``S3Client.server_side_encryption``, from
+    ``CASEWORK_S3_SERVER_SIDE_ENCRYPTION``) the default of ``bucket``: every object written after,
+    uploads, multipart uploads and server-side copies alike, is encrypted at rest by the S3 server
+    with keys it manages. Set on every start, so turning it on reaches existing buckets (objects
+    already stored stay as they are). Nothing is changed when the setting is empty."""
+    algorithm = getattr(client, "server_side_encryption", "")
+    if not algorithm:
+        return
+    if algorithm == "AES256":
+        rule = Rule.new_sse_s3_rule()
+    elif algorithm == "aws:kms":
+        rule = Rule.new_sse_kms_rule(getattr(client, "sse_kms_key_id", "") or None)
+    else:
+        raise ValueError(f"unknown server-side encryption {algorithm!r} (AES256 or aws:kms)")
+    client.set_bucket_encryption(bucket, SSEConfig(rule))
 
 
 def page_text_key(evidence_id: str, page: int) -> str:

@@ -106,6 +106,12 @@ class Secrets:
     db_passwords: dict[str, str]
     s3_access_key: str
     s3_secret_key: str
+    # The retention identity: the only one SeaweedFS lets remove governance-locked versions
+    # (servers/s3.py); given to the processes that carry out erasure only (services.py).
+    s3_retention_access_key: str
+    s3_retention_secret_key: str
+    # SeaweedFS's key-encryption key for SSE-S3 (32 bytes, hex): kept here, not in the S3 data dir.
+    s3_sse_kek: str
     portal_client_secret: str
     services_client_secret: str
     portal_session_secret: str
@@ -125,6 +131,9 @@ class Secrets:
             data["db_passwords"].setdefault(role, token())
         data.setdefault("s3_access_key", "casework-" + secrets.token_hex(6))
         data.setdefault("s3_secret_key", token())
+        data.setdefault("s3_retention_access_key", "casework-retention-" + secrets.token_hex(6))
+        data.setdefault("s3_retention_secret_key", token())
+        data.setdefault("s3_sse_kek", secrets.token_hex(32))
         data.setdefault("portal_client_secret", token())
         data.setdefault("services_client_secret", token())
         data.setdefault("portal_session_secret", token())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from casework_local.config import StackConfig
 from casework_local.process import Managed
-from casework_local.servers import Postgres, Server
+from casework_local.servers import S3, Postgres, Server
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
     # A separate process, as in the chart: building bundles never slows the bundle API.
     ServiceSpec("bundle-worker", "casework_bundle", "bundle_worker", db_role="bundle", args=("worker",)),
 )
+
+# The processes that remove evidence, page texts and bundles on erasure (their erasure consumers),
+# and so the only ones given the retention S3 identity: the intake and bundle APIs, not the
+# mailroom or the bundle worker (docs/design.md, *Data protection*).
+RETENTION_PROCESSES = frozenset({"intake", "ocr", "bundle"})
 
 
 def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -> dict[str, str]:
@@ -64,6 +69,8 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
         postgres = next(s for s in servers if isinstance(s, Postgres))
         env["CASEWORK_DATABASE_URL"] = postgres.database_url(spec.db_role)
         env["CASEWORK_DATABASE_SCHEMA"] = spec.db_role
+    if spec.name in RETENTION_PROCESSES:
+        env.update(next((s.retention_env() for s in servers if isinstance(s, S3)), {}))
     if spec.module == "casework_intake":
         env["CASEWORK_COVER_SHEET_SECRET"] = config.secrets.cover_sheet_secret
         env["CASEWORK_MAILROOM_HOST"] = config.host
