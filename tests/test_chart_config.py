@@ -82,6 +82,7 @@ FILE_FIELDS = ("kafka_ssl_cafile", "opensearch_ca_file", "mailroom_tls_cert_file
 # Container name -> the settings object its process reads (module:class).
 SETTINGS: dict[str, str] = {
     "workflow": "casework_workflow.settings:WorkflowSettings",
+    "retention": "casework_workflow.settings:WorkflowSettings",  # the daily CronJob, workflow's image and env
     "intake": "casework_intake.settings:IntakeSettings",
     "search": "casework_search.settings:SearchSettings",
     "notify": "casework_notify.settings:NotifySettings",

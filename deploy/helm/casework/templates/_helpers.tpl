@@ -33,7 +33,7 @@ mailbox is set, and publishes no events itself (the API's outbox relay does).
 */}}
 {{- define "casework.flows" -}}
 {{- $mailroom := .root.Values.services.intake.mailroom }}
-workflow: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify, bundle{{ if $mailroom.enabled }}, intake-mailroom{{ end }}]}}
+workflow: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify, bundle{{ if $mailroom.enabled }}, intake-mailroom{{ end }}]}}
 intake: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle]}}
 {{- if $mailroom.enabled }}
 intake-mailroom: {deps: [postgres, s3, keycloak, smtp{{ if $mailroom.imap.url }}, imap{{ end }}], account: true, schema: intake, smtp: true, calls: {workflow: [grpc]}, from: {}}
@@ -117,6 +117,10 @@ CASEWORK_S3_SECURE: {{ $v.external.s3.secure | quote }}
 CASEWORK_S3_REGION: {{ $v.external.s3.region | quote }}
 CASEWORK_EVIDENCE_BUCKET: {{ $v.external.s3.evidenceBucket | quote }}
 CASEWORK_TEXT_BUCKET: {{ $v.external.s3.textBucket | quote }}
+CASEWORK_S3_SERVER_SIDE_ENCRYPTION: {{ $v.external.s3.serverSideEncryption | quote }}
+{{- with $v.external.s3.sseKmsKeyId }}
+CASEWORK_S3_SSE_KMS_KEY_ID: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- if has "postgres" $mine.deps }}
 CASEWORK_DATABASE_SCHEMA: {{ $mine.schema | default .component | quote }}
@@ -183,11 +187,52 @@ CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.N
 - name: CASEWORK_IMAP_PASSWORD
   valueFrom: {secretKeyRef: {name: {{ $v.services.intake.mailroom.imap.password.name }}, key: {{ $v.services.intake.mailroom.imap.password.key }}}}
 {{- end }}
+{{- if eq .component "workflow" }}
+- name: CASEWORK_AUDIT_SIGNING_KEY
+  valueFrom: {secretKeyRef: {name: {{ $v.services.workflow.auditSigningKey.name }}, key: {{ $v.services.workflow.auditSigningKey.key }}}}
+{{- end }}
 {{- if eq .component "portal" }}
 - name: CASEWORK_PORTAL_CLIENT_SECRET
   valueFrom: {secretKeyRef: {name: {{ $v.oidc.portalClientSecret.name }}, key: {{ $v.oidc.portalClientSecret.key }}}}
 - name: CASEWORK_SESSION_SECRET
   valueFrom: {secretKeyRef: {name: {{ $v.services.portal.sessionSecret.name }}, key: {{ $v.services.portal.sessionSecret.key }}}}
+{{- end }}
+{{- end }}
+
+{{/*
+The retention S3 identity (external.s3.retentionCredentials), the only one that may bypass
+governance-mode object locks: for the processes whose erasure consumers remove S3 objects, the
+intake and bundle APIs and the OCR workers, never the mailroom, the bundle workers or workflow
+(docs/design.md, Data protection). Included by each of those Deployments with its own component.
+*/}}
+{{- define "casework.retentionProcesses" -}}[intake, ocr, bundle]{{- end }}
+
+{{- define "casework.retentionSecretEnv" -}}
+{{- $c := .root.Values.external.s3.retentionCredentials }}
+{{- if has .component (include "casework.retentionProcesses" . | fromYamlArray) }}
+- name: CASEWORK_S3_RETENTION_ACCESS_KEY
+  valueFrom: {secretKeyRef: {name: {{ $c.name }}, key: {{ $c.accessKeyKey }}}}
+- name: CASEWORK_S3_RETENTION_SECRET_KEY
+  valueFrom: {secretKeyRef: {name: {{ $c.name }}, key: {{ $c.secretKeyKey }}}}
+{{- end }}
+{{- end }}
+
+{{/*
+Workflow's retention schedule, when services.workflow.retention.schedule is set: a ConfigMap
+(retention.yaml) mounted at /etc/casework/retention in workflow's pods and the retention CronJob's,
+named by CASEWORK_RETENTION_SCHEDULE. Unset: the schedule packaged with workflow.
+*/}}
+{{- define "casework.retentionScheduleFile" -}}/etc/casework/retention/schedule.yaml{{- end }}
+
+{{- define "casework.retentionScheduleMounts" -}}
+{{- if .Values.services.workflow.retention.schedule }}
+- {name: retention-schedule, mountPath: /etc/casework/retention, readOnly: true}
+{{- end }}
+{{- end }}
+
+{{- define "casework.retentionScheduleVolumes" -}}
+{{- if .Values.services.workflow.retention.schedule }}
+- {name: retention-schedule, configMap: {name: {{ include "casework.name" (dict "root" . "component" "workflow-retention-schedule") }}}}
 {{- end }}
 {{- end }}
 
