@@ -146,8 +146,10 @@ def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart:
         return found - {"-", "helm-test"}
 
     assert callers("workflow") == {"portal", "intake", "search", "notify", "bundle", "intake-mailroom"}
-    assert callers("intake") == {"portal", "ocr", "search", "bundle"}
-    assert callers("search") == callers("notify") == callers("bundle") == {"portal"}
+    # Workflow reads a member's evidence records (intake) and notifications (notify) for subject access.
+    assert callers("intake") == {"portal", "ocr", "search", "bundle", "workflow"}
+    assert callers("notify") == {"portal", "workflow"}
+    assert callers("search") == callers("bundle") == {"portal"}
     assert callers("ocr") == callers("bundle-worker") == set()  # nobody calls the workers
     # The bundle workers reach Kafka, Postgres and object storage only: no other service.
     worker_egress = policies["casework-bundle-worker"]["spec"]["egress"]

@@ -16,7 +16,7 @@ from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_notify import api
+from casework_notify import api, api_subject_access
 from casework_notify.delivery import Deliverer
 from casework_notify.mailer import Mailer
 from casework_notify.reminders import ReminderLoop, case_watcher, recorder
@@ -54,6 +54,7 @@ def main() -> int:
         refusals=refusals,
     )
     app.register_blueprint(api.blueprint(engine, deliverer))
+    app.register_blueprint(api_subject_access.blueprint(engine))
     handlers = {event_type: deliverer.handle for event_type in RULES}
     handlers[events_pb2.DeadlineChanged] = recorder(engine)
     watch_case = case_watcher(engine)

@@ -27,6 +27,7 @@ from casework_workflow.api import cases as cases_api
 from casework_workflow.api import deadlines as deadlines_api
 from casework_workflow.api import information_requests as information_requests_api
 from casework_workflow.api import protocol as protocol_api
+from casework_workflow.api import subject_access as subject_access_api
 from casework_workflow.calendar_feeds import CalendarFeeds
 from casework_workflow.cases import CaseStore
 from casework_workflow.deadlines import store as deadline_store
@@ -38,6 +39,7 @@ from casework_workflow.referrals import ReferralStore
 from casework_workflow.refusal_log import RefusalLog
 from casework_workflow.settings import WorkflowSettings
 from casework_workflow.share_log import ShareLog
+from casework_workflow.subject_access.sources import Sources
 from casework_workflow.support import SupportStore
 from casework_workflow.tables import outbox
 
@@ -72,6 +74,7 @@ def serve(settings: WorkflowSettings) -> int:
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
     app.register_blueprint(information_requests_api.blueprint(InformationRequestStore(engine, store)))
     app.register_blueprint(calendar_api.blueprint(CalendarFeeds(engine, directory, store.rules, settings.portal_url)))
+    app.register_blueprint(subject_access_api.blueprint(engine, directory, Sources.from_settings(settings)))
     grpc_ready = Readiness(grpc_checks, settings.ready_timeout_s)
     grpc_server, _ = rpc.make_server(
         settings.service_name,

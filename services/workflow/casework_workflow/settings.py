@@ -33,3 +33,8 @@ class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettin
     audit_anchor_retention_days: int = Field(default=3650, gt=0)
     # Ed25519 private key (PEM) that signs anchors; empty: anchoring is off (and readiness says so).
     audit_signing_key: SecretStr = SecretStr("")
+    # Subject access (subject_access/): where a member's evidence records and notifications are read,
+    # with workflow's service token, and how long each call may take.
+    intake_url: str = "http://127.0.0.1:8120"
+    notify_url: str = "http://127.0.0.1:8150"
+    subject_access_timeout_s: float = Field(default=30, gt=0)

@@ -33,13 +33,13 @@ mailbox is set, and publishes no events itself (the API's outbox relay does).
 */}}
 {{- define "casework.flows" -}}
 {{- $mailroom := .root.Values.services.intake.mailroom }}
-workflow: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, search], grpc: [intake, search, notify, bundle{{ if $mailroom.enabled }}, intake-mailroom{{ end }}]}}
-intake: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle]}}
+workflow: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {intake: [http], notify: [http]}, from: {http: [portal, search], grpc: [intake, search, notify, bundle{{ if $mailroom.enabled }}, intake-mailroom{{ end }}]}}
+intake: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle, workflow]}}
 {{- if $mailroom.enabled }}
 intake-mailroom: {deps: [postgres, s3, keycloak, smtp{{ if $mailroom.imap.url }}, imap{{ end }}], account: true, schema: intake, smtp: true, calls: {workflow: [grpc]}, from: {}}
 {{- end }}
 search: {deps: [kafka, opensearch, s3, keycloak], account: true, calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
-notify: {deps: [kafka, postgres, smtp, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal]}}
+notify: {deps: [kafka, postgres, smtp, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, workflow]}}
 portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http], bundle: [http]}, from: {http: [ingress]}}
 ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, migrations: true, calls: {intake: [http]}, from: {}}
 bundle: {deps: [kafka, postgres, s3, keycloak, smtp], migrations: true, calls: {workflow: [grpc], intake: [http]}, from: {http: [portal]}}

@@ -61,13 +61,14 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
         protocol,
         search,
         shared,
+        subject_access,
         trends,
     )
 
     bp = Blueprint("pages", __name__)
     pages = Pages(auth, settings)
     modules = (cases, evidence, search, protocol, trends, inbox, bundles, shared)
-    for module in (*modules, deadlines, information_requests, calendar, mailroom):
+    for module in (*modules, deadlines, information_requests, calendar, mailroom, subject_access):
         module.register(bp, pages)
 
     @bp.app_context_processor
