@@ -2,6 +2,8 @@
 
 python -m casework_workflow                 run: REST, gRPC, outbox relay, evidence consumer
 python -m casework_workflow verify-audit    check the audit chain; exit 1 at the first broken link
+python -m casework_workflow retention [--dry-run] [--as-of YYYY-MM-DD]
+                                            remove what the retention schedule says is due (daily)
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from casework_common.readiness import Readiness
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_workflow import audit, gauges, grpc_service, scope
+from casework_workflow import audit, gauges, grpc_service, retention, scope
 from casework_workflow.api import calendar as calendar_api
 from casework_workflow.api import cases as cases_api
+from casework_workflow.api import data_protection as data_protection_api
 from casework_workflow.api import deadlines as deadlines_api
 from casework_workflow.api import information_requests as information_requests_api
 from casework_workflow.api import protocol as protocol_api
@@ -47,9 +50,17 @@ from casework_workflow.tables import outbox
 def serve(settings: WorkflowSettings) -> int:
     engine = db.make_engine(settings)
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
+    dp = retention.make(settings, engine)  # a bad retention schedule stops the start, naming each problem
     kafka.ensure_topics(
         settings,
-        [events.CASE_EVENTS, events.EVIDENCE_UPLOADED, events.AUDIT_REFUSALS, events.AUDIT_SHARES],
+        [
+            events.CASE_EVENTS,
+            events.EVIDENCE_UPLOADED,
+            events.AUDIT_REFUSALS,
+            events.AUDIT_SHARES,
+            events.DATA_ERASURES,
+            events.DATA_RECEIPTS,
+        ],
         settings.kafka_topic_partitions,
     )
     producer = kafka.make_producer(settings)
@@ -74,6 +85,7 @@ def serve(settings: WorkflowSettings) -> int:
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
     app.register_blueprint(information_requests_api.blueprint(InformationRequestStore(engine, store)))
     app.register_blueprint(calendar_api.blueprint(CalendarFeeds(engine, directory, store.rules, settings.portal_url)))
+    app.register_blueprint(data_protection_api.blueprint(dp))
     app.register_blueprint(subject_access_api.blueprint(engine, directory, Sources.from_settings(settings)))
     grpc_ready = Readiness(grpc_checks, settings.ready_timeout_s)
     grpc_server, _ = rpc.make_server(
@@ -102,6 +114,7 @@ def serve(settings: WorkflowSettings) -> int:
     runtime.add_loop("refusal-log", refusal_consumer.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("evidence-timeline", evidence_consumer.run)
+    runtime.add_loop("erasure-receipts", retention.receipts_consumer(settings, dp, producer).run)
     # After a rule set upload, stored rule deadlines are recomputed with it (none left stale).
     runtime.add_loop("deadline-recompute", DeadlineRecompute(engine, settings.deadline_recompute_interval_s).run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
@@ -125,10 +138,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         prog="casework_workflow", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["serve", "verify-audit"], default="serve")
+    parser.add_argument("command", nargs="?", choices=["serve", "verify-audit", "retention"], default="serve")
+    parser.add_argument("--dry-run", action="store_true", help="retention: say what would go, change nothing")
+    parser.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        help="retention: the day to compute what is due for (YYYY-MM-DD; default today, UTC)",
+    )
     args = parser.parse_args()
     settings = WorkflowSettings()
     configure_logging(settings.service_name, settings.log_level)
+    if args.command == "retention":
+        try:
+            return retention.run_command(settings, args.dry_run, args.as_of)
+        except retention.schedule.ScheduleError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     return verify_audit(settings) if args.command == "verify-audit" else serve(settings)
 
 

@@ -16,7 +16,8 @@ support request is open and for ``after_end`` once it has ended (declined, withd
 returned to the branch; answered); a member's forwarded enquiry counts from when it was made.
 After that they are outsiders again, in every service (search gets its scope from here).
 
-Admins match neither: they cannot read case content at all.
+Admins and the data-protection officer (``dpo``) match neither: they cannot read case content at
+all (the dpo works through the data-protection endpoints only, api/data_protection.py and subject access).
 """
 
 from __future__ import annotations

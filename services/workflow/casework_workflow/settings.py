@@ -27,6 +27,9 @@ class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettin
     # Data protection (docs/design.md#data-protection).
     # The retention schedule (YAML); None: the one shipped in the package.
     retention_schedule: Path | None = None
+    # The retention job sends CaseDataDue again for kinds still without every holder's receipt this
+    # long after it last sent it (a lost receipt, a holder that was down), in seconds.
+    retention_resend_after_s: float = Field(default=3600, ge=0)
     # Signed audit-chain anchors, written write-once (COMPLIANCE-mode object lock) to this bucket.
     audit_anchor_bucket: str = "casework-audit-anchors"
     audit_anchor_interval_s: float = Field(default=3600, gt=0)

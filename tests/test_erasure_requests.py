@@ -1,0 +1,339 @@
+"""Legal holds, the retention dry run, erasure requests and rectification (issue 19, workflow's side),
+on the real platform: who may do what, refusals with their reason (a legal hold; a case still open),
+an accepted request carried out in workflow's own rows at once, a member's details corrected on all
+their cases. Dana is the data-protection officer; the cross-store removal is tests/test_retention.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+from casework_local.services import SERVICES, service_env
+from harness import Platform, unique_number
+
+pytestmark = pytest.mark.stack
+
+PROBLEM = "application/problem+json"
+DP = "/v1/data-protection"
+
+
+def closed_case(platform: Platform, number: str | None = None, **extra: Any) -> dict[str, Any]:
+    case = platform.create_case(
+        "rachel",
+        number or unique_number(),
+        name="Erin Erasable",
+        allegations=["lateness"],
+        allegation_details="Late on three Mondays: Erin's bus was cancelled.",
+        **extra,
+    )
+    note = platform.call(
+        "rachel",
+        "POST",
+        "workflow",
+        f"/v1/cases/{case['id']}/timeline",
+        json={"kind": "note", "body": "Erin phoned about her daughter's illness.", "visibility": "reps"},
+    )
+    assert note.status_code == 201, note.text
+    closing = platform.call(
+        "rachel",
+        "PATCH",
+        "workflow",
+        f"/v1/cases/{case['id']}",
+        json={"status": "closed", "outcome": "written_warning", "sanction": "Warning for 6 months, Erin upset"},
+    )
+    assert closing.status_code == 200, closing.text
+    return closing.json()
+
+
+def row(platform: Platform, sql: str, *params: Any) -> Any:
+    with platform.superuser_db() as conn:
+        return conn.execute(sql, params).fetchone()
+
+
+def audit_actions(platform: Platform, case_id: str) -> list[str]:
+    with platform.superuser_db() as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT action FROM workflow.audit_log WHERE case_id = %s ORDER BY id", (case_id,)
+            ).fetchall()
+        ]
+
+
+def hold(
+    platform: Platform, user: str | None, case_id: str, reason: str = "Tribunal claim lodged"
+) -> requests.Response:
+    return platform.call(user, "PUT", "workflow", f"/v1/cases/{case_id}/legal-hold", json={"reason": reason})
+
+
+def erase(platform: Platform, user: str | None, case_id: str, reason: str = "Member wrote in") -> requests.Response:
+    return platform.call(
+        user, "POST", "workflow", f"{DP}/erasure-requests", json={"case_id": case_id, "reason": reason}
+    )
+
+
+def test_closing_a_case_starts_the_retention_clock_and_reopening_stops_it(platform: Platform) -> None:
+    case = closed_case(platform)
+    closed_at = row(platform, "SELECT closed_at FROM workflow.cases WHERE id = %s", case["id"])[0]
+    assert closed_at is not None and abs(closed_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    reopened = platform.call("rachel", "PATCH", "workflow", f"/v1/cases/{case['id']}", json={"status": "open"})
+    assert reopened.status_code == 200, reopened.text
+    assert row(platform, "SELECT closed_at FROM workflow.cases WHERE id = %s", case["id"])[0] is None
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("olive", 200),  # an official of the case's region
+        ("ada", 200),
+        ("dana", 200),
+        ("owen", 404),  # an official of another region
+        ("rachel", 403),
+        ("cora", 403),
+        ("carl", 403),
+        ("maria", 403),
+        (None, 401),
+    ],
+)
+def test_who_may_set_and_release_a_legal_hold(platform: Platform, user: str | None, expected: int) -> None:
+    case = platform.create_case("rachel", unique_number())
+    response = hold(platform, user, case["id"])
+    assert response.status_code == expected, response.text
+    if expected != 200:
+        assert response.headers["Content-Type"] == PROBLEM
+        assert platform.call("dana", "GET", "workflow", f"/v1/cases/{case['id']}/legal-hold").json()["held"] is False
+        return
+    assert response.json() | {"set_at": None} == {
+        "case_id": case["id"],
+        "held": True,
+        "reason": "Tribunal claim lodged",
+        "set_by": user,
+        "set_at": None,
+    }
+    released = platform.call(user, "DELETE", "workflow", f"/v1/cases/{case['id']}/legal-hold")
+    assert released.status_code == 200 and released.json()["held"] is False, released.text
+    again = platform.call(user, "DELETE", "workflow", f"/v1/cases/{case['id']}/legal-hold")
+    assert again.status_code == 404
+    actions = audit_actions(platform, case["id"])
+    assert "dataprotection.legal_hold_set" in actions and "dataprotection.legal_hold_released" in actions
+
+
+@pytest.mark.parametrize("user", ["rachel", "cora", "olive", "carl", "maria", "ada", None])
+def test_only_the_dpo_handles_erasure_and_rectification(platform: Platform, user: str | None) -> None:
+    number = unique_number()
+    case = closed_case(platform, number)
+    expected = 401 if user is None else 403
+    responses = {
+        "erasure request": erase(platform, user, case["id"]),
+        "erasure requests": platform.call(user, "GET", "workflow", f"{DP}/erasure-requests"),
+        "rectification": platform.call(user, "PATCH", "workflow", f"{DP}/members/{number}", json={"name": "X Y"}),
+    }
+    for what, response in responses.items():
+        assert response.status_code == expected, (what, response.text)
+        assert response.headers["Content-Type"] == PROBLEM
+    due = platform.call(user, "GET", "workflow", f"{DP}/retention/due")
+    assert due.status_code == (200 if user == "ada" else expected), due.text
+    # Nothing happened to the case.
+    assert row(platform, "SELECT member_name FROM workflow.cases WHERE id = %s", case["id"])[0] == "Erin Erasable"
+
+
+def test_the_dpo_sees_no_case_content_through_the_ordinary_endpoints(platform: Platform) -> None:
+    case = closed_case(platform)
+    for path in (f"/v1/cases/{case['id']}", f"/v1/cases/{case['id']}/timeline", f"/v1/cases/{case['id']}/summary"):
+        assert platform.call("dana", "GET", "workflow", path).status_code == 404, path
+    listing = platform.call("dana", "GET", "workflow", "/v1/cases", params={"limit": 200})
+    assert listing.status_code == 200 and listing.json()["items"] == []
+    assert platform.call("dana", "GET", "intake", f"/v1/cases/{case['id']}/evidence").status_code == 404
+
+
+def test_an_erasure_request_under_a_legal_hold_is_refused_with_the_reason_and_recorded(platform: Platform) -> None:
+    case = closed_case(platform)
+    assert hold(platform, "olive", case["id"], "Employment tribunal claim 2301234/2026 is live").status_code == 200
+    refused = erase(platform, "dana", case["id"])
+    assert refused.status_code == 409 and refused.headers["Content-Type"] == PROBLEM, refused.text
+    problem = refused.json()
+    assert problem["refusal"] == "legal_hold"
+    assert "legal hold" in problem["detail"] and "2301234/2026" in problem["detail"]
+    recorded = platform.call("dana", "GET", "workflow", f"{DP}/erasure-requests/{problem['request_id']}").json()
+    assert (recorded["decision"], recorded["kinds"], recorded["done"]) == ("refused", [], False)
+    assert recorded["refusal_reason"] == problem["detail"]
+    assert "dataprotection.erasure_refused" in audit_actions(platform, case["id"])
+    assert row(platform, "SELECT member_name FROM workflow.cases WHERE id = %s", case["id"])[0] == "Erin Erasable"
+
+
+def test_an_erasure_request_for_an_open_case_is_refused_the_union_still_acts_for_the_member(
+    platform: Platform,
+) -> None:
+    case = platform.create_case("rachel", unique_number(), name="Olga Open")
+    refused = erase(platform, "dana", case["id"])
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["refusal"] == "case_open" and "still open" in refused.json()["detail"]
+    assert "dataprotection.erasure_refused" in audit_actions(platform, case["id"])
+    assert platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}").json()["member"]["name"] == "Olga Open"
+    assert erase(platform, "dana", "0b1e6f6a-3c4d-4e5f-8a9b-0c1d2e3f4a5b").status_code == 404
+
+
+def test_an_accepted_erasure_request_removes_workflows_copies_at_once(platform: Platform) -> None:
+    number = unique_number()
+    case = closed_case(platform, number, summary="Erin's manager is her ex-partner.")
+    member = requests.Session()
+    member.headers["Authorization"] = "Bearer " + platform.forge("maria", membership_number=number)
+    assert member.get(f"{platform.url('workflow')}/v1/cases/{case['id']}", timeout=10).status_code == 200
+
+    accepted = erase(platform, "dana", case["id"], "Erin asked in writing on 3 May")
+    assert accepted.status_code == 201, accepted.text
+    body = accepted.json()
+    assert accepted.headers["Location"] == f"{DP}/erasure-requests/{body['id']}"
+    assert body["decision"] == "accepted" and body["case_id"] == case["id"]
+    kinds = {k["kind"]: k for k in body["kinds"]}
+    assert set(kinds) == {
+        "case_record",
+        "timeline",
+        "evidence_originals",
+        "page_texts",
+        "search_documents",
+        "notifications",
+        "bundles",
+    }
+    assert kinds["timeline"] == kinds["timeline"] | {"holders": {"workflow": True}, "done": True, "reason": "request"}
+    assert kinds["case_record"]["holders"]["workflow"] is True  # search answers for its copy
+
+    stored = row(
+        platform,
+        "SELECT member_name, membership_number, member_email, allegation_details, summary, sanction, "
+        "case_type, outcome, employer, allegations, branch FROM workflow.cases WHERE id = %s",
+        case["id"],
+    )
+    assert stored[:6] == ("(erased)", "", None, "", "", None)
+    assert stored[6:] == ("disciplinary", "written_warning", "Metro Transit Ltd", ["lateness"], "north-london")
+    assert row(platform, "SELECT count(*) FROM workflow.timeline_entries WHERE case_id = %s", case["id"])[0] == 0
+    assert row(platform, "SELECT count(*) FROM workflow.case_reps WHERE case_id = %s", case["id"])[0] == 0
+    # The member's own token no longer reaches it; the branch coordinator sees an anonymised record.
+    assert member.get(f"{platform.url('workflow')}/v1/cases/{case['id']}", timeout=10).status_code == 404
+    seen = platform.call("cora", "GET", "workflow", f"/v1/cases/{case['id']}").json()
+    assert seen["member"]["name"] == "(erased)" and "Erin" not in str(seen)
+    actions = audit_actions(platform, case["id"])
+    assert {"dataprotection.erased", "dataprotection.erasure_due", "dataprotection.erasure_requested"} <= set(actions)
+
+    listed = platform.call("dana", "GET", "workflow", f"{DP}/erasure-requests").json()["items"]
+    assert body["id"] in [r["id"] for r in listed]
+    # A second request finds nothing more to start.
+    again = erase(platform, "dana", case["id"])
+    assert again.status_code == 201 and {k["kind"] for k in again.json()["kinds"]} == set(kinds)
+
+
+def test_the_dry_run_says_what_would_go_and_changes_nothing(platform: Platform) -> None:
+    old = closed_case(platform)
+    held = closed_case(platform)
+    recent = closed_case(platform)
+    with platform.superuser_db() as conn:
+        conn.execute(
+            "UPDATE workflow.cases SET closed_at = now() - interval '7 years' WHERE id = ANY(%s)",
+            ([uuid.UUID(old["id"]), uuid.UUID(held["id"])],),
+        )
+    assert hold(platform, "dana", held["id"]).status_code == 200
+    before = row(platform, "SELECT member_name, summary, sanction FROM workflow.cases WHERE id = %s", old["id"])
+
+    due = platform.call("dana", "GET", "workflow", f"{DP}/retention/due")
+    assert due.status_code == 200, due.text
+    items = {i["case_id"]: i for i in due.json()["items"]}
+    assert old["id"] in items and held["id"] not in items and recent["id"] not in items
+    assert due.json()["held"] >= 1
+    assert {k["kind"] for k in items[old["id"]]["kinds"]} == {
+        "case_record",
+        "timeline",
+        "evidence_originals",
+        "page_texts",
+        "search_documents",
+        "notifications",
+        "bundles",
+    }
+    assert items[old["id"]]["reference"] == old["reference"]
+    # As of seven years on, the recent case would go too.
+    later = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=7 * 366)).isoformat()
+    future = platform.call("ada", "GET", "workflow", f"{DP}/retention/due", params={"as_of": later}).json()
+    assert recent["id"] in {i["case_id"] for i in future["items"]}
+    assert held["id"] not in {i["case_id"] for i in future["items"]}
+    # Nothing changed.
+    after = row(platform, "SELECT member_name, summary, sanction FROM workflow.cases WHERE id = %s", old["id"])
+    assert after == before
+    assert row(platform, "SELECT count(*) FROM workflow.data_erasures WHERE case_id = %s", old["id"])[0] == 0
+    assert row(platform, "SELECT count(*) FROM workflow.timeline_entries WHERE case_id = %s", old["id"])[0] > 0
+    with platform.superuser_db() as conn:
+        runs = conn.execute(
+            "SELECT detail FROM workflow.audit_log WHERE action = 'dataprotection.retention_run' "
+            "AND actor = 'dana' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert runs is not None and runs[0]["dry_run"] is True
+    # Not under retention for the rest of the session's tests: put the clock back.
+    with platform.superuser_db() as conn:
+        conn.execute("UPDATE workflow.cases SET closed_at = now() WHERE id = %s", (old["id"],))
+
+
+def test_rectification_corrects_the_member_on_all_their_cases(platform: Platform) -> None:
+    number = unique_number()
+    first = platform.create_case("rachel", number, name="Jon Smiht")
+    second = closed_case(platform, number)
+    other = platform.create_case("rachel", unique_number(), name="Jon Smiht")
+    fixed = platform.call(
+        "dana",
+        "PATCH",
+        "workflow",
+        f"{DP}/members/{number.lower()}",
+        json={"name": "Jon Smith", "email": "jon.smith@example.org"},
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["membership_number"] == number
+    assert sorted(fixed.json()["cases"]) == sorted([first["id"], second["id"]])
+    assert fixed.json()["changed"] == ["email", "name"]
+    for case in (first, second):
+        seen = platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}").json()
+        assert (seen["member"]["name"], seen["member"]["email"]) == ("Jon Smith", "jon.smith@example.org")
+        timeline = platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}/timeline").json()["items"]
+        assert any("corrected at their request" in e["body"] for e in timeline)
+        assert "dataprotection.rectified" in audit_actions(platform, case["id"])
+    assert (
+        platform.call("rachel", "GET", "workflow", f"/v1/cases/{other['id']}").json()["member"]["name"] == "Jon Smiht"
+    )
+    # Search is told (CaseChanged): the case's facts version moves on.
+    with platform.superuser_db() as conn:
+        events = conn.execute(
+            "SELECT count(*) FROM workflow.outbox WHERE key = %s AND topic = 'case.events'", (first["id"],)
+        ).fetchone()[0]
+    assert events >= 2  # created, rectified
+    unknown = platform.call("dana", "PATCH", "workflow", f"{DP}/members/{unique_number()}", json={"phone": "0207 1"})
+    assert unknown.status_code == 404, unknown.text
+    empty = platform.call("dana", "PATCH", "workflow", f"{DP}/members/{number}", json={})
+    assert empty.status_code == 422
+
+
+def test_a_bad_retention_schedule_is_refused_naming_each_problem(platform: Platform, tmp_path: Any) -> None:
+    schedule = tmp_path / "schedule.yaml"
+    schedule.write_text("default:\n  case_record: 6 years\nrules:\n  - outcome: banished\n    keep: {timeline: 1y}\n")
+    spec = next(s for s in SERVICES if s.name == "workflow")
+    env = {
+        **service_env(spec, platform.config, platform.stack.servers),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "casework_workflow", "retention", "--dry-run"],
+        env={**env, "CASEWORK_RETENTION_SCHEDULE": str(schedule)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    for expected in (
+        str(schedule),
+        "default.case_record: '6 years' is not a duration",
+        "missing timeline",
+        "'banished' is not an outcome",
+    ):
+        assert expected in run.stderr, run.stderr
