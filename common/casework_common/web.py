@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -205,6 +206,7 @@ def create_app(
     import_name: str | None = None,
     ready_timeout_s: float = 2.0,
     refusals: RefusalAuditor | None = None,
+    notes: Callable[[], dict[str, str]] | None = None,
 ) -> Flask:
     """A Flask app with casework's authentication, tracing, metrics and error handling.
 
@@ -218,6 +220,8 @@ def create_app(
     within ``ready_timeout_s`` as failed.
     ``refusals`` audits refused requests (the service runs its :meth:`RefusalAuditor.run` loop);
     without one they are only counted.
+    ``notes`` adds ``notes`` to the ``/readyz`` answer: things an operator should know that do not
+    make the service unready (workflow: whether audit anchoring is on).
     """
     app = Flask(import_name or service)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -296,7 +300,10 @@ def create_app(
     def readyz() -> tuple[Response, int]:
         results = ready()
         ok = all(results.values())
-        return jsonify(status="ready" if ok else "not ready", checks=results), 200 if ok else 503
+        body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": results}
+        if notes is not None:
+            body["notes"] = notes()
+        return jsonify(body), 200 if ok else 503
 
     @app.get("/metrics")
     @public

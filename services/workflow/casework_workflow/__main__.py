@@ -1,7 +1,9 @@
 """The workflow service.
 
 python -m casework_workflow                 run: REST, gRPC, outbox relay, evidence consumer
-python -m casework_workflow verify-audit    check the audit chain; exit 1 at the first broken link
+python -m casework_workflow verify-audit    check the audit chain, in the database and against every
+                                            signed anchor; exit 1 at the first broken link or mismatch
+python -m casework_workflow anchor-audit    sign the audit chain's head and write the anchor now
 python -m casework_workflow retention [--dry-run] [--as-of YYYY-MM-DD]
                                             remove what the retention schedule says is due (daily)
 """
@@ -10,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from casework.v1 import events_pb2
-from casework_common import db, events, kafka, rpc
+from casework_common import db, events, kafka, rpc, storage
 from casework_common.auth import TokenValidator
 from casework_common.directory import Directory
 from casework_common.logs import configure_logging
@@ -23,7 +28,9 @@ from casework_common.readiness import Readiness
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app
-from casework_workflow import audit, gauges, grpc_service, retention, scope
+from casework_workflow import audit, audit_anchors, gauges, grpc_service, retention, scope
+from casework_workflow.access_review import AccessReview
+from casework_workflow.api import access_review as access_review_api
 from casework_workflow.api import calendar as calendar_api
 from casework_workflow.api import cases as cases_api
 from casework_workflow.api import data_protection as data_protection_api
@@ -45,6 +52,8 @@ from casework_workflow.share_log import ShareLog
 from casework_workflow.subject_access.sources import Sources
 from casework_workflow.support import SupportStore
 from casework_workflow.tables import outbox
+
+log = logging.getLogger(__name__)
 
 
 def serve(settings: WorkflowSettings) -> int:
@@ -70,6 +79,13 @@ def serve(settings: WorkflowSettings) -> int:
     gauges.register(settings.service_name, engine)
     refusals = kafka_auditor(settings, producer)
 
+    anchorer = make_anchorer(settings, engine)
+    if anchorer is None:
+        log.warning(
+            "audit anchoring is OFF: no signing key (CASEWORK_AUDIT_SIGNING_KEY); "
+            "the audit chain is protected only inside the database"
+        )
+
     # The gRPC calls (search's scope lookups) need the database and the realm's keys, not the broker.
     grpc_checks = {"database": lambda: db.ready(engine), "identity": validator.ready}
     app = create_app(
@@ -78,6 +94,7 @@ def serve(settings: WorkflowSettings) -> int:
         readiness={**grpc_checks, "kafka": kafka.BrokerCheck(settings)},
         ready_timeout_s=settings.ready_timeout_s,
         refusals=refusals,
+        notes=lambda: {"audit_anchoring": anchoring_note(settings, anchorer)},
     )
     app.register_blueprint(cases_api.blueprint(store))
     deadline_store.use_rules(store.rules)  # DeadlineChanged.officials under the service's own scope rules
@@ -85,6 +102,7 @@ def serve(settings: WorkflowSettings) -> int:
     app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
     app.register_blueprint(information_requests_api.blueprint(InformationRequestStore(engine, store)))
     app.register_blueprint(calendar_api.blueprint(CalendarFeeds(engine, directory, store.rules, settings.portal_url)))
+    app.register_blueprint(access_review_api.blueprint(AccessReview(engine, directory, store.rules)))
     app.register_blueprint(data_protection_api.blueprint(dp))
     app.register_blueprint(subject_access_api.blueprint(engine, directory, Sources.from_settings(settings)))
     grpc_ready = Readiness(grpc_checks, settings.ready_timeout_s)
@@ -117,28 +135,106 @@ def serve(settings: WorkflowSettings) -> int:
     runtime.add_loop("erasure-receipts", retention.receipts_consumer(settings, dp, producer).run)
     # After a rule set upload, stored rule deadlines are recomputed with it (none left stale).
     runtime.add_loop("deadline-recompute", DeadlineRecompute(engine, settings.deadline_recompute_interval_s).run)
+    if anchorer is not None:
+        runtime.add_loop("audit-anchor", anchorer.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
 
 
-def verify_audit(settings: WorkflowSettings) -> int:
+def make_anchorer(settings: WorkflowSettings, engine: Engine) -> audit_anchors.Anchorer | None:
+    """The audit anchorer, or None when no signing key is configured (anchoring off).
+    A key that is not an Ed25519 PEM stops the service: a typo must not silently turn anchoring off."""
+    pem = settings.audit_signing_key.get_secret_value()
+    if not pem.strip():
+        return None
+    return audit_anchors.Anchorer(
+        engine,
+        storage.make_client(settings),
+        settings.audit_anchor_bucket,
+        audit_anchors.load_private_key(pem),
+        settings.audit_anchor_retention_days,
+        settings.audit_anchor_interval_s,
+    )
+
+
+def anchoring_note(settings: WorkflowSettings, anchorer: audit_anchors.Anchorer | None) -> str:
+    """What /readyz says about anchoring (it never makes the service unready)."""
+    if anchorer is None:
+        return "off: no signing key configured (CASEWORK_AUDIT_SIGNING_KEY)"
+    if anchorer.last_error:
+        return f"failing: {anchorer.last_error}"
+    return f"on: every {settings.audit_anchor_interval_s:g} s to bucket {settings.audit_anchor_bucket}"
+
+
+def anchor_audit(settings: WorkflowSettings) -> int:
+    """One anchor now (the operator's command; the service does the same at its interval)."""
     engine = db.make_engine(settings)
-    with engine.connect() as conn:
-        verdict = audit.verify(conn)
+    anchorer = make_anchorer(settings, engine)
+    if anchorer is None:
+        print("audit anchoring is off: no signing key configured (CASEWORK_AUDIT_SIGNING_KEY)")
+        return 2
+    try:
+        anchor = anchorer.anchor_once()
+    except RuntimeError as exc:
+        print(f"not anchored: {exc}")
+        return 1
+    if anchor is None:
+        print("the audit chain's head is already anchored (or the log is empty)")
+    else:
+        print(
+            f"anchored record {anchor.record_id} ({anchor.hash}) at {anchor.at} to "
+            f"{settings.audit_anchor_bucket}/{audit_anchors.object_key(anchor.record_id)}"
+        )
+    return 0
+
+
+def verify_audit(settings: WorkflowSettings, public_keys: list[Path]) -> int:
+    """Check the chain in the database and against every anchor; 0 only if both hold."""
+    engine = db.make_engine(settings)
+    keys = [audit_anchors.load_public_key(path.read_text()) for path in public_keys]
+    pem = settings.audit_signing_key.get_secret_value()
+    if not keys and pem.strip():
+        keys = [audit_anchors.load_private_key(pem).public_key()]
+    if not keys:
+        with engine.connect() as conn:
+            verdict = audit.verify(conn)
+        report = audit_anchors.AnchorReport(verdict)
+    else:
+        report = audit_anchors.verify_against_anchors(
+            engine, storage.make_client(settings), settings.audit_anchor_bucket, keys
+        )
+    verdict = report.chain
     if verdict.intact:
         print(f"audit chain intact: {verdict.records} records")
-        return 0
-    print(
-        f"audit chain broken at record {verdict.broken_at}: {verdict.reason} "
-        f"({verdict.records} records before it are intact)"
-    )
-    return 1
+    else:
+        print(
+            f"audit chain broken at record {verdict.broken_at}: {verdict.reason} "
+            f"({verdict.records} records before it are intact)"
+        )
+    if not keys:
+        print("anchors not checked: no signing key configured (CASEWORK_AUDIT_SIGNING_KEY) and no --public-key given")
+    elif report.problems:
+        for problem in report.problems:
+            print(f"anchor mismatch: {problem}")
+    else:
+        print(f"anchors: {report.anchors} checked, every one matches the chain")
+    return 0 if report.intact else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         prog="casework_workflow", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", nargs="?", choices=["serve", "verify-audit", "retention"], default="serve")
+    parser.add_argument(
+        "command", nargs="?", choices=["serve", "verify-audit", "anchor-audit", "retention"], default="serve"
+    )
+    parser.add_argument(
+        "--public-key",
+        type=Path,
+        action="append",
+        default=[],
+        help="verify-audit: an Ed25519 public key (PEM) anchors may be signed with; may be repeated "
+        "(default: the public half of CASEWORK_AUDIT_SIGNING_KEY)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="retention: say what would go, change nothing")
     parser.add_argument(
         "--as-of",
@@ -154,7 +250,11 @@ def main() -> int:
         except retention.schedule.ScheduleError as exc:
             print(exc, file=sys.stderr)
             return 2
-    return verify_audit(settings) if args.command == "verify-audit" else serve(settings)
+    if args.command == "verify-audit":
+        return verify_audit(settings, args.public_key)
+    if args.command == "anchor-audit":
+        return anchor_audit(settings)
+    return serve(settings)
 
 
 if __name__ == "__main__":

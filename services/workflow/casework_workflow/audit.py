@@ -225,12 +225,26 @@ def verify(conn: Connection) -> Verdict:
     return verify_with_hashes(conn, set())[0]
 
 
-def verify_with_hashes(conn: Connection, wanted: set[int]) -> tuple[Verdict, dict[int, str]]:
+def verify_with_hashes(
+    conn: Connection,
+    wanted: set[int],
+    start: tuple[int, str] | None = None,
+    upto: int | None = None,
+) -> tuple[Verdict, dict[int, str]]:
     """:func:`verify`, also returning the stored hash of each record id in ``wanted`` that exists
-    (the anchors' ids, checked against the anchors by audit_anchors.verify_against_anchors)."""
-    expected_id, prev_hash, count = 1, GENESIS, 0
+    (the anchors' ids, held against the anchors by audit_anchors.verify_against_anchors).
+
+    ``start``: (id, hash) of a record already known good (the last anchor this process wrote):
+    only the records after it are walked. ``upto``: stop after that record and leave the head
+    alone (appends may have moved it since). The verdict's ``records`` counts from the start.
+    """
+    first_id, prev_hash = (start[0] + 1, start[1]) if start else (1, GENESIS)
+    expected_id, count = first_id, first_id - 1
+    query = select(audit_log).where(audit_log.c.id >= first_id).order_by(audit_log.c.id)
+    if upto is not None:
+        query = query.where(audit_log.c.id <= upto)
     found: dict[int, str] = {}
-    for row in conn.execute(select(audit_log).order_by(audit_log.c.id)).yield_per(1000):
+    for row in conn.execute(query).yield_per(1000):
         if row.id != expected_id:
             return Verdict(False, count, expected_id, f"record {expected_id} is missing"), found
         if row.prev_hash != prev_hash:
@@ -240,6 +254,10 @@ def verify_with_hashes(conn: Connection, wanted: set[int]) -> tuple[Verdict, dic
         if row.id in wanted:
             found[row.id] = row.hash
         prev_hash, expected_id, count = row.hash, expected_id + 1, count + 1
+    if upto is not None:
+        if count != upto:
+            return Verdict(False, count, count + 1, f"record {count + 1} is missing"), found
+        return Verdict(True, count, head_id=count, head_hash=prev_hash), found
     head = conn.execute(select(audit_head)).one()
     if head.last_id != count or head.last_hash != prev_hash:
         return Verdict(False, count, count + 1, "records were removed from the end of the log"), found

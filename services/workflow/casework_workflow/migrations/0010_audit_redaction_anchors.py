@@ -13,6 +13,7 @@
   ``redacted_at`` set, with every chained field unchanged. Every other UPDATE, any DELETE, and
   TRUNCATE are refused. (A superuser can still bypass triggers; the signed anchors outside the
   database, audit_anchors.py, are what detect that.)
+- An index on ``audit_log.at``: access reviews (access_review.py) select a period's records.
 
 Revision ID: 0010
 Revises: 0009
@@ -55,6 +56,7 @@ def upgrade() -> None:
         "(scheme = 1 AND content_digest IS NULL AND content_salt IS NULL AND redacted_at IS NULL)"
         " OR (scheme = 2 AND content_digest IS NOT NULL AND (content_salt IS NOT NULL OR redacted_at IS NOT NULL))",
     )
+    op.create_index("audit_log_at", "audit_log", ["at"])
     op.execute(_GUARD)
     op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
     op.execute(
@@ -76,5 +78,6 @@ def downgrade() -> None:
     )
     op.execute("DROP FUNCTION audit_log_redaction_only()")
     op.drop_constraint("audit_log_scheme", "audit_log")
+    op.drop_index("audit_log_at", "audit_log")
     for name in ("redacted_at", "content_digest", "content_salt", "scheme"):
         op.drop_column("audit_log", name)
