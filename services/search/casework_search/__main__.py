@@ -16,7 +16,7 @@ from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_search import api, grpc_service
+from casework_search import api, erasure, grpc_service
 from casework_search.comparators import Comparators
 from casework_search.evidence_search import EvidenceSearch
 from casework_search.indexer import Indexer
@@ -44,7 +44,14 @@ def main() -> int:
     s3 = storage.make_client(settings)
     kafka.ensure_topics(
         settings,
-        [events.EVIDENCE_EXTRACTED, events.EVIDENCE_STATUS, events.CASE_EVENTS, events.AUDIT_REFUSALS],
+        [
+            events.EVIDENCE_EXTRACTED,
+            events.EVIDENCE_STATUS,
+            events.CASE_EVENTS,
+            events.AUDIT_REFUSALS,
+            events.DATA_ERASURES,
+            events.DATA_RECEIPTS,
+        ],
         settings.kafka_topic_partitions,
     )
     producer = kafka.make_producer(settings)
@@ -100,12 +107,21 @@ def main() -> int:
     case_consumer = kafka.EventConsumer(
         settings, "search-cases", [events.CASE_EVENTS], {events_pb2.CaseChanged: indexer.handle_case}, producer
     )
+    # Issue 19: workflow's requests to erase a case's data from the indices; receipts go back.
+    erasure_consumer = kafka.EventConsumer(
+        settings,
+        erasure.GROUP,
+        [events.DATA_ERASURES],
+        {events_pb2.CaseDataDue: erasure.SearchErasure(indices, producer, settings.service_name).handle},
+        producer,
+    )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("evidence-indexer", evidence_consumer.run)
     runtime.add_loop("facts-indexer", facts_consumer.run)
     runtime.add_loop("case-indexer", case_consumer.run)
     runtime.add_loop("index-rebuilder", rebuilder.run)
+    runtime.add_loop("erasure", erasure_consumer.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
 
 

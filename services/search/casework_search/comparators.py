@@ -2,7 +2,8 @@
 treated the same way as this case or differently, each with the reasons it was chosen.
 
 Cases outside the caller's scope are anonymised: only the fields in ``ANONYMOUS_FIELDS``
-leave this module for them (no case id, reference or sanction text; dates to the month).
+leave this module for them (no case id, reference or sanction text; dates to the month). So are
+erased cases (issue 19), for everyone: their documents hold only anonymised facts anyway.
 """
 
 from __future__ import annotations
@@ -157,8 +158,9 @@ class Comparators:
     def _subject(self, scope: SearchScope, case_id: str) -> dict[str, Any]:
         found = self.client.get(index=self.indices.alias(CASES), id=case_id, ignore=[404])
         doc = found["_source"] if found.get("found") else None
-        branch = doc["branch"] if doc else ""
-        if not scope.sees(case_id, branch):
+        branch = doc.get("branch", "") if doc else ""
+        # An erased case (issue 19) can no longer be opened: only its anonymised count remains.
+        if not scope.sees(case_id, branch) or (doc is not None and doc.get("erased")):
             raise not_found("case")
         if not scope.sees_fully(case_id, branch):
             raise forbidden("Comparators are for the reps and officials working on the case.")
@@ -204,7 +206,8 @@ class Comparators:
         comparators: list[dict[str, Any]] = []
         disparators: list[dict[str, Any]] = []
         for c in similar:
-            in_scope = scope.sees(c.doc["case_id"], c.doc["branch"])
+            # An erased case is shown as anonymised facts to everyone, with nothing to open it by.
+            in_scope = not c.doc.get("erased") and scope.sees(c.doc["case_id"], c.doc.get("branch", ""))
             differed = _differences(c.doc, outcome, sanction, in_scope)
             target = disparators if differed else comparators
             if len(target) >= size:

@@ -132,3 +132,49 @@ def case_document(facts: events_pb2.CaseFacts) -> dict[str, Any]:
         "outcome_date": facts.outcome_date or None,
         "opened_on": facts.opened_on or None,
     }
+
+
+# What an erased case's document keeps (issue 19): the structured facts trends and comparators
+# count by, none of which names or describes the member. The reference, the workplace and the
+# sanction (free text) go; dates keep their month only (the first of it, so the date mapping,
+# trend periods and month ranges still work).
+ERASED_KEEPS = (
+    "case_id",
+    "status",
+    "case_type",
+    "branch",
+    "region",
+    "employer",
+    "employer_key",
+    "sector",
+    "allegations",
+    "outcome",
+)
+ERASED_MONTH_DATES = ("incident_date", "hearing_date", "outcome_date", "opened_on")
+
+
+def erased_case_document(case_id: str, doc: dict[str, Any] | None, kinds: list[str]) -> dict[str, Any]:
+    """The case's document once its data is erased: ``doc`` (the indexed one, or None when the
+    index has none) reduced to anonymised structured facts, marked erased with ``kinds`` (added
+    to any kinds already erased)."""
+    doc = doc or {}
+    erased = {k: doc[k] for k in ERASED_KEEPS if doc.get(k) not in (None, "", [])}
+    for field in ERASED_MONTH_DATES:
+        value = str(doc.get(field) or "")
+        if len(value) >= 7:
+            erased[field] = f"{value[:7]}-01"
+    erased["case_id"] = case_id
+    erased["erased"] = True
+    erased["erased_kinds"] = sorted({*(doc.get("erased_kinds") or []), *kinds})
+    return erased
+
+
+def personal_fields(doc: dict[str, Any] | None) -> list[str]:
+    """The fields of a case document an erased one must not have (for the receipt's count and
+    the check that erasure did its work)."""
+    if not doc:
+        return []
+    allowed = {*ERASED_KEEPS, *ERASED_MONTH_DATES, "erased", "erased_kinds"}
+    extra = [k for k, v in doc.items() if k not in allowed and v not in (None, "", [])]
+    days = [k for k in ERASED_MONTH_DATES if doc.get(k) and not str(doc[k]).endswith("-01")]
+    return sorted({*extra, *days})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from kafka import KafkaProducer
 from minio import Minio
@@ -20,11 +21,15 @@ from casework_search.documents import case_document, facts_fields, page_document
 from casework_search.indices import Indices
 
 log = logging.getLogger(__name__)
+ERASED_REASON = "Not searchable: this case's search entries were erased under data protection."
 _metrics = metrics.Metrics("search")
 
 
 PAGES_INDEXED = _metrics.counter("pages_indexed_total", "Evidence pages written to the index.")
 CASES_INDEXED = _metrics.counter("cases_indexed_total", "Case documents written to the index.")
+PAGES_REFUSED = _metrics.counter(
+    "pages_refused_total", "Evidence pages not indexed: their case's search documents were erased."
+)
 FACTS_UPDATED = _metrics.counter("facts_updates_total", "Corrections of an item's document facts applied to its pages.")
 
 
@@ -68,6 +73,14 @@ class Indexer:
     def handle_evidence(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
         ref = extracted.evidence
         facts = extracted.facts if extracted.HasField("facts") else None
+        # Issue 19: once the case's search documents are erased, a late event (a slow OCR, intake's
+        # reconciler sending the item again) must not bring pages back; its texts may be gone too.
+        with _index_or_retry_later():
+            refused = self.indices.pages_refused(ref.case_id)
+        if refused:
+            PAGES_REFUSED.inc(len(extracted.pages))
+            self._announce(ref, extracted.notes, 0, len(extracted.pages), indexed=False)
+            return
         docs = [
             page_document(
                 ref,
@@ -79,8 +92,13 @@ class Indexer:
             for p in extracted.pages
         ]
         with _index_or_retry_later():
-            self.indices.write_pages(docs)
-        PAGES_INDEXED.inc(len(docs))
+            indexed = self._write_unless_erased(ref, docs)
+        self._announce(ref, extracted.notes, len(docs), len(docs), indexed=indexed)
+
+    def _announce(self, ref: events_pb2.EvidenceRef, notes: str, done: int, total: int, *, indexed: bool) -> None:
+        """Tell intake the item's status; a refused item ends not_indexed, so intake's reconciler
+        does not send it round again."""
+        status = events_pb2.EVIDENCE_STATUS_INDEXED if indexed else events_pb2.EVIDENCE_STATUS_NOT_INDEXED
         kafka.publish(
             self.producer,
             events.EVIDENCE_STATUS,
@@ -88,11 +106,27 @@ class Indexer:
             events_pb2.EvidenceStatusChanged(
                 evidence_id=ref.evidence_id,
                 case_id=ref.case_id,
-                status=events_pb2.EVIDENCE_STATUS_INDEXED,
-                reason=extracted.notes,
-                pages_done=len(docs),
-                pages_total=len(docs),
+                status=status,
+                reason=notes if indexed else ERASED_REASON,
+                pages_done=done if indexed else 0,
+                pages_total=total,
             ),
             self.service,
         ).get(timeout=30)
-        log.info("evidence %s indexed (%d pages)", ref.evidence_id, len(docs))
+        log.info("evidence %s %s (%d pages)", ref.evidence_id, "indexed" if indexed else "refused", total)
+
+    def _write_unless_erased(self, ref: events_pb2.EvidenceRef, docs: list[dict[str, Any]]) -> bool:
+        """Write the item's pages unless its case's search documents were erased (checked again:
+        the texts took a while to read). True if written."""
+        if self.indices.pages_refused(ref.case_id):
+            PAGES_REFUSED.inc(len(docs))
+            return False
+        self.indices.write_pages(docs)
+        # The erasure may have marked the case while these were written: it deletes what it sees
+        # after its mark (refreshed), and pages written after that see the mark here and go again.
+        if self.indices.pages_refused(ref.case_id):
+            self.indices.delete_pages(d["doc_id"] for d in docs)
+            PAGES_REFUSED.inc(len(docs))
+            return False
+        PAGES_INDEXED.inc(len(docs))
+        return True

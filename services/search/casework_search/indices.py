@@ -23,6 +23,7 @@ SETTINGS: dict[str, Any] = {"index": {"number_of_shards": 1, "number_of_replicas
 KEYWORD = {"type": "keyword"}
 DATE = {"type": "date", "format": "strict_date_optional_time||strict_date"}
 FACTS_UPDATE_CHUNK = 100  # page ids tried per bulk request when an item's facts change
+ERASED_SCAN_PAGE = 500  # erased case documents read per request when a rebuild carries them over
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ PAGES = IndexSpec(
 
 CASES = IndexSpec(
     "cases",
-    1,
+    2,
     {
         "dynamic": "strict",
         "properties": {
@@ -83,9 +84,18 @@ CASES = IndexSpec(
             "hearing_date": DATE,
             "outcome_date": DATE,
             "opened_on": DATE,
+            # v2, issue 19: a case whose data was erased (search.erasure) keeps only anonymised
+            # facts, so trends and comparators still count it; the kinds say what was done, and
+            # "search_documents" makes the indexer refuse the case's pages from then on.
+            "erased": {"type": "boolean"},
+            "erased_kinds": KEYWORD,
         },
     },
 )
+
+# The external version of an erased case's document: above any CaseFacts version (microseconds of
+# an update time), so no replayed or late CaseChanged, nor a rebuild from workflow, writes over it.
+ERASED_VERSION = 2**62
 
 SPECS = (PAGES, CASES)
 
@@ -212,3 +222,114 @@ class Indices:
             except ConflictError:
                 log.debug("case %s: version %d is not newer than the indexed one", doc["case_id"], version)
         return written
+
+    # -- erasure (issue 19) ----------------------------------------------------------
+
+    def case_copies(self, case_id: str) -> dict[str, dict[str, Any] | None]:
+        """The case's document in the alias and in any index being built (by target), or None
+        where it has none. A get by id is real-time: it sees a write made a moment ago."""
+        copies: dict[str, dict[str, Any] | None] = {}
+        for name in self._targets(CASES):
+            found = self.client.get(index=name, id=case_id, ignore=[404])
+            copies[name] = found["_source"] if found.get("found") else None
+        return copies
+
+    def write_erased_case(self, doc: dict[str, Any], target: str | None = None) -> None:
+        """Write an erased case's (anonymised) document over whatever is there, with
+        :data:`ERASED_VERSION` (``external_gte``: a repeat, or a later kind, may write it again)."""
+        for name in [target] if target else self._targets(CASES):
+            self.client.index(
+                index=name,
+                id=doc["case_id"],
+                body=doc,
+                version=ERASED_VERSION,
+                version_type="external_gte",
+                params={"require_alias": "true"},
+            )
+
+    def delete_case_pages(self, case_id: str) -> int:
+        """Delete every page document of the case from the alias and any index being built, then
+        make sure none is left (refreshed first: a query-based delete sees only what a refresh has
+        made searchable). Returns the pages deleted from the alias; RuntimeError if any remain."""
+        deleted: dict[str, int] = {}
+        for name in self._targets(PAGES):
+            self.client.indices.refresh(index=name)
+            result = self.client.delete_by_query(
+                index=name,
+                body={"query": {"term": {"case_id": case_id}}},
+                params={"refresh": "true", "conflicts": "proceed"},
+            )
+            if result.get("failures"):
+                raise RuntimeError(f"pages of case {case_id} not all deleted from {name}: {result['failures'][:3]}")
+            deleted[name] = int(result.get("deleted", 0))
+        left = self.case_pages_left(case_id)
+        if left:
+            raise RuntimeError(f"{left} pages of case {case_id} still indexed after deletion")
+        return deleted.get(self.alias(PAGES), max(deleted.values(), default=0))
+
+    def case_pages_left(self, case_id: str) -> int:
+        """Page documents of the case still searchable in the alias or an index being built."""
+        left = 0
+        for name in self._targets(PAGES):
+            self.client.indices.refresh(index=name)
+            left += int(self.client.count(index=name, body={"query": {"term": {"case_id": case_id}}})["count"])
+        return left
+
+    def delete_pages(self, doc_ids: Iterable[str]) -> None:
+        """Delete page documents by id from the alias and any index being built (missing: fine)."""
+        ids = list(doc_ids)
+        for name in self._targets(PAGES):
+            actions = ({"_op_type": "delete", "_index": name, "_id": i} for i in ids)
+            _, errors = helpers.bulk(self.client, actions, raise_on_error=False, require_alias=True)
+            failed = [e for e in errors if e.get("delete", {}).get("status") != 404]
+            if failed:
+                raise RuntimeError(f"{len(failed)} pages failed to delete: {failed[:3]}")
+
+    def pages_refused(self, case_id: str) -> bool:
+        """True when the case's search documents were erased: its pages are never indexed again."""
+        return any(
+            doc is not None and "search_documents" in (doc.get("erased_kinds") or [])
+            for doc in self.case_copies(case_id).values()
+        )
+
+    def erased_cases(self, index: str) -> dict[str, dict[str, Any]]:
+        """Every erased case's document in ``index`` (an alias or a concrete index), by case id;
+        empty when it does not exist (a first start, or the search server lost its data)."""
+        if not self.client.indices.exists(index=index):
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "size": ERASED_SCAN_PAGE,
+                "query": {"term": {"erased": True}},
+                "sort": [{"case_id": "asc"}],
+                **({"search_after": after} if after else {}),
+            }
+            hits = self.client.search(index=index, body=body)["hits"]["hits"]
+            for hit in hits:
+                found[hit["_id"]] = hit["_source"]
+            if len(hits) < ERASED_SCAN_PAGE:
+                return found
+            after = hits[-1]["sort"]
+
+    def sweep_erased_pages(self, cases_index: str, pages_index: str) -> int:
+        """Delete from ``pages_index`` every page of a case whose search documents ``cases_index``
+        says were erased (a rebuild's last step before its indices answer); returns how many."""
+        refused = sorted(
+            case_id
+            for case_id, doc in self.erased_cases(cases_index).items()
+            if "search_documents" in (doc.get("erased_kinds") or [])
+        )
+        deleted = 0
+        self.client.indices.refresh(index=pages_index)
+        for start in range(0, len(refused), ERASED_SCAN_PAGE):
+            result = self.client.delete_by_query(
+                index=pages_index,
+                body={"query": {"terms": {"case_id": refused[start : start + ERASED_SCAN_PAGE]}}},
+                params={"refresh": "true", "conflicts": "proceed"},
+            )
+            if result.get("failures"):
+                raise RuntimeError(f"erased cases' pages not all deleted from {pages_index}: {result['failures'][:3]}")
+            deleted += int(result.get("deleted", 0))
+        return deleted

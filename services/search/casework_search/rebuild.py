@@ -36,7 +36,13 @@ def _fill_cases(indices: Indices, workflow: WorkflowClient, tokens: ServiceToken
 
 
 def _fill_pages(
-    indices: Indices, s3: Minio, text_bucket: str, intake_url: str, tokens: ServiceTokenProvider, target: str
+    indices: Indices,
+    s3: Minio,
+    text_bucket: str,
+    intake_url: str,
+    tokens: ServiceTokenProvider,
+    target: str,
+    refused: frozenset[str] = frozenset(),
 ) -> int:
     pages, cursor = 0, None
     while True:
@@ -50,6 +56,8 @@ def _fill_pages(
         response.raise_for_status()
         body = response.json()
         for item in body["items"]:
+            if item["case_id"] in refused:  # its case's search documents were erased
+                continue
             ref = events_pb2.EvidenceRef(
                 evidence_id=item["id"],
                 case_id=item["case_id"],
@@ -111,6 +119,11 @@ class Rebuilder:
         with self.lock:
             new = self._pending or {spec.name: self.indices.begin_rebuild(spec) for spec in SPECS}
             self._pending = None
+            # Erased cases (issue 19) stay erased: their anonymised documents go over first, with a
+            # version no case facts from workflow can beat, and their pages are not read back.
+            erased = self.indices.erased_cases(self.indices.alias(CASES))
+            for doc in erased.values():
+                self.indices.write_erased_case(doc, target=self.indices.building_alias(CASES))
             cases = _fill_cases(self.indices, self.workflow, self.tokens, self.indices.building_alias(CASES))
             pages = _fill_pages(
                 self.indices,
@@ -119,7 +132,15 @@ class Rebuilder:
                 self.intake_url,
                 self.tokens,
                 self.indices.building_alias(PAGES),
+                frozenset(k for k, doc in erased.items() if "search_documents" in doc.get("erased_kinds", [])),
             )
+            # A case erased while this rebuild ran was marked in the new index too; pages of it read
+            # before that go now, before the new index answers.
+            swept = self.indices.sweep_erased_pages(
+                self.indices.building_alias(CASES), self.indices.building_alias(PAGES)
+            )
+            if swept:
+                log.info("rebuild: %d pages of cases erased meanwhile left out", swept)
             for spec in SPECS:
                 self.indices.finish_rebuild(spec, new[spec.name])
             self.completed += 1
