@@ -16,7 +16,7 @@ from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_notify import api, api_subject_access
+from casework_notify import api, api_subject_access, erasure
 from casework_notify.delivery import Deliverer
 from casework_notify.mailer import Mailer
 from casework_notify.reminders import ReminderLoop, case_watcher, recorder
@@ -30,8 +30,12 @@ def main() -> int:
     engine = db.make_engine(settings)
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")
     topics = sorted(TOPICS | {events.CASE_EVENTS})  # the rules' topics, and DeadlineChanged's
-    kafka.ensure_topics(settings, [*topics, events.AUDIT_REFUSALS], settings.kafka_topic_partitions)
-    producer = kafka.make_producer(settings)  # dead letters and refused requests
+    kafka.ensure_topics(
+        settings,
+        [*topics, events.AUDIT_REFUSALS, events.DATA_ERASURES, events.DATA_RECEIPTS],
+        settings.kafka_topic_partitions,
+    )
+    producer = kafka.make_producer(settings)  # dead letters, refused requests, erasure receipts
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     mailer = Mailer(settings)
@@ -65,6 +69,14 @@ def main() -> int:
 
     handlers[events_pb2.CaseChanged] = case_changed
     consumer = kafka.EventConsumer(settings, "notify", topics, handlers, producer)
+    # Issue 19: workflow's requests to erase a case's notifications; the receipt goes back.
+    erasure_consumer = kafka.EventConsumer(
+        settings,
+        erasure.GROUP,
+        [events.DATA_ERASURES],
+        {events_pb2.CaseDataDue: erasure.NotifyErasure(engine, producer, settings.service_name).handle},
+        producer,
+    )
     reminders = ReminderLoop(
         engine,
         deliverer,
@@ -78,6 +90,7 @@ def main() -> int:
     runtime.add_loop("deliverer", consumer.run)
     runtime.add_loop("daily-digest", deliverer.digest_loop(settings.digest_hour_utc))
     runtime.add_loop("deadline-reminders", reminders.loop)
+    runtime.add_loop("erasure", erasure_consumer.run)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from casework_common import metrics
 from casework_common.directory import Directory
 from casework_common.events import Event
+from casework_notify import erasure
 from casework_notify.mailer import Mailer
 from casework_notify.rules import RULES, Notification, RuleContext, member_may_hear
 from casework_notify.tables import deliveries, digest_items, inbox_items, preferences
@@ -62,13 +63,17 @@ class Deliverer:
     def deliver(self, event_id: str, n: Notification, claim: Claim | None = None) -> bool:
         """Deliver one notification: the inbox item and either the email or a digest entry.
 
-        ``claim(conn)`` runs first in the transaction that records the inbox item and the email's
-        delivery record; when it returns False (someone already claimed this delivery) nothing is
+        Nothing is done (False) for a case whose notifications were erased. ``claim(conn)`` runs
+        first in the transaction that records the inbox item and the email's delivery record; when
+        it returns False (someone already claimed this delivery) nothing is
         written or sent. Returns False in that case, True otherwise. A redelivered event with the
         same ``event_id`` sends nothing twice either way.
         """
         digest = held_for_digest(self.mode(n.recipient, n.kind), n)
         with self.engine.begin() as conn:
+            # Issue 19: nothing about a case whose notifications were erased is written or sent again.
+            if erasure.refused(conn, n.case_id):
+                return False
             if claim is not None and not claim(conn):
                 return False
             added = self._to_inbox(conn, event_id, n)

@@ -31,6 +31,7 @@ from casework_common import metrics
 from casework_common.events import EnvelopeError, Event
 from casework_common.typed_dates import days_left_text, long_date
 from casework_common.vocabulary import DEADLINE_KIND_LABELS, DEADLINE_KIND_NAMES, DEADLINE_STATE_NAMES
+from casework_notify import erasure
 from casework_notify.delivery import Deliverer
 from casework_notify.reminder_leads import (
     DEFAULT_LEADS,
@@ -131,6 +132,9 @@ def recorder(engine: Engine) -> Callable[[events_pb2.DeadlineChanged, Event], No
             where=deadlines.c.version < statement.excluded.version,
         )
         with engine.begin() as conn:
+            # Issue 19: a late or redelivered event never brings back an erased case's deadline.
+            if erasure.refused(conn, changed.case.case_id):
+                return
             conn.execute(statement)
 
     return record

@@ -45,7 +45,7 @@ inbox_items = Table(
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("link", Text),
-    Column("case_id", Uuid),
+    Column("case_id", Uuid),  # indexed (inbox_items_case, migration 0004): erasure finds a case's items
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("read_at", DateTime(timezone=True)),
     UniqueConstraint("event_id", "recipient", name="inbox_items_event_recipient"),
@@ -122,4 +122,15 @@ reminders_sent = Table(
     Column("event_id", Text, nullable=False),  # the inbox item's and delivery record's event id
     Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("deadline_id", "due_on", "lead", "recipient", name="reminders_sent_once"),
+)
+
+# Issue 19: a case whose notifications were erased (casework_notify.erasure). Nothing about it is
+# delivered or recorded again: a late or redelivered event, or a reminder pass that read its
+# deadline before the erasure, finds it here and writes nothing.
+erased_cases = Table(
+    "erased_cases",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("request_id", Text, nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
