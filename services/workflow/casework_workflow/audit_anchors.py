@@ -125,7 +125,7 @@ class Anchor:
         """An anchor from its stored JSON; ValueError if it is not one."""
         try:
             doc = json.loads(data)
-            if doc.get("format") != FORMAT:
+            if not isinstance(doc, dict) or doc.get("format") != FORMAT:
                 raise ValueError(f"not a {FORMAT} document")
             return cls(
                 int(doc["record_id"]), str(doc["hash"]), str(doc["at"]), str(doc["key_id"]), str(doc["signature"])
