@@ -25,6 +25,7 @@ ROLES = {
     "official other region": "owen",
     "caseworker": "carl",
     "admin": "ada",
+    "dpo": "dana",  # the data-protection officer: no case access through these (only data-protection endpoints)
     "anonymous": None,
 }
 
@@ -66,9 +67,9 @@ def make_context(platform: Platform, with_evidence: bool = False) -> Context:
     return Context(case["id"], referral["id"], evidence, word)
 
 
-#                                  member rep  raj  ravi cora olive owen carl ada  anon
-CASE_READ = expect(200, 200, 404, 404, 200, 200, 404, 404, 404, 401)
-STAFF_READ = expect(403, 200, 404, 404, 200, 200, 404, 404, 404, 401)
+#                                  member rep  raj  ravi cora olive owen carl ada  dana anon
+CASE_READ = expect(200, 200, 404, 404, 200, 200, 404, 404, 404, 404, 401)
+STAFF_READ = expect(403, 200, 404, 404, 200, 200, 404, 404, 404, 404, 401)
 
 READS: dict[str, tuple[Call, dict[str, int | str]]] = {
     "GET case": (lambda c: ("GET", "workflow", f"/v1/cases/{c.case}", {}), CASE_READ),
@@ -76,31 +77,31 @@ READS: dict[str, tuple[Call, dict[str, int | str]]] = {
     "GET summary": (lambda c: ("GET", "workflow", f"/v1/cases/{c.case}/summary", {}), STAFF_READ),
     "GET case referrals": (
         lambda c: ("GET", "workflow", f"/v1/cases/{c.case}/referrals", {}),
-        expect("empty", 200, 404, 404, 200, 200, 404, 404, 404, 401),
+        expect("empty", 200, 404, 404, 200, 200, 404, 404, 404, 404, 401),
     ),
     "GET referral": (
         lambda c: ("GET", "workflow", f"/v1/referrals/{c.referral}", {}),
-        expect(404, 200, 404, 404, 200, 200, 404, 404, 404, 401),
+        expect(404, 200, 404, 404, 200, 200, 404, 404, 404, 404, 401),
     ),
     "list cases": (
         lambda c: ("GET", "workflow", "/v1/cases", {"params": {"limit": 200}}),
-        expect("has", "has", "lacks", "lacks", "has", "has", "lacks", "lacks", "lacks", 401),
+        expect("has", "has", "lacks", "lacks", "has", "has", "lacks", "lacks", "lacks", "lacks", 401),
     ),
     "referral queue": (
         lambda c: ("GET", "workflow", "/v1/referrals", {}),
-        expect(403, 403, 403, 403, 403, "has", "lacks", "lacks", 403, 401),
+        expect(403, 403, 403, 403, 403, "has", "lacks", "lacks", 403, 403, 401),
     ),
     "branch tasks": (
         lambda c: ("GET", "workflow", "/v1/tasks", {}),
-        expect(403, 200, 200, 200, 200, 403, 403, 403, 403, 401),
+        expect(403, 200, 200, 200, 200, 403, 403, 403, 403, 403, 401),
     ),
     "branch flags": (
         lambda c: ("GET", "workflow", "/v1/branch-flags", {}),
-        expect(403, 403, 403, 403, 403, 200, 200, 403, 403, 401),
+        expect(403, 403, 403, 403, 403, 200, 200, 403, 403, 403, 401),
     ),
     "support requests": (
         lambda c: ("GET", "workflow", "/v1/support-requests", {}),
-        expect(403, 200, 200, 200, 200, 200, 200, 200, 403, 401),
+        expect(403, 200, 200, 200, 200, 200, 200, 200, 403, 403, 401),
     ),
     "GET case evidence": (lambda c: ("GET", "intake", f"/v1/cases/{c.case}/evidence", {}), CASE_READ),
     "GET evidence": (lambda c: ("GET", "intake", f"/v1/evidence/{c.evidence}", {}), CASE_READ),
@@ -108,9 +109,9 @@ READS: dict[str, tuple[Call, dict[str, int | str]]] = {
     "GET evidence text": (lambda c: ("GET", "intake", f"/v1/evidence/{c.evidence}/text", {}), CASE_READ),
     "search": (
         lambda c: ("GET", "search", "/v1/search", {"params": {"q": c.word}}),
-        expect("has", "has", "lacks", "lacks", "has", "has", "lacks", "lacks", "lacks", 401),
+        expect("has", "has", "lacks", "lacks", "has", "has", "lacks", "lacks", "lacks", "lacks", 401),
     ),
-    "inbox": (lambda c: ("GET", "notify", "/v1/inbox", {}), expect(*[200] * 9, 401)),
+    "inbox": (lambda c: ("GET", "notify", "/v1/inbox", {}), expect(*[200] * 10, 401)),
 }
 
 LETTER = ("x.png", testdocs.png(["A letter"]), "image/png")
@@ -122,11 +123,11 @@ WRITES: dict[str, tuple[Call, dict[str, int | str]]] = {
             "/v1/cases",
             {"json": {"member": {"name": "N", "membership_number": "M999999"}, "case_type": "grievance"}},
         ),
-        expect(403, 201, 201, 201, 201, 403, 403, 403, 403, 401),
+        expect(403, 201, 201, 201, 201, 403, 403, 403, 403, 403, 401),
     ),
     "update case": (
         lambda c: ("PATCH", "workflow", f"/v1/cases/{c.case}", {"json": {"summary": "changed"}}),
-        expect(403, 200, 404, 404, 200, 200, 404, 404, 404, 401),
+        expect(403, 200, 404, 404, 200, 200, 404, 404, 404, 404, 401),
     ),
     "add timeline note": (
         lambda c: (
@@ -135,15 +136,15 @@ WRITES: dict[str, tuple[Call, dict[str, int | str]]] = {
             f"/v1/cases/{c.case}/timeline",
             {"json": {"kind": "note", "body": "A note", "visibility": "member"}},
         ),
-        expect(201, 201, 404, 404, 201, 201, 404, 404, 404, 401),
+        expect(201, 201, 404, 404, 201, 201, 404, 404, 404, 404, 401),
     ),
     "assign rep": (
         lambda c: ("POST", "workflow", f"/v1/cases/{c.case}/reps", {"json": {"username": "raj"}}),
-        expect(403, 200, 404, 404, 200, 403, 404, 404, 404, 401),
+        expect(403, 200, 404, 404, 200, 403, 404, 404, 404, 404, 401),
     ),
     "share case": (
         lambda c: ("POST", "workflow", f"/v1/cases/{c.case}/shares", {"json": {"username": "raj"}}),
-        expect(403, 200, 404, 404, 200, 403, 404, 404, 404, 401),
+        expect(403, 200, 404, 404, 200, 403, 404, 404, 404, 404, 401),
     ),
     "request referral": (
         lambda c: (
@@ -152,7 +153,7 @@ WRITES: dict[str, tuple[Call, dict[str, int | str]]] = {
             f"/v1/cases/{c.case}/referrals",
             {"json": {"target": "regional_caseworker", "reason": "r"}},
         ),
-        expect(403, 201, 404, 404, 201, 403, 404, 404, 404, 401),
+        expect(403, 201, 404, 404, 201, 403, 404, 404, 404, 404, 401),
     ),
     "agree referral": (
         lambda c: (
@@ -161,7 +162,7 @@ WRITES: dict[str, tuple[Call, dict[str, int | str]]] = {
             f"/v1/referrals/{c.referral}/transitions",
             {"json": {"action": "agree", "reasons": "ok"}},
         ),
-        expect(404, 403, 404, 404, 403, 200, 404, 404, 404, 401),
+        expect(404, 403, 404, 404, 403, 200, 404, 404, 404, 404, 401),
     ),
     "request support": (
         lambda c: (
@@ -170,15 +171,15 @@ WRITES: dict[str, tuple[Call, dict[str, int | str]]] = {
             f"/v1/cases/{c.case}/support-requests",
             {"json": {"to": "official", "question": "q"}},
         ),
-        expect(403, 201, 404, 404, 201, 403, 404, 404, 404, 401),
+        expect(403, 201, 404, 404, 201, 403, 404, 404, 404, 404, 401),
     ),
     "member enquiry": (
         lambda c: ("POST", "workflow", "/v1/enquiries", {"json": {"message": "hello"}}),
-        expect(201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+        expect(201, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ),
     "upload evidence": (
         lambda c: ("POST", "intake", f"/v1/cases/{c.case}/evidence", {"files": [("file", LETTER)]}),
-        expect(201, 201, 404, 404, 201, 201, 404, 404, 404, 401),
+        expect(201, 201, 404, 404, 201, 201, 404, 404, 404, 404, 401),
     ),
 }
 

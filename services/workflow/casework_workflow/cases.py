@@ -329,7 +329,7 @@ class CaseStore:
             # version search keeps the newest facts by.
             updated_at = func.greatest(cases.c.updated_at + dt.timedelta(microseconds=1), func.clock_timestamp())
             # The retention schedule counts from closing (retention/); reopening stops the clock.
-            closing = {}
+            closing: dict[str, Any] = {}
             if "status" in changed:
                 closing["closed_at"] = func.now() if changed["status"] == "closed" else None
             conn.execute(update(cases).where(cases.c.id == view.id).values(**changed, **closing, updated_at=updated_at))
