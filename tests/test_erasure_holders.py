@@ -76,8 +76,9 @@ def send_mail(platform: Platform, to: str, subject: str) -> None:
 
 
 def make_case(platform: Platform, s3: Minio) -> dict[str, Any]:
-    """A case with a text PDF and a scanned PNG (read by OCR), a held message, an upload's pending
-    leftover, a second version and a delete marker in its evidence prefix, and a built bundle."""
+    """A case with a text PDF and a scanned PNG (read by OCR), a held message, a cover sheet, an
+    upload's pending leftover, a second version and a delete marker in its evidence prefix, and a
+    built bundle shared with a solicitor."""
     case = platform.create_case("rachel", unique_number(), name="Erin Erasable")
     word = fresh_word()
     files = [
@@ -92,6 +93,8 @@ def make_case(platform: Platform, s3: Minio) -> dict[str, Any]:
     address = platform.call("rachel", "POST", "intake", f"/v1/cases/{case['id']}/intake-address")
     assert address.status_code in (200, 201), address.text
     send_mail(platform, address.json()["address"], f"About Erin {word}")
+    sheet = platform.call("rachel", "POST", "intake", f"/v1/cases/{case['id']}/cover-sheets", json={})
+    assert sheet.status_code == 201, sheet.text
     # What the services' own paths rarely leave but erasure must still find: a pending object of a
     # crashed upload, a second version of a key and a delete marker (the ordinary identity may
     # write both in the locked bucket; only removing a version is locked).
@@ -152,6 +155,12 @@ def stored(platform: Platform, s3: Minio, case: dict[str, Any]) -> dict[str, Any
             ).fetchone()[0],
             "bundles": db.execute("SELECT count(*) FROM bundle.bundles WHERE case_id = %s", (case_id,)).fetchone()[0],
             "shares": db.execute("SELECT count(*) FROM bundle.shares WHERE case_id = %s", (case_id,)).fetchone()[0],
+            # Revoked, not deleted: a late scan behind the sheet or a message to the address is held.
+            "live_sheets_and_addresses": db.execute(
+                "SELECT (SELECT count(*) FROM intake.cover_sheets WHERE case_id = %s AND revoked_at IS NULL)"
+                " + (SELECT count(*) FROM intake.intake_addresses WHERE case_id = %s AND revoked_at IS NULL)",
+                (case_id, case_id),
+            ).fetchone()[0],
         }
         held_keys = [
             key
@@ -227,6 +236,7 @@ def test_each_holder_removes_every_copy_of_the_case_and_answers_once_per_kind(
     assert len(before["objects"]["evidence"]) >= len(erased["items"]) + 3  # + two versions, one delete marker
     assert before["rows"]["mail"] == 1 and before["rows"]["ocr_documents"] == 2 and before["rows"]["ocr_pages"] >= 2
     assert before["rows"]["bundles"] == 1 and before["rows"]["shares"] == 1
+    assert before["rows"]["live_sheets_and_addresses"] == 2
 
     request_id = f"test-{uuid.uuid4()}"
     publish_due(platform, erased["id"], request_id)
@@ -245,7 +255,7 @@ def test_each_holder_removes_every_copy_of_the_case_and_answers_once_per_kind(
     rows = after["rows"]
     assert rows["mail"] == 0 and rows["facts_history"] == 0
     assert rows["ocr_documents"] == 0 and rows["ocr_pages"] == 0 and rows["page_cache"] == 0
-    assert rows["bundles"] == 0 and rows["shares"] == 0
+    assert rows["bundles"] == 0 and rows["shares"] == 0 and rows["live_sheets_and_addresses"] == 0
     # The evidence rows stay as anonymised stubs: the case still counts its items.
     assert len(rows["evidence"]) == len(before["rows"]["evidence"])
     for stub in rows["evidence"]:
