@@ -7,7 +7,11 @@ documented media type and a body that matches the documented schema.
 
 Bounded for a 2-core machine: ``EXAMPLES`` generated requests per operation and caller (drawn from the
 positive and negative strategies, about half with the real ids where the path takes them), Hypothesis
-derandomized (the same requests on every run, so a failure reproduces), no shrinking.
+derandomized (the same requests on every run, so a failure reproduces), no shrinking. Each generated
+request is sent as every caller in turn: derandomized, a run per caller drew the very same requests,
+so they are drawn once per operation instead of once per caller (generating them costs about as much
+as sending them). A caller's first failure ends its run, as its own Hypothesis run would have; the
+other callers go on.
 """
 
 from __future__ import annotations
@@ -129,25 +133,41 @@ def _strategies(operation: Any, known: dict[str, str]) -> list[Any]:
 
 
 def _fuzz(
-    operation: Any, base_url: str, headers: Callable[[], dict[str, str]], known: dict[str, str], tally: Tally
-) -> str | None:
-    """Run the bounded property test of one operation as one caller; the failure it found, if any."""
+    operation: Any,
+    base_url: str,
+    callers: dict[str, Callable[[], dict[str, str]]],
+    known: dict[str, str],
+    tally: Tally,
+) -> dict[str, str]:
+    """Run the bounded property test of one operation, each generated request sent as every caller
+    (name: headers); the failure each caller met, by name (none: it passed)."""
+    failures: dict[str, str] = {}
 
     @FUZZ_SETTINGS
     @given(case=st.one_of(_strategies(operation, known)))
     def property_holds(case: Case) -> None:
-        response = case.call_and_validate(base_url=base_url, headers=headers(), checks=CHECKS, timeout=30)
-        tally.sent[operation.label] += 1
-        tally.statuses[response.status_code] += 1
-        if 200 <= response.status_code < 300 and known and case.path_parameters == {**case.path_parameters, **known}:
-            tally.answered_2xx_with_real_ids += 1
+        for caller, headers in callers.items():
+            if caller in failures:  # its run ended at its first failure
+                continue
+            try:
+                response = case.call_and_validate(base_url=base_url, headers=headers(), checks=CHECKS, timeout=30)
+            # A check's failure (a FailureGroup of them) or a broken connection.
+            except (AssertionError, BaseExceptionGroup, requests.RequestException) as exc:
+                curl = case.as_curl_command(headers(), base_url=base_url)
+                failures[caller] = f"{exc}\nReproduce with: {curl}"
+                continue
+            tally.sent[operation.label] += 1
+            tally.statuses[response.status_code] += 1
+            reached = case.path_parameters == {**case.path_parameters, **known}
+            if 200 <= response.status_code < 300 and known and reached:
+                tally.answered_2xx_with_real_ids += 1
 
     try:
         property_holds()
-    # A check's failure (a FailureGroup of them, once Hypothesis has run) or a broken connection.
+    # Hypothesis itself gave up on the operation (the checks' failures are kept per caller above).
     except (AssertionError, BaseExceptionGroup, requests.RequestException) as exc:
-        return str(exc)
-    return None
+        failures.update({caller: str(exc) for caller in callers if caller not in failures})
+    return {caller: failures[caller] for caller in callers if caller in failures}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -159,13 +179,15 @@ def test_fuzzed_requests_get_documented_answers(platform: Platform, real_ids: di
         operation = result.ok()
         public = operation.definition.raw.get("security") == []
         known = {p.name: real_ids[p.name] for p in operation.path_parameters if p.name in real_ids}
-        for user in (None,) if public else CALLERS:
-            if (operation.label, user) in NOT_FUZZED_AS:
-                continue
-            headers = _headers(platform, user)
-            failure = _fuzz(operation, base_url, headers, known, tally)
-            if failure is not None:
-                tally.failures.append(f"{operation.label} as {user or 'anonymous'}:\n{failure}")
+        callers = {
+            user or "anonymous": _headers(platform, user)
+            for user in ((None,) if public else CALLERS)
+            if (operation.label, user) not in NOT_FUZZED_AS
+        }
+        if not callers:
+            continue
+        for caller, failure in _fuzz(operation, base_url, callers, known, tally).items():
+            tally.failures.append(f"{operation.label} as {caller}:\n{failure}")
     print(
         f"\n{service}: {sum(tally.sent.values())} requests over {len(tally.sent)} operations, "
         f"statuses {dict(sorted(tally.statuses.items()))}, {tally.answered_2xx_with_real_ids} 2xx with real ids, "
@@ -190,7 +212,7 @@ def test_the_fuzzing_reports_answers_the_document_does_not_allow(platform: Platf
     wrong_status["paths"]["/healthz"]["get"]["responses"].pop("200")
     for doc, expected in ((wrong_body, "Response violates schema"), (wrong_status, "Undocumented status code")):
         operation = schemathesis.openapi.from_dict(doc)["/healthz"]["GET"]
-        failure = _fuzz(operation, base_url, dict, {}, Tally())
+        failure = _fuzz(operation, base_url, {"anonymous": dict}, {}, Tally()).get("anonymous")
         assert failure is not None and expected in failure, failure
 
 
