@@ -13,6 +13,7 @@ cache would, and each service continues from a copy of their result.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import shutil
 import subprocess
@@ -283,7 +284,10 @@ class ImageBuild:
             self._snapshot = (self.scratch / "shared", replay.workdir, dict(replay.env))
         else:
             shutil.rmtree(root)
-            shutil.copytree(self._snapshot[0], root, symlinks=True)
+            # Hard links, not copies: the shared result is thousands of files, and a service's
+            # steps never write into one in place (pip unlinks a file before it writes that path,
+            # compiled files are written anew and renamed), so the snapshot stays as it was.
+            shutil.copytree(self._snapshot[0], root, symlinks=True, copy_function=os.link)
         replay = Replay(root, self.context, self.included, inherited)
         replay.workdir, replay.env = self._snapshot[1], dict(self._snapshot[2])
         replay.apply(steps[self.shared :])
