@@ -10,8 +10,9 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from browsing import CHROMIUM, PHONE, SCREENSHOTS
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Chromium (and Playwright driver) for the session: starting them costs seconds per module."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed; `./casework test` installs it (apt-get install chromium)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -20,6 +21,15 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Browser) -> Iterator[Browser]:
+    """The browser for one module's tests. Every profile (context) the module opened is closed after
+    it, as closing a browser of its own did: no page of one module keeps running into the next."""
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
 
 
 @pytest.fixture
