@@ -3,8 +3,10 @@ per test session on free ports in a throw-away state directory (see casework_loc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -50,9 +52,25 @@ def platform() -> Iterator[Platform]:
         pytest.exit(f"The test platform could not start (logs in {ARTIFACTS}):\n{exc}", returncode=3)
     print(f"\nplatform started in {time.monotonic() - started:.1f}s (state {state_dir})")
     yield Platform(stack)
+    _stop_services_together(stack)
     stack.stop()
     _keep_logs(state_dir)
     shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _stop_services_together(stack: Stack, timeout_s: float = 15.0) -> None:
+    """Signal every service at once and wait for them all, before ``stack.stop()`` (which stops
+    one process at a time, waiting for each, then the servers in order): the services' shutdowns
+    overlap instead of adding up at the end of every session. A service still running after
+    ``timeout_s`` is left to ``stack.stop()``, which kills it as before."""
+    running = [process for _spec, process in stack.services.values() if process.alive()]
+    for process in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.process.pid, process.stop_signal)
+    deadline = time.monotonic() + timeout_s
+    for process in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.process.wait(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _keep_logs(state_dir: Path) -> None:
