@@ -53,6 +53,7 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
         bundles,
         calendar,
         cases,
+        data_protection,
         deadlines,
         evidence,
         inbox,
@@ -68,7 +69,7 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
     bp = Blueprint("pages", __name__)
     pages = Pages(auth, settings)
     modules = (cases, evidence, search, protocol, trends, inbox, bundles, shared)
-    for module in (*modules, deadlines, information_requests, calendar, mailroom, subject_access):
+    for module in (*modules, deadlines, information_requests, calendar, mailroom, data_protection, subject_access):
         module.register(bp, pages)
 
     @bp.app_context_processor

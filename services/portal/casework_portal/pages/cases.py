@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from casework_common.auth import Principal
 from casework_portal import labels
 from casework_portal.backend import ApiError
-from casework_portal.pages import Pages
+from casework_portal.pages import Pages, data_protection
 
 # Case list filters the page passes through (workflow validates them).
 LIST_FILTERS = ("status", "case_type", "outcome", "employer", "assigned_to", "cursor")
@@ -167,6 +167,7 @@ def register(bp: Blueprint, pages: Pages) -> None:
             entry_kinds=labels.STAFF_ENTRY_KINDS if full else labels.MEMBER_ENTRY_KINDS,
             comparators=comparators,
             comparators_problem=comparators_problem,
+            hold=data_protection.hold_of(pages, user, case_id),
         )
 
     @bp.post("/cases/<case_id>/timeline")
