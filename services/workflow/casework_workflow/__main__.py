@@ -254,7 +254,11 @@ def main() -> int:
         return verify_audit(settings, args.public_key)
     if args.command == "anchor-audit":
         return anchor_audit(settings)
-    return serve(settings)
+    try:
+        return serve(settings)
+    except retention.schedule.ScheduleError as exc:  # named problem by problem, not as a traceback
+        print(exc, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
