@@ -176,12 +176,12 @@ audit_log = Table(
     Column("detail", JSONB, nullable=False),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
-)
     # Migration 0010: hashing over a content digest, so content can be redacted (audit.py).
     Column("scheme", SmallInteger, nullable=False),
     Column("content_salt", Text),
     Column("content_digest", Text),
     Column("redacted_at", DateTime(timezone=True)),
+)
 
 audit_head = Table(
     "audit_head",
