@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -24,9 +25,12 @@ pytestmark = pytest.mark.stack
 CORRUPT = b"\x0a\xff\x01 truncated field"  # a length-delimited field claiming more bytes than follow
 
 
-def kafka_settings(platform: Platform) -> KafkaSettings:
+def kafka_settings(platform: Platform, **changes: Any) -> KafkaSettings:
     return KafkaSettings(
-        service_name="test", kafka_bootstrap=f"127.0.0.1:{platform.config.ports['kafka']}", kafka_max_attempts=2
+        service_name="test",
+        kafka_bootstrap=f"127.0.0.1:{platform.config.ports['kafka']}",
+        kafka_max_attempts=2,
+        **changes,
     )
 
 
@@ -177,7 +181,10 @@ def test_a_record_whose_dependency_is_down_waits_instead_of_being_dead_lettered(
     """A handler that raises RetryLater (its own dependency is down) more times than the record's
     attempts: the record is read again until the handler succeeds, and nothing is dead-lettered
     (search's indexer dead-lettered records during a search-server outage before)."""
-    config = kafka_settings(platform)
+    # The consumer leaves its group at every RetryLater and joins again, and the broker holds each
+    # join for half the session timeout: this test's own consumer uses a shorter session (3 s
+    # instead of the services' 6 s, heartbeats every 0.5 s) so the five joins take half as long.
+    config = kafka_settings(platform, kafka_session_timeout_ms=3000, kafka_heartbeat_interval_ms=500)
     topic = f"test.outage.{uuid.uuid4().hex[:8]}"
     kafka.ensure_topics(config, [topic, kafka.dlq_topic(topic)], 1)
     producer = kafka.make_producer(config)
