@@ -57,20 +57,23 @@ def delete_all_versions(client: Minio, bucket: str, keys: Iterable[str] = (), pr
     ``prefixes``, bypassing governance-mode locks (which only the retention identity may do).
     Returns how many versions were removed; raises RuntimeError if any could not be (the caller's
     erasure is then retried: nothing is acknowledged as gone that is not)."""
-    victims: list[DeleteObject] = []
+    # Keyed by (name, version): a key also under one of the prefixes (or a prefix under another)
+    # is listed more than once, and must be sent and counted once.
+    victims: dict[tuple[str, str | None], DeleteObject] = {}
     wanted = set(keys)
     for prefix in [*prefixes, *wanted]:
         for obj in client.list_objects(bucket, prefix=prefix, recursive=True, include_version=True):
             if prefix in wanted and obj.object_name != prefix:
                 continue  # an exact key, not everything that starts with it
-            victims.append(DeleteObject(obj.object_name, obj.version_id))
-    errors = list(client.remove_objects(bucket, victims, bypass_governance_mode=True)) if victims else []
+            victims.setdefault((obj.object_name, obj.version_id), DeleteObject(obj.object_name, obj.version_id))
+    batch = list(victims.values())
+    errors = list(client.remove_objects(bucket, batch, bypass_governance_mode=True)) if batch else []
     if errors:
         first = errors[0]
         raise RuntimeError(
-            f"{len(errors)} of {len(victims)} versions in {bucket} not removed: {first.code} {first.message}"
+            f"{len(errors)} of {len(batch)} versions in {bucket} not removed: {first.code} {first.message}"
         )
-    return len(victims)
+    return len(batch)
 
 
 def ensure_bucket(client: Minio, bucket: str, retention_days: int | None = None) -> None:
