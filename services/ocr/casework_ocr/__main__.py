@@ -27,6 +27,18 @@ from casework_ocr.tables import outbox
 
 log = logging.getLogger(__name__)
 
+#: The retention S3 identity, which can remove governance-locked versions. Only the supervisor's
+#: erasure consumer uses it; the workers open untrusted files (parsers, LibreOffice, Tesseract).
+RETENTION_ENV = ("CASEWORK_S3_RETENTION_ACCESS_KEY", "CASEWORK_S3_RETENTION_SECRET_KEY")
+
+
+def _withhold_retention_identity() -> None:
+    """Remove the retention identity from this process's environment, once the settings have read
+    it: spawned workers and every subprocess inherit ``os.environ``, and a compromised parser must
+    not find the one credential that bypasses object locks."""
+    for name in RETENTION_ENV:
+        os.environ.pop(name, None)
+
 
 def _reset_metrics_dir() -> None:
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -37,7 +49,8 @@ def _reset_metrics_dir() -> None:
 
 def main() -> int:
     _reset_metrics_dir()
-    settings = OcrSettings()
+    settings = OcrSettings()  # the only read of the retention identity: it stays in these settings
+    _withhold_retention_identity()  # before any worker or subprocess starts
     configure_logging(settings.service_name, settings.log_level)
     engine = db.make_engine(settings)
     db.migrate_on_start(engine, settings, Path(__file__).parent / "migrations")

@@ -13,9 +13,14 @@ process, never one per worker) removes, for every evidence item of the case that
 - the workers' local copies of its original and conversion (the source cache in ``work_dir``).
 
 The case's items are found in OCR's own rows: each document keeps the item's EvidenceRef, which
-names its case. Objects go first and rows after, so a failure in between leaves the rows that say
-what is left to remove; one ``CaseDataErased`` receipt is written to OCR's outbox in the same
-transaction as the rows' deletion. A redelivered request finds nothing and answers again.
+names its case. First the case and each of its items are marked erased (``erased_cases``,
+``erased_evidence``), under the case's erasure lock taken exclusively (store.lock_case): from then
+on the workers record nothing of them and remove what they wrote for them (store.OcrStore.erased),
+and whatever a worker recorded before the mark is stored already, so the sweep of the text bucket
+that follows finds it. Objects go next and rows last, so a failure in between leaves the marks and
+rows that say what is left to remove; one ``CaseDataErased`` receipt is written to OCR's outbox in
+the same transaction as the rows' deletion. A redelivered request sweeps the marked items' prefixes
+again, finds nothing and answers again.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from pathlib import Path
 import urllib3
 from minio import Minio
 from minio.error import ServerError
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import OperationalError
 
 from casework.v1 import events_pb2
@@ -40,7 +46,17 @@ from casework_common.kafka import RetryLater
 from casework_common.outbox import enqueue
 from casework_common.vocabulary import DATA_KIND_HOLDERS, DATA_KINDS
 from casework_ocr.settings import OcrSettings
-from casework_ocr.tables import documents, outbox, page_attempts, page_cache, page_claims, pages
+from casework_ocr.store import lock_case
+from casework_ocr.tables import (
+    documents,
+    erased_cases,
+    erased_evidence,
+    outbox,
+    page_attempts,
+    page_cache,
+    page_claims,
+    pages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,15 +129,15 @@ class PageTextEraser:
 
     def erase(self, case_id: str, request_id: str = "") -> Removed:
         """Remove the case's page texts everywhere OCR keeps them; send the receipt."""
-        with self.engine.connect() as conn:
-            found = case_documents(conn, case_id)
+        with self.engine.begin() as conn:
+            found, ids = self._mark(conn, case_id)
         removed = Removed(documents=len(found))
-        if found:
-            prefixes = [f"{evidence_id}/" for evidence_id, _ref in found]
+        if ids:
+            prefixes = [f"{evidence_id}/" for evidence_id in ids]
             removed.versions = storage.delete_all_versions(self.s3, self.settings.text_bucket, prefixes=prefixes)
+        if found:
             removed.cached_files = self._forget_cached(found)
         with self.engine.begin() as conn:
-            ids = [evidence_id for evidence_id, _ref in found]
             if ids:
                 removed.rows = self._forget_rows(conn, ids)
             receipt = events_pb2.CaseDataErased(
@@ -136,6 +152,23 @@ class PageTextEraser:
         return removed
 
     @staticmethod
+    def _mark(conn: Connection, case_id: str) -> tuple[list[tuple[uuid.UUID, events_pb2.EvidenceRef]], list[uuid.UUID]]:
+        """Mark the case and its items erased, under the case's erasure lock taken exclusively (no
+        worker is between its check and its commit for this case meanwhile). Returns the documents
+        still held and every item ever marked for the case (a retry, or a redelivered request, sweeps
+        their prefixes again)."""
+        lock_case(conn, case_id, exclusive=True)
+        conn.execute(insert(erased_cases).values(case_id=uuid.UUID(case_id)).on_conflict_do_nothing())
+        found = case_documents(conn, case_id)
+        if found:
+            rows = [{"evidence_id": evidence_id, "case_id": uuid.UUID(case_id)} for evidence_id, _ref in found]
+            conn.execute(insert(erased_evidence).values(rows).on_conflict_do_nothing())
+        marked = conn.execute(
+            select(erased_evidence.c.evidence_id).where(erased_evidence.c.case_id == uuid.UUID(case_id))
+        ).scalars()
+        return found, sorted(set(marked))
+
+    @staticmethod
     def _forget_rows(conn: Connection, ids: list[uuid.UUID]) -> int:
         keys = [str(evidence_id) for evidence_id in ids]
         count = 0
@@ -145,9 +178,13 @@ class PageTextEraser:
         owner = func.split_part(page_cache.c.text_key, "/", 1)
         count += conn.execute(page_cache.delete().where(owner.in_(keys))).rowcount
         count += conn.execute(documents.delete().where(documents.c.evidence_id.in_(ids))).rowcount
-        # Published events about these items carry their metadata; pending ones are left to be sent.
+        # Published events about these items carry their metadata; pending ones are left to be sent,
+        # except page tasks (keys "<evidence_id>:<page>"), sent or not: nobody will read those pages.
+        page_tasks = or_(*(outbox.c.key.startswith(f"{key}:", autoescape=True) for key in keys))
         count += conn.execute(
-            outbox.delete().where(outbox.c.key.in_(keys), outbox.c.published_at.is_not(None))
+            outbox.delete().where(
+                or_(outbox.c.key.in_(keys) & outbox.c.published_at.is_not(None), page_tasks),
+            )
         ).rowcount
         return count
 

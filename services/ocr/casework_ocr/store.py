@@ -3,23 +3,42 @@ follow from them, written through the outbox in the same transactions.
 
 Completion is exactly once: every page result takes the document's row lock, so the page that
 completes it is unambiguous, and that transaction alone writes ``evidence.extracted``.
+
+Erased cases (issue 19, erasure.py) stay erased: every transaction that records something of an
+item first takes its case's erasure lock (shared; the erasure takes it exclusively while it marks
+the case) and checks the marks. A late or redelivered event of an erased item records nothing, and
+the objects a worker wrote for it before that check are removed (:meth:`OcrStore.discard`): either
+the check comes after the mark and sees it, or the transaction commits before the mark and the
+erasure's sweep of the text bucket, which comes after the mark, removes them.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, func, select, text, update
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+from sqlalchemy import Connection, Engine, Row, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
 from casework_common import events, metrics
 from casework_common.outbox import enqueue, resend_last
-from casework_ocr.tables import documents, outbox, page_attempts, page_cache, page_claims, pages
+from casework_ocr.tables import (
+    documents,
+    erased_cases,
+    erased_evidence,
+    outbox,
+    page_attempts,
+    page_cache,
+    page_claims,
+    pages,
+)
 
 SERVICE = "ocr"
 IN_PROGRESS = ("scanning", "extracting")
@@ -31,11 +50,26 @@ OUTCOMES = {
     "not_indexed": events_pb2.EVIDENCE_STATUS_NOT_INDEXED,
     "unpacked": events_pb2.EVIDENCE_STATUS_UNPACKED,
 }
+log = logging.getLogger(__name__)
 REPLAYED = metrics.Metrics("ocr").counter(
     "reconciler_replays_total",
     "Outcomes of finished documents sent again because their item was handed back unfinished.",
     ("state",),
 )
+
+
+def lock_case(conn: Connection, case_id: str, exclusive: bool = False) -> None:
+    """Take a case's erasure lock for the rest of the transaction: shared to record something of one
+    of its items, exclusive (erasure.py) to mark it erased."""
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    conn.execute(text(f"SELECT {function}(hashtextextended(:key, 0))").bindparams(key=f"ocr-erasure:{case_id}"))
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -102,10 +136,13 @@ class OcrStore:
         max_attempts: int,
         progress: Progress | None = None,
         facts: FactsReader | None = None,
+        s3: Minio | None = None,
     ) -> None:
         """``facts``, if given, is asked for a document's facts when its last page is recorded;
-        they go out on ``evidence.extracted`` and on a status change just before it."""
+        they go out on ``evidence.extracted`` and on a status change just before it. ``s3`` (the
+        ordinary identity) removes what was written for an item erased meanwhile (:meth:`discard`)."""
         self.engine = engine
+        self.s3 = s3
         self.text_bucket = text_bucket
         self.max_attempts = max_attempts
         self.progress = progress or Progress()
@@ -118,6 +155,34 @@ class OcrStore:
         return conn.execute(
             select(documents).where(documents.c.evidence_id == uuid.UUID(evidence_id)).with_for_update()
         ).first()
+
+    def erased(self, conn: Connection, ref: events_pb2.EvidenceRef) -> bool:
+        """Has this item, or its case, been erased? Takes the case's erasure lock (shared) first, so
+        an erasure cannot mark the case between this answer and the caller's commit."""
+        lock_case(conn, ref.case_id)
+        marks = [exists().where(erased_evidence.c.evidence_id == uuid.UUID(ref.evidence_id))]
+        case_id = _uuid(ref.case_id)
+        if case_id is not None:  # also items of the case OCR had not seen when it was erased
+            marks.append(exists().where(erased_cases.c.case_id == case_id))
+        return bool(conn.execute(select(or_(*marks))).scalar())
+
+    def discard(self, ref: events_pb2.EvidenceRef) -> int:
+        """Remove every object (every version) under an erased item's prefix in the text bucket:
+        texts, word boxes or a conversion a worker wrote before it found the item erased. The text
+        bucket is not locked, so the ordinary identity may; returns how many were removed."""
+        log.warning("evidence %s: erased meanwhile; what was written for it is removed", ref.evidence_id)
+        if self.s3 is None:
+            return 0
+        victims = [
+            DeleteObject(o.object_name, o.version_id)
+            for o in self.s3.list_objects(
+                self.text_bucket, prefix=f"{uuid.UUID(ref.evidence_id)}/", recursive=True, include_version=True
+            )
+        ]
+        errors = list(self.s3.remove_objects(self.text_bucket, victims)) if victims else []
+        if errors:  # raised: the event is retried, and removes them then
+            raise RuntimeError(f"{len(errors)} of {len(victims)} objects of an erased item not removed")
+        return len(victims)
 
     def _replay(self, conn: Connection, document: Row[Any]) -> None:
         """Send a finished document's outcome (``evidence.extracted`` or its terminal status) again.
@@ -141,32 +206,37 @@ class OcrStore:
         again) or has failed too often (a file that crashes its worker must not be retried for ever)."""
         ref = uploaded.evidence
         with self.engine.begin() as conn:
-            row = self._lock(conn, ref.evidence_id)
-            if row is not None and row.state not in IN_PROGRESS:
-                self._replay(conn, row)
-                return False
-            if row is None:
-                conn.execute(
-                    insert(documents).values(
-                        evidence_id=uuid.UUID(ref.evidence_id),
-                        sha256=ref.sha256,
-                        ref=ref.SerializeToString(),
-                        state="scanning",
-                        attempts=1,
-                    )
+            erased = self.erased(conn, ref)  # a late or redelivered upload event: nothing is read again
+            started = not erased and self._start_document(conn, ref)
+        if erased:
+            self.discard(ref)
+        return started
+
+    def _start_document(self, conn: Connection, ref: events_pb2.EvidenceRef) -> bool:
+        row = self._lock(conn, ref.evidence_id)
+        if row is not None and row.state not in IN_PROGRESS:
+            self._replay(conn, row)
+            return False
+        if row is None:
+            conn.execute(
+                insert(documents).values(
+                    evidence_id=uuid.UUID(ref.evidence_id),
+                    sha256=ref.sha256,
+                    ref=ref.SerializeToString(),
+                    state="scanning",
+                    attempts=1,
                 )
-                attempts = 1
-            else:
-                attempts = row.attempts + 1
-                conn.execute(
-                    update(documents).where(documents.c.evidence_id == row.evidence_id).values(attempts=attempts)
-                )
-            if attempts > self.max_attempts:
-                self._finish(conn, ref, "failed", f"Processing did not succeed after {self.max_attempts} attempts.")
-                return False
-            self._emit(
-                conn, events.EVIDENCE_STATUS, ref.evidence_id, status_event(ref, events_pb2.EVIDENCE_STATUS_SCANNING)
             )
+            attempts = 1
+        else:
+            attempts = row.attempts + 1
+            conn.execute(update(documents).where(documents.c.evidence_id == row.evidence_id).values(attempts=attempts))
+        if attempts > self.max_attempts:
+            self._finish(conn, ref, "failed", f"Processing did not succeed after {self.max_attempts} attempts.")
+            return False
+        self._emit(
+            conn, events.EVIDENCE_STATUS, ref.evidence_id, status_event(ref, events_pb2.EVIDENCE_STATUS_SCANNING)
+        )
         return True
 
     def finish(
@@ -175,16 +245,25 @@ class OcrStore:
         """End a document with a terminal outcome other than extraction (quarantined, unreadable...);
         ``detected_type`` when the content was sniffed before it ended."""
         with self.engine.begin() as conn:
-            if self._lock(conn, ref.evidence_id) is None:
-                conn.execute(
-                    insert(documents).values(
-                        evidence_id=uuid.UUID(ref.evidence_id),
-                        sha256=ref.sha256,
-                        ref=ref.SerializeToString(),
-                        state="scanning",
-                    )
+            erased = self.erased(conn, ref)
+            if not erased:
+                self._finish_document(conn, ref, outcome, reason, uploaded_by, detected_type)
+        if erased:
+            self.discard(ref)
+
+    def _finish_document(
+        self, conn: Connection, ref: events_pb2.EvidenceRef, outcome: str, reason: str, uploaded_by: str, detected: str
+    ) -> None:
+        if self._lock(conn, ref.evidence_id) is None:
+            conn.execute(
+                insert(documents).values(
+                    evidence_id=uuid.UUID(ref.evidence_id),
+                    sha256=ref.sha256,
+                    ref=ref.SerializeToString(),
+                    state="scanning",
                 )
-            self._finish(conn, ref, outcome, reason, uploaded_by, detected_type)
+            )
+        self._finish(conn, ref, outcome, reason, uploaded_by, detected)
 
     def _finish(
         self,
@@ -259,36 +338,54 @@ class OcrStore:
         (unless ``queue`` is False: the caller reads them itself). The item shows ``extracting``
         from here on, a one-page scan waiting for OCR too, and learns its detected type and metadata.
         ``file_facts`` (PDF information, EXIF date) wait here for the facts read at completion."""
-        total = len(text_results) + len(tasks)
         with self.engine.begin() as conn:
-            conn.execute(
-                update(documents)
-                .where(documents.c.evidence_id == uuid.UUID(ref.evidence_id))
-                .values(
-                    detected_type=detected_type,
-                    pages_total=total,
-                    state="extracting",
-                    reason="; ".join(notes) or None,
-                    metadata=metadata or {},
-                    file_facts=file_facts or {},
-                    progress_at=func.now(),
-                    progress_done=len(text_results),
-                )
-            )
-            for result in text_results:
-                self._insert_page(conn, ref.evidence_id, result)
-            for task in tasks if queue else []:
-                self._emit(conn, events.OCR_PAGES, f"{ref.evidence_id}:{task.page}", task)
-            extracting = status_event(
-                ref,
-                events_pb2.EVIDENCE_STATUS_EXTRACTING,
-                done=len(text_results),
-                total=total,
+            erased = self.erased(conn, ref)  # during the analysis: its texts and conversion go again
+            if not erased:
+                self._plan(conn, ref, detected_type, text_results, tasks, notes, metadata, queue, file_facts)
+        if erased:
+            self.discard(ref)
+
+    def _plan(
+        self,
+        conn: Connection,
+        ref: events_pb2.EvidenceRef,
+        detected_type: str,
+        text_results: list[PageResult],
+        tasks: list[events_pb2.OcrPageTask],
+        notes: list[str],
+        metadata: dict[str, str] | None,
+        queue: bool,
+        file_facts: dict[str, Any] | None,
+    ) -> None:
+        total = len(text_results) + len(tasks)
+        conn.execute(
+            update(documents)
+            .where(documents.c.evidence_id == uuid.UUID(ref.evidence_id))
+            .values(
                 detected_type=detected_type,
-                metadata=metadata,
+                pages_total=total,
+                state="extracting",
+                reason="; ".join(notes) or None,
+                metadata=metadata or {},
+                file_facts=file_facts or {},
+                progress_at=func.now(),
+                progress_done=len(text_results),
             )
-            self._emit(conn, events.EVIDENCE_STATUS, ref.evidence_id, extracting)
-            self._progress(conn, ref.evidence_id)
+        )
+        for result in text_results:
+            self._insert_page(conn, ref.evidence_id, result)
+        for task in tasks if queue else []:
+            self._emit(conn, events.OCR_PAGES, f"{ref.evidence_id}:{task.page}", task)
+        extracting = status_event(
+            ref,
+            events_pb2.EVIDENCE_STATUS_EXTRACTING,
+            done=len(text_results),
+            total=total,
+            detected_type=detected_type,
+            metadata=metadata,
+        )
+        self._emit(conn, events.EVIDENCE_STATUS, ref.evidence_id, extracting)
+        self._progress(conn, ref.evidence_id)
 
     # -- pages -------------------------------------------------------------------------
 
@@ -368,6 +465,8 @@ class OcrStore:
         again.image_sha256 = image_sha256
         again.deferrals = task.deferrals + 1
         with self.engine.begin() as conn:
+            if self.erased(conn, task.evidence):
+                return
             if counted:
                 conn.execute(
                     update(page_attempts)
@@ -384,25 +483,34 @@ class OcrStore:
             return conn.execute(select(page_cache).where(page_cache.c.image_sha256 == image_sha256)).first()
 
     def record_page(self, ref: events_pb2.EvidenceRef, result: PageResult, cache: bool) -> None:
+        """Record a page read (its text and word boxes are stored already); for an item erased
+        meanwhile, remove them instead."""
         with self.engine.begin() as conn:
-            document = self._lock(conn, ref.evidence_id)
-            if document is None or document.state != "extracting":
-                return  # finished meanwhile (a redelivered task): nothing more to say
-            self._insert_page(conn, ref.evidence_id, result)
-            if cache and result.image_sha256:
-                conn.execute(
-                    insert(page_cache)
-                    .values(
-                        image_sha256=result.image_sha256,
-                        text_key=result.text_key,
-                        words_key=result.words_key,
-                        char_count=result.char_count,
-                    )
-                    .on_conflict_do_nothing()
+            erased = self.erased(conn, ref)
+            if not erased:
+                self._record_page(conn, ref, result, cache)
+        if erased:
+            self.discard(ref)
+
+    def _record_page(self, conn: Connection, ref: events_pb2.EvidenceRef, result: PageResult, cache: bool) -> None:
+        document = self._lock(conn, ref.evidence_id)
+        if document is None or document.state != "extracting":
+            return  # finished meanwhile (a redelivered task): nothing more to say
+        self._insert_page(conn, ref.evidence_id, result)
+        if cache and result.image_sha256:
+            conn.execute(
+                insert(page_cache)
+                .values(
+                    image_sha256=result.image_sha256,
+                    text_key=result.text_key,
+                    words_key=result.words_key,
+                    char_count=result.char_count,
                 )
-            if result.image_sha256:
-                conn.execute(delete(page_claims).where(page_claims.c.image_sha256 == result.image_sha256))
-            self._progress(conn, ref.evidence_id)
+                .on_conflict_do_nothing()
+            )
+        if result.image_sha256:
+            conn.execute(delete(page_claims).where(page_claims.c.image_sha256 == result.image_sha256))
+        self._progress(conn, ref.evidence_id)
 
     def _insert_page(self, conn: Connection, evidence_id: str, result: PageResult) -> None:
         conn.execute(

@@ -73,3 +73,20 @@ page_claims = Table(
     Column("page", Integer, nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# Erased (issue 19, erasure.py): a case whose page texts were erased, and each of its items OCR had
+# read. Nothing is recorded or stored again for them (OcrStore.erased).
+erased_cases = Table(
+    "erased_cases",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+erased_evidence = Table(
+    "erased_evidence",
+    metadata,
+    Column("evidence_id", Uuid, primary_key=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

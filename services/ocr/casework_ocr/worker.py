@@ -35,7 +35,9 @@ def run(index: int) -> None:
     s3 = storage.make_client(settings)
     progress = Progress(settings.progress_interval_s, settings.progress_step_percent)
     facts = FactsReader(s3, settings.text_bucket)
-    store = OcrStore(db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress, facts)
+    store = OcrStore(
+        db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress, facts, s3=s3
+    )
     intake = IntakeClient(settings.intake_url, ServiceTokenProvider.from_settings(settings))
     cache_dir = Path(settings.work_dir) / f"sources-{index}"
     sources = SourceCache(s3, cache_dir, settings.source_cache_bytes)
