@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,88 +112,102 @@ def cases() -> dict[str, Case]:
         )
     }
     text_pdf = testdocs.text_pdf
-    return {
-        "truncated PDF": Case("cut.pdf", text_pdf(["x" * 60])[:150], "unreadable", "PDF"),
-        "password-protected PDF": Case(
-            "locked.pdf", testdocs.office("pdf", ["secret"], password="pw"), "password_protected", "password"
-        ),
-        "EICAR test virus": Case("invoice.pdf", testdocs.EICAR, "quarantined", "Infected"),
-        "EICAR inside a ZIP": Case("docs.zip", testdocs.zip_of([("readme.txt", testdocs.EICAR)]), "quarantined"),
-        "EICAR attached to an email": Case(
-            "mail.eml",
-            testdocs.eml("Hi", ["see attached"], [("x.com", testdocs.EICAR, "application/octet-stream")]),
-            "quarantined",
-        ),
-        "zip bomb": Case("bomb.zip", testdocs.zip_of([("zeros.bin", b"\0" * 50_000_000)]), "not_indexed", "zip bomb"),
-        "deeply nested ZIP": Case("nest.zip", nested_zip(6, words["nested"]), "unpacked", "1 file(s)"),
-        "2,000-page PDF": Case("huge.pdf", blank_pdf(2000), "not_indexed", "2000 pages"),
-        "decompression-bomb image": Case("bomb.png", png_bomb(), "not_indexed", "pixels"),
-        "PDF with a .jpg name": Case(
-            "photo.jpg", text_pdf([f"Really a PDF about {words['ext']} after all."]), "indexed", searchable=words["ext"]
-        ),
-        "PDF/ZIP polyglot": Case(
-            "poly.pdf",
-            text_pdf([f"Polyglot front about {words['poly']} text."]) + testdocs.zip_of([("x.txt", b"hidden")]),
-            "indexed",
-            searchable=words["poly"],
-        ),
-        "huge filename": Case(
-            "a" * 5000 + ".pdf",
-            text_pdf([f"Long name file about {words['long']} here."]),
-            "indexed",
-            searchable=words["long"],
-        ),
-        "path in filename": Case(
-            "../../etc/passwd.pdf",
-            text_pdf([f"Path trick about {words['path']} in it."]),
-            "indexed",
-            searchable=words["path"],
-        ),
-        "control characters in filename": Case(
-            "evil\u202egpj.exe\x07.pdf",
-            text_pdf([f"Control chars about {words['ctrl']} here."]),
-            "indexed",
-            searchable=words["ctrl"],
-        ),
-        "executable": Case("setup.exe", b"\x7fELF\x02\x01\x01" + b"\0" * 500, "not_indexed", "cannot be read"),
-        "random bytes": Case("data.bin", bytes(range(256)) * 40, "not_indexed"),
-        "gzip file": Case("notes.gz", gzip.compress(b"compressed notes"), "not_indexed"),
-        "truncated PNG": Case("cut.png", testdocs.png(["x"])[:2000], "unreadable"),
-        "truncated JPEG": Case("cut.jpg", testdocs.jpeg(["some text"])[:3000], "unreadable"),
-        "broken TIFF": Case("bad.tif", b"II*\x00\x08\x00\x00\x00\xff\xff" + b"\0" * 50, "unreadable"),
-        "truncated HEIC": Case("cut.heic", testdocs.heic(["x"])[:600], "unreadable"),
-        "corrupt DOCX": Case("broken.docx", corrupt_docx(), "unreadable"),
-        "empty ZIP": Case("empty.zip", testdocs.zip_of([]), "unpacked", "0 file(s)"),
-        "ZIP with an encrypted member": Case("locked.zip", encrypted_zip(words["enc"]), "unpacked", "encrypted"),
-        "ZIP with too many files": Case(
-            "many.zip", testdocs.zip_of([(f"{n}.txt", b"x") for n in range(600)]), "not_indexed", "600 files"
-        ),
-        "email with no body": Case(
-            "nobody.eml", testdocs.eml(f"Subject only {words['nobody']}", []), "indexed", searchable=words["nobody"]
-        ),
-        "email forwarding an email": Case(
-            "fwd.eml",
-            testdocs.eml(
-                "Fwd",
-                ["see below"],
-                [("orig.eml", testdocs.eml(f"Original {words['fwd']}", ["first"]), "message/rfc822")],
+    # The three slowest files (seconds each: a LibreOffice run, a 900-megapixel PNG, an HEIC encode)
+    # are made in the background, two at a time, while the others are made here.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        slow = {
+            "locked": pool.submit(testdocs.office, "pdf", ["secret"], password="pw"),
+            "bomb": pool.submit(png_bomb),
+            "heic": pool.submit(testdocs.heic, ["x"]),
+        }
+        return {
+            "truncated PDF": Case("cut.pdf", text_pdf(["x" * 60])[:150], "unreadable", "PDF"),
+            "password-protected PDF": Case("locked.pdf", slow["locked"].result(), "password_protected", "password"),
+            "EICAR test virus": Case("invoice.pdf", testdocs.EICAR, "quarantined", "Infected"),
+            "EICAR inside a ZIP": Case("docs.zip", testdocs.zip_of([("readme.txt", testdocs.EICAR)]), "quarantined"),
+            "EICAR attached to an email": Case(
+                "mail.eml",
+                testdocs.eml("Hi", ["see attached"], [("x.com", testdocs.EICAR, "application/octet-stream")]),
+                "quarantined",
             ),
-            "indexed",
-        ),
-        "HTML with scripts": Case(
-            "page.html", testdocs.html([f"Visible {words['script']}"]), "indexed", searchable=words["script"]
-        ),
-        "Latin-1 text": Case(
-            "latin.txt", f"Caf\u00e9 note {words['latin']}\n".encode("latin-1"), "indexed", searchable=words["latin"]
-        ),
-        "one enormous line": Case(
-            "line.txt", (f"{words['line']} " + "x" * 3_000_000).encode(), "indexed", searchable=words["line"]
-        ),
-        "PDF with no pages": Case("nopages.pdf", blank_pdf(0), "unreadable", "PDF"),
-        "1x1 pixel image": Case("dot.png", _one_pixel(), "indexed"),
-        "PDF with JavaScript": Case("js.pdf", pdf_with_javascript(words["js"]), "indexed", searchable=words["js"]),
-        "PDF page of 7 metres square": Case("giant.pdf", blank_pdf(1, (20_000, 20_000)), "indexed"),
-    }
+            "zip bomb": Case(
+                "bomb.zip", testdocs.zip_of([("zeros.bin", b"\0" * 50_000_000)]), "not_indexed", "zip bomb"
+            ),
+            "deeply nested ZIP": Case("nest.zip", nested_zip(6, words["nested"]), "unpacked", "1 file(s)"),
+            "2,000-page PDF": Case("huge.pdf", blank_pdf(2000), "not_indexed", "2000 pages"),
+            "decompression-bomb image": Case("bomb.png", slow["bomb"].result(), "not_indexed", "pixels"),
+            "PDF with a .jpg name": Case(
+                "photo.jpg",
+                text_pdf([f"Really a PDF about {words['ext']} after all."]),
+                "indexed",
+                searchable=words["ext"],
+            ),
+            "PDF/ZIP polyglot": Case(
+                "poly.pdf",
+                text_pdf([f"Polyglot front about {words['poly']} text."]) + testdocs.zip_of([("x.txt", b"hidden")]),
+                "indexed",
+                searchable=words["poly"],
+            ),
+            "huge filename": Case(
+                "a" * 5000 + ".pdf",
+                text_pdf([f"Long name file about {words['long']} here."]),
+                "indexed",
+                searchable=words["long"],
+            ),
+            "path in filename": Case(
+                "../../etc/passwd.pdf",
+                text_pdf([f"Path trick about {words['path']} in it."]),
+                "indexed",
+                searchable=words["path"],
+            ),
+            "control characters in filename": Case(
+                "evil\u202egpj.exe\x07.pdf",
+                text_pdf([f"Control chars about {words['ctrl']} here."]),
+                "indexed",
+                searchable=words["ctrl"],
+            ),
+            "executable": Case("setup.exe", b"\x7fELF\x02\x01\x01" + b"\0" * 500, "not_indexed", "cannot be read"),
+            "random bytes": Case("data.bin", bytes(range(256)) * 40, "not_indexed"),
+            "gzip file": Case("notes.gz", gzip.compress(b"compressed notes"), "not_indexed"),
+            "truncated PNG": Case("cut.png", testdocs.png(["x"])[:2000], "unreadable"),
+            "truncated JPEG": Case("cut.jpg", testdocs.jpeg(["some text"])[:3000], "unreadable"),
+            "broken TIFF": Case("bad.tif", b"II*\x00\x08\x00\x00\x00\xff\xff" + b"\0" * 50, "unreadable"),
+            "truncated HEIC": Case("cut.heic", slow["heic"].result()[:600], "unreadable"),
+            "corrupt DOCX": Case("broken.docx", corrupt_docx(), "unreadable"),
+            "empty ZIP": Case("empty.zip", testdocs.zip_of([]), "unpacked", "0 file(s)"),
+            "ZIP with an encrypted member": Case("locked.zip", encrypted_zip(words["enc"]), "unpacked", "encrypted"),
+            "ZIP with too many files": Case(
+                "many.zip", testdocs.zip_of([(f"{n}.txt", b"x") for n in range(600)]), "not_indexed", "600 files"
+            ),
+            "email with no body": Case(
+                "nobody.eml", testdocs.eml(f"Subject only {words['nobody']}", []), "indexed", searchable=words["nobody"]
+            ),
+            "email forwarding an email": Case(
+                "fwd.eml",
+                testdocs.eml(
+                    "Fwd",
+                    ["see below"],
+                    [("orig.eml", testdocs.eml(f"Original {words['fwd']}", ["first"]), "message/rfc822")],
+                ),
+                "indexed",
+            ),
+            "HTML with scripts": Case(
+                "page.html", testdocs.html([f"Visible {words['script']}"]), "indexed", searchable=words["script"]
+            ),
+            "Latin-1 text": Case(
+                "latin.txt",
+                f"Caf\u00e9 note {words['latin']}\n".encode("latin-1"),
+                "indexed",
+                searchable=words["latin"],
+            ),
+            "one enormous line": Case(
+                "line.txt", (f"{words['line']} " + "x" * 3_000_000).encode(), "indexed", searchable=words["line"]
+            ),
+            "PDF with no pages": Case("nopages.pdf", blank_pdf(0), "unreadable", "PDF"),
+            "1x1 pixel image": Case("dot.png", _one_pixel(), "indexed"),
+            "PDF with JavaScript": Case("js.pdf", pdf_with_javascript(words["js"]), "indexed", searchable=words["js"]),
+            "PDF page of 7 metres square": Case("giant.pdf", blank_pdf(1, (20_000, 20_000)), "indexed"),
+        }
 
 
 def _one_pixel() -> bytes:
