@@ -87,3 +87,64 @@ def test_a_file_that_is_not_yaml_is_refused_with_its_path(tmp_path: Path) -> Non
     path.write_text("default: [unclosed\n")
     with pytest.raises(ScheduleError, match=str(path)):
         load(path)
+
+
+def _with_rule(rule: dict[str, object], default: str = "6y") -> dict[str, object]:
+    return {"default": {kind: default for kind in DATA_KINDS}, "rules": [rule]}
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"case_type": ["disciplinary"], "keep": {"timeline": "1y"}}, "rules[0].case_type: ['disciplinary'] is not"),
+        ({"outcome": {"settled": 1}, "keep": {"timeline": "1y"}}, "rules[0].outcome: {'settled': 1} is not"),
+        ({"case_type": 7, "keep": {"timeline": "1y"}}, "rules[0].case_type: 7 is not a single name"),
+    ],
+)
+def test_a_case_type_or_outcome_that_is_not_one_name_is_a_named_problem(rule: dict[str, object], expected: str) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse(_with_rule(rule))
+    assert expected in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "limit"), [("9999y", "100 years"), ("1201m", "1200 months"), ("36526d", "36525 days")]
+)
+def test_a_period_longer_than_a_hundred_years_is_refused(written: str, limit: str) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse(_with_rule({"case_type": "grievance", "keep": {"bundles": written}}))
+    assert f"rules[0].keep.bundles: '{written}' is longer than {limit}" in str(caught.value), str(caught.value)
+    with pytest.raises(ScheduleError, match=r"default\.case_record"):
+        parse({"default": {kind: written for kind in DATA_KINDS}})
+
+
+def test_the_longest_periods_allowed_still_give_a_date() -> None:
+    schedule = parse(
+        {
+            "default": {kind: "100y" for kind in DATA_KINDS},
+            "rules": [{"case_type": "grievance", "keep": {"bundles": "1200m", "notifications": "36525d"}}],
+        }
+    )
+    dates = schedule.due_dates("grievance", None, dt.datetime(9800, 6, 1, tzinfo=dt.UTC))
+    assert dates["case_record"] == dt.date(9900, 6, 1)
+    assert dates["bundles"] == dt.date(9900, 6, 1)
+    assert dates["notifications"] == dt.date(9900, 6, 2)  # 24 leap days in those hundred years
+
+
+def test_zero_days_is_allowed_on_purpose_due_on_the_closing_day() -> None:
+    """schedule.yaml documents "0d": removed at the first run after the case is closed."""
+    schedule = parse(_with_rule({"outcome": "settled", "keep": {"notifications": "0d"}}))
+    assert schedule.due_dates("grievance", "settled", CLOSED)["notifications"] == dt.date(2020, 3, 31)
+
+
+def test_a_bad_schedule_file_stops_the_command_with_its_problems_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.yaml"
+    path.write_text(
+        "default: {case_record: 9999y, timeline: 6y, evidence_originals: 6y, page_texts: 2y,\n"
+        "          search_documents: 2y, notifications: 1y, bundles: 1y}\n"
+        "rules:\n  - case_type: [disciplinary]\n    keep: {timeline: 1y}\n"
+    )
+    with pytest.raises(ScheduleError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert str(path) in message and "9999y" in message and "['disciplinary']" in message, message

@@ -20,7 +20,11 @@ from casework_common.vocabulary import DATA_KINDS
 from casework_workflow.schemas import CaseType, Outcome
 
 SHIPPED = Path(__file__).with_name("schedule.yaml")
-_DURATION = re.compile(r"^\s*(\d{1,4})\s*([ymd])\s*$")
+_DURATION = re.compile(r"^\s*(\d{1,6})\s*([ymd])\s*$")
+#: The longest period the schedule may name, per unit: a hundred years. Longer is a typing mistake
+#: (and a date past the calendar's end would stop every retention run and the dry run).
+LONGEST = {"y": 100, "m": 1200, "d": 36525}
+_UNITS = {"y": "years", "m": "months", "d": "days"}
 
 
 class ScheduleError(ValueError):
@@ -56,9 +60,11 @@ class Rule:
 
     @property
     def specificity(self) -> int:
+        """How specific the rule is: a case type counts more than an outcome (type and outcome: 3)."""
         return (2 if self.case_type else 0) + (1 if self.outcome else 0)
 
     def matches(self, case_type: str, outcome: str | None) -> bool:
+        """Whether the rule applies to a case of this type and outcome (what it leaves out matches all)."""
         return (self.case_type in (None, case_type)) and (self.outcome in (None, outcome))
 
 
@@ -88,7 +94,26 @@ def _duration(value: Any, where: str, problems: list[str]) -> Duration | None:
     if match is None:
         problems.append(f"{where}: {value!r} is not a duration such as 6y, 18m or 90d")
         return None
-    return Duration(int(match.group(1)), match.group(2))
+    amount, unit = int(match.group(1)), match.group(2)
+    if amount > LONGEST[unit]:
+        problems.append(f"{where}: {value!r} is longer than {LONGEST[unit]} {_UNITS[unit]}, the longest period allowed")
+        return None
+    # "0d" is allowed on purpose (schedule.yaml): due at the first run after the case is closed.
+    return Duration(amount, unit)
+
+
+def _one_of(value: Any, allowed: set[str], where: str, problems: list[str]) -> str | None:
+    """``value`` if it is one name from ``allowed`` (None if absent); else a problem, and None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}: {value!r} is not a single name (one rule per {where.rsplit('.', 1)[-1]})")
+        return None
+    if value not in allowed:
+        noun = "case type" if where.endswith("case_type") else "outcome"
+        problems.append(f"{where}: {value!r} is not {'an' if noun == 'outcome' else 'a'} {noun}")
+        return None
+    return value
 
 
 def _kinds(value: Any, where: str, problems: list[str]) -> dict[str, Duration]:
@@ -124,7 +149,7 @@ def parse(document: Any, source: str = "schedule") -> Schedule:
     if not isinstance(raw_rules, list):
         problems.append("rules: expected a list")
         raw_rules = []
-    seen: set[tuple[str | None, str | None]] = set()
+    seen: set[tuple[str, str]] = set()
     for i, raw in enumerate(raw_rules):
         where = f"rules[{i}]"
         if not isinstance(raw, dict):
@@ -133,16 +158,15 @@ def parse(document: Any, source: str = "schedule") -> Schedule:
         extra = set(raw) - {"case_type", "outcome", "keep"}
         if extra:
             problems.append(f"{where}: unknown keys {', '.join(sorted(map(str, extra)))}")
-        case_type, outcome = raw.get("case_type"), raw.get("outcome")
-        if case_type is None and outcome is None:
+        case_type = _one_of(raw.get("case_type"), {t.value for t in CaseType}, f"{where}.case_type", problems)
+        outcome = _one_of(raw.get("outcome"), {o.value for o in Outcome}, f"{where}.outcome", problems)
+        if raw.get("case_type") is None and raw.get("outcome") is None:
             problems.append(f"{where}: name a case_type, an outcome or both (the default covers the rest)")
-        if case_type is not None and case_type not in {t.value for t in CaseType}:
-            problems.append(f"{where}.case_type: {case_type!r} is not a case type")
-        if outcome is not None and outcome not in {o.value for o in Outcome}:
-            problems.append(f"{where}.outcome: {outcome!r} is not an outcome")
-        if (case_type, outcome) in seen:
+        # By what was written (repr: a list is not hashable), so a wrong name is not also a duplicate.
+        written = (repr(raw.get("case_type")), repr(raw.get("outcome")))
+        if written in seen:
             problems.append(f"{where}: a second rule for the same case_type and outcome")
-        seen.add((case_type, outcome))
+        seen.add(written)
         keep = _kinds(raw.get("keep"), f"{where}.keep", problems)
         if isinstance(raw.get("keep"), dict) and not raw["keep"]:
             problems.append(f"{where}.keep: names no data kind")
