@@ -187,7 +187,7 @@ CASEWORK_{{ upper $callee }}_URL: {{ printf "http://%s-%s:8080" $.root.Release.N
 - name: CASEWORK_IMAP_PASSWORD
   valueFrom: {secretKeyRef: {name: {{ $v.services.intake.mailroom.imap.password.name }}, key: {{ $v.services.intake.mailroom.imap.password.key }}}}
 {{- end }}
-{{- if eq .component "workflow" }}
+{{- if and (eq .component "workflow") (not .withoutSigningKey) }}
 - name: CASEWORK_AUDIT_SIGNING_KEY
   valueFrom: {secretKeyRef: {name: {{ $v.services.workflow.auditSigningKey.name }}, key: {{ $v.services.workflow.auditSigningKey.key }}}}
 {{- end }}
