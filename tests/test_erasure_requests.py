@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 
+import testdocs
 from casework_local.services import SERVICES, service_env
 from harness import Platform, unique_number
 
@@ -55,6 +56,11 @@ def closed_case(platform: Platform, number: str | None = None, **extra: Any) -> 
 def row(platform: Platform, sql: str, *params: Any) -> Any:
     with platform.superuser_db() as conn:
         return conn.execute(sql, params).fetchone()
+
+
+def platform_rows(platform: Platform, sql: str, *params: Any) -> list[Any]:
+    with platform.superuser_db() as conn:
+        return conn.execute(sql, params).fetchall()
 
 
 def audit_actions(platform: Platform, case_id: str) -> list[str]:
@@ -282,6 +288,10 @@ def test_rectification_corrects_the_member_on_all_their_cases(platform: Platform
     first = platform.create_case("rachel", number, name="Jon Smiht")
     second = closed_case(platform, number)
     other = platform.create_case("rachel", unique_number(), name="Jon Smiht")
+    member = requests.Session()
+    member.headers["Authorization"] = "Bearer " + platform.forge("maria", membership_number=number)
+    asked = member.post(f"{platform.url('workflow')}/v1/enquiries", json={"message": "Any news?"}, timeout=10)
+    assert asked.status_code == 201, asked.text
     fixed = platform.call(
         "dana",
         "PATCH",
@@ -302,6 +312,12 @@ def test_rectification_corrects_the_member_on_all_their_cases(platform: Platform
     assert (
         platform.call("rachel", "GET", "workflow", f"/v1/cases/{other['id']}").json()["member"]["name"] == "Jon Smiht"
     )
+    # The enquiry names the member by their account (its ``member`` is a username), which is not corrected.
+    enquirers = {
+        r[0]
+        for r in platform_rows(platform, "SELECT member FROM workflow.enquiries WHERE membership_number = %s", number)
+    }
+    assert enquirers == {"maria"}
     # Search is told (CaseChanged): the case's facts version moves on.
     with platform.superuser_db() as conn:
         events = conn.execute(
@@ -337,3 +353,142 @@ def test_a_bad_retention_schedule_is_refused_naming_each_problem(platform: Platf
         "'banished' is not an outcome",
     ):
         assert expected in run.stderr, run.stderr
+
+
+#: Workflow's tables that can hold a case's text, and how each names the case (audit_log is
+#: checked by tests/test_audit_anchors.py, whose redaction it is).
+CASE_TABLES = {
+    "cases": "id = %s",
+    "case_reps": "case_id = %s",
+    "timeline_entries": "case_id = %s",
+    "enquiries": "case_id = %s",
+    "branch_tasks": "case_id = %s",
+    "referrals": "case_id = %s",
+    "support_requests": "case_id = %s",
+    "information_requests": "case_id = %s",
+    "deadlines": "case_id = %s",
+    "outbox": "key = %s::text",
+}
+
+
+def case_text(platform: Platform, case_id: str) -> dict[str, str]:
+    """Every row about the case in each of CASE_TABLES, as text (the outbox's payloads decoded)."""
+    found: dict[str, str] = {}
+    with platform.superuser_db() as conn:
+        for table, where in CASE_TABLES.items():
+            rows = conn.execute(f"SELECT * FROM workflow.{table} WHERE {where}", (case_id,)).fetchall()  # noqa: S608
+            found[table] = " ".join(
+                str(v) + (bytes(v).decode("utf-8", "replace") if isinstance(v, (bytes, memoryview)) else "")
+                for r in rows
+                for v in r
+            )
+    return found
+
+
+def test_an_erased_case_keeps_nothing_of_the_member_in_any_of_workflows_tables(platform: Platform) -> None:
+    number = unique_number()
+    marker = f"Quillfeather{uuid.uuid4().hex[:6]}"
+    name = f"Erin {marker}son"
+    case = platform.create_case("rachel", number, name=name, summary=f"Summary: {marker}.")
+    member = requests.Session()
+    member.headers["Authorization"] = "Bearer " + platform.forge("maria", membership_number=number, name=name)
+    steps = {
+        "note": platform.call(
+            "rachel",
+            "POST",
+            "workflow",
+            f"/v1/cases/{case['id']}/timeline",
+            json={"kind": "note", "body": f"{name} phoned: {marker}.", "visibility": "reps"},
+        ),
+        "support": platform.call(
+            "rachel",
+            "POST",
+            "workflow",
+            f"/v1/cases/{case['id']}/support-requests",
+            json={"to": "official", "question": f"How do we help {name}? {marker}"},
+        ),
+        "referral": platform.call(
+            "rachel",
+            "POST",
+            "workflow",
+            f"/v1/cases/{case['id']}/referrals",
+            json={"target": "regional_office", "reason": f"{name} needs the office: {marker}"},
+        ),
+        "deadline": platform.call(
+            "rachel",
+            "POST",
+            "workflow",
+            f"/v1/cases/{case['id']}/deadlines",
+            json={"kind": "other", "label": f"Call {marker}", "due_on": "2027-01-15"},
+        ),
+        "enquiry": member.post(
+            f"{platform.url('workflow')}/v1/enquiries", json={"message": f"Help, {marker}"}, timeout=10
+        ),
+        "close": platform.call(
+            "rachel",
+            "PATCH",
+            "workflow",
+            f"/v1/cases/{case['id']}",
+            json={"status": "closed", "outcome": "written_warning", "sanction": f"Warning to {name}"},
+        ),
+    }
+    for what, response in steps.items():
+        assert response.status_code in (200, 201), (what, response.text)
+    before = case_text(platform, case["id"])
+    for table in ("cases", "timeline_entries", "support_requests", "referrals", "deadlines", "branch_tasks", "outbox"):
+        assert marker in before[table], table  # each table did hold it: "gone" below means removed
+
+    assert erase(platform, "dana", case["id"]).status_code == 201
+    after = case_text(platform, case["id"])
+    for table, text in after.items():
+        for personal in (marker, number):
+            assert personal not in text, (table, personal, text[:2000])
+
+
+def test_an_erased_case_is_frozen_nothing_can_be_changed_or_added(platform: Platform) -> None:
+    case = closed_case(platform)
+    assert erase(platform, "dana", case["id"]).status_code == 201
+    url = f"/v1/cases/{case['id']}"
+    refused = {
+        "rename": platform.call("cora", "PATCH", "workflow", url, json={"member": {"name": "Erin Again"}}),
+        "reopen": platform.call("cora", "PATCH", "workflow", url, json={"status": "open"}),
+        "note": platform.call(
+            "cora",
+            "POST",
+            "workflow",
+            f"{url}/timeline",
+            json={"kind": "note", "body": "Erin rang", "visibility": "reps"},
+        ),
+        "support": platform.call(
+            "cora", "POST", "workflow", f"{url}/support-requests", json={"to": "official", "question": "Erin?"}
+        ),
+        "referral": platform.call(
+            "cora", "POST", "workflow", f"{url}/referrals", json={"target": "regional_office", "reason": "Erin"}
+        ),
+        "deadline": platform.call(
+            "cora",
+            "POST",
+            "workflow",
+            f"{url}/deadlines",
+            json={"kind": "other", "label": "Call Erin", "due_on": "2027-01-15"},
+        ),
+    }
+    for what, response in refused.items():
+        assert response.status_code == 409, (what, response.text)
+        assert response.headers["Content-Type"] == PROBLEM
+        problem = response.json()
+        assert problem["type"].endswith("/case-erased") and "erased" in problem["detail"], (what, problem)
+    letter = testdocs.text_pdf(["Erin's new letter"])
+    upload = platform.upload("cora", case["id"], [("erin.pdf", letter, "application/pdf")])
+    assert upload.status_code == 403 and "erased" in upload.json()["detail"], upload.text
+    stored = row(
+        platform,
+        "SELECT status, closed_at IS NOT NULL, member_name FROM workflow.cases WHERE id = %s",
+        case["id"],
+    )
+    assert stored == ("closed", True, "(erased)")
+    assert row(platform, "SELECT count(*) FROM workflow.timeline_entries WHERE case_id = %s", case["id"])[0] == 0
+    assert row(platform, "SELECT count(*) FROM intake.evidence WHERE case_id = %s", case["id"])[0] == 0
+    # Reading what is left is still allowed, and a legal hold still keeps kinds not yet started.
+    assert platform.call("cora", "GET", "workflow", url).status_code == 200
+    assert hold(platform, "olive", case["id"]).status_code == 200

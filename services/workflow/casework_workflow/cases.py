@@ -19,7 +19,7 @@ from casework.v1 import events_pb2, workflow_pb2
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import Problem, bad_request, forbidden, invalid, not_found
-from casework_workflow import audit, flags, scope, timeline
+from casework_workflow import audit, erased, flags, scope, timeline
 from casework_workflow.outbound import case_facts, case_ref, emit
 from casework_workflow.schemas import CaseListQuery, CaseUpdate, NewCase
 from casework_workflow.tables import case_reference_seq, case_reps, cases
@@ -184,11 +184,15 @@ class CaseStore:
         full: bool = False,
         staff: bool = False,
         lock: bool = False,
+        write: bool = False,
     ) -> CaseView:
-        """The case, or the right error: 404 if invisible, 403 if visible but not enough access."""
+        """The case, or the right error: 404 if invisible, 403 if visible but not enough access, 409
+        (``case-erased``) for a ``write`` to a case whose record has been erased (erased.py)."""
         view = self.load(conn, p, case_id, lock=lock)
         if view is None:
             raise not_found("case")
+        if write:
+            erased.refuse_if_erased(conn, view.id)
         if (full or staff) and view.access is not scope.Access.FULL:
             raise forbidden("Only the people working on this case can do that.")
         if staff and not (scope.is_branch_staff(p) or p.has("official", "caseworker")):
@@ -307,7 +311,7 @@ class CaseStore:
 
     def update(self, p: Principal, case_id: str, changes: CaseUpdate) -> CaseView:
         with self.engine.begin() as conn:
-            view = self.require(conn, p, case_id, staff=True, lock=True)
+            view = self.require(conn, p, case_id, staff=True, lock=True, write=True)
             values: dict[str, Any] = {}
             for field in changes.model_fields_set:
                 value = getattr(changes, field)
@@ -372,7 +376,7 @@ class CaseStore:
     def add_rep(self, p: Principal, case_id: str, username: str, kind: str) -> CaseView:
         """Assign a rep (kind "assigned") or share the case with one ("shared")."""
         with self.engine.begin() as conn:
-            view = self.require(conn, p, case_id, full=True, lock=True)
+            view = self.require(conn, p, case_id, full=True, lock=True, write=True)
             if not scope.is_branch_staff(p):
                 raise forbidden("Reps are assigned by the branch: its reps and coordinator.")
             self._check_colleague(view, username)
@@ -409,7 +413,7 @@ class CaseStore:
 
     def remove_rep(self, p: Principal, case_id: str, username: str) -> CaseView:
         with self.engine.begin() as conn:
-            view = self.require(conn, p, case_id, full=True, lock=True)
+            view = self.require(conn, p, case_id, full=True, lock=True, write=True)
             if not (p.has("coordinator") or (p.has("rep") and p.username in view.reps + view.shared_with)):
                 raise forbidden("Reps are removed by the branch coordinator or a rep on the case.")
             if username not in view.reps + view.shared_with:

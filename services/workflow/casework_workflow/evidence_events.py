@@ -4,16 +4,18 @@ which evidence belongs to which case."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from sqlalchemy import Connection, Engine, select
 
 from casework.v1 import events_pb2
 from casework_common.events import Event
-from casework_workflow import timeline
+from casework_workflow import erased, timeline
 from casework_workflow.outbound import case_ref
 from casework_workflow.tables import case_reps, cases, timeline_entries
 
+log = logging.getLogger(__name__)
 VISIBILITY = {events_pb2.VISIBILITY_MEMBER: "member", events_pb2.VISIBILITY_REPS: "reps"}
 
 
@@ -27,6 +29,11 @@ class EvidenceTimeline:
             row = conn.execute(select(cases).where(cases.c.id == ref.case_id)).first()
             if row is None:
                 return  # not a case of ours (cannot happen: intake checked with us first)
+            if erased.is_erased(conn, row.id):
+                # Uploaded before the erasure and delivered after it: the case takes nothing new
+                # (intake removes the file itself on CaseDataDue; Authorize refuses new uploads).
+                log.info("evidence %s on erased case %s: not put on its timeline", ref.evidence_id, row.id)
+                return
             reps = list(
                 conn.execute(
                     select(case_reps.c.username).where(case_reps.c.case_id == row.id, case_reps.c.kind == "assigned")

@@ -11,7 +11,7 @@ from casework.v1 import workflow_pb2, workflow_pb2_grpc
 from casework_common import rpc
 from casework_common.auth import Principal, TokenValidator
 from casework_common.directory import Directory
-from casework_workflow import audit, scope
+from casework_workflow import audit, erased, scope
 from casework_workflow.cases import CaseStore, parse_id
 from casework_workflow.outbound import case_facts
 from casework_workflow.tables import cases
@@ -25,6 +25,15 @@ ACTION_NAMES = {
     workflow_pb2.CASE_ACTION_EDIT_EVIDENCE: "evidence.edit",
     workflow_pb2.CASE_ACTION_EDIT_DEADLINES: "deadline.edit",
 }
+
+#: Actions that add to or change a case; refused for an erased case (erased.py).
+WRITE_ACTIONS = frozenset(
+    {
+        workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE,
+        workflow_pb2.CASE_ACTION_EDIT_EVIDENCE,
+        workflow_pb2.CASE_ACTION_EDIT_DEADLINES,
+    }
+)
 
 
 class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
@@ -44,6 +53,8 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
                     allowed=False, visible=False, reason="The case is not visible to you."
                 )
             allowed, reason = scope.may(caller, view.access, action)
+            if allowed and action in WRITE_ACTIONS and erased.is_erased(conn, view.id):
+                allowed, reason = False, erased.DETAIL  # nothing new on an erased case: it would stay
             log.info(
                 "authorize %s %s on case %s: %s",
                 caller.username,

@@ -96,7 +96,7 @@ class InformationRequestStore:
     ) -> tuple[Row[Any], CaseView]:
         """The request and its case: 404 unless the case is visible and the request is on it; 403 for
         a write by someone who may only read (the member)."""
-        view = self.cases.require(conn, p, case_id, staff=write, lock=write)
+        view = self.cases.require(conn, p, case_id, staff=write, lock=write, write=write)
         parsed = parse_id(request_id)
         query = select(information_requests).where(
             information_requests.c.id == parsed, information_requests.c.case_id == view.id
@@ -235,7 +235,7 @@ class InformationRequestStore:
         """A draft request with its letter generated from the case and ``data``."""
         jurisdiction = (data.jurisdiction.value if data.jurisdiction else None) or "england_wales"
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id, staff=True)
+            view = self.cases.require(conn, p, case_id, staff=True, write=True)
             letter = request_letter(
                 data.kind.value,
                 case_row=view.row,

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, Row, func, select, update
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_workflow import audit, evidence_events, scope, summary, timeline
+from casework_workflow import audit, erased, evidence_events, scope, summary, timeline
 from casework_workflow.cases import CaseStore, CaseView, parse_id
 from casework_workflow.outbound import emit
 from casework_workflow.schemas import NewReferral, TransitionRequest
@@ -192,7 +192,7 @@ class ReferralStore:
         """Rule 2: the branch asks its regional official to discuss a referral; the official gets
         a generated case summary. Nothing about it is visible to the member."""
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id, full=True, lock=True)
+            view = self.cases.require(conn, p, case_id, full=True, lock=True, write=True)
             if not p.has(*BRANCH):
                 raise forbidden("Referrals are requested by the branch: the case's rep or the coordinator.")
             if conn.execute(
@@ -252,6 +252,7 @@ class ReferralStore:
     def transition(self, p: Principal, referral_id: str, request: TransitionRequest) -> dict[str, Any]:
         with self.engine.begin() as conn:
             row, view = self._load(conn, p, referral_id, lock=True)
+            erased.refuse_if_erased(conn, view.id)
             step = TRANSITIONS.get(request.action)
             if step is None:
                 raise invalid([{"field": "action", "message": f"Unknown action; one of: {', '.join(TRANSITIONS)}."}])

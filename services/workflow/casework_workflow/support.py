@@ -12,7 +12,7 @@ from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import Problem, forbidden, not_found
-from casework_workflow import audit, flags, scope, timeline
+from casework_workflow import audit, erased, flags, scope, timeline
 from casework_workflow.cases import CaseStore, parse_id
 from casework_workflow.outbound import emit
 from casework_workflow.schemas import NewEnquiry, NewSupportRequest
@@ -68,7 +68,7 @@ class SupportStore:
 
     def request_support(self, p: Principal, case_id: str, data: NewSupportRequest) -> dict[str, Any]:
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id, full=True)
+            view = self.cases.require(conn, p, case_id, full=True, write=True)
             if not scope.is_branch_staff(p):
                 raise forbidden("Support requests come from the branch: the case's rep or the coordinator.")
             asked_for = data.to.value
@@ -136,6 +136,7 @@ class SupportStore:
             view = self.cases.load(conn, p, row.case_id) if row else None
             if row is None or view is None or view.access is not scope.Access.FULL:
                 raise not_found("support request")
+            erased.refuse_if_erased(conn, view.id)
             if not p.has(row.to_role):
                 raise Problem(
                     403,

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, select
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
+from casework_workflow import erased
 from casework_workflow.outbound import emit
 from casework_workflow.tables import timeline_entries
 
@@ -35,7 +36,10 @@ def add(
     source_key: str | None = None,
 ) -> uuid.UUID | None:
     """Append an entry in the caller's transaction. With ``source_key`` (an entry made from an
-    event), a second call with the same key adds nothing and returns None."""
+    event), a second call with the same key adds nothing and returns None. Every change to a case
+    adds an entry, so this is also the last guard for an erased case: the ``case-erased`` problem
+    (erased.py), which rolls the caller's whole change back."""
+    erased.refuse_if_erased(conn, uuid.UUID(case.case_id))
     entry_id = uuid.uuid4()
     inserted = conn.execute(
         insert(timeline_entries)

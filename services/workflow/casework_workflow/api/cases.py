@@ -61,7 +61,7 @@ def blueprint(store: CaseStore) -> Blueprint:
         caller = principal()
         entry = parse_json(NewEntry)
         with store.engine.begin() as conn:
-            view = store.require(conn, caller, case_id)
+            view = store.require(conn, caller, case_id, write=True)
             full = view.access is scope.Access.FULL
             if not full and (entry.kind not in MEMBER_ENTRY_KINDS or entry.visibility.value != "member"):
                 raise forbidden("Members add notes, letters received and calls, visible to themselves and their reps.")

@@ -79,7 +79,7 @@ class CaseDeadlines:
 
     def _editable(self, conn: Any, p: Principal, case_id: str) -> CaseView:
         """The case, locked, if ``p`` may change its deadlines (404 if invisible, 403 if not allowed)."""
-        view = self.cases.require(conn, p, case_id, lock=True)
+        view = self.cases.require(conn, p, case_id, lock=True, write=True)
         allowed, reason = scope.may(p, view.access, workflow_pb2.CASE_ACTION_EDIT_DEADLINES)
         if not allowed:
             raise forbidden(reason)

@@ -42,7 +42,6 @@ from casework_workflow.tables import (
     case_reps,
     cases,
     data_erasures,
-    enquiries,
     erasure_requests,
     legal_holds,
     outbox,
@@ -568,12 +567,7 @@ class DataProtection:
                     str(row.id),
                     events_pb2.CaseChanged(case=ref, kind="updated", actor=p.username, facts=case_facts(after)),
                 )
-            if "member_name" in values:
-                conn.execute(
-                    update(enquiries)
-                    .where(enquiries.c.membership_number == number)
-                    .values(member=values["member_name"])
-                )
+            # Not enquiries.member: it holds the member's username (support.py), not their name.
         return {
             "membership_number": number,
             "cases": [str(r.id) for r in rows],
