@@ -21,6 +21,10 @@ part, a child item, a duplicate) keep a valid reference, and a late pipeline eve
 item finds a row that says so instead of nothing. Filed scanned parts keep their rows (batch, page
 range, no content) so a batch split again never files its pages a second time; the case's cover
 sheets and mail address are revoked, not deleted, so a late scan or message is held, not filed.
+They are revoked first, in a transaction of their own, before any object is removed. While a
+scanned batch with parts of the case is still being split the request answers RetryLater (read
+again shortly): the split needs the batch's copy, and what it files afterwards would stay, since
+this erasure's receipt makes the kind done and no second request comes.
 
 When everything is gone, one ``CaseDataErased`` receipt goes through intake's outbox in the same
 transaction as the row changes. A redelivered request finds nothing more to remove and answers
@@ -86,6 +90,8 @@ KIND = "evidence_originals"
 # Who revoked or decided, in rows that keep a person's name there otherwise.
 ERASURE = "erasure"
 ERASED_NAME = "(erased)"
+# The status reason of an item erased before the pipeline finished with it.
+ENDED_BY_ERASURE = "Erased before it was processed."
 assert SERVICE in DATA_KIND_HOLDERS[KIND], "the vocabulary must name intake as a holder of evidence originals"
 
 
@@ -159,8 +165,15 @@ class EvidenceEraser:
     def erase(self, case_id: uuid.UUID, request_id: str = "") -> Removed:
         """Remove the case's evidence originals everywhere intake keeps them; send the receipt."""
         removed = Removed()
+        # The case's doors are closed first, in a transaction of their own: a message to the case's
+        # address or a scan behind its cover sheet arriving while the objects are being removed is
+        # refused or held unfiled instead of leaving an object whose row is deleted below.
+        with self.engine.begin() as conn:
+            self._close_doors(conn, case_id, removed)
+        self._wait_for_splits(case_id)
         self._remove_objects(case_id, removed)
         with self.engine.begin() as conn:
+            self._close_doors(conn, case_id, removed)  # again: nothing left to revoke, harmless
             self._forget_rows(conn, case_id, removed)
             receipt = events_pb2.CaseDataErased(
                 case_id=str(case_id),
@@ -209,17 +222,49 @@ class EvidenceEraser:
         return or_(scan_parts.c.case_id == case_id, scan_parts.c.cover_sheet_id.in_(sheets))
 
     def _batches_of(self, case_id: uuid.UUID) -> Select[tuple[str, str]]:
-        """Stored copies of batches with pages of the case. Only batches split to the end: one still
-        being split needs its copy (its parts for this case are then filed after this erasure, and
-        the daily job's next request removes them)."""
+        """Stored copies of batches with pages of the case. No batch with parts of the case is still
+        being split here: :meth:`_wait_for_splits` answered RetryLater for those."""
         return (
             select(scan_batches.c.bucket, scan_batches.c.object_key)
             .distinct()
             .join(scan_parts, scan_parts.c.batch_id == scan_batches.c.id)
-            .where(self._parts_of(case_id), scan_batches.c.state != "splitting")
+            .where(self._parts_of(case_id))
         )
 
+    def _wait_for_splits(self, case_id: uuid.UUID) -> None:
+        """RetryLater while a scanned batch with parts of the case is still being split: the split
+        needs the batch's copy, and the parts it files or queues after this erasure would stay (no
+        second request comes: this erasure's receipt makes the kind done). The request is read again
+        shortly and goes ahead once the batch is split (or failed); a batch a crash left half-split
+        is finished by the mailroom's next poll. Parts of a batch whose split had recorded none of
+        the case's parts yet are read behind the sheets revoked above: held unfiled, like any late
+        scan behind a revoked sheet."""
+        with self.engine.connect() as conn:
+            busy = conn.execute(
+                select(scan_batches.c.id)
+                .join(scan_parts, scan_parts.c.batch_id == scan_batches.c.id)
+                .where(self._parts_of(case_id), scan_batches.c.state == "splitting")
+                .limit(1)
+            ).scalar()
+        if busy is not None:
+            raise RetryLater(f"scanned batch {busy} with pages of case {case_id} is still being split")
+
     # -- rows ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _close_doors(conn: Connection, case_id: uuid.UUID, removed: Removed) -> None:
+        """Revoke the case's cover sheets and mail addresses (revoked, not deleted: a late scan or
+        message is held, not filed)."""
+        removed.cover_sheets += conn.execute(
+            update(cover_sheets)
+            .where(cover_sheets.c.case_id == case_id, cover_sheets.c.revoked_at.is_(None))
+            .values(revoked_at=func.now(), revoked_by=ERASURE)
+        ).rowcount
+        removed.addresses += conn.execute(
+            update(intake_addresses)
+            .where(and_(intake_addresses.c.case_id == case_id, intake_addresses.c.revoked_at.is_(None)))
+            .values(revoked_at=func.now(), revoked_by=ERASURE)
+        ).rowcount
 
     def _forget_rows(self, conn: Connection, case_id: uuid.UUID, removed: Removed) -> None:
         items = select(evidence.c.id).where(evidence.c.case_id == case_id).scalar_subquery()
@@ -233,36 +278,49 @@ class EvidenceEraser:
             .values(reason=None)
         )
         unfinished = evidence.c.status.in_(IN_PROGRESS)
-        removed.evidence_rows = len(
-            conn.execute(
-                update(evidence)
-                .where(evidence.c.case_id == case_id, evidence.c.erased_at.is_(None))
-                .values(
-                    filename=ERASED_NAME,
-                    filename_raw=None,
-                    filename_charset=None,
-                    metadata={},
-                    channel_detail={},
-                    title=None,
-                    title_source=None,
-                    document_date=None,
-                    document_date_source=None,
-                    # The hash would still tell whether someone holds a given file.
-                    sha256="",
-                    version_id=None,
-                    # The uploader's role stays, not who it was (often the member).
-                    uploaded_by=evidence.c.uploaded_by_role,
-                    uploaded_by_sub="",
-                    # An item still in the pipeline has nothing left to read: ended, so the
-                    # reconciler never sends it through again.
-                    status=case((unfinished, literal("failed")), else_=evidence.c.status),
-                    status_reason=case((unfinished, literal("Erased before it was processed.")), else_=None),
-                    erased_at=func.now(),
-                    updated_at=func.now(),
-                )
-                .returning(evidence.c.id)
-            ).all()
-        )
+        anonymised = conn.execute(
+            update(evidence)
+            .where(evidence.c.case_id == case_id, evidence.c.erased_at.is_(None))
+            .values(
+                filename=ERASED_NAME,
+                filename_raw=None,
+                filename_charset=None,
+                metadata={},
+                channel_detail={},
+                title=None,
+                title_source=None,
+                document_date=None,
+                document_date_source=None,
+                # The hash would still tell whether someone holds a given file.
+                sha256="",
+                version_id=None,
+                # The uploader's role stays, not who it was (often the member).
+                uploaded_by=evidence.c.uploaded_by_role,
+                uploaded_by_sub="",
+                # An item still in the pipeline has nothing left to read: ended, so the
+                # reconciler never sends it through again.
+                status=case((unfinished, literal("failed")), else_=evidence.c.status),
+                status_reason=case((unfinished, literal(ENDED_BY_ERASURE)), else_=None),
+                erased_at=func.now(),
+                updated_at=func.now(),
+            )
+            .returning(evidence.c.id, evidence.c.status_reason, evidence.c.pages_done, evidence.c.pages_total)
+        ).all()
+        removed.evidence_rows = len(anonymised)
+        # Every status change is in the item's history (evidence.py), this one too.
+        ended = [
+            {
+                "evidence_id": row.id,
+                "status": "failed",
+                "reason": ENDED_BY_ERASURE,
+                "pages_done": row.pages_done,
+                "pages_total": row.pages_total,
+            }
+            for row in anonymised
+            if row.status_reason == ENDED_BY_ERASURE
+        ]
+        if ended:
+            conn.execute(status_history.insert(), ended)
         # Published events about the items (evidence.uploaded carries the file name); pending ones
         # are left to be sent.
         removed.events = conn.execute(
@@ -287,14 +345,4 @@ class EvidenceEraser:
             idempotency_keys.delete().where(
                 idempotency_keys.c.response.contains({"items": [{"case_id": str(case_id)}]})
             )
-        ).rowcount
-        removed.cover_sheets = conn.execute(
-            update(cover_sheets)
-            .where(cover_sheets.c.case_id == case_id, cover_sheets.c.revoked_at.is_(None))
-            .values(revoked_at=func.now(), revoked_by=ERASURE)
-        ).rowcount
-        removed.addresses = conn.execute(
-            update(intake_addresses)
-            .where(and_(intake_addresses.c.case_id == case_id, intake_addresses.c.revoked_at.is_(None)))
-            .values(revoked_at=func.now(), revoked_by=ERASURE)
         ).rowcount

@@ -151,7 +151,12 @@ def _announce_rep_facts(conn: Connection, evidence_id: uuid.UUID) -> None:
     before that, say the facts again, so search puts the rep's values back on the new pages (a
     correction made while the file was being read, or a later reading of the file)."""
     row = conn.execute(select(evidence).where(evidence.c.id == evidence_id)).first()
-    if row is None or facts.REP not in (row.document_date_source, row.title_source, row.kind_source):
+    # An erased item's stub has no facts to say again (a late "indexed" for it announces nothing).
+    if (
+        row is None
+        or row.erased_at is not None
+        or facts.REP not in (row.document_date_source, row.title_source, row.kind_source)
+    ):
         return
     again = events_pb2.EvidenceFactsChanged(
         evidence_id=str(row.id), case_id=str(row.case_id), facts=facts.facts_proto(row), changed_by=SERVICE
