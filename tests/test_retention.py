@@ -12,6 +12,7 @@ bundle's rows and volumes.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -120,6 +121,7 @@ def make_case(platform: Platform, employer: str, name: str) -> dict[str, Any]:
         allegations=["lateness"],
         allegation_details=f"{name} was late; {word}.",
         summary=f"Summary naming {name}.",
+        key_dates={"incident": "2019-03-17", "hearing": "2019-04-30"},
     )
     upload = platform.upload(
         "rachel",
@@ -254,11 +256,16 @@ def test_the_old_case_is_gone_from_workflows_rows(platform: Platform, world: dic
     stored = one(
         platform,
         "SELECT member_name, membership_number, member_email, workplace, allegation_details, summary, sanction, "
-        "case_type, outcome, employer, sector, allegations, outcome_date FROM workflow.cases WHERE id = %s",
+        "case_type, outcome, employer, sector, allegations, incident_date, hearing_date, outcome_date "
+        "FROM workflow.cases WHERE id = %s",
         old["id"],
     )
     assert stored[:7] == ("(erased)", "", None, None, "", "", None)
     assert stored[7:12] == ("disciplinary", OUTCOME, world["employer"], "transport", ["lateness"])
+    # Only the month of each date stays.
+    assert stored[12:] == (dt.date(2019, 3, 1), dt.date(2019, 4, 1), dt.date(2019, 5, 1))
+    kept = one(platform, "SELECT incident_date, outcome_date FROM workflow.cases WHERE id = %s", world["held"]["id"])
+    assert kept == (dt.date(2019, 3, 17), dt.date(2019, 5, 14))
     assert count(platform, "SELECT count(*) FROM workflow.timeline_entries WHERE case_id = %s", old["id"]) == 0
     assert count(platform, "SELECT count(*) FROM workflow.case_reps WHERE case_id = %s", old["id"]) == 0
     with platform.superuser_db() as conn:

@@ -7,13 +7,14 @@ workflow holds two kinds (casework_common.vocabulary.DATA_KIND_HOLDERS):
   the reps' names on the case are removed, and so are the member's details on enquiries and
   information requests about it; the audit records about the case lose their content
   (``audit.redact_case``: the chain still verifies). What trends and comparators count stays: case
-  type, sector, employer, branch, region, allegation categories, outcome, dates, status.
+  type, sector, employer, branch, region, allegation categories, outcome, status, and the key
+  dates' month only (each becomes the first of its month).
 - ``timeline``: timeline entries are deleted; the free text of referrals (reason, the summary shown
   to the official, decisions, the pack), support requests, enquiries, branch tasks, deadlines and
   information requests about the case is emptied. Their structured rows stay (states, dates), so
   counts and the referral protocol's history keep their shape.
 
-Both also delete the case's events already relayed from workflow's outbox (kept there for a week
+Both also delete the case's events from workflow's outbox, relayed or not (kept there for a week
 otherwise). Each returns how many rows it changed; running either again changes nothing more of substance.
 """
 
@@ -22,9 +23,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Connection, delete, text, update
+from sqlalchemy import Connection, Date, delete, func, text, update
 
 from casework_workflow import audit
+from casework_workflow.cases import KEY_DATE_COLUMNS
 from casework_workflow.tables import (
     branch_tasks,
     case_reps,
@@ -58,6 +60,9 @@ def erase_case_record(conn: Connection, case_id: uuid.UUID) -> int:
             allegation_details="",
             summary="",
             sanction=None,
+            # Only the month stays (docs/design.md#data-protection): an exact date can single a
+            # member out; the month is enough for trends and comparators.
+            **{column: func.date_trunc("month", cases.c[column]).cast(Date) for column in KEY_DATE_COLUMNS.values()},
         )
     ).rowcount
     changed += conn.execute(delete(case_reps).where(case_reps.c.case_id == case_id)).rowcount
@@ -110,10 +115,12 @@ def erase_timeline(conn: Connection, case_id: uuid.UUID) -> int:
 
 
 def _published_events(conn: Connection, case_id: uuid.UUID) -> int:
-    """The case's events already relayed (CaseChanged carries the membership number, timeline events
-    their text), which the outbox would otherwise keep for its own retention; those not yet relayed
-    stay, so nothing waiting to be sent is lost."""
-    return conn.execute(delete(outbox).where(outbox.c.key == str(case_id), outbox.c.published_at.is_not(None))).rowcount
+    """The case's events in workflow's outbox (CaseChanged carries the member's details, timeline
+    events their text). Those already relayed would be kept for the outbox's own retention; those
+    not yet relayed would be kept for a week once they were, and would carry the erased details to
+    the holders after the erasure. Every holder is about to remove what they say (the CaseDataDue
+    queued after this), so none is still needed. Locks the rows: a relay sending one finishes first."""
+    return conn.execute(delete(outbox).where(outbox.c.key == str(case_id))).rowcount
 
 
 #: The kinds workflow holds, and how it removes each.
