@@ -103,7 +103,8 @@ def test_who_did_read_is_the_reads_that_happened(platform: Platform) -> None:
     for _ in range(2):
         assert platform.call("maria", "GET", "workflow", f"/v1/cases/{case['id']}").status_code == 200
     assert platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}/timeline").status_code == 200
-    refused = platform.call("raj", "GET", "workflow", f"/v1/cases/{case['id']}")  # a rep of the branch who is not on the case
+    # A rep of the branch who is not on the case.
+    refused = platform.call("raj", "GET", "workflow", f"/v1/cases/{case['id']}")
     assert refused.status_code == 404
 
     after = the_case(review(platform, "dana", **params).json(), case["id"])
