@@ -15,12 +15,14 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 import requests
+import sqlalchemy
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE
 from minio.deleteobjects import DeleteObject
@@ -290,7 +292,17 @@ def test_redaction_keeps_the_chain_and_removes_the_content(platform: Platform, s
     assert {r.actor_role for r in before.values()} >= {"rep", "member"}
     assert any(r.detail for r in before.values()) and any(r.resource for r in before.values())
 
+    # Not without an erasure of the case record: redact_case refuses, and so would the trigger.
+    refused = (
+        "try:\n"
+        f"    with engine.begin() as c:\n        audit.redact_case(c, '{case['id']}')\n"
+        "except audit.NotErased:\n    print('refused')\n"
+    )
+    assert in_workflow(platform, refused) == "refused\n"
+    assert all(r.redacted_at is None for r in superuser.execute(query, (case["id"],)).fetchall())
+
     redact = f"with engine.begin() as c:\n    print(audit.redact_case(c, '{case['id']}'))\n"
+    mark_erased(superuser, case["id"])
     assert int(in_workflow(platform, redact)) >= len(before)
     after = {r.id: r for r in superuser.execute(query, (case["id"],)).fetchall()}
     for record_id, old in before.items():
@@ -311,6 +323,16 @@ def test_redaction_keeps_the_chain_and_removes_the_content(platform: Platform, s
     assert in_workflow(platform, redact) == "0\n"  # idempotent
     verified = command(platform, "verify-audit")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def mark_erased(conn: psycopg.Connection, case_id: str) -> None:
+    """The case's record counts as erased (what an erasure inserts before it redacts), done already
+    so the retention job never resends it."""
+    conn.execute(
+        "INSERT INTO workflow.data_erasures (case_id, kind, reason, request_id, requested_by, done_at)"
+        " VALUES (%s, 'case_record', 'request', 'test', 'test', now())",
+        (case_id,),
+    )
 
 
 def update(assignments: str) -> sql.Composed:
@@ -338,6 +360,14 @@ def test_the_trigger_allows_the_redaction_and_nothing_else(
         .id
     )
     redaction = "detail = '{\"redacted\": true}', resource = NULL, content_salt = NULL, redacted_at = now()"
+    # The case is live: nothing of it may be redacted, not even in the correct form.
+    for statement, record_id in (
+        (update(redaction), rep_id),
+        (update(redaction + ", actor = '[redacted]'"), member_id),
+    ):
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            as_workflow.execute(statement, (record_id,))
+    mark_erased(superuser, case["id"])
     refused = [
         (update("detail = '{\"x\": 1}'"), rep_id),
         (update(redaction + ", hash = 'x'"), rep_id),
@@ -364,3 +394,170 @@ def test_the_trigger_allows_the_redaction_and_nothing_else(
     as_workflow.execute(update(redaction + ", actor = '[redacted]'"), (member_id,))
     verified = command(platform, "verify-audit")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def case_list_record(platform: Platform, conn: psycopg.Connection, user: str, case_id: str) -> int:
+    """The id of a fresh ``case.list`` record of ``user`` whose listing names ``case_id``."""
+    listed = platform.call(user, "GET", "workflow", "/v1/cases")
+    assert listed.status_code == 200, listed.text
+    row = conn.execute(
+        "SELECT max(id) AS id FROM workflow.audit_log WHERE action = 'case.list' AND actor = %s"
+        " AND detail->'cases' ? %s",
+        (user, case_id),
+    ).fetchone()
+    assert row.id is not None
+    return row.id
+
+
+def test_a_case_less_record_is_redacted_only_for_an_erased_case_it_names_next_to_a_member(
+    platform: Platform, superuser: psycopg.Connection, as_workflow: psycopg.Connection
+) -> None:
+    erased = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    live = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    mark_erased(superuser, erased["id"])
+    members = case_list_record(platform, superuser, "maria", erased["id"])
+    staff = case_list_record(platform, superuser, "rachel", erased["id"])
+
+    def marker(case_id: str | None, actor: str = ", actor = '[redacted]'") -> sql.Composed:
+        detail = {"redacted": True} | ({"erased_case": case_id} if case_id else {})
+        return update(
+            f"detail = '{json.dumps(detail)}', resource = NULL, content_salt = NULL, redacted_at = now(){actor}"
+        )
+
+    refused = [
+        (marker(live["id"]), members),  # names a case that is not erased
+        (marker(erased["id"], actor=""), members),  # the member's username kept
+        (marker(str(uuid.uuid4())), members),  # a case it does not name
+        (marker(None), members),  # the marker must say which erased case
+        (marker(erased["id"], actor=""), staff),  # a rep's list is not the member's
+    ]
+    for statement, record_id in refused:
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            as_workflow.execute(statement, (record_id,))
+    as_workflow.execute(marker(erased["id"]), (members,))
+    verified = command(platform, "verify-audit")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_verify_reports_a_redaction_of_a_case_that_was_never_erased(
+    platform: Platform, superuser: psycopg.Connection
+) -> None:
+    """What a superuser who bypasses the trigger could do: redact a live case's record in the
+    correct form (chain, digest and anchors all still agree). Done in a transaction rolled back
+    after the check, so the log stays clean for the other tests."""
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    target = superuser.execute(
+        "SELECT id FROM workflow.audit_log WHERE case_id = %s AND action = 'case.create'", (case["id"],)
+    ).fetchone()
+
+    def connect() -> psycopg.Connection:
+        conn = platform.superuser_db()
+        conn.autocommit = False  # the forged redaction must stay inside the transaction
+        conn.execute("SET search_path = workflow")
+        conn.commit()
+        return conn
+
+    engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=connect)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            conn.exec_driver_sql(
+                "UPDATE audit_log SET detail = '{\"redacted\": true}', resource = NULL, content_salt = NULL,"
+                " redacted_at = now() WHERE id = %s",
+                (target.id,),
+            )
+            verdict = audit.verify(conn)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert not verdict.intact
+    assert verdict.broken_at == target.id, verdict
+    assert verdict.reason == "it was redacted, but its case was never erased"
+    verified = command(platform, "verify-audit")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_an_erasure_leaves_no_record_that_ties_the_case_to_the_member(
+    platform: Platform, superuser: psycopg.Connection
+) -> None:
+    """The member's own case list and calendar-feed fetch (no case_id, the case in detail.cases)
+    and the data-protection officer's subject-access preview (resource member:<number>) name the
+    case next to the member; after the erasure none of them does, and the chain still verifies."""
+    case = platform.create_case("rachel", "M100001", name="Maria Okafor")
+    case_id = case["id"]
+    due = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
+    deadline = platform.call(
+        "rachel",
+        "POST",
+        "workflow",
+        f"/v1/cases/{case_id}/deadlines",
+        json={"kind": "other", "label": "Meeting", "due_on": due, "visibility": "member"},
+    )
+    assert deadline.status_code == 201, deadline.text
+    assert platform.call("maria", "GET", "workflow", f"/v1/cases/{case_id}").status_code == 200
+    case_list_record(platform, superuser, "maria", case_id)
+    case_list_record(platform, superuser, "rachel", case_id)
+    feed = platform.call("maria", "POST", "workflow", "/v1/calendar-feeds", json={"label": "Phone"})
+    assert feed.status_code == 201, feed.text
+    token = feed.json()["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    fetched = requests.get(f"{platform.url('workflow')}/v1/calendar/{token}.ics", timeout=30)
+    assert fetched.status_code == 200, fetched.text
+    preview = platform.call(
+        "dana", "GET", "workflow", "/v1/data-protection/subject-access", params={"membership_number": "M100001"}
+    )
+    assert preview.status_code == 200, preview.text
+
+    naming = (
+        "SELECT * FROM workflow.audit_log WHERE case_id = %(id)s::uuid"
+        " OR (jsonb_typeof(detail->'cases') = 'array' AND detail->'cases' ? %(text)s::text)"
+        " OR detail->>'erased_case' = %(text)s::text ORDER BY id"
+    )
+    before = superuser.execute(naming, {"id": case_id, "text": case_id}).fetchall()
+    actions = {(r.action, r.actor) for r in before}
+    assert {("case.list", "maria"), ("calendar-feed.fetch", "maria")} <= actions, actions
+    assert any(r.resource == "member:M100001" for r in before), "no subject-access record names the case"
+
+    closing = platform.call(
+        "rachel", "PATCH", "workflow", f"/v1/cases/{case_id}", json={"status": "closed", "outcome": "no_case_to_answer"}
+    )
+    assert closing.status_code == 200, closing.text
+    erasure = platform.call(
+        "dana",
+        "POST",
+        "workflow",
+        "/v1/data-protection/erasure-requests",
+        json={"case_id": case_id, "reason": "Member wrote in"},
+    )
+    assert erasure.status_code == 201, erasure.text
+
+    after = superuser.execute(naming, {"id": case_id, "text": case_id}).fetchall()
+    assert len(after) >= len(before)
+    for row in after:
+        content = json.dumps([row.actor, row.resource, row.detail])
+        assert "maria" not in content and "M100001" not in content, (row.id, row.action, content)
+    # Staff accountability stays: the rep's own list of the case is kept as written.
+    assert any(r.actor == "rachel" and r.action == "case.list" and r.redacted_at is None for r in after)
+    verified = command(platform, "verify-audit")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_verify_reports_a_chain_with_no_anchor_and_a_bad_public_key_without_a_traceback(
+    platform: Platform, tmp_path: Any
+) -> None:
+    platform.create_case("rachel", "M100001", name="Maria Okafor")
+    anchored = command(platform, "anchor-audit")
+    assert anchored.returncode == 0, anchored.stdout + anchored.stderr
+    # Another (missing) bucket configured: the chain records anchoring, but no anchor is there.
+    elsewhere = command(platform, "verify-audit", CASEWORK_AUDIT_ANCHOR_BUCKET="casework-audit-anchors-missing")
+    assert elsewhere.returncode == 1, elsewhere.stdout + elsewhere.stderr
+    assert "audit chain intact" in elsewhere.stdout
+    assert "anchor mismatch: no anchor signed by the key(s) in casework-audit-anchors-missing" in elsewhere.stdout
+
+    missing = command(platform, "verify-audit", "--public-key", str(tmp_path / "nowhere.pem"))
+    not_a_key = tmp_path / "not-a-key.pem"
+    not_a_key.write_text("not a key\n")
+    garbled = command(platform, "verify-audit", "--public-key", str(not_a_key))
+    for done, path in ((missing, tmp_path / "nowhere.pem"), (garbled, not_a_key)):
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"cannot use --public-key {path}" in done.stderr
+        assert "Traceback" not in done.stderr

@@ -16,7 +16,9 @@ import logging
 import sys
 from pathlib import Path
 
+from minio.error import S3Error
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from casework.v1 import events_pb2
 from casework_common import db, events, kafka, rpc, storage
@@ -168,7 +170,11 @@ def anchoring_note(settings: WorkflowSettings, anchorer: audit_anchors.Anchorer 
 def anchor_audit(settings: WorkflowSettings) -> int:
     """One anchor now (the operator's command; the service does the same at its interval)."""
     engine = db.make_engine(settings)
-    anchorer = make_anchorer(settings, engine)
+    try:
+        anchorer = make_anchorer(settings, engine)
+    except ValueError as exc:  # not an Ed25519 PEM: named, not a traceback
+        print(f"not anchored: the signing key (CASEWORK_AUDIT_SIGNING_KEY) is not usable: {exc}", file=sys.stderr)
+        return 2
     if anchorer is None:
         print("audit anchoring is off: no signing key configured (CASEWORK_AUDIT_SIGNING_KEY)")
         return 2
@@ -176,6 +182,9 @@ def anchor_audit(settings: WorkflowSettings) -> int:
         anchor = anchorer.anchor_once()
     except RuntimeError as exc:
         print(f"not anchored: {exc}")
+        return 1
+    except (S3Error, OSError, SQLAlchemyError) as exc:  # the bucket or the database cannot be reached
+        print(f"not anchored: {type(exc).__name__}: {exc}")
         return 1
     if anchor is None:
         print("the audit chain's head is already anchored (or the log is empty)")
@@ -190,17 +199,31 @@ def anchor_audit(settings: WorkflowSettings) -> int:
 def verify_audit(settings: WorkflowSettings, public_keys: list[Path]) -> int:
     """Check the chain in the database and against every anchor; 0 only if both hold."""
     engine = db.make_engine(settings)
-    keys = [audit_anchors.load_public_key(path.read_text()) for path in public_keys]
+    keys: list[audit_anchors.Ed25519PublicKey] = []
+    for path in public_keys:
+        try:
+            keys.append(audit_anchors.load_public_key(path.read_text()))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            print(f"cannot use --public-key {path}: {exc}", file=sys.stderr)
+            return 2
     pem = settings.audit_signing_key.get_secret_value()
     if not keys and pem.strip():
-        keys = [audit_anchors.load_private_key(pem).public_key()]
+        try:
+            keys = [audit_anchors.load_private_key(pem).public_key()]
+        except ValueError as exc:
+            print(f"the signing key (CASEWORK_AUDIT_SIGNING_KEY) is not usable: {exc}", file=sys.stderr)
+            return 2
     if not keys:
         with engine.connect() as conn:
             verdict = audit.verify(conn)
         report = audit_anchors.AnchorReport(verdict)
     else:
         report = audit_anchors.verify_against_anchors(
-            engine, storage.make_client(settings), settings.audit_anchor_bucket, keys
+            engine,
+            storage.make_client(settings),
+            settings.audit_anchor_bucket,
+            keys,
+            dt.timedelta(seconds=settings.audit_anchor_interval_s),
         )
     verdict = report.chain
     if verdict.intact:
@@ -215,6 +238,8 @@ def verify_audit(settings: WorkflowSettings, public_keys: list[Path]) -> int:
     elif report.problems:
         for problem in report.problems:
             print(f"anchor mismatch: {problem}")
+    elif report.anchors == 0 and verdict.records:
+        print("anchors: none yet (the log is younger than the anchoring interval and no anchoring is recorded)")
     else:
         print(f"anchors: {report.anchors} checked, every one matches the chain")
     return 0 if report.intact else 1

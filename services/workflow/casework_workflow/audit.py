@@ -20,6 +20,25 @@ Why the actor is in the frame: who read or changed a case is what an audit trail
 staff accountability outlives the member's data. A member acting on their own case is the
 exception: their username would tie the anonymised case back to them, so for ``member`` records
 the actor is only in the redactable content.
+
+Which records an erasure redacts (:func:`redact_case`): every record *of* the case (``case_id``),
+and every case-less record that puts the case next to the member's identity: a record whose
+``detail.cases`` lists the case and whose actor is a member (their own case list, calendar-feed
+fetch) or whose resource names a member (``member:<number>``, subject-access records). Such a
+record loses its content whole (also the other cases it listed: it cannot be cut in part), keeps
+``{"redacted": true, "erased_case": "<id>"}`` so the reason stays checkable, and a member actor
+becomes ``[redacted]``. Staff records that list the case (a rep's case list) are not redacted: a
+case id next to a staff name says nothing about the member once the case is anonymised, and it
+is what an access review needs. The alternative, one subject-access record per case, was not
+taken: consecutive records written in the same instant would still tie the erased case to the
+member named in its neighbour. What is left: case-less member records that name no case (a
+search: a count; a calendar feed created) keep the member's username; they are the member's
+account activity, not the case's, and only the time of day could relate them to it.
+
+Who may redact: only an erasure may. The trigger (migration 0010) allows the redaction only of a
+record whose case (``case_id``, or ``erased_case`` for the case-less ones above, which must be in
+the record's ``detail.cases``) has a ``case_record`` row in ``data_erasures``, and :func:`verify`
+reports a redacted record whose case has none (a superuser who bypassed the trigger).
 """
 
 from __future__ import annotations
@@ -36,7 +55,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from casework_common.auth import Principal
-from casework_workflow.tables import audit_head, audit_log
+from casework_workflow.tables import audit_head, audit_log, data_erasures
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +67,17 @@ REDACTED_DETAIL: dict[str, Any] = {"redacted": True}
 REDACTED_ACTOR = "[redacted]"
 # The one role whose actor name is personal data of the case's subject (see the module docstring).
 SUBJECT_ROLE = "member"
+#: How a record's resource names a member (subject access): ``member:<membership number>``.
+MEMBER_RESOURCE = "member:"
+#: The erasure kind whose row in ``data_erasures`` allows a case's audit records to be redacted.
+ERASURE_KIND = "case_record"
+#: In a redacted case-less record: the erased case it named (the reason it was redacted).
+ERASED_CASE = "erased_case"
+
+
+def member_resource(membership_number: str) -> str:
+    """The resource of a record about a member as a whole (subject access): redacted with their cases."""
+    return f"{MEMBER_RESOURCE}{membership_number}"
 
 
 def _digest(record: dict[str, Any]) -> str:
@@ -148,30 +178,50 @@ def record(
     conn.execute(update(audit_head).values(last_id=record_id, last_hash=chain_hash))
 
 
-def redact_case(conn: Connection, case_id: uuid.UUID | str) -> int:
-    """Clear the personal content of a case's audit records, in the caller's transaction.
+class NotErased(Exception):
+    """The case has no ``case_record`` erasure: its audit records may not be redacted."""
 
-    Each scheme-2 record keeps its frame, ``content_digest`` and ``hash`` (so :func:`verify` still
-    walks the chain) and loses ``detail``, ``resource``, ``content_salt`` and, when the actor was the
-    member, ``actor``; ``redacted_at`` says when. Idempotent. Scheme-1 records (written before
-    migration 0010) cannot be redacted without breaking the chain: they are left as they are and
-    logged. Returns the number of records redacted now.
+
+def redact_case(conn: Connection, case_id: uuid.UUID | str) -> int:
+    """Clear the personal content of an erased case's audit records, in the caller's transaction.
+
+    The case must already have its ``case_record`` row in ``data_erasures`` (the erasure inserts it
+    first, in the same transaction); otherwise :class:`NotErased`, and the trigger would refuse too.
+    Each scheme-2 record of the case keeps its frame, ``content_digest`` and ``hash`` (so
+    :func:`verify` still walks the chain) and loses ``detail``, ``resource``, ``content_salt`` and,
+    when the actor was the member, ``actor``; ``redacted_at`` says when. Case-less records that list
+    the case next to the member's identity go the same way (the module docstring says which), with
+    ``detail`` ``{"redacted": true, "erased_case": <id>}``. Idempotent. Scheme-1 records (written
+    before migration 0010) cannot be redacted without breaking the chain: they are left as they are
+    and logged. Returns the number of records redacted now.
     """
     case_uuid = uuid.UUID(str(case_id))
+    erased = select(data_erasures.c.case_id).where(
+        data_erasures.c.case_id == case_uuid, data_erasures.c.kind == ERASURE_KIND
+    )
+    if conn.execute(erased).first() is None:
+        raise NotErased(f"case {case_uuid} has no {ERASURE_KIND} erasure; its audit records stay as written")
     now = dt.datetime.now(dt.UTC)
-    mine = (audit_log.c.case_id == case_uuid) & audit_log.c.redacted_at.is_(None)
-    redacted = conn.execute(
-        update(audit_log)
-        .where(mine & (audit_log.c.scheme == SCHEME) & (audit_log.c.actor_role != SUBJECT_ROLE))
-        .values(detail=REDACTED_DETAIL, resource=None, content_salt=None, redacted_at=now)
-    ).rowcount
-    redacted += conn.execute(
-        update(audit_log)
-        .where(mine & (audit_log.c.scheme == SCHEME) & (audit_log.c.actor_role == SUBJECT_ROLE))
-        .values(detail=REDACTED_DETAIL, resource=None, content_salt=None, actor=REDACTED_ACTOR, redacted_at=now)
-    ).rowcount
+    pending = audit_log.c.redacted_at.is_(None) & (audit_log.c.scheme == SCHEME)
+    mine = pending & (audit_log.c.case_id == case_uuid)
+    naming = (
+        pending
+        & audit_log.c.case_id.is_(None)
+        & audit_log.c.detail["cases"].contains([str(case_uuid)])
+        & ((audit_log.c.actor_role == SUBJECT_ROLE) | audit_log.c.resource.startswith(MEMBER_RESOURCE))
+    )
+    member = audit_log.c.actor_role == SUBJECT_ROLE
+    cleared: dict[str, Any] = {"resource": None, "content_salt": None, "redacted_at": now}
+    redacted = 0
+    for which, detail in ((mine, REDACTED_DETAIL), (naming, {**REDACTED_DETAIL, ERASED_CASE: str(case_uuid)})):
+        redacted += conn.execute(update(audit_log).where(which & ~member).values(detail=detail, **cleared)).rowcount
+        redacted += conn.execute(
+            update(audit_log).where(which & member).values(detail=detail, actor=REDACTED_ACTOR, **cleared)
+        ).rowcount
     legacy = conn.execute(
-        select(func.count()).select_from(audit_log).where(mine & (audit_log.c.scheme == LEGACY_SCHEME))
+        select(func.count())
+        .select_from(audit_log)
+        .where((audit_log.c.case_id == case_uuid) & (audit_log.c.scheme == LEGACY_SCHEME))
     ).scalar_one()
     if legacy:
         log.warning(
@@ -209,15 +259,43 @@ def _content_intact(row: Any) -> bool:
     return content_digest(salt, row.actor, row.resource, row.detail) == row.content_digest
 
 
+def _redacted_case(row: Any) -> str | None:
+    """The erased case a redacted record was redacted for: its own, or the one its marker names."""
+    if row.case_id is not None:
+        return str(row.case_id)
+    named = row.detail.get(ERASED_CASE) if isinstance(row.detail, dict) else None
+    return named if isinstance(named, str) else None
+
+
 def _redaction_well_formed(row: Any) -> bool:
-    """A redacted record holds exactly the marker (else someone wrote content after redaction)."""
-    return row.redacted_at is None or (
+    """A redacted record holds exactly the marker (else someone wrote content after redaction):
+    ``{"redacted": true}`` for a case's record, plus the erased case's id for a case-less one."""
+    if row.redacted_at is None:
+        return True
+    marker = REDACTED_DETAIL if row.case_id is not None else {**REDACTED_DETAIL, ERASED_CASE: _redacted_case(row)}
+    return (
         row.scheme == SCHEME
-        and row.detail == REDACTED_DETAIL
+        and row.detail == marker
+        and _redacted_case(row) is not None
         and row.resource is None
         and row.content_salt is None
         and (row.actor_role != SUBJECT_ROLE or row.actor == REDACTED_ACTOR)
     )
+
+
+def _first_redacted_without_erasure(conn: Connection, redactions: list[tuple[int, str]]) -> int | None:
+    """The first record redacted for a case with no ``case_record`` erasure (the trigger refuses
+    those, so only someone who bypassed it made one). Read after the walk: erasures are never
+    deleted, so this sees every erasure that was committed before any redaction the walk saw."""
+    if not redactions:
+        return None
+    erased = {
+        str(case_id)
+        for case_id in conn.execute(
+            select(data_erasures.c.case_id).where(data_erasures.c.kind == ERASURE_KIND)
+        ).scalars()
+    }
+    return next((record_id for record_id, case in redactions if case not in erased), None)
 
 
 def verify(conn: Connection) -> Verdict:
@@ -239,26 +317,41 @@ def verify_with_hashes(
     alone (appends may have moved it since). The verdict's ``records`` counts from the start.
     """
     first_id, prev_hash = (start[0] + 1, start[1]) if start else (1, GENESIS)
-    expected_id, count = first_id, first_id - 1
     query = select(audit_log).where(audit_log.c.id >= first_id).order_by(audit_log.c.id)
     if upto is not None:
         query = query.where(audit_log.c.id <= upto)
+    verdict, found, redactions = _walk(conn, query, first_id, prev_hash, upto, wanted)
+    unerased = _first_redacted_without_erasure(conn, redactions)
+    if unerased is not None and (verdict.intact or verdict.broken_at is None or unerased < verdict.broken_at):
+        return Verdict(False, unerased - 1, unerased, "it was redacted, but its case was never erased"), found
+    return verdict, found
+
+
+def _walk(
+    conn: Connection, query: Any, first_id: int, prev_hash: str, upto: int | None, wanted: set[int]
+) -> tuple[Verdict, dict[int, str], list[tuple[int, str]]]:
+    """The chain walk of :func:`verify_with_hashes`: its verdict, the hashes of ``wanted`` ids, and
+    (id, erased case) of each redacted record walked, for the erasure check after the walk."""
     found: dict[int, str] = {}
+    redactions: list[tuple[int, str]] = []
+    expected_id, count = first_id, first_id - 1
     for row in conn.execute(query).yield_per(1000):
         if row.id != expected_id:
-            return Verdict(False, count, expected_id, f"record {expected_id} is missing"), found
+            return Verdict(False, count, expected_id, f"record {expected_id} is missing"), found, redactions
         if row.prev_hash != prev_hash:
-            return Verdict(False, count, row.id, "does not follow the record before it"), found
+            return Verdict(False, count, row.id, "does not follow the record before it"), found, redactions
         if _chain_hash(row) != row.hash or not _content_intact(row) or not _redaction_well_formed(row):
-            return Verdict(False, count, row.id, "its contents were changed after it was written"), found
+            return Verdict(False, count, row.id, "its contents were changed after it was written"), found, redactions
+        if row.redacted_at is not None:
+            redactions.append((row.id, _redacted_case(row) or ""))
         if row.id in wanted:
             found[row.id] = row.hash
         prev_hash, expected_id, count = row.hash, expected_id + 1, count + 1
     if upto is not None:
         if count != upto:
-            return Verdict(False, count, count + 1, f"record {count + 1} is missing"), found
-        return Verdict(True, count, head_id=count, head_hash=prev_hash), found
+            return Verdict(False, count, count + 1, f"record {count + 1} is missing"), found, redactions
+        return Verdict(True, count, head_id=count, head_hash=prev_hash), found, redactions
     head = conn.execute(select(audit_head)).one()
     if head.last_id != count or head.last_hash != prev_hash:
-        return Verdict(False, count, count + 1, "records were removed from the end of the log"), found
-    return Verdict(True, count, head_id=count, head_hash=prev_hash), found
+        return Verdict(False, count, count + 1, "records were removed from the end of the log"), found, redactions
+    return Verdict(True, count, head_id=count, head_hash=prev_hash), found, redactions

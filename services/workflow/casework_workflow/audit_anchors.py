@@ -108,9 +108,11 @@ class Anchor:
     signature: str = ""
 
     def payload(self) -> dict[str, Any]:
+        """What the signature covers: every field but the signature itself (canonical JSON of this)."""
         return {"format": FORMAT, "record_id": self.record_id, "hash": self.hash, "at": self.at, "key_id": self.key_id}
 
     def to_json(self) -> bytes:
+        """The stored object: the payload and its base64 signature, as canonical JSON bytes."""
         return _canonical({**self.payload(), "signature": self.signature})
 
     @classmethod
@@ -199,6 +201,10 @@ class Anchorer:
                 return None  # an empty log: nothing to vouch for
             last_action = conn.execute(select(audit_log.c.action).where(audit_log.c.id == head.last_id)).scalar_one()
             if last_action != ANCHORED:
+                # Appended (and committed) before the S3 write below: if that write fails, the head
+                # stays this audit.anchored record, so the next attempt finds it, appends nothing and
+                # signs this same head. The record claims only that anchoring was attempted; an
+                # anchor missing behind it is what verify_against_anchors reports.
                 audit.record(conn, SYSTEM, ANCHORED, detail={"head_before": head.last_id, "bucket": self._bucket})
                 head = conn.execute(select(audit_head)).one()
         if self._verified == (head.last_id, head.last_hash):
@@ -305,6 +311,7 @@ class AnchorReport:
 
     @property
     def intact(self) -> bool:
+        """The chain verifies in the database and no anchor (or missing anchor) was a problem."""
         return self.chain.intact and not self.problems
 
 
@@ -323,11 +330,21 @@ def read_anchors(client: Minio, bucket: str) -> list[tuple[str, str | None, byte
     return found
 
 
-def verify_against_anchors(engine: Engine, client: Minio, bucket: str, keys: list[Ed25519PublicKey]) -> AnchorReport:
+def verify_against_anchors(
+    engine: Engine,
+    client: Minio,
+    bucket: str,
+    keys: list[Ed25519PublicKey],
+    interval: dt.timedelta = dt.timedelta(minutes=15),
+) -> AnchorReport:
     """Check the chain in the database (audit.verify) and against every anchor in ``bucket``.
 
     Each anchor must be signed by one of ``keys``, name a record that exists, and give that
-    record's hash; so the chain must reach at least the last anchor.
+    record's hash; so the chain must reach at least the last anchor. A chain with records but no
+    anchor at all (a missing or empty bucket, another bucket configured, anchors signed by other
+    keys only) is a problem once anchoring must have run: the chain holds an ``audit.anchored``
+    record, or its newest record is older than ``interval`` (the anchoring interval). Only a chain
+    younger than one interval with no anchoring recorded yet passes without an anchor.
     """
     anchors: list[tuple[str, Anchor]] = []
     problems: list[str] = []
@@ -362,4 +379,29 @@ def verify_against_anchors(engine: Engine, client: Minio, bucket: str, keys: lis
                 f"record {anchor.record_id} is not the one anchored at {anchor.at} ({where}): "
                 "the chain up to it was rewritten"
             )
+    if not anchors and chain.records:
+        problems.extend(_unanchored(engine, bucket, interval))
     return AnchorReport(chain, len(anchors), problems)
+
+
+def _unanchored(engine: Engine, bucket: str, interval: dt.timedelta) -> list[str]:
+    """Why a non-empty chain with no valid anchor is a problem, if it is one (see verify_against_anchors)."""
+    with engine.connect() as conn:
+        newest = conn.execute(select(audit_log.c.id, audit_log.c.at).order_by(audit_log.c.id.desc()).limit(1)).one()
+        attempted = conn.execute(
+            select(audit_log.c.id, audit_log.c.at)
+            .where(audit_log.c.action == ANCHORED)
+            .order_by(audit_log.c.id.desc())
+            .limit(1)
+        ).first()
+    if attempted is not None:
+        return [
+            f"no anchor signed by the key(s) in {bucket}, but record {attempted.id} records anchoring at "
+            f"{attempted.at.isoformat()}: the anchors are missing or another bucket or key is configured"
+        ]
+    if dt.datetime.now(dt.UTC) - newest.at > interval:
+        return [
+            f"no anchor in {bucket} although the newest record ({newest.id}, {newest.at.isoformat()}) is older "
+            f"than the anchoring interval ({interval.total_seconds():g} s): the chain is not anchored"
+        ]
+    return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import types
 import uuid
 
 import pytest
@@ -36,6 +37,38 @@ def test_the_chain_hash_keeps_staff_but_not_the_member() -> None:
     # The member's is only in the redactable content: the frame is the same whoever it was.
     assert frame_hash("maria", "member", "d") == frame_hash(audit.REDACTED_ACTOR, "member", "d")
     assert frame_hash("rachel", "rep", "d") != frame_hash("rachel", "rep", "e")
+
+
+def redacted(case_id: uuid.UUID | None, detail: object, role: str = "rep", actor: str = "rachel") -> object:
+    """A redacted record as verify() reads it (only the fields its form check looks at)."""
+    return types.SimpleNamespace(
+        scheme=audit.SCHEME,
+        redacted_at=AT,
+        case_id=case_id,
+        detail=detail,
+        resource=None,
+        content_salt=None,
+        actor_role=role,
+        actor=actor,
+    )
+
+
+def test_a_redacted_record_holds_exactly_its_marker_and_names_its_erased_case() -> None:
+    erased = str(CASE)
+    # A case's own record: the bare marker; the case is in the frame.
+    assert audit._redaction_well_formed(redacted(CASE, {"redacted": True}))
+    assert audit._redacted_case(redacted(CASE, {"redacted": True})) == erased
+    assert not audit._redaction_well_formed(redacted(CASE, {"redacted": True, "erased_case": erased}))
+    # A case-less record: the marker names the erased case it was redacted for.
+    caseless = redacted(None, {"redacted": True, "erased_case": erased}, role="member", actor=audit.REDACTED_ACTOR)
+    assert audit._redaction_well_formed(caseless) and audit._redacted_case(caseless) == erased
+    assert not audit._redaction_well_formed(redacted(None, {"redacted": True}))
+    assert not audit._redaction_well_formed(redacted(None, {"redacted": True, "erased_case": 7}))
+    assert not audit._redaction_well_formed(redacted(None, {"redacted": True, "erased_case": erased, "x": 1}))
+    # The member's username never survives a redaction.
+    assert not audit._redaction_well_formed(
+        redacted(None, {"redacted": True, "erased_case": erased}, "member", "maria")
+    )
 
 
 def test_an_anchor_verifies_only_with_its_key_and_content() -> None:

@@ -123,13 +123,14 @@ def blueprint(engine: Engine, directory: Directory | None, sources: Sources) -> 
             return gather.full_record(conn, number, directory, sources)
 
     def audited(caller: Principal, action: str, record: gather.Record, detail: dict[str, Any]) -> None:
-        """Counts and case ids, never content; the member named by resource ``member:<number>``."""
+        """Counts and case ids, never content; the member named by resource ``member:<number>``.
+        One record for all the member's cases: erasing any of them redacts it whole (audit.redact_case)."""
         with engine.begin() as conn:
             audit.record(
                 conn,
                 caller,
                 action,
-                resource=f"member:{record.membership_number}",
+                resource=audit.member_resource(record.membership_number),
                 detail={"cases": [str(i) for i in record.case_refs], "view": record.view, **detail},
             )
 
