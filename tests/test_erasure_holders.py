@@ -9,13 +9,15 @@ cannot be removed by the ordinary S3 identity."""
 from __future__ import annotations
 
 import io
+import signal
+import smtplib
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from minio import Minio
 from minio.commonconfig import GOVERNANCE
 from minio.deleteobjects import DeleteObject
@@ -25,7 +27,7 @@ from casework.v1 import events_pb2
 from casework_common import events, kafka
 from casework_common.vocabulary import DATA_KIND_NAMES, DATA_KINDS
 from harness import Platform, unique_number
-from testdocs import fresh_word, letter_lines, png, text_pdf
+from testdocs import fresh_word, letter_lines, office, png, text_pdf
 
 EVIDENCE, PENDING, HELD, TEXT, BUNDLES = (
     "casework-evidence",
@@ -178,11 +180,11 @@ def stored(platform: Platform, s3: Minio, case: dict[str, Any]) -> dict[str, Any
     return {"rows": rows, "objects": objects, "held_keys": held_keys}
 
 
-def publish_due(platform: Platform, case_id: str, request_id: str) -> None:
-    """A CaseDataDue for the three kinds these holders keep, as workflow's outbox sends it."""
+def publish_due(platform: Platform, case_id: str, request_id: str, kinds: tuple[str, ...] = ()) -> None:
+    """A CaseDataDue for ``kinds`` (by default the three these holders keep), as workflow's outbox sends it."""
     due = events_pb2.CaseDataDue(
         case_id=case_id,
-        kinds=[DATA_KINDS[kind] for kind in HOLDERS.values()],
+        kinds=[DATA_KINDS[kind] for kind in kinds or HOLDERS.values()],
         reason=events_pb2.ERASURE_REASON_REQUEST,
         request_id=request_id,
         requested_by="dana",
@@ -302,3 +304,195 @@ def test_the_ordinary_identity_cannot_remove_a_locked_version(s3: Minio) -> None
     assert [error.name for error in refused] == [key], refused
     s3.remove_object(EVIDENCE, key)  # a delete marker hides it; it is not gone
     assert (key, version) in versions(s3, EVIDENCE, key)
+
+
+def wait_for(predicate: Callable[[], Any], what: str, timeout_s: float = 180) -> Any:
+    """Poll ``predicate`` until it answers something true (a bound on a hang, not a speed check)."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := predicate()):
+        assert time.monotonic() < deadline, f"no {what} after {timeout_s}s"
+        time.sleep(0.2)
+    return found
+
+
+def logged(platform: Platform, service: str, *parts: str) -> bool:
+    """A line of ``service``'s log whose message contains every one of ``parts``."""
+    return any(all(part in (line.get("message") or "") for part in parts) for line in platform.log_lines(service))
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def small_case(platform: Platform, name: str, statement: bool = False) -> dict[str, Any]:
+    """A case with a text PDF (and with ``statement`` a Word document, which the bundle worker
+    converts, so a build takes long enough to be caught), read and indexed."""
+    case = platform.create_case("rachel", unique_number(), name=name)
+    files = [("Letter.pdf", text_pdf(letter_lines(fresh_word())), "application/pdf")]
+    if statement:
+        files.append(("Statement.docx", office("docx", ["WITNESS STATEMENT", f"I saw {fresh_word()}."]), DOCX))
+    response = platform.upload("rachel", case["id"], files)
+    assert response.status_code == 201, response.text
+    items = [item["id"] for item in response.json()["items"]]
+    for item in items:
+        assert platform.wait_for_status("rachel", item, timeout_s=180)["status"] == "indexed"
+    return {"id": case["id"], "item": items[0]}
+
+
+@pytest.fixture
+def bundle_worker(platform: Platform) -> Iterator[Any]:
+    """The stack's one bundle worker process, never left frozen by a test."""
+    _spec, process = platform.stack.services["bundle-worker"]
+    try:
+        yield process.process
+    finally:
+        process.process.send_signal(signal.SIGCONT)
+
+
+def test_bundle_erasure_waits_for_a_build_in_progress_and_removes_its_volumes(
+    platform: Platform, s3: Minio, bundle_worker: Any
+) -> None:
+    """The request arrives while one of the case's bundles is being built (the worker frozen
+    mid-build): bundle marks the case erased and answers RetryLater until the build has ended, so
+    the volumes the worker stores afterwards (under a lock only the retention identity lifts) are
+    removed before the receipt goes; no new bundle of the case can be asked for meanwhile."""
+    case = small_case(platform, "Bea Building", statement=True)
+    asked = platform.call("rachel", "POST", "bundle", f"/v1/cases/{case['id']}/bundles", json={"title": "Running"})
+    assert asked.status_code == 202, asked.text
+    bundle_id = asked.json()["id"]
+    with platform.superuser_db() as db:
+        query = "SELECT status FROM bundle.bundles WHERE id = %s"
+        deadline = time.monotonic() + 180
+        while db.execute(query, (bundle_id,)).fetchone()[0] == "queued":  # polled closely: builds are quick
+            assert time.monotonic() < deadline, "the build did not start"
+            time.sleep(0.005)
+        bundle_worker.send_signal(signal.SIGSTOP)
+        status = db.execute(query, (bundle_id,)).fetchone()[0]
+    if status != "building":
+        bundle_worker.send_signal(signal.SIGCONT)
+        pytest.skip(f"the build finished ({status}) before the worker could be frozen mid-build")
+
+    request_id = f"test-{uuid.uuid4()}"
+    publish_due(platform, case["id"], request_id, kinds=("bundles",))
+    # The erasure met the running build and waits for it; the case is already marked erased.
+    wait_for(lambda: logged(platform, "bundle", "bundle-erasure", case["id"], "being built"), "deferred erasure")
+    with platform.superuser_db() as db:
+        marked = db.execute("SELECT count(*) FROM bundle.erased_cases WHERE case_id = %s", (case["id"],))
+        assert marked.fetchone()[0] == 1
+        row = db.execute("SELECT status FROM bundle.bundles WHERE id = %s", (bundle_id,)).fetchone()
+        assert row == ("building",), row
+    again = platform.call("rachel", "POST", "bundle", f"/v1/cases/{case['id']}/bundles", json={"title": "Later"})
+    assert again.status_code == 409 and again.json()["type"].endswith("/case-erased"), again.text
+
+    bundle_worker.send_signal(signal.SIGCONT)
+    answered = receipts(platform, case["id"], request_id, count=1, timeout_s=300)
+    assert [(r.service, DATA_KIND_NAMES[r.kind]) for r in answered] == [("bundle", "bundles")], answered
+    # The worker has ended the job (not ready: the case was erased) before anything is looked at,
+    # so volumes it stored late would be seen here.
+    wait_for(lambda: logged(platform, "bundle-worker", bundle_id, "meanwhile"), "end of the frozen build")
+    assert versions(s3, BUNDLES, f"cases/{case['id']}/") == []
+    with platform.superuser_db() as db:
+        left = db.execute(
+            "SELECT (SELECT count(*) FROM bundle.bundles WHERE case_id = %s)"
+            " + (SELECT count(*) FROM bundle.outbox WHERE key = %s AND topic = %s)",
+            (case["id"], case["id"], events.BUNDLE_JOBS),
+        ).fetchone()[0]
+    assert left == 0
+
+
+@pytest.fixture
+def splitter_lock(platform: Platform) -> Iterator[Any]:
+    """A database session standing in for a mailroom that is splitting a batch: it holds the
+    batch's advisory lock (batches.py), so no mailroom resumes the batch meanwhile."""
+    with platform.superuser_db() as conn:
+        yield conn
+
+
+def test_intake_closes_the_doors_first_and_waits_for_a_batch_being_split(
+    platform: Platform, s3: Minio, splitter_lock: Any
+) -> None:
+    """A scanned batch with a part behind the case's cover sheet is still being split: intake's
+    erasure revokes the case's cover sheets and address at once (a message to the address is
+    refused while the objects are still there), answers RetryLater until the split has ended, and
+    then removes the batch's copy and the part's PDF too. An item still in the pipeline ends failed,
+    with that change in its status history."""
+    case = small_case(platform, "Sid Splitting")
+    address = platform.call("rachel", "POST", "intake", f"/v1/cases/{case['id']}/intake-address")
+    assert address.status_code in (200, 201), address.text
+    sheet = platform.call("rachel", "POST", "intake", f"/v1/cases/{case['id']}/cover-sheets", json={})
+    assert sheet.status_code == 201, sheet.text
+    sheet_id = sheet.headers["Location"].rsplit("/", 1)[1]
+    batch_id, part_id, sha = uuid.uuid4(), uuid.uuid4(), uuid.uuid4().hex * 2
+    batch_key, part_key = f"batches/{sha}", f"unfiled/{part_id}.pdf"
+    for key in (batch_key, part_key):
+        s3.put_object(HELD, key, io.BytesIO(b"%PDF-1.4 scanned"), 16)
+    db = splitter_lock
+    db.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (f"scan-batch:{batch_id}",))
+    db.execute(
+        "INSERT INTO intake.scan_batches (id, sha256, source, source_name, state, bucket, object_key)"
+        " VALUES (%s, %s, 'drop', 'erasure-test.pdf', 'splitting', %s, %s)",
+        (batch_id, sha, HELD, batch_key),
+    )
+    db.execute(
+        "INSERT INTO intake.scan_parts (id, batch_id, part_index, first_page, last_page, pages, cover_sheet_id,"
+        " state, reason, bucket, object_key) VALUES (%s, %s, 0, 1, 1, 1, %s, 'waiting', 'revoked_sheet', %s, %s)",
+        (part_id, batch_id, sheet_id, HELD, part_key),
+    )
+    # The item as if ocr were still reading it (the reconciler waits far longer than this test).
+    # Its kind set by a rep: a late "indexed" for a live item would announce the rep's facts again.
+    db.execute("UPDATE intake.evidence SET status = 'extracting', kind_source = 'rep' WHERE id = %s", (case["item"],))
+
+    request_id = f"test-{uuid.uuid4()}"
+    publish_due(platform, case["id"], request_id, kinds=("evidence_originals",))
+    wait_for(lambda: logged(platform, "intake", "intake-erasure", str(batch_id), "being split"), "deferred erasure")
+    live = db.execute(
+        "SELECT (SELECT count(*) FROM intake.cover_sheets WHERE case_id = %s AND revoked_at IS NULL)"
+        " + (SELECT count(*) FROM intake.intake_addresses WHERE case_id = %s AND revoked_at IS NULL)",
+        (case["id"], case["id"]),
+    ).fetchone()[0]
+    assert live == 0  # the doors are closed before any object is removed
+    assert versions(s3, EVIDENCE, f"cases/{case['id']}/") and versions(s3, HELD, batch_key)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send_mail(platform, address.json()["address"], "Too late")
+
+    # The split ends.
+    db.execute("UPDATE intake.scan_batches SET state = 'split', pages = 1 WHERE id = %s", (batch_id,))
+    db.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (f"scan-batch:{batch_id}",))
+    answered = receipts(platform, case["id"], request_id, count=1, timeout_s=300)
+    assert [(r.service, DATA_KIND_NAMES[r.kind]) for r in answered] == [("intake", "evidence_originals")]
+    assert versions(s3, EVIDENCE, f"cases/{case['id']}/") == []
+    assert versions(s3, HELD, batch_key) == [] and versions(s3, HELD, part_key) == []
+    item = db.execute("SELECT status, status_reason FROM intake.evidence WHERE id = %s", (case["item"],)).fetchone()
+    assert item == ("failed", "Erased before it was processed."), item
+    last = db.execute(
+        "SELECT status, reason FROM intake.status_history WHERE evidence_id = %s ORDER BY id DESC LIMIT 1",
+        (case["item"],),
+    ).fetchone()
+    assert last == ("failed", "Erased before it was processed."), last
+
+    # A late "indexed" for the erased item announces no facts again (and changes nothing).
+    late = events_pb2.EvidenceStatusChanged(
+        evidence_id=case["item"], case_id=case["id"], status=events_pb2.EVIDENCE_STATUS_INDEXED
+    )
+    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
+    try:
+        sent = kafka.publish(producer, events.EVIDENCE_STATUS, case["item"], late, "ocr").get(timeout=30)
+    finally:
+        producer.close()
+    wait_for(lambda: committed_past(platform, "intake-status", sent), "late status handled")
+    announced = db.execute(
+        "SELECT count(*) FROM intake.outbox WHERE key = %s AND payload_type LIKE %s",
+        (case["item"], "%EvidenceFactsChanged"),
+    ).fetchone()[0]
+    assert announced == 0
+    assert db.execute("SELECT status FROM intake.evidence WHERE id = %s", (case["item"],)).fetchone() == ("failed",)
+
+
+def committed_past(platform: Platform, group: str, sent: Any) -> bool:
+    """``group`` committed past the record ``sent`` (a RecordMetadata): its handler has returned for it."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}", group_id=group, enable_auto_commit=False
+    )
+    try:
+        return (consumer.committed(TopicPartition(sent.topic, sent.partition)) or -1) > sent.offset
+    finally:
+        consumer.close()

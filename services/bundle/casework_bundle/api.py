@@ -24,7 +24,7 @@ from casework_bundle import metrics
 from casework_bundle.intake_client import IntakeClient
 from casework_bundle.selection import DEFAULT_SECTIONS, RedactionRequest, choose, kind_label
 from casework_bundle.settings import BundleSettings
-from casework_bundle.store import BundleStore, NewBundle
+from casework_bundle.store import BundleStore, CaseErased, NewBundle
 from casework_bundle.tables import STATUSES
 from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
@@ -252,7 +252,7 @@ def blueprint(
         "Ask for a bundle of the case's evidence (reps, coordinators, officials, caseworkers)",
         {202: Reply("The bundle, queued; follow it at links.self.", BundleOut)},
         body=BundleRequestIn,
-        errors=(403, 404, 503),
+        errors=(403, 404, 409, 503),
     )
     def create(case_id: str) -> tuple[Response, int]:
         """The bundle is built by a worker: one PDF (or several volumes) with a title page, a linked index,
@@ -290,7 +290,12 @@ def blueprint(
             items=items,
             member_visible=request.member_visible,
         )
-        row = store.create(caller, new)
+        try:
+            row = store.create(caller, new)
+        except CaseErased:
+            raise Problem(
+                409, "case-erased", "Case erased", "The case's bundles were erased: no bundle is made of it."
+            ) from None
         metrics.REQUESTED.labels(caller.primary_role).inc()
         log.info(
             "bundle %s (%s v%d) of case %s queued, %d item(s)", row.id, row.title, row.version, case_id, len(items)

@@ -11,6 +11,15 @@ process) removes
   working;
 - bundle's published outbox events about the case and its shares (jobs carry the items' names).
 
+First the case is marked erased (``erased_cases``, in a transaction of its own, under an exclusive
+lock on the case that a request for a bundle takes shared): from then on no bundle of the case is
+asked for (409), started or finished (store.py: it ends 'failed'), and its jobs not yet sent are
+deleted. A build that started before the mark stores its volumes under the bucket's lock, which only
+the retention identity here can lift: while one of the case's bundles is 'building' the request
+answers RetryLater (read again shortly), so the volumes are removed after the build ends. (A build
+whose worker died stays 'building' until its job is delivered to another worker, which then ends
+it 'failed' without building.)
+
 Bundle rows are deleted rather than kept as stubs: nothing else points at them once their shares
 are gone, and every download and share access is already in workflow's audit log. Volumes go first
 and rows after (the rows say what is left to remove if the rows' deletion fails); one
@@ -30,10 +39,12 @@ import urllib3
 from minio import Minio
 from minio.error import ServerError
 from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import OperationalError
 
 from casework.v1 import events_pb2
-from casework_bundle.tables import bundles, outbox, share_sessions, shares
+from casework_bundle.store import case_lock
+from casework_bundle.tables import bundles, erased_cases, outbox, share_sessions, shares
 from casework_bundle.worker_settings import StoreSettings
 from casework_common import events, storage
 from casework_common.kafka import RetryLater
@@ -99,6 +110,12 @@ class BundleEraser:
     def erase(self, case_id: uuid.UUID, request_id: str = "") -> Removed:
         """Remove the case's bundles everywhere the bundle service keeps them; send the receipt."""
         removed = Removed()
+        with self.engine.begin() as conn:
+            building = self._mark_erased(conn, case_id, request_id, removed)
+        if building:
+            # Its worker stores the volumes under a lock it cannot lift: they can only be removed
+            # here, after it is done (the case is marked erased already, so it ends 'failed').
+            raise RetryLater(f"{building} bundle(s) of case {case_id} being built; erased once they end")
         # Every volume is kept under the case's prefix (worker.volume_key), whatever its row says.
         removed.versions = storage.delete_all_versions(
             self.s3, self.settings.bundle_bucket, prefixes=[f"cases/{case_id}/"]
@@ -115,6 +132,27 @@ class BundleEraser:
             )
             enqueue(conn, outbox, events.DATA_RECEIPTS, str(case_id), receipt, SERVICE)
         return removed
+
+    @staticmethod
+    def _mark_erased(conn: Connection, case_id: uuid.UUID, request_id: str, removed: Removed) -> int:
+        """Mark the case erased, durably: from this commit no bundle of it is started or finished
+        (store.py) and none is asked for. Its jobs not yet sent are deleted. Returns how many of its
+        bundles are being built (a build that started before the mark)."""
+        case_lock(conn, case_id, exclusive=True)  # a request for a bundle commits before, or is refused
+        conn.execute(insert(erased_cases).values(case_id=case_id, request_id=request_id).on_conflict_do_nothing())
+        # Locked, so a worker's start (which locks the row, then looks for the mark) comes before or after.
+        statuses = conn.execute(
+            select(bundles.c.status).where(bundles.c.case_id == case_id).with_for_update()
+        ).scalars()
+        building = sum(status == "building" for status in statuses)
+        removed.rows += conn.execute(
+            outbox.delete().where(
+                outbox.c.key == str(case_id),
+                outbox.c.topic == events.BUNDLE_JOBS,
+                outbox.c.published_at.is_(None),
+            )
+        ).rowcount
+        return building
 
     @staticmethod
     def _forget_rows(conn: Connection, case_id: uuid.UUID, removed: Removed) -> None:

@@ -11,16 +11,34 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, select, text, update
+from sqlalchemy import Connection, Engine, Row, exists, func, select, text, update
 
 from casework.v1 import events_pb2
-from casework_bundle.tables import bundles, outbox
+from casework_bundle.tables import bundles, erased_cases, outbox
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.outbox import enqueue
 
 SERVICE = "bundle"
 FINISHED = ("ready", "failed")
+# Why a bundle of an erased case ends without being built or kept (erasure.py removes it after).
+ERASED_REASON = "The case's bundles were erased."
+
+
+class CaseErased(Exception):
+    """The case's bundles were erased (issue 19): no new bundle is made of it."""
+
+
+def case_lock(conn: Connection, case_id: uuid.UUID, exclusive: bool) -> None:
+    """Serialise asking for a bundle of a case (shared) with erasing the case's bundles (exclusive):
+    a request either commits before the erasure looks at the case's bundles, or sees it erased."""
+    lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    conn.execute(text(f"SELECT {lock}(hashtext(:key))"), {"key": f"bundle-case:{case_id}"})
+
+
+def erased(case_id: Any) -> Any:
+    """SQL: the case's bundles were erased."""
+    return exists().where(erased_cases.c.case_id == case_id)
 
 
 def parse_id(value: str) -> uuid.UUID | None:
@@ -65,6 +83,9 @@ class BundleStore:
         """Record version n+1 of the case's bundle of this title and its job, in one transaction."""
         bundle_id = uuid.uuid4()
         with self.engine.begin() as conn:
+            case_lock(conn, uuid.UUID(new.case_id), exclusive=False)
+            if conn.execute(select(erased(uuid.UUID(new.case_id)))).scalar():
+                raise CaseErased(new.case_id)
             # Two requests for the same title at once must not both become version n+1.
             conn.execute(
                 text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"bundle:{new.case_id}:{new.title}"}
@@ -145,13 +166,23 @@ class BundleStore:
 
     def start(self, bundle_id: str) -> Row[Any] | None:
         """Claim a bundle for building: None if it is finished (a redelivered job) or unknown.
-        A bundle still 'building' was left by a worker that died: it is built again from the start."""
+        A bundle still 'building' was left by a worker that died: it is built again from the start.
+        A bundle of an erased case is not built: it ends 'failed' (so the erasure, which waits for
+        the case's builds, goes ahead) and None is returned."""
         parsed = parse_id(bundle_id)
         if parsed is None:
             return None
         with self.engine.begin() as conn:
+            # The row lock orders this with the erasure, which locks the case's rows after marking it.
             row = conn.execute(select(bundles).where(bundles.c.id == parsed).with_for_update()).first()
             if row is None or row.status in FINISHED:
+                return None
+            if conn.execute(select(erased(row.case_id))).scalar():
+                conn.execute(
+                    update(bundles)
+                    .where(bundles.c.id == parsed)
+                    .values(status="failed", reason=ERASED_REASON, finished_at=func.now(), updated_at=func.now())
+                )
                 return None
             return conn.execute(
                 update(bundles)
@@ -175,8 +206,18 @@ class BundleStore:
             )
 
     def finish(self, bundle_id: uuid.UUID, built: Built) -> bool:
-        """Mark the bundle ready; False if another worker finished it first (its volumes stand)."""
+        """Mark the bundle ready; False if another worker finished it first (its volumes stand) or
+        its case was erased meanwhile: then it ends 'failed', and the erasure, which waited for the
+        build to end, removes the volumes just stored (the worker's identity cannot: they are locked)."""
         with self.engine.begin() as conn:
+            row = conn.execute(select(bundles).where(bundles.c.id == bundle_id).with_for_update()).first()
+            if row is not None and conn.execute(select(erased(row.case_id))).scalar():
+                conn.execute(
+                    update(bundles)
+                    .where(bundles.c.id == bundle_id, bundles.c.status.not_in(FINISHED))
+                    .values(status="failed", reason=ERASED_REASON, finished_at=func.now(), updated_at=func.now())
+                )
+                return False
             done = conn.execute(
                 update(bundles)
                 .where(bundles.c.id == bundle_id, bundles.c.status == "building")

@@ -100,4 +100,14 @@ share_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+# Cases whose bundles were erased (issue 19, erasure.py): none of their bundles is started or finished
+# again and no new one is asked for. Only the case's id is kept.
+erased_cases = Table(
+    "erased_cases",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("request_id", Text, nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 outbox = outbox_table(metadata)

@@ -70,7 +70,9 @@ class BundleWorker:
             metrics.PAGES.inc(built.pages_total)
             log.info("bundle %s ready: %d page(s) in %d volume(s)", row.id, built.pages_total, len(built.volumes))
         else:
-            log.info("bundle %s was finished by another worker meanwhile; its volumes stand", row.id)
+            # Another worker finished it first (its volumes stand), or the case was erased meanwhile
+            # (the erasure waits for this build to end, then removes the volumes just stored).
+            log.info("bundle %s was finished by another worker or its case erased meanwhile", row.id)
 
     def dead_letter(self, job: events_pb2.BundleRequested | None, exc: BaseException) -> None:
         """A job dead-lettered after its attempts: the bundle is marked failed, never left 'building'."""
