@@ -16,6 +16,7 @@ stays in OCR's supervisor.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import time
@@ -31,6 +32,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from minio import Minio
 from sqlalchemy import Engine
 
+import casework_ocr
 from casework.v1 import events_pb2
 from casework_common import db, events, kafka, storage
 from casework_common.vocabulary import DATA_KINDS
@@ -175,18 +177,26 @@ NOTHING = {"documents": 0, "pages": 0, "page_attempts": 0, "outbox": 0}
 
 
 def in_flight_document(
-    platform: Platform, ref: events_pb2.EvidenceRef, state: str, pages_total: int | None = None
+    platform: Platform, ref: events_pb2.EvidenceRef, state: str, pages_total: int | None = None, with_case: bool = True
 ) -> events_pb2.EvidenceRef:
     """A document of the case a worker is reading right now (the row start_document would have
-    written), for a new item id with the same original."""
+    written), for a new item id with the same original. Without ``with_case``, as a row written
+    before migration 0005 (no case_id: the erasure finds it by its ref)."""
     flight = events_pb2.EvidenceRef()
     flight.CopyFrom(ref)
     flight.evidence_id = str(uuid.uuid4())
     with platform.superuser_db() as conn:
         conn.execute(
-            "INSERT INTO ocr.documents (evidence_id, sha256, ref, state, attempts, pages_total)"
-            " VALUES (%s, %s, %s, %s, 1, %s)",
-            (flight.evidence_id, f"test-{uuid.uuid4()}", flight.SerializeToString(), state, pages_total),
+            "INSERT INTO ocr.documents (evidence_id, case_id, sha256, ref, state, attempts, pages_total)"
+            " VALUES (%s, %s, %s, %s, %s, 1, %s)",
+            (
+                flight.evidence_id,
+                flight.case_id if with_case else None,
+                f"test-{uuid.uuid4()}",
+                flight.SerializeToString(),
+                state,
+                pages_total,
+            ),
         )
     return flight
 
@@ -208,12 +218,15 @@ def world(platform: Platform, broker: Broker, store: OcrStore, s3: Minio, ocr_se
     ref = events_pb2.EvidenceRef.FromString(bytes(raw))
     bucket = ocr_settings.text_bucket
     assert objects(s3, bucket, item), "OCR stored the letter's text: otherwise 'gone' proves nothing"
+    with platform.superuser_db() as conn:
+        case_of = conn.execute("SELECT case_id FROM ocr.documents WHERE evidence_id = %s", (item,)).fetchone()[0]
+    assert str(case_of) == case["id"], "start_document records the item's case"
 
     # A page being read when the erasure comes: started before it, stored after its sweep.
     page_ref = in_flight_document(platform, ref, "extracting", pages_total=2)
     assert store.start_page(page_ref, 1)
     # A document being analysed when the erasure comes: planned after it.
-    plan_ref = in_flight_document(platform, ref, "scanning")
+    plan_ref = in_flight_document(platform, ref, "scanning", with_case=False)
     # A page task of the first sent before the erasure (published already; the relay skips it).
     task = events_pb2.OcrPageTask(evidence=page_ref, page=2, source_bucket=ref.bucket, source_key=ref.object_key)
     envelope = events.pack(task, "ocr")
@@ -284,6 +297,7 @@ def test_the_erasure_marks_the_case_and_removes_page_tasks_sent_before_it(
                 "SELECT evidence_id FROM ocr.erased_evidence WHERE case_id = %s", (world["case"]["id"],)
             )
         }
+    # Found by the case_id column (the letter, the page in flight) and, for a row without it, by its ref.
     assert marked == {world["item"], world["page_ref"].evidence_id, world["plan_ref"].evidence_id}
     assert ocr_rows(platform, world["item"]) == NOTHING
     assert objects(s3, world["bucket"], world["item"]) == []
@@ -358,3 +372,37 @@ def test_a_page_task_of_an_erased_item_leaves_no_object(
     assert broker.handled("ocr-pages", events.OCR_PAGES, partition, offset)
     assert objects(s3, world["bucket"], ref.evidence_id) == []
     assert ocr_rows(platform, ref.evidence_id) == NOTHING
+
+
+def test_the_migration_fills_in_the_case_of_documents_written_before_it(platform: Platform, engine: Engine) -> None:
+    """Migration 0005's backfill of documents.case_id (from each stored ref), a batch at a time."""
+    path = Path(casework_ocr.__file__).parent / "migrations" / "0005_erased.py"
+    spec = importlib.util.spec_from_file_location("ocr_migration_0005", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    refs = [
+        events_pb2.EvidenceRef(evidence_id=str(uuid.uuid4()), case_id=str(uuid.uuid4()), sha256="x") for _ in range(3)
+    ]
+    refs.append(events_pb2.EvidenceRef(evidence_id=str(uuid.uuid4()), case_id="not-a-case", sha256="x"))
+    ids = [ref.evidence_id for ref in refs]
+    with platform.superuser_db() as conn:
+        for ref in refs:
+            conn.execute(
+                "INSERT INTO ocr.documents (evidence_id, sha256, ref, state) VALUES (%s, 'x', %s, 'complete')",
+                (ref.evidence_id, ref.SerializeToString()),
+            )
+    try:
+        with engine.begin() as conn:
+            migration._fill_case_ids(conn, batch=2)  # several batches, whatever else the table holds
+        with platform.superuser_db() as conn:
+            found = dict(
+                conn.execute(
+                    "SELECT evidence_id::text, case_id::text FROM ocr.documents WHERE evidence_id = ANY(%s::uuid[])",
+                    (ids,),
+                )
+            )
+        assert found == {ref.evidence_id: (ref.case_id if ref.case_id != "not-a-case" else None) for ref in refs}
+    finally:
+        with platform.superuser_db() as conn:
+            conn.execute("DELETE FROM ocr.documents WHERE evidence_id = ANY(%s::uuid[])", (ids,))

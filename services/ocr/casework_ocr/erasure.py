@@ -97,12 +97,13 @@ def _dependencies_answer() -> Iterator[None]:
 
 
 def case_documents(conn: Connection, case_id: str) -> list[tuple[uuid.UUID, events_pb2.EvidenceRef]]:
-    """OCR's documents of one case, with their EvidenceRef. The ref is stored serialised: the
-    database narrows the search to refs whose bytes contain the case id, and each is then read to
-    be sure it is the case's own field."""
+    """OCR's documents of one case, with their EvidenceRef: found by their case_id column (indexed),
+    and each ref then read to be sure. A row without it (none since migration 0005 filled it in)
+    is looked for in the serialised refs whose bytes contain the case id."""
     contains_case = text("position(convert_to(:case_id, 'UTF8') in ref) > 0").bindparams(case_id=case_id)
+    of_case = or_(documents.c.case_id == uuid.UUID(case_id), documents.c.case_id.is_(None) & contains_case)
     found = []
-    for evidence_id, raw in conn.execute(select(documents.c.evidence_id, documents.c.ref).where(contains_case)):
+    for evidence_id, raw in conn.execute(select(documents.c.evidence_id, documents.c.ref).where(of_case)):
         ref = events_pb2.EvidenceRef.FromString(raw)
         if ref.case_id == case_id:
             found.append((evidence_id, ref))

@@ -223,6 +223,7 @@ class OcrStore:
                     evidence_id=uuid.UUID(ref.evidence_id),
                     sha256=ref.sha256,
                     ref=ref.SerializeToString(),
+                    case_id=_uuid(ref.case_id),
                     state="scanning",
                     attempts=1,
                 )
@@ -260,6 +261,7 @@ class OcrStore:
                     evidence_id=uuid.UUID(ref.evidence_id),
                     sha256=ref.sha256,
                     ref=ref.SerializeToString(),
+                    case_id=_uuid(ref.case_id),
                     state="scanning",
                 )
             )

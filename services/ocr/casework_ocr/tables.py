@@ -13,6 +13,8 @@ documents = Table(
     Column("evidence_id", Uuid, primary_key=True),
     Column("sha256", Text, nullable=False, index=True),
     Column("ref", LargeBinary, nullable=False),  # the EvidenceRef, serialised
+    # The ref's case (migration 0005): the erasure finds a case's documents by it.
+    Column("case_id", Uuid, index=True),
     Column("detected_type", Text),
     Column("pages_total", Integer),
     # scanning -> extracting -> complete, or one of the terminal outcomes (quarantined, failed, ...)
