@@ -9,13 +9,18 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 import uuid
 from typing import Any
 
 import pytest
 import requests
+from kafka import KafkaProducer
 
 import testdocs
+from casework.v1 import events_pb2
+from casework_common import events, kafka
+from casework_common.vocabulary import DATA_KINDS
 from casework_local.services import SERVICES, service_env
 from harness import Platform, unique_number
 
@@ -492,3 +497,43 @@ def test_an_erased_case_is_frozen_nothing_can_be_changed_or_added(platform: Plat
     # Reading what is left is still allowed, and a legal hold still keeps kinds not yet started.
     assert platform.call("cora", "GET", "workflow", url).status_code == 200
     assert hold(platform, "olive", case["id"]).status_code == 200
+
+
+def test_a_receipt_counts_only_from_a_holder_of_the_kind_answering_for_itself(platform: Platform) -> None:
+    """Three receipts for a case's bundles, in order on one partition: one claiming bundle's work sent
+    by search, one from intake (which holds no bundles), then bundle's own; only the last is marked."""
+    case = closed_case(platform)
+    with platform.superuser_db() as conn:
+        conn.execute(
+            "INSERT INTO workflow.data_erasures (case_id, kind, reason, request_id, requested_by) "
+            "VALUES (%s, 'bundles', 'request', 'receipt-test', 'dana')",
+            (case["id"],),
+        )
+    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
+    for service, sender in (("bundle", "search"), ("intake", "intake"), ("bundle", "bundle")):
+        receipt = events_pb2.CaseDataErased(
+            case_id=case["id"], kind=DATA_KINDS["bundles"], service=service, request_id="receipt-test", items_removed=1
+        )
+        kafka.publish(producer, events.DATA_RECEIPTS, case["id"], receipt, sender).get(timeout=10)
+    producer.close()
+
+    def marked() -> dict[str, Any] | None:
+        stored = row(
+            platform,
+            "SELECT receipts, done_at FROM workflow.data_erasures WHERE case_id = %s AND kind = 'bundles'",
+            case["id"],
+        )
+        return stored if stored[0] else None
+
+    deadline = time.monotonic() + 60
+    while (found := marked()) is None and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert found is not None, "bundle's own receipt was never marked"
+    receipts, done_at = found
+    assert set(receipts) == {"bundle"} and done_at is not None, receipts
+    with platform.superuser_db() as conn:
+        audited = conn.execute(
+            "SELECT detail FROM workflow.audit_log WHERE case_id = %s AND action = 'dataprotection.erased'",
+            (case["id"],),
+        ).fetchall()
+    assert [d[0]["service"] for d in audited] == ["bundle"]

@@ -29,6 +29,7 @@ from casework_workflow.retention.service import DataProtection
 
 
 def blueprint(dp: DataProtection) -> Blueprint:
+    """The data-protection endpoints over ``dp`` (legal holds, the dry run, erasure requests, rectification)."""
     bp = Blueprint("data_protection", __name__)
 
     @bp.get("/v1/cases/<case_id>/legal-hold")

@@ -8,11 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
+from casework_common.vocabulary import DATA_KINDS, ERASURE_REASONS
 from casework_workflow.schemas import Strict, omittable
 
-Kind = Literal[
-    "case_record", "timeline", "evidence_originals", "page_texts", "search_documents", "notifications", "bundles"
-]
+# From the vocabulary (proto/casework/v1/events.proto), so a kind added there is accepted here too.
+Kind = Literal[tuple(DATA_KINDS)]  # type: ignore[valid-type]
+Reason = Literal[tuple(ERASURE_REASONS)]  # type: ignore[valid-type]
 
 
 class HoldIn(Strict):
@@ -78,7 +79,7 @@ class DueList(BaseModel):
 class KindProgressOut(BaseModel):
     kind: Kind
     label: str
-    reason: Literal["retention", "request"]
+    reason: Reason
     holders: dict[str, bool] = Field(description="Each service that holds this kind, and whether it has answered.")
     done: bool
 

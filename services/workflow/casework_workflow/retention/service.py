@@ -14,6 +14,7 @@ The daily job sends ``CaseDataDue`` again for kinds still waiting after ``resend
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +23,11 @@ from sqlalchemy import Connection, Engine, Row, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
-from casework_common import events
-from casework_common.auth import Principal
+from casework_common import events, metrics
+from casework_common.auth import SERVICE_ROLE, Principal
 from casework_common.events import Event
 from casework_common.outbox import enqueue
-from casework_common.problems import Problem, forbidden, not_found
+from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.vocabulary import (
     DATA_KIND_HOLDERS,
     DATA_KIND_LABELS,
@@ -35,9 +36,12 @@ from casework_common.vocabulary import (
     ERASURE_REASONS,
 )
 from casework_workflow import audit, timeline
+from casework_workflow.cases import parse_id
 from casework_workflow.outbound import SERVICE, case_facts, case_ref, emit
 from casework_workflow.retention.erase import OWN_KINDS
 from casework_workflow.retention.schedule import Schedule
+from casework_workflow.schemas import Status
+from casework_workflow.subject_access.members import normalise
 from casework_workflow.tables import (
     case_reps,
     cases,
@@ -47,12 +51,18 @@ from casework_workflow.tables import (
     outbox,
 )
 
+log = logging.getLogger(__name__)
+IGNORED_RECEIPTS = metrics.Metrics("workflow").counter(
+    "erasure_receipts_ignored_total",
+    "Erasure receipts ignored: the service named does not hold the kind, or is not the one that sent it.",
+)
+
 #: Who the retention job acts as in the audit log and in CaseDataDue.requested_by.
-RETENTION_ACTOR = Principal(subject="retention", username="retention", roles=frozenset({"service"}))
+RETENTION_ACTOR = Principal(subject="retention", username="retention", roles=frozenset({SERVICE_ROLE}))
 
 
 def _holder(service: str) -> Principal:
-    return Principal(subject=service, username=service, roles=frozenset({"service"}))
+    return Principal(subject=service, username=service, roles=frozenset({SERVICE_ROLE}))
 
 
 @dataclass
@@ -67,6 +77,7 @@ class DueCase:
     kinds: dict[str, dt.date] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The case as the dry run lists it (DueCaseOut): facts that identify no member, and each kind's day."""
         return {
             "case_id": str(self.case_id),
             "reference": self.reference,
@@ -91,6 +102,7 @@ class RunReport:
     resent: int = 0
 
     def to_json(self) -> dict[str, Any]:
+        """The run's report: what was due, what was carried out, held and asked for again."""
         return {
             "as_of": self.as_of.isoformat(),
             "dry_run": self.dry_run,
@@ -126,7 +138,7 @@ class DataProtection:
         """Closed cases with kinds due on ``as_of`` and not yet started, and how many closed cases
         a legal hold keeps."""
         held = select(legal_holds.c.case_id).where(legal_holds.c.case_id == cases.c.id).exists()
-        closed = and_(cases.c.status == "closed", cases.c.closed_at.is_not(None))
+        closed = and_(cases.c.status == Status.CLOSED, cases.c.closed_at.is_not(None))
         held_count = conn.execute(select(func.count()).select_from(cases).where(closed, held)).scalar_one()
         started: dict[uuid.UUID, set[str]] = {}
         for row in conn.execute(select(data_erasures.c.case_id, data_erasures.c.kind)):
@@ -286,7 +298,7 @@ class DataProtection:
                     hold = conn.execute(
                         select(legal_holds.c.case_id).where(legal_holds.c.case_id == case.case_id)
                     ).first()
-                    if row is None or row.status != "closed" or hold is not None:
+                    if row is None or row.status != Status.CLOSED or hold is not None:
                         continue
                     if self.carry_out(conn, case.case_id, list(case.kinds), "retention", run_id, RETENTION_ACTOR):
                         carried += 1
@@ -329,9 +341,23 @@ class DataProtection:
     def handle_receipt(self, receipt: events_pb2.CaseDataErased, event: Event) -> None:
         """One holder removed one kind: audit it once (no personal data) and mark it."""
         kind = DATA_KIND_NAMES.get(receipt.kind)
-        case_id = _uuid(receipt.case_id)
+        case_id = parse_id(receipt.case_id)
         if kind is None or case_id is None or not receipt.service:
             return  # a newer producer's kind, or a malformed receipt: nothing to mark
+        # Only a holder of the kind answers for it, and only for itself: a receipt naming another
+        # service (a bug, or a service that may publish to the topic claiming another's work) would
+        # mark a kind done that is not.
+        if receipt.service not in DATA_KIND_HOLDERS[kind] or receipt.service != event.producer:
+            log.warning(
+                "receipt for %s of case %s ignored: service %r, sent by %r, holders %s",
+                kind,
+                case_id,
+                receipt.service,
+                event.producer,
+                ", ".join(DATA_KIND_HOLDERS[kind]),
+            )
+            IGNORED_RECEIPTS.inc()
+            return
         with self.engine.begin() as conn:
             if not conn.execute(select(cases.c.id).where(cases.c.id == case_id)).first():
                 return
@@ -365,7 +391,7 @@ class DataProtection:
     def _case_for_hold(self, conn: Connection, p: Principal, case_id: str) -> Row[Any]:
         if not p.has("official", "admin", "dpo"):
             raise forbidden("Legal holds are set by the region's officials, administrators and the DPO.")
-        parsed = _uuid(case_id)
+        parsed = parse_id(case_id)
         row = (
             conn.execute(select(cases.c.id, cases.c.region).where(cases.c.id == parsed).with_for_update()).first()
             if parsed
@@ -377,7 +403,7 @@ class DataProtection:
 
     def hold(self, p: Principal, case_id: str) -> dict[str, Any]:
         """The case's legal hold, for those who may set or release one."""
-        parsed = _uuid(case_id)
+        parsed = parse_id(case_id)
         with self.engine.begin() as conn:
             row = (
                 conn.execute(select(cases.c.id, cases.c.region).where(cases.c.id == parsed)).first() if parsed else None
@@ -387,6 +413,8 @@ class DataProtection:
             return _hold_json(row.id, conn.execute(select(legal_holds).where(legal_holds.c.case_id == row.id)).first())
 
     def set_hold(self, p: Principal, case_id: str, reason: str) -> dict[str, Any]:
+        """Hold the case (or replace the hold's reason): no removal starts until it is released. Allowed
+        on an erased case too: kinds not yet started (their periods differ) are then kept. Audited."""
         with self.engine.begin() as conn:
             row = self._case_for_hold(conn, p, case_id)
             conn.execute(
@@ -401,6 +429,7 @@ class DataProtection:
             return _hold_json(row.id, conn.execute(select(legal_holds).where(legal_holds.c.case_id == row.id)).first())
 
     def release_hold(self, p: Principal, case_id: str) -> dict[str, Any]:
+        """Release the case's hold (404 if there is none); the next run may then remove what is due. Audited."""
         with self.engine.begin() as conn:
             row = self._case_for_hold(conn, p, case_id)
             released = conn.execute(legal_holds.delete().where(legal_holds.c.case_id == row.id)).rowcount
@@ -430,7 +459,7 @@ class DataProtection:
                     f"The case is under a legal hold set by {hold.set_by} on {hold.set_at.date().isoformat()} "
                     f"({hold.reason}): nothing about it may be removed until the hold is released.",
                 )
-            elif row.status != "closed":
+            elif row.status != Status.CLOSED:
                 refusal = (
                     "case_open",
                     "The case is still open: the union is still acting for the member, which is a lawful basis "
@@ -465,8 +494,9 @@ class DataProtection:
         return self.progress(p, str(request_id))
 
     def progress(self, p: Principal, request_id: str) -> dict[str, Any]:
+        """An erasure request (dpo): its decision and, if accepted, each kind and which holders answered."""
         _require_dpo(p)
-        parsed = _uuid(request_id)
+        parsed = parse_id(request_id)
         with self.engine.begin() as conn:
             row = (
                 conn.execute(select(erasure_requests).where(erasure_requests.c.id == parsed)).first()
@@ -478,6 +508,7 @@ class DataProtection:
             return self._request_json(conn, row)
 
     def requests(self, p: Principal, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest ``limit`` erasure requests, newest first, with their progress (dpo)."""
         _require_dpo(p)
         with self.engine.begin() as conn:
             rows = conn.execute(
@@ -520,7 +551,10 @@ class DataProtection:
     def rectify(self, p: Principal, membership_number: str, changes: dict[str, str | None]) -> dict[str, Any]:
         """Correct the member's details on every case of theirs; audited, and search is told (CaseChanged)."""
         _require_dpo(p)
-        number = membership_number.strip().upper()
+        try:  # the same form as everywhere else (subject access, case creation): blanks and case ignored
+            number = normalise(membership_number)
+        except ValueError as exc:
+            raise invalid([{"field": "membership_number", "message": str(exc)}]) from None
         columns = {"name": "member_name", "email": "member_email", "phone": "member_phone"}
         values = {columns[k]: v for k, v in changes.items()}
         with self.engine.begin() as conn:
@@ -578,13 +612,6 @@ class DataProtection:
 def _require_dpo(p: Principal) -> None:
     if not p.has("dpo"):
         raise forbidden("Only the data-protection officer handles erasure and rectification requests.")
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except (ValueError, TypeError):
-        return None
 
 
 def _hold_json(case_id: uuid.UUID, row: Row[Any] | None) -> dict[str, Any]:
