@@ -20,7 +20,7 @@ def hold_of(pages: Pages, user: Principal, case_id: str) -> dict[str, Any] | Non
     if not user.has("official", "admin", "dpo"):
         return None
     try:
-        return pages.api(user).get(pages.workflow(f"/v1/cases/{case_id}/legal-hold"))
+        return pages.api(user).get(pages.workflow(f"/v1/cases/{quote(case_id, safe='')}/legal-hold"))
     except ApiError:  # another region's official, or workflow busy: the page works without it
         return None
 
