@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from casework_common import events, metrics, tracing
 from casework_common.settings import KafkaSettings
@@ -32,6 +32,18 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any, events.Event], None]
 # Called after a record went to its DLQ: (the decoded payload, or None if undecodable, and the error).
 DeadLetterHook = Callable[[Any, BaseException], None]
+
+
+# At most this long to leave the consumer group on close.
+CLOSE_TIMEOUT_MS = 2000
+# A commit is given up after COMMIT_TIMEOUT_S (kafka-python's request timeout), asked in slices of
+# COMMIT_SLICE_MS so that a stopping process notices its stop event in between.
+COMMIT_TIMEOUT_S = 30.0
+COMMIT_SLICE_MS = 1000
+
+
+class CommitAbandoned(Exception):
+    """The process is stopping while the broker has not taken a commit; the batch will be read again."""
 
 
 def dlq_topic(topic: str) -> str:
@@ -230,8 +242,10 @@ class EventConsumer:
                         for record in records:
                             self._handle(record)
                     if batches:
-                        consumer.commit()
+                        self._commit(consumer, stop)
                     self._report_lag(consumer)
+            except CommitAbandoned:
+                log.info("consumer %s stopped before its last commit; the batch will be read again", self.group_id)
             except RetryLater as exc:
                 log.warning("consumer %s waits for a dependency (%s); reading again shortly", self.group_id, exc)
                 stop.wait(2)
@@ -241,9 +255,27 @@ class EventConsumer:
             finally:
                 if consumer is not None:
                     try:
-                        consumer.close()
+                        # Offsets are committed after each handled batch, never on close; and leaving
+                        # the group is bounded, so a broker that is gone cannot hold up a stopping
+                        # process (the group notices after session_timeout_ms anyway).
+                        consumer.close(autocommit=False, timeout_ms=CLOSE_TIMEOUT_MS)
                     except Exception:
                         log.warning("consumer close failed", exc_info=True)
+
+    def _commit(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
+        """Commit what the last poll returned. A commit waits for the group coordinator, for up to
+        ``request_timeout_ms`` when the broker is gone; asked in short slices instead, so that a
+        stopping process does not wait that out (an uncommitted batch is read again: at least once)."""
+        deadline = time.monotonic() + COMMIT_TIMEOUT_S
+        while True:
+            try:
+                consumer.commit(timeout_ms=COMMIT_SLICE_MS)
+                return
+            except KafkaTimeoutError:
+                if stop.is_set():
+                    raise CommitAbandoned from None
+                if time.monotonic() >= deadline:
+                    raise
 
     def _report_lag(self, consumer: KafkaConsumer) -> None:
         # The high-water marks come back with every fetch: no extra request to the broker.

@@ -12,11 +12,14 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import psycopg
 from google.protobuf.message import Message
 from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError
+from kafka.producer.future import FutureRecordMetadata
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -95,6 +98,34 @@ def resend_last(conn: Connection, table: Table, key: str, topics: tuple[str, ...
     return last.topic
 
 
+# How long a sent row may wait for the broker's acknowledgement before the batch is retried.
+SEND_TIMEOUT_S = 30.0
+# How often a relay waiting for acknowledgements looks at its stop event.
+STOP_CHECK_S = 0.2
+
+
+class RelayStopped(Exception):
+    """The process is stopping while a batch waits for the broker: it is left pending, to be sent again."""
+
+
+def wait_sent(future: FutureRecordMetadata, stop: threading.Event | None) -> None:
+    """Wait for a record's acknowledgement (at most ``SEND_TIMEOUT_S``), giving up at once when ``stop``
+    is set: with the broker gone a stopping process would otherwise wait out the whole timeout and be
+    killed by its supervisor (Kubernetes after terminationGracePeriodSeconds)."""
+    deadline = time.monotonic() + SEND_TIMEOUT_S
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            future.get(timeout=max(0.0, min(STOP_CHECK_S, remaining)))
+            return
+        except KafkaTimeoutError:
+            # Done with a timeout of its own (delivery expired), or our time is up: a real failure.
+            if future.is_done or remaining <= STOP_CHECK_S:
+                raise
+            if stop is not None and stop.is_set():
+                raise RelayStopped("stopping while the broker has not acknowledged a batch") from None
+
+
 class OutboxRelay:
     """Moves committed outbox rows to Kafka."""
 
@@ -119,10 +150,12 @@ class OutboxRelay:
         self._relayed = factory.counter("outbox_relayed_total", "Outbox rows published to Kafka.", ("topic",))
         self._pending = factory.gauge("outbox_pending", "Outbox rows not yet published.")
 
-    def drain(self) -> int:
-        """Publish every pending row; returns how many were sent."""
+    def drain(self, stop: threading.Event | None = None) -> int:
+        """Publish every pending row; returns how many were sent. When ``stop`` is set while a batch
+        waits for the broker, raises ``RelayStopped`` and the batch stays pending (it is marked
+        published only once every record in it is acknowledged)."""
         try:
-            return self._send_pending()
+            return self._send_pending(stop)
         except Exception:
             # The broker is down or refusing: count what waits, so the backlog alert can fire. Only
             # here, not on every pass, so a healthy relay adds no query to its once-a-second loop.
@@ -133,7 +166,7 @@ class OutboxRelay:
             self._pending.set(waiting)
             raise
 
-    def _send_pending(self) -> int:
+    def _send_pending(self, stop: threading.Event | None) -> int:
         sent = 0
         while True:
             with self.engine.begin() as conn:
@@ -177,7 +210,7 @@ class OutboxRelay:
                         )
                     )
                 for topic, future in futures:
-                    future.get(timeout=30)  # raises: the transaction rolls back, rows stay pending
+                    wait_sent(future, stop)  # raises: the transaction rolls back, rows stay pending
                     self._relayed.labels(topic).inc()
                 conn.execute(
                     update(self.table)
@@ -206,12 +239,14 @@ class OutboxRelay:
                 with psycopg.connect(dsn, autocommit=True) as listener:
                     listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     while not stop.is_set():
-                        self.drain()
+                        self.drain(stop)
                         passes += 1
                         if passes % 3600 == 0:
                             self.purge()
                         for _ in listener.notifies(timeout=1.0, stop_after=1):
                             pass
+            except RelayStopped:
+                log.info("outbox relay stopped with a batch unacknowledged; it stays pending")
             except Exception:
                 log.exception("outbox relay failed; retrying")
                 stop.wait(2)

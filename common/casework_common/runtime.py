@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 import grpc
@@ -73,7 +74,9 @@ class ServiceRuntime:
             http.stop()
         if grpc_server is not None:
             grpc_server.stop(grace=self.grace_s).wait(self.grace_s)
+        # One grace period for all loops together, not one each: the supervisor's patience is for the process.
+        deadline = time.monotonic() + self.grace_s
         for thread in self._threads:
-            thread.join(timeout=self.grace_s)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         log.info("%s stopped", self.service)
         return 1 if self.failed else 0
