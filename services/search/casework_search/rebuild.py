@@ -10,6 +10,7 @@ import threading
 
 import requests
 from minio import Minio
+from minio.error import S3Error
 
 from casework.v1 import events_pb2
 from casework_common import storage
@@ -68,20 +69,31 @@ def _fill_pages(
                 content_type=item["content_type"],
             )
             ref.uploaded_at.FromJsonString(item["uploaded_at"])
+            texts = _page_texts(s3, text_bucket, item["id"], item["pages_total"])
+            if texts is None:
+                continue
             docs = [
-                page_document(
-                    ref,
-                    n,
-                    storage.read_text(s3, text_bucket, storage.page_text_key(item["id"], n)),
-                    item.get("metadata"),
-                    facts_from_record(item.get("facts")),
-                )
-                for n in range(1, item["pages_total"] + 1)
+                page_document(ref, n, text, item.get("metadata"), facts_from_record(item.get("facts")))
+                for n, text in enumerate(texts, start=1)
             ]
             pages += indices.write_pages(docs, target=target)
         cursor = body.get("next_cursor")
         if not cursor:
             return pages
+
+
+def _page_texts(s3: Minio, text_bucket: str, evidence_id: str, pages_total: int) -> list[str] | None:
+    """The item's page texts, or None when they are gone: a retention schedule may erase page texts
+    before search documents (issue 19), and one such item must not stop the whole rebuild."""
+    try:
+        return [
+            storage.read_text(s3, text_bucket, storage.page_text_key(evidence_id, n)) for n in range(1, pages_total + 1)
+        ]
+    except S3Error as exc:
+        if exc.code != "NoSuchKey":
+            raise
+        log.warning("evidence %s has no page texts any more; not indexed by this rebuild", evidence_id)
+        return None
 
 
 class Rebuilder:
