@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from minio import Minio
 from minio.commonconfig import GOVERNANCE
 from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 
 from casework.v1 import events_pb2
-from casework_common import events, kafka
-from casework_common.vocabulary import DATA_KIND_NAMES, DATA_KINDS
+from casework_common import events
+from casework_common.vocabulary import DATA_KIND_NAMES
+from erasure import Broker, ordinary_s3, receipts
 from harness import Platform, unique_number
 from testdocs import fresh_word, letter_lines, office, png, text_pdf
 
@@ -44,13 +44,7 @@ HOLDERS = {"intake": "evidence_originals", "ocr": "page_texts", "bundle": "bundl
 @pytest.fixture(scope="module")
 def s3(platform: Platform) -> Minio:
     """The ordinary identity, as every service has it (it cannot bypass object locks)."""
-    secrets = platform.config.secrets
-    return Minio(
-        f"127.0.0.1:{platform.config.ports['s3']}",
-        access_key=secrets.s3_access_key,
-        secret_key=secrets.s3_secret_key,
-        secure=False,
-    )
+    return ordinary_s3(platform)
 
 
 def versions(s3: Minio, bucket: str, prefix: str) -> list[tuple[str, str | None]]:
@@ -182,44 +176,8 @@ def stored(platform: Platform, s3: Minio, case: dict[str, Any]) -> dict[str, Any
 
 def publish_due(platform: Platform, case_id: str, request_id: str, kinds: tuple[str, ...] = ()) -> None:
     """A CaseDataDue for ``kinds`` (by default the three these holders keep), as workflow's outbox sends it."""
-    due = events_pb2.CaseDataDue(
-        case_id=case_id,
-        kinds=[DATA_KINDS[kind] for kind in kinds or HOLDERS.values()],
-        reason=events_pb2.ERASURE_REASON_REQUEST,
-        request_id=request_id,
-        requested_by="dana",
-    )
-    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
-    try:
-        kafka.publish(producer, events.DATA_ERASURES, case_id, due, "workflow").get(timeout=30)
-    finally:
-        producer.close()
-
-
-def receipts(platform: Platform, case_id: str, request_id: str, count: int, timeout_s: float = 120) -> list[Any]:
-    """Receipts on dataprotection.receipts for this request, waiting until ``count`` arrived."""
-    consumer = KafkaConsumer(
-        events.DATA_RECEIPTS,
-        bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}",
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    found: list[Any] = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while len(found) < count and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=1000).values():
-                for record in records:
-                    event = events.unpack(record.value)
-                    if event.type_name != "casework.v1.CaseDataErased":
-                        continue
-                    receipt = event.unpack(events_pb2.CaseDataErased)
-                    if receipt.case_id == case_id and receipt.request_id == request_id:
-                        found.append(receipt)
-    finally:
-        consumer.close()
-    return found
+    with Broker(platform) as broker:
+        broker.publish_due(case_id, request_id, kinds or tuple(HOLDERS.values()))
 
 
 @pytest.fixture(scope="module")
@@ -473,26 +431,12 @@ def test_intake_closes_the_doors_first_and_waits_for_a_batch_being_split(
     late = events_pb2.EvidenceStatusChanged(
         evidence_id=case["item"], case_id=case["id"], status=events_pb2.EVIDENCE_STATUS_INDEXED
     )
-    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}")
-    try:
-        sent = kafka.publish(producer, events.EVIDENCE_STATUS, case["item"], late, "ocr").get(timeout=30)
-    finally:
-        producer.close()
-    wait_for(lambda: committed_past(platform, "intake-status", sent), "late status handled")
+    with Broker(platform) as broker:
+        partition, offset = broker.publish(events.EVIDENCE_STATUS, case["item"], late, "ocr")
+        assert broker.handled("intake-status", events.EVIDENCE_STATUS, partition, offset, timeout_s=180)
     announced = db.execute(
         "SELECT count(*) FROM intake.outbox WHERE key = %s AND payload_type LIKE %s",
         (case["item"], "%EvidenceFactsChanged"),
     ).fetchone()[0]
     assert announced == 0
     assert db.execute("SELECT status FROM intake.evidence WHERE id = %s", (case["item"],)).fetchone() == ("failed",)
-
-
-def committed_past(platform: Platform, group: str, sent: Any) -> bool:
-    """``group`` committed past the record ``sent`` (a RecordMetadata): its handler has returned for it."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=f"127.0.0.1:{platform.config.ports['kafka']}", group_id=group, enable_auto_commit=False
-    )
-    try:
-        return (consumer.committed(TopicPartition(sent.topic, sent.partition)) or -1) > sent.offset
-    finally:
-        consumer.close()

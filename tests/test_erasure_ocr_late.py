@@ -19,94 +19,29 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import psutil
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from minio import Minio
 from sqlalchemy import Engine
 
 import casework_ocr
 from casework.v1 import events_pb2
-from casework_common import db, events, kafka, storage
-from casework_common.vocabulary import DATA_KINDS
+from casework_common import db, events, storage
 from casework_ocr.settings import OcrSettings
 from casework_ocr.store import OcrStore, PageResult
+from erasure import Broker, receipts
 from harness import Platform, unique_number
 from testdocs import fresh_word, letter_lines, text_pdf
 
 pytestmark = pytest.mark.stack
 
 RETENTION_ENV = ("CASEWORK_S3_RETENTION_ACCESS_KEY", "CASEWORK_S3_RETENTION_SECRET_KEY")
-
-
-def wait_until(check: Callable[[], Any], timeout_s: float = 120.0) -> Any:
-    """Poll ``check`` until it returns something true (a bound on a hang, not a speed check)."""
-    deadline = time.monotonic() + timeout_s
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.3)
-    return result
-
-
-class Broker:
-    """The test's own producer and readers on the platform's Kafka."""
-
-    def __init__(self, platform: Platform) -> None:
-        self.bootstrap = f"127.0.0.1:{platform.config.ports['kafka']}"
-        self.producer = KafkaProducer(bootstrap_servers=self.bootstrap)
-
-    def publish(self, topic: str, key: str, payload: Any, service: str) -> tuple[int, int]:
-        """Send ``payload`` in a casework envelope, as ``service`` would; returns (partition, offset)."""
-        sent = kafka.publish(self.producer, topic, key, payload, service).get(timeout=30)
-        return sent.partition, sent.offset
-
-    def handled(self, group: str, topic: str, partition: int, offset: int) -> bool:
-        """True once ``group`` committed past ``offset``: its handler has returned for that record."""
-        tp = TopicPartition(topic, partition)
-
-        def past() -> bool:
-            consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group, enable_auto_commit=False)
-            try:
-                return (consumer.committed(tp) or -1) > offset
-            finally:
-                consumer.close()
-
-        return bool(wait_until(past))
-
-    def ocr_receipt(self, case_id: str, request_id: str) -> events_pb2.CaseDataErased | None:
-        """OCR's receipt for this request, read from the start of dataprotection.receipts."""
-        consumer = KafkaConsumer(
-            events.DATA_RECEIPTS,
-            bootstrap_servers=self.bootstrap,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        try:
-
-            def mine() -> events_pb2.CaseDataErased | None:
-                for records in consumer.poll(timeout_ms=1000).values():
-                    for record in records:
-                        event = events.unpack(record.value)
-                        if event.type_name != events_pb2.CaseDataErased.DESCRIPTOR.full_name:
-                            continue
-                        receipt = event.unpack(events_pb2.CaseDataErased)
-                        if (receipt.case_id, receipt.request_id, receipt.service) == (case_id, request_id, "ocr"):
-                            return receipt
-                return None
-
-            return wait_until(mine)
-        finally:
-            consumer.close()
-
-    def close(self) -> None:
-        self.producer.close()
 
 
 def ocr_process(platform: Platform) -> Any:
@@ -238,16 +173,9 @@ def world(platform: Platform, broker: Broker, store: OcrStore, s3: Minio, ocr_se
     assert ocr_rows(platform, page_ref.evidence_id)["outbox"] == 1
 
     request_id = f"test-{uuid.uuid4()}"
-    due = events_pb2.CaseDataDue(
-        case_id=case["id"],
-        kinds=[DATA_KINDS["page_texts"]],
-        reason=events_pb2.ERASURE_REASON_REQUEST,
-        request_id=request_id,
-        requested_by="dana",
-    )
-    broker.publish(events.DATA_ERASURES, case["id"], due, "workflow")
-    receipt = broker.ocr_receipt(case["id"], request_id)
-    assert receipt is not None and receipt.items_removed > 0, receipt
+    broker.publish_due(case["id"], request_id, ("page_texts",))
+    answered = receipts(platform, case["id"], request_id, 1, service="ocr")
+    assert answered and answered[0].items_removed > 0, answered
     return {"case": case, "item": item, "ref": ref, "page_ref": page_ref, "plan_ref": plan_ref, "bucket": bucket}
 
 

@@ -14,18 +14,18 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 import testdocs
 from casework.v1 import events_pb2
-from casework_common import events, kafka, storage
+from casework_common import events, storage
 from casework_common.settings import S3Settings
 from casework_common.vocabulary import DATA_KINDS
+from erasure import Broker, Receipts, wait_until
 from harness import Platform, unique_number
 
 pytestmark = pytest.mark.stack
@@ -35,78 +35,6 @@ SECRET_WORD = "zanzibarquokka"  # in both cases' evidence: one case's pages go, 
 ERASED_KINDS = ("case_record", "search_documents", "notifications")
 HOLDERS = {("case_record", "search"), ("search_documents", "search"), ("notifications", "notify")}
 SEARCH_GROUPS = {"cases": "search-cases", "pages": "search-indexer"}
-
-
-def wait_until(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
-    """Poll ``check`` until it returns something true (a bound on a hang, not a speed check)."""
-    deadline = time.monotonic() + timeout_s
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.3)
-    return result
-
-
-class Broker:
-    """The test's own producer and readers on the platform's Kafka."""
-
-    def __init__(self, platform: Platform) -> None:
-        self.bootstrap = f"127.0.0.1:{platform.config.ports['kafka']}"
-        self.producer = KafkaProducer(bootstrap_servers=self.bootstrap)
-
-    def publish(self, topic: str, key: str, payload: Any) -> tuple[int, int]:
-        """Send ``payload`` in a casework envelope; returns (partition, offset)."""
-        sent = kafka.publish(self.producer, topic, key, payload, "test").get(timeout=10)
-        return sent.partition, sent.offset
-
-    def handled(self, group: str, topic: str, partition: int, offset: int, timeout_s: float = 60.0) -> bool:
-        """True once ``group`` committed past ``offset``: its handler has returned for that record."""
-        tp = TopicPartition(topic, partition)
-
-        def past() -> bool:
-            consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group, enable_auto_commit=False)
-            try:
-                return (consumer.committed(tp) or -1) > offset
-            finally:
-                consumer.close()
-
-        return bool(wait_until(past, timeout_s))
-
-    def receipts_from_now(self) -> Receipts:
-        return Receipts(self.bootstrap)
-
-
-class Receipts:
-    """Reads ``dataprotection.receipts`` from the moment it was made."""
-
-    def __init__(self, bootstrap: str) -> None:
-        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-        partitions = [
-            TopicPartition(events.DATA_RECEIPTS, p) for p in self.consumer.partitions_for_topic(events.DATA_RECEIPTS)
-        ]
-        self.consumer.assign(partitions)
-        self.consumer.seek_to_end(*partitions)
-        for p in partitions:
-            self.consumer.position(p)  # resolve the end now, before anything is published
-        self.seen: list[events_pb2.CaseDataErased] = []
-
-    def wait_for(
-        self, case_id: str, request_id: str, count: int, timeout_s: float = 60.0
-    ) -> list[events_pb2.CaseDataErased]:
-        """The receipts for the case and request once ``count`` arrived (or what came in time)."""
-
-        def mine() -> list[events_pb2.CaseDataErased]:
-            return [r for r in self.seen if r.case_id == case_id and r.request_id == request_id]
-
-        deadline = time.monotonic() + timeout_s
-        while len(mine()) < count and time.monotonic() < deadline:
-            for batch in self.consumer.poll(timeout_ms=500).values():
-                for record in batch:
-                    event = events.unpack(record.value)
-                    if event.type_name == events_pb2.CaseDataErased.DESCRIPTOR.full_name:
-                        self.seen.append(event.unpack(events_pb2.CaseDataErased))
-        return mine()
-
-    def close(self) -> None:
-        self.consumer.close()
 
 
 class OpenSearchDirect:
@@ -280,16 +208,9 @@ def world(platform: Platform) -> Iterator[dict[str, Any]]:
     assert wait_until(lambda: (opensearch.case_doc(gone["id"]) or {}).get("workplace") == f"{SECRET_NAME}'s depot")
 
     broker = Broker(platform)
-    receipts = broker.receipts_from_now()
+    receipts = Receipts(platform)
     request_id = f"test-{uuid.uuid4().hex[:8]}"
-    due = events_pb2.CaseDataDue(
-        case_id=gone["id"],
-        kinds=[DATA_KINDS[k] for k in ERASED_KINDS],
-        reason=events_pb2.ERASURE_REASON_REQUEST,
-        request_id=request_id,
-        requested_by="dana",
-    )
-    broker.publish(events.DATA_ERASURES, gone["id"], due)
+    due = broker.publish_due(gone["id"], request_id, ERASED_KINDS)
     first = receipts.wait_for(gone["id"], request_id, len(HOLDERS))
     yield {
         "employer": employer,
@@ -305,7 +226,7 @@ def world(platform: Platform) -> Iterator[dict[str, Any]]:
         "opensearch": opensearch,
     }
     receipts.close()
-    broker.producer.close()
+    broker.close()
 
 
 def secrets_of(world: dict[str, Any]) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from minio import Minio
 
 import testdocs
 from casework_local.services import SERVICES, service_env
+from erasure import ordinary_s3
 from harness import Platform, unique_number
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(900)]
@@ -53,16 +54,6 @@ def eventually(check: Callable[[], Any], timeout_s: float = 180.0, every_s: floa
         if result or time.monotonic() > deadline:
             return result
         time.sleep(every_s)
-
-
-def s3(platform: Platform) -> Minio:
-    secrets = platform.config.secrets
-    return Minio(
-        f"127.0.0.1:{platform.config.ports['s3']}",
-        access_key=secrets.s3_access_key,
-        secret_key=secrets.s3_secret_key,
-        secure=False,
-    )
 
 
 def versions(client: Minio, bucket: str, prefix: str) -> list[str]:
@@ -184,7 +175,7 @@ def world(platform: Platform) -> dict[str, Any]:
     )
     assert held.status_code == 200, held.text
     # Every store holds each case before the run (so "gone" below means removed, not never there).
-    client = s3(platform)
+    client = ordinary_s3(platform)
     for case in cases.values():
         assert eventually(
             lambda c=case: count(platform, "SELECT count(*) FROM notify.inbox_items WHERE case_id = %s", c["id"])
@@ -277,7 +268,7 @@ def test_the_old_case_is_gone_from_workflows_rows(platform: Platform, world: dic
 
 
 def test_the_old_case_is_gone_from_intake_ocr_and_every_s3_version(platform: Platform, world: dict[str, Any]) -> None:
-    old, client = world["old"], s3(platform)
+    old, client = world["old"], ordinary_s3(platform)
     assert eventually(lambda: not versions(client, "casework-evidence", f"cases/{old['id']}/"), timeout_s=60)
     assert versions(client, "casework-text", f"{old['evidence']}/") == []
     with platform.superuser_db() as conn:
@@ -309,11 +300,11 @@ def test_the_old_case_is_gone_from_notify_and_bundles(platform: Platform, world:
     old = world["old"]
     assert count(platform, "SELECT count(*) FROM notify.inbox_items WHERE case_id = %s", old["id"]) == 0
     assert count(platform, "SELECT count(*) FROM bundle.bundles WHERE case_id = %s", old["id"]) == 0
-    assert versions(s3(platform), "casework-bundles", f"cases/{old['id']}/") == []
+    assert versions(ordinary_s3(platform), "casework-bundles", f"cases/{old['id']}/") == []
 
 
 def test_the_held_and_the_newer_case_stay_everywhere(platform: Platform, world: dict[str, Any]) -> None:
-    client = s3(platform)
+    client = ordinary_s3(platform)
     for key in ("held", "newer"):
         case = world[key]
         assert one(platform, "SELECT member_name FROM workflow.cases WHERE id = %s", case["id"])[0] == case["name"]

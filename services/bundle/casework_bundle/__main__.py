@@ -10,7 +10,6 @@ building, which is long and CPU-bound, scales on its own and never slows the API
 from __future__ import annotations
 
 import argparse
-import logging
 import shutil
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ def api() -> int:
     from casework_bundle.shares import ShareStore
     from casework_bundle.store import BundleStore
     from casework_bundle.tables import outbox
+    from casework_common import erasure as erasures
     from casework_common.auth import TokenValidator
     from casework_common.outbox import OutboxRelay
     from casework_common.refusals import kafka_auditor
@@ -77,16 +77,9 @@ def api() -> int:
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
-    if settings.s3_retention_access_key.get_secret_value():
-        eraser = erasure.BundleEraser(engine, storage.retention_client(settings), settings)
-        erasure_consumer = kafka.EventConsumer(
-            settings, erasure.GROUP, [events.DATA_ERASURES], {events_pb2.CaseDataDue: eraser.handle}, producer
-        )
-        runtime.add_loop("erasure-consumer", erasure_consumer.run)
-    else:  # requests wait in the topic, unread by this group, until the identity is given
-        logging.getLogger(__name__).error(
-            "no retention S3 identity (CASEWORK_S3_RETENTION_ACCESS_KEY): bundle erasure requests wait"
-        )
+    if (retention_s3 := erasures.retention_identity(settings, "bundle")) is not None:
+        eraser = erasure.BundleEraser(engine, retention_s3, settings)
+        erasures.add_consumer(runtime, settings, producer, erasure.GROUP, eraser.handle)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

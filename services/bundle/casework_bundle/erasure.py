@@ -29,34 +29,21 @@ A redelivered request finds nothing and answers again.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import urllib3
-from minio import Minio
-from minio.error import ServerError
-from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy import Connection, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import OperationalError
 
-from casework.v1 import events_pb2
 from casework_bundle.store import case_lock
 from casework_bundle.tables import bundles, erased_cases, outbox, share_sessions, shares
 from casework_bundle.worker_settings import StoreSettings
-from casework_common import events, storage
+from casework_common import erasure, events, storage
 from casework_common.kafka import RetryLater
-from casework_common.outbox import enqueue
-from casework_common.vocabulary import DATA_KIND_HOLDERS, DATA_KINDS
-
-log = logging.getLogger(__name__)
 
 SERVICE = "bundle"
 GROUP = "bundle-erasure"
-KIND = "bundles"
-assert SERVICE in DATA_KIND_HOLDERS[KIND], "the vocabulary must name bundle as the holder of bundles"
+KIND = erasure.held_kind(SERVICE, "bundles")
 
 
 @dataclass
@@ -79,33 +66,11 @@ class Removed:
         )
 
 
-@contextlib.contextmanager
-def _dependencies_answer() -> Iterator[None]:
-    """An outage of the database or the object store is not the request's fault: read it again
-    later instead of spending its attempts (and dead-lettering it)."""
-    try:
-        yield
-    except (OperationalError, ServerError, urllib3.exceptions.HTTPError, ConnectionError) as exc:
-        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
-
-
-class BundleEraser:
+class BundleEraser(erasure.RetentionEraser[StoreSettings]):
     """Consumes ``CaseDataDue``: removes the case's bundles and answers with a receipt."""
 
-    def __init__(self, engine: Engine, retention_s3: Minio, settings: StoreSettings) -> None:
-        """``retention_s3`` carries the retention identity (storage.retention_client)."""
-        self.engine = engine
-        self.s3 = retention_s3
-        self.settings = settings
-
-    def handle(self, due: events_pb2.CaseDataDue, _event: events.Event) -> None:
-        """The consumer's handler: kinds other than bundles are other services' work."""
-        if DATA_KINDS[KIND] not in due.kinds:
-            return
-        case_id = uuid.UUID(due.case_id)  # not a UUID: retrying cannot help; dead-lettered
-        with _dependencies_answer():
-            removed = self.erase(case_id, due.request_id)
-        log.info("case %s: bundles erased (%d item(s))", case_id, removed.items)
+    service = SERVICE
+    kind = KIND
 
     def erase(self, case_id: uuid.UUID, request_id: str = "") -> Removed:
         """Remove the case's bundles everywhere the bundle service keeps them; send the receipt."""
@@ -122,15 +87,7 @@ class BundleEraser:
         )
         with self.engine.begin() as conn:
             self._forget_rows(conn, case_id, removed)
-            receipt = events_pb2.CaseDataErased(
-                case_id=str(case_id),
-                kind=DATA_KINDS[KIND],
-                service=SERVICE,
-                request_id=request_id,
-                items_removed=removed.items,
-                detail=removed.detail(),
-            )
-            enqueue(conn, outbox, events.DATA_RECEIPTS, str(case_id), receipt, SERVICE)
+            erasure.enqueue_receipt(conn, outbox, SERVICE, KIND, str(case_id), request_id, removed)
         return removed
 
     @staticmethod

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 from casework.v1 import events_pb2
 from casework_common import db, events, kafka, storage
+from casework_common import erasure as erasures
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
@@ -21,8 +21,6 @@ from casework_intake.reconciler import Reconciler
 from casework_intake.settings import IntakeSettings
 from casework_intake.staging import Staging
 from casework_intake.tables import outbox
-
-log = logging.getLogger(__name__)
 
 
 def main() -> int:
@@ -81,14 +79,9 @@ def main() -> int:
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("status-consumer", status_consumer.run)
     runtime.add_loop("reconciler", Reconciler(store, settings).run)
-    if settings.s3_retention_access_key.get_secret_value():
-        eraser = erasure.EvidenceEraser(engine, storage.retention_client(settings), settings)
-        erasure_consumer = kafka.EventConsumer(
-            settings, erasure.GROUP, [events.DATA_ERASURES], {events_pb2.CaseDataDue: eraser.handle}, producer
-        )
-        runtime.add_loop("erasure-consumer", erasure_consumer.run)
-    else:  # requests wait in the topic, unread by this group, until the identity is given
-        log.error("no retention S3 identity (CASEWORK_S3_RETENTION_ACCESS_KEY): evidence erasure requests wait")
+    if (retention_s3 := erasures.retention_identity(settings, "evidence")) is not None:
+        eraser = erasure.EvidenceEraser(engine, retention_s3, settings)
+        erasures.add_consumer(runtime, settings, producer, erasure.GROUP, eraser.handle)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

@@ -35,20 +35,13 @@ that is not.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import urllib3
-from minio import Minio
-from minio.error import ServerError
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Engine,
     Select,
     Text,
     and_,
@@ -60,13 +53,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import OperationalError
 
-from casework.v1 import events_pb2
-from casework_common import events, storage
+from casework_common import erasure, storage
 from casework_common.kafka import RetryLater
-from casework_common.outbox import enqueue
-from casework_common.vocabulary import DATA_KIND_HOLDERS, DATA_KINDS
 from casework_intake.evidence import IN_PROGRESS
 from casework_intake.settings import IntakeSettings
 from casework_intake.tables import (
@@ -82,17 +71,14 @@ from casework_intake.tables import (
     status_history,
 )
 
-log = logging.getLogger(__name__)
-
 SERVICE = "intake"
 GROUP = "intake-erasure"
-KIND = "evidence_originals"
+KIND = erasure.held_kind(SERVICE, "evidence_originals")
 # Who revoked or decided, in rows that keep a person's name there otherwise.
 ERASURE = "erasure"
 ERASED_NAME = "(erased)"
 # The status reason of an item erased before the pipeline finished with it.
 ENDED_BY_ERASURE = "Erased before it was processed."
-assert SERVICE in DATA_KIND_HOLDERS[KIND], "the vocabulary must name intake as a holder of evidence originals"
 
 
 @dataclass
@@ -133,34 +119,11 @@ class Removed:
         )
 
 
-@contextlib.contextmanager
-def _dependencies_answer() -> Iterator[None]:
-    """An outage of the database or the object store is not the request's fault: read it again
-    later instead of spending its attempts (and dead-lettering it)."""
-    try:
-        yield
-    except (OperationalError, ServerError, urllib3.exceptions.HTTPError, ConnectionError) as exc:
-        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
-
-
-class EvidenceEraser:
+class EvidenceEraser(erasure.RetentionEraser[IntakeSettings]):
     """Consumes ``CaseDataDue``: removes the case's evidence originals and answers with a receipt."""
 
-    def __init__(self, engine: Engine, retention_s3: Minio, settings: IntakeSettings) -> None:
-        """``retention_s3`` must carry the retention identity (storage.retention_client): the only
-        one allowed to remove versions under a governance-mode lock."""
-        self.engine = engine
-        self.s3 = retention_s3
-        self.settings = settings
-
-    def handle(self, due: events_pb2.CaseDataDue, _event: events.Event) -> None:
-        """The consumer's handler: kinds other than evidence originals are other services' work."""
-        if DATA_KINDS[KIND] not in due.kinds:
-            return
-        case_id = uuid.UUID(due.case_id)  # not a UUID: retrying cannot help; dead-lettered after the attempts
-        with _dependencies_answer():
-            removed = self.erase(case_id, due.request_id)
-        log.info("case %s: evidence originals erased (%d item(s))", case_id, removed.items)
+    service = SERVICE
+    kind = KIND
 
     def erase(self, case_id: uuid.UUID, request_id: str = "") -> Removed:
         """Remove the case's evidence originals everywhere intake keeps them; send the receipt."""
@@ -175,15 +138,7 @@ class EvidenceEraser:
         with self.engine.begin() as conn:
             self._close_doors(conn, case_id, removed)  # again: nothing left to revoke, harmless
             self._forget_rows(conn, case_id, removed)
-            receipt = events_pb2.CaseDataErased(
-                case_id=str(case_id),
-                kind=DATA_KINDS[KIND],
-                service=SERVICE,
-                request_id=request_id,
-                items_removed=removed.items,
-                detail=removed.detail(),
-            )
-            enqueue(conn, outbox, events.DATA_RECEIPTS, str(case_id), receipt, SERVICE)
+            erasure.enqueue_receipt(conn, outbox, SERVICE, KIND, str(case_id), request_id, removed)
         return removed
 
     # -- objects ------------------------------------------------------------------------------

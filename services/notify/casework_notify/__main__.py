@@ -8,6 +8,7 @@ from pathlib import Path
 
 from casework.v1 import events_pb2
 from casework_common import db, events, kafka
+from casework_common import erasure as erasures
 from casework_common.auth import TokenValidator
 from casework_common.directory import Directory
 from casework_common.logs import configure_logging
@@ -69,14 +70,6 @@ def main() -> int:
 
     handlers[events_pb2.CaseChanged] = case_changed
     consumer = kafka.EventConsumer(settings, "notify", topics, handlers, producer)
-    # Issue 19: workflow's requests to erase a case's notifications; the receipt goes back.
-    erasure_consumer = kafka.EventConsumer(
-        settings,
-        erasure.GROUP,
-        [events.DATA_ERASURES],
-        {events_pb2.CaseDataDue: erasure.NotifyErasure(engine, producer, settings.service_name).handle},
-        producer,
-    )
     reminders = ReminderLoop(
         engine,
         deliverer,
@@ -90,7 +83,9 @@ def main() -> int:
     runtime.add_loop("deliverer", consumer.run)
     runtime.add_loop("daily-digest", deliverer.digest_loop(settings.digest_hour_utc))
     runtime.add_loop("deadline-reminders", reminders.loop)
-    runtime.add_loop("erasure", erasure_consumer.run)
+    # Issue 19: workflow's requests to erase a case's notifications; the receipt goes back.
+    notify_erasure = erasure.NotifyErasure(engine, producer, settings.service_name)
+    erasures.add_consumer(runtime, settings, producer, erasure.GROUP, notify_erasure.handle, loop="erasure")
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

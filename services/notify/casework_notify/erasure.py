@@ -29,9 +29,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import OperationalError
 
 from casework.v1 import events_pb2
-from casework_common import events, kafka, metrics
+from casework_common import erasure, kafka, metrics
 from casework_common.events import Event
-from casework_common.vocabulary import DATA_KINDS
 from casework_notify.tables import deadlines, deliveries, digest_items, erased_cases, inbox_items, reminders_sent
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ REFUSED = _metrics.counter(
 
 SERVICE = "notify"
 GROUP = "notify-erasure"
-KIND = "notifications"
+KIND = erasure.held_kind(SERVICE, "notifications")
 # Reminders' event ids: reminder.<deadline_id>.<due date>.<lead> (see reminders.ReminderLoop._remind).
 REMINDER_EVENT_PREFIX = "reminder."
 
@@ -119,7 +118,7 @@ class NotifyErasure:
         self.service = service
 
     def handle(self, due: events_pb2.CaseDataDue, _event: Event) -> None:
-        if not due.case_id or DATA_KINDS[KIND] not in due.kinds:
+        if not due.case_id or KIND not in erasure.kinds_held(SERVICE, due):
             return  # nothing this service holds
         try:
             with self.engine.begin() as conn:
@@ -127,15 +126,8 @@ class NotifyErasure:
         except OperationalError as exc:  # the database is down: wait, do not spend attempts
             raise kafka.RetryLater(f"database: {exc.orig}") from exc
         detail = ", ".join(f"{count} {table.replace('_', ' ')}" for table, count in removed.items()) + " deleted"
-        receipt = events_pb2.CaseDataErased(
-            case_id=due.case_id,
-            kind=DATA_KINDS[KIND],
-            service=self.service,
-            request_id=due.request_id,
-            items_removed=sum(removed.values()),
-            detail=detail,
-        )
+        receipt = erasure.receipt(due.case_id, KIND, self.service, due.request_id, sum(removed.values()), detail)
         # After the commit; waits for the broker, and an unsent receipt raises (handled again).
-        kafka.publish(self.producer, events.DATA_RECEIPTS, due.case_id, receipt, self.service).get(timeout=30)
+        erasure.send_receipt(self.producer, receipt)
         ERASED.inc()
         log.info("case %s: notifications erased (%s; request %s)", due.case_id, detail, due.request_id)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from prometheus_client import multiprocess
 
-from casework.v1 import events_pb2
 from casework_common import db, events, kafka, storage
+from casework_common import erasure as erasures
 from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.runtime import ServiceRuntime
@@ -118,14 +118,9 @@ def main() -> int:
     producer = kafka.make_producer(settings)
     relay = OutboxRelay(engine, outbox, producer, settings.service_name, spread=frozenset({events.OCR_PAGES}))
     runtime.add_loop("outbox-relay", relay.run)
-    if settings.s3_retention_access_key.get_secret_value():
-        eraser = erasure.PageTextEraser(engine, storage.retention_client(settings), settings)
-        erasure_consumer = kafka.EventConsumer(
-            settings, erasure.GROUP, [events.DATA_ERASURES], {events_pb2.CaseDataDue: eraser.handle}, producer
-        )
-        runtime.add_loop("erasure-consumer", erasure_consumer.run)
-    else:  # requests wait in the topic, unread by this group, until the identity is given
-        log.error("no retention S3 identity (CASEWORK_S3_RETENTION_ACCESS_KEY): page-text erasure requests wait")
+    if (retention_s3 := erasures.retention_identity(settings, "page-text")) is not None:
+        eraser = erasure.PageTextEraser(engine, retention_s3, settings)
+        erasures.add_consumer(runtime, settings, producer, erasure.GROUP, eraser.handle)
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)
 
 

@@ -27,24 +27,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import urllib3
-from minio import Minio
-from minio.error import ServerError
-from sqlalchemy import Connection, Engine, func, or_, select, text
+from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import OperationalError
 
 from casework.v1 import events_pb2
-from casework_common import events, storage
-from casework_common.kafka import RetryLater
-from casework_common.outbox import enqueue
-from casework_common.vocabulary import DATA_KIND_HOLDERS, DATA_KINDS
+from casework_common import erasure, storage
 from casework_ocr.settings import OcrSettings
 from casework_ocr.store import lock_case
 from casework_ocr.tables import (
@@ -58,12 +49,9 @@ from casework_ocr.tables import (
     pages,
 )
 
-log = logging.getLogger(__name__)
-
 SERVICE = "ocr"
 GROUP = "ocr-erasure"
-KIND = "page_texts"
-assert SERVICE in DATA_KIND_HOLDERS[KIND], "the vocabulary must name ocr as the holder of page texts"
+KIND = erasure.held_kind(SERVICE, "page_texts")
 
 
 @dataclass
@@ -86,16 +74,6 @@ class Removed:
         )
 
 
-@contextlib.contextmanager
-def _dependencies_answer() -> Iterator[None]:
-    """An outage of the database or the object store is not the request's fault: read it again
-    later instead of spending its attempts (and dead-lettering it)."""
-    try:
-        yield
-    except (OperationalError, ServerError, urllib3.exceptions.HTTPError, ConnectionError) as exc:
-        raise RetryLater(f"{type(exc).__name__}: {exc}") from exc
-
-
 def case_documents(conn: Connection, case_id: str) -> list[tuple[uuid.UUID, events_pb2.EvidenceRef]]:
     """OCR's documents of one case, with their EvidenceRef: found by their case_id column (indexed),
     and each ref then read to be sure. A row without it (none since migration 0005 filled it in)
@@ -110,28 +88,17 @@ def case_documents(conn: Connection, case_id: str) -> list[tuple[uuid.UUID, even
     return found
 
 
-class PageTextEraser:
+class PageTextEraser(erasure.RetentionEraser[OcrSettings]):
     """Consumes ``CaseDataDue``: removes the case's page texts and answers with a receipt."""
 
-    def __init__(self, engine: Engine, retention_s3: Minio, settings: OcrSettings) -> None:
-        """``retention_s3`` carries the retention identity (storage.retention_client)."""
-        self.engine = engine
-        self.s3 = retention_s3
-        self.settings = settings
+    service = SERVICE
+    kind = KIND
 
-    def handle(self, due: events_pb2.CaseDataDue, _event: events.Event) -> None:
-        """The consumer's handler: kinds other than page texts are other services' work."""
-        if DATA_KINDS[KIND] not in due.kinds:
-            return
-        case_id = str(uuid.UUID(due.case_id))  # not a UUID: retrying cannot help; dead-lettered
-        with _dependencies_answer():
-            removed = self.erase(case_id, due.request_id)
-        log.info("case %s: page texts erased (%d item(s))", case_id, removed.items)
-
-    def erase(self, case_id: str, request_id: str = "") -> Removed:
+    def erase(self, case_id: uuid.UUID, request_id: str = "") -> Removed:
         """Remove the case's page texts everywhere OCR keeps them; send the receipt."""
+        case = str(case_id)  # as the EvidenceRefs in OCR's rows name it
         with self.engine.begin() as conn:
-            found, ids = self._mark(conn, case_id)
+            found, ids = self._mark(conn, case)
         removed = Removed(documents=len(found))
         if ids:
             prefixes = [f"{evidence_id}/" for evidence_id in ids]
@@ -141,15 +108,7 @@ class PageTextEraser:
         with self.engine.begin() as conn:
             if ids:
                 removed.rows = self._forget_rows(conn, ids)
-            receipt = events_pb2.CaseDataErased(
-                case_id=case_id,
-                kind=DATA_KINDS[KIND],
-                service=SERVICE,
-                request_id=request_id,
-                items_removed=removed.items,
-                detail=removed.detail(),
-            )
-            enqueue(conn, outbox, events.DATA_RECEIPTS, case_id, receipt, SERVICE)
+            erasure.enqueue_receipt(conn, outbox, SERVICE, KIND, case, request_id, removed)
         return removed
 
     @staticmethod

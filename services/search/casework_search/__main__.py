@@ -8,6 +8,7 @@ import sys
 from opensearchpy import OpenSearch
 
 from casework.v1 import events_pb2
+from casework_common import erasure as erasures
 from casework_common import events, kafka, rpc, storage
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
@@ -107,21 +108,15 @@ def main() -> int:
     case_consumer = kafka.EventConsumer(
         settings, "search-cases", [events.CASE_EVENTS], {events_pb2.CaseChanged: indexer.handle_case}, producer
     )
-    # Issue 19: workflow's requests to erase a case's data from the indices; receipts go back.
-    erasure_consumer = kafka.EventConsumer(
-        settings,
-        erasure.GROUP,
-        [events.DATA_ERASURES],
-        {events_pb2.CaseDataDue: erasure.SearchErasure(indices, producer, settings.service_name).handle},
-        producer,
-    )
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("evidence-indexer", evidence_consumer.run)
     runtime.add_loop("facts-indexer", facts_consumer.run)
     runtime.add_loop("case-indexer", case_consumer.run)
     runtime.add_loop("index-rebuilder", rebuilder.run)
-    runtime.add_loop("erasure", erasure_consumer.run)
+    # Issue 19: workflow's requests to erase a case's data from the indices; receipts go back.
+    search_erasure = erasure.SearchErasure(indices, producer, settings.service_name)
+    erasures.add_consumer(runtime, settings, producer, erasure.GROUP, search_erasure.handle, loop="erasure")
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)
 
 

@@ -24,9 +24,8 @@ import logging
 from kafka import KafkaProducer
 
 from casework.v1 import events_pb2
-from casework_common import events, kafka, metrics
+from casework_common import erasure, metrics
 from casework_common.events import Event
-from casework_common.vocabulary import DATA_KIND_HOLDERS, DATA_KIND_NAMES, DATA_KINDS
 from casework_search.documents import erased_case_document, personal_fields
 from casework_search.indexer import _index_or_retry_later
 from casework_search.indices import CASES, Indices
@@ -37,8 +36,6 @@ ERASED = _metrics.counter("erasures_total", "Kinds of a case's data erased from 
 
 SERVICE = "search"
 GROUP = "search-erasure"
-# The kinds this service holds a copy of, per the shared vocabulary.
-HELD = tuple(kind for kind, holders in DATA_KIND_HOLDERS.items() if SERVICE in holders)
 
 
 class SearchErasure:
@@ -50,7 +47,7 @@ class SearchErasure:
         self.service = service
 
     def handle(self, due: events_pb2.CaseDataDue, _event: Event) -> None:
-        kinds = sorted({DATA_KIND_NAMES.get(k, "") for k in due.kinds} & set(HELD))
+        kinds = erasure.kinds_held(SERVICE, due)  # those this service holds a copy of
         if not due.case_id or not kinds:
             return  # nothing this service holds
         with _index_or_retry_later():
@@ -61,16 +58,8 @@ class SearchErasure:
                 detail = f"{pages} evidence page documents deleted; the case's pages are refused from now on"
             else:
                 detail = "case document reduced to anonymised facts" + ("" if case_docs else " (already, or absent)")
-            receipt = events_pb2.CaseDataErased(
-                case_id=due.case_id,
-                kind=DATA_KINDS[kind],
-                service=self.service,
-                request_id=due.request_id,
-                items_removed=pages + case_docs,
-                detail=detail,
-            )
-            # Waits for the broker: an unsent receipt raises, and the request is handled again.
-            kafka.publish(self.producer, events.DATA_RECEIPTS, due.case_id, receipt, self.service).get(timeout=30)
+            receipt = erasure.receipt(due.case_id, kind, self.service, due.request_id, pages + case_docs, detail)
+            erasure.send_receipt(self.producer, receipt)  # waits for the broker; unsent, it raises
             ERASED.labels(kind).inc()
         log.info("case %s: %s erased from the search indices (request %s)", due.case_id, kinds, due.request_id)
 
