@@ -23,6 +23,7 @@ BUNDLE_JOBS = "bundle.jobs"  # bundles to build, from the bundle API (outbox) to
 AUDIT_SHARES = "audit.shares"  # accesses to bundles shared by link, from the bundle API (outbox) to the audit log
 DATA_ERASURES = "dataprotection.erasures"  # a case's data to remove, from workflow (outbox) to every holder
 DATA_RECEIPTS = "dataprotection.receipts"  # one kind removed by one holder, back to workflow's audit log
+ORGANISING_EVENTS = "organising.events"  # follow-ups due, help asked, materials ordered: organising (outbox) to notify
 ALL_TOPICS = (
     EVIDENCE_UPLOADED,
     EVIDENCE_EXTRACTED,
@@ -34,6 +35,7 @@ ALL_TOPICS = (
     AUDIT_SHARES,
     DATA_ERASURES,
     DATA_RECEIPTS,
+    ORGANISING_EVENTS,
 )
 
 M = TypeVar("M", bound=Message)

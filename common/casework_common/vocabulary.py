@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from casework.v1 import events_pb2
+from casework.v1 import events_pb2, organising_pb2
 
 _PREFIX = "DOCUMENT_KIND_"
 
@@ -134,5 +134,64 @@ DATA_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(
         "search_documents": "Search index entries",
         "notifications": "Notifications and inbox items",
         "bundles": "Hearing bundles",
+    }
+)
+
+
+#: Recruitment weeks (organising service, proto/casework/v1/organising.proto) by short name.
+SESSION_KINDS = _short_names(organising_pb2.SessionKind, "SESSION_KIND_")
+APPROACHES = _short_names(organising_pb2.Approach, "APPROACH_")
+CONTACT_OUTCOMES = _short_names(organising_pb2.ContactOutcome, "CONTACT_OUTCOME_")
+ISSUE_CATEGORIES = _short_names(organising_pb2.IssueCategory, "ISSUE_CATEGORY_")
+LAWFUL_BASES = _short_names(organising_pb2.LawfulBasis, "LAWFUL_BASIS_")
+#: Outcomes that open a follow-up for the team, and the one that closes it (a join recorded later).
+FOLLOW_UP_OUTCOMES = frozenset({"call_again", "will_join_online"})
+JOIN_OUTCOME = "joined"
+
+#: What people call them, for forms, charts and CSV headers.
+SESSION_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "door_knocking": "Door knocking",
+        "staff_room_tour": "Staff-room tour",
+        "stall": "Stall",
+        "after_branch_meeting": "After a branch meeting",
+    }
+)
+APPROACH_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "survey": "Survey on a local issue",
+        "petition": "Petition",
+        "briefing": "Briefing",
+        "direct_ask": "Direct ask to join",
+    }
+)
+CONTACT_OUTCOME_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "joined": "Joined on the spot",
+        "will_join_online": "Will join online",
+        "call_again": "Call again",
+        "not_interested": "Not interested",
+        "not_eligible": "Not eligible",
+        "not_there": "Not there",
+        "already_member": "Already a member",
+    }
+)
+ISSUE_CATEGORY_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "pay": "Pay",
+        "workload": "Workload",
+        "hours_and_rotas": "Hours and rotas",
+        "health_and_safety": "Health and safety",
+        "bullying_and_harassment": "Bullying and harassment",
+        "job_security": "Job security",
+        "discipline_and_grievance": "Discipline and grievance",
+        "equality": "Equality",
+        "other": "Other",
+    }
+)
+LAWFUL_BASIS_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "consent": "Consent (they agreed to us keeping their details)",
+        "legitimate_interests": "Legitimate interests (to follow up what they asked for)",
     }
 )

@@ -30,6 +30,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "notify": 8150,
     "bundle": 8160,
     "bundle_worker": 8161,
+    "organising": 8170,
     "postgres": 5433,
     "kafka": 9092,
     "opensearch": 9200,

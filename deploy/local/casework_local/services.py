@@ -33,6 +33,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("bundle", "casework_bundle", "bundle", db_role="bundle"),
     # A separate process, as in the chart: building bundles never slows the bundle API.
     ServiceSpec("bundle-worker", "casework_bundle", "bundle_worker", db_role="bundle", args=("worker",)),
+    ServiceSpec("organising", "casework_organising", "organising", db_role="organising"),
 )
 
 # The processes that remove evidence, page texts and bundles on erasure (their erasure consumers),
@@ -58,6 +59,7 @@ def service_env(spec: ServiceSpec, config: StackConfig, servers: list[Server]) -
             "CASEWORK_SEARCH_URL": config.url("search"),
             "CASEWORK_NOTIFY_URL": config.url("notify"),
             "CASEWORK_BUNDLE_URL": config.url("bundle"),
+            "CASEWORK_ORGANISING_URL": config.url("organising"),
             "CASEWORK_OCR_WORKERS": str(config.ocr_workers),
             "CASEWORK_STATE_DIR": str(config.state_dir),
             "OMP_THREAD_LIMIT": "1",  # one Tesseract thread per process: measured 5x faster on 2 cores

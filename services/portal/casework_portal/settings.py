@@ -23,3 +23,4 @@ class PortalSettings(HttpSettings, OidcSettings):
     search_url: str = "http://127.0.0.1:8140"
     notify_url: str = "http://127.0.0.1:8150"
     bundle_url: str = "http://127.0.0.1:8160"
+    organising_url: str = "http://127.0.0.1:8170"

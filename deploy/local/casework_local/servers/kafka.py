@@ -17,7 +17,7 @@ from casework_local.servers.base import Server
 class Kafka(Server):
     name = "kafka"
     port_names = ("kafka",)
-    dependents = ("workflow", "intake", "ocr", "search", "notify", "bundle", "bundle-worker")
+    dependents = ("workflow", "intake", "ocr", "search", "notify", "bundle", "bundle-worker", "organising")
 
     @property
     def bootstrap(self) -> str:

@@ -18,7 +18,7 @@ from casework_local.servers.base import Server
 
 DATABASE = "casework"
 # The portal's schema holds its sessions (Flask-Session), shared by every portal process.
-SERVICE_ROLES = ("workflow", "intake", "notify", "ocr", "portal", "bundle")
+SERVICE_ROLES = ("workflow", "intake", "notify", "ocr", "portal", "bundle", "organising")
 UNPRIVILEGED_USER = "nobody"
 
 

@@ -1,0 +1,57 @@
+"""Who may see and do what in recruitment weeks (docs/design.md#organising).
+
+- An official opens campaigns for their own region, sees every branch plan, session and result in
+  it, highlights plans and fulfils material orders, but never a person's details or a target list:
+  those "never leave the branch".
+- A branch's reps and coordinator plan, run sessions, log conversations, import target lists and
+  work follow-ups for their own branch, in campaigns of their own region.
+- Members, caseworkers, the dpo and admin get nothing here (admin has /metrics).
+
+A record outside the caller's scope is answered as not found, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from casework_common.auth import Principal
+
+BRANCH_STAFF = ("rep", "coordinator")
+
+
+def is_official(user: Principal) -> bool:
+    """An official with a region (an official without one sees nothing)."""
+    return user.has("official") and bool(user.region)
+
+
+def is_branch_staff(user: Principal) -> bool:
+    """A rep or coordinator with a branch and a region."""
+    return user.has(*BRANCH_STAFF) and bool(user.branch) and bool(user.region)
+
+
+def may_use(user: Principal) -> bool:
+    """Whether the caller may use organising at all (else 403 on every endpoint)."""
+    return is_official(user) or is_branch_staff(user)
+
+
+def sees_region(user: Principal, region: str) -> bool:
+    """Campaigns of a region: listed for its officials and its branches' staff."""
+    return may_use(user) and user.region == region
+
+
+def runs_region(user: Principal, region: str) -> bool:
+    """Opening and changing campaigns, highlighting plans, fulfilling orders: the region's officials."""
+    return is_official(user) and user.region == region
+
+
+def works_branch(user: Principal, region: str, branch: str) -> bool:
+    """Planning, logging contacts, target lists, follow-ups: the branch's own reps and coordinator."""
+    return is_branch_staff(user) and user.region == region and user.branch == branch
+
+
+def reads_branch(user: Principal, region: str, branch: str) -> bool:
+    """A branch's plan, sessions and counts: its own staff and the region's officials."""
+    return works_branch(user, region, branch) or runs_region(user, region)
+
+
+def sees_people(user: Principal, region: str, branch: str) -> bool:
+    """People's details (contacts' names and contact details, issue text, target lists): the branch only."""
+    return works_branch(user, region, branch)
