@@ -33,6 +33,11 @@ TEST_PLATFORM_SETTINGS = {
     "CASEWORK_MAIL_AUTHSERV_ID": "mx.test.casework.localhost",
     # Workflow anchors the audit chain's head every 5 s instead of hourly (tests/test_audit_anchors.py).
     "CASEWORK_AUDIT_ANCHOR_INTERVAL_S": "5",
+    # Organising's follow-up loop takes this as today, so every follow-up is due at once and is
+    # reminded within a pass (every second); the API and the retention pass keep the real date
+    # (tests/test_organising_contacts.py, tests/portal/test_organising_journey.py).
+    "CASEWORK_ORGANISING_TODAY": "2099-12-31",
+    "CASEWORK_ORGANISING_FOLLOWUP_INTERVAL_S": "1",
 }
 for _name, _value in TEST_PLATFORM_SETTINGS.items():
     os.environ.setdefault(_name, _value)
