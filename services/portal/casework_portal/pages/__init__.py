@@ -46,6 +46,9 @@ class Pages:
     def bundle(self, path: str) -> str:
         return self.settings.bundle_url + path
 
+    def organising(self, path: str) -> str:
+        return self.settings.organising_url + path
+
 
 def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
     # Imported here: each module imports Pages from this package.
@@ -59,6 +62,7 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
         inbox,
         information_requests,
         mailroom,
+        organising,
         protocol,
         search,
         shared,
@@ -68,8 +72,8 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
 
     bp = Blueprint("pages", __name__)
     pages = Pages(auth, settings)
-    modules = (cases, evidence, search, protocol, trends, inbox, bundles, shared)
-    for module in (*modules, deadlines, information_requests, calendar, mailroom, data_protection, subject_access):
+    modules = (cases, evidence, search, protocol, trends, inbox, bundles, shared, deadlines, information_requests)
+    for module in (*modules, calendar, mailroom, data_protection, subject_access, organising):
         module.register(bp, pages)
 
     @bp.app_context_processor
