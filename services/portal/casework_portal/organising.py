@@ -26,6 +26,13 @@ from casework_portal import deadlines
 
 STAFF = ("rep", "coordinator", "official")  # who sees the Recruitment pages (organising's access.py)
 BRANCH_STAFF = ("rep", "coordinator")
+# Why a follow-up is closed without a join (organising's CloseIn.reason), as the form offers it.
+CLOSE_REASONS = {
+    "no_longer_needed": "No longer needed",
+    "joined_elsewhere": "They joined another way",
+    "cannot_reach": "We cannot reach them",
+    "asked_not_to": "They asked not to be contacted",
+}
 _PENDING = "organising_form"  # session key: the last organising form the API (or the portal) refused
 # A time as people type it: "10", "10:30", "10.30", "1030", "10am", "2.30 pm", "14:30".
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h]?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
@@ -84,6 +91,18 @@ def text(form: MultiDict[str, str], name: str) -> str:
     return form.get(name, "").strip()
 
 
+def whole_number(form: MultiDict[str, str], name: str, problems: dict[str, str]) -> int | None:
+    """A count typed in ``name`` ("12", " 12 "); None when blank. Anything else is named in ``problems``
+    (the API wants a number, not the text of one)."""
+    typed = text(form, name).replace(",", "")
+    if not typed:
+        return None
+    if not typed.isdigit():
+        problems[name] = "Type a whole number, such as 12."
+        return None
+    return int(typed)
+
+
 def campaign_body(form: MultiDict[str, str]) -> dict[str, Any]:
     """POST/PATCH /v1/campaigns from the official's form. FormProblem names a date that is not one."""
     problems: dict[str, str] = {}
@@ -96,8 +115,9 @@ def campaign_body(form: MultiDict[str, str]) -> dict[str, Any]:
     for name in ("starts_on", "ends_on"):
         if body[name] is None and name not in problems:
             problems[name] = "Type the date, such as 14 May 2027."
-    if text(form, "retention_days"):
-        body["retention_days"] = text(form, "retention_days")  # the API says if it is not a number
+    retention_days = whole_number(form, "retention_days", problems)
+    if retention_days is not None:
+        body["retention_days"] = retention_days
     if problems:
         raise FormProblem(problems)
     return body
@@ -122,6 +142,9 @@ def session_body(form: MultiDict[str, str]) -> dict[str, Any]:
     day = typed_day(form, "day", problems)
     if day is None and "day" not in problems:
         problems["day"] = "Type the day, such as 14 May 2027."
+    target = whole_number(form, "target_contacts", problems)
+    if target is None and "target_contacts" not in problems:
+        problems["target_contacts"] = "Type how many people you aim to speak to, such as 12."
     times: dict[str, str | None] = {}
     for field, api in (("starts", "starts_at"), ("ends", "ends_at")):
         typed = text(form, field)
@@ -146,7 +169,7 @@ def session_body(form: MultiDict[str, str]) -> dict[str, Any]:
         "department": text(form, "department"),
         "kind": text(form, "kind"),
         **times,
-        "target_contacts": text(form, "target_contacts") or None,
+        "target_contacts": target,
         "approach": text(form, "approach"),
         "opening": text(form, "opening"),
         "backup_plan": text(form, "backup_plan"),

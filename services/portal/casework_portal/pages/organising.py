@@ -261,19 +261,19 @@ def register(bp: Blueprint, pages: Pages) -> None:
         record = backend.get(pages.organising(f"/v1/sessions/{session_id}"))
         logged = optional(backend, pages.organising(f"/v1/sessions/{session_id}/contacts"))
         follow_up = None
-        if request.args.get("follow_up"):
-            follow_up = follow_up_of(backend, record.get("campaign_id", ""), request.args["follow_up"])
+        if request.args.get("follow_up") and user.has(*organising.BRANCH_STAFF):
+            follow_up = follow_up_of(backend, request.args["follow_up"])
         return render_template(
             "organising_session.html",
             user=user,
             session_record=record,
-            contacts=(logged or {}).get("items", record.get("contacts", [])),
+            contacts=(logged or {}).get("items", []),
             follow_up=follow_up,
         )
 
-    def follow_up_of(backend: Backend, campaign_id: str, follow_up_id: str) -> dict[str, Any] | None:
+    def follow_up_of(backend: Backend, follow_up_id: str) -> dict[str, Any] | None:
         """The open follow-up a later conversation answers (so a join closes it), if still open."""
-        found = optional(backend, pages.organising("/v1/follow-ups"), campaign_id=campaign_id, state="open")
+        found = optional(backend, pages.organising("/v1/follow-ups"), state="open")
         return next((f for f in (found or {}).get("items", []) if f.get("id") == follow_up_id), None)
 
     @bp.post("/organising/sessions/<session_id>/contacts")
@@ -322,24 +322,18 @@ def register(bp: Blueprint, pages: Pages) -> None:
     @bp.get("/organising/follow-ups")
     @signed_in
     def organising_follow_ups(user: Principal) -> str:
-        """Open follow-ups of the caller's branch, soonest first, in every campaign of the region."""
+        """Open follow-ups of the caller's branch, soonest first, with the person's details."""
         if not user.has(*organising.BRANCH_STAFF):
             abort(403, "Follow-ups belong to the branch's reps and coordinator.")
-        backend = pages.api(user)
-        campaigns = backend.get(pages.organising("/v1/campaigns"))["items"]
-        items: list[dict[str, Any]] = []
-        for campaign in campaigns:
-            found = backend.get(pages.organising("/v1/follow-ups"), campaign_id=campaign["id"], state="open")
-            for item in found["items"]:
-                item.setdefault("campaign_name", campaign["name"])
-                items.append(item)
-        items.sort(key=lambda f: f.get("due_on") or "")
-        return render_template("organising_follow_ups.html", user=user, follow_ups=items)
+        items = pages.api(user).get(pages.organising("/v1/follow-ups"), state="open")["items"]
+        return render_template(
+            "organising_follow_ups.html", user=user, follow_ups=items, close_reasons=organising.CLOSE_REASONS
+        )
 
     @bp.post("/organising/follow-ups/<follow_up_id>/close")
     @signed_in
     def close_follow_up(user: Principal, follow_up_id: str) -> Response:
-        reason = request.form.get("reason", "").strip() or "No longer needed"
+        reason = request.form.get("reason", "")
         pages.api(user).post_json(pages.organising(f"/v1/follow-ups/{follow_up_id}/close"), {"reason": reason})
         flash("Follow-up closed.")
         return redirect(url_for("pages.organising_follow_ups"))

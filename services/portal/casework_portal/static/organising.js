@@ -151,7 +151,7 @@
     if (!answer.duplicate && logged && form && entry.url === form.getAttribute("action")) {
       const item = document.createElement("li");
       item.textContent = answer.summary || "Conversation";
-      logged.append(item);
+      logged.prepend(item); // newest first, as the page lists them
       if (loggedCount) loggedCount.textContent = String(logged.children.length);
     }
   }
