@@ -11,17 +11,19 @@ the regional office. The rules below never address the member before that, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.message import Message
 
-from casework.v1 import events_pb2
+from casework.v1 import events_pb2, organising_pb2
 from casework_common import events
 from casework_common.auth import HUMAN_ROLES, Principal
 from casework_common.directory import Directory
 from casework_common.service_token import ServiceTokenProvider
+from casework_common.typed_dates import long_date
 from casework_common.workflow_client import WorkflowClient
 
 # Notification kinds (each can be sent immediately or in a daily digest; see preferences).
@@ -39,16 +41,24 @@ KINDS = {
     "branch_flag": "Branches without a casework coordinator",
     "evidence_quarantined": "A file was quarantined as infected",
     "deadline_reminder": "Reminders of deadlines coming up or passed (3 days or less away, or passed: always at once)",
+    "organising_followup": "Recruitment follow-ups that fall due (call again, will join online)",
+    "organising_help": "Requests for help from recruitment sessions",
+    "organising_materials": "Materials ordered for recruitment campaigns",
 }
 # Who can receive each kind, so a person is offered preferences only for news they can get.
 MEMBERS_ONLY = frozenset({"case_opened", "case_update", "referral_member_advised"})
 FOR_MEMBERS = MEMBERS_ONLY | {"evidence_quarantined", "deadline_reminder"}
+# Recruitment weeks (the organising service) involve branch reps, coordinators and officials only.
+ORGANISING_KINDS = frozenset({"organising_followup", "organising_help", "organising_materials"})
+ORGANISING_ROLES = ("rep", "coordinator", "official")
 
 
 def kinds_for(user: Principal) -> dict[str, str]:
     """The notification kinds this person can receive, with their descriptions."""
     staff = user.has(*(role for role in HUMAN_ROLES if role != "member"))
     wanted = KINDS.keys() - MEMBERS_ONLY if staff else FOR_MEMBERS
+    if not user.has(*ORGANISING_ROLES):
+        wanted = wanted - ORGANISING_KINDS
     return {kind: about for kind, about in KINDS.items() if kind in wanted}
 
 
@@ -420,4 +430,70 @@ def branch_flagged(flag: events_pb2.BranchFlagged, ctx: RuleContext) -> list[Not
             f"{ctx.portal_url}/branch-flags",
         )
         for person in ctx.people("official", region=flag.region)
+    ]
+
+
+# -- recruitment weeks (the organising service) ---------------------------------------------------
+# Recipients come from the event: organising decided them (the session's team, the plan's link
+# official or the regional office, the region's officials). Nothing about the people spoken to is
+# in the events or the messages: the link leads to them after signing in.
+
+FOLLOW_UP_WORDS = {
+    organising_pb2.CONTACT_OUTCOME_CALL_AGAIN: "asked to be called again",
+    organising_pb2.CONTACT_OUTCOME_WILL_JOIN_ONLINE: "said they would join online",
+}
+
+
+def _staff(people: Iterable[str], but: str = "") -> list[str]:
+    return sorted({person for person in people if person and person != but})
+
+
+@rule(organising_pb2.FollowUpDue, events.ORGANISING_EVENTS)
+def follow_up_due(due: organising_pb2.FollowUpDue, ctx: RuleContext) -> list[Notification]:
+    """Each member of the session's team hears once that a follow-up fell due."""
+    try:
+        when = long_date(dt.date.fromisoformat(due.due_on))
+    except ValueError:
+        when = due.due_on
+    what = FOLLOW_UP_WORDS.get(due.outcome, "is to be followed up")
+    return [
+        Notification(
+            "organising_followup",
+            person,
+            f"Follow-up due {when}",
+            f"Someone your team spoke to in a recruitment session {what}: the follow-up is due {when}. "
+            f"Their details are in the portal.",
+            f"{ctx.portal_url}/organising/follow-ups#follow-up-{due.follow_up_id}",
+        )
+        for person in _staff(due.team)
+    ]
+
+
+@rule(organising_pb2.HelpRequested, events.ORGANISING_EVENTS)
+def help_requested(request: organising_pb2.HelpRequested, ctx: RuleContext) -> list[Notification]:
+    """The link official (or the region's officials) hear that a session's team asks for help."""
+    return [
+        Notification(
+            "organising_help",
+            person,
+            f"Help asked for at a recruitment session of branch {request.branch}",
+            f"{request.requested_by} of branch {request.branch} asks for help at a recruitment session.",
+            f"{ctx.portal_url}/organising/sessions/{request.session_id}",
+        )
+        for person in _staff(request.recipients, but=request.requested_by)
+    ]
+
+
+@rule(organising_pb2.MaterialsOrdered, events.ORGANISING_EVENTS)
+def materials_ordered(order: organising_pb2.MaterialsOrdered, ctx: RuleContext) -> list[Notification]:
+    """The region's officials hear that a branch ordered materials."""
+    return [
+        Notification(
+            "organising_materials",
+            person,
+            f"Materials ordered by branch {order.branch}",
+            f"{order.ordered_by} of branch {order.branch} ordered materials for a recruitment campaign.",
+            f"{ctx.portal_url}/organising/campaigns/{order.campaign_id}",
+        )
+        for person in _staff(order.recipients, but=order.ordered_by)
     ]

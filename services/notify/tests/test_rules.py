@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from casework.v1 import events_pb2, workflow_pb2
+from casework.v1 import events_pb2, organising_pb2, workflow_pb2
+from casework_common import events
+from casework_common.auth import Principal
 from casework_common.directory import Person
-from casework_notify.rules import RULES, RuleContext, member_may_hear
+from casework_notify.rules import ORGANISING_KINDS, RULES, TOPICS, RuleContext, kinds_for, member_may_hear
 
 CASE = events_pb2.CaseRef(
     case_id="c1",
@@ -129,3 +131,72 @@ def test_enquiries_referred_to_the_branch_reach_its_coordinator_and_reps() -> No
 
 def test_branch_flags_reach_the_regions_officials() -> None:
     assert notify(events_pb2.BranchFlagged(branch="x", region="london")) == [("olive", "branch_flag")]
+
+
+# -- recruitment weeks ----------------------------------------------------------------------------
+
+
+def test_a_due_follow_up_reaches_each_of_its_team_once_with_a_link_and_no_details() -> None:
+    due = organising_pb2.FollowUpDue(
+        follow_up_id="f1",
+        session_id="s1",
+        campaign_id="k1",
+        branch="north-london",
+        region="london",
+        team=["rachel", "raj", "rachel", ""],
+        due_on="2027-05-17",
+        outcome=organising_pb2.CONTACT_OUTCOME_CALL_AGAIN,
+    )
+    notes = RULES[organising_pb2.FollowUpDue](due, CONTEXT)
+    assert sorted((n.recipient, n.kind) for n in notes) == [
+        ("rachel", "organising_followup"),
+        ("raj", "organising_followup"),
+    ]
+    note = notes[0]
+    assert note.link == "https://portal.example.org/organising/follow-ups#follow-up-f1"
+    assert note.title == "Follow-up due 17 May 2027" and "called again" in note.message
+    assert note.case_id is None and not note.to_member
+
+
+def test_a_help_request_reaches_the_recipients_organising_chose_but_not_the_asker() -> None:
+    request = organising_pb2.HelpRequested(
+        request_id="h1", session_id="s1", branch="north-london", requested_by="rachel", recipients=["olive", "rachel"]
+    )
+    [note] = RULES[organising_pb2.HelpRequested](request, CONTEXT)
+    assert (note.recipient, note.kind) == ("olive", "organising_help")
+    assert note.link == "https://portal.example.org/organising/sessions/s1"
+
+
+def test_a_materials_order_reaches_the_regions_officials_with_a_link_to_the_campaign() -> None:
+    order = organising_pb2.MaterialsOrdered(
+        order_id="o1", campaign_id="k1", branch="north-london", ordered_by="cora", recipients=["olive", "oscar"]
+    )
+    notes = RULES[organising_pb2.MaterialsOrdered](order, CONTEXT)
+    assert [(n.recipient, n.kind) for n in notes] == [
+        ("olive", "organising_materials"),
+        ("oscar", "organising_materials"),
+    ]
+    assert {n.link for n in notes} == {"https://portal.example.org/organising/campaigns/k1"}
+
+
+def test_notify_reads_the_organising_topic() -> None:
+    assert events.ORGANISING_EVENTS in TOPICS
+
+
+@pytest.mark.parametrize(
+    ("roles", "offered"),
+    [
+        ({"rep"}, True),
+        ({"coordinator"}, True),
+        ({"official"}, True),
+        ({"member"}, False),
+        ({"caseworker"}, False),
+        ({"dpo"}, False),
+        ({"admin"}, False),
+    ],
+)
+def test_organising_kinds_are_offered_to_reps_coordinators_and_officials_only(roles: set[str], offered: bool) -> None:
+    user = Principal(subject="x", username="x", roles=frozenset(roles), branch="north-london", region="london")
+    kinds = kinds_for(user).keys()
+    assert (kinds >= ORGANISING_KINDS) == offered
+    assert offered or not kinds & ORGANISING_KINDS

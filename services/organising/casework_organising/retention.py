@@ -1,19 +1,145 @@
-"""Placeholder (issue 20, being built this session): see /work/notes/issue20-design.md."""
+"""Retention: a campaign keeps people's details only for its own period after it ends.
+
+Once ``ends_on + retention_days`` has passed, one transaction per campaign
+- deletes its target-list entries (the lists stay, marked removed, with their row and member counts);
+- empties the contacts' names, contact details and free text (issue_text), and help requests' messages;
+- marks the contacts and the campaign ``details_removed_at``.
+Outcomes, categories, workplaces, petition and card ticks, follow-up states and every count stay,
+so the results read the same afterwards. A campaign is done once (``details_removed_at``).
+
+The loop uses the real date in Europe/London, never ``CASEWORK_ORGANISING_TODAY`` (a drill's date
+for the follow-up loop must not remove anything early); the command takes ``--as-of``.
+"""
+
+from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, func, literal_column, select, update
 
+from casework_common import db, metrics
+from casework_common.typed_dates import london_today
 from casework_organising.settings import OrganisingSettings
+from casework_organising.tables import campaigns, contacts, help_requests, target_entries, target_lists
+
+log = logging.getLogger(__name__)
+
+_metrics = metrics.Metrics("organising")
+PASSES = _metrics.counter("retention_passes_total", "Passes of the retention loop, by outcome.", ("outcome",))
+CAMPAIGNS_DONE = _metrics.counter(
+    "retention_campaigns_total", "Campaigns whose people's details and target lists were removed."
+)
 
 
-def retention_loop(engine: Engine, settings: OrganisingSettings):
+@dataclass(frozen=True)
+class Removed:
+    """What one campaign's removal took away (counts only)."""
+
+    campaign_id: uuid.UUID
+    name: str
+    region: str
+    ends_on: dt.date
+    retention_days: int
+    target_entries: int
+    contacts: int
+
+
+def due_campaigns(engine: Engine, as_of: dt.date) -> list[uuid.UUID]:
+    """Campaigns whose retention ended before ``as_of`` and still hold details."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(campaigns.c.id)
+                .where(
+                    campaigns.c.details_removed_at.is_(None),
+                    # date + integer is a date in Postgres: the last day the details are kept.
+                    literal_column("campaigns.ends_on + campaigns.retention_days") < as_of,
+                )
+                .order_by(campaigns.c.ends_on)
+            ).scalars()
+        )
+
+
+def remove_campaign(engine: Engine, campaign_id: uuid.UUID, as_of: dt.date) -> Removed | None:
+    """Remove one campaign's details in one transaction, the campaign row locked (another replica's
+    pass skips it); None if it is not (or no longer) due."""
+    with engine.begin() as conn:
+        campaign = conn.execute(
+            select(campaigns)
+            .where(
+                campaigns.c.id == campaign_id,
+                campaigns.c.details_removed_at.is_(None),
+                literal_column("campaigns.ends_on + campaigns.retention_days") < as_of,
+            )
+            .with_for_update(skip_locked=True)
+        ).first()
+        if campaign is None:
+            return None
+        entries = conn.execute(delete(target_entries).where(target_entries.c.campaign_id == campaign_id)).rowcount
+        conn.execute(
+            update(target_lists)
+            .where(target_lists.c.campaign_id == campaign_id, target_lists.c.removed_at.is_(None))
+            .values(removed_at=func.now())
+        )
+        people = conn.execute(
+            update(contacts)
+            .where(contacts.c.campaign_id == campaign_id, contacts.c.details_removed_at.is_(None))
+            .values(person_name=None, person_contact=None, issue_text="", details_removed_at=func.now())
+        ).rowcount
+        conn.execute(update(help_requests).where(help_requests.c.campaign_id == campaign_id).values(message=""))
+        conn.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(details_removed_at=func.now()))
+    CAMPAIGNS_DONE.inc()
+    removed = Removed(
+        campaign.id, campaign.name, campaign.region, campaign.ends_on, campaign.retention_days, entries, people
+    )
+    log.info(
+        "retention: campaign %s (%s, ended %s, kept %d days): %d target-list entries deleted, "
+        "details of %d contacts removed",
+        removed.campaign_id,
+        removed.region,
+        removed.ends_on.isoformat(),
+        removed.retention_days,
+        removed.target_entries,
+        removed.contacts,
+    )
+    return removed
+
+
+def run(engine: Engine, as_of: dt.date) -> list[Removed]:
+    """One pass: every due campaign, each in its own transaction."""
+    return [done for cid in due_campaigns(engine, as_of) if (done := remove_campaign(engine, cid, as_of))]
+
+
+def retention_loop(engine: Engine, settings: OrganisingSettings) -> Callable[[threading.Event], None]:
+    """The service's loop: a pass at start, then every ``organising_retention_interval_s`` seconds."""
+
     def loop(stop: threading.Event) -> None:
-        stop.wait()
+        while not stop.is_set():
+            try:
+                run(engine, london_today())
+                PASSES.labels("ok").inc()
+            except Exception:
+                log.exception("retention pass failed")
+                PASSES.labels("failed").inc()
+            stop.wait(settings.organising_retention_interval_s)
 
     return loop
 
 
 def run_command(settings: OrganisingSettings, as_of: dt.date | None) -> int:
+    """``python -m casework_organising retention [--as-of DATE]``: remove what is due and print it."""
+    day = as_of or london_today()
+    removed = run(db.make_engine(settings), day)
+    for r in removed:
+        print(
+            f"campaign {r.campaign_id} {r.name!r} ({r.region}) ended {r.ends_on.isoformat()}, kept "
+            f"{r.retention_days} days: {r.target_entries} target-list entries deleted, "
+            f"details of {r.contacts} contacts removed"
+        )
+    print(f"organising retention as of {day.isoformat()}: {len(removed)} campaign(s) done")
     return 0
