@@ -1,9 +1,196 @@
-"""Placeholder (issue 20, being built this session): see /work/notes/issue20-design.md."""
+"""A campaign's results as JSON (per session, branch and region) and as CSV exports.
 
-from flask import Blueprint
+- Officials: the whole region, with issue counts below settings.organising_small_cell suppressed.
+- A branch's reps and coordinator: their own branch only, exact counts in JSON (they logged them).
+- Every CSV export is suppressed, whoever asks: a file travels further than a screen.
+Counts only: no person's name, contact detail or issue text is ever part of a result.
+"""
 
-from casework_organising.api import Deps
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Literal
+
+from flask import Blueprint, Response, jsonify
+from pydantic import BaseModel, ConfigDict, Field
+
+from casework_common.openapi import Reply, api
+from casework_common.vocabulary import CONTACT_OUTCOME_LABELS, ISSUE_CATEGORY_LABELS, SESSION_KIND_LABELS
+from casework_common.web import parse_query, principal
+from casework_organising import access, results
+from casework_organising.api import Deps, lookup
+
+SESSION_COLUMNS = ("branch", "place", "workplace", "department", "kind", "starts_at")
+COUNT_COLUMNS = ("target", "contacts", "joins", "will_join_online", "follow_ups_open")
+HEADINGS = {
+    "branch": "Branch",
+    "place": "Place",
+    "workplace": "Workplace",
+    "department": "Department",
+    "kind": "Kind of session",
+    "starts_at": "Starts at",
+    "target": "Target contacts",
+    "contacts": "Contacts",
+    "joins": "Joined",
+    "will_join_online": "Will join online",
+    "follow_ups_open": "Follow-ups open",
+    "category": "Issue",
+    "count": "Times raised",
+}
+
+
+class Totals(BaseModel):
+    target: int = Field(description="Contacts planned (the sessions' targets).")
+    contacts: int = Field(description="Conversations logged, whatever their outcome.")
+    joins: int
+    will_join_online: int
+    follow_ups_open: int
+    outcomes: dict[str, int] = Field(description="Contacts per outcome (every outcome of the vocabulary).")
+
+
+class SessionResult(Totals):
+    id: str
+    branch: str
+    place: str
+    workplace: str
+    department: str
+    kind: str
+    starts_at: str
+
+
+class BranchResult(Totals):
+    branch: str
+
+
+class RegionResult(Totals):
+    branches: int = Field(description="Branches with a plan (in the branch view: 1 or 0).")
+
+
+class IssueResult(BaseModel):
+    category: str
+    workplace: str
+    count: int | None = Field(description="null when suppressed.")
+    suppressed: bool = Field(description="The count is below the small-cell threshold and withheld.")
+
+
+class CampaignResults(BaseModel):
+    """A campaign's results in the caller's scope."""
+
+    campaign_id: str
+    scope: Literal["region", "branch"]
+    branch: str | None
+    small_cell: int = Field(description="Counts of issues below this are suppressed in region views and exports.")
+    sessions: list[SessionResult]
+    branches: list[BranchResult]
+    region: RegionResult
+    issues: list[IssueResult]
+
+
+class CsvParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    table: Literal["sessions", "branches", "issues"] = Field(default="sessions", description="Which table to export.")
 
 
 def blueprint(deps: Deps) -> Blueprint:
-    return Blueprint("results", __name__)
+    """The results endpoints."""
+    bp = Blueprint("results", __name__)
+    small_cell = deps.settings.organising_small_cell
+
+    def scoped(campaign_id: str) -> tuple[Any, dict[str, Any], str | None]:
+        user = principal()
+        with deps.engine.connect() as conn:
+            row = lookup.campaign(conn, user, campaign_id)
+            branch = None if access.runs_region(user, row.region) else user.branch
+            return row, results.campaign_results(conn, row.id, branch), branch
+
+    @bp.get("/v1/campaigns/<campaign_id>/results")
+    @api("A campaign's results: per session, branch and region", {200: CampaignResults}, errors=(403, 404))
+    def campaign_results(campaign_id: str) -> Response:
+        """Contacts against target, joins, will-join-online, follow-ups open and outcomes per session and
+        branch, the totals, and issues raised by category and workplace. Officials see the whole region
+        with issue counts below the small-cell threshold suppressed; a branch's staff see their branch."""
+        row, found, branch = scoped(campaign_id)
+        issues = found["issues"] if branch else results.suppress_issues(found["issues"], small_cell)
+        return jsonify(
+            campaign_id=str(row.id),
+            scope="branch" if branch else "region",
+            branch=branch,
+            small_cell=small_cell,
+            **{**found, "issues": issues},
+        )
+
+    @bp.get("/v1/campaigns/<campaign_id>/results.csv")
+    @api(
+        "Export a campaign's results as CSV (small cells suppressed)",
+        {
+            200: Reply(
+                'One table (sessions, branches or issues) as CSV; an issue count below the threshold is "<N".',
+                media={"text/csv": {"type": "string"}},
+                headers={"X-Suppression-Threshold": "The small-cell threshold applied."},
+            )
+        },
+        query=CsvParams,
+        errors=(403, 404),
+    )
+    def export(campaign_id: str) -> Response:
+        params = parse_query(CsvParams)
+        row, found, branch = scoped(campaign_id)
+        text = to_csv(params.table, found, small_cell)
+        name = f"{_slug(row.name)}-{_slug(branch) + '-' if branch else ''}{params.table}.csv"
+        return Response(
+            text,
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "X-Suppression-Threshold": str(small_cell),
+            },
+        )
+
+    return bp
+
+
+def to_csv(table: str, found: dict[str, Any], small_cell: int) -> str:
+    """One table of ``found`` (campaign_results) as CSV for a spreadsheet: labelled columns, one
+    column per outcome, issue counts below ``small_cell`` as "<small_cell"."""
+    out = io.StringIO()
+    writer = _SafeWriter(csv.writer(out, lineterminator="\r\n"))
+    outcomes = list(results.OUTCOMES)
+    outcome_headings = [CONTACT_OUTCOME_LABELS.get(name, name) for name in outcomes]
+    if table == "issues":
+        writer.writerow([HEADINGS["category"], HEADINGS["workplace"], HEADINGS["count"]])
+        for item in results.suppress_issues(found["issues"], small_cell):
+            count = f"<{small_cell}" if item["suppressed"] else item["count"]
+            writer.writerow([ISSUE_CATEGORY_LABELS.get(item["category"], item["category"]), item["workplace"], count])
+    elif table == "branches":
+        writer.writerow([HEADINGS["branch"], *(HEADINGS[c] for c in COUNT_COLUMNS), *outcome_headings])
+        for item in found["branches"]:
+            writer.writerow(
+                [item["branch"], *(item[c] for c in COUNT_COLUMNS), *(item["outcomes"][o] for o in outcomes)]
+            )
+    else:
+        columns = SESSION_COLUMNS
+        writer.writerow([*(HEADINGS[c] for c in columns), *(HEADINGS[c] for c in COUNT_COLUMNS), *outcome_headings])
+        for item in found["sessions"]:
+            cells = [SESSION_KIND_LABELS.get(item[c], item[c]) if c == "kind" else item[c] for c in columns]
+            writer.writerow([*cells, *(item[c] for c in COUNT_COLUMNS), *(item["outcomes"][o] for o in outcomes)])
+    return out.getvalue()
+
+
+class _SafeWriter:
+    """A csv writer that neutralises spreadsheet formulas in typed-in cells (places, workplaces,
+    branch names): a cell starting with = + - @ gets a leading apostrophe (CSV injection)."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow(
+            ["'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell for cell in row]
+        )
+
+
+def _slug(text: str | None) -> str:
+    cleaned = "".join(ch.lower() if ch.isalnum() else "-" for ch in (text or ""))
+    return "-".join(part for part in cleaned.split("-") if part)[:60] or "campaign"

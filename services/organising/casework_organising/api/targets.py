@@ -1,9 +1,299 @@
-"""Placeholder (issue 20, being built this session): see /work/notes/issue20-design.md."""
+"""Target lists: a branch imports a staff or membership list (CSV) to mark known members and target
+non-members by workplace and department.
 
-from flask import Blueprint
+A list never leaves the branch: only the branch's own reps and coordinator import, list, read and
+delete it (officials get 403 on a campaign's lists and 404 on a list's id, like anyone outside the
+branch). The retention pass deletes its entries after the campaign's period; the counts stay.
+Reading the file itself (encodings, delimiters, loose headers, bad rows) is target_csv's job.
+"""
 
-from casework_organising.api import Deps
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, func, insert, select, update
+
+from casework_common.openapi import Reply, api
+from casework_common.problems import Problem, invalid
+from casework_common.web import parse_query, principal, request_body
+from casework_organising import target_csv
+from casework_organising.api import Deps, lookup
+from casework_organising.tables import target_entries, target_lists
+
+log = logging.getLogger(__name__)
+
+# What browsers and spreadsheet programs call a CSV file (Windows says application/vnd.ms-excel).
+CSV_TYPES = frozenset(
+    {"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream"}
+)
+
+
+class UploadParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    filename: str = Field(default="targets.csv", min_length=1, max_length=200, description="The file's name, shown.")
+
+
+class EntryParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    workplace: str | None = Field(default=None, max_length=200, description="Only this workplace (any case).")
+    department: str | None = Field(default=None, max_length=200, description="Only this department (any case).")
+    non_members: bool = Field(default=False, description="Only people with no membership number.")
+    limit: int = Field(default=1000, ge=1, le=20_000)
+    offset: int = Field(default=0, ge=0)
+
+
+class TargetListOut(BaseModel):
+    """An imported list: its counts (kept after its entries are removed)."""
+
+    id: str
+    campaign_id: str
+    branch: str
+    filename: str
+    rows: int
+    members: int
+    non_members: int
+    imported_by: str
+    imported_at: str
+    removed_at: str | None = Field(description="When its entries were removed (by hand or by retention).")
+
+
+class ImportedOut(TargetListOut):
+    encoding: str = Field(description="How the file was read: utf-8, utf-16 or windows-1252.")
+    delimiter: str
+    ignored_columns: list[str] = Field(description="Columns not used (and not stored), e.g. email or phone.")
+
+
+class TargetLists(BaseModel):
+    """A campaign's target lists of the caller's branch, newest first."""
+
+    items: list[TargetListOut]
+
+
+class EntryOut(BaseModel):
+    id: str
+    name: str
+    workplace: str
+    department: str
+    membership_number: str | None
+    is_member: bool
+
+
+class Entries(BaseModel):
+    """A list's people, by workplace, department and name."""
+
+    list: TargetListOut
+    total: int = Field(description="Entries matching the filters (before limit and offset).")
+    items: list[EntryOut]
 
 
 def blueprint(deps: Deps) -> Blueprint:
-    return Blueprint("targets", __name__)
+    """The target-list endpoints."""
+    bp = Blueprint("targets", __name__)
+    settings = deps.settings
+
+    @bp.post("/v1/campaigns/<campaign_id>/target-lists")
+    @api(
+        "Import a staff or membership list (CSV) for the caller's branch",
+        {201: ImportedOut},
+        query=UploadParams,
+        errors=(403, 404, 409, 413, 415),
+    )
+    def import_list(campaign_id: str) -> tuple[Response, int]:
+        """The body is the CSV file itself (Content-Type text/csv). UTF-8 (a BOM is fine), UTF-16 with a
+        BOM or Windows-1252; comma, semicolon or tab; headers in any case with common names (name or
+        full name, or first name and surname; workplace, site or location; department, dept or team;
+        membership number, member no). A row with a membership number is a known member. Columns not
+        used are neither read nor stored. A bad row refuses the whole file: the 422 names every bad row
+        (``errors``: field ``rows.<row>.<column>``, ``row`` as a spreadsheet numbers it, ``column`` as
+        headed in the file). The branch's reps and coordinator only."""
+        user = principal()
+        params = parse_query(UploadParams)
+        with deps.engine.connect() as conn:
+            campaign = lookup.branch_campaign(conn, user, campaign_id)
+        if campaign.details_removed_at is not None:
+            raise Problem(
+                409, "retention-passed", "Retention period over", "The campaign's people's details were removed."
+            )
+        data = _read_csv_body(settings.organising_max_upload_bytes)
+        try:
+            parsed = target_csv.parse(data, settings.organising_max_target_rows)
+        except target_csv.Unreadable as exc:
+            raise invalid([{"field": exc.field, "message": exc.message}], exc.message) from None
+        if parsed.errors:
+            listed = len(parsed.errors)
+            more = f" The first {listed} problems are listed." if parsed.bad_rows > listed else ""
+            raise invalid(
+                parsed.errors, f"{parsed.bad_rows} row(s) of the file are not right; nothing was imported.{more}"
+            )
+        list_id = uuid.uuid4()
+        members = sum(entry.is_member for entry in parsed.entries)
+        with deps.engine.begin() as conn:
+            conn.execute(
+                insert(target_lists).values(
+                    id=list_id,
+                    campaign_id=campaign.id,
+                    branch=user.branch,
+                    filename=params.filename,
+                    rows=len(parsed.entries),
+                    members=members,
+                    imported_by=user.username,
+                )
+            )
+            conn.execute(
+                insert(target_entries),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "list_id": list_id,
+                        "campaign_id": campaign.id,
+                        "branch": user.branch,
+                        "name": entry.name,
+                        "workplace": entry.workplace,
+                        "department": entry.department,
+                        "membership_number": entry.membership_number,
+                        "is_member": entry.is_member,
+                    }
+                    for entry in parsed.entries
+                ],
+            )
+            row = conn.execute(select(target_lists).where(target_lists.c.id == list_id)).one()
+        log.info(
+            "target list %s imported for %s/%s: %d rows, %d members (%s, %r)",
+            list_id,
+            campaign.id,
+            user.branch,
+            row.rows,
+            members,
+            parsed.encoding,
+            parsed.delimiter,
+        )
+        body = {
+            **list_json(row),
+            "encoding": parsed.encoding,
+            "delimiter": parsed.delimiter,
+            "ignored_columns": parsed.ignored_columns,
+        }
+        return jsonify(body), 201
+
+    @bp.get("/v1/campaigns/<campaign_id>/target-lists")
+    @api("The caller's branch's target lists of a campaign", {200: TargetLists}, errors=(403, 404))
+    def list_lists(campaign_id: str) -> Response:
+        user = principal()
+        with deps.engine.connect() as conn:
+            campaign = lookup.branch_campaign(conn, user, campaign_id)
+            rows = conn.execute(
+                select(target_lists)
+                .where(target_lists.c.campaign_id == campaign.id, target_lists.c.branch == user.branch)
+                .order_by(target_lists.c.imported_at.desc(), target_lists.c.id)
+            )
+            return jsonify(items=[list_json(row) for row in rows])
+
+    @bp.get("/v1/target-lists/<list_id>/entries")
+    @api(
+        "A target list's people (the branch's reps and coordinator)",
+        {200: Entries},
+        query=EntryParams,
+        errors=(403, 404),
+    )
+    def entries(list_id: str) -> Response:
+        """Filter by workplace and department (any case), or to non-members only."""
+        user = principal()
+        params = parse_query(EntryParams)
+        with deps.engine.connect() as conn:
+            found, _ = lookup.target_list(conn, user, list_id)
+            conditions = [target_entries.c.list_id == found.id]
+            if params.workplace:
+                conditions.append(func.lower(target_entries.c.workplace) == params.workplace.lower())
+            if params.department:
+                conditions.append(func.lower(target_entries.c.department) == params.department.lower())
+            if params.non_members:
+                conditions.append(target_entries.c.is_member.is_(False))
+            total = conn.execute(select(func.count()).select_from(target_entries).where(*conditions)).scalar_one()
+            rows = conn.execute(
+                select(target_entries)
+                .where(*conditions)
+                .order_by(
+                    target_entries.c.workplace, target_entries.c.department, target_entries.c.name, target_entries.c.id
+                )
+                .limit(params.limit)
+                .offset(params.offset)
+            )
+            items = [entry_json(row) for row in rows]
+        return jsonify(list=list_json(found), total=total, items=items)
+
+    @bp.delete("/v1/target-lists/<list_id>")
+    @api("Remove a target list's people (the counts stay)", {204: Reply("Removed.")}, errors=(403, 404))
+    def remove(list_id: str) -> tuple[str, int]:
+        """Deletes every entry of the list and marks it removed; asking again changes nothing."""
+        user = principal()
+        with deps.engine.begin() as conn:
+            found, _ = lookup.target_list(conn, user, list_id)
+            conn.execute(delete(target_entries).where(target_entries.c.list_id == found.id))
+            conn.execute(
+                update(target_lists)
+                .where(target_lists.c.id == found.id, target_lists.c.removed_at.is_(None))
+                .values(removed_at=func.now())
+            )
+        log.info("target list %s removed by %s", found.id, user.username)
+        return "", 204
+
+    return bp
+
+
+def _read_csv_body(limit: int) -> bytes:
+    """The request body: a CSV file of at most ``limit`` bytes (415 for another media type, 413 past the limit)."""
+    if (request.mimetype or "") not in CSV_TYPES:
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the list as the body with Content-Type text/csv.",
+        )
+    too_large = Problem(
+        413, "too-large", "File too large", f"A target list may be at most {limit:,} bytes.", limit_bytes=limit
+    )
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    data = bytearray()
+    body = request_body()
+    while chunk := body.read(min(64 * 1024, limit + 1 - len(data))):
+        data.extend(chunk)
+        if len(data) > limit:
+            raise too_large
+    if not data.strip():
+        raise invalid([{"field": "body", "message": "The body is empty: send the CSV file."}], "No file was sent.")
+    return bytes(data)
+
+
+def list_json(row: Any) -> dict[str, Any]:
+    """The API view of a target list (counts only)."""
+    return {
+        "id": str(row.id),
+        "campaign_id": str(row.campaign_id),
+        "branch": row.branch,
+        "filename": row.filename,
+        "rows": row.rows,
+        "members": row.members,
+        "non_members": row.rows - row.members,
+        "imported_by": row.imported_by,
+        "imported_at": row.imported_at.isoformat(),
+        "removed_at": row.removed_at.isoformat() if row.removed_at else None,
+    }
+
+
+def entry_json(row: Any) -> dict[str, Any]:
+    """The API view of one person on a list."""
+    return {
+        "id": str(row.id),
+        "name": row.name,
+        "workplace": row.workplace,
+        "department": row.department,
+        "membership_number": row.membership_number,
+        "is_member": row.is_member,
+    }
