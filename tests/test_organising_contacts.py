@@ -42,46 +42,53 @@ class Week:
     entry_id: str  # a target-list entry of north-london in the first campaign
 
 
-def insert_week(platform: Platform) -> Week:
-    """A campaign of london with north-london's plan and a session, written directly (the campaigns
-    API is tested in test_organising_campaigns)."""
-    ids = {name: uuid.uuid4() for name in ("c1", "p1", "s1", "c2", "p2", "s2", "l1", "e1")}
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with platform.superuser_db() as db:
-        for campaign, plan, session, official in (("c1", "p1", "s1", "olive"), ("c2", "p2", "s2", None)):
-            db.execute(
-                "INSERT INTO organising.campaigns (id, region, name, starts_on, ends_on, retention_days, created_by)"
-                " VALUES (%s, 'london', %s, %s, %s, 90, 'olive')",
-                (ids[campaign], f"Contacts test {campaign}", TODAY, TODAY + dt.timedelta(days=4)),
-            )
-            db.execute(
-                "INSERT INTO organising.plans (id, campaign_id, branch, link_official, created_by)"
-                " VALUES (%s, %s, 'north-london', %s, 'cora')",
-                (ids[plan], ids[campaign], official),
-            )
-            db.execute(
-                "INSERT INTO organising.sessions (id, plan_id, campaign_id, branch, place, workplace, kind,"
-                " starts_at, ends_at, target_contacts, approach, team, created_by) VALUES (%s, %s, %s,"
-                " 'north-london', 'Depot canteen', 'Metro Transit, Holloway depot', 'staff_room_tour', %s, %s, 20,"
-                " 'survey', ARRAY['rachel', 'raj'], 'cora')",
-                (ids[session], ids[plan], ids[campaign], start, start + dt.timedelta(hours=2)),
-            )
-        db.execute(
-            "INSERT INTO organising.target_lists (id, campaign_id, branch, filename, rows, members, imported_by)"
-            " VALUES (%s, %s, 'north-london', 'staff.csv', 1, 0, 'cora')",
-            (ids["l1"], ids["c1"]),
+def open_week(platform: Platform) -> Week:
+    """A london campaign of this week, north-london's plan (olive its link official) with a session run
+    by rachel and raj, a one-row target list; and a second campaign whose plan names no link official."""
+
+    def ok(response: requests.Response, status: int = 201) -> dict[str, Any]:
+        assert response.status_code == status, response.text
+        return response.json()
+
+    dates = {"starts_on": TODAY.isoformat(), "ends_on": (TODAY + dt.timedelta(days=4)).isoformat()}
+    session = {
+        "place": "Depot canteen",
+        "workplace": "Metro Transit, Holloway depot",
+        "kind": "staff_room_tour",
+        "starts_at": f"{TODAY.isoformat()}T11:30",
+        "ends_at": f"{TODAY.isoformat()}T13:30",
+        "target_contacts": 20,
+        "approach": "survey",
+        "team": ["rachel", "raj"],
+    }
+    sessions = []
+    for name, plan in (("Contacts test week", {"link_official": "olive"}), ("Contacts test office", {})):
+        campaign = ok(platform.call("olive", "POST", "organising", "/v1/campaigns", json={"name": name, **dates}))
+        planned = ok(
+            platform.call("cora", "PUT", "organising", f"/v1/campaigns/{campaign['id']}/plans/north-london", json=plan)
         )
-        db.execute(
-            "INSERT INTO organising.target_entries (id, list_id, campaign_id, branch, name, workplace, is_member)"
-            " VALUES (%s, %s, %s, 'north-london', 'Pat Target', 'Holloway depot', false)",
-            (ids["e1"], ids["l1"], ids["c1"]),
+        added = ok(platform.call("cora", "POST", "organising", f"/v1/plans/{planned['id']}/sessions", json=session))
+        sessions.append((campaign["id"], added["id"]))
+    (campaign_id, session_id), (_, other_session_id) = sessions
+    imported = ok(
+        platform.call(
+            "cora",
+            "POST",
+            "organising",
+            f"/v1/campaigns/{campaign_id}/target-lists",
+            params={"filename": "staff.csv"},
+            data=b"Name,Workplace\nPat Target,Holloway depot\n",
+            headers={"Content-Type": "text/csv"},
         )
-    return Week(str(ids["c1"]), str(ids["s1"]), str(ids["s2"]), str(ids["e1"]))
+    )
+    entries = ok(platform.call("cora", "GET", "organising", f"/v1/target-lists/{imported['id']}/entries"), 200)
+    [entry] = entries["items"]
+    return Week(campaign_id, session_id, other_session_id, entry["id"])
 
 
 @pytest.fixture(scope="module")
 def week(platform: Platform) -> Iterator[Week]:
-    yield insert_week(platform)
+    yield open_week(platform)
 
 
 def log(platform: Platform, user: str | None, session_id: str, **fields: Any) -> requests.Response:

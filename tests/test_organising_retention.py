@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 
 from casework_common.typed_dates import london_today
 from casework_local.services import SERVICES, service_env
@@ -49,35 +50,51 @@ def rows(platform: Platform, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 def make_campaign(platform: Platform, retention_days: int) -> dict[str, str]:
     """A london campaign ending today with north-london's plan, a session and a one-row target list."""
-    ids = {name: uuid.uuid4() for name in ("campaign", "plan", "session", "list", "entry")}
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with platform.superuser_db() as db:
-        db.execute(
-            "INSERT INTO organising.campaigns (id, region, name, starts_on, ends_on, retention_days, created_by)"
-            " VALUES (%s, 'london', %s, %s, %s, %s, 'olive')",
-            (ids["campaign"], f"Retention test {retention_days}", TODAY, TODAY, retention_days),
+
+    def ok(response: requests.Response, status: int = 201) -> dict[str, Any]:
+        assert response.status_code == status, response.text
+        return response.json()
+
+    day = TODAY.isoformat()
+    campaign = ok(
+        platform.call(
+            "olive",
+            "POST",
+            "organising",
+            "/v1/campaigns",
+            json={
+                "name": f"Retention test {retention_days}",
+                "starts_on": day,
+                "ends_on": day,
+                "retention_days": retention_days,
+            },
         )
-        db.execute(
-            "INSERT INTO organising.plans (id, campaign_id, branch, created_by)"
-            " VALUES (%s, %s, 'north-london', 'cora')",
-            (ids["plan"], ids["campaign"]),
+    )
+    plan = ok(platform.call("cora", "PUT", "organising", f"/v1/campaigns/{campaign['id']}/plans/north-london", json={}))
+    session = {
+        "place": "Gate",
+        "workplace": "Archway bus garage",
+        "kind": "stall",
+        "starts_at": f"{day}T07:00",
+        "ends_at": f"{day}T08:00",
+        "target_contacts": 10,
+        "approach": "petition",
+        "team": ["rachel"],
+    }
+    added = ok(platform.call("cora", "POST", "organising", f"/v1/plans/{plan['id']}/sessions", json=session))
+    imported = ok(
+        platform.call(
+            "cora",
+            "POST",
+            "organising",
+            f"/v1/campaigns/{campaign['id']}/target-lists",
+            params={"filename": "garage.csv"},
+            data=b"Name,Workplace\nRobin Listed,Archway bus garage\n",
+            headers={"Content-Type": "text/csv"},
         )
-        db.execute(
-            "INSERT INTO organising.sessions (id, plan_id, campaign_id, branch, place, workplace, kind, starts_at,"
-            " ends_at, target_contacts, approach, team, created_by) VALUES (%s, %s, %s, 'north-london', 'Gate',"
-            " 'Archway bus garage', 'stall', %s, %s, 10, 'petition', ARRAY['rachel'], 'cora')",
-            (ids["session"], ids["plan"], ids["campaign"], start, start + dt.timedelta(hours=1)),
-        )
-        db.execute(
-            "INSERT INTO organising.target_lists (id, campaign_id, branch, filename, rows, members, imported_by)"
-            " VALUES (%s, %s, 'north-london', 'garage.csv', 1, 0, 'cora')",
-            (ids["list"], ids["campaign"]),
-        )
-        db.execute(
-            "INSERT INTO organising.target_entries (id, list_id, campaign_id, branch, name, workplace, is_member)"
-            " VALUES (%s, %s, %s, 'north-london', 'Robin Listed', 'Archway bus garage', false)",
-            (ids["entry"], ids["list"], ids["campaign"]),
-        )
+    )
+    [entry] = ok(platform.call("cora", "GET", "organising", f"/v1/target-lists/{imported['id']}/entries"), 200)["items"]
+    ids = {"campaign": campaign["id"], "session": added["id"], "list": imported["id"], "entry": entry["id"]}
     for body in (
         {
             "outcome": "call_again",
@@ -104,7 +121,7 @@ def make_campaign(platform: Platform, retention_days: int) -> dict[str, str]:
         "rachel", "POST", "organising", f"/v1/sessions/{ids['session']}/help-requests", json={"message": "Kim needs us"}
     )
     assert helped.status_code == 201, helped.text
-    return {name: str(value) for name, value in ids.items()}
+    return ids
 
 
 @pytest.fixture(scope="module")

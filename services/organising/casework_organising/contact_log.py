@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
-from sqlalchemy import Connection, RowMapping, func, or_, select, update
+from sqlalchemy import Connection, Row, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework_common.problems import Problem, invalid
@@ -144,8 +144,8 @@ class Recorded:
     """What logging one entry did: the stored contact, the follow-up it opened, the follow-ups it
     closed, and whether it was a repeat of an entry already stored (then nothing else was done)."""
 
-    contact: RowMapping
-    follow_up: RowMapping | None
+    contact: Row[Any]
+    follow_up: Row[Any] | None
     closed: tuple[uuid.UUID, ...]
     duplicate: bool
 
@@ -175,76 +175,66 @@ def record(conn: Connection, session: Any, recorder: str, entry: ContactIn, toda
     _check_references(conn, session, entry)
     due = due_on(entry, today)
     contact_id = uuid.uuid4()
-    inserted = (
-        conn.execute(
-            insert(contacts)
-            .values(
-                id=contact_id,
-                session_id=session.id,
-                campaign_id=session.campaign_id,
-                branch=session.branch,
-                workplace=session.workplace,
-                department=session.department,
-                client_id=entry.client_id,
-                recorded_by=recorder,
-                is_member=entry.is_member,
-                outcome=entry.outcome,
-                call_again_on=due,
-                issue_category=entry.issue_category,
-                issue_text=entry.issue_text,
-                petition_signed=entry.petition_signed,
-                card_left=entry.card_left,
-                person_name=entry.person_name,
-                person_contact=entry.person_contact,
-                lawful_basis=entry.lawful_basis if (entry.person_name or entry.person_contact) else None,
-                target_entry_id=entry.target_entry_id,
-                follow_up_id=entry.follow_up_id,
-            )
-            .on_conflict_do_nothing(constraint="contacts_session_client")
-            .returning(contacts)
+    inserted = conn.execute(
+        insert(contacts)
+        .values(
+            id=contact_id,
+            session_id=session.id,
+            campaign_id=session.campaign_id,
+            branch=session.branch,
+            workplace=session.workplace,
+            department=session.department,
+            client_id=entry.client_id,
+            recorded_by=recorder,
+            is_member=entry.is_member,
+            outcome=entry.outcome,
+            call_again_on=due,
+            issue_category=entry.issue_category,
+            issue_text=entry.issue_text,
+            petition_signed=entry.petition_signed,
+            card_left=entry.card_left,
+            person_name=entry.person_name,
+            person_contact=entry.person_contact,
+            lawful_basis=entry.lawful_basis if (entry.person_name or entry.person_contact) else None,
+            target_entry_id=entry.target_entry_id,
+            follow_up_id=entry.follow_up_id,
         )
-        .mappings()
-        .first()
-    )
+        .on_conflict_do_nothing(constraint="contacts_session_client")
+        .returning(contacts)
+    ).first()
     if inserted is None:  # the same entry, sent at the same moment, was stored first by another request
         stored = _stored(conn, session.id, entry.client_id)
         assert stored is not None  # the conflicting row is committed: ON CONFLICT waited for it
         return Recorded(stored, _opened_by(conn, stored.id), (), duplicate=True)
     opened = None
     if due is not None:
-        opened = (
-            conn.execute(
-                follow_ups.insert()
-                .values(
-                    id=uuid.uuid4(),
-                    contact_id=contact_id,
-                    session_id=session.id,
-                    campaign_id=session.campaign_id,
-                    branch=session.branch,
-                    outcome=entry.outcome,
-                    due_on=due,
-                    team=sorted({*session.team, recorder}),
-                    target_entry_id=entry.target_entry_id,
-                )
-                .returning(follow_ups)
+        opened = conn.execute(
+            follow_ups.insert()
+            .values(
+                id=uuid.uuid4(),
+                contact_id=contact_id,
+                session_id=session.id,
+                campaign_id=session.campaign_id,
+                branch=session.branch,
+                outcome=entry.outcome,
+                due_on=due,
+                team=sorted({*session.team, recorder}),
+                target_entry_id=entry.target_entry_id,
             )
-            .mappings()
-            .one()
-        )
+            .returning(follow_ups)
+        ).one()
     closed = _close_answered(conn, session, entry, contact_id)
     return Recorded(inserted, opened, closed, duplicate=False)
 
 
-def _stored(conn: Connection, session_id: uuid.UUID, client_id: uuid.UUID) -> RowMapping | None:
-    return (
-        conn.execute(select(contacts).where(contacts.c.session_id == session_id, contacts.c.client_id == client_id))
-        .mappings()
-        .first()
-    )
+def _stored(conn: Connection, session_id: uuid.UUID, client_id: uuid.UUID) -> Row[Any] | None:
+    return conn.execute(
+        select(contacts).where(contacts.c.session_id == session_id, contacts.c.client_id == client_id)
+    ).first()
 
 
-def _opened_by(conn: Connection, contact_id: uuid.UUID) -> RowMapping | None:
-    return conn.execute(select(follow_ups).where(follow_ups.c.contact_id == contact_id)).mappings().first()
+def _opened_by(conn: Connection, contact_id: uuid.UUID) -> Row[Any] | None:
+    return conn.execute(select(follow_ups).where(follow_ups.c.contact_id == contact_id)).first()
 
 
 def _check_references(conn: Connection, session: Any, entry: ContactIn) -> None:
