@@ -233,6 +233,8 @@ def test_the_region_sees_plans_and_the_branches_without_one(platform: Platform, 
 
     mine = platform.call("cora", "GET", "organising", f"/v1/campaigns/{week.cid}").json()
     assert mine["my_plan"] == week.plan["id"] and mine.get("plans") is None
+    assert "olive" in mine["officials"] and "owen" not in mine["officials"]
+    assert {"rachel", "raj", "cora"} <= set(mine["team_choices"]) and "ravi" not in mine["team_choices"]
     theirs = platform.call("ravi", "GET", "organising", f"/v1/campaigns/{week.cid}").json()
     assert theirs["my_plan"] is None and theirs.get("plans") is None and theirs.get("branches_without_plan") is None
 

@@ -265,7 +265,8 @@ class PlanSummary(BaseModel):
 
 
 class CampaignDetail(CampaignOut):
-    """A campaign; officials also get ``plans`` and ``branches_without_plan``, branch staff ``my_plan``."""
+    """A campaign; officials also get ``plans`` and ``branches_without_plan``, branch staff ``my_plan``,
+    ``officials`` and ``team_choices``."""
 
     plans: list[PlanSummary] | None = Field(default=None, description="Officials only: every branch plan.")
     branches_without_plan: list[str] | None = Field(
@@ -273,6 +274,13 @@ class CampaignDetail(CampaignOut):
         description="Officials only: branches of the region (from their reps and coordinators) with no plan yet.",
     )
     my_plan: str | None = Field(default=None, description="Branch staff only: their branch's plan id, or null.")
+    officials: list[str] | None = Field(
+        default=None, description="Branch staff only: usernames of the region's officials (a plan's link official)."
+    )
+    team_choices: list[str] | None = Field(
+        default=None,
+        description="Branch staff only: usernames of the branch's reps and coordinators (a session's team).",
+    )
 
 
 class SessionOut(BaseModel):
