@@ -60,7 +60,7 @@ def test_the_job_label_rules_and_panels_split_by_is_the_service_in_the_metric_na
         matched = [s for s in services if selector.items() <= s["metadata"]["labels"].items()]
         assert matched, monitor["metadata"]["name"]
         jobs |= {s["metadata"]["labels"][monitor["spec"]["jobLabel"]] for s in matched}
-    assert jobs == {"workflow", "intake", "search", "notify", "portal", "ocr", "bundle"}
+    assert jobs == {"workflow", "intake", "search", "notify", "portal", "ocr", "bundle", "organising"}
     pairs = [pair for path in ALERT_TESTS.parent.glob("*.yaml") for pair in SERIES_JOB.findall(path.read_text())]
     assert len(pairs) > 20
     assert [(service, job) for service, job in pairs if service != job] == []

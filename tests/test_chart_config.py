@@ -62,6 +62,7 @@ FIELD_DEPENDENCIES: dict[str, Dependency] = {
     "intake_url": Dependency("service"),
     "search_url": Dependency("service"),
     "notify_url": Dependency("service"),
+    "organising_url": Dependency("service"),  # the portal's recruitment pages
 }
 # Credentials a settings class declares required (no default) are checked wherever they appear: a
 # service acting on its own behalf needs its client secret, the portal its own.
@@ -90,6 +91,7 @@ SETTINGS: dict[str, str] = {
     "ocr": "casework_ocr.settings:OcrSettings",
     "bundle": "casework_bundle.settings:BundleSettings",
     "bundle-worker": "casework_bundle.worker_settings:WorkerSettings",
+    "organising": "casework_organising.settings:OrganisingSettings",
     "mailroom": "casework_intake.settings:IntakeSettings",  # `python -m casework_intake mailroom`
     "migrate": "casework_common.migrate:MigrationSettings",
 }

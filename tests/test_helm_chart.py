@@ -78,7 +78,7 @@ def by_kind(documents: list[dict[str, Any]], kind: str) -> dict[str, dict[str, A
 def test_one_deployment_per_service_hardened_and_probed(chart: helm_python.Chart) -> None:
     documents = render(chart, {})
     deployments = by_kind(documents, "Deployment")
-    services = ("workflow", "intake", "search", "notify", "portal", "bundle")
+    services = ("workflow", "intake", "search", "notify", "portal", "bundle", "organising")
     workers = {"casework-ocr-worker", "casework-bundle-worker"}
     expected = {f"casework-{s}" for s in services} | workers | {"casework-intake-mailroom"}
     assert set(deployments) == expected
@@ -149,7 +149,7 @@ def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart:
     # Workflow reads a member's evidence records (intake) and notifications (notify) for subject access.
     assert callers("intake") == {"portal", "ocr", "search", "bundle", "workflow"}
     assert callers("notify") == {"portal", "workflow"}
-    assert callers("search") == callers("bundle") == {"portal"}
+    assert callers("search") == callers("bundle") == callers("organising") == {"portal"}
     assert callers("ocr") == callers("bundle-worker") == set()  # nobody calls the workers
     # The bundle workers reach Kafka, Postgres and object storage only: no other service.
     worker_egress = policies["casework-bundle-worker"]["spec"]["egress"]
@@ -183,7 +183,7 @@ def test_no_replicas_where_an_autoscaler_owns_the_deployment(chart: helm_python.
 def test_migrations_run_once_per_release_in_hook_jobs(chart: helm_python.Chart) -> None:
     documents = render(chart, {})
     jobs = by_kind(documents, "Job")
-    migrating = {"workflow", "intake", "notify", "ocr", "bundle"}
+    migrating = {"workflow", "intake", "notify", "ocr", "bundle", "organising"}
     assert {n for n in jobs if n.endswith("-migrate")} == {f"casework-{s}-migrate" for s in migrating}
     policies = by_kind(documents, "NetworkPolicy")
     for service in migrating:
@@ -239,7 +239,7 @@ def test_realm_import_is_the_realm_file_the_local_stack_uses(chart: helm_python.
 
 def test_dashboards_ship_for_the_grafana_sidecar(chart: helm_python.Chart) -> None:
     maps = {n: d for n, d in by_kind(render(chart, {}), "ConfigMap").items() if "dashboards" in n}
-    assert len(maps) == 5
+    assert len(maps) == 6
     for config in maps.values():
         assert config["metadata"]["labels"]["grafana_dashboard"] == "1"
         (dashboard,) = (json.loads(text) for text in config["data"].values())

@@ -29,7 +29,9 @@ signature mirror (ocr.clamav.mirror), never the internet. The bundle workers (bu
 write object storage and their own schema, and reach no other service. The mailroom (intake-mailroom)
 works in intake's schema (`schema`), takes mail on its SMTP/LMTP port from the configured peers only
 (`smtp`: services.intake.mailroom.peers), sends receipts through the SMTP relay, polls IMAP only when a
-mailbox is set, and publishes no events itself (the API's outbox relay does).
+mailbox is set, and publishes no events itself (the API's outbox relay does). Organising (recruitment
+weeks) is called by the portal only, reads the directory from Keycloak's admin API with the services
+client (`account`), and reaches notify through its topic on Kafka only, never by a call.
 */}}
 {{- define "casework.flows" -}}
 {{- $mailroom := .root.Values.services.intake.mailroom }}
@@ -40,10 +42,11 @@ intake-mailroom: {deps: [postgres, s3, keycloak, smtp{{ if $mailroom.imap.url }}
 {{- end }}
 search: {deps: [kafka, opensearch, s3, keycloak], account: true, calls: {workflow: [grpc, http], intake: [http]}, from: {http: [portal]}}
 notify: {deps: [kafka, postgres, smtp, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, workflow]}}
-portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http], bundle: [http]}, from: {http: [ingress]}}
+portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], search: [http], notify: [http], bundle: [http], organising: [http]}, from: {http: [ingress]}}
 ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, migrations: true, calls: {intake: [http]}, from: {}}
 bundle: {deps: [kafka, postgres, s3, keycloak, smtp], migrations: true, calls: {workflow: [grpc], intake: [http]}, from: {http: [portal]}}
 bundle-worker: {deps: [kafka, postgres, s3], calls: {}, from: {}}
+organising: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal]}}
 {{- end }}
 
 {{- define "casework.podSecurityContext" -}}
