@@ -3,7 +3,10 @@ Postgres superuser cannot reach, and redaction of a case's audit content that ke
 
 Everything runs against the real stack: SeaweedFS's object lock, Postgres's trigger, and the
 operator's commands (``python -m casework_workflow verify-audit`` / ``anchor-audit``) with the
-workflow service's own settings.
+workflow service's own settings. Each command is a process of its own; most are forked from one
+that imported the service once (tests/lib/operator_commands.py: a start costs seconds, and this
+module runs about twenty), and each command also runs once as a real ``python -m``
+(test_an_anchor_cannot_be_deleted_shortened_or_replaced).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from minio.commonconfig import COMPLIANCE, GOVERNANCE
 from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from minio.retention import Retention
+from operator_commands import OperatorCommands
 from psycopg import sql
 from psycopg.rows import namedtuple_row
 
@@ -46,7 +50,8 @@ def workflow_env(platform: Platform, **overrides: str) -> dict[str, str]:
 
 
 def command(platform: Platform, *args: str, **overrides: str) -> subprocess.CompletedProcess[str]:
-    """``python -m casework_workflow <args>`` as the operator runs it, with workflow's settings."""
+    """``python -m casework_workflow <args>`` as the operator runs it, with workflow's settings: a real
+    start (the other tests fork theirs from the ``workflow`` fixture's process)."""
     return subprocess.run(
         [sys.executable, "-m", "casework_workflow", *args],
         capture_output=True,
@@ -56,7 +61,16 @@ def command(platform: Platform, *args: str, **overrides: str) -> subprocess.Comp
     )
 
 
-def in_workflow(platform: Platform, code: str) -> str:
+@pytest.fixture(scope="module")
+def workflow(platform: Platform) -> Iterator[OperatorCommands]:
+    """``python -m casework_workflow <args>`` with workflow's settings, each a process forked from one
+    that imported the service once (see tests/lib/operator_commands.py)."""
+    commands = OperatorCommands("casework_workflow", workflow_env(platform))
+    yield commands
+    commands.close()
+
+
+def in_workflow(workflow: OperatorCommands, code: str) -> str:
     """Run ``code`` in a process with workflow's settings and database role (not a superuser);
     ``engine`` and ``audit`` are defined. Returns its standard output."""
     script = (
@@ -65,9 +79,7 @@ def in_workflow(platform: Platform, code: str) -> str:
         "from casework_workflow.settings import WorkflowSettings\n"
         "engine = db.make_engine(WorkflowSettings())\n" + code
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=workflow_env(platform), timeout=60
-    )
+    done = workflow.run_code(script)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -159,7 +171,7 @@ def rewrite(conn: psycopg.Connection, changes: dict[int, dict[str, Any]]) -> Non
 
 
 def test_the_service_anchors_the_moving_head_under_a_compliance_lock(
-    platform: Platform, superuser: psycopg.Connection, s3: Minio
+    platform: Platform, superuser: psycopg.Connection, s3: Minio, workflow: OperatorCommands
 ) -> None:
     ready = requests.get(f"{platform.url('workflow')}/readyz", timeout=10).json()
     assert ready["notes"]["audit_anchoring"].startswith("on: every 5 s"), ready
@@ -179,9 +191,9 @@ def test_the_service_anchors_the_moving_head_under_a_compliance_lock(
     assert retention.retain_until_date > dt.datetime.now(dt.UTC) + dt.timedelta(days=3000)
 
     # Asked again with nothing new in the log, nothing new is signed.
-    first = command(platform, "anchor-audit")
+    first = workflow.run("anchor-audit")
     before = head(superuser)
-    again = command(platform, "anchor-audit")
+    again = workflow.run("anchor-audit")
     assert first.returncode == 0 and again.returncode == 0, first.stdout + again.stdout + again.stderr
     if head(superuser) == before:
         assert "already anchored" in again.stdout, again.stdout
@@ -239,41 +251,43 @@ def test_an_anchor_cannot_be_deleted_shortened_or_replaced(platform: Platform, s
 
 
 def test_a_superuser_rewrite_of_records_and_head_is_found_by_the_anchors(
-    platform: Platform, superuser: psycopg.Connection
+    platform: Platform, superuser: psycopg.Connection, workflow: OperatorCommands
 ) -> None:
     case = platform.create_case("rachel", "M100001", name="Maria Okafor")
     platform.call("maria", "GET", "workflow", f"/v1/cases/{case['id']}")
-    anchored = command(platform, "anchor-audit")
+    anchored = workflow.run("anchor-audit")
     assert anchored.returncode == 0, anchored.stdout + anchored.stderr
     target = superuser.execute(
         "SELECT id, detail FROM workflow.audit_log WHERE case_id = %s AND action = 'case.create'", (case["id"],)
     ).fetchone()
 
-    intact = command(platform, "verify-audit")
+    intact = workflow.run("verify-audit")
     assert intact.returncode == 0, intact.stdout + intact.stderr
 
     rewrite(superuser, {target.id: {**target.detail, "quietly": "rewritten"}})
     try:
         # The chain in the database is consistent again: the old in-database check passes...
-        in_db_only = command(platform, "verify-audit", CASEWORK_AUDIT_SIGNING_KEY="")
+        in_db_only = workflow.run("verify-audit", CASEWORK_AUDIT_SIGNING_KEY="")
         assert in_db_only.returncode == 0, in_db_only.stdout + in_db_only.stderr
         assert "audit chain intact" in in_db_only.stdout and "anchors not checked" in in_db_only.stdout
         # ...but the anchors written before the rewrite still hold the old hashes.
-        against_anchors = command(platform, "verify-audit")
+        against_anchors = workflow.run("verify-audit")
         assert against_anchors.returncode == 1, against_anchors.stdout + against_anchors.stderr
         assert "audit chain intact" in against_anchors.stdout
         assert "anchor mismatch: record" in against_anchors.stdout
         assert "the chain up to it was rewritten" in against_anchors.stdout
         # And the anchorer refuses to vouch for the rewritten chain.
-        refused = command(platform, "anchor-audit")
+        refused = workflow.run("anchor-audit")
         assert refused.returncode == 1 and "not anchored" in refused.stdout, refused.stdout + refused.stderr
     finally:
         rewrite(superuser, {target.id: target.detail})
-    restored = command(platform, "verify-audit")
+    restored = workflow.run("verify-audit")
     assert restored.returncode == 0, restored.stdout + restored.stderr
 
 
-def test_redaction_keeps_the_chain_and_removes_the_content(platform: Platform, superuser: psycopg.Connection) -> None:
+def test_redaction_keeps_the_chain_and_removes_the_content(
+    platform: Platform, superuser: psycopg.Connection, workflow: OperatorCommands
+) -> None:
     case = platform.create_case("rachel", "M100001", name="Maria Okafor")
     platform.call("maria", "GET", "workflow", f"/v1/cases/{case['id']}")
     changed = platform.call("rachel", "PATCH", "workflow", f"/v1/cases/{case['id']}", json={"summary": "Changed."})
@@ -298,12 +312,12 @@ def test_redaction_keeps_the_chain_and_removes_the_content(platform: Platform, s
         f"    with engine.begin() as c:\n        audit.redact_case(c, '{case['id']}')\n"
         "except audit.NotErased:\n    print('refused')\n"
     )
-    assert in_workflow(platform, refused) == "refused\n"
+    assert in_workflow(workflow, refused) == "refused\n"
     assert all(r.redacted_at is None for r in superuser.execute(query, (case["id"],)).fetchall())
 
     redact = f"with engine.begin() as c:\n    print(audit.redact_case(c, '{case['id']}'))\n"
     mark_erased(superuser, case["id"])
-    assert int(in_workflow(platform, redact)) >= len(before)
+    assert int(in_workflow(workflow, redact)) >= len(before)
     after = {r.id: r for r in superuser.execute(query, (case["id"],)).fetchall()}
     for record_id, old in before.items():
         new = after[record_id]
@@ -320,8 +334,8 @@ def test_redaction_keeps_the_chain_and_removes_the_content(platform: Platform, s
         assert new.actor == (audit.REDACTED_ACTOR if old.actor_role == "member" else old.actor)
     assert "maria" not in {r.actor for r in after.values()}
 
-    assert in_workflow(platform, redact) == "0\n"  # idempotent
-    verified = command(platform, "verify-audit")
+    assert in_workflow(workflow, redact) == "0\n"  # idempotent
+    verified = workflow.run("verify-audit")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
@@ -341,7 +355,7 @@ def update(assignments: str) -> sql.Composed:
 
 
 def test_the_trigger_allows_the_redaction_and_nothing_else(
-    platform: Platform, superuser: psycopg.Connection, as_workflow: psycopg.Connection
+    platform: Platform, superuser: psycopg.Connection, as_workflow: psycopg.Connection, workflow: OperatorCommands
 ) -> None:
     case = platform.create_case("rachel", "M100001", name="Maria Okafor")
     platform.call("maria", "GET", "workflow", f"/v1/cases/{case['id']}")
@@ -392,7 +406,7 @@ def test_the_trigger_allows_the_redaction_and_nothing_else(
     with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
         as_workflow.execute(update("redacted_at = NULL"), (rep_id,))
     as_workflow.execute(update(redaction + ", actor = '[redacted]'"), (member_id,))
-    verified = command(platform, "verify-audit")
+    verified = workflow.run("verify-audit")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
@@ -410,7 +424,7 @@ def case_list_record(platform: Platform, conn: psycopg.Connection, user: str, ca
 
 
 def test_a_case_less_record_is_redacted_only_for_an_erased_case_it_names_next_to_a_member(
-    platform: Platform, superuser: psycopg.Connection, as_workflow: psycopg.Connection
+    platform: Platform, superuser: psycopg.Connection, as_workflow: psycopg.Connection, workflow: OperatorCommands
 ) -> None:
     erased = platform.create_case("rachel", "M100001", name="Maria Okafor")
     live = platform.create_case("rachel", "M100001", name="Maria Okafor")
@@ -435,12 +449,12 @@ def test_a_case_less_record_is_redacted_only_for_an_erased_case_it_names_next_to
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             as_workflow.execute(statement, (record_id,))
     as_workflow.execute(marker(erased["id"]), (members,))
-    verified = command(platform, "verify-audit")
+    verified = workflow.run("verify-audit")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_verify_reports_a_redaction_of_a_case_that_was_never_erased(
-    platform: Platform, superuser: psycopg.Connection
+    platform: Platform, superuser: psycopg.Connection, workflow: OperatorCommands
 ) -> None:
     """What a superuser who bypasses the trigger could do: redact a live case's record in the
     correct form (chain, digest and anchors all still agree). Done in a transaction rolled back
@@ -473,12 +487,12 @@ def test_verify_reports_a_redaction_of_a_case_that_was_never_erased(
     assert not verdict.intact
     assert verdict.broken_at == target.id, verdict
     assert verdict.reason == "it was redacted, but its case was never erased"
-    verified = command(platform, "verify-audit")
+    verified = workflow.run("verify-audit")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_an_erasure_leaves_no_record_that_ties_the_case_to_the_member(
-    platform: Platform, superuser: psycopg.Connection
+    platform: Platform, superuser: psycopg.Connection, workflow: OperatorCommands
 ) -> None:
     """The member's own case list and calendar-feed fetch (no case_id, the case in detail.cases)
     and the data-protection officer's subject-access preview (resource member:<number>) name the
@@ -537,26 +551,26 @@ def test_an_erasure_leaves_no_record_that_ties_the_case_to_the_member(
         assert "maria" not in content and "M100001" not in content, (row.id, row.action, content)
     # Staff accountability stays: the rep's own list of the case is kept as written.
     assert any(r.actor == "rachel" and r.action == "case.list" and r.redacted_at is None for r in after)
-    verified = command(platform, "verify-audit")
+    verified = workflow.run("verify-audit")
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_verify_reports_a_chain_with_no_anchor_and_a_bad_public_key_without_a_traceback(
-    platform: Platform, tmp_path: Any
+    platform: Platform, tmp_path: Any, workflow: OperatorCommands
 ) -> None:
     platform.create_case("rachel", "M100001", name="Maria Okafor")
-    anchored = command(platform, "anchor-audit")
+    anchored = workflow.run("anchor-audit")
     assert anchored.returncode == 0, anchored.stdout + anchored.stderr
     # Another (missing) bucket configured: the chain records anchoring, but no anchor is there.
-    elsewhere = command(platform, "verify-audit", CASEWORK_AUDIT_ANCHOR_BUCKET="casework-audit-anchors-missing")
+    elsewhere = workflow.run("verify-audit", CASEWORK_AUDIT_ANCHOR_BUCKET="casework-audit-anchors-missing")
     assert elsewhere.returncode == 1, elsewhere.stdout + elsewhere.stderr
     assert "audit chain intact" in elsewhere.stdout
     assert "anchor mismatch: no anchor signed by the key(s) in casework-audit-anchors-missing" in elsewhere.stdout
 
-    missing = command(platform, "verify-audit", "--public-key", str(tmp_path / "nowhere.pem"))
+    missing = workflow.run("verify-audit", "--public-key", str(tmp_path / "nowhere.pem"))
     not_a_key = tmp_path / "not-a-key.pem"
     not_a_key.write_text("not a key\n")
-    garbled = command(platform, "verify-audit", "--public-key", str(not_a_key))
+    garbled = workflow.run("verify-audit", "--public-key", str(not_a_key))
     for done, path in ((missing, tmp_path / "nowhere.pem"), (garbled, not_a_key)):
         assert done.returncode == 2, done.stdout + done.stderr
         assert f"cannot use --public-key {path}" in done.stderr
