@@ -38,6 +38,11 @@ TEST_PLATFORM_SETTINGS = {
     # (tests/test_organising_contacts.py, tests/portal/test_organising_journey.py).
     "CASEWORK_ORGANISING_TODAY": "2099-12-31",
     "CASEWORK_ORGANISING_FOLLOWUP_INTERVAL_S": "1",
+    # The mailroom looks at the scan drops every second instead of every 5 s, and takes a file once
+    # unchanged for 1 s instead of 2 s (tests/test_scanner_batches.py; the tests' files appear at
+    # once, by a rename or an S3 put): a batch is taken 1-2 s after it lands instead of 5-10 s.
+    "CASEWORK_SCAN_POLL_INTERVAL_S": "1",
+    "CASEWORK_SCAN_SETTLE_S": "1",
 }
 for _name, _value in TEST_PLATFORM_SETTINGS.items():
     os.environ.setdefault(_name, _value)
