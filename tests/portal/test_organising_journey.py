@@ -1,0 +1,312 @@
+"""A recruitment week in a real browser at phone width (issue 20). Olive (official, london) opens the
+campaign; Cora (coordinator, north-london) adds the branch's plan and two sessions, each worked in a
+pair; Rachel (rep) logs twelve conversations on the contact form, two of them while the phone has no
+connection: they wait in the browser and are sent when it is back, once each (organising holds
+exactly twelve, and an entry sent again is answered "already saved"); her call-again follow-up
+reminds her once through notify, and a later join recorded from the follow-ups page closes it;
+Olive's region view charts the branch's contacts against its target (read from the Chart.js chart
+itself) and she highlights the plan, which the highlights page then lists. Every new page passes
+axe-core's WCAG 2.0/2.1 A and AA rules and fits a 375 px screen; every control of the contact form is
+a touch target at least 44 px high and wide.
+
+On the test platform every follow-up is due at once (CASEWORK_ORGANISING_TODAY, tests/conftest.py;
+/work/notes/issue20-reminder-mechanism.md), so the reminder comes within seconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from browsing import PHONE, shot, sign_in
+from casework_common.typed_dates import london_today
+from casework_common.vocabulary import CONTACT_OUTCOME_LABELS
+from harness import Platform
+
+pytestmark = pytest.mark.stack
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+QUEUE_KEY = "casework.organising.queue.v1"  # static/organising.js
+BRANCH = "north-london"
+MIN_TARGET_PX = 44
+
+
+def accessible(page: Page) -> None:
+    """axe-core's WCAG A/AA rules pass and the page fits the phone's width."""
+    violations = Axe().run(page, options=WCAG_AA).response["violations"]
+    found = [f"{v['id']} at {json.dumps([n['target'] for n in v['nodes']][:3])}" for v in violations]
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        found.append(f"{overflow}px wider than a {PHONE['width']}px screen")
+    assert not found, f"{page.url}: {found}"
+
+
+def typed(day: dt.date) -> str:
+    """A day as people type it: "1 December 2026"."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def phone(browser: Browser, platform: Platform, username: str, path: str) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, platform, username, path)
+    return context, page
+
+
+def organising(platform: Platform, user: str, path: str, **params: Any) -> Any:
+    response = platform.call(user, "GET", "organising", path, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def log(page: Page, outcome: str, *, member: bool = False, **extra: str) -> None:
+    """Fill the contact form for one conversation and save it (sent, or queued when offline)."""
+    form = page.get_by_role("form", name="Log a conversation")
+    form.get_by_role("radio", name="Member" if member else "Not a member", exact=True).check()
+    form.get_by_role("radio", name=CONTACT_OUTCOME_LABELS[outcome], exact=True).check()
+    if "call_again_on" in extra:
+        form.get_by_label("Call again on").fill(extra["call_again_on"])
+    if "category" in extra:
+        form.get_by_label("What concerns them most at work").select_option(extra["category"])
+    if "words" in extra:
+        form.get_by_label("In their words").fill(extra["words"])
+    if "petition" in extra:
+        form.get_by_role("checkbox", name="Signed the petition").check()
+    form.get_by_role("button", name="Save this conversation").click()
+
+
+def small_targets(page: Page) -> list[str]:
+    """Controls of the contact form smaller than 44 × 44 px (a radio's or checkbox's target is its label)."""
+    return page.evaluate(
+        """(least) => Array.from(document.querySelectorAll(
+             'form[data-contact-log] :is(input:not([type=hidden]), select, textarea, button, summary)'))
+           .map((el) => {
+             const target = el.type === 'radio' || el.type === 'checkbox' ? el.closest('label') : el;
+             const box = target.getBoundingClientRect();
+             return {name: (el.name || '') + ' ' + (target.textContent || '').trim(), w: box.width, h: box.height};
+           })
+           .filter((b) => b.w < least || b.h < least)
+           .map((b) => `${b.name}: ${Math.round(b.w)}x${Math.round(b.h)}`)""",
+        MIN_TARGET_PX,
+    )
+
+
+def wait_for_reminder(platform: Platform, follow_up_id: str) -> list[dict[str, Any]]:
+    """Rachel's inbox items for this follow-up's reminder, once there is one (notify reads the event
+    from the broker: it arrives in a few seconds)."""
+    deadline = time.monotonic() + 60
+    while True:
+        items = [
+            item
+            for item in platform.inbox("rachel")
+            if item.get("kind") == "organising_followup" and (item.get("link") or "").endswith(follow_up_id)
+        ]
+        if items:
+            return items
+        assert time.monotonic() < deadline, "no follow-up reminder reached Rachel's inbox"
+        time.sleep(0.5)
+
+
+def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> None:
+    today = london_today()
+    tomorrow = today + dt.timedelta(days=1)
+    name = f"Recruitment week {uuid.uuid4().hex[:6]}"
+
+    # Olive opens the campaign (the first day typed in words, the last one day first in figures).
+    _, olive = phone(browser, platform, "olive", "/organising")
+    expect(olive.get_by_role("navigation", name="Main").get_by_role("link", name="Recruitment")).to_be_visible()
+    olive.locator("#open-campaign").evaluate("(panel) => { panel.open = true; }")
+    opening = olive.get_by_role("form", name="Open a campaign")
+    opening.get_by_label("Name", exact=True).fill(name)
+    opening.get_by_label(re.compile("^First day")).fill(typed(today))
+    opening.get_by_label(re.compile("^Last day")).fill((today + dt.timedelta(days=4)).strftime("%d/%m/%Y"))
+    opening.get_by_label("Notes for the branches").fill("Tell us your plans by Friday.")
+    accessible(olive)
+    opening.get_by_role("button", name="Open the campaign").click()
+    expect(olive.get_by_role("heading", level=1)).to_have_text(name)
+    campaign_id = olive.url.rsplit("/", 1)[-1].split("#")[0]
+    campaign = organising(platform, "olive", f"/v1/campaigns/{campaign_id}")
+    assert (campaign["starts_on"], campaign["ends_on"]) == (
+        today.isoformat(),
+        (today + dt.timedelta(days=4)).isoformat(),
+    )
+    assert BRANCH in campaign["branches_without_plan"]
+
+    # Cora adds the branch's plan and two sessions, each worked in a pair.
+    _, cora = phone(browser, platform, "cora", "/organising")
+    cora.get_by_role("link", name=re.compile(re.escape(name))).click()
+    plan_form = cora.get_by_role("form", name="Branch plan")
+    plan_form.get_by_label("Your link official's username").fill("olive")
+    plan_form.get_by_label("Backup plan").fill("If the canteen is empty, go to the drivers' gate at shift change.")
+    plan_form.get_by_role("button", name="Save the plan").click()
+    expect(cora.get_by_role("status").first).to_contain_text("plan is saved")
+    sessions = [
+        (
+            "Depot canteen",
+            "Metro Transit, Holloway depot",
+            "Staff-room tour",
+            typed(today),
+            "7am",
+            "9.30am",
+            "10",
+            "rachel, raj",
+        ),
+        (
+            "Garage mess room",
+            "Metro Transit, Finchley garage",
+            "Door knocking",
+            tomorrow.strftime("%d/%m/%Y"),
+            "14:00",
+            "4pm",
+            "8",
+            "cora, rachel",
+        ),
+    ]
+    for place, workplace, kind, day, starts, ends, target, team in sessions:
+        cora.locator("#add-session").evaluate("(panel) => { panel.open = true; }")
+        form = cora.get_by_role("form", name="Add a session")
+        form.get_by_label("Where exactly").fill(place)
+        form.get_by_label("Workplace").fill(workplace)
+        form.get_by_label("Kind of session").select_option(label=kind)
+        form.get_by_label("Day").fill(day)
+        form.get_by_label("Starts at").fill(starts)
+        form.get_by_label("Ends at").fill(ends)
+        form.get_by_label("Target of contacts").fill(target)
+        form.get_by_label("How you open the conversation").select_option("survey")
+        form.get_by_label("The survey question").fill("What concerns you most at work?")
+        form.get_by_label("Team:").fill(team)
+        form.get_by_role("button", name="Add the session").click()
+        expect(cora.get_by_role("status").first).to_contain_text(f"Session at {place} added")
+    accessible(cora)
+    plan = organising(
+        platform, "cora", f"/v1/plans/{organising(platform, 'cora', f'/v1/campaigns/{campaign_id}')['my_plan']}"
+    )
+    assert [(s["place"], s["team"], s["target_contacts"]) for s in plan["sessions"]] == [
+        ("Depot canteen", ["rachel", "raj"], 10),
+        ("Garage mess room", ["cora", "rachel"], 8),
+    ]
+    first = plan["sessions"][0]
+    assert first["starts_at"].startswith(f"{today.isoformat()}T07:00:00")  # London time, as typed
+
+    # Rachel logs twelve conversations in the first session on her phone.
+    rachel_context, rachel = phone(browser, platform, "rachel", f"/organising/sessions/{first['id']}")
+    expect(rachel.get_by_role("heading", level=1)).to_have_text("Depot canteen")
+    rachel.locator("summary", has_text="Their name and how to reach them").click()
+    assert small_targets(rachel) == []
+    accessible(rachel)
+    shot(rachel, "organising-contact-form")
+    count = rachel.locator("[data-logged-count]")
+    status = rachel.locator("[data-queue-status]")
+
+    log(rachel, "joined", category="pay", petition="yes")
+    log(rachel, "not_interested")
+    log(rachel, "already_member", member=True, category="workload", words="Rotas change at a day's notice.")
+    expect(count).to_have_text("3")
+    # A call-again with the person's details but no lawful basis: organising refuses it, and the
+    # entry comes back into the form with the reason beside the field.
+    form = rachel.get_by_role("form", name="Log a conversation")
+    rachel.locator("summary", has_text="Their name and how to reach them").click()  # folded after each entry
+    form.get_by_label("Name", exact=True).fill("Sam Patel")
+    form.get_by_label("Phone or e-mail").fill("07700 900123")
+    log(rachel, "call_again", call_again_on=f"{tomorrow:%A} {tomorrow.day} {tomorrow:%B}", category="hours_and_rotas")
+    expect(rachel.locator("#c-lawful_basis-error")).to_contain_text("Say why the union may keep their details")
+    expect(form.get_by_label("Name", exact=True)).to_have_value("Sam Patel")
+    expect(count).to_have_text("3")
+    form.get_by_role("radio", name=re.compile("^Consent")).check()
+    form.get_by_role("button", name="Save this conversation").click()
+    expect(count).to_have_text("4")
+    for outcome, extra in [
+        ("not_there", {}),
+        ("already_member", {"category": "pay"}),
+        ("joined", {"category": "health_and_safety"}),
+        ("not_eligible", {}),
+        ("joined", {}),
+        ("not_interested", {"category": "pay"}),
+    ]:
+        log(rachel, outcome, member=outcome == "already_member", **extra)
+    expect(count).to_have_text("10")
+    expect(status).to_have_text(re.compile("^Saved: "))
+
+    # The connection goes: two more conversations wait on the phone.
+    rachel_context.set_offline(True)
+    log(rachel, "joined", category="workload")
+    expect(status).to_contain_text("1 waiting to send")
+    log(rachel, "already_member", member=True, category="hours_and_rotas")
+    expect(status).to_contain_text("2 waiting to send")
+    queued = rachel.evaluate(f"JSON.parse(localStorage.getItem('{QUEUE_KEY}'))")
+    assert len(queued) == 2 and queued[0]["client_id"] != queued[1]["client_id"]
+    assert len(organising(platform, "rachel", f"/v1/sessions/{first['id']}/contacts")["items"]) == 10
+    rachel_context.set_offline(False)
+    expect(count).to_have_text("12")
+    expect(status).not_to_contain_text("waiting")
+    assert rachel.evaluate(f"JSON.parse(localStorage.getItem('{QUEUE_KEY}'))") == []
+    # The same entry sent again (a retry after a lost answer) is saved once.
+    rachel.evaluate(f"(entry) => localStorage.setItem('{QUEUE_KEY}', JSON.stringify([entry]))", queued[0])
+    rachel.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_have_text("Already saved.")
+    logged = organising(platform, "rachel", f"/v1/sessions/{first['id']}/contacts")["items"]
+    assert len(logged) == 12, logged
+    assert len({c["client_id"] for c in logged}) == 12
+    assert {q["client_id"] for q in queued} <= {c["client_id"] for c in logged}
+    expect(count).to_have_text("12")
+
+    # The call-again follow-up reminds Rachel once.
+    call_again = next(c for c in logged if c["outcome"] == "call_again")
+    assert call_again["call_again_on"] == tomorrow.isoformat() and call_again["lawful_basis"] == "consent"
+    follow_up = next(
+        f
+        for f in organising(platform, "rachel", "/v1/follow-ups", state="open")["items"]
+        if f["contact_id"] == call_again["id"]
+    )
+    assert sorted(follow_up["team"]) == ["rachel", "raj"]
+    reminders = wait_for_reminder(platform, follow_up["id"])
+
+    # A later join, recorded from the follow-ups page, closes it.
+    rachel.goto(platform.url("portal") + "/organising/follow-ups")
+    card = rachel.locator(f"#follow-up-{follow_up['id']}")
+    expect(card).to_contain_text("Sam Patel")
+    accessible(rachel)
+    card.get_by_role("link", name=re.compile("^Record the conversation")).click()
+    expect(rachel.locator("#log")).to_contain_text("Following up: Sam Patel")
+    log(rachel, "joined")
+    expect(count).to_have_text("13")
+    open_now = organising(platform, "rachel", "/v1/follow-ups", state="open")["items"]
+    assert follow_up["id"] not in {f["id"] for f in open_now}
+    closed = next(
+        f
+        for f in organising(platform, "rachel", "/v1/follow-ups", state="closed")["items"]
+        if f["id"] == follow_up["id"]
+    )
+    assert closed["closed_by_contact"] and closed["reminded_at"]
+    assert len(reminders) == 1 and len(wait_for_reminder(platform, follow_up["id"])) == 1  # once, passes later
+
+    # Olive's region view: the branch's contacts against its target, from the chart itself.
+    olive.goto(platform.url("portal") + f"/organising/campaigns/{campaign_id}")
+    olive.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('branch-chart'))")
+    chart = olive.evaluate(
+        """() => { const c = Chart.getChart(document.getElementById('branch-chart'));
+                   return {labels: c.data.labels, sets: c.data.datasets.map((d) => [d.label, d.data])}; }"""
+    )
+    at = chart["labels"].index(BRANCH)
+    assert {label: data[at] for label, data in chart["sets"]} == {"Contacts": 13, "Target": 18}
+    table = olive.get_by_role("table", name="Contacts against target by branch")
+    expect(table.get_by_role("row", name=re.compile(BRANCH))).to_contain_text("13")
+    accessible(olive)
+    plan_card = olive.locator("article.plan", has=olive.get_by_role("heading", name=BRANCH))
+    plan_card.get_by_label("Why it stands out").fill("Two sessions in pairs, opening with a survey.")
+    plan_card.get_by_role("button", name=re.compile("^Highlight this plan")).click()
+    expect(olive.get_by_role("status").first).to_contain_text("highlighted")
+    expect(plan_card.get_by_role("heading", name=BRANCH)).to_contain_text("Highlighted")
+    shot(olive, "organising-region-view")
+    olive.get_by_role("link", name="Highlighted plans").click()
+    highlight = olive.get_by_role("article").filter(has=olive.get_by_role("heading", name=BRANCH))
+    expect(highlight).to_contain_text("Two sessions in pairs, opening with a survey.")
+    expect(highlight).to_contain_text("Depot canteen")
+    accessible(olive)
