@@ -39,7 +39,9 @@ CASE_ID = ""  # the drill's case, opened by the fixture: notify asks workflow wh
 CLOSED_CASE_ID = ""  # a second case, closed after its deadline's first reminder
 # Far from the real date, so notify running normally after this module never reminds of these.
 DUE = london_today() + dt.timedelta(days=1000)
-STEPS = (-30, -28, -20, -14, -7, -3, -1, 1, 4)  # "today", in days from DUE, one notify restart each
+# "today", in days from DUE, one notify restart each: a day before the first lead, then one day for each
+# of A's leads (28, 14, 7, 3, 1 days, overdue), and one later day on which nothing is due again.
+STEPS = (-30, -28, -14, -7, -3, -1, 1, 4)
 PEOPLE = ("rachel", "maria", "cora", "olive", "ravi")
 PASSES = re.compile(r'^casework_notify_reminder_passes_total\{outcome="ok"\} ([0-9.e+]+)$', re.MULTILINE)
 # Workflow's count of GetCase calls (notify's reminder loop is the only caller during the drill).
@@ -108,21 +110,24 @@ class Drill:
     new: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # step -> person -> subjects
     mails: dict[str, list[Message]] = field(default_factory=dict)  # person -> every mail about the case
     idle_lookups: dict[int, float] = field(default_factory=dict)  # step -> GetCase calls in passes with nothing due
+    read_since_start: bool = False  # the running notify has read an event (its consumer has joined its group)
 
     def restart_notify(self, today: dt.date | None, read_first: bool = True) -> None:
         """Notify again, with ``today`` fixed (and a short reminder interval), or normal when None.
-        The running notify first reads an event: a consumer stopped while it is still joining its
-        group would hold the next one's join for the whole rebalance timeout (minutes)."""
-        if read_first:
+        The running notify first reads an event, unless it has read one since it started: a consumer
+        stopped while it is still joining its group would hold the next one's join for the whole
+        rebalance timeout (minutes)."""
+        if read_first and not self.read_since_start:
             self.sync()
         spec, process = self.platform.stack.services["notify"]
         process.stop()
         replacement = service_process(spec, self.platform.config, self.platform.stack.servers)
         if today is not None:
             replacement.env.update(
-                {"CASEWORK_NOTIFY_TODAY": today.isoformat(), "CASEWORK_NOTIFY_REMINDER_INTERVAL_S": "0.3"}
+                {"CASEWORK_NOTIFY_TODAY": today.isoformat(), "CASEWORK_NOTIFY_REMINDER_INTERVAL_S": "0.1"}
             )
         replacement.start()
+        self.read_since_start = False
         self.platform.stack.services["notify"] = (spec, replacement)
         replacement.wait_until(lambda: self.platform.stack.service_ready(spec), 120, "ready (/readyz)")
 
@@ -150,7 +155,8 @@ class Drill:
         deadline = time.monotonic() + 120
         while (row := self.row("S")) is None or row[0] < self.sentinel_version:
             assert time.monotonic() < deadline, "notify did not read the deadline events"
-            time.sleep(0.2)
+            time.sleep(0.05)
+        self.read_since_start = True
 
     def set_case_status(self, case_id: str, status: str) -> None:
         """Close or reopen a case as its rep does, on workflow's API."""
@@ -175,7 +181,7 @@ class Drill:
         wanted, deadline = self.passes() + 2, time.monotonic() + 60
         while self.passes() < wanted:
             assert time.monotonic() < deadline, "the reminder loop made no passes"
-            time.sleep(0.2)
+            time.sleep(0.05)
 
     def record(self, step: int) -> None:
         """Attribute the mails about the case that arrived since the last step to this one."""
@@ -229,12 +235,12 @@ def drill(platform: Platform) -> Iterator[Drill]:
                 waited = time.monotonic() + 60
                 while run.case_changes("K") == seen:
                     assert time.monotonic() < waited, "notify did not read the case's reopening"
-                    time.sleep(0.2)
+                    time.sleep(0.05)
                 run.settle()
             run.record(step)
             if step == -28:  # K had its 28-day reminder; its case is closed now (its deadline stays open)
                 run.set_case_status(CLOSED_CASE_ID, "closed")
-            if step == -20:  # D had its 28-day reminder; it is met now, and the old "open" comes again
+                # D had its 28-day reminder; it is met now, and the old "open" comes again
                 run.publish(changed(SAR, DUE, 2, state=events_pb2.DEADLINE_STATE_MET))
                 run.send(open_sar)
                 run.sync()
@@ -266,8 +272,12 @@ EXPECTED: dict[int, dict[str, list[str]]] = {
         "cora": [staff(C, 3)],
         "olive": [staff(C, 3)],
     },
-    -20: {"rachel": [staff(C, -5)], "cora": [staff(C, -5)], "olive": [staff(C, -5)]},
-    -14: {"rachel": [staff(A, 14)], "maria": [MEMBER_COMING]},
+    -14: {
+        "rachel": [staff(A, 14), staff(C, -11)],
+        "maria": [MEMBER_COMING],
+        "cora": [staff(C, -11)],
+        "olive": [staff(C, -11)],
+    },
     -7: {"rachel": [staff(A, 7)], "maria": [MEMBER_COMING], "cora": [staff(A, 7)]},  # olive: in her digest
     -3: {
         "rachel": [staff(A, 3), staff(K, 3)],
@@ -306,7 +316,7 @@ def test_each_reminder_arrives_once_in_order_across_restarts(drill: Drill) -> No
 
 
 def test_the_nearest_lead_only_for_a_deadline_first_seen_five_days_before(drill: Drill) -> None:
-    assert about(drill, "rachel", C) == [(-30, staff(C, 5)), (-28, staff(C, 3)), (-20, staff(C, -5))]
+    assert about(drill, "rachel", C) == [(-30, staff(C, 5)), (-28, staff(C, 3)), (-14, staff(C, -11))]
 
 
 def test_a_redelivered_or_older_event_changes_nothing(drill: Drill) -> None:
@@ -377,7 +387,7 @@ def test_urgent_reminders_are_mailed_at_once_to_who_chose_the_digest(drill: Dril
         ).fetchall()
     assert sorted(title for (title,) in held) == sorted([staff(C, 5), staff(A, 7)])
     mailed = [s for step in STEPS for s in drill.new[step]["olive"]]
-    urgent = [staff(C, 3), staff(C, -5), *(staff(what, n) for what in (A, K) for n in (3, 1, -1))]
+    urgent = [staff(C, 3), staff(C, -11), *(staff(what, n) for what in (A, K) for n in (3, 1, -1))]
     assert sorted(mailed) == sorted(urgent)
     assert all(not drill.new[step]["ravi"] for step in STEPS)  # a rep of another branch
 
