@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.transport.requests import ManagedCookiesSession
 
 import testdocs
 from harness import Platform
@@ -140,8 +141,13 @@ def _fuzz(
     tally: Tally,
 ) -> dict[str, str]:
     """Run the bounded property test of one operation, each generated request sent as every caller
-    (name: headers); the failure each caller met, by name (none: it passed)."""
+    (name: headers); the failure each caller met, by name (none: it passed).
+
+    The requests go over one kept-open connection (a session of schemathesis' own kind, which drops
+    any cookie after each request, so each request still stands alone) instead of a new session and
+    connection per request."""
     failures: dict[str, str] = {}
+    session = ManagedCookiesSession()
 
     @FUZZ_SETTINGS
     @given(case=st.one_of(_strategies(operation, known)))
@@ -150,7 +156,9 @@ def _fuzz(
             if caller in failures:  # its run ended at its first failure
                 continue
             try:
-                response = case.call_and_validate(base_url=base_url, headers=headers(), checks=CHECKS, timeout=30)
+                response = case.call_and_validate(
+                    base_url=base_url, session=session, headers=headers(), checks=CHECKS, timeout=30
+                )
             # A check's failure (a FailureGroup of them) or a broken connection.
             except (AssertionError, BaseExceptionGroup, requests.RequestException) as exc:
                 curl = case.as_curl_command(headers(), base_url=base_url)
@@ -167,6 +175,8 @@ def _fuzz(
     # Hypothesis itself gave up on the operation (the checks' failures are kept per caller above).
     except (AssertionError, BaseExceptionGroup, requests.RequestException) as exc:
         failures.update({caller: str(exc) for caller in callers if caller not in failures})
+    finally:
+        session.close()
     return {caller: failures[caller] for caller in callers if caller in failures}
 
 
