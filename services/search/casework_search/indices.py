@@ -223,6 +223,30 @@ class Indices:
                 log.debug("case %s: version %d is not newer than the indexed one", doc["case_id"], version)
         return written
 
+    def write_cases(self, versioned: Iterable[tuple[dict[str, Any], int]], target: str) -> int:
+        """Write case documents, each with its version, into ``target`` in bulk requests (a
+        rebuild); as :meth:`write_case`, a document is skipped where a newer version is already
+        there. Returns how many were written."""
+        return self._write_versioned(versioned, target, "external")
+
+    def _write_versioned(self, versioned: Iterable[tuple[dict[str, Any], int]], target: str, version_type: str) -> int:
+        actions = (
+            {
+                "_op_type": "index",
+                "_index": target,
+                "_id": doc["case_id"],
+                "_source": doc,
+                "version": version,
+                "version_type": version_type,
+            }
+            for doc, version in versioned
+        )
+        written, errors = helpers.bulk(self.client, actions, raise_on_error=False, require_alias=True)
+        failed = [e for e in errors if e.get("index", {}).get("status") != 409]  # 409: a newer one is there
+        if failed:
+            raise RuntimeError(f"{len(failed)} cases failed to index: {failed[:3]}")
+        return written
+
     # -- erasure (issue 19) ----------------------------------------------------------
 
     def case_copies(self, case_id: str) -> dict[str, dict[str, Any] | None]:
@@ -246,6 +270,11 @@ class Indices:
                 version_type="external_gte",
                 params={"require_alias": "true"},
             )
+
+    def write_erased_cases(self, docs: Iterable[dict[str, Any]], target: str) -> None:
+        """:meth:`write_erased_case` for many documents, into ``target`` in bulk requests (a rebuild
+        carrying erased cases over)."""
+        self._write_versioned(((doc, ERASED_VERSION) for doc in docs), target, "external_gte")
 
     def delete_case_pages(self, case_id: str) -> int:
         """Delete every page document of the case from the alias and any index being built, then

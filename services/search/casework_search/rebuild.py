@@ -1,12 +1,20 @@
 """Rebuilding the indices from the systems of record: workflow's cases (over gRPC) and
 intake's evidence records with the page texts in S3. Needed after a mapping change, and
 whenever the search cluster lost its data (the one-machine OpenSearch stand-in keeps
-nothing across restarts). Each rebuild fills fresh indices and swaps the aliases."""
+nothing across restarts). Each rebuild fills fresh indices and swaps the aliases.
+
+A rebuild is bound by round trips, not by work: cases go to the index one bulk request per page
+of workflow's list, and page texts are read from S3 several at a time, then written in bulk
+requests of many items' pages together."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import requests
 from minio import Minio
@@ -22,18 +30,73 @@ from casework_search.indices import CASES, PAGES, SPECS, Indices
 log = logging.getLogger(__name__)
 
 VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
+# Page texts read from S3 at once: each read is one small object, so a rebuild waits on round
+# trips; a few in flight keep the object store busy without crowding out live traffic.
+TEXT_READERS = 8
+# Pages read, then written in one go (a bound on the texts held in memory; an item with more
+# pages than this is still read whole, as its own batch).
+PAGE_BATCH = 500
+# How often the rebuilder looks whether an index is missing (the search server lost its data) or
+# outdated: two alias lookups per index, and until it looks every search answers 503.
+CHECK_INTERVAL_S = 1.0
 
 
 def _fill_cases(indices: Indices, workflow: WorkflowClient, tokens: ServiceTokenProvider, target: str) -> int:
     count, page_token = 0, ""
     while True:
         page = workflow.list_case_facts(tokens.token(), page_token)
-        for facts in page.cases:
-            indices.write_case(case_document(facts), facts.version, target=target)
+        indices.write_cases(((case_document(facts), facts.version) for facts in page.cases), target)
         count += len(page.cases)
         page_token = page.next_page_token
         if not page_token:
             return count
+
+
+def _indexed_items(intake_url: str, tokens: ServiceTokenProvider) -> Iterator[dict[str, Any]]:
+    """Every indexed evidence record intake holds, page by page of its list."""
+    cursor = None
+    while True:
+        params = {"status": "indexed", "limit": 200, **({"cursor": cursor} if cursor else {})}
+        response = requests.get(
+            f"{intake_url}/v1/evidence",
+            params=params,
+            timeout=30,
+            headers={"Authorization": f"Bearer {tokens.token()}"},
+        )
+        response.raise_for_status()
+        body = response.json()
+        yield from body["items"]
+        cursor = body.get("next_cursor")
+        if not cursor:
+            return
+
+
+def _batches(items: Iterable[dict[str, Any]], pages: int = PAGE_BATCH) -> Iterator[list[dict[str, Any]]]:
+    """Items grouped so that each group has about ``pages`` pages (an item is never split)."""
+    batch: list[dict[str, Any]] = []
+    held = 0
+    for item in items:
+        batch.append(item)
+        held += item["pages_total"]
+        if held >= pages:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
+
+
+def _evidence_ref(item: dict[str, Any]) -> events_pb2.EvidenceRef:
+    ref = events_pb2.EvidenceRef(
+        evidence_id=item["id"],
+        case_id=item["case_id"],
+        branch=item["branch"],
+        region=item["region"],
+        visibility=VISIBILITY[item["visibility"]],
+        filename=item["filename"],
+        content_type=item["content_type"],
+    )
+    ref.uploaded_at.FromJsonString(item["uploaded_at"])
+    return ref
 
 
 def _fill_pages(
@@ -45,55 +108,49 @@ def _fill_pages(
     target: str,
     refused: frozenset[str] = frozenset(),
 ) -> int:
-    pages, cursor = 0, None
-    while True:
-        params = {"status": "indexed", "limit": 200, **({"cursor": cursor} if cursor else {})}
-        response = requests.get(
-            f"{intake_url}/v1/evidence",
-            params=params,
-            timeout=30,
-            headers={"Authorization": f"Bearer {tokens.token()}"},
-        )
-        response.raise_for_status()
-        body = response.json()
-        for item in body["items"]:
-            if item["case_id"] in refused:  # its case's search documents were erased
-                continue
-            ref = events_pb2.EvidenceRef(
-                evidence_id=item["id"],
-                case_id=item["case_id"],
-                branch=item["branch"],
-                region=item["region"],
-                visibility=VISIBILITY[item["visibility"]],
-                filename=item["filename"],
-                content_type=item["content_type"],
-            )
-            ref.uploaded_at.FromJsonString(item["uploaded_at"])
-            texts = _page_texts(s3, text_bucket, item["id"], item["pages_total"])
-            if texts is None:
-                continue
-            docs = [
-                page_document(ref, n, text, item.get("metadata"), facts_from_record(item.get("facts")))
-                for n, text in enumerate(texts, start=1)
-            ]
+    pages = 0
+    wanted = (item for item in _indexed_items(intake_url, tokens) if item["case_id"] not in refused)
+    with ThreadPoolExecutor(TEXT_READERS, thread_name_prefix="rebuild-texts") as readers:
+        for batch in _batches(wanted):
+            docs = []
+            for item, texts in zip(batch, _page_texts(readers, s3, text_bucket, batch), strict=True):
+                if texts is None:
+                    continue
+                ref, facts = _evidence_ref(item), facts_from_record(item.get("facts"))
+                docs += [
+                    page_document(ref, n, text, item.get("metadata"), facts) for n, text in enumerate(texts, start=1)
+                ]
             pages += indices.write_pages(docs, target=target)
-        cursor = body.get("next_cursor")
-        if not cursor:
-            return pages
+    return pages
 
 
-def _page_texts(s3: Minio, text_bucket: str, evidence_id: str, pages_total: int) -> list[str] | None:
-    """The item's page texts, or None when they are gone: a retention schedule may erase page texts
-    before search documents (issue 19), and one such item must not stop the whole rebuild."""
+def _read_text(s3: Minio, text_bucket: str, key: str) -> str | None:
+    """A page's text, or None when it is gone."""
     try:
-        return [
-            storage.read_text(s3, text_bucket, storage.page_text_key(evidence_id, n)) for n in range(1, pages_total + 1)
-        ]
+        return storage.read_text(s3, text_bucket, key)
     except S3Error as exc:
         if exc.code != "NoSuchKey":
             raise
-        log.warning("evidence %s has no page texts any more; not indexed by this rebuild", evidence_id)
         return None
+
+
+def _page_texts(
+    readers: ThreadPoolExecutor, s3: Minio, text_bucket: str, items: list[dict[str, Any]]
+) -> list[list[str] | None]:
+    """Each item's page texts (read concurrently), or None for an item whose texts are gone: a
+    retention schedule may erase page texts before search documents (issue 19), and one such item
+    must not stop the whole rebuild."""
+    keys = [storage.page_text_key(item["id"], n) for item in items for n in range(1, item["pages_total"] + 1)]
+    texts = iter(list(readers.map(lambda key: _read_text(s3, text_bucket, key), keys)))
+    result: list[list[str] | None] = []
+    for item in items:
+        mine = [next(texts) for _ in range(item["pages_total"])]
+        if any(text is None for text in mine):
+            log.warning("evidence %s has no page texts any more; not indexed by this rebuild", item["id"])
+            result.append(None)
+        else:
+            result.append([text for text in mine if text is not None])
+    return result
 
 
 class Rebuilder:
@@ -129,14 +186,15 @@ class Rebuilder:
     def rebuild(self) -> tuple[int, int]:
         """Fill fresh indices from the records, then swap both aliases; returns (cases, pages)."""
         with self.lock:
+            started = time.monotonic()
             new = self._pending or {spec.name: self.indices.begin_rebuild(spec) for spec in SPECS}
             self._pending = None
             # Erased cases (issue 19) stay erased: their anonymised documents go over first, with a
             # version no case facts from workflow can beat, and their pages are not read back.
             erased = self.indices.erased_cases(self.indices.alias(CASES))
-            for doc in erased.values():
-                self.indices.write_erased_case(doc, target=self.indices.building_alias(CASES))
+            self.indices.write_erased_cases(erased.values(), self.indices.building_alias(CASES))
             cases = _fill_cases(self.indices, self.workflow, self.tokens, self.indices.building_alias(CASES))
+            cases_done = time.monotonic()
             pages = _fill_pages(
                 self.indices,
                 self.s3,
@@ -156,7 +214,13 @@ class Rebuilder:
             for spec in SPECS:
                 self.indices.finish_rebuild(spec, new[spec.name])
             self.completed += 1
-            log.info("indices rebuilt from the systems of record: %d cases, %d pages", cases, pages)
+            log.info(
+                "indices rebuilt from the systems of record: %d cases (%.1f s), %d pages (%.1f s)",
+                cases,
+                cases_done - started,
+                pages,
+                time.monotonic() - cases_done,
+            )
             return cases, pages
 
     def run(self, stop: threading.Event) -> None:
@@ -171,4 +235,4 @@ class Rebuilder:
                 self.requested.set()
                 stop.wait(5.0)
                 continue
-            self.requested.wait(5.0)
+            self.requested.wait(CHECK_INTERVAL_S)
