@@ -40,10 +40,34 @@ CLOSE_TIMEOUT_MS = 2000
 # COMMIT_SLICE_MS so that a stopping process notices its stop event in between.
 COMMIT_TIMEOUT_S = 30.0
 COMMIT_SLICE_MS = 1000
+# A record sent to a dead-letter topic is waited for at most SEND_TIMEOUT_S, looking at the stop
+# event every SEND_SLICE_S.
+SEND_TIMEOUT_S = 30.0
+SEND_SLICE_S = 0.2
 
 
 class CommitAbandoned(Exception):
-    """The process is stopping while the broker has not taken a commit; the batch will be read again."""
+    """The process is stopping while the broker has not taken a commit (or a record sent to a
+    dead-letter topic); the batch is not committed and will be read again."""
+
+
+def wait_acknowledged(future: Any, stop: threading.Event) -> None:
+    """Wait for a sent record's acknowledgement (at most ``SEND_TIMEOUT_S``), giving up with
+    :class:`CommitAbandoned` as soon as ``stop`` is set: with the broker gone a stopping process
+    would otherwise wait out the whole timeout and be killed by its supervisor. The caller commits
+    nothing after giving up, so the record that led to the send is read again."""
+    deadline = time.monotonic() + SEND_TIMEOUT_S
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            future.get(timeout=max(0.0, min(SEND_SLICE_S, remaining)))
+            return
+        except KafkaTimeoutError:
+            # Done with a timeout of its own (delivery expired), or our time is up: a real failure.
+            if future.is_done or remaining <= SEND_SLICE_S:
+                raise
+            if stop.is_set():
+                raise CommitAbandoned("stopping before the broker acknowledged a record") from None
 
 
 def dlq_topic(topic: str) -> str:
@@ -203,6 +227,7 @@ class EventConsumer:
         self.max_poll_records = max_poll_records
         self.on_dead_letter = on_dead_letter
         self.prompt = prompt
+        self._stop = threading.Event()  # run()'s, once it runs
         factory = metrics.Metrics(settings.service_name)
         self._consumed = factory.counter(
             "events_consumed_total", "Kafka records handled, by outcome.", ("topic", "outcome")
@@ -231,6 +256,7 @@ class EventConsumer:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; reconnects after broker errors."""
+        self._stop = stop
         while not stop.is_set():
             consumer = None
             try:
@@ -279,11 +305,15 @@ class EventConsumer:
 
     def _report_lag(self, consumer: KafkaConsumer) -> None:
         # The high-water marks come back with every fetch: no extra request to the broker.
+        # position() without a timeout waits for whatever it still has to ask the broker (a committed
+        # offset after a rebalance, a leader-epoch check), for ever when the broker is gone: a
+        # partition whose position is not known yet is left out of this report instead.
         lag = dict.fromkeys(self.topics, 0)
         for partition in consumer.assignment():
             highwater = consumer.highwater(partition)
-            if highwater is not None:
-                lag[partition.topic] += max(0, highwater - consumer.position(partition))
+            position = consumer.position(partition, timeout_ms=0) if highwater is not None else None
+            if highwater is not None and position is not None:
+                lag[partition.topic] += max(0, highwater - position)
         for topic, behind in lag.items():
             self._lag.labels(topic, self.group_id).set(behind)
 
@@ -312,6 +342,11 @@ class EventConsumer:
                     self._consumed.labels(record.topic, "deferred").inc()
                     raise
                 except Exception as exc:
+                    # A stopping process neither retries nor dead-letters: the failure may be the
+                    # stop itself (a subprocess the stop signal ended), and the uncommitted record
+                    # is read again after the restart.
+                    if self._stop.is_set():
+                        raise CommitAbandoned("stopping while a record's handler failed") from exc
                     if attempt == self.settings.kafka_max_attempts:
                         self._to_dlq(record, exc, attempt)
                         break
@@ -336,7 +371,8 @@ class EventConsumer:
             # Every group that handles the topic dead-letters a poison record once: say which one.
             ("casework-group", self.group_id.encode()),
         ]
-        self.producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers).get(timeout=30)
+        sent = self.producer.send(dlq_topic(record.topic), key=record.key, value=record.value, headers=headers)
+        wait_acknowledged(sent, self._stop)
         self._dead.labels(record.topic).inc()
         self._consumed.labels(record.topic, "dead-lettered").inc()
         self._notify_dead_letter(record, exc)
