@@ -61,7 +61,10 @@ def dense_scan(word: str, lines: int = 30) -> list[str]:
 
 def test_a_worker_killed_mid_document_loses_no_page_and_duplicates_none(platform: Platform) -> None:
     case = platform.create_case("rachel", "M100001", name="Maria Okafor")
-    words = [testdocs.fresh_phrase() for _ in range(16)]
+    # Eight dense pages (four per worker on two cores): the kill lands after two are read, with the
+    # victim's page in progress and more of its partition still queued, re-assigned to another
+    # member of the group; the assertion below fails if the document finished first.
+    words = [testdocs.fresh_phrase() for _ in range(8)]
     pdf = testdocs.scanned_pdf([dense_scan(w) for w in words])
     evidence_id = platform.upload("rachel", case["id"], [("pack.pdf", pdf, "application/pdf")]).json()["items"][0]["id"]
     deadline = time.monotonic() + 120
