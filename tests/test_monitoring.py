@@ -15,7 +15,18 @@ import testdocs
 from harness import Platform, unique_number
 
 # config.ports keys; the mailroom's metrics are intake's (scraped under job "intake" in the chart).
-SERVICES = ("workflow", "intake", "intake_mailroom", "ocr", "search", "notify", "portal", "bundle", "bundle_worker")
+SERVICES = (
+    "workflow",
+    "intake",
+    "intake_mailroom",
+    "ocr",
+    "search",
+    "notify",
+    "portal",
+    "bundle",
+    "bundle_worker",
+    "organising",
+)
 NAME_REGEX = re.compile(r'__name__=~"([^"]+)"')
 BARE_NAME = re.compile(r"\bcasework_[a-z0-9_]+")
 SUFFIXES = ("", "_total", "_bucket", "_sum", "_count", "_created")

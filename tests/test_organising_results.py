@@ -17,7 +17,6 @@ import codecs
 import csv
 import datetime as dt
 import io
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from casework_common.typed_dates import london_today
 from harness import Platform
@@ -158,8 +158,7 @@ def post_list(platform: Platform, user: str, campaign_id: str, data: bytes, file
 
 @pytest.fixture(scope="module")
 def imported(platform: Platform, week: Week) -> dict[str, Any]:
-    """rachel's list, imported once for the module. (Being organising's own write, it also makes the
-    next /metrics scrape read the database again instead of its 15-second cache.)"""
+    """rachel's list, imported once for the module."""
     response = post_list(platform, "rachel", week.campaign_id, staff_list_cp1252(), "Staff list.csv")
     assert response.status_code == 201, response.text
     return response.json()
@@ -306,26 +305,74 @@ def test_every_csv_export_suppresses_small_cells(platform: Platform, week: Week)
     assert bad.status_code == 422
 
 
-def test_metrics_show_the_campaign_with_no_personal_data(
-    platform: Platform, week: Week, imported: dict[str, Any]
-) -> None:
+def log_one_conversation(platform: Platform) -> str:
+    """A conversation logged through the API in a campaign of its own (the week's counts stay as
+    they are): organising's own write, so the next /metrics scrape reads the database again instead
+    of its 15-second cache. Returns the campaign's name."""
+    campaign_id, plan_id, session_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    name = f"Metrics week {uuid.uuid4().hex[:6]}"
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with platform.superuser_db() as db:
+        db.execute(
+            "INSERT INTO organising.campaigns (id, region, name, starts_on, ends_on, retention_days, created_by)"
+            " VALUES (%s, 'london', %s, %s, %s, 90, 'olive')",
+            (campaign_id, name, TODAY, TODAY + dt.timedelta(days=2)),
+        )
+        db.execute(
+            "INSERT INTO organising.plans (id, campaign_id, branch, created_by)"
+            " VALUES (%s, %s, 'north-london', 'cora')",
+            (plan_id, campaign_id),
+        )
+        db.execute(
+            "INSERT INTO organising.sessions (id, plan_id, campaign_id, branch, place, workplace, kind, starts_at,"
+            " ends_at, target_contacts, approach, team, created_by) VALUES (%s, %s, %s, 'north-london', 'Canteen',"
+            " 'Holloway depot', 'stall', %s, %s, 4, 'direct_ask', ARRAY['rachel'], 'cora')",
+            (session_id, plan_id, campaign_id, start, start + dt.timedelta(hours=1)),
+        )
+    body = {"client_id": str(uuid.uuid4()), "is_member": False, "outcome": "joined", "card_left": True}
+    response = platform.call("rachel", "POST", "organising", f"/v1/sessions/{session_id}/contacts", json=body)
+    assert response.status_code == 201, response.text
+    return name
+
+
+def test_metrics_show_the_campaigns_with_no_personal_data(platform: Platform, week: Week) -> None:
+    logged = log_one_conversation(platform)
     text = requests.get(f"{platform.url('organising')}/metrics", timeout=10).text
-    labels = f'campaign="{week.name}",region="london"'
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.labels.get("campaign") in (week.name, logged)
+    }
 
-    def value(name: str, more: str) -> float:
-        found = re.search(rf"^casework_organising_{name}\{{{labels},{more}\}} (\S+)$", text, re.MULTILINE)
-        assert found, f"{name} {more} not in /metrics"
-        return float(found.group(1))
+    def value(name: str, campaign: str = week.name, **labels: str) -> float:
+        key = (
+            f"casework_organising_{name}",
+            tuple(sorted({**labels, "campaign": campaign, "region": "london"}.items())),
+        )
+        assert key in samples, f"{key} not in /metrics: {sorted(samples)}"
+        return samples[key]
 
-    assert value("contacts", 'branch="north-london",outcome="joined"') == 3
-    assert value("contacts", 'branch="north-london",outcome="call_again"') == 2
-    assert value("contacts", 'branch="south-london",outcome="will_join_online"') == 0  # zero, not absent
-    assert value("contact_target", 'branch="north-london"') == 16
-    assert value("contact_target", 'branch="south-london"') == 8
-    assert value("follow_ups_open", 'branch="north-london"') == 2
-    assert value("follow_ups_open", 'branch="south-london"') == 0
-    assert value("issues_raised", 'category="pay"') == 6
-    assert value("issues_raised", 'category="workload"') == 2
-    ours = [line for line in text.splitlines() if week.name in line]
-    for private in (PERSON, "07700", "Rotas", "Holloway", "Archway", "Brixton", "Depot canteen"):
+    # The conversation just logged is counted at once (the write made the cache stale).
+    assert value("contacts", logged, branch="north-london", outcome="joined") == 1
+    assert value("contact_target", logged, branch="north-london") == 4
+    assert value("contacts", branch="north-london", outcome="joined") == 3
+    assert value("contacts", branch="north-london", outcome="call_again") == 2
+    assert value("contacts", branch="south-london", outcome="will_join_online") == 0  # zero, not absent
+    assert value("contact_target", branch="north-london") == 16
+    assert value("contact_target", branch="south-london") == 8
+    assert value("follow_ups_open", branch="north-london") == 2
+    assert value("follow_ups_open", branch="south-london") == 0
+    assert value("issues_raised", category="pay") == 6
+    assert value("issues_raised", category="workload") == 2
+    # Labels are scope and vocabulary only: no person, contact detail, issue text, workplace or place.
+    assert {name for (_, labels) in samples for name, _ in labels} == {
+        "campaign",
+        "region",
+        "branch",
+        "outcome",
+        "category",
+    }
+    ours = [line for line in text.splitlines() if week.name in line or logged in line]
+    for private in (PERSON, "07700", "Rotas", "Holloway", "Archway", "Brixton", "Canteen"):
         assert not [line for line in ours if private in line], private

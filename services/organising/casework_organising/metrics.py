@@ -12,9 +12,11 @@ rare issue could point at someone), so the metrics hold no personal data and nee
 Campaigns that ended more than ENDED_WITHIN_DAYS ago leave the metrics, so series do not pile up.
 
 The counts come from results.py, the queries the API's results use. They are cached for
-CACHE_SECONDS, so several Prometheus replicas scraping every few seconds cost one set of queries;
-a write committed by this process makes the next scrape read again (its own changes show at once,
-other replicas' within CACHE_SECONDS).
+CACHE_SECONDS, so several Prometheus replicas scraping every few seconds cost one set of queries.
+A committed change this process made to a table the gauges count (campaigns, plans, sessions,
+contacts, follow-ups) makes the next scrape read again: a conversation logged here shows at once,
+one logged through another replica within CACHE_SECONDS. (Not any commit: the outbox relay commits
+every second, which would make the cache useless.)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
@@ -40,6 +43,9 @@ PREFIX = "casework_organising_"
 CACHE_SECONDS = 15.0
 ENDED_WITHIN_DAYS = 180
 BRANCH_LABELS = ("campaign", "region", "branch")
+# The tables the gauges count: a write to one of them makes the cache stale once committed.
+COUNTED_TABLES = frozenset({"campaigns", "plans", "sessions", "contacts", "follow_ups"})
+_CHANGED = "casework_organising_counted_tables_changed"  # flag in the connection's info, until commit
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,13 @@ class CampaignCollector(Collector):
         self._snapshot: Snapshot | None = None
         self._read_at = 0.0
         self._stale = True
-        event.listen(engine, "commit", self._written)
+        event.listen(engine, "after_cursor_execute", _note_counted_write)
+        event.listen(engine, "commit", self._committed)
+        event.listen(engine, "rollback", _forget_write)
 
-    def _written(self, _conn: object) -> None:
-        self._stale = True
+    def _committed(self, conn: Connection) -> None:
+        if conn.info.pop(_CHANGED, False):
+            self._stale = True
 
     def _current(self) -> Snapshot | None:
         with self._lock:
@@ -129,6 +138,21 @@ class CampaignCollector(Collector):
                 for values, value in sorted(getattr(snapshot, name).items()):
                     family.add_metric(list(values), value)
             yield family
+
+
+def _note_counted_write(
+    conn: Connection, _cursor: object, _statement: str, _parameters: object, context: Any, _many: bool
+) -> None:
+    """Remember, until the transaction ends, that it inserted, updated or deleted a counted table."""
+    if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+        return
+    table = getattr(getattr(context.compiled, "statement", None), "table", None)
+    if getattr(table, "name", None) in COUNTED_TABLES:
+        conn.info[_CHANGED] = True
+
+
+def _forget_write(conn: Connection) -> None:
+    conn.info.pop(_CHANGED, None)
 
 
 _registered: list[CampaignCollector] = []
