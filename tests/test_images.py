@@ -157,8 +157,13 @@ def test_final_stage_runs_its_service_from_the_build_venv_as_non_root(image: Doc
 
 
 def replay_environment() -> dict[str, str]:
-    """What the replayed build may see of this machine: pip's settings and cache, nothing of the repository."""
-    return {name: value for name, value in os.environ.items() if name.startswith("PIP_") or name in ("HOME", "LANG")}
+    """What the replayed build may see of this machine: pip's and uv's settings and caches, and the
+    certificates this machine reaches the package index with (uv: the system's store, as ./casework
+    has it), nothing of the repository. pip compiles no bytecode: it only installs the build stage's
+    own tools (the image takes none of them), so that changes no file of the image."""
+    passed = ("HOME", "LANG", "SSL_CERT_FILE", "SSL_CERT_DIR")
+    machine = {name: value for name, value in os.environ.items() if name.startswith(("PIP_", "UV_")) or name in passed}
+    return {"UV_SYSTEM_CERTS": "1", **machine, "PIP_COMPILE": "0"}  # PIP_NO_COMPILE=1 would mean compile
 
 
 def packaged_files(included: set[str], service: str) -> dict[str, set[str]]:

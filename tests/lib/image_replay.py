@@ -4,10 +4,13 @@ The Dockerfile is read with Docker's own parser (the ``dockerfile`` package) and
 filtered by .dockerignore as Docker does (``docker.utils.exclude_paths``). The build stage's
 ARG/ENV/WORKDIR/COPY/RUN instructions then run in a scratch directory standing in for the image's
 filesystem, with a scratch virtualenv standing in for the base image's Python. The commands are the
-Dockerfile's own, with two changes only: absolute paths point into the scratch directory, and
-``--no-cache-dir`` is dropped so that pip may reuse its wheel cache (it changes the image's size,
-not what is installed). Steps that are the same for every service run once, as Docker's layer
-cache would, and each service continues from a copy of their result.
+Dockerfile's own, with two changes only: absolute paths point into the scratch directory, and the
+flags that change how an install is done, not what it installs, are dropped: pip's ``--no-cache-dir``
+and uv's ``--no-cache``, so that both may reuse their caches (that changes the image's size), and
+uv's ``--compile-bytecode`` (that changes how fast the image starts; uv, like pip, ignores a file it
+cannot compile, so the real build fails on nothing the replay skips). Steps that are the same for
+every service run once, as Docker's layer cache would, and each service continues from a copy of
+their result.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ IMAGE_PATH = "/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
 # An absolute path in an instruction: a "/" that starts a word (not ./x, a/b or http://).
 ABSOLUTE = re.compile(r"(?<![^\s=:\"'])/(?=[\w.])")
 VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+# Install flags the replay drops (see above): they change how, not what, pip and uv install.
+HOW_NOT_WHAT = re.compile(r"\s(?:--no-cache-dir|--no-cache|--compile-bytecode)(?=\s|$)")
 
 
 class ReplayError(Exception):
@@ -231,7 +236,7 @@ class Replay:
     def _run(self, step: Step) -> None:
         if len(step.value) != 1:
             raise ReplayError("RUN in exec form is not replayed")
-        command = re.sub(r"\s--no-cache-dir\b", "", self.host(step.value[0]))
+        command = HOW_NOT_WHAT.sub("", self.host(step.value[0]))
         result = subprocess.run(
             ["/bin/sh", "-c", command],
             cwd=self.host_path("."),
