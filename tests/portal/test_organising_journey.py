@@ -247,6 +247,7 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
     expect(count).to_have_text("12")
     expect(status).not_to_contain_text("waiting")
     assert rachel.evaluate(f"JSON.parse(localStorage.getItem('{QUEUE_KEY}'))") == []
+    assert {q["user"] for q in queued} == {"rachel"}
     # The same entry sent again (a retry after a lost answer) is saved once.
     rachel.evaluate(f"(entry) => localStorage.setItem('{QUEUE_KEY}', JSON.stringify([entry]))", queued[0])
     rachel.evaluate("window.dispatchEvent(new Event('online'))")
@@ -300,6 +301,11 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
     expect(table.get_by_role("row", name=re.compile(BRANCH))).to_contain_text("13")
     accessible(olive)
     plan_card = olive.locator("article.plan", has=olive.get_by_role("heading", name=BRANCH))
+    plan_card.get_by_role("link", name=re.compile("^See the plan")).click()
+    expect(olive.get_by_role("heading", level=1)).to_have_text(f"Plan of {BRANCH}")
+    expect(olive.get_by_role("main")).to_contain_text("Garage mess room")
+    accessible(olive)
+    olive.go_back()
     plan_card.get_by_label("Why it stands out").fill("Two sessions in pairs, opening with a survey.")
     plan_card.get_by_role("button", name=re.compile("^Highlight this plan")).click()
     expect(olive.get_by_role("status").first).to_contain_text("highlighted")

@@ -7,8 +7,9 @@
 // entry leaves the queue only when the portal answers that it is saved (201) or was already saved
 // (200: organising keeps one conversation per session and client_id, so sending an entry twice,
 // from a retry or from two open tabs, never saves it twice). An entry the service refuses comes
-// back into the form with the reasons beside the fields. Without JavaScript the form posts as usual,
-// with a client_id made when the page was shown.
+// back into the form with the reasons beside the fields. An entry holds what was typed (a person's
+// name and number too, when given) only until it is saved. Without JavaScript the form posts as
+// usual, with a client_id made when the page was shown.
 //
 // Charts: each table.data-chart is drawn as a bar chart (Chart.js, static/vendor) on the canvas it
 // names; the table stays beside it as the accessible form of the same numbers.
@@ -58,6 +59,10 @@
   }
 
   const form = document.querySelector("form.contact-log[data-contact-log]");
+  // Entries are sent only as the person who typed them (a shared phone may be signed in as someone
+  // else later) and only from a page with the contact form, which says who is signed in.
+  const me = form ? form.dataset.user : null;
+  const mine = () => load().filter((e) => e.user === me);
   const statusLine = form ? form.querySelector("[data-queue-status]") : null;
   const problemLine = form ? form.querySelector("[data-problem]") : null;
   const logged = document.querySelector("[data-logged]");
@@ -66,7 +71,7 @@
 
   function showStatus() {
     if (!statusLine) return;
-    const waiting = load().length;
+    const waiting = mine().length;
     let text = lastSaved;
     if (waiting) {
       text = `${waiting} waiting to send`;
@@ -157,15 +162,24 @@
   }
 
   let sending = false;
+  let again = false; // an entry was added while a send was under way: go round once more
 
   // Send the waiting entries, oldest first; stop at the first that cannot be sent now (no network,
   // signed out, the portal or the service busy) and keep it and the rest for the next try.
   async function flush() {
-    if (sending) return;
+    if (sending) {
+      again = true;
+      return;
+    }
     sending = true;
+    again = false;
+    let stopped = false;
     try {
-      for (const entry of load()) {
-        if (!navigator.onLine) break;
+      for (const entry of mine()) {
+        if (!navigator.onLine) {
+          stopped = true;
+          break;
+        }
         let response;
         try {
           response = await fetch(entry.url, {
@@ -175,7 +189,8 @@
             body: JSON.stringify(entry.fields),
           });
         } catch (error) {
-          break; // the network went while sending: the entry waits
+          stopped = true; // the network went while sending: the entry waits
+          break;
         }
         const isJson = (response.headers.get("Content-Type") || "").startsWith("application/json");
         const answer = isJson ? await response.json().catch(() => null) : null;
@@ -186,12 +201,14 @@
         }
         if (response.status === 401) {
           showProblem("Sign in again (open any page of the portal) to send the waiting conversations.");
+          stopped = true;
           break;
         }
         if (!answer || response.status >= 500 || response.status === 429) {
           // Not the portal's answer about this entry (a proxy page, an expired form token, a busy
           // service): the entry is kept and sent again later.
           if (response.status === 400) showProblem("Reload this page to send the waiting conversations.");
+          stopped = true;
           break;
         }
         remove(entry.client_id); // refused as it is: sending it again would be refused again
@@ -201,6 +218,7 @@
       sending = false;
       showStatus();
     }
+    if (again && !stopped) flush();
   }
 
   // Slips worth catching before an entry waits offline; the service still decides everything.
@@ -224,7 +242,7 @@
       });
       if (!checkBeforeQueueing(fields)) return;
       fields.client_id = fields.client_id || newId();
-      add({ url: form.getAttribute("action"), client_id: fields.client_id, fields: fields, queued_at: Date.now() });
+      add({ url: form.getAttribute("action"), user: me, client_id: fields.client_id, fields: fields, queued_at: Date.now() });
       // Ready for the next conversation: defaults back, a new id, no follow-up carried over.
       form.reset();
       form.querySelector('input[name="client_id"]').value = newId();
@@ -237,13 +255,15 @@
     });
   }
 
-  window.addEventListener("online", flush);
-  window.addEventListener("offline", showStatus);
-  window.setInterval(() => {
-    if (load().length) flush();
-  }, RETRY_MS);
-  if (load().length) flush();
-  showStatus();
+  if (form) {
+    window.addEventListener("online", flush);
+    window.addEventListener("offline", showStatus);
+    window.setInterval(() => {
+      if (mine().length) flush();
+    }, RETRY_MS);
+    if (mine().length) flush();
+    showStatus();
+  }
 
   // Charts from the tables beside them.
   if (window.Chart) {
