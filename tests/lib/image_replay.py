@@ -4,13 +4,12 @@ The Dockerfile is read with Docker's own parser (the ``dockerfile`` package) and
 filtered by .dockerignore as Docker does (``docker.utils.exclude_paths``). The build stage's
 ARG/ENV/WORKDIR/COPY/RUN instructions then run in a scratch directory standing in for the image's
 filesystem, with a scratch virtualenv standing in for the base image's Python. The commands are the
-Dockerfile's own, with two changes only: absolute paths point into the scratch directory, and the
-flags that change how an install is done, not what it installs, are dropped: pip's ``--no-cache-dir``
-and uv's ``--no-cache``, so that both may reuse their caches (that changes the image's size), and
-uv's ``--compile-bytecode`` (that changes how fast the image starts; uv, like pip, ignores a file it
-cannot compile, so the real build fails on nothing the replay skips). Steps that are the same for
-every service run once, as Docker's layer cache would, and each service continues from a copy of
-their result.
+Dockerfile's own, with two changes only: absolute paths point into the scratch directory, and
+pip's ``--no-cache-dir`` and uv's ``--no-cache`` are dropped so that both may reuse their caches (it
+changes the image's size, not what is installed). Bytecode is compiled as in the image: the checks
+start the image's Python without writing bytecode, as the image does, and would otherwise compile
+every module they import, every time. Steps that are the same for every service run once, as
+Docker's layer cache would, and each service continues from a copy of their result.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ IMAGE_PATH = "/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
 ABSOLUTE = re.compile(r"(?<![^\s=:\"'])/(?=[\w.])")
 VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 # Install flags the replay drops (see above): they change how, not what, pip and uv install.
-HOW_NOT_WHAT = re.compile(r"\s(?:--no-cache-dir|--no-cache|--compile-bytecode)(?=\s|$)")
+HOW_NOT_WHAT = re.compile(r"\s(?:--no-cache-dir|--no-cache)(?=\s|$)")
 
 
 class ReplayError(Exception):
