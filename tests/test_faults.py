@@ -289,7 +289,9 @@ def test_a_fault_loses_no_acknowledged_upload_and_hangs_nothing(
                 "UPDATE intake.evidence SET updated_at = now() - interval '1 day' WHERE id = ANY(%s::uuid[])",
                 (unfinished,),
             )
-        final.update(settle(platform, unfinished))
+        # Now the reconciler's pass (every 5 s here) must come round first: allow it far more
+        # than one pass before calling these items stalled.
+        final.update(settle(platform, unfinished, stall_s=30.0))
     lost = []
     for evidence_id, phrase in outcomes.acked.items():
         hits = platform.search(USER, f'"{phrase}"', case_id=case_id).json()["items"]
