@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
 import re
 import time
 import uuid
@@ -21,11 +22,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests
+from casework_organising import followups
+from casework_organising.api.contacts import ContactList, ContactRecorded, FollowUpList, FollowUpOut, HelpRequestOut
+from casework_organising.settings import OrganisingSettings
+from pydantic import BaseModel
 
+from casework_common import db
 from casework_common.typed_dates import london_today
+from casework_local.services import SERVICES, service_env
 from harness import Platform
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
@@ -91,6 +99,13 @@ def week(platform: Platform) -> Iterator[Week]:
     yield open_week(platform)
 
 
+def documented(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` as the OpenAPI document describes it (the view's response model), nothing more."""
+    model.model_validate(body)
+    assert set(body) <= set(model.model_fields), set(body) - set(model.model_fields)
+    return body
+
+
 def log(platform: Platform, user: str | None, session_id: str, **fields: Any) -> requests.Response:
     body = {"client_id": str(uuid.uuid4()), "is_member": False, "outcome": "not_interested", **fields}
     return platform.call(user, "POST", "organising", f"/v1/sessions/{session_id}/contacts", json=body)
@@ -142,12 +157,12 @@ def test_an_entry_is_stored_once_however_often_it_is_sent(platform: Platform, we
     url = f"/v1/sessions/{week.session_id}/contacts"
     first = platform.call("rachel", "POST", "organising", url, json=body)
     assert first.status_code == 201, first.text
-    stored = first.json()
+    stored = documented(ContactRecorded, first.json())
     assert stored["duplicate"] is False and stored["follow_up"] is None
     assert stored["workplace"] == "Metro Transit, Holloway depot" and stored["recorded_by"] == "rachel"
     again = platform.call("raj", "POST", "organising", url, json={**body, "outcome": "joined"})
     assert again.status_code == 200, again.text
-    assert again.json()["duplicate"] is True and again.json()["id"] == stored["id"]
+    assert documented(ContactRecorded, again.json())["duplicate"] is True and again.json()["id"] == stored["id"]
     assert again.json()["outcome"] == "not_interested"  # the stored entry, not the resent one
 
     # Four copies of one entry at the same moment (a retry racing the original, two tabs).
@@ -231,6 +246,8 @@ def test_call_again_opens_a_follow_up_for_the_team_listed_with_the_persons_detai
     assert follow_up["outcome"] == "call_again" and follow_up["state"] == "open"
     listed = platform.call("raj", "GET", "organising", "/v1/follow-ups", params={"campaign_id": week.campaign_id})
     assert listed.status_code == 200, listed.text
+    documented(FollowUpList, listed.json())
+    assert all(documented(FollowUpOut, item) for item in listed.json()["items"])
     mine = next(f for f in listed.json()["items"] if f["id"] == follow_up["id"])
     assert mine["person_name"] == "Sam Caller" and mine["person_contact"] == "sam.caller@example.org"
     assert mine["place"] == "Depot canteen"
@@ -262,6 +279,50 @@ def test_the_reminder_reaches_each_of_the_team_once_without_the_persons_details(
     [(reminded_at,)] = rows(platform, "SELECT reminded_at FROM organising.follow_ups WHERE id = %s", follow_up_id)
     assert reminded_at is not None
     assert len(reminded["inbox"]()) == 1
+
+
+def organising_engine(platform: Platform) -> Any:
+    """An engine on organising's database as the service has it (its own role and schema)."""
+    spec = next(s for s in SERVICES if s.name == "organising")
+    with mock.patch.dict(os.environ, service_env(spec, platform.config, platform.stack.servers)):
+        return db.make_engine(OrganisingSettings())
+
+
+def test_a_follow_up_another_pass_holds_is_skipped_and_each_is_reminded_once(platform: Platform, week: Week) -> None:
+    """Two replicas' passes: a row one holds (FOR UPDATE) is skipped by the other, not waited for
+    and not sent twice. The follow-ups are due after the platform's "today", so only these passes,
+    run here with organising's own database role, see them."""
+    later = dt.date(2100, 6, 1)
+    made = [log(platform, "rachel", week.session_id).json()["id"] for _ in range(5)]
+    ids = [str(uuid.uuid4()) for _ in made]
+    with platform.superuser_db() as conn:
+        for follow_up_id, contact_id in zip(ids, made, strict=True):
+            conn.execute(
+                "INSERT INTO organising.follow_ups (id, contact_id, session_id, campaign_id, branch, outcome, due_on,"
+                " team) SELECT %s, id, session_id, campaign_id, branch, 'call_again', %s, ARRAY['rachel']"
+                " FROM organising.contacts WHERE id = %s",
+                (follow_up_id, later, contact_id),
+            )
+    engine = organising_engine(platform)
+    held, *free = ids
+    reminded = "SELECT id::text FROM organising.follow_ups WHERE id = ANY(%s::uuid[]) AND reminded_at IS NOT NULL"
+    try:
+        with platform.superuser_db() as other, other.transaction():
+            other.execute("SELECT 1 FROM organising.follow_ups WHERE id = %s FOR UPDATE", (held,))
+            followups.remind_due(engine, later, batch=2)
+            assert sorted(r for (r,) in rows(platform, reminded, ids)) == sorted(free)
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda _: followups.remind_due(engine, later), range(2)))
+    finally:
+        engine.dispose()
+    assert sorted(r for (r,) in rows(platform, reminded, ids)) == sorted(ids)
+    sent = rows(
+        platform,
+        "SELECT key, count(*) FROM organising.outbox WHERE key = ANY(%s) AND payload_type = 'casework.v1.FollowUpDue'"
+        " GROUP BY key",
+        ids,
+    )
+    assert sorted(sent) == sorted((i, 1) for i in ids)
 
 
 def test_a_later_join_closes_the_follow_up(platform: Platform, week: Week, reminded: dict[str, Any]) -> None:
@@ -308,7 +369,7 @@ def test_help_reaches_the_link_official_or_else_the_regions_officials(platform: 
         "rachel", "POST", "organising", f"/v1/sessions/{week.session_id}/help-requests", json={"message": "No cards"}
     )
     assert asked.status_code == 201, asked.text
-    assert asked.json()["recipients"] == ["olive"]
+    assert documented(HelpRequestOut, asked.json())["recipients"] == ["olive"]
     link_end = f"/organising/sessions/{week.session_id}"
     assert eventually(
         lambda: [i for i in platform.inbox("olive") if i["kind"] == "organising_help" and i["link"].endswith(link_end)]
@@ -334,6 +395,7 @@ def test_who_may_see_and_do_what(platform: Platform, week: Week, reminded: dict[
     assert log(platform, "olive", s).status_code == 403
     seen = platform.call("olive", "GET", "organising", contacts_url)
     assert seen.status_code == 200, seen.text
+    documented(ContactList, seen.json())
     sam = next(c for c in seen.json()["items"] if c["id"] == reminded["contact"]["id"])
     assert sam["person_name"] is None and sam["person_contact"] is None and sam["issue_text"] is None
     assert sam["outcome"] == "call_again" and sam["issue_category"] == "pay"

@@ -70,8 +70,9 @@ def _one_line_or_none(value: str | None) -> str | None:
     return None if value is None else _one_line(value)
 
 
-PersonName = Annotated[str | None, Optional, Field(max_length=120), AfterValidator(_one_line_or_none)]
-PersonContact = Annotated[str | None, Optional, Field(max_length=200), AfterValidator(_one_line_or_none)]
+# The length applies to the text; "" and spaces are None first (a length cannot apply to None).
+PersonName = Annotated[Annotated[str, Field(max_length=120)] | None, Optional, AfterValidator(_one_line_or_none)]
+PersonContact = Annotated[Annotated[str, Field(max_length=200)] | None, Optional, AfterValidator(_one_line_or_none)]
 
 
 class ContactIn(BaseModel):
