@@ -228,8 +228,12 @@ def blueprint(deps: Deps) -> Blueprint:
         return jsonify(list=list_json(found), total=total, items=items)
 
     @bp.delete("/v1/target-lists/<list_id>")
-    @api("Remove a target list's people (the counts stay)", {204: Reply("Removed.")}, errors=(403, 404))
-    def remove(list_id: str) -> tuple[str, int]:
+    @api(
+        "Remove a target list's people (its counts stay)",
+        {200: Reply("The list, removed (removed_at set).", TargetListOut)},
+        errors=(403, 404),
+    )
+    def remove(list_id: str) -> Response:
         """Deletes every entry of the list and marks it removed; asking again changes nothing."""
         user = principal()
         with deps.engine.begin() as conn:
@@ -240,8 +244,9 @@ def blueprint(deps: Deps) -> Blueprint:
                 .where(target_lists.c.id == found.id, target_lists.c.removed_at.is_(None))
                 .values(removed_at=func.now())
             )
+            row = conn.execute(select(target_lists).where(target_lists.c.id == found.id)).one()
         log.info("target list %s removed by %s", found.id, user.username)
-        return "", 204
+        return jsonify(list_json(row))
 
     return bp
 
