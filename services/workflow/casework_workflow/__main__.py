@@ -214,7 +214,7 @@ def verify_audit(settings: WorkflowSettings, public_keys: list[Path]) -> int:
             print(f"the signing key (CASEWORK_AUDIT_SIGNING_KEY) is not usable: {exc}", file=sys.stderr)
             return 2
     if not keys:
-        with engine.connect() as conn:
+        with engine.connect().execution_options(isolation_level=audit.ONE_SNAPSHOT) as conn:
             verdict = audit.verify(conn)
         report = audit_anchors.AnchorReport(verdict)
     else:

@@ -298,8 +298,15 @@ def _first_redacted_without_erasure(conn: Connection, redactions: list[tuple[int
     return next((record_id for record_id, case in redactions if case not in erased), None)
 
 
+# The isolation level of a connection that walks the whole chain (verify, verify_with_hashes without
+# ``upto``): the walk and the head it ends at must be one snapshot, or a record appended (committed)
+# between the two statements reads as "records were removed from the end of the log".
+ONE_SNAPSHOT = "REPEATABLE READ"
+
+
 def verify(conn: Connection) -> Verdict:
-    """Walk the chain from the start; report the first record that does not fit."""
+    """Walk the chain from the start; report the first record that does not fit. ``conn``: one
+    snapshot (``ONE_SNAPSHOT``) while the service appends."""
     return verify_with_hashes(conn, set())[0]
 
 

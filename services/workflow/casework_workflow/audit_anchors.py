@@ -363,7 +363,7 @@ def verify_against_anchors(
                 problems.append(f"{where}: names record {anchor.record_id}, not the record its key says")
                 continue
             anchors.append((where, anchor))
-    with engine.connect() as conn:
+    with engine.connect().execution_options(isolation_level=audit.ONE_SNAPSHOT) as conn:
         chain, hashes = audit.verify_with_hashes(conn, {a.record_id for _, a in anchors})
     for where, anchor in sorted(anchors, key=lambda item: item[1].record_id):
         stored = hashes.get(anchor.record_id)
