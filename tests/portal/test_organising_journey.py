@@ -19,6 +19,7 @@ import json
 import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,12 @@ WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 QUEUE_KEY = "casework.organising.queue.v1"  # static/organising.js
 BRANCH = "north-london"
 MIN_TARGET_PX = 44
+STAFF_LIST = (
+    b"Name;Site;Dept;Member no\r\n"
+    b"Amina Yusuf;Holloway depot;Drivers;M100200\r\n"
+    b"Sam Patel;Holloway depot;Drivers;\r\n"
+    b"Jo Byrne;Holloway depot;Engineering;\r\n"
+)
 
 
 def accessible(page: Page) -> None:
@@ -54,7 +61,7 @@ def typed(day: dt.date) -> str:
 
 
 def phone(browser: Browser, platform: Platform, username: str, path: str) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=PHONE, accept_downloads=True)
     page = context.new_page()
     sign_in(page, platform, username, path)
     return context, page
@@ -184,6 +191,20 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
         form.get_by_label("Team:").fill(team)
         form.get_by_role("button", name="Add the session").click()
         expect(cora.get_by_role("status").first).to_contain_text(f"Session at {place} added")
+    # The staff list (semicolons, "Site", "Dept", "Member no" as the branch's spreadsheet has them)
+    # and the materials for the week.
+    cora.get_by_label("CSV file").set_input_files(
+        files=[{"name": "holloway-staff.csv", "mimeType": "text/csv", "buffer": STAFF_LIST}]
+    )
+    cora.get_by_role("button", name="Import the list").click()
+    expect(cora.get_by_role("status").first).to_contain_text(
+        "Imported holloway-staff.csv: 3 people, 1 is a member already, 2 to approach."
+    )
+    materials = cora.get_by_role("form", name="Order materials")
+    materials.get_by_label("What you need").fill("200 calling cards, 50 survey forms")
+    materials.get_by_label("Needed by").fill(typed(today))
+    materials.get_by_role("button", name="Order the materials").click()
+    expect(cora.get_by_role("status").first).to_contain_text("Materials ordered")
     accessible(cora)
     plan = organising(
         platform, "cora", f"/v1/plans/{organising(platform, 'cora', f'/v1/campaigns/{campaign_id}')['my_plan']}"
@@ -257,6 +278,12 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
     assert len({c["client_id"] for c in logged}) == 12
     assert {q["client_id"] for q in queued} <= {c["client_id"] for c in logged}
     expect(count).to_have_text("12")
+    # The manager asks them to leave the canteen: Rachel asks the link official for help.
+    help_form = rachel.get_by_role("form", name="Need help?")
+    help_form.get_by_label("What is happening").fill("The manager asked us to leave the canteen.")
+    help_form.get_by_role("button", name="Ask for help").click()
+    expect(rachel.get_by_role("status").first).to_contain_text("Help is on its way")
+    expect(count).to_have_text("12")
 
     # The call-again follow-up reminds Rachel once.
     call_again = next(c for c in logged if c["outcome"] == "call_again")
@@ -311,6 +338,15 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
     expect(olive.get_by_role("status").first).to_contain_text("highlighted")
     expect(plan_card.get_by_role("heading", name=BRANCH)).to_contain_text("Highlighted")
     shot(olive, "organising-region-view")
+    order = olive.locator("#materials article", has_text="200 calling cards")
+    order.get_by_role("button", name=re.compile("^Mark as fulfilled")).click()
+    expect(olive.get_by_role("status").first).to_contain_text("fulfilled")
+    expect(olive.locator("#materials article", has_text="200 calling cards")).to_contain_text("Fulfilled")
+    with olive.expect_download() as downloading:
+        olive.get_by_role("link", name="Branches", exact=True).click()
+    exported = Path(downloading.value.path()).read_text(encoding="utf-8-sig")
+    row = next(line for line in exported.splitlines() if line.startswith(BRANCH))
+    assert {"13", "18"} <= set(row.split(",")), exported
     olive.get_by_role("link", name="Highlighted plans").click()
     highlight = olive.get_by_role("article").filter(has=olive.get_by_role("heading", name=BRANCH))
     expect(highlight).to_contain_text("Two sessions in pairs, opening with a survey.")

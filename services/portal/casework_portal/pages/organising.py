@@ -208,10 +208,11 @@ def register(bp: Blueprint, pages: Pages) -> None:
             return redirect(back)
         url = pages.organising(f"/v1/campaigns/{campaign_id}/target-lists?filename={quote(upload.filename)}")
         data = upload.stream.read()
-        imported = pages.api(user).post_stream(url, [data], "text/csv")
+        imported = pages.api(user).post_stream(url, iter((data,)), "text/csv")  # an iterator: sent as the body
+        members = imported["members"]
         flash(
-            f"{imported['rows']} people imported from {upload.filename}: "
-            f"{imported['members']} members, {imported['non_members']} not members yet."
+            f"Imported {upload.filename}: {imported['rows']} people, {members} "
+            f"{'is a member' if members == 1 else 'are members'} already, {imported['non_members']} to approach."
         )
         return redirect(back)
 
