@@ -22,7 +22,7 @@ from harness import Platform, unique_number
 
 pytestmark = pytest.mark.stack
 
-SERVICES = ("workflow", "intake", "search", "notify", "bundle")
+SERVICES = ("workflow", "intake", "search", "notify", "bundle", "organising")
 PROBLEM = "application/problem+json"
 DOC_URI = "urn:casework:openapi"
 
