@@ -7,7 +7,7 @@ reminds her once through notify, and a later join recorded from the follow-ups p
 Olive's region view charts the branch's contacts against its target (read from the Chart.js chart
 itself) and she highlights the plan, which the highlights page then lists. Every new page passes
 axe-core's WCAG 2.0/2.1 A and AA rules and fits a 375 px screen; every control of the contact form is
-a touch target at least 44 px high and wide.
+a touch target at least 44 px high and wide. Without JavaScript the form still posts, once per page.
 
 On the test platform every follow-up is due at once (CASEWORK_ORGANISING_TODAY, tests/conftest.py;
 /work/notes/issue20-reminder-mechanism.md), so the reminder comes within seconds."""
@@ -352,3 +352,18 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
     expect(highlight).to_contain_text("Two sessions in pairs, opening with a survey.")
     expect(highlight).to_contain_text("Depot canteen")
     accessible(olive)
+
+    # Without JavaScript the form posts as it is, with the id made when the page was shown: the same
+    # form sent again (a double tap, a retry after a timeout) saves one conversation.
+    second = plan["sessions"][1]
+    plain = browser.new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    sign_in(plain, platform, "rachel", f"/organising/sessions/{second['id']}")
+    form = plain.get_by_role("form", name="Log a conversation")
+    form.get_by_role("radio", name="Not a member", exact=True).check()
+    form.get_by_role("radio", name="Not interested", exact=True).check()
+    sent = dict(form.evaluate("(f) => Array.from(new FormData(f).entries())"))
+    form.get_by_role("button", name="Save this conversation").click()
+    expect(plain.get_by_role("status").first).to_contain_text("Saved: Not a member · Not interested")
+    again = plain.request.post(platform.url("portal") + f"/organising/sessions/{second['id']}/contacts", form=sent)
+    assert again.ok and "Already saved." in again.text()
+    assert len(organising(platform, "rachel", f"/v1/sessions/{second['id']}/contacts")["items"]) == 1
