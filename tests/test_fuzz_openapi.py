@@ -36,12 +36,13 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.transport.requests import ManagedCookiesSession
 
+import organising_ids
 import testdocs
 from harness import Platform
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
 
-SERVICES = ("workflow", "intake", "search", "notify", "bundle")
+SERVICES = ("workflow", "intake", "search", "notify", "bundle", "organising")
 # A user of each role (member, rep, coordinator, official, caseworker, admin); None: no token.
 ROLES = ("maria", "rachel", "cora", "olive", "carl", "ada")
 CALLERS = (*ROLES, None)
@@ -108,6 +109,7 @@ def real_ids(platform: Platform) -> Iterator[dict[str, str]]:
         "evidence_id": evidence_id,
         "parent_id": evidence_id,
         "username": "raj",
+        **organising_ids.reachable_ids(platform),
     }
     saved = {user: _preferences(platform, user) for user in ROLES}
     yield ids

@@ -7,7 +7,6 @@ come from each service's /openapi.json, so a new endpoint is covered without tou
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+import organising_ids
 from harness import Platform, unique_number
 
 pytestmark = pytest.mark.stack
@@ -63,55 +63,7 @@ def path_values(platform: Platform) -> dict[str, str]:
         "referral_id": referral.json()["id"],
         "username": "raj",
         "evidence_id": upload.json()["items"][0]["id"],
-        **organising_values(platform),
-    }
-
-
-def organising_values(platform: Platform) -> dict[str, str]:
-    """A campaign of rachel's region with her branch's plan, a session, a follow-up and an order."""
-
-    def made(user: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = platform.call(user, method, "organising", path, json=body)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
-
-    week = {"name": "Hostile week", "starts_on": "2026-01-12", "ends_on": "2026-01-16"}
-    campaign = made("olive", "POST", "/v1/campaigns", week)
-    plan = made("rachel", "PUT", f"/v1/campaigns/{campaign['id']}/plans/north-london", {})
-    session = made(
-        "rachel",
-        "POST",
-        f"/v1/plans/{plan['id']}/sessions",
-        {
-            "place": "Canteen",
-            "workplace": "Depot",
-            "kind": "stall",
-            "starts_at": "2026-01-15T09:00:00Z",
-            "ends_at": "2026-01-15T11:00:00Z",
-            "target_contacts": 10,
-            "approach": "survey",
-            "team": ["rachel"],
-        },
-    )
-    contact = made(
-        "rachel",
-        "POST",
-        f"/v1/sessions/{session['id']}/contacts",
-        {
-            "client_id": str(uuid.uuid4()),
-            "is_member": False,
-            "outcome": "call_again",
-            "call_again_on": str(dt.date.today() + dt.timedelta(days=7)),
-        },
-    )
-    order = made("rachel", "POST", f"/v1/campaigns/{campaign['id']}/material-orders", {"items": "Calling cards"})
-    return {
-        "campaign_id": campaign["id"],
-        "branch": "north-london",
-        "plan_id": plan["id"],
-        "session_id": session["id"],
-        "follow_up_id": contact["follow_up"]["id"],
-        "order_id": order["id"],
+        **organising_ids.reachable_ids(platform),
     }
 
 

@@ -26,14 +26,14 @@ from unittest import mock
 
 import pytest
 import requests
-from casework_organising import followups
-from casework_organising.api.contacts import ContactList, ContactRecorded, FollowUpList, FollowUpOut, HelpRequestOut
-from casework_organising.settings import OrganisingSettings
 from pydantic import BaseModel
 
 from casework_common import db
 from casework_common.typed_dates import london_today
 from casework_local.services import SERVICES, service_env
+from casework_organising import followups
+from casework_organising.api.contacts import ContactList, ContactRecorded, FollowUpList, FollowUpOut, HelpRequestOut
+from casework_organising.settings import OrganisingSettings
 from harness import Platform
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]

@@ -8,8 +8,9 @@ import uuid
 from typing import Any
 
 import pytest
-from casework_organising.contact_log import ContactIn, due_on, rule_errors
 from pydantic import ValidationError
+
+from casework_organising.contact_log import ContactIn, due_on, rule_errors
 
 TODAY = dt.date(2027, 5, 14)
 

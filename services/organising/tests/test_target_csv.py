@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
+
 from casework_organising import target_csv
 from casework_organising.api.results import to_csv
 
