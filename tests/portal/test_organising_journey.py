@@ -200,6 +200,17 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
     expect(cora.get_by_role("status").first).to_contain_text(
         "Imported holloway-staff.csv: 3 people, 1 is a member already, 2 to approach."
     )
+    cora.get_by_role("link", name="holloway-staff.csv").click()
+    expect(cora.get_by_role("heading", level=2)).to_have_text("2 people")  # not members yet, the default
+    who = cora.get_by_role("form", name="Who to approach")
+    who.get_by_label("Department").fill("drivers")
+    who.get_by_role("button", name="Show").click()
+    people = cora.get_by_role("table", name="People on the list")
+    expect(people.get_by_role("row")).to_have_count(2)  # the heading and Sam Patel
+    expect(people).to_contain_text("Sam Patel")
+    accessible(cora)
+    cora.go_back()
+    cora.go_back()
     materials = cora.get_by_role("form", name="Order materials")
     materials.get_by_label("What you need").fill("200 calling cards, 50 survey forms")
     materials.get_by_label("Needed by").fill(typed(today))

@@ -216,6 +216,21 @@ def register(bp: Blueprint, pages: Pages) -> None:
         )
         return redirect(back)
 
+    @bp.get("/organising/target-lists/<list_id>")
+    @signed_in
+    def organising_target_list(user: Principal, list_id: str) -> str:
+        """The people on a list, narrowed to a workplace and department and to those not yet members."""
+        staff_only(user)
+        chosen = {k: request.args.get(k, "").strip() for k in ("workplace", "department")}
+        params: dict[str, Any] = {k: v for k, v in chosen.items() if v}
+        non_members = request.args.get("non_members", "true" if not request.args else "") == "true"
+        if non_members:
+            params["non_members"] = "true"
+        found = pages.api(user).get(pages.organising(f"/v1/target-lists/{list_id}/entries"), **params)
+        return render_template(
+            "organising_target_list.html", user=user, found=found, chosen=chosen, non_members=non_members
+        )
+
     @bp.post("/organising/target-lists/<list_id>/delete")
     @signed_in
     def delete_target_list(user: Principal, list_id: str) -> Response:
