@@ -64,7 +64,8 @@ def insert_week(platform: Platform) -> Week:
     """A london campaign: north-london's plan with two sessions, south-london's with one, eleven
     contacts (five with issue "pay" at the depot, two "workload" at the office, one "pay" at the
     garage) and three follow-ups, two of them open."""
-    campaign_id, name = uuid.uuid4(), f"Results week {uuid.uuid4().hex[:6]}"
+    # A Welsh letter outside Latin-1 in the name: the CSV's file name must still reach the browser.
+    campaign_id, name = uuid.uuid4(), f"Gŵyl results week {uuid.uuid4().hex[:6]}"
     start = dt.datetime.now(dt.UTC).replace(microsecond=0)
     plans = {"north-london": uuid.uuid4(), "south-london": uuid.uuid4()}
     sessions = {key: uuid.uuid4() for key in SESSIONS}
@@ -282,7 +283,8 @@ def export(platform: Platform, user: str, week: Week, table: str) -> list[list[s
     )
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"].startswith("text/csv")
-    assert "attachment" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=") and "filename*=UTF-8''g%C5%B5yl-results-week-" in disposition
     return list(csv.reader(io.StringIO(response.text)))
 
 

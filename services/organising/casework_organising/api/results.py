@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from casework_common.openapi import Reply, api
 from casework_common.vocabulary import CONTACT_OUTCOME_LABELS, ISSUE_CATEGORY_LABELS, SESSION_KIND_LABELS
-from casework_common.web import parse_query, principal
+from casework_common.web import attachment, parse_query, principal
 from casework_organising import access, results
 from casework_organising.api import Deps, lookup
 
@@ -41,6 +41,8 @@ HEADINGS = {
 
 
 class Totals(BaseModel):
+    """Counts of a session, a branch or the region."""
+
     target: int = Field(description="Contacts planned (the sessions' targets).")
     contacts: int = Field(description="Conversations logged, whatever their outcome.")
     joins: int
@@ -50,6 +52,8 @@ class Totals(BaseModel):
 
 
 class SessionResult(Totals):
+    """One session's counts, with where and when it was."""
+
     id: str
     branch: str
     place: str
@@ -60,6 +64,8 @@ class SessionResult(Totals):
 
 
 class BranchResult(Totals):
+    """One branch's counts over its sessions."""
+
     branch: str
 
 
@@ -68,6 +74,8 @@ class RegionResult(Totals):
 
 
 class IssueResult(BaseModel):
+    """How often an issue was raised at a workplace."""
+
     category: str
     workplace: str
     count: int | None = Field(description="null when suppressed.")
@@ -88,6 +96,8 @@ class CampaignResults(BaseModel):
 
 
 class CsvParams(BaseModel):
+    """Which table of the results to export."""
+
     model_config = ConfigDict(extra="forbid")
 
     table: Literal["sessions", "branches", "issues"] = Field(default="sessions", description="Which table to export.")
@@ -135,6 +145,8 @@ def blueprint(deps: Deps) -> Blueprint:
         errors=(403, 404),
     )
     def export(campaign_id: str) -> Response:
+        """The same scope as the JSON results (officials: the region; branch staff: their branch),
+        with small issue counts suppressed whoever asks."""
         params = parse_query(CsvParams)
         row, found, branch = scoped(campaign_id)
         text = to_csv(params.table, found, small_cell)
@@ -143,7 +155,9 @@ def blueprint(deps: Deps) -> Blueprint:
             text,
             mimetype="text/csv",
             headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
+                # attachment() gives an ASCII fallback and the exact name in filename* (a name like
+                # "Ŵyl" cannot go into a Latin-1 header as it is).
+                "Content-Disposition": attachment(name),
                 "X-Suppression-Threshold": str(small_cell),
             },
         )
