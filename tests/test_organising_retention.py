@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -166,9 +168,12 @@ def test_counts_stay(platform: Platform, removal: dict[str, Any]) -> None:
         "SELECT rows, members, removed_at IS NOT NULL FROM organising.target_lists WHERE campaign_id = %s",
         old,
     ) == [(1, 0, True)]
-    assert rows(platform, "SELECT outcome, state FROM organising.follow_ups WHERE campaign_id = %s", old) == [
-        ("call_again", "open")
-    ]
+    # Its follow-up is closed: no reminder about a person whose details are gone.
+    assert rows(
+        platform,
+        "SELECT outcome, state, closed_at IS NOT NULL FROM organising.follow_ups WHERE campaign_id = %s",
+        old,
+    ) == [("call_again", "closed", True)]
 
 
 def test_the_branch_sees_the_conversations_without_details_and_logs_no_more(
@@ -202,3 +207,42 @@ def test_a_second_run_finds_nothing_more_for_it(platform: Platform, removal: dic
     again = organising_command(platform, "retention", "--as-of", (TODAY + dt.timedelta(days=1)).isoformat())
     assert again.returncode == 0, again.stderr
     assert removal["old"]["campaign"] not in again.stdout and "campaign(s) done" in again.stdout
+
+
+def test_a_list_imported_while_retention_runs_is_refused(platform: Platform) -> None:
+    """The retention pass holds the campaign (FOR UPDATE) and marks it done; an import that read the
+    campaign before waits for it, then answers 409 and stores no entry that nothing would remove."""
+    campaign_id = uuid.uuid4()
+    with platform.superuser_db() as db:
+        db.execute(
+            "INSERT INTO organising.campaigns (id, region, name, starts_on, ends_on, retention_days, created_by)"
+            " VALUES (%s, 'london', 'Retention race', %s, %s, 0, 'olive')",
+            (campaign_id, TODAY, TODAY),
+        )
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%campaigns%FOR SHARE%'"
+    )
+    with platform.superuser_db() as retention, platform.superuser_db() as watch, ThreadPoolExecutor(1) as pool:
+        with retention.transaction():
+            retention.execute("SELECT 1 FROM organising.campaigns WHERE id = %s FOR UPDATE", (campaign_id,))
+            retention.execute(
+                "UPDATE organising.campaigns SET details_removed_at = now() WHERE id = %s", (campaign_id,)
+            )
+            sent = pool.submit(
+                platform.call,
+                "cora",
+                "POST",
+                "organising",
+                f"/v1/campaigns/{campaign_id}/target-lists",
+                params={"filename": "late.csv"},
+                data=b"Name,Workplace\nRobin Late,Archway bus garage\n",
+                headers={"Content-Type": "text/csv"},
+            )
+            # The import has read the campaign (not yet done, for it) and waits for the pass's lock.
+            for _ in range(600):
+                if watch.execute(waiting).fetchone()[0] or sent.done():
+                    break
+                time.sleep(0.1)
+        answer = sent.result()
+    assert answer.status_code == 409, answer.text
+    assert rows(platform, "SELECT count(*) FROM organising.target_lists WHERE campaign_id = %s", campaign_id) == [(0,)]

@@ -114,18 +114,22 @@ def json_body() -> Any:
     if not request.is_json:
         raise invalid([{"field": "", "message": "A JSON object body is required."}], "The body is not JSON.")
     try:
-        body = current_app.json.loads(_bounded_body())
+        body = current_app.json.loads(
+            bounded_body(
+                MAX_JSON_BYTES,
+                Problem(413, "too-large", "Body too large", f"A JSON body may be at most {MAX_JSON_BYTES:,} bytes."),
+            )
+        )
     except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." deeper than the parser's stack
         raise invalid([{"field": "", "message": "The body is not valid JSON."}], "The body is not JSON.") from exc
     _refuse_unsafe(body)
     return body
 
 
-def _bounded_body() -> bytes:
-    """The raw body, refused with a 413 past MAX_JSON_BYTES; read with a bound, since a chunked
-    body announces no length. Uploads stream through intake's own limit and never come here."""
-    limit = MAX_JSON_BYTES
-    too_large = Problem(413, "too-large", "Body too large", f"A JSON body may be at most {limit:,} bytes.")
+def bounded_body(limit: int, too_large: Problem) -> bytes:
+    """The raw body, refused with ``too_large`` (a 413) past ``limit`` bytes; read with a bound,
+    since a chunked body announces no length. For bodies held in memory (JSON, a small CSV); large
+    uploads stream through intake's own limit instead."""
     if request.content_length is not None and request.content_length > limit:
         raise too_large
     data = bytearray()

@@ -3,9 +3,11 @@
 Once ``ends_on + retention_days`` has passed, one transaction per campaign
 - deletes its target-list entries (the lists stay, marked removed, with their row and member counts);
 - empties the contacts' names, contact details and free text (issue_text), and help requests' messages;
+- closes its open follow-ups (nobody is reminded about a person whose details are gone);
 - marks the contacts and the campaign ``details_removed_at``.
-Outcomes, categories, workplaces, petition and card ticks, follow-up states and every count stay,
-so the results read the same afterwards. A campaign is done once (``details_removed_at``).
+Outcomes, categories, workplaces, petition and card ticks and every count of conversations stay,
+so the results read the same afterwards (but for "follow-ups open", now none). A campaign is done
+once (``details_removed_at``).
 
 The loop uses the real date in Europe/London, never ``CASEWORK_ORGANISING_TODAY`` (a drill's date
 for the follow-up loop must not remove anything early); the command takes ``--as-of``.
@@ -25,7 +27,7 @@ from sqlalchemy import Engine, delete, func, literal_column, select, update
 from casework_common import db, metrics
 from casework_common.typed_dates import london_today
 from casework_organising.settings import OrganisingSettings
-from casework_organising.tables import campaigns, contacts, help_requests, target_entries, target_lists
+from casework_organising.tables import campaigns, contacts, follow_ups, help_requests, target_entries, target_lists
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,11 @@ def remove_campaign(engine: Engine, campaign_id: uuid.UUID, as_of: dt.date) -> R
             .values(person_name=None, person_contact=None, issue_text="", details_removed_at=func.now())
         ).rowcount
         conn.execute(update(help_requests).where(help_requests.c.campaign_id == campaign_id).values(message=""))
+        conn.execute(
+            update(follow_ups)
+            .where(follow_ups.c.campaign_id == campaign_id, follow_ups.c.state == "open")
+            .values(state="closed", closed_at=func.now())
+        )
         conn.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(details_removed_at=func.now()))
     CAMPAIGNS_DONE.inc()
     removed = Removed(

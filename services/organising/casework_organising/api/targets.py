@@ -19,10 +19,10 @@ from sqlalchemy import delete, func, insert, select, update
 
 from casework_common.openapi import Reply, api
 from casework_common.problems import Problem, invalid
-from casework_common.web import parse_query, principal, request_body
+from casework_common.web import bounded_body, parse_query, principal
 from casework_organising import target_csv
 from casework_organising.api import Deps, lookup
-from casework_organising.tables import target_entries, target_lists
+from casework_organising.tables import campaigns, target_entries, target_lists
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +33,24 @@ CSV_TYPES = frozenset(
 
 
 class UploadParams(BaseModel):
+    """About the uploaded file."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     filename: str = Field(default="targets.csv", min_length=1, max_length=200, description="The file's name, shown.")
 
 
 class EntryParams(BaseModel):
+    """Which of a list's people, and which page of them."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     workplace: str | None = Field(default=None, max_length=200, description="Only this workplace (any case).")
     department: str | None = Field(default=None, max_length=200, description="Only this department (any case).")
     non_members: bool = Field(default=False, description="Only people with no membership number.")
     limit: int = Field(default=1000, ge=1, le=20_000)
-    offset: int = Field(default=0, ge=0)
+    # Bounded so a huge number is a 422, not a bigint overflow in Postgres (no list is longer).
+    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class TargetListOut(BaseModel):
@@ -76,6 +81,8 @@ class TargetLists(BaseModel):
 
 
 class EntryOut(BaseModel):
+    """One person on a target list."""
+
     id: str
     name: str
     workplace: str
@@ -117,9 +124,7 @@ def blueprint(deps: Deps) -> Blueprint:
         with deps.engine.connect() as conn:
             campaign = lookup.branch_campaign(conn, user, campaign_id)
         if campaign.details_removed_at is not None:
-            raise Problem(
-                409, "retention-passed", "Retention period over", "The campaign's people's details were removed."
-            )
+            raise _retention_passed()
         data = _read_csv_body(settings.organising_max_upload_bytes)
         try:
             parsed = target_csv.parse(data, settings.organising_max_target_rows)
@@ -134,6 +139,13 @@ def blueprint(deps: Deps) -> Blueprint:
         list_id = uuid.uuid4()
         members = sum(entry.is_member for entry in parsed.entries)
         with deps.engine.begin() as conn:
+            # Checked again under a shared lock on the campaign: the retention pass (FOR UPDATE) may
+            # have run while the file was read; entries stored after it would never be removed.
+            removed = conn.execute(
+                select(campaigns.c.details_removed_at).where(campaigns.c.id == campaign.id).with_for_update(read=True)
+            ).scalar_one()
+            if removed is not None:
+                raise _retention_passed()
             conn.execute(
                 insert(target_lists).values(
                     id=list_id,
@@ -184,6 +196,7 @@ def blueprint(deps: Deps) -> Blueprint:
     @bp.get("/v1/campaigns/<campaign_id>/target-lists")
     @api("The caller's branch's target lists of a campaign", {200: TargetLists}, errors=(403, 404))
     def list_lists(campaign_id: str) -> Response:
+        """Counts only, newest first; officials get 403 (lists never leave the branch)."""
         user = principal()
         with deps.engine.connect() as conn:
             campaign = lookup.branch_campaign(conn, user, campaign_id)
@@ -251,6 +264,10 @@ def blueprint(deps: Deps) -> Blueprint:
     return bp
 
 
+def _retention_passed() -> Problem:
+    return Problem(409, "retention-passed", "Retention period over", "The campaign's people's details were removed.")
+
+
 def _read_csv_body(limit: int) -> bytes:
     """The request body: a CSV file of at most ``limit`` bytes (415 for another media type, 413 past the limit)."""
     if (request.mimetype or "") not in CSV_TYPES:
@@ -263,17 +280,10 @@ def _read_csv_body(limit: int) -> bytes:
     too_large = Problem(
         413, "too-large", "File too large", f"A target list may be at most {limit:,} bytes.", limit_bytes=limit
     )
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    data = bytearray()
-    body = request_body()
-    while chunk := body.read(min(64 * 1024, limit + 1 - len(data))):
-        data.extend(chunk)
-        if len(data) > limit:
-            raise too_large
+    data = bounded_body(limit, too_large)
     if not data.strip():
         raise invalid([{"field": "body", "message": "The body is empty: send the CSV file."}], "No file was sent.")
-    return bytes(data)
+    return data
 
 
 def list_json(row: Any) -> dict[str, Any]:
