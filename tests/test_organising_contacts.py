@@ -32,7 +32,14 @@ from casework_common import db
 from casework_common.typed_dates import london_today
 from casework_local.services import SERVICES, service_env
 from casework_organising import followups
-from casework_organising.api.contacts import ContactList, ContactRecorded, FollowUpList, FollowUpOut, HelpRequestOut
+from casework_organising.api.contacts import (
+    ContactList,
+    ContactRecorded,
+    FollowUpList,
+    FollowUpOut,
+    HelpRequestList,
+    HelpRequestOut,
+)
 from casework_organising.settings import OrganisingSettings
 from harness import Platform
 
@@ -164,6 +171,10 @@ def test_an_entry_is_stored_once_however_often_it_is_sent(platform: Platform, we
     assert again.status_code == 200, again.text
     assert documented(ContactRecorded, again.json())["duplicate"] is True and again.json()["id"] == stored["id"]
     assert again.json()["outcome"] == "not_interested"  # the stored entry, not the resent one
+    # Resent weeks later: the rules (a call-again day long past) no longer hold, and it is still the stored entry.
+    late = {**body, "outcome": "call_again", "call_again_on": (TODAY - dt.timedelta(days=30)).isoformat()}
+    resent = platform.call("rachel", "POST", "organising", url, json=late)
+    assert resent.status_code == 200 and resent.json()["id"] == stored["id"], resent.text
 
     # Four copies of one entry at the same moment (a retry racing the original, two tabs).
     racing = {**body, "client_id": str(uuid.uuid4()), "outcome": "call_again", "call_again_on": TOMORROW}
@@ -370,10 +381,16 @@ def test_help_reaches_the_link_official_or_else_the_regions_officials(platform: 
     )
     assert asked.status_code == 201, asked.text
     assert documented(HelpRequestOut, asked.json())["recipients"] == ["olive"]
-    link_end = f"/organising/sessions/{week.session_id}"
+    # The link leads to the session's page, where the message is read (not in the notification).
+    link_end = f"/organising/sessions/{week.session_id}#help-requests"
     assert eventually(
         lambda: [i for i in platform.inbox("olive") if i["kind"] == "organising_help" and i["link"].endswith(link_end)]
     ), "olive was not told"
+    for reader in ("olive", "raj"):
+        listed = platform.call(reader, "GET", "organising", f"/v1/sessions/{week.session_id}/help-requests")
+        assert listed.status_code == 200, listed.text
+        mine = next(r for r in documented(HelpRequestList, listed.json())["items"] if r["id"] == asked.json()["id"])
+        assert mine["message"] == "No cards" and mine["requested_by"] == "rachel"
 
     office = platform.call("raj", "POST", "organising", f"/v1/sessions/{week.other_session_id}/help-requests", json={})
     assert office.status_code == 201, office.text
@@ -389,21 +406,20 @@ def test_who_may_see_and_do_what(platform: Platform, week: Week, reminded: dict[
         assert log(platform, outsider, s).status_code == 404
         assert platform.call(outsider, "GET", "organising", contacts_url).status_code == 404
         assert platform.call(outsider, "POST", "organising", help_url, json={}).status_code == 404
+        assert platform.call(outsider, "GET", "organising", help_url).status_code == 404
     ravis = platform.call("ravi", "GET", "organising", "/v1/follow-ups")
     assert ravis.status_code == 200 and not [f for f in ravis.json()["items"] if f["session_id"] == s]
-    # The region's official: the conversations, never the people's details; no logging, no follow-ups.
+    # The region's official: no conversation rows at all (one row per person would show what the
+    # results suppress as a small count), no logging, no follow-ups; the session's help requests.
     assert log(platform, "olive", s).status_code == 403
     seen = platform.call("olive", "GET", "organising", contacts_url)
-    assert seen.status_code == 200, seen.text
-    documented(ContactList, seen.json())
-    sam = next(c for c in seen.json()["items"] if c["id"] == reminded["contact"]["id"])
-    assert sam["person_name"] is None and sam["person_contact"] is None and sam["issue_text"] is None
-    assert sam["outcome"] == "call_again" and sam["issue_category"] == "pay"
+    assert seen.status_code == 403, seen.text
     assert "Sam" not in seen.text and "overtime" not in seen.text
+    assert platform.call("olive", "GET", "organising", help_url).status_code == 200
     assert platform.call("olive", "GET", "organising", "/v1/follow-ups").status_code == 403
     assert platform.call("olive", "POST", "organising", help_url, json={}).status_code == 403
     # The branch sees the details.
-    own = platform.call("cora", "GET", "organising", contacts_url).json()["items"]
+    own = documented(ContactList, platform.call("cora", "GET", "organising", contacts_url).json())["items"]
     assert next(c for c in own if c["id"] == reminded["contact"]["id"])["person_name"] == "Sam Caller"
     # Members, caseworkers, the dpo and admin: nothing at all; without a token: 401.
     for nobody in ("maria", "carl", "dana", "ada"):
@@ -411,5 +427,6 @@ def test_who_may_see_and_do_what(platform: Platform, week: Week, reminded: dict[
         assert platform.call(nobody, "GET", "organising", contacts_url).status_code == 403
         assert platform.call(nobody, "GET", "organising", "/v1/follow-ups").status_code == 403
         assert platform.call(nobody, "POST", "organising", help_url, json={}).status_code == 403
+        assert platform.call(nobody, "GET", "organising", help_url).status_code == 403
     assert log(platform, None, s).status_code == 401
     assert platform.call("rachel", "GET", "organising", "/v1/sessions/not-an-id/contacts").status_code == 404

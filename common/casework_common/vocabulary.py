@@ -145,8 +145,11 @@ CONTACT_OUTCOMES = _short_names(organising_pb2.ContactOutcome, "CONTACT_OUTCOME_
 ISSUE_CATEGORIES = _short_names(organising_pb2.IssueCategory, "ISSUE_CATEGORY_")
 LAWFUL_BASES = _short_names(organising_pb2.LawfulBasis, "LAWFUL_BASIS_")
 #: Outcomes that open a follow-up for the team, and the one that closes it (a join recorded later).
-FOLLOW_UP_OUTCOMES = frozenset({"call_again", "will_join_online"})
+WILL_JOIN_ONLINE_OUTCOME = "will_join_online"
+FOLLOW_UP_OUTCOMES = frozenset({"call_again", WILL_JOIN_ONLINE_OUTCOME})
 JOIN_OUTCOME = "joined"
+#: The person was not there: a follow-up it answers stays open (what they were to be asked is still to do).
+NOT_THERE_OUTCOME = "not_there"
 
 #: What people call them, for forms, charts and CSV headers.
 SESSION_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(

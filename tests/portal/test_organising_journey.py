@@ -295,6 +295,12 @@ def test_a_recruitment_week_on_a_phone(platform: Platform, browser: Browser) -> 
     help_form.get_by_role("button", name="Ask for help").click()
     expect(rachel.get_by_role("status").first).to_contain_text("Help is on its way")
     expect(count).to_have_text("12")
+    expect(rachel.locator("#help-requests")).to_contain_text("The manager asked us to leave the canteen.")
+    # Olive follows the notification's link: she reads the message, and no conversation of the session.
+    olive.goto(platform.url("portal") + f"/organising/sessions/{first['id']}#help-requests")
+    expect(olive.locator("#help-requests")).to_contain_text("The manager asked us to leave the canteen.")
+    expect(olive.locator("[data-logged]")).to_have_count(0)
+    accessible(olive)
 
     # The call-again follow-up reminds Rachel once.
     call_again = next(c for c in logged if c["outcome"] == "call_again")

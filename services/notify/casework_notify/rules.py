@@ -478,7 +478,8 @@ def help_requested(request: organising_pb2.HelpRequested, ctx: RuleContext) -> l
             person,
             f"Help asked for at a recruitment session of branch {request.branch}",
             f"{request.requested_by} of branch {request.branch} asks for help at a recruitment session.",
-            f"{ctx.portal_url}/organising/sessions/{request.session_id}",
+            # The session page's help requests: where the team's message is read (it is not sent).
+            f"{ctx.portal_url}/organising/sessions/{request.session_id}#help-requests",
         )
         for person in _staff(request.recipients, but=request.requested_by)
     ]

@@ -164,7 +164,7 @@ def test_a_help_request_reaches_the_recipients_organising_chose_but_not_the_aske
     )
     [note] = RULES[organising_pb2.HelpRequested](request, CONTEXT)
     assert (note.recipient, note.kind) == ("olive", "organising_help")
-    assert note.link == "https://portal.example.org/organising/sessions/s1"
+    assert note.link == "https://portal.example.org/organising/sessions/s1#help-requests"
 
 
 def test_a_materials_order_reaches_the_regions_officials_with_a_link_to_the_campaign() -> None:

@@ -18,7 +18,6 @@ makes every repeat, even two at once, answer with the row stored first.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -35,8 +34,11 @@ from casework_common.vocabulary import (
     ISSUE_CATEGORIES,
     JOIN_OUTCOME,
     LAWFUL_BASES,
+    NOT_THERE_OUTCOME,
+    WILL_JOIN_ONLINE_OUTCOME,
 )
 from casework_organising.tables import campaigns, contacts, follow_ups, target_entries
+from casework_organising.text import lines, one_line
 
 Outcome = Literal[tuple(CONTACT_OUTCOMES)]  # type: ignore[valid-type]
 IssueCategory = Literal[tuple(ISSUE_CATEGORIES)]  # type: ignore[valid-type]
@@ -45,9 +47,7 @@ LawfulBasis = Literal[tuple(LAWFUL_BASES)]  # type: ignore[valid-type]
 WILL_JOIN_ONLINE_DAYS = 3  # "about five minutes online": ask how it went a few days later
 MAX_DAYS_AHEAD = 366
 MAX_DAYS_BEHIND = 14  # an entry queued offline may arrive days after it was typed
-NOT_THERE = "not_there"  # the person was not there: what they were to be asked is still to do
-MEMBER_CANNOT = frozenset({JOIN_OUTCOME, "will_join_online"})
-_SPACES = re.compile(r"\s+")
+MEMBER_CANNOT = frozenset({JOIN_OUTCOME, WILL_JOIN_ONLINE_OUTCOME})
 
 
 def _blank_is_none(value: object) -> object:
@@ -55,19 +55,11 @@ def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _one_line(value: str) -> str:
-    return _SPACES.sub(" ", value.strip())
-
-
-def _lines(value: str) -> str:
-    return "\n".join(line.rstrip() for line in value.strip().replace("\r\n", "\n").split("\n"))
-
-
 Optional = BeforeValidator(_blank_is_none)
 
 
 def _one_line_or_none(value: str | None) -> str | None:
-    return None if value is None else _one_line(value)
+    return None if value is None else one_line(value)
 
 
 # The length applies to the text; "" and spaces are None first (a length cannot apply to None).
@@ -91,7 +83,7 @@ class ContactIn(BaseModel):
         "Ignored for other outcomes.",
     )
     issue_category: Annotated[IssueCategory | None, Optional] = None
-    issue_text: Annotated[str, Field(max_length=1000), AfterValidator(_lines)] = Field(
+    issue_text: Annotated[str, Field(max_length=1000), AfterValidator(lines)] = Field(
         default="", description="The survey answer or issue raised, in their words (stays in the branch)."
     )
     petition_signed: StrictBool = False
@@ -154,15 +146,21 @@ class Recorded:
 def record(conn: Connection, session: Any, recorder: str, entry: ContactIn, today: dt.date) -> Recorded:
     """Store ``entry`` in ``session`` (a sessions row) in the caller's transaction.
 
-    A 422 names ``target_entry_id`` or ``follow_up_id`` when it is not the branch's in this campaign;
-    a 409 once the campaign's retention removed its details (a repeat of a stored entry is still
-    answered with it, so a queue in a browser empties).
+    A 422 names the fields that break the log's rules (``rule_errors``), or ``target_entry_id`` or
+    ``follow_up_id`` when it is not the branch's in this campaign; a 409 once the campaign's
+    retention removed its details. A repeat of a stored entry is answered with it before any of
+    these checks (a queued entry resent days later, its call-again day now long past, still empties
+    the browser's queue).
     """
     stored = _stored(conn, session.id, entry.client_id)
     if stored is not None:
         return Recorded(stored, _opened_by(conn, stored.id), (), duplicate=True)
-    # Shared lock on the campaign: its retention pass (FOR UPDATE) either ran before, and nothing
-    # more is logged, or waits for this entry and then removes its details too.
+    errors = rule_errors(entry, today)
+    if errors:
+        raise invalid(errors)
+    # Shared lock on the campaign: its retention pass (FOR UPDATE SKIP LOCKED) either ran before,
+    # and nothing more is logged, or skips the campaign while this entry is stored and removes its
+    # details on a later pass.
     removed = conn.execute(
         select(campaigns.c.details_removed_at).where(campaigns.c.id == session.campaign_id).with_for_update(read=True)
     ).scalar_one()
@@ -205,7 +203,8 @@ def record(conn: Connection, session: Any, recorder: str, entry: ContactIn, toda
     ).first()
     if inserted is None:  # the same entry, sent at the same moment, was stored first by another request
         stored = _stored(conn, session.id, entry.client_id)
-        assert stored is not None  # the conflicting row is committed: ON CONFLICT waited for it
+        if stored is None:  # cannot happen: ON CONFLICT waited for the conflicting row's commit
+            raise RuntimeError(f"contact {entry.client_id} conflicted but is not stored")
         return Recorded(stored, _opened_by(conn, stored.id), (), duplicate=True)
     opened = None
     if due is not None:
@@ -267,7 +266,7 @@ def _check_references(conn: Connection, session: Any, entry: ContactIn) -> None:
 def _close_answered(conn: Connection, session: Any, entry: ContactIn, contact_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
     """Close the follow-up this conversation answers, and on a join every open follow-up of the same
     target-list entry; the ids closed."""
-    answered = entry.follow_up_id is not None and entry.outcome != NOT_THERE
+    answered = entry.follow_up_id is not None and entry.outcome != NOT_THERE_OUTCOME
     joined_entry = entry.outcome == JOIN_OUTCOME and entry.target_entry_id is not None
     if not (answered or joined_entry):
         return ()

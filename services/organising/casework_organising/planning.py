@@ -43,6 +43,7 @@ from casework_organising.api.campaign_models import (
 from casework_organising.api.lookup import parse_id
 from casework_organising.settings import OrganisingSettings
 from casework_organising.tables import campaigns, contacts, help_requests, material_orders, outbox, plans, sessions
+from casework_organising.text import iso
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,6 @@ def conflict(kind: str, detail: str) -> Problem:
 # -- JSON ------------------------------------------------------------------------------------------
 
 
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _london(value: dt.datetime) -> str:
     return value.astimezone(LONDON).isoformat()
 
@@ -89,10 +86,10 @@ def campaign_json(row: Row | Mapping[str, Any]) -> dict[str, Any]:
         "ends_on": r["ends_on"].isoformat(),
         "notes": r["notes"],
         "retention_days": r["retention_days"],
-        "details_removed_at": _iso(r["details_removed_at"]),
+        "details_removed_at": iso(r["details_removed_at"]),
         "created_by": r["created_by"],
-        "created_at": _iso(r["created_at"]),
-        "updated_at": _iso(r["updated_at"]),
+        "created_at": iso(r["created_at"]),
+        "updated_at": iso(r["updated_at"]),
     }
 
 
@@ -118,8 +115,8 @@ def session_json(row: Row, contacts_count: int) -> dict[str, Any]:
         "helpers": list(r["helpers"]),
         "contacts": contacts_count,
         "created_by": r["created_by"],
-        "created_at": _iso(r["created_at"]),
-        "updated_at": _iso(r["updated_at"]),
+        "created_at": iso(r["created_at"]),
+        "updated_at": iso(r["updated_at"]),
     }
 
 
@@ -131,13 +128,13 @@ def order_json(row: Row) -> dict[str, Any]:
         "campaign_id": str(r["campaign_id"]),
         "branch": r["branch"],
         "items": r["items"],
-        "needed_by": _iso(r["needed_by"]),
+        "needed_by": iso(r["needed_by"]),
         "deliver_to": r["deliver_to"],
         "ordered_by": r["ordered_by"],
-        "ordered_at": _iso(r["ordered_at"]),
+        "ordered_at": iso(r["ordered_at"]),
         "state": r["state"],
         "fulfilled_by": r["fulfilled_by"],
-        "fulfilled_at": _iso(r["fulfilled_at"]),
+        "fulfilled_at": iso(r["fulfilled_at"]),
     }
 
 
@@ -192,8 +189,8 @@ def plan_json(conn: Connection, row: Row) -> dict[str, Any]:
         "highlight_note": r["highlight_note"],
         "highlighted_by": r["highlighted_by"],
         "created_by": r["created_by"],
-        "created_at": _iso(r["created_at"]),
-        "updated_at": _iso(r["updated_at"]),
+        "created_at": iso(r["created_at"]),
+        "updated_at": iso(r["updated_at"]),
         "sessions": listed,
         "target_total": sum(s["target_contacts"] for s in listed),
     }
@@ -274,6 +271,10 @@ class Campaigns:
             )
             return [campaign_json(r) for r in rows]
 
+    def default_retention_days(self) -> int:
+        """The retention a campaign gets when none is given (never more than the maximum)."""
+        return min(self.settings.organising_default_retention_days, self.settings.organising_max_retention_days)
+
     def _check_campaign(self, starts_on: dt.date, ends_on: dt.date, retention_days: int | None) -> None:
         if ends_on < starts_on:
             raise field_error("ends_on", "The campaign cannot end before it starts.")
@@ -288,11 +289,7 @@ class Campaigns:
         if not access.is_official(user):
             raise forbidden("Only the region's officials open campaigns.")
         self._check_campaign(body.starts_on, body.ends_on, body.retention_days)
-        retention = (
-            body.retention_days
-            if body.retention_days is not None
-            else min(self.settings.organising_default_retention_days, self.settings.organising_max_retention_days)
-        )
+        retention = body.retention_days if body.retention_days is not None else self.default_retention_days()
         with self.engine.begin() as conn:
             row = conn.execute(
                 campaigns.insert()
@@ -368,7 +365,7 @@ class Campaigns:
             ends_on = given.get("ends_on") or row.ends_on
             self._check_campaign(starts_on, ends_on, given.get("retention_days"))
             if given.get("retention_days", 0) is None:
-                given["retention_days"] = self.settings.organising_default_retention_days
+                given["retention_days"] = self.default_retention_days()
             if "starts_on" in given or "ends_on" in given:
                 outside = conn.execute(
                     select(func.count())

@@ -21,11 +21,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from casework_common.vocabulary import CONTACT_OUTCOMES, JOIN_OUTCOME
+from casework_common.vocabulary import CONTACT_OUTCOMES, JOIN_OUTCOME, WILL_JOIN_ONLINE_OUTCOME
 from casework_organising.tables import campaigns, contacts, follow_ups, plans, sessions
 
 OUTCOMES: tuple[str, ...] = tuple(CONTACT_OUTCOMES)
-WILL_JOIN_ONLINE = "will_join_online"
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def _totals(outcomes: dict[str, int], target: int, follow_ups_open: int) -> dict
         "target": target,
         "contacts": sum(outcomes.values()),
         "joins": outcomes.get(JOIN_OUTCOME, 0),
-        "will_join_online": outcomes.get(WILL_JOIN_ONLINE, 0),
+        "will_join_online": outcomes.get(WILL_JOIN_ONLINE_OUTCOME, 0),
         "follow_ups_open": follow_ups_open,
         "outcomes": {name: outcomes.get(name, 0) for name in OUTCOMES},
     }

@@ -8,6 +8,8 @@ from casework_common.settings import DatabaseSettings, HttpSettings, KafkaSettin
 
 
 class OrganisingSettings(HttpSettings, KeycloakSettings, KafkaSettings, DatabaseSettings):
+    """The organising service's settings: loop intervals, retention, suppression and upload limits."""
+
     service_name: str = "organising"
     database_schema: str = "organising"
     # How often the loops look for follow-ups that fell due and campaigns past their retention (seconds).

@@ -10,6 +10,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from casework_common.vocabulary import (
+    CONTACT_OUTCOMES,
+    FOLLOW_UP_OUTCOMES,
+    JOIN_OUTCOME,
+    NOT_THERE_OUTCOME,
+    WILL_JOIN_ONLINE_OUTCOME,
+)
 from casework_organising.contact_log import ContactIn, due_on, rule_errors
 
 TODAY = dt.date(2027, 5, 14)
@@ -111,3 +118,9 @@ def test_bad_bodies_name_each_field() -> None:
         "shoe_size",
     }
     assert errors_of({"is_member": False, "outcome": "joined"}) == {"client_id": "missing"}
+
+
+def test_the_outcomes_the_rules_name_are_outcomes_of_the_contract() -> None:
+    # Named once in casework_common.vocabulary; a renamed proto value must not leave a rule behind.
+    named = {JOIN_OUTCOME, NOT_THERE_OUTCOME, WILL_JOIN_ONLINE_OUTCOME, *FOLLOW_UP_OUTCOMES}
+    assert named <= set(CONTACT_OUTCOMES)

@@ -15,10 +15,11 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt
 
 from casework_common.typed_dates import LONDON
 from casework_common.vocabulary import APPROACHES, SESSION_KINDS
+from casework_organising.text import Strict, lines, one_line
 
 SessionKind = Literal[tuple(SESSION_KINDS)]  # type: ignore[valid-type]
 Approach = Literal[tuple(APPROACHES)]  # type: ignore[valid-type]
@@ -30,36 +31,19 @@ MAX_CAMPAIGN_DAYS = 366
 MAX_SESSION_HOURS = 24
 MAX_TARGET_CONTACTS = 10_000
 MAX_TEAM = 20
-_SPACES = re.compile(r"\s+")
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:?\d\d)?")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 
 
-def _text(value: str) -> str:
-    # (pydantic already refuses a lone surrogate, "\ud800", which no database could store.)
-    return value.strip()
-
-
-def _one_line(value: str) -> str:
-    return _SPACES.sub(" ", _text(value))
-
-
-def _lines(value: str) -> str:
-    # Free text over several lines: trailing spaces and Windows line ends tidied, lines kept.
-    return "\n".join(line.rstrip() for line in _text(value).replace("\r\n", "\n").split("\n"))
-
-
 def line(max_length: int, min_length: int = 0) -> object:
     """A one-line text field (names, places): stripped, inner whitespace collapsed, bounded."""
-    return Annotated[
-        str, Field(max_length=max_length), AfterValidator(_one_line), AfterValidator(_at_least(min_length))
-    ]
+    return Annotated[str, Field(max_length=max_length), AfterValidator(one_line), AfterValidator(_at_least(min_length))]
 
 
 def paragraph(max_length: int, min_length: int = 0) -> object:
     """A free-text field over several lines (notes, backup plans), bounded."""
-    return Annotated[str, Field(max_length=max_length), AfterValidator(_lines), AfterValidator(_at_least(min_length))]
+    return Annotated[str, Field(max_length=max_length), AfterValidator(lines), AfterValidator(_at_least(min_length))]
 
 
 def _at_least(min_length: int) -> Callable[[str], str]:
@@ -114,7 +98,7 @@ Backup = paragraph(2000)
 
 
 def _username(value: str) -> str:
-    value = _text(value).lower()
+    value = value.strip().lower()
     if not USERNAME.fullmatch(value):
         raise ValueError(f"{value[:60]!r} is not a username.")
     return value
@@ -125,10 +109,6 @@ HelperName = line(100, 1)
 HighlightNote = line(500)
 Items = paragraph(2000, 1)
 Address = line(500)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # -- requests ------------------------------------------------------------------------------------

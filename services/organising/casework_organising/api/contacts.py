@@ -2,41 +2,40 @@
 ``/v1/follow-ups``, ``/v1/sessions/{id}/help-requests``).
 
 Who may do what (casework_organising.access): a session's branch staff log conversations, read
-them with people's details, work follow-ups and ask for help; the region's officials read a
-session's conversations without people's details (names, contact details, what they said) and
-nothing of follow-ups; anyone else who may use organising gets 404 for another branch's or region's
-session, and members, caseworkers, the dpo and admin 403 everywhere.
+them with people's details, work follow-ups and ask for help; the region's officials read the
+session's help requests (they are asked) but neither its conversations (one row per person would
+get round the suppression of small counts: officials have the results) nor follow-ups; anyone else
+who may use organising gets 404 for another branch's or region's session, and members,
+caseworkers, the dpo and admin 403 everywhere.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from typing import Any, Literal
 
 from flask import Blueprint, Response, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from casework.v1 import organising_pb2
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
 from casework_common.outbox import enqueue
-from casework_common.problems import Problem, forbidden, invalid, not_found
+from casework_common.problems import Problem, forbidden, not_found
 from casework_common.typed_dates import london_today
 from casework_common.web import parse_json, parse_query, principal
 from casework_organising import access, contact_log
-from casework_organising.api import Deps
+from casework_organising.api import Deps, lookup
 from casework_organising.contact_log import ContactIn
+from casework_organising.planning import Campaigns, parse_uuid
 from casework_organising.tables import campaigns, contacts, follow_ups, help_requests, outbox, plans, sessions
+from casework_organising.text import Strict, iso
 
 log = logging.getLogger(__name__)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CloseIn(Strict):
@@ -46,19 +45,23 @@ class CloseIn(Strict):
 
 
 class HelpIn(Strict):
-    """What help the team needs (optional; only the recipients read it, after signing in)."""
+    """What help the team needs (optional; read on the session's page by the branch's staff and the
+    region's officials, not sent in the notification)."""
 
     message: str = Field(default="", max_length=500)
 
 
 class FollowUpsQuery(Strict):
+    """Which follow-ups: one campaign's or all, open, closed or both."""
+
     campaign_id: uuid.UUID | None = Field(default=None, description="Only this campaign's follow-ups.")
     state: Literal["open", "closed", "all"] = "open"
 
 
 class ContactOut(BaseModel):
-    """One logged conversation. For officials ``person_name``, ``person_contact`` and ``issue_text``
-    are null: people's details stay in the branch."""
+    """One logged conversation, for the branch's reps and coordinator (officials read counts in the
+    results). Once the campaign's retention ran, ``person_name`` and ``person_contact`` are null and
+    ``issue_text`` is empty."""
 
     id: str
     session_id: str
@@ -140,16 +143,20 @@ class HelpRequestOut(BaseModel):
     created_at: str
 
 
-def _id(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise not_found(what) from None
+class HelpRequestRead(HelpRequestOut):
+    """A help request with what the team wrote."""
+
+    message: str = Field(description='What the team wrote ("" if nothing, or once the retention removed it).')
+
+
+class HelpRequestList(BaseModel):
+    """A session's help requests, newest first."""
+
+    items: list[HelpRequestRead]
 
 
 def _user(caller: Principal) -> Principal:
-    if not access.may_use(caller):
-        raise forbidden("Recruitment campaigns are for branch reps, coordinators and the region's officials.")
+    lookup.require_use(caller)
     return caller
 
 
@@ -164,7 +171,7 @@ def _session(conn: Connection, caller: Principal, session_id: str) -> Any:
         )
         .join(campaigns, campaigns.c.id == sessions.c.campaign_id)
         .join(plans, plans.c.id == sessions.c.plan_id)
-        .where(sessions.c.id == _id(session_id, "session"))
+        .where(sessions.c.id == parse_uuid(session_id, "session"))
     ).first()
     if row is None or not access.reads_branch(caller, row.region, row.branch):
         raise not_found("session")
@@ -176,16 +183,12 @@ def _works(caller: Principal, session: Any, what: str) -> None:
         raise forbidden(f"Only the branch's reps and coordinator {what}.")
 
 
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _str(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
-def contact_json(row: Any, people: bool) -> dict[str, Any]:
-    """The API view of a contacts row; without people's details unless ``people``."""
+def contact_json(row: Any) -> dict[str, Any]:
+    """The API view of a contacts row, people's details included (only the branch gets it)."""
     return {
         "id": str(row.id),
         "session_id": str(row.session_id),
@@ -198,13 +201,13 @@ def contact_json(row: Any, people: bool) -> dict[str, Any]:
         "recorded_at": row.recorded_at.isoformat(),
         "is_member": row.is_member,
         "outcome": row.outcome,
-        "call_again_on": _iso(row.call_again_on),
+        "call_again_on": iso(row.call_again_on),
         "issue_category": row.issue_category,
-        "issue_text": row.issue_text if people else None,
+        "issue_text": row.issue_text,
         "petition_signed": row.petition_signed,
         "card_left": row.card_left,
-        "person_name": row.person_name if people else None,
-        "person_contact": row.person_contact if people else None,
+        "person_name": row.person_name,
+        "person_contact": row.person_contact,
         "lawful_basis": row.lawful_basis,
         "target_entry_id": _str(row.target_entry_id),
         "follow_up_id": _str(row.follow_up_id),
@@ -225,8 +228,8 @@ def follow_up_json(row: Any) -> dict[str, Any]:
         "team": list(row.team),
         "target_entry_id": _str(row.target_entry_id),
         "state": row.state,
-        "reminded_at": _iso(row.reminded_at),
-        "closed_at": _iso(row.closed_at),
+        "reminded_at": iso(row.reminded_at),
+        "closed_at": iso(row.closed_at),
         "closed_by_contact": _str(row.closed_by_contact),
         "created_at": row.created_at.isoformat(),
     }
@@ -254,8 +257,11 @@ def _follow_ups_with_people() -> Any:
 
 
 def blueprint(deps: Deps) -> Blueprint:
+    """The contact log, follow-up and help-request endpoints."""
     bp = Blueprint("contacts", __name__)
-    engine, directory = deps.engine, deps.directory
+    engine = deps.engine
+    # The directory lookups (with their 503 when Keycloak cannot be reached) are planning's.
+    people = Campaigns(deps.engine, deps.directory, deps.settings)
 
     @bp.post("/v1/sessions/<session_id>/contacts")
     @api(
@@ -277,13 +283,16 @@ def blueprint(deps: Deps) -> Blueprint:
             session = _session(conn, caller, session_id)
         _works(caller, session, "log conversations")
         entry = parse_json(ContactIn)
-        today = london_today()
-        errors = contact_log.rule_errors(entry, today)
-        if errors:
-            raise invalid(errors)
-        with engine.begin() as conn:
-            done = contact_log.record(conn, session, caller.username, entry, today)
-        body = contact_json(done.contact, people=True) | {
+        try:
+            with engine.begin() as conn:
+                done = contact_log.record(conn, session, caller.username, entry, london_today())
+        except IntegrityError:
+            # The session was deleted since it was read (its foreign key broke): 404, as for a
+            # session that never was. Anything else is a fault, raised as it is.
+            with engine.connect() as conn:
+                _session(conn, caller, session_id)
+            raise
+        body = contact_json(done.contact) | {
             "duplicate": done.duplicate,
             "follow_up": follow_up_json(done.follow_up) if done.follow_up is not None else None,
             "closed_follow_ups": [str(i) for i in done.closed],
@@ -291,20 +300,26 @@ def blueprint(deps: Deps) -> Blueprint:
         return jsonify(body), 200 if done.duplicate else 201
 
     @bp.get("/v1/sessions/<session_id>/contacts")
-    @api("A session's conversations, newest first", {200: ContactList}, errors=(403, 404))
+    @api(
+        "A session's conversations, newest first (the branch's reps and coordinator)",
+        {200: ContactList},
+        errors=(403, 404),
+    )
     def list_contacts(session_id: str) -> Response:
-        """The branch's staff see people's details; the region's officials see the conversations
-        without them (names, contact details and what people said are null)."""
+        """With people's details. The region's officials get 403: a row per conversation (workplace,
+        department, time, issue) would show one person at a time what the results suppress as a
+        small count; they read the session's counts in the campaign's results."""
         caller = _user(principal())
         with engine.connect() as conn:
             session = _session(conn, caller, session_id)
+            if not access.sees_people(caller, session.region, session.branch):
+                raise forbidden("A session's conversations stay in the branch; the results give the counts.")
             rows = conn.execute(
                 select(contacts)
                 .where(contacts.c.session_id == session.id)
                 .order_by(contacts.c.recorded_at.desc(), contacts.c.id)
             ).all()
-        people = access.sees_people(caller, session.region, session.branch)
-        return jsonify(items=[contact_json(row, people) for row in rows])
+        return jsonify(items=[contact_json(row) for row in rows])
 
     @bp.get("/v1/follow-ups")
     @api(
@@ -351,7 +366,7 @@ def blueprint(deps: Deps) -> Blueprint:
         (joined some other way, cannot be reached, asked not to be contacted). The reason is not
         stored yet (the table has no column for it)."""
         caller = _user(principal())
-        wanted = _id(follow_up_id, "follow-up")
+        wanted = parse_uuid(follow_up_id, "follow-up")
         with engine.begin() as conn:
             row = conn.execute(
                 select(follow_ups.c.state, follow_ups.c.branch, campaigns.c.region)
@@ -379,18 +394,19 @@ def blueprint(deps: Deps) -> Blueprint:
         "Ask for help on the day: the plan's link official, or the region's officials",
         {201: HelpRequestOut},
         body=HelpIn,
-        errors=(403, 404),
+        errors=(403, 404, 503),
     )
     def ask_for_help(session_id: str) -> tuple[Response, int]:
-        """notify tells the recipients, with a link to the session (not the message: they read it
-        after signing in). The link official must still be an official of the region; otherwise
-        the regional office (every official of the region) is asked."""
+        """notify tells the recipients, with a link to the session's page (not the message: they read
+        it there, from ``GET /v1/sessions/{id}/help-requests``, after signing in). The link official
+        must still be an official of the region; otherwise the regional office (every official of the
+        region) is asked. 503 when the directory of people cannot be reached."""
         caller = _user(principal())
         with engine.connect() as conn:
             session = _session(conn, caller, session_id)
         _works(caller, session, "ask for help")
         message = parse_json(HelpIn).message.strip()
-        officials = sorted(p.username for p in directory.with_role("official", region=session.region) if p.enabled)
+        officials = people.officials(session.region)
         recipients = [session.link_official] if session.link_official in officials else officials
         request_id = uuid.uuid4()
         with engine.begin() as conn:
@@ -427,4 +443,35 @@ def blueprint(deps: Deps) -> Blueprint:
         }
         return jsonify(body), 201
 
+    @bp.get("/v1/sessions/<session_id>/help-requests")
+    @api(
+        "A session's help requests, with what the team wrote (the branch's staff and the region's officials)",
+        {200: HelpRequestList},
+        errors=(403, 404),
+    )
+    def list_help_requests(session_id: str) -> Response:
+        """Where the recipients read what the team asked for (the notification links to the session's
+        page, which shows these). Newest first."""
+        caller = _user(principal())
+        with engine.connect() as conn:
+            session = _session(conn, caller, session_id)
+            rows = conn.execute(
+                select(help_requests)
+                .where(help_requests.c.session_id == session.id)
+                .order_by(help_requests.c.created_at.desc(), help_requests.c.id)
+            ).all()
+        return jsonify(items=[help_request_json(row) for row in rows])
+
     return bp
+
+
+def help_request_json(row: Any) -> dict[str, Any]:
+    """The API view of a help_requests row, with its message."""
+    return {
+        "id": str(row.id),
+        "session_id": str(row.session_id),
+        "requested_by": row.requested_by,
+        "recipients": list(row.recipients),
+        "created_at": row.created_at.isoformat(),
+        "message": row.message,
+    }

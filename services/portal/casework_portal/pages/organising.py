@@ -271,19 +271,24 @@ def register(bp: Blueprint, pages: Pages) -> None:
     @bp.get("/organising/sessions/<session_id>")
     @signed_in
     def organising_session(user: Principal, session_id: str) -> str:
-        """A session: where and when, the team, the contact log form and what was logged so far."""
+        """A session: where and when, the team, its help requests; for the branch's staff also the
+        contact log form and what was logged so far (officials read counts in the results: the
+        conversations stay in the branch)."""
         staff_only(user)
         backend = pages.api(user)
         record = backend.get(pages.organising(f"/v1/sessions/{session_id}"))
-        logged = optional(backend, pages.organising(f"/v1/sessions/{session_id}/contacts"))
+        branch_staff = user.has(*organising.BRANCH_STAFF)
+        logged = optional(backend, pages.organising(f"/v1/sessions/{session_id}/contacts")) if branch_staff else None
+        asked = optional(backend, pages.organising(f"/v1/sessions/{session_id}/help-requests"))
         follow_up = None
-        if request.args.get("follow_up") and user.has(*organising.BRANCH_STAFF):
+        if request.args.get("follow_up") and branch_staff:
             follow_up = follow_up_of(backend, request.args["follow_up"])
         return render_template(
             "organising_session.html",
             user=user,
             session_record=record,
             contacts=(logged or {}).get("items", []),
+            help_requests=(asked or {}).get("items", []),
             follow_up=follow_up,
         )
 
