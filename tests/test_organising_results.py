@@ -196,6 +196,11 @@ def test_a_windows_list_is_read_with_its_names_intact(platform: Platform, week: 
         (PERSON, "Catering", False),
     ]
     assert "email" not in body["items"][0]
+    # An offset past any list is refused, not sent to Postgres (where it would overflow a bigint).
+    huge = platform.call(
+        "cora", "GET", "organising", f"/v1/target-lists/{imported['id']}/entries", params={"offset": 10**20}
+    )
+    assert huge.status_code == 422 and huge.json()["errors"][0]["field"] == "offset", huge.text
 
 
 def test_a_utf8_list_with_a_bom_and_commas(platform: Platform, week: Week) -> None:
