@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from casework_common import spreadsheet_text
 from casework_common.auth import HUMAN_ROLES
 
 #: Header spellings accepted for each field (compared after lower-casing and folding punctuation to "_").
@@ -69,19 +70,11 @@ class Export:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """The text of ``data`` and the encoding it was in: UTF-8 (BOM or not), else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+    """The text of ``data`` and its encoding (casework_common.spreadsheet_text); ExportError if unreadable."""
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise ExportError(
-            f"the file is neither UTF-8 nor Windows-1252 (byte {exc.start}); save it as CSV UTF-8"
-        ) from exc
+        return spreadsheet_text.decode(data)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
 
 
 def _fold(header: str) -> str:

@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
 from dataclasses import dataclass, field
+
+from casework_common import spreadsheet_text
 
 MAX_NAME = 200
 MAX_WORKPLACE = 200
@@ -99,23 +100,11 @@ class Unreadable(ValueError):
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """The text and the encoding it was read with: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise Unreadable("body", "The file starts as UTF-16 but is not valid UTF-16.") from exc
+    """The text and the encoding it was read with (casework_common.spreadsheet_text); Unreadable if none."""
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        # Strict: the five bytes Windows-1252 leaves undefined mean the file is something else.
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError as exc:
-        raise Unreadable(
-            "body", "The file is neither UTF-8 nor Windows-1252 text; save it from Excel as CSV (UTF-8)."
-        ) from exc
+        return spreadsheet_text.decode(data)
+    except ValueError as exc:
+        raise Unreadable("body", str(exc)) from exc
 
 
 def normalise_header(header: str) -> str:
