@@ -27,3 +27,13 @@ def decode(data: bytes) -> tuple[str, str]:
         raise ValueError(
             f"The file is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as CSV (UTF-8)."
         ) from exc
+
+
+# A cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell of typed-in text made inert for spreadsheets: a leading apostrophe before a formula
+    start. Anything else (numbers, None, ordinary text) is returned as it is."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value

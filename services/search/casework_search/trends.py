@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from opensearchpy import OpenSearch
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from casework_common import spreadsheet_text
 from casework_common.auth import Principal
 from casework_common.problems import forbidden
 from casework_search.documents import employer_key
@@ -149,5 +150,5 @@ def to_csv(trends: dict[str, Any]) -> str:
     writer.writeheader()
     for bucket in trends["buckets"]:
         # Employer names are user input: neutralise spreadsheet formulas (CSV injection).
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in bucket.items()})
+        writer.writerow({k: spreadsheet_text.safe_cell(v) for k, v in bucket.items()})
     return out.getvalue()

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
+from casework_common import spreadsheet_text
 from casework_common.openapi import Reply, api
 from casework_common.vocabulary import CONTACT_OUTCOME_LABELS, ISSUE_CATEGORY_LABELS, SESSION_KIND_LABELS
 from casework_common.web import attachment, parse_query, principal
@@ -194,15 +195,13 @@ def to_csv(table: str, found: dict[str, Any], small_cell: int) -> str:
 
 class _SafeWriter:
     """A csv writer that neutralises spreadsheet formulas in typed-in cells (places, workplaces,
-    branch names): a cell starting with = + - @ gets a leading apostrophe (CSV injection)."""
+    branch names): casework_common.spreadsheet_text.safe_cell on every cell."""
 
     def __init__(self, writer: Any) -> None:
         self._writer = writer
 
     def writerow(self, row: list[Any]) -> None:
-        self._writer.writerow(
-            ["'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell for cell in row]
-        )
+        self._writer.writerow([spreadsheet_text.safe_cell(cell) for cell in row])
 
 
 def _slug(text: str | None) -> str:
