@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from flask import Flask
@@ -22,6 +23,28 @@ from casework_common.http_server import make_server
 log = logging.getLogger(__name__)
 
 Loop = Callable[[threading.Event], None]
+
+
+def periodic(name: str, work: Callable[[], object], interval_s: float, passes: Any | None = None) -> Loop:
+    """A background loop that runs ``work`` at once and then every ``interval_s`` seconds until stopped.
+
+    A pass that raises is logged (and counted with outcome "failed" in ``passes``, a Prometheus
+    counter labelled by outcome) and the next pass is tried: one bad pass (a database restart)
+    must not stop the service."""
+
+    def loop(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                work()
+                outcome = "ok"
+            except Exception:
+                log.exception("%s pass failed", name)
+                outcome = "failed"
+            if passes is not None:
+                passes.labels(outcome).inc()
+            stop.wait(interval_s)
+
+    return loop
 
 
 class ServiceRuntime:

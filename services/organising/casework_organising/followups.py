@@ -19,7 +19,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, func, select, update
 
 from casework.v1 import organising_pb2
-from casework_common import events, metrics
+from casework_common import events, metrics, runtime
 from casework_common.outbox import enqueue
 from casework_common.typed_dates import london_today
 from casework_common.vocabulary import CONTACT_OUTCOMES
@@ -81,16 +81,8 @@ def remind_due(engine: Engine, on: dt.date, service: str = "organising", batch: 
 def reminder_loop(engine: Engine, settings: OrganisingSettings) -> Callable[[threading.Event], None]:
     """The service's loop: a pass at start, then every ``organising_followup_interval_s`` seconds."""
 
-    def loop(stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                sent = remind_due(engine, today(settings), settings.service_name)
-                if sent:
-                    log.info("queued %d follow-up reminder(s)", sent)
-                PASSES.labels("ok").inc()
-            except Exception:
-                log.exception("follow-up reminder pass failed")
-                PASSES.labels("failed").inc()
-            stop.wait(settings.organising_followup_interval_s)
+    def one_pass() -> None:
+        if sent := remind_due(engine, today(settings), settings.service_name):
+            log.info("queued %d follow-up reminder(s)", sent)
 
-    return loop
+    return runtime.periodic("follow-up reminder", one_pass, settings.organising_followup_interval_s, PASSES)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, literal_column, select, update
 
-from casework_common import db, metrics
+from casework_common import db, metrics, runtime
 from casework_common.typed_dates import london_today
 from casework_organising.settings import OrganisingSettings
 from casework_organising.tables import campaigns, contacts, follow_ups, help_requests, target_entries, target_lists
@@ -124,18 +124,9 @@ def run(engine: Engine, as_of: dt.date) -> list[Removed]:
 
 def retention_loop(engine: Engine, settings: OrganisingSettings) -> Callable[[threading.Event], None]:
     """The service's loop: a pass at start, then every ``organising_retention_interval_s`` seconds."""
-
-    def loop(stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                run(engine, london_today())
-                PASSES.labels("ok").inc()
-            except Exception:
-                log.exception("retention pass failed")
-                PASSES.labels("failed").inc()
-            stop.wait(settings.organising_retention_interval_s)
-
-    return loop
+    return runtime.periodic(
+        "retention", lambda: run(engine, london_today()), settings.organising_retention_interval_s, PASSES
+    )
 
 
 def run_command(settings: OrganisingSettings, as_of: dt.date | None) -> int:
