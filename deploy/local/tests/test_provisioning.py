@@ -116,7 +116,7 @@ def test_the_command_line_runs_a_dry_run(idp: Idp, tmp_path: Path) -> None:
     command += ["--server-url", idp.url, "--client-secret", REALM_ENV["CASEWORK_PROVISIONER_CLIENT_SECRET"]]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stderr  # done, but one row was refused
-    assert "4 valid rows (cp1252)" in result.stdout and "error: row 6: email" in result.stdout
+    assert "4 valid rows (windows-1252)" in result.stdout and "error: row 6: email" in result.stdout
     assert "would have 2 created, 1 updated, 1 disabled, 1 unchanged, 1 errors" in result.stdout
     assert "created M300001 (member, north-london/london; required actions VERIFY_EMAIL, UPDATE_PASSWORD)" in (
         result.stdout
