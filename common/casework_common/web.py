@@ -34,20 +34,45 @@ from casework_common.safe_input import control_character_errors
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+D = TypeVar("D")
 MAX_JSON_BYTES = 1024 * 1024  # forms, notes and reasons: far below this; a larger body is an attack or a bug
 
 __all__ = [
     "create_app",
+    "dependency",
     "json_body",
     "note_refusal",
     "parse_json",
     "parse_query",
     "principal",
     "problem_response",
+    "provide",
     "public",
     "request_body",
     "validate",
 ]
+
+
+def provide(app: Flask, *objects: object) -> None:
+    """Give the app's views these objects (the service's stores, clients, settings), one per type.
+
+    Views live at module level, where readers and tools can find them, and ask for what they
+    need with :func:`dependency` instead of closing over it in a blueprint factory.
+    """
+    given = app.extensions.setdefault("casework_dependencies", {})
+    for obj in objects:
+        given[type(obj)] = obj
+
+
+def dependency(kind: type[D]) -> D:
+    """The object of type ``kind`` (or a subclass) that :func:`provide` gave the running app."""
+    given: dict[type, object] = current_app.extensions.get("casework_dependencies", {})
+    found = given.get(kind)
+    if found is None:
+        found = next((obj for cls, obj in given.items() if issubclass(cls, kind)), None)
+    if found is None:
+        raise LookupError(f"the app was not given a {kind.__name__} (casework_common.web.provide)")
+    return found  # type: ignore[return-value]
 
 
 def principal() -> Principal:

@@ -15,7 +15,7 @@ from casework_common.logs import configure_logging
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
-from casework_common.web import create_app
+from casework_common.web import create_app, provide
 from casework_common.workflow_client import WorkflowClient
 from casework_search import api, erasure, grpc_service
 from casework_search.comparators import Comparators
@@ -84,7 +84,8 @@ def main() -> int:
         ready_timeout_s=settings.ready_timeout_s,
         refusals=refusals,
     )
-    app.register_blueprint(api.blueprint(service, indices, rebuilder))
+    provide(app, service, indices, rebuilder)
+    app.register_blueprint(api.bp)
     grpc_server, _ = rpc.make_server(
         settings.service_name, settings.grpc_port, settings.grpc_workers, [grpc_service.register(service, validator)]
     )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from casework_common.openapi import Reply, api
 from casework_common.problems import forbidden
-from casework_common.web import parse_json, parse_query, principal
+from casework_common.web import dependency, parse_json, parse_query, principal
 from casework_search import availability
 from casework_search.evidence_search import SearchParams
 from casework_search.indices import SPECS, Indices
@@ -42,92 +42,98 @@ class SaveComparator(BaseModel):
     key: str = Field(pattern=r"^[0-9a-f]{32}$")
 
 
-def blueprint(service: SearchService, indices: Indices, rebuilder: Rebuilder) -> Blueprint:
-    bp = Blueprint("search", __name__)
-    availability.register(bp)
-    json_or_csv = {"application/json": {"type": "object"}, "text/csv": {"type": "string"}}
+bp = Blueprint("search", __name__)
+availability.register(bp)
+_JSON_OR_CSV = {"application/json": {"type": "object"}, "text/csv": {"type": "string"}}
 
-    @bp.get("/v1/search")
-    @api(
-        "Search the evidence the caller may see",
-        {
-            200: Reply(
-                "Hits with highlights and their document's facts (document_date, document_kind, title), facets"
-                " (case, employer, case_type, doc_type, branch, region, and kinds: pages per kind of document,"
-                " each with its label) and next_cursor; fuzzy is true (and showing_results_for the query as"
-                " matched) when nothing matched as typed and these are the loosened words' results."
-            )
-        },
-        query=SearchParams,
-        errors=(400, 503),
-    )
-    def search() -> Response:
-        return json_results(service.search(principal(), parse_query(SearchParams)))
 
-    @bp.get("/v1/cases/<case_id>/comparators")
-    @api(
-        "Comparator cases for a case, with what matched and differed",
-        {200: Reply("The comparators.")},
-        query=ComparatorParams,
-        errors=(403, 404, 409, 503),
-    )
-    def comparators(case_id: str) -> Response:
-        params = parse_query(ComparatorParams)
-        return jsonify(service.find_comparators(principal(), case_id, params.size))
-
-    @bp.post("/v1/cases/<case_id>/comparators")
-    @api(
-        "Save a comparator to the case's timeline",
-        {201: Reply("The saved timeline entry.")},
-        body=SaveComparator,
-        errors=(403, 404, 503),
-    )
-    def save_comparator(case_id: str) -> tuple[Response, int]:
-        body = parse_json(SaveComparator)
-        return jsonify(service.save_comparator(principal(), case_id, body.key)), 201
-
-    @bp.get("/v1/trends")
-    @api(
-        "Case counts by period, type and employer at the caller's level",
-        {200: Reply("The counts (JSON), or CSV with format=csv; small buckets are suppressed.", media=json_or_csv)},
-        query=TrendParams,
-        errors=(403, 503),
-    )
-    def trends() -> Response:
-        params = parse_query(TrendParams)
-        result = service.count_trends(principal(), params)
-        if params.format == "csv":
-            name = f"casework-trends-{result['level']}-{result['period']}.csv"
-            return Response(
-                to_csv(result),
-                mimetype="text/csv",
-                headers={
-                    "Content-Disposition": f'attachment; filename="{name}"',
-                    "X-Suppressed-Buckets": str(result["suppressed_buckets"]),
-                    "X-Suppression-Threshold": str(result["threshold"]),
-                },
-            )
-        return jsonify(result)
-
-    def require_admin() -> None:
-        if not principal().has("admin"):
-            raise forbidden("Only administrators rebuild the search indices.")
-
-    @bp.post("/v1/admin/reindex")
-    @api("Rebuild the search indices (administrators)", {202: Reply("The rebuild is requested.")}, errors=(403,))
-    def reindex() -> tuple[Response, int]:
-        require_admin()
-        rebuilder.requested.set()
-        return jsonify(requested=True, completed=rebuilder.completed), 202
-
-    @bp.get("/v1/admin/reindex")
-    @api("The rebuild's state and the live indices (administrators)", {200: Reply("The state.")}, errors=(403,))
-    def reindex_status() -> Response:
-        require_admin()
-        return jsonify(
-            completed=rebuilder.completed,
-            running=rebuilder.lock.locked() or rebuilder.requested.is_set(),
-            indices={indices.alias(spec): indices.current_index(spec) for spec in SPECS},
+@bp.get("/v1/search")
+@api(
+    "Search the evidence the caller may see",
+    {
+        200: Reply(
+            "Hits with highlights and their document's facts (document_date, document_kind, title), facets"
+            " (case, employer, case_type, doc_type, branch, region, and kinds: pages per kind of document,"
+            " each with its label) and next_cursor; fuzzy is true (and showing_results_for the query as"
+            " matched) when nothing matched as typed and these are the loosened words' results."
         )
+    },
+    query=SearchParams,
+    errors=(400, 503),
+)
+def search() -> Response:
+    return json_results(dependency(SearchService).search(principal(), parse_query(SearchParams)))
 
-    return bp
+
+@bp.get("/v1/cases/<case_id>/comparators")
+@api(
+    "Comparator cases for a case, with what matched and differed",
+    {200: Reply("The comparators.")},
+    query=ComparatorParams,
+    errors=(403, 404, 409, 503),
+)
+def comparators(case_id: str) -> Response:
+    params = parse_query(ComparatorParams)
+    return jsonify(dependency(SearchService).find_comparators(principal(), case_id, params.size))
+
+
+@bp.post("/v1/cases/<case_id>/comparators")
+@api(
+    "Save a comparator to the case's timeline",
+    {201: Reply("The saved timeline entry.")},
+    body=SaveComparator,
+    errors=(403, 404, 503),
+)
+def save_comparator(case_id: str) -> tuple[Response, int]:
+    body = parse_json(SaveComparator)
+    return jsonify(dependency(SearchService).save_comparator(principal(), case_id, body.key)), 201
+
+
+@bp.get("/v1/trends")
+@api(
+    "Case counts by period, type and employer at the caller's level",
+    {200: Reply("The counts (JSON), or CSV with format=csv; small buckets are suppressed.", media=_JSON_OR_CSV)},
+    query=TrendParams,
+    errors=(403, 503),
+)
+def trends() -> Response:
+    params = parse_query(TrendParams)
+    result = dependency(SearchService).count_trends(principal(), params)
+    if params.format == "csv":
+        name = f"casework-trends-{result['level']}-{result['period']}.csv"
+        return Response(
+            to_csv(result),
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "X-Suppressed-Buckets": str(result["suppressed_buckets"]),
+                "X-Suppression-Threshold": str(result["threshold"]),
+            },
+        )
+    return jsonify(result)
+
+
+def _require_admin() -> None:
+    if not principal().has("admin"):
+        raise forbidden("Only administrators rebuild the search indices.")
+
+
+@bp.post("/v1/admin/reindex")
+@api("Rebuild the search indices (administrators)", {202: Reply("The rebuild is requested.")}, errors=(403,))
+def reindex() -> tuple[Response, int]:
+    _require_admin()
+    rebuilder = dependency(Rebuilder)
+    rebuilder.requested.set()
+    return jsonify(requested=True, completed=rebuilder.completed), 202
+
+
+@bp.get("/v1/admin/reindex")
+@api("The rebuild's state and the live indices (administrators)", {200: Reply("The state.")}, errors=(403,))
+def reindex_status() -> Response:
+    _require_admin()
+    rebuilder, indices = dependency(Rebuilder), dependency(Indices)
+    return jsonify(
+        completed=rebuilder.completed,
+        running=rebuilder.lock.locked() or rebuilder.requested.is_set(),
+        indices={indices.alias(spec): indices.current_index(spec) for spec in SPECS},
+    )
