@@ -1,5 +1,7 @@
 """Names the APIs, the database and the index use for the contracts' enums, derived from the
 enums themselves (proto/casework/v1/events.proto), so there is one vocabulary, not one per service.
+Services import the names, sets and labels from here and never list the values themselves
+(tests/test_vocabulary.py checks both).
 
 A document kind is stored and shown by its short lower-case name: ``DOCUMENT_KIND_OUTCOME_LETTER``
 is ``"outcome_letter"``. ``DOCUMENT_KIND_UNSPECIFIED`` has no name: it means "not known".
@@ -65,6 +67,66 @@ def _short_names(enum: object, prefix: str) -> MappingProxyType[str, int]:
         }
     )
 
+
+#: Evidence statuses (``EvidenceStatus``) by short name, in the contract's order: ``"received": 1``
+#: ... ``"unpacked": 10``. Intake stores an item's status by this name and its API answers it.
+EVIDENCE_STATUSES = _short_names(events_pb2.EvidenceStatus, "EVIDENCE_STATUS_")
+EVIDENCE_STATUS_NAMES = MappingProxyType({number: name for name, number in EVIDENCE_STATUSES.items()})
+#: Statuses an item passes through while it is processed, in the order it passes them.
+EVIDENCE_IN_PROGRESS: tuple[str, ...] = ("received", "scanning", "extracting")
+#: Outcomes: statuses after which nothing more happens to an item (every status not in progress).
+EVIDENCE_FINISHED: tuple[str, ...] = tuple(name for name in EVIDENCE_STATUSES if name not in EVIDENCE_IN_PROGRESS)
+#: Rank of each status in an item's life: processing moves an item only forward, so a status
+#: event may replace the item's status only with one of equal or higher rank (a late or
+#: redelivered "scanning" never undoes "extracting"), and every outcome ranks last and the same
+#: (none follows another). Not the enum's numbers, which would rank one outcome above another.
+EVIDENCE_STATUS_RANK: MappingProxyType[str, int] = MappingProxyType(
+    {
+        name: EVIDENCE_IN_PROGRESS.index(name) + 1 if name in EVIDENCE_IN_PROGRESS else len(EVIDENCE_IN_PROGRESS) + 1
+        for name in EVIDENCE_STATUSES
+    }
+)
+#: What people call each status, for pages.
+EVIDENCE_STATUS_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "received": "Received",
+        "scanning": "Checking the file",
+        "extracting": "Reading the text",
+        "indexed": "Searchable",
+        "failed": "Could not be processed",
+        "quarantined": "Quarantined: it contains a virus",
+        "password_protected": "Password protected",
+        "unreadable": "Unreadable",
+        "not_indexed": "Stored, not searchable",
+        "unpacked": "Unpacked into separate files",
+    }
+)
+
+#: Who may see an evidence item or a timeline entry besides those who see its case
+#: (``Visibility``) by short name: ``"member"`` (the member too) and ``"reps"`` (reps and officials).
+VISIBILITIES = _short_names(events_pb2.Visibility, "VISIBILITY_")
+VISIBILITY_NAMES = MappingProxyType({number: name for name, number in VISIBILITIES.items()})
+
+#: Referral states (``ReferralState``) by short name, in the protocol's order, e.g.
+#: ``"pack_requested"``. Events carry the short name itself (``ReferralChanged.to_state``).
+REFERRAL_STATES = _short_names(events_pb2.ReferralState, "REFERRAL_STATE_")
+#: States with no way out: a referral in one has ended (docs/design.md, "Referral protocol").
+REFERRAL_ENDED_STATES: tuple[str, ...] = ("not_agreed", "returned_to_branch", "closed", "withdrawn")
+#: States a referral is still going in (every other one): the branch may withdraw it, and a case
+#: has at most one open referral to each target.
+REFERRAL_OPEN_STATES: tuple[str, ...] = tuple(name for name in REFERRAL_STATES if name not in REFERRAL_ENDED_STATES)
+#: States in which the regional caseworker is involved: from the official's agreement on,
+#: ended ones included (not ``discussion_requested``, ``not_agreed`` nor ``withdrawn``).
+REFERRAL_CASEWORKER_STATES: tuple[str, ...] = (
+    "agreed",
+    "pack_requested",
+    "pack_submitted",
+    "pack_confirmed",
+    "member_advised",
+    "handled_regionally",
+    "returned_to_branch",
+    "closed",
+)
 
 #: Deadline kinds and states (``DeadlineKind``, ``DeadlineState``) by short name, e.g. ``"tribunal_claim"``.
 DEADLINE_KINDS = _short_names(events_pb2.DeadlineKind, "DEADLINE_KIND_")

@@ -27,3 +27,42 @@ def test_unspecified_and_unknown_numbers_have_no_name() -> None:
     assert vocabulary.document_kind_name(999) is None
     with pytest.raises(KeyError):
         vocabulary.document_kind("DOCUMENT_KIND_OTHER")
+
+
+@pytest.mark.parametrize(
+    ("names", "enum", "prefix"),
+    [
+        (vocabulary.EVIDENCE_STATUSES, events_pb2.EvidenceStatus, "EVIDENCE_STATUS_"),
+        (vocabulary.VISIBILITIES, events_pb2.Visibility, "VISIBILITY_"),
+        (vocabulary.REFERRAL_STATES, events_pb2.ReferralState, "REFERRAL_STATE_"),
+    ],
+)
+def test_short_names_are_the_contract_values_without_prefix(names: object, enum: object, prefix: str) -> None:
+    expected = {v.name.removeprefix(prefix).lower(): v.number for v in enum.DESCRIPTOR.values if v.number}  # type: ignore[attr-defined]
+    assert dict(names) == expected  # type: ignore[call-overload]
+
+
+def test_evidence_statuses_split_into_in_progress_and_finished() -> None:
+    assert set(vocabulary.EVIDENCE_IN_PROGRESS) | set(vocabulary.EVIDENCE_FINISHED) == set(vocabulary.EVIDENCE_STATUSES)
+    assert not set(vocabulary.EVIDENCE_IN_PROGRESS) & set(vocabulary.EVIDENCE_FINISHED)
+    assert set(vocabulary.EVIDENCE_STATUS_LABELS) == set(vocabulary.EVIDENCE_STATUSES)
+    assert vocabulary.EVIDENCE_STATUS_NAMES[events_pb2.EVIDENCE_STATUS_NOT_INDEXED] == "not_indexed"
+
+
+def test_statuses_rank_forward_and_every_outcome_ranks_last() -> None:
+    rank = vocabulary.EVIDENCE_STATUS_RANK
+    assert [rank[s] for s in vocabulary.EVIDENCE_IN_PROGRESS] == sorted(
+        {rank[s] for s in vocabulary.EVIDENCE_IN_PROGRESS}
+    )
+    assert {rank[s] for s in vocabulary.EVIDENCE_FINISHED} == {max(rank.values())}
+    assert max(rank[s] for s in vocabulary.EVIDENCE_IN_PROGRESS) < rank["indexed"]
+
+
+def test_referral_states_are_open_or_ended() -> None:
+    assert set(vocabulary.REFERRAL_OPEN_STATES) | set(vocabulary.REFERRAL_ENDED_STATES) == set(
+        vocabulary.REFERRAL_STATES
+    )
+    assert not set(vocabulary.REFERRAL_OPEN_STATES) & set(vocabulary.REFERRAL_ENDED_STATES)
+    assert set(vocabulary.REFERRAL_CASEWORKER_STATES) <= set(vocabulary.REFERRAL_STATES)
+    assert "discussion_requested" in vocabulary.REFERRAL_OPEN_STATES
+    assert "discussion_requested" not in vocabulary.REFERRAL_CASEWORKER_STATES
