@@ -19,8 +19,9 @@ from casework.v1 import events_pb2, workflow_pb2
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import Problem, bad_request, forbidden, invalid, not_found
-from casework_workflow import audit, erased, flags, scope, timeline
-from casework_workflow.outbound import case_facts, case_ref, emit
+from casework_workflow import audit, erased, flags, scope
+from casework_workflow.changes import Entry, record_change
+from casework_workflow.outbound import case_facts, case_ref
 from casework_workflow.schemas import CaseListQuery, CaseUpdate, NewCase
 from casework_workflow.tables import case_reference_seq, case_reps, cases
 
@@ -294,18 +295,15 @@ class CaseStore:
                 )
             view = self.load(conn, p, case_id)
             assert view is not None  # its creator can always see it
-            ref = view.ref()
-            timeline.add(
+            record_change(
                 conn,
-                ref,
-                author=p.username,
-                author_role=p.primary_role,
-                kind="case_opened",
-                body=f"Case opened by {p.username}.",
-                visibility="member",
+                p,
+                "case.create",
+                case=view.ref(),
+                entries=[Entry("case_opened", f"Case opened by {p.username}.", "member")],
+                detail={"case_type": data.case_type.value},
+                event=view.changed("created", p.username),
             )
-            audit.record(conn, p, "case.create", case_id, detail={"case_type": data.case_type.value})
-            emit(conn, str(case_id), view.changed("created", p.username))
             flags.check_branch_has_coordinator(conn, self.directory, p.branch, p.region)
         return view
 
@@ -337,32 +335,22 @@ class CaseStore:
             if "status" in changed:
                 closing["closed_at"] = func.now() if changed["status"] == "closed" else None
             conn.execute(update(cases).where(cases.c.id == view.id).values(**changed, **closing, updated_at=updated_at))
-            ref = view.ref()
             shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in changed.items()}
-            timeline.add(
-                conn,
-                ref,
-                author=p.username,
-                author_role=p.primary_role,
-                kind="case_update",
-                body="Updated " + ", ".join(sorted(shown)) + ".",
-                visibility="reps",
-                data=shown,
-            )
+            entries = [Entry("case_update", "Updated " + ", ".join(sorted(shown)) + ".", "reps", data=shown)]
             if "outcome" in changed:
-                timeline.add(
-                    conn,
-                    ref,
-                    author=p.username,
-                    author_role=p.primary_role,
-                    kind="outcome",
-                    body=_outcome_entry(changed["outcome"], changed.get("sanction") or view.row.sanction),
-                    visibility="member",
-                )
-            audit.record(conn, p, "case.update", view.id, detail={"changed": shown})
+                said = _outcome_entry(changed["outcome"], changed.get("sanction") or view.row.sanction)
+                entries.append(Entry("outcome", said, "member"))
             updated = self.load(conn, p, view.id)
             assert updated is not None
-            emit(conn, str(view.id), updated.changed("updated", p.username))
+            record_change(
+                conn,
+                p,
+                "case.update",
+                case=view.ref(),
+                entries=entries,
+                detail={"changed": shown},
+                event=updated.changed("updated", p.username),
+            )
         return updated
 
     def _check_colleague(self, view: CaseView, username: str) -> None:
@@ -398,17 +386,15 @@ class CaseStore:
             updated = self.load(conn, p, view.id)
             assert updated is not None
             verb, event_kind = ("assigned to", "rep_assigned") if kind == "assigned" else ("shared with", "shared")
-            timeline.add(
+            record_change(
                 conn,
-                updated.ref(),
-                author=p.username,
-                author_role=p.primary_role,
-                kind="assignment",
-                body=f"Case {verb} {username}.",
-                visibility="member" if kind == "assigned" else "reps",
+                p,
+                f"case.{event_kind}",
+                case=updated.ref(),
+                entries=[Entry("assignment", f"Case {verb} {username}.", "member" if kind == "assigned" else "reps")],
+                detail={"username": username},
+                event=updated.changed(event_kind, p.username, username),
             )
-            audit.record(conn, p, f"case.{event_kind}", view.id, detail={"username": username})
-            emit(conn, str(view.id), updated.changed(event_kind, p.username, username))
         return updated
 
     def remove_rep(self, p: Principal, case_id: str, username: str) -> CaseView:
@@ -420,15 +406,13 @@ class CaseStore:
                 raise not_found("rep on this case")
             conn.execute(delete(case_reps).where(case_reps.c.case_id == view.id, case_reps.c.username == username))
             updated = self.load(conn, p, view.id) or view  # removing oneself can end one's own access
-            timeline.add(
+            record_change(
                 conn,
-                updated.ref(),
-                author=p.username,
-                author_role=p.primary_role,
-                kind="assignment",
-                body=f"{username} no longer works on the case.",
-                visibility="reps",
+                p,
+                "case.rep_removed",
+                case=updated.ref(),
+                entries=[Entry("assignment", f"{username} no longer works on the case.", "reps")],
+                detail={"username": username},
+                event=updated.changed("rep_unassigned", p.username, username),
             )
-            audit.record(conn, p, "case.rep_removed", view.id, detail={"username": username})
-            emit(conn, str(view.id), updated.changed("rep_unassigned", p.username, username))
         return updated

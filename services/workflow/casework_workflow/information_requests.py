@@ -29,8 +29,9 @@ from sqlalchemy import Connection, Engine, Row, func, select, update
 from casework_common.auth import Principal
 from casework_common.problems import Problem, invalid, not_found
 from casework_common.typed_dates import long_date
-from casework_workflow import audit, evidence_events, scope, timeline
+from casework_workflow import audit, evidence_events, scope
 from casework_workflow.cases import CaseStore, CaseView, parse_id
+from casework_workflow.changes import Entry, record_change
 from casework_workflow.deadlines import requests_clock
 from casework_workflow.deadlines import store as deadline_store
 from casework_workflow.deadlines.model import ComputedDeadline
@@ -212,23 +213,21 @@ class InformationRequestStore:
         self, conn: Connection, p: Principal, view: CaseView, row: Row[Any], action: str, said: str, **detail: Any
     ) -> None:
         """The timeline entry (member-visible: the request is in the member's name) and audit record."""
-        timeline.add(
-            conn,
-            view.ref(),
-            author=p.username,
-            author_role=p.primary_role,
-            kind="information_request",
-            body=said,
-            visibility="member",
-            data={"information_request_id": str(row.id), "state": row.state},
-        )
-        audit.record(
+        record_change(
             conn,
             p,
             f"information_request.{action}",
-            view.id,
-            f"information_request:{row.id}",
-            {"kind": row.kind, **detail},
+            case=view.ref(),
+            entries=[
+                Entry(
+                    "information_request",
+                    said,
+                    "member",
+                    data={"information_request_id": str(row.id), "state": row.state},
+                )
+            ],
+            resource=f"information_request:{row.id}",
+            detail={"kind": row.kind, **detail},
         )
 
     def create(self, p: Principal, case_id: str, data: NewInformationRequest) -> dict[str, Any]:

@@ -28,9 +28,9 @@ from sqlalchemy import Connection, Engine, Row, func, select, update
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_workflow import audit, erased, evidence_events, scope, summary, timeline
+from casework_workflow import audit, erased, evidence_events, scope, summary
 from casework_workflow.cases import CaseStore, CaseView, parse_id
-from casework_workflow.outbound import emit
+from casework_workflow.changes import Entry, record_change
 from casework_workflow.schemas import NewReferral, TransitionRequest
 from casework_workflow.tables import cases, referrals
 
@@ -162,31 +162,32 @@ def _check_pack_evidence(conn: Connection, view: CaseView, evidence_ids: list[uu
         )
 
 
+def _entry_data(row: Row[Any]) -> dict[str, Any]:
+    """What a referral's timeline entries carry: which referral, and its state after the step."""
+    return {"referral_id": str(row.id), "state": row.state}
+
+
+def _changed(view: CaseView, row: Row[Any], action: str, from_state: str, p: Principal) -> events_pb2.ReferralChanged:
+    """The ``case.events`` message for a step of the referral ``row`` (its state after the step)."""
+    return events_pb2.ReferralChanged(
+        case=view.ref(),
+        referral_id=str(row.id),
+        target=row.target,
+        from_state=from_state,
+        to_state=row.state,
+        action=action,
+        actor=p.username,
+        actor_role=p.primary_role,
+        requested_by=row.requested_by,
+        official=row.official or "",
+        member_advised=row.member_advised_at is not None,
+    )
+
+
 class ReferralStore:
     def __init__(self, engine: Engine, cases: CaseStore) -> None:
         self.engine = engine
         self.cases = cases
-
-    def _event(
-        self, conn: Connection, view: CaseView, row: Row[Any], action: str, from_state: str, p: Principal
-    ) -> None:
-        emit(
-            conn,
-            str(view.id),
-            events_pb2.ReferralChanged(
-                case=view.ref(),
-                referral_id=str(row.id),
-                target=row.target,
-                from_state=from_state,
-                to_state=row.state,
-                action=action,
-                actor=p.username,
-                actor_role=p.primary_role,
-                requested_by=row.requested_by,
-                official=row.official or "",
-                member_advised=row.member_advised_at is not None,
-            ),
-        )
 
     def request_discussion(self, p: Principal, case_id: str, data: NewReferral) -> dict[str, Any]:
         """Rule 2: the branch asks its regional official to discuss a referral; the official gets
@@ -223,21 +224,17 @@ class ReferralStore:
                 )
                 .returning(referrals)
             ).one()
-            timeline.add(
+            said = f"Discussion requested with the regional official about a referral to {WHERE[row.target]}: "
+            record_change(
                 conn,
-                view.ref(),
-                author=p.username,
-                author_role=p.primary_role,
-                kind="referral",
-                body=f"Discussion requested with the regional official about a referral to "
-                f"{WHERE[row.target]}: {data.reason}",
-                visibility="reps",
-                data={"referral_id": str(row.id), "state": row.state},
+                p,
+                "referral.discussion_requested",
+                case=view.ref(),
+                entries=[Entry("referral", said + data.reason, "reps", data=_entry_data(row))],
+                resource=f"referral:{row.id}",
+                detail={"target": row.target},
+                event=_changed(view, row, "request_discussion", "", p),
             )
-            audit.record(
-                conn, p, "referral.discussion_requested", view.id, f"referral:{row.id}", {"target": row.target}
-            )
-            self._event(conn, view, row, "request_discussion", "", p)
         return to_json(row, p)
 
     def _load(self, conn: Connection, p: Principal, referral_id: str, lock: bool = False) -> tuple[Row[Any], CaseView]:
@@ -312,31 +309,19 @@ class ReferralStore:
         said = f"Referral to {WHERE[row.target]}: {step.action.replace('_', ' ')} ({from_state} → {row.state})"
         if request.reasons:
             said += f". Reasons: {request.reasons}"
-        timeline.add(
-            conn,
-            view.ref(),
-            author=p.username,
-            author_role=p.primary_role,
-            kind="referral",
-            body=said,
-            visibility="reps",
-            data={"referral_id": str(row.id), "state": row.state},
-        )
+        entries = [Entry("referral", said, "reps", data=_entry_data(row))]
         if step.action == "advise_member":
-            timeline.add(
-                conn,
-                view.ref(),
-                author=p.username,
-                author_role=p.primary_role,
-                kind="referral",
-                body=member_message(row),
-                visibility="member",
-                data={"referral_id": str(row.id), "state": row.state},
-            )
-        audit.record(
-            conn, p, f"referral.{step.action}", view.id, f"referral:{row.id}", {"from": from_state, "to": row.state}
+            entries.append(Entry("referral", member_message(row), "member", data=_entry_data(row)))
+        record_change(
+            conn,
+            p,
+            f"referral.{step.action}",
+            case=view.ref(),
+            entries=entries,
+            resource=f"referral:{row.id}",
+            detail={"from": from_state, "to": row.state},
+            event=_changed(view, row, step.action, from_state, p),
         )
-        self._event(conn, view, row, step.action, from_state, p)
 
     def for_case(self, p: Principal, case_id: str) -> list[dict[str, Any]]:
         with self.engine.begin() as conn:

@@ -12,9 +12,9 @@ from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import Problem, forbidden, not_found
-from casework_workflow import audit, erased, flags, scope, timeline
+from casework_workflow import audit, erased, flags, scope
 from casework_workflow.cases import CaseStore, parse_id
-from casework_workflow.outbound import emit
+from casework_workflow.changes import Entry, record_change
 from casework_workflow.schemas import NewEnquiry, NewSupportRequest
 from casework_workflow.tables import branch_tasks, cases, enquiries, referrals, support_requests
 
@@ -90,29 +90,18 @@ class SupportStore:
                 .returning(support_requests)
             ).one()
             who = "the regional caseworker" if to_role == "caseworker" else "the regional official"
-            timeline.add(
-                conn,
-                view.ref(),
-                author=p.username,
-                author_role=p.primary_role,
-                kind="support_request",
-                body=f"Support requested from {who}: {data.question}"
-                + (" (referred back to the official: rule 6)" if referred_back else ""),
-                visibility="reps",
-                data={"support_request_id": str(row.id)},
+            said = f"Support requested from {who}: {data.question}" + (
+                " (referred back to the official: rule 6)" if referred_back else ""
             )
-            audit.record(
+            record_change(
                 conn,
                 p,
                 "support.request",
-                view.id,
-                f"support:{row.id}",
-                {"asked_for": asked_for, "to": to_role, "referred_back": referred_back},
-            )
-            emit(
-                conn,
-                str(view.id),
-                events_pb2.SupportRequested(
+                case=view.ref(),
+                entries=[Entry("support_request", said, "reps", data={"support_request_id": str(row.id)})],
+                resource=f"support:{row.id}",
+                detail={"asked_for": asked_for, "to": to_role, "referred_back": referred_back},
+                event=events_pb2.SupportRequested(
                     case=view.ref(),
                     request_id=str(row.id),
                     to_role=to_role,
@@ -153,21 +142,15 @@ class SupportStore:
                 .values(answer=answer, answered_by=p.username, answered_at=func.now())
                 .returning(support_requests)
             ).one()
-            timeline.add(
+            said = f"Support answered by {p.username}: {answer}"
+            record_change(
                 conn,
-                view.ref(),
-                author=p.username,
-                author_role=p.primary_role,
-                kind="support_request",
-                body=f"Support answered by {p.username}: {answer}",
-                visibility="reps",
-                data={"support_request_id": str(row.id)},
-            )
-            audit.record(conn, p, "support.answer", view.id, f"support:{row.id}")
-            emit(
-                conn,
-                str(view.id),
-                events_pb2.SupportRequested(
+                p,
+                "support.answer",
+                case=view.ref(),
+                entries=[Entry("support_request", said, "reps", data={"support_request_id": str(row.id)})],
+                resource=f"support:{row.id}",
+                event=events_pb2.SupportRequested(
                     case=view.ref(),
                     request_id=str(row.id),
                     to_role=row.to_role,
@@ -257,22 +240,19 @@ class SupportStore:
                     )
                 )
             view = self.cases.load(conn, p, case_id) if case_id else None
-            if view is not None:
-                timeline.add(
-                    conn,
-                    view.ref(),
-                    author=p.username,
-                    author_role=p.primary_role,
-                    kind="enquiry",
-                    body=f"The member contacted the regional office: {data.message}",
-                    visibility="member",
-                    data={"enquiry_id": str(enquiry_id), "routed_to": routed_to},
-                )
-            audit.record(conn, p, "enquiry.create", case_id, f"enquiry:{enquiry_id}", {"routed_to": routed_to})
-            emit(
+            said = f"The member contacted the regional office: {data.message}"
+            entry_data = {"enquiry_id": str(enquiry_id), "routed_to": routed_to}
+            record_change(
                 conn,
-                str(case_id or number),
-                events_pb2.EnquiryReceived(
+                p,
+                "enquiry.create",
+                case=view.ref() if view else None,
+                # Not on a timeline without a case the member can see; still audited and announced.
+                entries=[Entry("enquiry", said, "member", data=entry_data)] if view else [],
+                case_id=case_id,
+                resource=f"enquiry:{enquiry_id}",
+                detail={"routed_to": routed_to},
+                event=events_pb2.EnquiryReceived(
                     enquiry_id=str(enquiry_id),
                     membership_number=number,
                     member=p.username,
@@ -282,6 +262,7 @@ class SupportStore:
                     task_id=str(task_id or ""),
                     case=view.ref() if view else None,
                 ),
+                key=str(case_id or number),
             )
         return {"id": str(enquiry_id), "message": TO_OFFICE if advised else TO_BRANCH}
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from casework_common.auth import Principal
 from casework_common.typed_dates import long_date
-from casework_workflow import audit, timeline
+from casework_workflow.changes import Entry, record_change
 from casework_workflow.deadlines import store
 from casework_workflow.deadlines.model import ComputedDeadline, DeadlineFacts
 from casework_workflow.tables import deadline_facts
@@ -97,17 +97,15 @@ def save(conn: Connection, case_ref: Any, facts: DeadlineFacts, actor: Principal
     ).one()
     shown = to_json(case_id, row)
     recorded = {k: shown[k] for k in FIELDS}
-    timeline.add(
+    said = "Deadline facts recorded: " + _describe(facts) + "."
+    record_change(
         conn,
-        case_ref,
-        author=actor.username,
-        author_role=actor.primary_role,
-        kind="deadline_facts",
-        body="Deadline facts recorded: " + _describe(facts) + ".",
-        visibility="reps",
-        data=recorded,
+        actor,
+        "deadline_facts.update",
+        case=case_ref,
+        entries=[Entry("deadline_facts", said, "reps", data=recorded)],
+        detail=recorded,
     )
-    audit.record(conn, actor, "deadline_facts.update", case_id, detail=recorded)
     return row, True
 
 

@@ -35,9 +35,10 @@ from casework_common.vocabulary import (
     DATA_KINDS,
     ERASURE_REASONS,
 )
-from casework_workflow import audit, timeline
+from casework_workflow import audit
 from casework_workflow.cases import parse_id
-from casework_workflow.outbound import SERVICE, case_facts, case_ref, emit
+from casework_workflow.changes import Entry, record_change
+from casework_workflow.outbound import SERVICE, case_facts, case_ref
 from casework_workflow.retention.erase import OWN_KINDS
 from casework_workflow.retention.schedule import Schedule
 from casework_workflow.schemas import Status
@@ -586,20 +587,15 @@ class DataProtection:
                     )
                 ]
                 ref = case_ref(after, reps)
-                timeline.add(
+                said = "The member's " + ", ".join(fields) + " corrected at their request (data protection)."
+                record_change(
                     conn,
-                    ref,
-                    author=p.username,
-                    author_role=p.primary_role,
-                    kind="case_update",
-                    body="The member's " + ", ".join(fields) + " corrected at their request (data protection).",
-                    visibility="member",
-                )
-                audit.record(conn, p, "dataprotection.rectified", row.id, detail={"fields": fields})
-                emit(
-                    conn,
-                    str(row.id),
-                    events_pb2.CaseChanged(case=ref, kind="updated", actor=p.username, facts=case_facts(after)),
+                    p,
+                    "dataprotection.rectified",
+                    case=ref,
+                    entries=[Entry("case_update", said, "member")],
+                    detail={"fields": fields},
+                    event=events_pb2.CaseChanged(case=ref, kind="updated", actor=p.username, facts=case_facts(after)),
                 )
             # Not enquiries.member: it holds the member's username (support.py), not their name.
         return {
