@@ -1,1 +1,1 @@
-"""Hearing and tribunal bundles (issue 16)."""
+"""Hearing and tribunal bundles (docs/design.md, 'Bundles shared with solicitors')."""

@@ -18,7 +18,7 @@ from casework.v1 import events_pb2
 from casework_common import db, events, kafka, storage
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
-from casework_common.web import create_app
+from casework_common.web import create_app, provide
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,8 +28,9 @@ def api() -> int:
     from casework_bundle import erasure, metrics, sharing
     from casework_bundle.intake_client import IntakeClient
     from casework_bundle.settings import BundleSettings
-    from casework_bundle.shares import ShareStore
-    from casework_bundle.store import BundleStore
+    from casework_bundle.share_mail import ShareMailer
+    from casework_bundle.shares import Shares
+    from casework_bundle.store import Bundles
     from casework_bundle.tables import outbox
     from casework_common import erasure as erasures
     from casework_common.auth import TokenValidator
@@ -52,7 +53,6 @@ def api() -> int:
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
     intake = IntakeClient(settings.intake_url, settings.intake_timeout_s)
-    store = BundleStore(engine)
     metrics.register_state_gauges(engine)
     refusals = kafka_auditor(settings, producer)
     app = create_app(
@@ -69,11 +69,10 @@ def api() -> int:
         ready_timeout_s=settings.ready_timeout_s,
         refusals=refusals,
     )
-    app.register_blueprint(bundle_api.blueprint(store, s3, workflow, intake, settings))
-    shares = ShareStore(
-        engine, settings.share_max_wrong_codes, settings.share_session_minutes, settings.share_code_digits
-    )
-    app.register_blueprint(sharing.blueprint(store, shares, s3, workflow, settings))
+    shares = Shares(engine, settings.share_max_wrong_codes, settings.share_session_minutes, settings.share_code_digits)
+    provide(app, Bundles(engine), shares, s3, workflow, intake, settings, ShareMailer(settings))
+    app.register_blueprint(bundle_api.bp)
+    app.register_blueprint(sharing.bp)
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
@@ -85,7 +84,7 @@ def api() -> int:
 
 def worker() -> int:
     from casework_bundle.assemble import fonts
-    from casework_bundle.store import BundleStore
+    from casework_bundle.store import Bundles
     from casework_bundle.worker import BundleWorker, clean_work_dir
     from casework_bundle.worker_settings import WorkerSettings
 
@@ -98,7 +97,7 @@ def worker() -> int:
     kafka.ensure_topics(settings, [events.BUNDLE_JOBS], settings.kafka_topic_partitions)
     clean_work_dir(settings)
     producer = kafka.make_producer(settings)  # dead letters
-    builder = BundleWorker(BundleStore(engine), s3, settings)
+    builder = BundleWorker(Bundles(engine), s3, settings)
     consumer = kafka.EventConsumer(
         settings,
         "bundle-workers",

@@ -24,12 +24,12 @@ from casework_bundle import metrics
 from casework_bundle.intake_client import IntakeClient
 from casework_bundle.selection import DEFAULT_SECTIONS, RedactionRequest, choose, kind_label
 from casework_bundle.settings import BundleSettings
-from casework_bundle.store import BundleStore, CaseErased, NewBundle
+from casework_bundle.store import Bundles, CaseErased, NewBundle
 from casework_bundle.tables import STATUSES
 from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_common.web import parse_json, principal, stored_file
+from casework_common.web import dependency, parse_json, principal, stored_file
 from casework_common.workflow_client import WorkflowClient
 
 log = logging.getLogger(__name__)
@@ -212,164 +212,189 @@ class BundleList(BaseModel):
     items: list[BundleOut]
 
 
-def blueprint(
-    store: BundleStore, s3: Minio, workflow: WorkflowClient, intake: IntakeClient, settings: BundleSettings
-) -> Blueprint:
-    bp = Blueprint("bundles", __name__)
+bp = Blueprint("bundles", __name__)
 
-    def authorize(caller: Principal, case_id: str, action: int, resource: str) -> workflow_pb2.AuthorizeResponse:
-        decision = workflow.authorize(caller.token, case_id, action, resource)
-        if not decision.visible:
-            raise not_found("case")
-        return decision
 
-    def full_access(caller: Principal, case_id: str, resource: str, what: str) -> workflow_pb2.AuthorizeResponse:
-        """The caller has full access to the case (404 if they cannot see it, 403 if only as its member)."""
-        # Audited as "evidence.edit": asking for or changing a bundle makes something of the evidence.
-        decision = authorize(caller, case_id, workflow_pb2.CASE_ACTION_EDIT_EVIDENCE, resource)
-        if not decision.allowed or caller.is_service:
-            raise forbidden(f"Only the case's reps, coordinator, official or caseworker {what}.")
-        return decision
+def authorize(caller: Principal, case_id: str, action: int, resource: str) -> workflow_pb2.AuthorizeResponse:
+    """Workflow's decision on the caller's ``action`` on the case, audited as ``resource``; 404 if they cannot
+    see the case."""
+    decision = dependency(WorkflowClient).authorize(caller.token, case_id, action, resource)
+    if not decision.visible:
+        raise not_found("case")
+    return decision
 
-    def readable(caller: Principal, bundle_id: str, what: str) -> Any:
-        """The bundle, if the caller may read it: full access, or member access when member-visible.
-        Anything else is 404, the same as a bundle that does not exist."""
-        row = store.get(bundle_id)
-        if row is None:
-            raise not_found("bundle")
-        action = (
-            workflow_pb2.CASE_ACTION_VIEW_EVIDENCE
-            if row.member_visible
-            else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE
-        )
-        decision = workflow.authorize(caller.token, str(row.case_id), action, f"bundle:{row.id}{what}")
-        if not decision.allowed:
-            raise not_found("bundle")
-        return row
 
-    @bp.post("/v1/cases/<case_id>/bundles")
-    @api(
-        "Ask for a bundle of the case's evidence (reps, coordinators, officials, caseworkers)",
-        {202: Reply("The bundle, queued; follow it at links.self.", BundleOut)},
-        body=BundleRequestIn,
-        errors=(403, 404, 409, 503),
+def full_access(caller: Principal, case_id: str, resource: str, what: str) -> workflow_pb2.AuthorizeResponse:
+    """The caller has full access to the case (404 if they cannot see it, 403 if only as its member)."""
+    # Audited as "evidence.edit": asking for or changing a bundle makes something of the evidence.
+    decision = authorize(caller, case_id, workflow_pb2.CASE_ACTION_EDIT_EVIDENCE, resource)
+    if not decision.allowed or caller.is_service:
+        raise forbidden(f"Only the case's reps, coordinator, official or caseworker {what}.")
+    return decision
+
+
+def readable(caller: Principal, bundle_id: str, what: str) -> Any:
+    """The bundle, if the caller may read it: full access, or member access when member-visible.
+    Anything else is 404, the same as a bundle that does not exist."""
+    row = dependency(Bundles).get(bundle_id)
+    if row is None:
+        raise not_found("bundle")
+    action = (
+        workflow_pb2.CASE_ACTION_VIEW_EVIDENCE if row.member_visible else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE
     )
-    def create(case_id: str) -> tuple[Response, int]:
-        """The bundle is built by a worker: one PDF (or several volumes) with a title page, a linked index,
-        the documents in order with page numbers 1..N stamped on every page, bookmarks, a text layer on
-        every page and the redactions applied. Asking again with the same title makes the next version;
-        earlier versions are kept."""
-        caller = principal()
-        decision = full_access(caller, case_id, "bundle:create", "ask for bundles")
-        request = parse_json(BundleRequestIn)
-        if len(request.redactions) > settings.max_redactions:
-            raise invalid([{"field": "redactions", "message": f"At most {settings.max_redactions} redactions."}])
-        redactions = [RedactionRequest(r.evidence_id, r.text, r.page, r.box) for r in request.redactions]
-        items = choose(
-            intake.case_evidence(caller.token, case_id),
-            request.items,
-            request.sections,
-            redactions,
-            request.member_visible,
-        )
-        if len(items) > settings.max_items:
-            raise invalid([{"field": "items", "message": f"A bundle takes at most {settings.max_items} items."}])
-        options = {
-            "details": request.details,
-            "order": request.order,
-            "sections": list(DEFAULT_SECTIONS),
-            "max_pages_per_volume": request.max_pages_per_volume,
-            "case_reference": decision.case.reference,
-        }
-        new = NewBundle(
-            case_id=decision.case.case_id,
-            branch=decision.case.branch,
-            region=decision.case.region,
-            title=request.title,
-            options=options,
-            items=items,
-            member_visible=request.member_visible,
-        )
-        try:
-            row = store.create(caller, new)
-        except CaseErased:
-            raise Problem(
-                409, "case-erased", "Case erased", "The case's bundles were erased: no bundle is made of it."
-            ) from None
-        metrics.REQUESTED.labels(caller.primary_role).inc()
-        log.info(
-            "bundle %s (%s v%d) of case %s queued, %d item(s)", row.id, row.title, row.version, case_id, len(items)
-        )
-        return jsonify(to_json(row, latest=True, with_index=True)), 202
+    decision = dependency(WorkflowClient).authorize(caller.token, str(row.case_id), action, f"bundle:{row.id}{what}")
+    if not decision.allowed:
+        raise not_found("bundle")
+    return row
 
-    @bp.get("/v1/cases/<case_id>/bundles")
-    @api("A case's bundles", {200: BundleList}, errors=(404,))
-    def list_for_case(case_id: str) -> Response:
-        """Every version of every bundle of the case, newest first; a member sees those marked member-visible."""
-        caller = principal()
-        authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE, "bundle:list")
-        full = workflow.authorize(
-            caller.token, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, "bundle:list-all"
-        ).allowed
-        latest = store.latest_versions(case_id)
-        rows = store.list_for_case(case_id, member_visible_only=not full)
-        return jsonify(items=[to_json(row, latest=latest.get(row.title) == row.version) for row in rows])
 
-    @bp.get("/v1/bundles/<bundle_id>")
-    @api("Read a bundle: its status, progress and, once ready, its index and volumes", {200: BundleOut}, errors=(404,))
-    def get(bundle_id: str) -> Response:
-        row = readable(principal(), bundle_id, "")
-        latest = store.latest_versions(str(row.case_id)).get(row.title) == row.version
-        return jsonify(to_json(row, latest=latest, with_index=True))
-
-    @bp.patch("/v1/bundles/<bundle_id>")
-    @api(
-        "Show a bundle to the case's member, or stop showing it",
-        {200: BundleOut},
-        body=VisibilityIn,
-        errors=(403, 404),
+def new_bundle(
+    caller: Principal,
+    case_id: str,
+    decision: workflow_pb2.AuthorizeResponse,
+    request: BundleRequestIn,
+    settings: BundleSettings,
+) -> NewBundle:
+    """What to record for ``request``: its items chosen from the case's evidence the caller may read (422 over
+    the limits), its options, and the case as workflow named it."""
+    if len(request.redactions) > settings.max_redactions:
+        raise invalid([{"field": "redactions", "message": f"At most {settings.max_redactions} redactions."}])
+    redactions = [RedactionRequest(r.evidence_id, r.text, r.page, r.box) for r in request.redactions]
+    items = choose(
+        dependency(IntakeClient).case_evidence(caller.token, case_id),
+        request.items,
+        request.sections,
+        redactions,
+        request.member_visible,
     )
-    def change(bundle_id: str) -> Response:
-        """Reps, coordinators, officials and caseworkers of the case. A bundle holding a reps-only item cannot be
-        made member-visible (422): build one without it."""
-        caller = principal()
-        row = readable(caller, bundle_id, "/member-visible")
-        full_access(caller, str(row.case_id), f"bundle:{row.id}/member-visible", "change bundles")
-        change = parse_json(VisibilityIn)
-        if change.member_visible:
-            reps_only = [item["evidence_id"] for item in row.items if item.get("visibility") != "member"]
-            if reps_only:
-                raise Problem(
-                    422,
-                    "validation",
-                    "Invalid request",
-                    "The bundle holds reps-only evidence, which members are not shown.",
-                    errors=[
-                        {"field": "member_visible", "message": f"Item {evidence_id} is reps-only."}
-                        for evidence_id in reps_only
-                    ],
-                )
-        updated = store.set_member_visible(row.id, change.member_visible)
-        latest = store.latest_versions(str(row.case_id)).get(row.title) == row.version
-        return jsonify(to_json(updated, latest=latest, with_index=True))
-
-    @bp.get("/v1/bundles/<bundle_id>/volumes/<int:number>")
-    @api(
-        "Download a volume of a ready bundle (every download is audited)",
-        {200: Reply("The volume's PDF, as stored.", media={"application/pdf": {"type": "string", "format": "binary"}})},
-        errors=(404, 409),
+    if len(items) > settings.max_items:
+        raise invalid([{"field": "items", "message": f"A bundle takes at most {settings.max_items} items."}])
+    options = {
+        "details": request.details,
+        "order": request.order,
+        "sections": list(DEFAULT_SECTIONS),
+        "max_pages_per_volume": request.max_pages_per_volume,
+        "case_reference": decision.case.reference,
+    }
+    return NewBundle(
+        case_id=decision.case.case_id,
+        branch=decision.case.branch,
+        region=decision.case.region,
+        title=request.title,
+        options=options,
+        items=items,
+        member_visible=request.member_visible,
     )
-    def download(bundle_id: str, number: int) -> Response:
-        row = readable(principal(), bundle_id, f"/volumes/{number}")
-        if row.status != "ready":
-            raise Problem(409, "not-ready", "Not ready", f"The bundle is {row.status}; volumes exist once it is ready.")
-        volume = next((v for v in row.volumes or [] if v["number"] == number), None)
-        if volume is None:
-            raise not_found("volume")
-        metrics.DOWNLOADS.inc()
-        return volume_download(s3, settings, row, volume)
 
-    return bp
+
+def reps_only_refusal(row: Any) -> Problem | None:
+    """Why the bundle ``row`` cannot be shown to the member (422 naming each reps-only item), or None."""
+    reps_only = [item["evidence_id"] for item in row.items if item.get("visibility") != "member"]
+    if not reps_only:
+        return None
+    return Problem(
+        422,
+        "validation",
+        "Invalid request",
+        "The bundle holds reps-only evidence, which members are not shown.",
+        errors=[
+            {"field": "member_visible", "message": f"Item {evidence_id} is reps-only."} for evidence_id in reps_only
+        ],
+    )
+
+
+def is_latest(row: Any) -> bool:
+    """Whether ``row`` is the newest version of its title."""
+    return dependency(Bundles).latest_versions(str(row.case_id)).get(row.title) == row.version
+
+
+@bp.post("/v1/cases/<case_id>/bundles")
+@api(
+    "Ask for a bundle of the case's evidence (reps, coordinators, officials, caseworkers)",
+    {202: Reply("The bundle, queued; follow it at links.self.", BundleOut)},
+    body=BundleRequestIn,
+    errors=(403, 404, 409, 503),
+)
+def create(case_id: str) -> tuple[Response, int]:
+    """The bundle is built by a worker: one PDF (or several volumes) with a title page, a linked index,
+    the documents in order with page numbers 1..N stamped on every page, bookmarks, a text layer on
+    every page and the redactions applied. Asking again with the same title makes the next version;
+    earlier versions are kept."""
+    caller = principal()
+    decision = full_access(caller, case_id, "bundle:create", "ask for bundles")
+    new = new_bundle(caller, case_id, decision, parse_json(BundleRequestIn), dependency(BundleSettings))
+    try:
+        row = dependency(Bundles).create(caller, new)
+    except CaseErased:
+        raise Problem(
+            409, "case-erased", "Case erased", "The case's bundles were erased: no bundle is made of it."
+        ) from None
+    metrics.REQUESTED.labels(caller.primary_role).inc()
+    log.info(
+        "bundle %s (%s v%d) of case %s queued, %d item(s)", row.id, row.title, row.version, case_id, len(new.items)
+    )
+    return jsonify(to_json(row, latest=True, with_index=True)), 202
+
+
+@bp.get("/v1/cases/<case_id>/bundles")
+@api("A case's bundles", {200: BundleList}, errors=(404,))
+def list_for_case(case_id: str) -> Response:
+    """Every version of every bundle of the case, newest first; a member sees those marked member-visible."""
+    caller = principal()
+    authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE, "bundle:list")
+    full = (
+        dependency(WorkflowClient)
+        .authorize(caller.token, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, "bundle:list-all")
+        .allowed
+    )
+    bundles = dependency(Bundles)
+    latest = bundles.latest_versions(case_id)
+    rows = bundles.list_for_case(case_id, member_visible_only=not full)
+    return jsonify(items=[to_json(row, latest=latest.get(row.title) == row.version) for row in rows])
+
+
+@bp.get("/v1/bundles/<bundle_id>")
+@api("Read a bundle: its status, progress and, once ready, its index and volumes", {200: BundleOut}, errors=(404,))
+def get(bundle_id: str) -> Response:
+    row = readable(principal(), bundle_id, "")
+    return jsonify(to_json(row, latest=is_latest(row), with_index=True))
+
+
+@bp.patch("/v1/bundles/<bundle_id>")
+@api(
+    "Show a bundle to the case's member, or stop showing it",
+    {200: BundleOut},
+    body=VisibilityIn,
+    errors=(403, 404),
+)
+def change(bundle_id: str) -> Response:
+    """Reps, coordinators, officials and caseworkers of the case. A bundle holding a reps-only item cannot be
+    made member-visible (422): build one without it."""
+    caller = principal()
+    row = readable(caller, bundle_id, "/member-visible")
+    full_access(caller, str(row.case_id), f"bundle:{row.id}/member-visible", "change bundles")
+    wanted = parse_json(VisibilityIn)
+    if wanted.member_visible and (refusal := reps_only_refusal(row)) is not None:
+        raise refusal
+    updated = dependency(Bundles).set_member_visible(row.id, wanted.member_visible)
+    return jsonify(to_json(updated, latest=is_latest(row), with_index=True))
+
+
+@bp.get("/v1/bundles/<bundle_id>/volumes/<int:number>")
+@api(
+    "Download a volume of a ready bundle (every download is audited)",
+    {200: Reply("The volume's PDF, as stored.", media={"application/pdf": {"type": "string", "format": "binary"}})},
+    errors=(404, 409),
+)
+def download(bundle_id: str, number: int) -> Response:
+    row = readable(principal(), bundle_id, f"/volumes/{number}")
+    if row.status != "ready":
+        raise Problem(409, "not-ready", "Not ready", f"The bundle is {row.status}; volumes exist once it is ready.")
+    volume = next((v for v in row.volumes or [] if v["number"] == number), None)
+    if volume is None:
+        raise not_found("volume")
+    metrics.DOWNLOADS.inc()
+    return volume_download(dependency(Minio), dependency(BundleSettings), row, volume)
 
 
 def to_json(row: Any, latest: bool, with_index: bool = False) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Erasure of a case's hearing bundles (issue 19; docs/design.md#data-protection).
+"""Erasure of a case's hearing bundles (docs/design.md, 'Erasure in intake, ocr and bundle').
 
 Workflow publishes ``CaseDataDue`` on ``dataprotection.erasures`` when a closed case's data is due
 for removal. The bundle service holds the kind ``bundles``: for it, this consumer (in the API

@@ -1,6 +1,6 @@
 """The two e-mails of a share: the link in one, the one-time code in the other, never both in one, so
 that a single intercepted or misdirected message opens nothing. Sent over the platform's SMTP relay
-with the same settings as notify (docs/design.md, Bundles, says why not through notify)."""
+with the same settings as notify (docs/design.md, 'Bundles shared with solicitors', says why not through notify)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ The secrets and what is kept of them:
 
 Every access (a view, a code tried, a new code, a download, a refusal) is written to the outbox as a
 ``ShareAccessed`` event in the same transaction as its effect (the counters), and workflow appends it to
-the audit log (docs/design.md, Bundles).
+the audit log (docs/design.md, 'Bundles shared with solicitors').
 """
 
 from __future__ import annotations
@@ -87,12 +87,20 @@ class CodeResult:
     attempts_left: int = 0
 
 
-class ShareStore:
+class Shares:
+    """The bundles' shares as the service handles them: created, revoked, opened by code, and every
+    access audited (a ``ShareAccessed`` event through the outbox)."""
+
     def __init__(self, engine: Engine, max_wrong: int, session_minutes: int, code_digits: int) -> None:
         self.engine = engine
         self.max_wrong = max_wrong
         self.session_minutes = session_minutes
         self.code_digits = code_digits
+
+    def now(self) -> dt.datetime:
+        """The database's clock, which expiry and sessions are measured by."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.now())).scalar_one()
 
     # -- staff ------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ ERASED_REASON = "The case's bundles were erased."
 
 
 class CaseErased(Exception):
-    """The case's bundles were erased (issue 19): no new bundle is made of it."""
+    """The case's bundles were erased (erasure.py): no new bundle is made of it."""
 
 
 def case_lock(conn: Connection, case_id: uuid.UUID, exclusive: bool) -> None:
@@ -73,7 +73,10 @@ class Built:
     size_bytes: int
 
 
-class BundleStore:
+class Bundles:
+    """The bundles as the service handles them: recorded with their build job (published through the
+    outbox), read, and moved along by the workers."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -100,7 +100,7 @@ share_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
-# Cases whose bundles were erased (issue 19, erasure.py): none of their bundles is started or finished
+# Cases whose bundles were erased (erasure.py): none of their bundles is started or finished
 # again and no new one is asked for. Only the case's id is kept.
 erased_cases = Table(
     "erased_cases",

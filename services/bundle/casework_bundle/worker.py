@@ -29,7 +29,7 @@ from casework.v1 import events_pb2
 from casework_bundle import metrics
 from casework_bundle.assemble import BuiltBundle, BundleOptions, SourceDocument, build_bundle, order_documents
 from casework_bundle.sources import BundleError, Sources
-from casework_bundle.store import Built, BundleStore, parse_id
+from casework_bundle.store import Built, Bundles, parse_id
 from casework_bundle.worker_settings import WorkerSettings
 from casework_common.events import Event
 
@@ -42,7 +42,7 @@ def volume_key(case_id: str, bundle_id: str, number: int) -> str:
 
 
 class BundleWorker:
-    def __init__(self, store: BundleStore, s3: Minio, settings: WorkerSettings) -> None:
+    def __init__(self, store: Bundles, s3: Minio, settings: WorkerSettings) -> None:
         self.store = store
         self.s3 = s3
         self.settings = settings

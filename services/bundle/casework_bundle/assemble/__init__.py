@@ -1,4 +1,4 @@
-"""PDF assembly of hearing and tribunal bundles (issue 16): the library the bundle service calls.
+"""PDF assembly of hearing and tribunal bundles: the library the bundle service calls.
 
 Public interface: the model types, ``parse_tesseract_tsv``, ``order_documents``, ``render_text_pdf`` and
 ``build_bundle``.

@@ -1,5 +1,5 @@
-"""Issue 19: the cases whose bundles were erased, so that no bundle of one is started, finished or
-asked for again (erasure.py).
+"""The cases whose bundles were erased, so that no bundle of one is started, finished or asked for
+again (erasure.py; docs/design.md, 'Erasure in intake, ocr and bundle').
 
 Revision ID: 0003
 Revises: 0002
