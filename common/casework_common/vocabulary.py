@@ -260,3 +260,15 @@ LAWFUL_BASIS_LABELS: MappingProxyType[str, str] = MappingProxyType(
         "legitimate_interests": "Legitimate interests (to follow up what they asked for)",
     }
 )
+
+
+#: Groups of the people's roles (Keycloak realm roles, casework_common.auth.HUMAN_ROLES) that
+#: services grant the same things to. A service checks ``caller.has(*GROUP)``.
+#: Union staff who work on cases: they see reps-only evidence and may upload it, read the
+#: deadlines list and the scanning queues.
+STAFF_ROLES: tuple[str, ...] = ("rep", "coordinator", "official", "caseworker")
+#: The branch's own staff: they ask for and withdraw referrals and run recruitment sessions.
+BRANCH_STAFF_ROLES: tuple[str, ...] = ("rep", "coordinator")
+#: Who organises recruitment (the branch's staff and the region's officials): the organising
+#: service's users, and who its notifications may go to.
+ORGANISING_ROLES: tuple[str, ...] = ("rep", "coordinator", "official")
