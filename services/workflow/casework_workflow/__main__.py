@@ -40,19 +40,22 @@ from casework_workflow.api import deadlines as deadlines_api
 from casework_workflow.api import information_requests as information_requests_api
 from casework_workflow.api import protocol as protocol_api
 from casework_workflow.api import subject_access as subject_access_api
+from casework_workflow.branch_tasks import BranchTasks
 from casework_workflow.calendar_feeds import CalendarFeeds
-from casework_workflow.cases import CaseStore
+from casework_workflow.cases import Cases
 from casework_workflow.deadlines import store as deadline_store
 from casework_workflow.deadlines.recompute import DeadlineRecompute
 from casework_workflow.deadlines.service import CaseDeadlines
+from casework_workflow.enquiries import Enquiries
 from casework_workflow.evidence_events import EvidenceTimeline
-from casework_workflow.information_requests import InformationRequestStore
-from casework_workflow.referrals import ReferralStore
+from casework_workflow.flags import BranchFlags
+from casework_workflow.information_requests import InformationRequests
+from casework_workflow.referrals import Referrals
 from casework_workflow.refusal_log import RefusalLog
 from casework_workflow.settings import WorkflowSettings
 from casework_workflow.share_log import ShareLog
 from casework_workflow.subject_access.sources import Sources
-from casework_workflow.support import SupportStore
+from casework_workflow.support_requests import SupportRequests
 from casework_workflow.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -77,7 +80,7 @@ def serve(settings: WorkflowSettings) -> int:
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     directory = Directory(settings)
-    store = CaseStore(engine, directory, scope.Rules(dt.timedelta(days=settings.regional_access_after_end_days)))
+    store = Cases(engine, directory, scope.Rules(dt.timedelta(days=settings.regional_access_after_end_days)))
     gauges.register(settings.service_name, engine)
     refusals = kafka_auditor(settings, producer)
 
@@ -101,8 +104,16 @@ def serve(settings: WorkflowSettings) -> int:
     app.register_blueprint(cases_api.blueprint(store))
     deadline_store.use_rules(store.rules)  # DeadlineChanged.officials under the service's own scope rules
     app.register_blueprint(deadlines_api.blueprint(CaseDeadlines(engine, store)))
-    app.register_blueprint(protocol_api.blueprint(ReferralStore(engine, store), SupportStore(engine, store, directory)))
-    app.register_blueprint(information_requests_api.blueprint(InformationRequestStore(engine, store)))
+    app.register_blueprint(
+        protocol_api.blueprint(
+            Referrals(engine, store),
+            SupportRequests(engine, store, directory),
+            Enquiries(engine, store),
+            BranchTasks(engine),
+            BranchFlags(engine),
+        )
+    )
+    app.register_blueprint(information_requests_api.blueprint(InformationRequests(engine, store)))
     app.register_blueprint(calendar_api.blueprint(CalendarFeeds(engine, directory, store.rules, settings.portal_url)))
     app.register_blueprint(access_review_api.blueprint(AccessReview(engine, directory, store.rules)))
     app.register_blueprint(data_protection_api.blueprint(dp))

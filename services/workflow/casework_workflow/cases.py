@@ -141,7 +141,10 @@ def parse_id(value: str) -> uuid.UUID | None:
         return None
 
 
-class CaseStore:
+class Cases:
+    """The cases as the service handles them: every read and change checked against the scope
+    rules, audited, and every change announced (changes.py)."""
+
     def __init__(self, engine: Engine, directory: Directory | None, rules: scope.Rules) -> None:
         self.engine = engine
         self.directory = directory

@@ -7,11 +7,14 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
+from casework_common.auth import Principal
 from casework_common.directory import Directory
+from casework_common.problems import forbidden
+from casework_workflow import audit
 from casework_workflow.outbound import emit
 from casework_workflow.tables import branch_flags
 
@@ -52,3 +55,22 @@ def open_flags(conn: Connection, region: str) -> list[Row[Any]]:
     return list(
         conn.execute(select(branch_flags).where(branch_flags.c.region == region, branch_flags.c.resolved_at.is_(None)))
     )
+
+
+class BranchFlags:
+    """The open flags of a region, as its officials read them (each read audited)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def flags(self, p: Principal) -> list[dict[str, Any]]:
+        """The caller's region's open flags (officials only)."""
+        if not p.has("official") or not p.region:
+            raise forbidden("Branch flags are for regional officials.")
+        with self.engine.begin() as conn:
+            rows = open_flags(conn, p.region)
+            audit.record(conn, p, "flag.list")
+        return [
+            {"id": str(r.id), "branch": r.branch, "reason": r.reason, "created_at": r.created_at.isoformat()}
+            for r in rows
+        ]

@@ -12,7 +12,7 @@ from casework_common import rpc
 from casework_common.auth import Principal, TokenValidator
 from casework_common.directory import Directory
 from casework_workflow import audit, erased, scope
-from casework_workflow.cases import CaseStore, parse_id
+from casework_workflow.cases import Cases, parse_id
 from casework_workflow.outbound import case_facts
 from casework_workflow.tables import cases
 
@@ -37,7 +37,7 @@ WRITE_ACTIONS = frozenset(
 
 
 class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
-    def __init__(self, store: CaseStore, validator: TokenValidator, directory: Directory | None = None) -> None:
+    def __init__(self, store: Cases, validator: TokenValidator, directory: Directory | None = None) -> None:
         self.store = store
         self.validator = validator
         self.directory = directory
@@ -173,7 +173,7 @@ class CaseAuthority(workflow_pb2_grpc.CaseAuthorityServicer):
         )
 
 
-def register(store: CaseStore, validator: TokenValidator, directory: Directory | None = None):
+def register(store: Cases, validator: TokenValidator, directory: Directory | None = None):
     def add(server: grpc.Server) -> str:
         workflow_pb2_grpc.add_CaseAuthorityServicer_to_server(CaseAuthority(store, validator, directory), server)
         return workflow_pb2.DESCRIPTOR.services_by_name["CaseAuthority"].full_name

@@ -30,7 +30,7 @@ from casework_common.auth import Principal
 from casework_common.problems import Problem, invalid, not_found
 from casework_common.typed_dates import long_date
 from casework_workflow import audit, evidence_events, scope
-from casework_workflow.cases import CaseStore, CaseView, parse_id
+from casework_workflow.cases import Cases, CaseView, parse_id
 from casework_workflow.changes import Entry, record_change
 from casework_workflow.deadlines import requests_clock
 from casework_workflow.deadlines import store as deadline_store
@@ -85,8 +85,11 @@ def _label(kind: str, recipient: str) -> str:
     return f"{what} due from {recipient[:80]}"
 
 
-class InformationRequestStore:
-    def __init__(self, engine: Engine, cases: CaseStore) -> None:
+class InformationRequests:
+    """A case's information requests as the service handles them: checked against the scope rules,
+    their deadlines kept, each change on the timeline and audited."""
+
+    def __init__(self, engine: Engine, cases: Cases) -> None:
         self.engine = engine
         self.cases = cases
 

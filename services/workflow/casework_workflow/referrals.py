@@ -27,10 +27,11 @@ from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
-from casework_common.problems import Problem, forbidden, invalid, not_found
+from casework_common.problems import forbidden, invalid, not_found
 from casework_workflow import audit, erased, evidence_events, scope, summary
-from casework_workflow.cases import CaseStore, CaseView, parse_id
+from casework_workflow.cases import Cases, CaseView, parse_id
 from casework_workflow.changes import Entry, record_change
+from casework_workflow.protocol_problems import not_allowed, not_your_step
 from casework_workflow.schemas import NewReferral, TransitionRequest
 from casework_workflow.tables import cases, referrals
 
@@ -184,8 +185,11 @@ def _changed(view: CaseView, row: Row[Any], action: str, from_state: str, p: Pri
     )
 
 
-class ReferralStore:
-    def __init__(self, engine: Engine, cases: CaseStore) -> None:
+class Referrals:
+    """Referrals as the service handles them: each step checked against the protocol, role and
+    scope, recorded on the timeline, audited and announced."""
+
+    def __init__(self, engine: Engine, cases: Cases) -> None:
         self.engine = engine
         self.cases = cases
 
@@ -203,13 +207,7 @@ class ReferralStore:
                     referrals.c.state.in_(OPEN_STATES),
                 )
             ).first():
-                raise Problem(
-                    409,
-                    "protocol",
-                    "Not allowed by the casework protocol",
-                    f"A referral of this case to {WHERE[data.target.value]} is already open.",
-                    rule=2,
-                )
+                raise not_allowed(f"A referral of this case to {WHERE[data.target.value]} is already open.", 2)
             row = conn.execute(
                 referrals.insert()
                 .values(
@@ -255,21 +253,15 @@ class ReferralStore:
                 raise invalid([{"field": "action", "message": f"Unknown action; one of: {', '.join(TRANSITIONS)}."}])
             roles = allowed_roles(step, row.target)
             if not p.roles & roles:
-                raise Problem(
-                    403,
-                    "protocol-role",
-                    "Not your step in the casework protocol",
+                raise not_your_step(
                     f"Only the {' or '.join(sorted(roles))} can {step.action.replace('_', ' ')} this referral.",
-                    rule=step.role_rule,
+                    step.role_rule,
                     action=step.action,
                 )
             if row.state not in step.sources:
-                raise Problem(
-                    409,
-                    "protocol",
-                    "Not allowed by the casework protocol",
+                raise not_allowed(
                     STATE_RULES[step.action],
-                    rule=refusal_rule(step, row.state),
+                    refusal_rule(step, row.state),
                     state=row.state,
                     action=step.action,
                     allowed_actions=actions_for(p, row.state, row.target),

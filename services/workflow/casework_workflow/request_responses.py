@@ -1,5 +1,5 @@
 """Response bodies of the information requests API, for the OpenAPI description (see
-casework_common.openapi): what ``InformationRequestStore`` writes. The fuzzing tests check real
+casework_common.openapi): what ``InformationRequests`` writes. The fuzzing tests check real
 responses against them."""
 
 from __future__ import annotations

@@ -11,12 +11,12 @@ from casework_common.openapi import Reply, api
 from casework_common.problems import forbidden, invalid, not_found
 from casework_common.web import parse_json, parse_query, principal
 from casework_workflow import audit, scope, summary, timeline
-from casework_workflow.cases import CaseStore
+from casework_workflow.cases import Cases
 from casework_workflow.responses import CaseList, CaseOut, Timeline, TimelineEntryOut
 from casework_workflow.schemas import MEMBER_ENTRY_KINDS, CaseListQuery, CaseUpdate, Colleague, NewCase, NewEntry
 
 
-def blueprint(store: CaseStore) -> Blueprint:
+def blueprint(store: Cases) -> Blueprint:
     bp = Blueprint("cases", __name__)
     created = Reply("The new case.", CaseOut, headers={"Location": "The case's URL."})
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify
 
 from casework_common.openapi import Reply, api
 from casework_common.web import parse_json, principal
-from casework_workflow.information_requests import InformationRequestStore
+from casework_workflow.information_requests import InformationRequests
 from casework_workflow.request_letters import Guidance, guidance
 from casework_workflow.request_responses import ComplaintOut, InformationRequestList, InformationRequestOut
 from casework_workflow.request_schemas import (
@@ -24,7 +24,7 @@ from casework_workflow.request_schemas import (
 BASE = "/v1/cases/<case_id>/information-requests"
 
 
-def blueprint(store: InformationRequestStore) -> Blueprint:
+def blueprint(store: InformationRequests) -> Blueprint:
     bp = Blueprint("information_requests", __name__)
     one = Reply(
         "The request: its letter, state, dates, its deadline (as on the case's deadline list) once sent, whether "

@@ -9,10 +9,13 @@ from pydantic import BaseModel, ConfigDict
 
 from casework_common.openapi import Reply, api
 from casework_common.web import parse_json, parse_query, principal
-from casework_workflow.referrals import ReferralStore
+from casework_workflow.branch_tasks import BranchTasks
+from casework_workflow.enquiries import Enquiries
+from casework_workflow.flags import BranchFlags
+from casework_workflow.referrals import Referrals
 from casework_workflow.responses import Items
 from casework_workflow.schemas import Answer, NewEnquiry, NewReferral, NewSupportRequest, TransitionRequest
-from casework_workflow.support import SupportStore
+from casework_workflow.support_requests import SupportRequests
 
 
 class StateQuery(BaseModel):
@@ -27,7 +30,9 @@ class StatusQuery(BaseModel):
     status: str | None = None
 
 
-def blueprint(referrals: ReferralStore, support: SupportStore) -> Blueprint:
+def blueprint(
+    referrals: Referrals, support: SupportRequests, enquiries: Enquiries, tasks_: BranchTasks, flags: BranchFlags
+) -> Blueprint:
     bp = Blueprint("protocol", __name__)
     referral = Reply("The referral: its state, the allowed next actions and its history.")
     support_request = Reply("The support request.")
@@ -91,21 +96,21 @@ def blueprint(referrals: ReferralStore, support: SupportStore) -> Blueprint:
         errors=(403,),
     )
     def enquire() -> tuple[Response, int]:
-        return jsonify(support.enquire(principal(), parse_json(NewEnquiry))), 201
+        return jsonify(enquiries.enquire(principal(), parse_json(NewEnquiry))), 201
 
     @bp.get("/v1/tasks")
     @api("The branch's tasks", {200: Items}, query=StatusQuery, errors=(403,))
     def tasks() -> Response:
-        return jsonify(items=support.tasks(principal(), parse_query(StatusQuery).status))
+        return jsonify(items=tasks_.tasks(principal(), parse_query(StatusQuery).status))
 
     @bp.post("/v1/tasks/<task_id>/done")
     @api("Mark a branch task done", {200: task}, errors=(403, 404, 409))
     def task_done(task_id: str) -> Response:
-        return jsonify(support.complete_task(principal(), task_id))
+        return jsonify(tasks_.complete_task(principal(), task_id))
 
     @bp.get("/v1/branch-flags")
     @api("Branch flags raised in the region (rule 7, officials)", {200: Items}, errors=(403,))
     def branch_flags() -> Response:
-        return jsonify(items=support.flags(principal()))
+        return jsonify(items=flags.flags(principal()))
 
     return bp

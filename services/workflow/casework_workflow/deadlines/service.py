@@ -17,7 +17,7 @@ from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_workflow import audit, scope
-from casework_workflow.cases import CaseStore, CaseView, parse_id
+from casework_workflow.cases import Cases, CaseView, parse_id
 from casework_workflow.deadlines import facts as case_facts
 from casework_workflow.deadlines import store, versions
 from casework_workflow.deadlines.compute import compute
@@ -73,7 +73,7 @@ def _check_claim_types(body: DeadlineFactsIn, rules: RuleSet) -> None:
 
 
 class CaseDeadlines:
-    def __init__(self, engine: Engine, cases: CaseStore) -> None:
+    def __init__(self, engine: Engine, cases: Cases) -> None:
         self.engine = engine
         self.cases = cases
 

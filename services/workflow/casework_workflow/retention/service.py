@@ -597,7 +597,7 @@ class DataProtection:
                     detail={"fields": fields},
                     event=events_pb2.CaseChanged(case=ref, kind="updated", actor=p.username, facts=case_facts(after)),
                 )
-            # Not enquiries.member: it holds the member's username (support.py), not their name.
+            # Not enquiries.member: it holds the member's username (enquiries.py), not their name.
         return {
             "membership_number": number,
             "cases": [str(r.id) for r in rows],
