@@ -15,9 +15,8 @@ import email
 import email.policy
 import os
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import Message
@@ -41,6 +40,7 @@ from casework_organising.api.contacts import (
     HelpRequestOut,
 )
 from casework_organising.settings import OrganisingSettings
+from erasure import wait_until
 from harness import Platform
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
@@ -122,15 +122,6 @@ def fields_of(response: requests.Response) -> list[str]:
     assert response.status_code == 422, response.text
     assert response.headers["Content-Type"].startswith("application/problem+json")
     return sorted(error["field"] for error in response.json()["errors"])
-
-
-def eventually(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
 
 
 def rows(platform: Platform, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -244,7 +235,7 @@ def reminded(platform: Platform, week: Week) -> dict[str, Any]:
             i for i in platform.inbox("rachel") if i["kind"] == "organising_followup" and i["link"].endswith(link_end)
         ]
 
-    items = eventually(inbox_items)
+    items = wait_until(inbox_items)
     assert items, "no follow-up reminder reached rachel's inbox"
     return {"contact": answer.json(), "follow_up": follow_up, "link_end": link_end, "inbox": inbox_items}
 
@@ -268,7 +259,7 @@ def test_the_reminder_reaches_each_of_the_team_once_without_the_persons_details(
     platform: Platform, reminded: dict[str, Any]
 ) -> None:
     follow_up_id = reminded["follow_up"]["id"]
-    assert eventually(lambda: [i for i in platform.inbox("raj") if i["link"].endswith(reminded["link_end"])]), (
+    assert wait_until(lambda: [i for i in platform.inbox("raj") if i["link"].endswith(reminded["link_end"])]), (
         "raj was not reminded"
     )
     mail = platform.wait_for_mail(
@@ -281,7 +272,7 @@ def test_the_reminder_reaches_each_of_the_team_once_without_the_persons_details(
     assert "Sam" not in text_of(mail) and "overtime" not in text_of(mail)
     # Two more passes of the loop after the reminder: still one event, one inbox item.
     passes = reminder_passes(platform)
-    assert eventually(lambda: reminder_passes(platform) >= passes + 2, 30), "the reminder loop is not running"
+    assert wait_until(lambda: reminder_passes(platform) >= passes + 2, 30), "the reminder loop is not running"
     assert rows(
         platform,
         "SELECT count(*) FROM organising.outbox WHERE key = %s AND payload_type = 'casework.v1.FollowUpDue'",
@@ -383,7 +374,7 @@ def test_help_reaches_the_link_official_or_else_the_regions_officials(platform: 
     assert documented(HelpRequestOut, asked.json())["recipients"] == ["olive"]
     # The link leads to the session's page, where the message is read (not in the notification).
     link_end = f"/organising/sessions/{week.session_id}#help-requests"
-    assert eventually(
+    assert wait_until(
         lambda: [i for i in platform.inbox("olive") if i["kind"] == "organising_help" and i["link"].endswith(link_end)]
     ), "olive was not told"
     for reader in ("olive", "raj"):

@@ -19,8 +19,10 @@ from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
-from casework_common.web import create_app
-from casework_organising import api, followups, metrics, retention
+from casework_common.web import create_app, provide
+from casework_organising import followups, metrics, retention
+from casework_organising.api import campaigns, contacts, results, targets
+from casework_organising.planning import Campaigns
 from casework_organising.settings import OrganisingSettings
 from casework_organising.tables import outbox
 
@@ -46,9 +48,10 @@ def serve(settings: OrganisingSettings) -> int:
         ready_timeout_s=settings.ready_timeout_s,
         refusals=refusals,
     )
-    for blueprint in api.blueprints(api.Deps(engine, directory, settings)):
-        app.register_blueprint(blueprint)
-    metrics.register(engine, settings)
+    provide(app, engine, settings, Campaigns(engine, directory, settings))
+    for module in (campaigns, targets, contacts, results):
+        app.register_blueprint(module.bp)
+    metrics.register(engine)
     runtime = ServiceRuntime(settings.service_name)
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)

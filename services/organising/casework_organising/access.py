@@ -17,41 +17,41 @@ from casework_common.auth import Principal
 BRANCH_STAFF = ("rep", "coordinator")
 
 
-def is_official(user: Principal) -> bool:
+def is_official(caller: Principal) -> bool:
     """An official with a region (an official without one sees nothing)."""
-    return user.has("official") and bool(user.region)
+    return caller.has("official") and bool(caller.region)
 
 
-def is_branch_staff(user: Principal) -> bool:
+def is_branch_staff(caller: Principal) -> bool:
     """A rep or coordinator with a branch and a region."""
-    return user.has(*BRANCH_STAFF) and bool(user.branch) and bool(user.region)
+    return caller.has(*BRANCH_STAFF) and bool(caller.branch) and bool(caller.region)
 
 
-def may_use(user: Principal) -> bool:
+def may_use(caller: Principal) -> bool:
     """Whether the caller may use organising at all (else 403 on every endpoint)."""
-    return is_official(user) or is_branch_staff(user)
+    return is_official(caller) or is_branch_staff(caller)
 
 
-def sees_region(user: Principal, region: str) -> bool:
+def sees_region(caller: Principal, region: str) -> bool:
     """Campaigns of a region: listed for its officials and its branches' staff."""
-    return may_use(user) and user.region == region
+    return may_use(caller) and caller.region == region
 
 
-def runs_region(user: Principal, region: str) -> bool:
+def runs_region(caller: Principal, region: str) -> bool:
     """Opening and changing campaigns, highlighting plans, fulfilling orders: the region's officials."""
-    return is_official(user) and user.region == region
+    return is_official(caller) and caller.region == region
 
 
-def works_branch(user: Principal, region: str, branch: str) -> bool:
+def works_branch(caller: Principal, region: str, branch: str) -> bool:
     """Planning, logging contacts, target lists, follow-ups: the branch's own reps and coordinator."""
-    return is_branch_staff(user) and user.region == region and user.branch == branch
+    return is_branch_staff(caller) and caller.region == region and caller.branch == branch
 
 
-def reads_branch(user: Principal, region: str, branch: str) -> bool:
+def reads_branch(caller: Principal, region: str, branch: str) -> bool:
     """A branch's plan, sessions and counts: its own staff and the region's officials."""
-    return works_branch(user, region, branch) or runs_region(user, region)
+    return works_branch(caller, region, branch) or runs_region(caller, region)
 
 
-def sees_people(user: Principal, region: str, branch: str) -> bool:
+def sees_people(caller: Principal, region: str, branch: str) -> bool:
     """People's details (contacts' names and contact details, issue text, target lists): the branch only."""
-    return works_branch(user, region, branch)
+    return works_branch(caller, region, branch)

@@ -35,7 +35,6 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Connection, Engine, event
 
 from casework_organising import results
-from casework_organising.settings import OrganisingSettings
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +157,11 @@ def _forget_write(conn: Connection) -> None:
 _registered: list[CampaignCollector] = []
 
 
-def register(engine: Engine, settings: OrganisingSettings) -> None:
+def register(engine: Engine) -> None:
     """Expose the campaign gauges on this process's /metrics (once per process)."""
     if _registered:
         return
     collector = CampaignCollector(engine)
     REGISTRY.register(collector)
     _registered.append(collector)
-    log.info("campaign gauges registered (cached %.0f s, small cell %d)", CACHE_SECONDS, settings.organising_small_cell)
+    log.info("campaign gauges registered (cached %.0f s)", CACHE_SECONDS)

@@ -47,8 +47,6 @@ from casework_organising.text import iso
 
 log = logging.getLogger(__name__)
 
-SERVICE = "organising"
-
 
 def parse_uuid(value: str, what: str) -> uuid.UUID:
     """An id from the path; anything that is not one names nothing (404)."""
@@ -232,41 +230,41 @@ class Campaigns:
 
     # -- loading in scope ----------------------------------------------------------------------
 
-    def _campaign(self, conn: Connection, user: Principal, campaign_id: str, *, lock: bool = False) -> Row:
+    def _campaign(self, conn: Connection, caller: Principal, campaign_id: str, *, lock: bool = False) -> Row:
         query = select(campaigns).where(campaigns.c.id == parse_uuid(campaign_id, "campaign"))
         row = conn.execute(query.with_for_update() if lock else query).first()
-        if row is None or not access.sees_region(user, row.region):
+        if row is None or not access.sees_region(caller, row.region):
             raise not_found("campaign")
         return row
 
-    def _plan(self, conn: Connection, user: Principal, plan_id: str | uuid.UUID) -> Row:
+    def _plan(self, conn: Connection, caller: Principal, plan_id: str | uuid.UUID) -> Row:
         parsed = plan_id if isinstance(plan_id, uuid.UUID) else parse_uuid(plan_id, "plan")
         row = conn.execute(_PLAN.where(plans.c.id == parsed)).first()
-        if row is None or not access.reads_branch(user, row.region, row.branch):
+        if row is None or not access.reads_branch(caller, row.region, row.branch):
             raise not_found("plan")
         return row
 
-    def _session(self, conn: Connection, user: Principal, session_id: str, *, lock: bool = False) -> Row:
+    def _session(self, conn: Connection, caller: Principal, session_id: str, *, lock: bool = False) -> Row:
         query = _SESSION.where(sessions.c.id == parse_uuid(session_id, "session"))
         row = conn.execute(query.with_for_update(of=sessions) if lock else query).first()
-        if row is None or not access.reads_branch(user, row.region, row.branch):
+        if row is None or not access.reads_branch(caller, row.region, row.branch):
             raise not_found("session")
         return row
 
-    def _order(self, conn: Connection, user: Principal, order_id: str) -> Row:
+    def _order(self, conn: Connection, caller: Principal, order_id: str) -> Row:
         row = conn.execute(_ORDER.where(material_orders.c.id == parse_uuid(order_id, "material order"))).first()
-        if row is None or not access.reads_branch(user, row.region, row.branch):
+        if row is None or not access.reads_branch(caller, row.region, row.branch):
             raise not_found("material order")
         return row
 
     # -- campaigns -----------------------------------------------------------------------------
 
-    def list_campaigns(self, user: Principal) -> list[dict[str, Any]]:
+    def list_campaigns(self, caller: Principal) -> list[dict[str, Any]]:
         """The campaigns of the caller's region, newest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(campaigns)
-                .where(campaigns.c.region == user.region)
+                .where(campaigns.c.region == caller.region)
                 .order_by(campaigns.c.created_at.desc(), campaigns.c.id)
             )
             return [campaign_json(r) for r in rows]
@@ -284,9 +282,9 @@ class Campaigns:
         if retention_days is not None and retention_days > limit:
             raise field_error("retention_days", f"At most {limit} days.")
 
-    def open_campaign(self, user: Principal, body: NewCampaign) -> dict[str, Any]:
+    def open_campaign(self, caller: Principal, body: NewCampaign) -> dict[str, Any]:
         """A new campaign of the official's region."""
-        if not access.is_official(user):
+        if not access.is_official(caller):
             raise forbidden("Only the region's officials open campaigns.")
         self._check_campaign(body.starts_on, body.ends_on, body.retention_days)
         retention = body.retention_days if body.retention_days is not None else self.default_retention_days()
@@ -295,25 +293,25 @@ class Campaigns:
                 campaigns.insert()
                 .values(
                     id=uuid.uuid4(),
-                    region=user.region,
+                    region=caller.region,
                     name=body.name,
                     starts_on=body.starts_on,
                     ends_on=body.ends_on,
                     notes=body.notes,
                     retention_days=retention,
-                    created_by=user.username,
+                    created_by=caller.username,
                 )
                 .returning(*campaigns.c)
             ).one()
-        log.info("campaign %s opened in %s by %s", row.id, row.region, user.username)
+        log.info("campaign %s opened in %s by %s", row.id, row.region, caller.username)
         return campaign_json(row)
 
-    def campaign(self, user: Principal, campaign_id: str) -> dict[str, Any]:
+    def campaign(self, caller: Principal, campaign_id: str) -> dict[str, Any]:
         """A campaign with what the caller's role needs (see CampaignDetail)."""
         with self.engine.connect() as conn:
-            row = self._campaign(conn, user, campaign_id)
+            row = self._campaign(conn, caller, campaign_id)
             body = campaign_json(row)
-            if access.runs_region(user, row.region):
+            if access.runs_region(caller, row.region):
                 summaries = conn.execute(
                     select(
                         plans.c.id,
@@ -343,19 +341,19 @@ class Campaigns:
                 body["branches_without_plan"] = sorted(self.region_branches(row.region) - planned)
             else:
                 mine = conn.execute(
-                    select(plans.c.id).where(plans.c.campaign_id == row.id, plans.c.branch == user.branch)
+                    select(plans.c.id).where(plans.c.campaign_id == row.id, plans.c.branch == caller.branch)
                 ).scalar()
                 body["my_plan"] = str(mine) if mine else None
                 # What the plan and session forms offer: a link official, and the team.
                 body["officials"] = self.officials(row.region)
-                body["team_choices"] = sorted(self.branch_staff(row.region, user.branch or ""))
+                body["team_choices"] = sorted(self.branch_staff(row.region, caller.branch or ""))
             return body
 
-    def change_campaign(self, user: Principal, campaign_id: str, change: CampaignChange) -> dict[str, Any]:
+    def change_campaign(self, caller: Principal, campaign_id: str, change: CampaignChange) -> dict[str, Any]:
         """Change the fields given; new dates may not leave a planned session outside (409)."""
         with self.engine.begin() as conn:
-            row = self._campaign(conn, user, campaign_id, lock=True)
-            if not access.runs_region(user, row.region):
+            row = self._campaign(conn, caller, campaign_id, lock=True)
+            if not access.runs_region(caller, row.region):
                 raise forbidden("Only the region's officials change a campaign.")
             given = change.model_dump(exclude_unset=True)
             for name in ("name", "starts_on", "ends_on", "notes"):
@@ -392,11 +390,11 @@ class Campaigns:
 
     # -- plans ---------------------------------------------------------------------------------
 
-    def put_plan(self, user: Principal, campaign_id: str, branch: str, body: PlanIn) -> tuple[dict[str, Any], bool]:
+    def put_plan(self, caller: Principal, campaign_id: str, branch: str, body: PlanIn) -> tuple[dict[str, Any], bool]:
         """Create or replace the branch's plan; True when it was created."""
         with self.engine.connect() as conn:
-            campaign = self._campaign(conn, user, campaign_id)
-        if not access.works_branch(user, campaign.region, branch):
+            campaign = self._campaign(conn, caller, campaign_id)
+        if not access.works_branch(caller, campaign.region, branch):
             raise forbidden("Only the branch's own reps and coordinator plan for it.")
         if body.link_official is not None and body.link_official not in self.officials(campaign.region):
             raise field_error("link_official", f"{body.link_official} is not an official of the region.")
@@ -404,23 +402,23 @@ class Campaigns:
         with self.engine.begin() as conn:
             stored = conn.execute(
                 insert(plans)
-                .values(id=uuid.uuid4(), campaign_id=campaign.id, branch=branch, created_by=user.username, **values)
+                .values(id=uuid.uuid4(), campaign_id=campaign.id, branch=branch, created_by=caller.username, **values)
                 .on_conflict_do_update(constraint="plans_campaign_branch", set_={**values, "updated_at": func.now()})
                 # xmax is 0 on a row this statement inserted (Postgres): tells created from updated.
                 .returning(plans.c.id, literal_column("xmax = 0").label("created"))
             ).one()
-            return plan_json(conn, self._plan(conn, user, stored.id)), bool(stored.created)
+            return plan_json(conn, self._plan(conn, caller, stored.id)), bool(stored.created)
 
-    def plan(self, user: Principal, plan_id: str) -> dict[str, Any]:
+    def plan(self, caller: Principal, plan_id: str) -> dict[str, Any]:
         """A plan with its sessions, for the branch's staff and the region's officials."""
         with self.engine.connect() as conn:
-            return plan_json(conn, self._plan(conn, user, plan_id))
+            return plan_json(conn, self._plan(conn, caller, plan_id))
 
-    def highlight(self, user: Principal, plan_id: str, body: HighlightIn | None) -> dict[str, Any]:
+    def highlight(self, caller: Principal, plan_id: str, body: HighlightIn | None) -> dict[str, Any]:
         """Mark (body given) or unmark (None) a plan for the region's highlights page."""
         with self.engine.begin() as conn:
-            row = self._plan(conn, user, plan_id)
-            if not access.runs_region(user, row.region):
+            row = self._plan(conn, caller, plan_id)
+            if not access.runs_region(caller, row.region):
                 raise forbidden("Only the region's officials highlight plans.")
             marked = body is not None
             conn.execute(
@@ -429,15 +427,15 @@ class Campaigns:
                 .values(
                     highlighted=marked,
                     highlight_note=body.note if body is not None else "",
-                    highlighted_by=user.username if marked else None,
+                    highlighted_by=caller.username if marked else None,
                 )
             )
-            return plan_json(conn, self._plan(conn, user, row.id))
+            return plan_json(conn, self._plan(conn, caller, row.id))
 
-    def highlights(self, user: Principal, campaign_id: str) -> dict[str, Any]:
+    def highlights(self, caller: Principal, campaign_id: str) -> dict[str, Any]:
         """The highlighted plans of a campaign with their sessions (no people, no counts)."""
         with self.engine.connect() as conn:
-            campaign = self._campaign(conn, user, campaign_id)
+            campaign = self._campaign(conn, caller, campaign_id)
             chosen = conn.execute(
                 select(plans).where(plans.c.campaign_id == campaign.id, plans.c.highlighted).order_by(plans.c.branch)
             ).all()
@@ -507,11 +505,11 @@ class Campaigns:
         if errors:
             raise invalid(errors)
 
-    def add_session(self, user: Principal, plan_id: str, body: NewSession) -> dict[str, Any]:
+    def add_session(self, caller: Principal, plan_id: str, body: NewSession) -> dict[str, Any]:
         """A new session of the branch's plan (its team checked against the directory)."""
         with self.engine.connect() as conn:
-            plan = self._plan(conn, user, plan_id)
-        if not access.works_branch(user, plan.region, plan.branch):
+            plan = self._plan(conn, caller, plan_id)
+        if not access.works_branch(caller, plan.region, plan.branch):
             raise forbidden("Only the branch's own reps and coordinator plan its sessions.")
         values = body.model_dump()
         self._check_session(values, plan.starts_on, plan.ends_on, plan.region, plan.branch, team_changed=True)
@@ -523,28 +521,28 @@ class Campaigns:
                     plan_id=plan.id,
                     campaign_id=plan.campaign_id,
                     branch=plan.branch,
-                    created_by=user.username,
+                    created_by=caller.username,
                     **values,
                 )
                 .returning(*sessions.c)
             ).one()
         return session_json(row, 0)
 
-    def session(self, user: Principal, session_id: str) -> dict[str, Any]:
+    def session(self, caller: Principal, session_id: str) -> dict[str, Any]:
         """A session with its count of conversations."""
         with self.engine.connect() as conn:
-            row = self._session(conn, user, session_id)
+            row = self._session(conn, caller, session_id)
             return session_json(row, contact_counts(conn, [row.id]).get(row.id, 0))
 
-    def change_session(self, user: Principal, session_id: str, change: SessionChange) -> dict[str, Any]:
+    def change_session(self, caller: Principal, session_id: str, change: SessionChange) -> dict[str, Any]:
         """Change the fields given, checked together with those kept."""
         given = change.model_dump(exclude_unset=True)
         for name, value in given.items():
             if value is None:
                 raise field_error(name, "Cannot be null; leave it out to keep it.")
         with self.engine.begin() as conn:
-            row = self._session(conn, user, session_id, lock=True)
-            if not access.works_branch(user, row.region, row.branch):
+            row = self._session(conn, caller, session_id, lock=True)
+            if not access.works_branch(caller, row.region, row.branch):
                 raise forbidden("Only the branch's own reps and coordinator change its sessions.")
             merged = {**row._mapping, **given}
             self._check_session(merged, row.starts_on, row.ends_on, row.region, row.branch, "team" in given)
@@ -553,12 +551,12 @@ class Campaigns:
             updated = conn.execute(select(sessions).where(sessions.c.id == row.id)).one()
             return session_json(updated, contact_counts(conn, [row.id]).get(row.id, 0))
 
-    def delete_session(self, user: Principal, session_id: str) -> dict[str, Any]:
+    def delete_session(self, caller: Principal, session_id: str) -> dict[str, Any]:
         """Remove a session nothing was recorded for (409 otherwise); the session as it was."""
         try:
             with self.engine.begin() as conn:
-                row = self._session(conn, user, session_id, lock=True)
-                if not access.works_branch(user, row.region, row.branch):
+                row = self._session(conn, caller, session_id, lock=True)
+                if not access.works_branch(caller, row.region, row.branch):
                     raise forbidden("Only the branch's own reps and coordinator remove its sessions.")
                 logged = contact_counts(conn, [row.id]).get(row.id, 0)
                 asked = conn.execute(
@@ -577,11 +575,11 @@ class Campaigns:
 
     # -- material orders -----------------------------------------------------------------------
 
-    def order_materials(self, user: Principal, campaign_id: str, body: NewMaterialOrder) -> dict[str, Any]:
+    def order_materials(self, caller: Principal, campaign_id: str, body: NewMaterialOrder) -> dict[str, Any]:
         """Record the branch's order and, in the same transaction, MaterialsOrdered for the region's officials."""
         with self.engine.connect() as conn:
-            campaign = self._campaign(conn, user, campaign_id)
-        if not access.works_branch(user, campaign.region, user.branch or ""):
+            campaign = self._campaign(conn, caller, campaign_id)
+        if not access.works_branch(caller, campaign.region, caller.branch or ""):
             raise forbidden("Branch reps and coordinators order materials; the regional office fulfils them.")
         recipients = self.officials(campaign.region)
         with self.engine.begin() as conn:
@@ -590,11 +588,11 @@ class Campaigns:
                 .values(
                     id=uuid.uuid4(),
                     campaign_id=campaign.id,
-                    branch=user.branch,
+                    branch=caller.branch,
                     items=body.items,
                     needed_by=body.needed_by,
                     deliver_to=body.deliver_to,
-                    ordered_by=user.username,
+                    ordered_by=caller.username,
                 )
                 .returning(*material_orders.c)
             ).one()
@@ -605,33 +603,33 @@ class Campaigns:
                 campaign_id=str(campaign.id),
                 branch=row.branch,
                 region=campaign.region,
-                ordered_by=user.username,
+                ordered_by=caller.username,
                 recipients=recipients,
                 at=at,
             )
-            event_outbox.enqueue(conn, outbox, ORGANISING_EVENTS, str(row.id), event, SERVICE)
+            event_outbox.enqueue(conn, outbox, ORGANISING_EVENTS, str(row.id), event, self.settings.service_name)
         return order_json(row)
 
-    def orders(self, user: Principal, campaign_id: str) -> list[dict[str, Any]]:
+    def orders(self, caller: Principal, campaign_id: str) -> list[dict[str, Any]]:
         """A campaign's orders, newest first: the region's for officials, the own branch's for its staff."""
         with self.engine.connect() as conn:
-            campaign = self._campaign(conn, user, campaign_id)
+            campaign = self._campaign(conn, caller, campaign_id)
             query = select(material_orders).where(material_orders.c.campaign_id == campaign.id)
-            if not access.runs_region(user, campaign.region):
-                query = query.where(material_orders.c.branch == user.branch)
+            if not access.runs_region(caller, campaign.region):
+                query = query.where(material_orders.c.branch == caller.branch)
             rows = conn.execute(query.order_by(material_orders.c.ordered_at.desc(), material_orders.c.id))
             return [order_json(r) for r in rows]
 
-    def fulfil(self, user: Principal, order_id: str) -> dict[str, Any]:
+    def fulfil(self, caller: Principal, order_id: str) -> dict[str, Any]:
         """Mark an order fulfilled (once: 409 after that)."""
         with self.engine.begin() as conn:
-            row = self._order(conn, user, order_id)
-            if not access.runs_region(user, row.region):
+            row = self._order(conn, caller, order_id)
+            if not access.runs_region(caller, row.region):
                 raise forbidden("The regional office (the region's officials) fulfils orders.")
             done = conn.execute(
                 material_orders.update()
                 .where(material_orders.c.id == row.id, material_orders.c.state == "requested")
-                .values(state="fulfilled", fulfilled_by=user.username, fulfilled_at=func.now())
+                .values(state="fulfilled", fulfilled_by=caller.username, fulfilled_at=func.now())
                 .returning(*material_orders.c)
             ).first()
             if done is None:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
-from casework_common.web import parse_json, principal, validate
-from casework_organising.api import Deps
+from casework_common.web import dependency, parse_json, validate
 from casework_organising.api.campaign_models import (
     CampaignChange,
     CampaignDetail,
@@ -30,15 +28,8 @@ from casework_organising.api.campaign_models import (
     SessionChange,
     SessionOut,
 )
-from casework_organising.api.lookup import require_use
+from casework_organising.api.lookup import organiser
 from casework_organising.planning import Campaigns
-
-
-def caller() -> Principal:
-    """The caller, if they may use organising at all (else 403)."""
-    user = principal()
-    require_use(user)
-    return user
 
 
 def _optional_body(model: type[HighlightIn]) -> HighlightIn:
@@ -52,153 +43,164 @@ def _optional_body(model: type[HighlightIn]) -> HighlightIn:
     return parse_json(model)
 
 
-def blueprint(deps: Deps) -> Blueprint:
-    """The campaigns API's routes; the work is :class:`Campaigns`'."""
-    bp = Blueprint("campaigns", __name__)
-    work = Campaigns(deps.engine, deps.directory, deps.settings)
-    scope_errors = (403, 404)
+bp = Blueprint("campaigns", __name__)
+SCOPE_ERRORS = (403, 404)
 
-    @bp.get("/v1/campaigns")
-    @api("The campaigns of the caller's region, newest first", {200: CampaignList}, errors=(403,))
-    def list_campaigns() -> Response:
-        return jsonify(items=work.list_campaigns(caller()))
 
-    @bp.post("/v1/campaigns")
-    @api(
-        "Open a recruitment campaign in the caller's region (officials)",
-        {201: CampaignOut},
-        body=NewCampaign,
-        errors=(403,),
-    )
-    def open_campaign() -> tuple[Response, int]:
-        user = caller()
-        return jsonify(work.open_campaign(user, parse_json(NewCampaign))), 201
+@bp.get("/v1/campaigns")
+@api("The campaigns of the caller's region, newest first", {200: CampaignList}, errors=(403,))
+def list_campaigns() -> Response:
+    return jsonify(items=dependency(Campaigns).list_campaigns(organiser()))
 
-    @bp.get("/v1/campaigns/<campaign_id>")
-    @api(
-        "A campaign, with its branch plans (officials) or the caller's plan (branch staff)",
-        {200: CampaignDetail},
-        errors=(403, 404, 503),
-    )
-    def get_campaign(campaign_id: str) -> Response:
-        """Officials get ``plans`` (per branch: sessions and target total) and ``branches_without_plan``
-        (branches of the region, from its reps and coordinators, with no plan yet); branch staff
-        get ``my_plan``."""
-        return jsonify(work.campaign(caller(), campaign_id))
 
-    @bp.patch("/v1/campaigns/<campaign_id>")
-    @api(
-        "Change a campaign (the region's officials)",
-        {200: CampaignOut},
-        body=CampaignChange,
-        errors=(*scope_errors, 409),
-    )
-    def change_campaign(campaign_id: str) -> Response:
-        """New dates may not leave a planned session outside the campaign (409)."""
-        user = caller()
-        return jsonify(work.change_campaign(user, campaign_id, parse_json(CampaignChange)))
+@bp.post("/v1/campaigns")
+@api(
+    "Open a recruitment campaign in the caller's region (officials)",
+    {201: CampaignOut},
+    body=NewCampaign,
+    errors=(403,),
+)
+def open_campaign() -> tuple[Response, int]:
+    caller = organiser()
+    return jsonify(dependency(Campaigns).open_campaign(caller, parse_json(NewCampaign))), 201
 
-    @bp.put("/v1/campaigns/<campaign_id>/plans/<branch>")
-    @api(
-        "Create or replace the branch's plan (the branch's reps and coordinator)",
-        {200: Reply("The plan, updated.", PlanOut), 201: Reply("The plan, created.", PlanOut)},
-        body=PlanIn,
-        errors=(*scope_errors, 503),
-    )
-    def put_plan(campaign_id: str, branch: str) -> tuple[Response, int]:
-        """``link_official`` must be an official of the campaign's region (else 422)."""
-        user = caller()
-        plan, created = work.put_plan(user, campaign_id, branch, parse_json(PlanIn))
-        return jsonify(plan), 201 if created else 200
 
-    @bp.get("/v1/plans/<plan_id>")
-    @api(
-        "A branch's plan with its sessions (the branch's staff and the region's officials)",
-        {200: PlanOut},
-        errors=scope_errors,
-    )
-    def get_plan(plan_id: str) -> Response:
-        return jsonify(work.plan(caller(), plan_id))
+@bp.get("/v1/campaigns/<campaign_id>")
+@api(
+    "A campaign, with its branch plans (officials) or the caller's plan (branch staff)",
+    {200: CampaignDetail},
+    errors=(403, 404, 503),
+)
+def get_campaign(campaign_id: str) -> Response:
+    """Officials get ``plans`` (per branch: sessions and target total) and ``branches_without_plan``
+    (branches of the region, from its reps and coordinators, with no plan yet); branch staff
+    get ``my_plan``."""
+    return jsonify(dependency(Campaigns).campaign(organiser(), campaign_id))
 
-    @bp.put("/v1/plans/<plan_id>/highlight")
-    @api("Highlight a plan on the region's page (officials)", {200: PlanOut}, body=HighlightIn, errors=scope_errors)
-    def highlight(plan_id: str) -> Response:
-        """The body (a ``note``) may be left out."""
-        user = caller()
-        return jsonify(work.highlight(user, plan_id, _optional_body(HighlightIn)))
 
-    @bp.delete("/v1/plans/<plan_id>/highlight")
-    @api("Stop highlighting a plan (officials)", {200: PlanOut}, errors=scope_errors)
-    def unhighlight(plan_id: str) -> Response:
-        return jsonify(work.highlight(caller(), plan_id, None))
+@bp.patch("/v1/campaigns/<campaign_id>")
+@api(
+    "Change a campaign (the region's officials)",
+    {200: CampaignOut},
+    body=CampaignChange,
+    errors=(*SCOPE_ERRORS, 409),
+)
+def change_campaign(campaign_id: str) -> Response:
+    """New dates may not leave a planned session outside the campaign (409)."""
+    caller = organiser()
+    return jsonify(dependency(Campaigns).change_campaign(caller, campaign_id, parse_json(CampaignChange)))
 
-    @bp.get("/v1/campaigns/<campaign_id>/highlights")
-    @api("The plans the region highlighted, with their sessions", {200: HighlightList}, errors=scope_errors)
-    def highlights(campaign_id: str) -> Response:
-        return jsonify(work.highlights(caller(), campaign_id))
 
-    @bp.post("/v1/plans/<plan_id>/sessions")
-    @api(
-        "Add a session to the branch's plan (the branch's reps and coordinator)",
-        {201: SessionOut},
-        body=NewSession,
-        errors=(*scope_errors, 503),
-    )
-    def add_session(plan_id: str) -> tuple[Response, int]:
-        """The session starts on a day of the campaign; ``team`` are the branch's reps and
-        coordinators (a 422 names each username that is not)."""
-        user = caller()
-        return jsonify(work.add_session(user, plan_id, parse_json(NewSession))), 201
+@bp.put("/v1/campaigns/<campaign_id>/plans/<branch>")
+@api(
+    "Create or replace the branch's plan (the branch's reps and coordinator)",
+    {200: Reply("The plan, updated.", PlanOut), 201: Reply("The plan, created.", PlanOut)},
+    body=PlanIn,
+    errors=(*SCOPE_ERRORS, 503),
+)
+def put_plan(campaign_id: str, branch: str) -> tuple[Response, int]:
+    """``link_official`` must be an official of the campaign's region (else 422)."""
+    caller = organiser()
+    plan, created = dependency(Campaigns).put_plan(caller, campaign_id, branch, parse_json(PlanIn))
+    return jsonify(plan), 201 if created else 200
 
-    @bp.get("/v1/sessions/<session_id>")
-    @api("A session (the branch's staff and the region's officials)", {200: SessionOut}, errors=scope_errors)
-    def get_session(session_id: str) -> Response:
-        return jsonify(work.session(caller(), session_id))
 
-    @bp.patch("/v1/sessions/<session_id>")
-    @api(
-        "Change a session (the branch's reps and coordinator)",
-        {200: SessionOut},
-        body=SessionChange,
-        errors=(*scope_errors, 503),
-    )
-    def change_session(session_id: str) -> Response:
-        user = caller()
-        return jsonify(work.change_session(user, session_id, parse_json(SessionChange)))
+@bp.get("/v1/plans/<plan_id>")
+@api(
+    "A branch's plan with its sessions (the branch's staff and the region's officials)",
+    {200: PlanOut},
+    errors=SCOPE_ERRORS,
+)
+def get_plan(plan_id: str) -> Response:
+    return jsonify(dependency(Campaigns).plan(organiser(), plan_id))
 
-    @bp.delete("/v1/sessions/<session_id>")
-    @api(
-        "Remove a session with no conversations logged (the branch's reps and coordinator)",
-        {200: SessionOut},
-        errors=(*scope_errors, 409),
-    )
-    def delete_session(session_id: str) -> Response:
-        """A session with logged conversations or help requests stays (409)."""
-        return jsonify(work.delete_session(caller(), session_id))
 
-    @bp.post("/v1/campaigns/<campaign_id>/material-orders")
-    @api(
-        "Order materials for the branch (the branch's reps and coordinator); the region's officials are told",
-        {201: MaterialOrderOut},
-        body=NewMaterialOrder,
-        errors=(*scope_errors, 503),
-    )
-    def order_materials(campaign_id: str) -> tuple[Response, int]:
-        user = caller()
-        return jsonify(work.order_materials(user, campaign_id, parse_json(NewMaterialOrder))), 201
+@bp.put("/v1/plans/<plan_id>/highlight")
+@api("Highlight a plan on the region's page (officials)", {200: PlanOut}, body=HighlightIn, errors=SCOPE_ERRORS)
+def highlight(plan_id: str) -> Response:
+    """The body (a ``note``) may be left out."""
+    caller = organiser()
+    return jsonify(dependency(Campaigns).highlight(caller, plan_id, _optional_body(HighlightIn)))
 
-    @bp.get("/v1/campaigns/<campaign_id>/material-orders")
-    @api(
-        "Material orders of a campaign (officials: the region's; branch staff: their branch's)",
-        {200: MaterialOrderList},
-        errors=scope_errors,
-    )
-    def orders(campaign_id: str) -> Response:
-        return jsonify(items=work.orders(caller(), campaign_id))
 
-    @bp.post("/v1/material-orders/<order_id>/fulfil")
-    @api("Mark an order fulfilled (the region's officials)", {200: MaterialOrderOut}, errors=(*scope_errors, 409))
-    def fulfil(order_id: str) -> Response:
-        return jsonify(work.fulfil(caller(), order_id))
+@bp.delete("/v1/plans/<plan_id>/highlight")
+@api("Stop highlighting a plan (officials)", {200: PlanOut}, errors=SCOPE_ERRORS)
+def unhighlight(plan_id: str) -> Response:
+    return jsonify(dependency(Campaigns).highlight(organiser(), plan_id, None))
 
-    return bp
+
+@bp.get("/v1/campaigns/<campaign_id>/highlights")
+@api("The plans the region highlighted, with their sessions", {200: HighlightList}, errors=SCOPE_ERRORS)
+def highlights(campaign_id: str) -> Response:
+    return jsonify(dependency(Campaigns).highlights(organiser(), campaign_id))
+
+
+@bp.post("/v1/plans/<plan_id>/sessions")
+@api(
+    "Add a session to the branch's plan (the branch's reps and coordinator)",
+    {201: SessionOut},
+    body=NewSession,
+    errors=(*SCOPE_ERRORS, 503),
+)
+def add_session(plan_id: str) -> tuple[Response, int]:
+    """The session starts on a day of the campaign; ``team`` are the branch's reps and
+    coordinators (a 422 names each username that is not)."""
+    caller = organiser()
+    return jsonify(dependency(Campaigns).add_session(caller, plan_id, parse_json(NewSession))), 201
+
+
+@bp.get("/v1/sessions/<session_id>")
+@api("A session (the branch's staff and the region's officials)", {200: SessionOut}, errors=SCOPE_ERRORS)
+def get_session(session_id: str) -> Response:
+    return jsonify(dependency(Campaigns).session(organiser(), session_id))
+
+
+@bp.patch("/v1/sessions/<session_id>")
+@api(
+    "Change a session (the branch's reps and coordinator)",
+    {200: SessionOut},
+    body=SessionChange,
+    errors=(*SCOPE_ERRORS, 503),
+)
+def change_session(session_id: str) -> Response:
+    caller = organiser()
+    return jsonify(dependency(Campaigns).change_session(caller, session_id, parse_json(SessionChange)))
+
+
+@bp.delete("/v1/sessions/<session_id>")
+@api(
+    "Remove a session with no conversations logged (the branch's reps and coordinator)",
+    {200: SessionOut},
+    errors=(*SCOPE_ERRORS, 409),
+)
+def delete_session(session_id: str) -> Response:
+    """A session with logged conversations or help requests stays (409)."""
+    return jsonify(dependency(Campaigns).delete_session(organiser(), session_id))
+
+
+@bp.post("/v1/campaigns/<campaign_id>/material-orders")
+@api(
+    "Order materials for the branch (the branch's reps and coordinator); the region's officials are told",
+    {201: MaterialOrderOut},
+    body=NewMaterialOrder,
+    errors=(*SCOPE_ERRORS, 503),
+)
+def order_materials(campaign_id: str) -> tuple[Response, int]:
+    caller = organiser()
+    return jsonify(dependency(Campaigns).order_materials(caller, campaign_id, parse_json(NewMaterialOrder))), 201
+
+
+@bp.get("/v1/campaigns/<campaign_id>/material-orders")
+@api(
+    "Material orders of a campaign (officials: the region's; branch staff: their branch's)",
+    {200: MaterialOrderList},
+    errors=SCOPE_ERRORS,
+)
+def orders(campaign_id: str) -> Response:
+    return jsonify(items=dependency(Campaigns).orders(organiser(), campaign_id))
+
+
+@bp.post("/v1/material-orders/<order_id>/fulfil")
+@api("Mark an order fulfilled (the region's officials)", {200: MaterialOrderOut}, errors=(*SCOPE_ERRORS, 409))
+def fulfil(order_id: str) -> Response:
+    return jsonify(dependency(Campaigns).fulfil(organiser(), order_id))

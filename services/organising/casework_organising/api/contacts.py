@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework.v1 import organising_pb2
@@ -27,11 +27,12 @@ from casework_common.openapi import Reply, api
 from casework_common.outbox import enqueue
 from casework_common.problems import Problem, forbidden, not_found
 from casework_common.typed_dates import london_today
-from casework_common.web import parse_json, parse_query, principal
+from casework_common.web import dependency, parse_json, parse_query
 from casework_organising import access, contact_log
-from casework_organising.api import Deps, lookup
+from casework_organising.api import lookup
 from casework_organising.contact_log import ContactIn
 from casework_organising.planning import Campaigns, parse_uuid
+from casework_organising.settings import OrganisingSettings
 from casework_organising.tables import campaigns, contacts, follow_ups, help_requests, outbox, plans, sessions
 from casework_organising.text import Strict, iso
 
@@ -155,11 +156,6 @@ class HelpRequestList(BaseModel):
     items: list[HelpRequestRead]
 
 
-def _user(caller: Principal) -> Principal:
-    lookup.require_use(caller)
-    return caller
-
-
 def _session(conn: Connection, caller: Principal, session_id: str) -> Any:
     """The session (with its campaign's region and its plan's link official)
     if the caller may read its branch; else 404."""
@@ -256,213 +252,239 @@ def _follow_ups_with_people() -> Any:
     )
 
 
-def blueprint(deps: Deps) -> Blueprint:
-    """The contact log, follow-up and help-request endpoints."""
-    bp = Blueprint("contacts", __name__)
-    engine = deps.engine
+bp = Blueprint("contacts", __name__)
+
+
+@bp.post("/v1/sessions/<session_id>/contacts")
+@api(
+    "Log a conversation in a session (the branch's reps and coordinator)",
+    {
+        201: Reply("Stored.", ContactRecorded),
+        200: Reply("This client_id was stored before: the stored entry, duplicate true.", ContactRecorded),
+    },
+    body=ContactIn,
+    errors=(403, 404, 409),
+)
+def log_contact(session_id: str) -> tuple[Response, int]:
+    """One entry per conversation. Sending the same ``client_id`` again (a retry, a queued entry
+    sent twice) stores nothing new and answers 200 with the stored entry. "call_again" and
+    "will_join_online" open a follow-up for the session's team; a join closes the follow-up it
+    answers and the open follow-ups of the same target-list entry."""
+    caller = lookup.organiser()
+    engine = dependency(Engine)
+    with engine.connect() as conn:
+        session = _session(conn, caller, session_id)
+    _works(caller, session, "log conversations")
+    entry = parse_json(ContactIn)
+    try:
+        with engine.begin() as conn:
+            done = contact_log.record(conn, session, caller.username, entry, london_today())
+    except IntegrityError:
+        # The session was deleted since it was read (its foreign key broke): 404, as for a
+        # session that never was. Anything else is a fault, raised as it is.
+        with engine.connect() as conn:
+            _session(conn, caller, session_id)
+        raise
+    body = contact_json(done.contact) | {
+        "duplicate": done.duplicate,
+        "follow_up": follow_up_json(done.follow_up) if done.follow_up is not None else None,
+        "closed_follow_ups": [str(i) for i in done.closed],
+    }
+    return jsonify(body), 200 if done.duplicate else 201
+
+
+@bp.get("/v1/sessions/<session_id>/contacts")
+@api(
+    "A session's conversations, newest first (the branch's reps and coordinator)",
+    {200: ContactList},
+    errors=(403, 404),
+)
+def list_contacts(session_id: str) -> Response:
+    """With people's details. The region's officials get 403: a row per conversation (workplace,
+    department, time, issue) would show one person at a time what the results suppress as a
+    small count; they read the session's counts in the campaign's results."""
+    caller = lookup.organiser()
+    with dependency(Engine).connect() as conn:
+        session = _session(conn, caller, session_id)
+        if not access.sees_people(caller, session.region, session.branch):
+            raise forbidden("A session's conversations stay in the branch; the results give the counts.")
+        rows = conn.execute(
+            select(contacts)
+            .where(contacts.c.session_id == session.id)
+            .order_by(contacts.c.recorded_at.desc(), contacts.c.id)
+        ).all()
+    return jsonify(items=[contact_json(row) for row in rows])
+
+
+@bp.get("/v1/follow-ups")
+@api(
+    "Follow-ups of the caller's branch, soonest due first (reps and coordinators)",
+    {200: FollowUpList},
+    query=FollowUpsQuery,
+    errors=(403, 404),
+)
+def list_follow_ups() -> Response:
+    """With the person's details from the conversation that opened each one. Officials get 403:
+    follow-ups are about people, whose details stay in the branch."""
+    caller = lookup.organiser()
+    if not access.is_branch_staff(caller):
+        raise forbidden("Follow-ups are the branch's: only its reps and coordinator see them.")
+    query = parse_query(FollowUpsQuery)
+    with dependency(Engine).connect() as conn:
+        rows = branch_follow_ups(conn, caller, query)
+    return jsonify(items=[follow_up_json(row) for row in rows])
+
+
+@bp.post("/v1/follow-ups/<follow_up_id>/close")
+@api(
+    "Close a follow-up that is no longer needed (the branch's reps and coordinator)",
+    {200: FollowUpOut},
+    body=CloseIn,
+    errors=(403, 404, 409),
+)
+def close_follow_up(follow_up_id: str) -> Response:
+    """A join logged for the person closes its follow-up by itself; this is for the others
+    (joined some other way, cannot be reached, asked not to be contacted). The reason is not
+    stored yet (the table has no column for it)."""
+    caller = lookup.organiser()
+    wanted = parse_uuid(follow_up_id, "follow-up")
+    with dependency(Engine).begin() as conn:
+        row = _locked_follow_up(conn, caller, wanted)
+        reason = parse_json(CloseIn).reason
+        if row.state != "open":
+            raise Problem(409, "closed", "Already closed", "The follow-up is closed already.")
+        closed = close(conn, wanted)
+    # The table has no column for the reason yet; it may name the person, so it is not logged either.
+    log.info("follow-up %s closed by hand by %s (reason of %d characters)", wanted, caller.username, len(reason))
+    return jsonify(follow_up_json(closed))
+
+
+@bp.post("/v1/sessions/<session_id>/help-requests")
+@api(
+    "Ask for help on the day: the plan's link official, or the region's officials",
+    {201: HelpRequestOut},
+    body=HelpIn,
+    errors=(403, 404, 503),
+)
+def ask_for_help(session_id: str) -> tuple[Response, int]:
+    """notify tells the recipients, with a link to the session's page (not the message: they read
+    it there, from ``GET /v1/sessions/{id}/help-requests``, after signing in). The link official
+    must still be an official of the region; otherwise the regional office (every official of the
+    region) is asked. 503 when the directory of people cannot be reached."""
+    caller = lookup.organiser()
+    engine = dependency(Engine)
+    with engine.connect() as conn:
+        session = _session(conn, caller, session_id)
+    _works(caller, session, "ask for help")
+    message = parse_json(HelpIn).message.strip()
     # The directory lookups (with their 503 when Keycloak cannot be reached) are planning's.
-    people = Campaigns(deps.engine, deps.directory, deps.settings)
+    officials = dependency(Campaigns).officials(session.region)
+    recipients = [session.link_official] if session.link_official in officials else officials
+    with engine.begin() as conn:
+        created = record_help_request(conn, caller, session, message, recipients)
+    return jsonify(created), 201
 
-    @bp.post("/v1/sessions/<session_id>/contacts")
-    @api(
-        "Log a conversation in a session (the branch's reps and coordinator)",
-        {
-            201: Reply("Stored.", ContactRecorded),
-            200: Reply("This client_id was stored before: the stored entry, duplicate true.", ContactRecorded),
-        },
-        body=ContactIn,
-        errors=(403, 404, 409),
-    )
-    def log_contact(session_id: str) -> tuple[Response, int]:
-        """One entry per conversation. Sending the same ``client_id`` again (a retry, a queued entry
-        sent twice) stores nothing new and answers 200 with the stored entry. "call_again" and
-        "will_join_online" open a follow-up for the session's team; a join closes the follow-up it
-        answers and the open follow-ups of the same target-list entry."""
-        caller = _user(principal())
-        with engine.connect() as conn:
-            session = _session(conn, caller, session_id)
-        _works(caller, session, "log conversations")
-        entry = parse_json(ContactIn)
-        try:
-            with engine.begin() as conn:
-                done = contact_log.record(conn, session, caller.username, entry, london_today())
-        except IntegrityError:
-            # The session was deleted since it was read (its foreign key broke): 404, as for a
-            # session that never was. Anything else is a fault, raised as it is.
-            with engine.connect() as conn:
-                _session(conn, caller, session_id)
-            raise
-        body = contact_json(done.contact) | {
-            "duplicate": done.duplicate,
-            "follow_up": follow_up_json(done.follow_up) if done.follow_up is not None else None,
-            "closed_follow_ups": [str(i) for i in done.closed],
-        }
-        return jsonify(body), 200 if done.duplicate else 201
 
-    @bp.get("/v1/sessions/<session_id>/contacts")
-    @api(
-        "A session's conversations, newest first (the branch's reps and coordinator)",
-        {200: ContactList},
-        errors=(403, 404),
-    )
-    def list_contacts(session_id: str) -> Response:
-        """With people's details. The region's officials get 403: a row per conversation (workplace,
-        department, time, issue) would show one person at a time what the results suppress as a
-        small count; they read the session's counts in the campaign's results."""
-        caller = _user(principal())
-        with engine.connect() as conn:
-            session = _session(conn, caller, session_id)
-            if not access.sees_people(caller, session.region, session.branch):
-                raise forbidden("A session's conversations stay in the branch; the results give the counts.")
-            rows = conn.execute(
-                select(contacts)
-                .where(contacts.c.session_id == session.id)
-                .order_by(contacts.c.recorded_at.desc(), contacts.c.id)
-            ).all()
-        return jsonify(items=[contact_json(row) for row in rows])
+@bp.get("/v1/sessions/<session_id>/help-requests")
+@api(
+    "A session's help requests, with what the team wrote (the branch's staff and the region's officials)",
+    {200: HelpRequestList},
+    errors=(403, 404),
+)
+def list_help_requests(session_id: str) -> Response:
+    """Where the recipients read what the team asked for (the notification links to the session's
+    page, which shows these). Newest first."""
+    caller = lookup.organiser()
+    with dependency(Engine).connect() as conn:
+        session = _session(conn, caller, session_id)
+        rows = conn.execute(
+            select(help_requests)
+            .where(help_requests.c.session_id == session.id)
+            .order_by(help_requests.c.created_at.desc(), help_requests.c.id)
+        ).all()
+    return jsonify(items=[help_request_json(row) for row in rows])
 
-    @bp.get("/v1/follow-ups")
-    @api(
-        "Follow-ups of the caller's branch, soonest due first (reps and coordinators)",
-        {200: FollowUpList},
-        query=FollowUpsQuery,
-        errors=(403, 404),
+
+def branch_follow_ups(conn: Connection, caller: Principal, query: FollowUpsQuery) -> list[Any]:
+    """The caller's branch's follow-ups (of one campaign of their region, or all), soonest due first,
+    with the person's details; 404 for a campaign outside their region."""
+    statement = (
+        _follow_ups_with_people()
+        .join(campaigns, campaigns.c.id == follow_ups.c.campaign_id)
+        .where(follow_ups.c.branch == caller.branch, campaigns.c.region == caller.region)
+        .order_by(follow_ups.c.due_on, follow_ups.c.created_at)
     )
-    def list_follow_ups() -> Response:
-        """With the person's details from the conversation that opened each one. Officials get 403:
-        follow-ups are about people, whose details stay in the branch."""
-        caller = _user(principal())
-        if not access.is_branch_staff(caller):
-            raise forbidden("Follow-ups are the branch's: only its reps and coordinator see them.")
-        query = parse_query(FollowUpsQuery)
-        statement = (
-            _follow_ups_with_people()
-            .join(campaigns, campaigns.c.id == follow_ups.c.campaign_id)
-            .where(follow_ups.c.branch == caller.branch, campaigns.c.region == caller.region)
-            .order_by(follow_ups.c.due_on, follow_ups.c.created_at)
+    if query.state != "all":
+        statement = statement.where(follow_ups.c.state == query.state)
+    if query.campaign_id is not None:
+        region = conn.execute(
+            select(campaigns.c.region).where(campaigns.c.id == query.campaign_id)
+        ).scalar_one_or_none()
+        if region is None or not access.sees_region(caller, region):
+            raise not_found("campaign")
+        statement = statement.where(follow_ups.c.campaign_id == query.campaign_id)
+    return list(conn.execute(statement).all())
+
+
+def _locked_follow_up(conn: Connection, caller: Principal, follow_up_id: uuid.UUID) -> Any:
+    """The follow-up's state, branch and region, row-locked, if the caller works its branch
+    (404 for anyone who may not read the branch, 403 for who reads but does not work it)."""
+    row = conn.execute(
+        select(follow_ups.c.state, follow_ups.c.branch, campaigns.c.region)
+        .join(campaigns, campaigns.c.id == follow_ups.c.campaign_id)
+        .where(follow_ups.c.id == follow_up_id)
+        .with_for_update(of=follow_ups)
+    ).first()
+    if row is None or not access.reads_branch(caller, row.region, row.branch):
+        raise not_found("follow-up")
+    if not access.works_branch(caller, row.region, row.branch):
+        raise forbidden("Only the branch's reps and coordinator work its follow-ups.")
+    return row
+
+
+def close(conn: Connection, follow_up_id: uuid.UUID) -> Any:
+    """Close the follow-up by hand; the closed row, with the person's details."""
+    conn.execute(update(follow_ups).where(follow_ups.c.id == follow_up_id).values(state="closed", closed_at=func.now()))
+    return conn.execute(_follow_ups_with_people().where(follow_ups.c.id == follow_up_id)).one()
+
+
+def record_help_request(
+    conn: Connection, caller: Principal, session: Any, message: str, recipients: list[str]
+) -> dict[str, Any]:
+    """Store the help request and its ``HelpRequested`` event (outbox) in ``conn``'s transaction;
+    the API view of it (without the message)."""
+    request_id = uuid.uuid4()
+    created = conn.execute(
+        help_requests.insert()
+        .values(
+            id=request_id,
+            session_id=session.id,
+            campaign_id=session.campaign_id,
+            branch=session.branch,
+            requested_by=caller.username,
+            message=message,
+            recipients=recipients,
         )
-        if query.state != "all":
-            statement = statement.where(follow_ups.c.state == query.state)
-        with engine.connect() as conn:
-            if query.campaign_id is not None:
-                region = conn.execute(
-                    select(campaigns.c.region).where(campaigns.c.id == query.campaign_id)
-                ).scalar_one_or_none()
-                if region is None or not access.sees_region(caller, region):
-                    raise not_found("campaign")
-                statement = statement.where(follow_ups.c.campaign_id == query.campaign_id)
-            rows = conn.execute(statement).all()
-        return jsonify(items=[follow_up_json(row) for row in rows])
-
-    @bp.post("/v1/follow-ups/<follow_up_id>/close")
-    @api(
-        "Close a follow-up that is no longer needed (the branch's reps and coordinator)",
-        {200: FollowUpOut},
-        body=CloseIn,
-        errors=(403, 404, 409),
+        .returning(help_requests.c.created_at)
+    ).scalar_one()
+    event = organising_pb2.HelpRequested(
+        request_id=str(request_id),
+        session_id=str(session.id),
+        campaign_id=str(session.campaign_id),
+        branch=session.branch,
+        region=session.region,
+        requested_by=caller.username,
+        recipients=recipients,
     )
-    def close_follow_up(follow_up_id: str) -> Response:
-        """A join logged for the person closes its follow-up by itself; this is for the others
-        (joined some other way, cannot be reached, asked not to be contacted). The reason is not
-        stored yet (the table has no column for it)."""
-        caller = _user(principal())
-        wanted = parse_uuid(follow_up_id, "follow-up")
-        with engine.begin() as conn:
-            row = conn.execute(
-                select(follow_ups.c.state, follow_ups.c.branch, campaigns.c.region)
-                .join(campaigns, campaigns.c.id == follow_ups.c.campaign_id)
-                .where(follow_ups.c.id == wanted)
-                .with_for_update(of=follow_ups)
-            ).first()
-            if row is None or not access.reads_branch(caller, row.region, row.branch):
-                raise not_found("follow-up")
-            if not access.works_branch(caller, row.region, row.branch):
-                raise forbidden("Only the branch's reps and coordinator work its follow-ups.")
-            reason = parse_json(CloseIn).reason
-            if row.state != "open":
-                raise Problem(409, "closed", "Already closed", "The follow-up is closed already.")
-            conn.execute(
-                update(follow_ups).where(follow_ups.c.id == wanted).values(state="closed", closed_at=func.now())
-            )
-            closed = conn.execute(_follow_ups_with_people().where(follow_ups.c.id == wanted)).one()
-        # The table has no column for the reason yet; it may name the person, so it is not logged either.
-        log.info("follow-up %s closed by hand by %s (reason of %d characters)", wanted, caller.username, len(reason))
-        return jsonify(follow_up_json(closed))
-
-    @bp.post("/v1/sessions/<session_id>/help-requests")
-    @api(
-        "Ask for help on the day: the plan's link official, or the region's officials",
-        {201: HelpRequestOut},
-        body=HelpIn,
-        errors=(403, 404, 503),
-    )
-    def ask_for_help(session_id: str) -> tuple[Response, int]:
-        """notify tells the recipients, with a link to the session's page (not the message: they read
-        it there, from ``GET /v1/sessions/{id}/help-requests``, after signing in). The link official
-        must still be an official of the region; otherwise the regional office (every official of the
-        region) is asked. 503 when the directory of people cannot be reached."""
-        caller = _user(principal())
-        with engine.connect() as conn:
-            session = _session(conn, caller, session_id)
-        _works(caller, session, "ask for help")
-        message = parse_json(HelpIn).message.strip()
-        officials = people.officials(session.region)
-        recipients = [session.link_official] if session.link_official in officials else officials
-        request_id = uuid.uuid4()
-        with engine.begin() as conn:
-            created = conn.execute(
-                help_requests.insert()
-                .values(
-                    id=request_id,
-                    session_id=session.id,
-                    campaign_id=session.campaign_id,
-                    branch=session.branch,
-                    requested_by=caller.username,
-                    message=message,
-                    recipients=recipients,
-                )
-                .returning(help_requests.c.created_at)
-            ).scalar_one()
-            event = organising_pb2.HelpRequested(
-                request_id=str(request_id),
-                session_id=str(session.id),
-                campaign_id=str(session.campaign_id),
-                branch=session.branch,
-                region=session.region,
-                requested_by=caller.username,
-                recipients=recipients,
-            )
-            event.at.GetCurrentTime()
-            enqueue(conn, outbox, events.ORGANISING_EVENTS, str(session.id), event, deps.settings.service_name)
-        body = {
-            "id": str(request_id),
-            "session_id": str(session.id),
-            "requested_by": caller.username,
-            "recipients": recipients,
-            "created_at": created.isoformat(),
-        }
-        return jsonify(body), 201
-
-    @bp.get("/v1/sessions/<session_id>/help-requests")
-    @api(
-        "A session's help requests, with what the team wrote (the branch's staff and the region's officials)",
-        {200: HelpRequestList},
-        errors=(403, 404),
-    )
-    def list_help_requests(session_id: str) -> Response:
-        """Where the recipients read what the team asked for (the notification links to the session's
-        page, which shows these). Newest first."""
-        caller = _user(principal())
-        with engine.connect() as conn:
-            session = _session(conn, caller, session_id)
-            rows = conn.execute(
-                select(help_requests)
-                .where(help_requests.c.session_id == session.id)
-                .order_by(help_requests.c.created_at.desc(), help_requests.c.id)
-            ).all()
-        return jsonify(items=[help_request_json(row) for row in rows])
-
-    return bp
+    event.at.GetCurrentTime()
+    enqueue(conn, outbox, events.ORGANISING_EVENTS, str(session.id), event, dependency(OrganisingSettings).service_name)
+    return {
+        "id": str(request_id),
+        "session_id": str(session.id),
+        "requested_by": caller.username,
+        "recipients": recipients,
+        "created_at": created.isoformat(),
+    }
 
 
 def help_request_json(row: Any) -> dict[str, Any]:

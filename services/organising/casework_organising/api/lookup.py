@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select
 
 from casework_common.auth import Principal
 from casework_common.problems import forbidden, not_found
+from casework_common.web import principal
 from casework_organising import access
 from casework_organising.tables import campaigns, target_lists
 
@@ -25,34 +26,41 @@ def parse_id(value: str) -> uuid.UUID | None:
         return None
 
 
-def require_use(user: Principal) -> None:
+def require_use(caller: Principal) -> None:
     """403 for members, caseworkers, the dpo, admin and anyone else outside organising."""
-    if not access.may_use(user):
+    if not access.may_use(caller):
         raise forbidden("Recruitment campaigns are for branch reps, coordinators and the region's officials.")
 
 
-def campaign(conn: Connection, user: Principal, campaign_id: str) -> Any:
+def organiser() -> Principal:
+    """The caller, if they may use organising at all (else 403)."""
+    caller = principal()
+    require_use(caller)
+    return caller
+
+
+def campaign(conn: Connection, caller: Principal, campaign_id: str) -> Any:
     """The campaign row, if the caller's region runs it (404 otherwise)."""
-    require_use(user)
+    require_use(caller)
     wanted = parse_id(campaign_id)
     row = None if wanted is None else conn.execute(select(campaigns).where(campaigns.c.id == wanted)).first()
-    if row is None or not access.sees_region(user, row.region):
+    if row is None or not access.sees_region(caller, row.region):
         raise not_found("campaign")
     return row
 
 
-def branch_campaign(conn: Connection, user: Principal, campaign_id: str) -> Any:
+def branch_campaign(conn: Connection, caller: Principal, campaign_id: str) -> Any:
     """The campaign row, for its region's branch staff only: officials get 403 (lists never leave the branch)."""
-    row = campaign(conn, user, campaign_id)
-    if not access.is_branch_staff(user):
+    row = campaign(conn, caller, campaign_id)
+    if not access.is_branch_staff(caller):
         raise forbidden("Target lists stay with the branch: only its reps and coordinator use them.")
     return row
 
 
-def target_list(conn: Connection, user: Principal, list_id: str) -> tuple[Any, Any]:
-    """The target list and its campaign, if the caller works that branch (404 for anyone else in
-    organising, officials included: a list's existence is the branch's business)."""
-    require_use(user)
+def target_list(conn: Connection, caller: Principal, list_id: str) -> Any:
+    """The target list (with its campaign's region), if the caller works that branch (404 for anyone
+    else in organising, officials included: a list's existence is the branch's business)."""
+    require_use(caller)
     wanted = parse_id(list_id)
     found = (
         None
@@ -63,6 +71,6 @@ def target_list(conn: Connection, user: Principal, list_id: str) -> tuple[Any, A
             .where(target_lists.c.id == wanted)
         ).first()
     )
-    if found is None or not access.sees_people(user, found.region, found.branch):
+    if found is None or not access.sees_people(caller, found.region, found.branch):
         raise not_found("target list")
-    return found, found.region
+    return found

@@ -14,13 +14,15 @@ from typing import Any, Literal
 
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 
 from casework_common import spreadsheet_text
 from casework_common.openapi import Reply, api
 from casework_common.vocabulary import CONTACT_OUTCOME_LABELS, ISSUE_CATEGORY_LABELS, SESSION_KIND_LABELS
-from casework_common.web import attachment, parse_query, principal
+from casework_common.web import attachment, dependency, parse_query, principal
 from casework_organising import access, results
-from casework_organising.api import Deps, lookup
+from casework_organising.api import lookup
+from casework_organising.settings import OrganisingSettings
 
 SESSION_COLUMNS = ("branch", "place", "workplace", "department", "kind", "starts_at")
 COUNT_COLUMNS = ("target", "contacts", "joins", "will_join_online", "follow_ups_open")
@@ -104,66 +106,72 @@ class CsvParams(BaseModel):
     table: Literal["sessions", "branches", "issues"] = Field(default="sessions", description="Which table to export.")
 
 
-def blueprint(deps: Deps) -> Blueprint:
-    """The results endpoints."""
-    bp = Blueprint("results", __name__)
-    small_cell = deps.settings.organising_small_cell
+bp = Blueprint("results", __name__)
 
-    def scoped(campaign_id: str) -> tuple[Any, dict[str, Any], str | None]:
-        user = principal()
-        with deps.engine.connect() as conn:
-            row = lookup.campaign(conn, user, campaign_id)
-            branch = None if access.runs_region(user, row.region) else user.branch
-            return row, results.campaign_results(conn, row.id, branch), branch
 
-    @bp.get("/v1/campaigns/<campaign_id>/results")
-    @api("A campaign's results: per session, branch and region", {200: CampaignResults}, errors=(403, 404))
-    def campaign_results(campaign_id: str) -> Response:
-        """Contacts against target, joins, will-join-online, follow-ups open and outcomes per session and
-        branch, the totals, and issues raised by category and workplace. Officials see the whole region
-        with issue counts below the small-cell threshold suppressed; a branch's staff see their branch."""
-        row, found, branch = scoped(campaign_id)
-        issues = found["issues"] if branch else results.suppress_issues(found["issues"], small_cell)
-        return jsonify(
-            campaign_id=str(row.id),
-            scope="branch" if branch else "region",
-            branch=branch,
-            small_cell=small_cell,
-            **{**found, "issues": issues},
-        )
+def scoped(campaign_id: str) -> tuple[Any, dict[str, Any], str | None]:
+    """The campaign, its results in the caller's scope, and the branch they are limited to (None: the region)."""
+    caller = principal()
+    with dependency(Engine).connect() as conn:
+        row = lookup.campaign(conn, caller, campaign_id)
+        branch = None if access.runs_region(caller, row.region) else caller.branch
+        return row, results.campaign_results(conn, row.id, branch), branch
 
-    @bp.get("/v1/campaigns/<campaign_id>/results.csv")
-    @api(
-        "Export a campaign's results as CSV (small cells suppressed)",
-        {
-            200: Reply(
-                'One table (sessions, branches or issues) as CSV; an issue count below the threshold is "<N".',
-                media={"text/csv": {"type": "string"}},
-                headers={"X-Suppression-Threshold": "The small-cell threshold applied."},
-            )
-        },
-        query=CsvParams,
-        errors=(403, 404),
+
+def small_cell_threshold() -> int:
+    """Counts of issues below this are suppressed in region views and every export."""
+    return dependency(OrganisingSettings).organising_small_cell
+
+
+@bp.get("/v1/campaigns/<campaign_id>/results")
+@api("A campaign's results: per session, branch and region", {200: CampaignResults}, errors=(403, 404))
+def campaign_results(campaign_id: str) -> Response:
+    """Contacts against target, joins, will-join-online, follow-ups open and outcomes per session and
+    branch, the totals, and issues raised by category and workplace. Officials see the whole region
+    with issue counts below the small-cell threshold suppressed; a branch's staff see their branch."""
+    row, found, branch = scoped(campaign_id)
+    threshold = small_cell_threshold()
+    issues = found["issues"] if branch else results.suppress_issues(found["issues"], threshold)
+    return jsonify(
+        campaign_id=str(row.id),
+        scope="branch" if branch else "region",
+        branch=branch,
+        small_cell=threshold,
+        **{**found, "issues": issues},
     )
-    def export(campaign_id: str) -> Response:
-        """The same scope as the JSON results (officials: the region; branch staff: their branch),
-        with small issue counts suppressed whoever asks."""
-        params = parse_query(CsvParams)
-        row, found, branch = scoped(campaign_id)
-        text = to_csv(params.table, found, small_cell)
-        name = f"{_slug(row.name)}-{_slug(branch) + '-' if branch else ''}{params.table}.csv"
-        return Response(
-            text,
-            mimetype="text/csv",
-            headers={
-                # attachment() gives an ASCII fallback and the exact name in filename* (a name like
-                # "Ŵyl" cannot go into a Latin-1 header as it is).
-                "Content-Disposition": attachment(name),
-                "X-Suppression-Threshold": str(small_cell),
-            },
-        )
 
-    return bp
+
+@bp.get("/v1/campaigns/<campaign_id>/results.csv")
+@api(
+    "Export a campaign's results as CSV (small cells suppressed)",
+    {
+        200: Reply(
+            'One table (sessions, branches or issues) as CSV; an issue count below the threshold is "<N".',
+            media={"text/csv": {"type": "string"}},
+            headers={"X-Suppression-Threshold": "The small-cell threshold applied."},
+        )
+    },
+    query=CsvParams,
+    errors=(403, 404),
+)
+def export(campaign_id: str) -> Response:
+    """The same scope as the JSON results (officials: the region; branch staff: their branch),
+    with small issue counts suppressed whoever asks."""
+    params = parse_query(CsvParams)
+    row, found, branch = scoped(campaign_id)
+    threshold = small_cell_threshold()
+    text = to_csv(params.table, found, threshold)
+    name = f"{_slug(row.name)}-{_slug(branch) + '-' if branch else ''}{params.table}.csv"
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            # attachment() gives an ASCII fallback and the exact name in filename* (a name like
+            # "Ŵyl" cannot go into a Latin-1 header as it is).
+            "Content-Disposition": attachment(name),
+            "X-Suppression-Threshold": str(threshold),
+        },
+    )
 
 
 def to_csv(table: str, found: dict[str, Any], small_cell: int) -> str:

@@ -15,13 +15,15 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
 from casework_common.problems import Problem, invalid
-from casework_common.web import bounded_body, parse_query, principal
+from casework_common.web import bounded_body, dependency, parse_query, principal
 from casework_organising import target_csv
-from casework_organising.api import Deps, lookup
+from casework_organising.api import lookup
+from casework_organising.settings import OrganisingSettings
 from casework_organising.tables import campaigns, target_entries, target_lists
 
 log = logging.getLogger(__name__)
@@ -99,169 +101,180 @@ class Entries(BaseModel):
     items: list[EntryOut]
 
 
-def blueprint(deps: Deps) -> Blueprint:
-    """The target-list endpoints."""
-    bp = Blueprint("targets", __name__)
-    settings = deps.settings
+bp = Blueprint("targets", __name__)
 
-    @bp.post("/v1/campaigns/<campaign_id>/target-lists")
-    @api(
-        "Import a staff or membership list (CSV) for the caller's branch",
-        {201: ImportedOut},
-        query=UploadParams,
-        errors=(403, 404, 409, 413, 415),
+
+@bp.post("/v1/campaigns/<campaign_id>/target-lists")
+@api(
+    "Import a staff or membership list (CSV) for the caller's branch",
+    {201: ImportedOut},
+    query=UploadParams,
+    errors=(403, 404, 409, 413, 415),
+)
+def import_list(campaign_id: str) -> tuple[Response, int]:
+    """The body is the CSV file itself (Content-Type text/csv). UTF-8 (a BOM is fine), UTF-16 with a
+    BOM or Windows-1252; comma, semicolon or tab; headers in any case with common names (name or
+    full name, or first name and surname; workplace, site or location; department, dept or team;
+    membership number, member no). A row with a membership number is a known member. Columns not
+    used are neither read nor stored. A bad row refuses the whole file: the 422 names every bad row
+    (``errors``: field ``rows.<row>.<column>``, ``row`` as a spreadsheet numbers it, ``column`` as
+    headed in the file). The branch's reps and coordinator only."""
+    caller = principal()
+    params = parse_query(UploadParams)
+    engine, settings = dependency(Engine), dependency(OrganisingSettings)
+    with engine.connect() as conn:
+        campaign = lookup.branch_campaign(conn, caller, campaign_id)
+    if campaign.details_removed_at is not None:
+        raise _retention_passed()
+    parsed = _parsed(_read_csv_body(settings.organising_max_upload_bytes), settings.organising_max_target_rows)
+    row = store_list(engine, caller, campaign, params.filename, parsed)
+    log.info(
+        "target list %s imported for %s/%s: %d rows, %d members (%s, %r)",
+        row.id,
+        campaign.id,
+        caller.branch,
+        row.rows,
+        row.members,
+        parsed.encoding,
+        parsed.delimiter,
     )
-    def import_list(campaign_id: str) -> tuple[Response, int]:
-        """The body is the CSV file itself (Content-Type text/csv). UTF-8 (a BOM is fine), UTF-16 with a
-        BOM or Windows-1252; comma, semicolon or tab; headers in any case with common names (name or
-        full name, or first name and surname; workplace, site or location; department, dept or team;
-        membership number, member no). A row with a membership number is a known member. Columns not
-        used are neither read nor stored. A bad row refuses the whole file: the 422 names every bad row
-        (``errors``: field ``rows.<row>.<column>``, ``row`` as a spreadsheet numbers it, ``column`` as
-        headed in the file). The branch's reps and coordinator only."""
-        user = principal()
-        params = parse_query(UploadParams)
-        with deps.engine.connect() as conn:
-            campaign = lookup.branch_campaign(conn, user, campaign_id)
-        if campaign.details_removed_at is not None:
+    body = {
+        **list_json(row),
+        "encoding": parsed.encoding,
+        "delimiter": parsed.delimiter,
+        "ignored_columns": parsed.ignored_columns,
+    }
+    return jsonify(body), 201
+
+
+def _parsed(data: bytes, max_rows: int) -> target_csv.Parsed:
+    """The file's entries; 422 naming every bad row (or why the file cannot be read at all)."""
+    try:
+        parsed = target_csv.parse(data, max_rows)
+    except target_csv.Unreadable as exc:
+        raise invalid([{"field": exc.field, "message": exc.message}], exc.message) from None
+    if parsed.errors:
+        listed = len(parsed.errors)
+        more = f" The first {listed} problems are listed." if parsed.bad_rows > listed else ""
+        raise invalid(parsed.errors, f"{parsed.bad_rows} row(s) of the file are not right; nothing was imported.{more}")
+    return parsed
+
+
+def store_list(engine: Engine, caller: Principal, campaign: Any, filename: str, parsed: target_csv.Parsed) -> Any:
+    """Store the list and its entries for the caller's branch, in one transaction; the stored list row.
+    409 when the campaign's retention removed people's details meanwhile."""
+    list_id = uuid.uuid4()
+    with engine.begin() as conn:
+        # Checked again under a shared lock on the campaign: the retention pass (FOR UPDATE) may
+        # have run while the file was read; entries stored after it would never be removed.
+        removed = conn.execute(
+            select(campaigns.c.details_removed_at).where(campaigns.c.id == campaign.id).with_for_update(read=True)
+        ).scalar_one()
+        if removed is not None:
             raise _retention_passed()
-        data = _read_csv_body(settings.organising_max_upload_bytes)
-        try:
-            parsed = target_csv.parse(data, settings.organising_max_target_rows)
-        except target_csv.Unreadable as exc:
-            raise invalid([{"field": exc.field, "message": exc.message}], exc.message) from None
-        if parsed.errors:
-            listed = len(parsed.errors)
-            more = f" The first {listed} problems are listed." if parsed.bad_rows > listed else ""
-            raise invalid(
-                parsed.errors, f"{parsed.bad_rows} row(s) of the file are not right; nothing was imported.{more}"
+        conn.execute(
+            insert(target_lists).values(
+                id=list_id,
+                campaign_id=campaign.id,
+                branch=caller.branch,
+                filename=filename,
+                rows=len(parsed.entries),
+                members=sum(entry.is_member for entry in parsed.entries),
+                imported_by=caller.username,
             )
-        list_id = uuid.uuid4()
-        members = sum(entry.is_member for entry in parsed.entries)
-        with deps.engine.begin() as conn:
-            # Checked again under a shared lock on the campaign: the retention pass (FOR UPDATE) may
-            # have run while the file was read; entries stored after it would never be removed.
-            removed = conn.execute(
-                select(campaigns.c.details_removed_at).where(campaigns.c.id == campaign.id).with_for_update(read=True)
-            ).scalar_one()
-            if removed is not None:
-                raise _retention_passed()
-            conn.execute(
-                insert(target_lists).values(
-                    id=list_id,
-                    campaign_id=campaign.id,
-                    branch=user.branch,
-                    filename=params.filename,
-                    rows=len(parsed.entries),
-                    members=members,
-                    imported_by=user.username,
-                )
-            )
-            conn.execute(
-                insert(target_entries),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "list_id": list_id,
-                        "campaign_id": campaign.id,
-                        "branch": user.branch,
-                        "name": entry.name,
-                        "workplace": entry.workplace,
-                        "department": entry.department,
-                        "membership_number": entry.membership_number,
-                        "is_member": entry.is_member,
-                    }
-                    for entry in parsed.entries
-                ],
-            )
-            row = conn.execute(select(target_lists).where(target_lists.c.id == list_id)).one()
-        log.info(
-            "target list %s imported for %s/%s: %d rows, %d members (%s, %r)",
-            list_id,
-            campaign.id,
-            user.branch,
-            row.rows,
-            members,
-            parsed.encoding,
-            parsed.delimiter,
         )
-        body = {
-            **list_json(row),
-            "encoding": parsed.encoding,
-            "delimiter": parsed.delimiter,
-            "ignored_columns": parsed.ignored_columns,
-        }
-        return jsonify(body), 201
+        conn.execute(
+            insert(target_entries),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "list_id": list_id,
+                    "campaign_id": campaign.id,
+                    "branch": caller.branch,
+                    "name": entry.name,
+                    "workplace": entry.workplace,
+                    "department": entry.department,
+                    "membership_number": entry.membership_number,
+                    "is_member": entry.is_member,
+                }
+                for entry in parsed.entries
+            ],
+        )
+        return conn.execute(select(target_lists).where(target_lists.c.id == list_id)).one()
 
-    @bp.get("/v1/campaigns/<campaign_id>/target-lists")
-    @api("The caller's branch's target lists of a campaign", {200: TargetLists}, errors=(403, 404))
-    def list_lists(campaign_id: str) -> Response:
-        """Counts only, newest first; officials get 403 (lists never leave the branch)."""
-        user = principal()
-        with deps.engine.connect() as conn:
-            campaign = lookup.branch_campaign(conn, user, campaign_id)
-            rows = conn.execute(
-                select(target_lists)
-                .where(target_lists.c.campaign_id == campaign.id, target_lists.c.branch == user.branch)
-                .order_by(target_lists.c.imported_at.desc(), target_lists.c.id)
-            )
-            return jsonify(items=[list_json(row) for row in rows])
 
-    @bp.get("/v1/target-lists/<list_id>/entries")
-    @api(
-        "A target list's people (the branch's reps and coordinator)",
-        {200: Entries},
-        query=EntryParams,
-        errors=(403, 404),
-    )
-    def entries(list_id: str) -> Response:
-        """Filter by workplace and department (any case), or to non-members only."""
-        user = principal()
-        params = parse_query(EntryParams)
-        with deps.engine.connect() as conn:
-            found, _ = lookup.target_list(conn, user, list_id)
-            conditions = [target_entries.c.list_id == found.id]
-            if params.workplace:
-                conditions.append(func.lower(target_entries.c.workplace) == params.workplace.lower())
-            if params.department:
-                conditions.append(func.lower(target_entries.c.department) == params.department.lower())
-            if params.non_members:
-                conditions.append(target_entries.c.is_member.is_(False))
-            total = conn.execute(select(func.count()).select_from(target_entries).where(*conditions)).scalar_one()
-            rows = conn.execute(
-                select(target_entries)
-                .where(*conditions)
-                .order_by(
-                    target_entries.c.workplace, target_entries.c.department, target_entries.c.name, target_entries.c.id
-                )
-                .limit(params.limit)
-                .offset(params.offset)
-            )
-            items = [entry_json(row) for row in rows]
-        return jsonify(list=list_json(found), total=total, items=items)
+@bp.get("/v1/campaigns/<campaign_id>/target-lists")
+@api("The caller's branch's target lists of a campaign", {200: TargetLists}, errors=(403, 404))
+def list_lists(campaign_id: str) -> Response:
+    """Counts only, newest first; officials get 403 (lists never leave the branch)."""
+    caller = principal()
+    with dependency(Engine).connect() as conn:
+        campaign = lookup.branch_campaign(conn, caller, campaign_id)
+        rows = conn.execute(
+            select(target_lists)
+            .where(target_lists.c.campaign_id == campaign.id, target_lists.c.branch == caller.branch)
+            .order_by(target_lists.c.imported_at.desc(), target_lists.c.id)
+        )
+        return jsonify(items=[list_json(row) for row in rows])
 
-    @bp.delete("/v1/target-lists/<list_id>")
-    @api(
-        "Remove a target list's people (its counts stay)",
-        {200: Reply("The list, removed (removed_at set).", TargetListOut)},
-        errors=(403, 404),
-    )
-    def remove(list_id: str) -> Response:
-        """Deletes every entry of the list and marks it removed; asking again changes nothing."""
-        user = principal()
-        with deps.engine.begin() as conn:
-            found, _ = lookup.target_list(conn, user, list_id)
-            conn.execute(delete(target_entries).where(target_entries.c.list_id == found.id))
-            conn.execute(
-                update(target_lists)
-                .where(target_lists.c.id == found.id, target_lists.c.removed_at.is_(None))
-                .values(removed_at=func.now())
-            )
-            row = conn.execute(select(target_lists).where(target_lists.c.id == found.id)).one()
-        log.info("target list %s removed by %s", found.id, user.username)
-        return jsonify(list_json(row))
 
-    return bp
+@bp.get("/v1/target-lists/<list_id>/entries")
+@api(
+    "A target list's people (the branch's reps and coordinator)",
+    {200: Entries},
+    query=EntryParams,
+    errors=(403, 404),
+)
+def entries(list_id: str) -> Response:
+    """Filter by workplace and department (any case), or to non-members only."""
+    caller = principal()
+    params = parse_query(EntryParams)
+    with dependency(Engine).connect() as conn:
+        found = lookup.target_list(conn, caller, list_id)
+        total, rows = matching_entries(conn, found.id, params)
+    return jsonify(list=list_json(found), total=total, items=[entry_json(row) for row in rows])
+
+
+def matching_entries(conn: Connection, list_id: uuid.UUID, params: EntryParams) -> tuple[int, list[Any]]:
+    """How many of the list's entries match the filters, and the page of them ``params`` asks for."""
+    conditions = [target_entries.c.list_id == list_id]
+    if params.workplace:
+        conditions.append(func.lower(target_entries.c.workplace) == params.workplace.lower())
+    if params.department:
+        conditions.append(func.lower(target_entries.c.department) == params.department.lower())
+    if params.non_members:
+        conditions.append(target_entries.c.is_member.is_(False))
+    total = conn.execute(select(func.count()).select_from(target_entries).where(*conditions)).scalar_one()
+    rows = conn.execute(
+        select(target_entries)
+        .where(*conditions)
+        .order_by(target_entries.c.workplace, target_entries.c.department, target_entries.c.name, target_entries.c.id)
+        .limit(params.limit)
+        .offset(params.offset)
+    ).all()
+    return total, rows
+
+
+@bp.delete("/v1/target-lists/<list_id>")
+@api(
+    "Remove a target list's people (its counts stay)",
+    {200: Reply("The list, removed (removed_at set).", TargetListOut)},
+    errors=(403, 404),
+)
+def remove(list_id: str) -> Response:
+    """Deletes every entry of the list and marks it removed; asking again changes nothing."""
+    caller = principal()
+    with dependency(Engine).begin() as conn:
+        found = lookup.target_list(conn, caller, list_id)
+        conn.execute(delete(target_entries).where(target_entries.c.list_id == found.id))
+        conn.execute(
+            update(target_lists)
+            .where(target_lists.c.id == found.id, target_lists.c.removed_at.is_(None))
+            .values(removed_at=func.now())
+        )
+        row = conn.execute(select(target_lists).where(target_lists.c.id == found.id)).one()
+    log.info("target list %s removed by %s", found.id, caller.username)
+    return jsonify(list_json(row))
 
 
 def _retention_passed() -> Problem:

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from alembic import op
 
 from casework_common.outbox import create_outbox_table
-from casework_common.vocabulary import APPROACHES, CONTACT_OUTCOMES, ISSUE_CATEGORIES, LAWFUL_BASES, SESSION_KINDS
+from casework_common.vocabulary import (
+    APPROACHES,
+    CONTACT_OUTCOMES,
+    FOLLOW_UP_OUTCOMES,
+    ISSUE_CATEGORIES,
+    LAWFUL_BASES,
+    SESSION_KINDS,
+)
 
 revision = "0001"
 down_revision = None
@@ -160,7 +167,8 @@ def upgrade() -> None:
         sa.Column("closed_by_contact", sa.Uuid),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.CheckConstraint("state IN ('open', 'closed')", name="follow_ups_state"),
-        sa.CheckConstraint("outcome IN ('call_again', 'will_join_online')", name="follow_ups_outcome"),
+        # sorted: the set has no order of its own, and this keeps the text the constraint always had.
+        sa.CheckConstraint(_one_of("outcome", sorted(FOLLOW_UP_OUTCOMES)), name="follow_ups_outcome"),
     )
     op.create_index("follow_ups_due", "follow_ups", ["due_on"], postgresql_where=sa.text("state = 'open'"))
     op.create_table(
