@@ -45,6 +45,7 @@ from sqlalchemy import case as sql_case
 
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
+from casework_common.problems import forbidden
 from casework_workflow.tables import case_reps, cases, enquiries, referrals, support_requests
 
 # Referral states in which the regional caseworker is involved (after the official agreed).
@@ -212,6 +213,12 @@ def may_create_case(p: Principal) -> tuple[bool, str]:
     if not p.branch or not p.region:
         return False, "Your account has no branch or region; ask an administrator."
     return True, ""
+
+
+def require_dpo(caller: Principal, detail: str) -> None:
+    """Refuse (403, with ``detail``) anyone but the data-protection officer, a person: never a service account."""
+    if caller.is_service or not caller.has("dpo"):
+        raise forbidden(detail)
 
 
 def is_branch_staff(p: Principal) -> bool:

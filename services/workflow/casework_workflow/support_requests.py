@@ -14,7 +14,7 @@ from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import forbidden, not_found
 from casework_workflow import audit, erased, flags, scope
-from casework_workflow.cases import Cases, parse_id
+from casework_workflow.cases import Cases, CaseView, parse_id
 from casework_workflow.changes import Entry, record_change
 from casework_workflow.protocol_problems import not_allowed, not_your_step
 from casework_workflow.schemas import NewSupportRequest
@@ -46,6 +46,20 @@ def request_json(row: Row[Any]) -> dict[str, Any]:
 
 def _entry_data(row: Row[Any]) -> dict[str, Any]:
     return {"support_request_id": str(row.id)}
+
+
+def _requested(view: CaseView, row: Row[Any], answered: bool = False) -> events_pb2.SupportRequested:
+    """The ``case.events`` message for the support request ``row``, asked or (``answered``) answered."""
+    return events_pb2.SupportRequested(
+        case=view.ref(),
+        request_id=str(row.id),
+        to_role=row.to_role,
+        asked_for=row.asked_for,
+        requested_by=row.requested_by,
+        requested_by_role=row.requested_by_role,
+        referred_back=row.referred_back,
+        answered=answered,
+    )
 
 
 class SupportRequests:
@@ -92,15 +106,7 @@ class SupportRequests:
                 entries=[Entry("support_request", said, "reps", data=_entry_data(row))],
                 resource=f"support:{row.id}",
                 detail={"asked_for": asked_for, "to": to_role, "referred_back": referred_back},
-                event=events_pb2.SupportRequested(
-                    case=view.ref(),
-                    request_id=str(row.id),
-                    to_role=to_role,
-                    asked_for=asked_for,
-                    requested_by=p.username,
-                    requested_by_role=p.primary_role,
-                    referred_back=referred_back,
-                ),
+                event=_requested(view, row),
             )
             flags.check_branch_has_coordinator(conn, self.directory, view.row.branch, view.row.region)
         return request_json(row)
@@ -136,16 +142,7 @@ class SupportRequests:
                 case=view.ref(),
                 entries=[Entry("support_request", said, "reps", data=_entry_data(row))],
                 resource=f"support:{row.id}",
-                event=events_pb2.SupportRequested(
-                    case=view.ref(),
-                    request_id=str(row.id),
-                    to_role=row.to_role,
-                    asked_for=row.asked_for,
-                    requested_by=row.requested_by,
-                    requested_by_role=row.requested_by_role,
-                    referred_back=row.referred_back,
-                    answered=True,
-                ),
+                event=_requested(view, row, answered=True),
             )
         return request_json(updated)
 

@@ -35,7 +35,7 @@ from casework_common.vocabulary import (
     DATA_KINDS,
     ERASURE_REASONS,
 )
-from casework_workflow import audit
+from casework_workflow import audit, scope
 from casework_workflow.cases import parse_id
 from casework_workflow.changes import Entry, record_change
 from casework_workflow.outbound import SERVICE, case_facts, case_ref
@@ -57,6 +57,8 @@ IGNORED_RECEIPTS = metrics.Metrics("workflow").counter(
     "erasure_receipts_ignored_total",
     "Erasure receipts ignored: the service named does not hold the kind, or is not the one that sent it.",
 )
+
+DPO_ONLY = "Only the data-protection officer handles erasure and rectification requests."
 
 #: Who the retention job acts as in the audit log and in CaseDataDue.requested_by.
 RETENTION_ACTOR = Principal(subject="retention", username="retention", roles=frozenset({SERVICE_ROLE}))
@@ -444,7 +446,7 @@ class DataProtection:
     def request_erasure(self, p: Principal, case_id: uuid.UUID, reason: str) -> dict[str, Any]:
         """Accept (all kinds due now, carried out like retention) or refuse with the reason: a legal
         hold, or a case still open (the union still acts for the member: a lawful basis to keep it)."""
-        _require_dpo(p)
+        scope.require_dpo(p, DPO_ONLY)
         request_id = uuid.uuid4()
         with self.engine.begin() as conn:
             row = conn.execute(
@@ -496,7 +498,7 @@ class DataProtection:
 
     def progress(self, p: Principal, request_id: str) -> dict[str, Any]:
         """An erasure request (dpo): its decision and, if accepted, each kind and which holders answered."""
-        _require_dpo(p)
+        scope.require_dpo(p, DPO_ONLY)
         parsed = parse_id(request_id)
         with self.engine.begin() as conn:
             row = (
@@ -510,7 +512,7 @@ class DataProtection:
 
     def requests(self, p: Principal, limit: int = 50) -> list[dict[str, Any]]:
         """The latest ``limit`` erasure requests, newest first, with their progress (dpo)."""
-        _require_dpo(p)
+        scope.require_dpo(p, DPO_ONLY)
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(erasure_requests).order_by(erasure_requests.c.created_at.desc()).limit(limit)
@@ -551,7 +553,7 @@ class DataProtection:
 
     def rectify(self, p: Principal, membership_number: str, changes: dict[str, str | None]) -> dict[str, Any]:
         """Correct the member's details on every case of theirs; audited, and search is told (CaseChanged)."""
-        _require_dpo(p)
+        scope.require_dpo(p, DPO_ONLY)
         try:  # the same form as everywhere else (subject access, case creation): blanks and case ignored
             number = normalise(membership_number)
         except ValueError as exc:
@@ -603,11 +605,6 @@ class DataProtection:
             "cases": [str(r.id) for r in rows],
             "changed": sorted(changed_fields),
         }
-
-
-def _require_dpo(p: Principal) -> None:
-    if not p.has("dpo"):
-        raise forbidden("Only the data-protection officer handles erasure and rectification requests.")
 
 
 def _hold_json(case_id: uuid.UUID, row: Row[Any] | None) -> dict[str, Any]:

@@ -228,6 +228,23 @@ def _table_items(
         )
 
 
+def _member_item(record: Record, row: Row[Any], kind: str, description: str, source: str, file: str) -> None:
+    """An item of the member's rather than of one case (an enquiry, a branch task: maybe of no case),
+    in one file for the whole record."""
+    record.items.append(
+        Item(
+            id=f"{kind}:{row.id}",
+            kind=kind,
+            description=description,
+            source=source,
+            date=row.created_at.isoformat(),
+            case_reference=record.case_refs.get(row.case_id) if row.case_id else None,
+            record=row_json(row),
+            file=file,
+        )
+    )
+
+
 def _protocol_items(conn: Connection, record: Record) -> None:
     """Referrals, support requests and deadlines/information requests of the member's cases; enquiries
     the member made (by their membership number) and the branch tasks they or their cases gave rise to."""
@@ -274,34 +291,20 @@ def _protocol_items(conn: Connection, record: Record) -> None:
         .order_by(enquiries.c.created_at, enquiries.c.id)
     ):
         enquiry_ids.append(row.id)
-        record.items.append(
-            Item(
-                id=f"enquiry:{row.id}",
-                kind="enquiry",
-                description=f"Enquiry to the regional office, routed to the {row.routed_to}",
-                source="workflow: referral protocol (enquiries)",
-                date=row.created_at.isoformat(),
-                case_reference=record.case_refs.get(row.case_id) if row.case_id else None,
-                record=row_json(row),
-                file="enquiries.json",
-            )
+        _member_item(
+            record,
+            row,
+            "enquiry",
+            f"Enquiry to the regional office, routed to the {row.routed_to}",
+            "workflow: referral protocol (enquiries)",
+            "enquiries.json",
         )
     about = [branch_tasks.c.case_id.in_(list(record.case_refs))]
     if enquiry_ids:
         about.append(branch_tasks.c.enquiry_id.in_(enquiry_ids))
     for row in conn.execute(select(branch_tasks).where(or_(*about)).order_by(branch_tasks.c.created_at)):
-        record.items.append(
-            Item(
-                id=f"task:{row.id}",
-                kind="task",
-                description=f"Branch task ({row.kind.replace('_', ' ')}, {row.status})",
-                source="workflow: branch tasks",
-                date=row.created_at.isoformat(),
-                case_reference=record.case_refs.get(row.case_id) if row.case_id else None,
-                record=row_json(row),
-                file="branch_tasks.json",
-            )
-        )
+        description = f"Branch task ({row.kind.replace('_', ' ')}, {row.status})"
+        _member_item(record, row, "task", description, "workflow: branch tasks", "branch_tasks.json")
 
 
 def _audit_items(conn: Connection, record: Record) -> None:
