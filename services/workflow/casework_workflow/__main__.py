@@ -29,7 +29,7 @@ from casework_common.outbox import OutboxRelay
 from casework_common.readiness import Readiness
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
-from casework_common.web import create_app
+from casework_common.web import create_app, provide
 from casework_workflow import audit, audit_anchors, gauges, grpc_service, retention, scope
 from casework_workflow.access_review import AccessReview
 from casework_workflow.api import access_review as access_review_api
@@ -54,6 +54,7 @@ from casework_workflow.referrals import Referrals
 from casework_workflow.refusal_log import RefusalLog
 from casework_workflow.settings import WorkflowSettings
 from casework_workflow.share_log import ShareLog
+from casework_workflow.subject_access.service import SubjectAccess
 from casework_workflow.subject_access.sources import Sources
 from casework_workflow.support_requests import SupportRequests
 from casework_workflow.tables import outbox
@@ -101,23 +102,33 @@ def serve(settings: WorkflowSettings) -> int:
         refusals=refusals,
         notes=lambda: {"audit_anchoring": anchoring_note(settings, anchorer)},
     )
-    app.register_blueprint(cases_api.blueprint(store))
     deadline_store.use_rules(store.rules)  # DeadlineChanged.officials under the service's own scope rules
-    app.register_blueprint(deadlines_api.blueprint(CaseDeadlines(engine, store)))
-    app.register_blueprint(
-        protocol_api.blueprint(
-            Referrals(engine, store),
-            SupportRequests(engine, store, directory),
-            Enquiries(engine, store),
-            BranchTasks(engine),
-            BranchFlags(engine),
-        )
+    provide(
+        app,
+        store,
+        CaseDeadlines(engine, store),
+        Referrals(engine, store),
+        SupportRequests(engine, store, directory),
+        Enquiries(engine, store),
+        BranchTasks(engine),
+        BranchFlags(engine),
+        InformationRequests(engine, store),
+        CalendarFeeds(engine, directory, store.rules, settings.portal_url),
+        AccessReview(engine, directory, store.rules),
+        dp,
+        SubjectAccess(engine, directory, Sources.from_settings(settings)),
     )
-    app.register_blueprint(information_requests_api.blueprint(InformationRequests(engine, store)))
-    app.register_blueprint(calendar_api.blueprint(CalendarFeeds(engine, directory, store.rules, settings.portal_url)))
-    app.register_blueprint(access_review_api.blueprint(AccessReview(engine, directory, store.rules)))
-    app.register_blueprint(data_protection_api.blueprint(dp))
-    app.register_blueprint(subject_access_api.blueprint(engine, directory, Sources.from_settings(settings)))
+    for module in (
+        cases_api,
+        deadlines_api,
+        protocol_api,
+        information_requests_api,
+        calendar_api,
+        access_review_api,
+        data_protection_api,
+        subject_access_api,
+    ):
+        app.register_blueprint(module.bp)
     grpc_ready = Readiness(grpc_checks, settings.ready_timeout_s)
     grpc_server, _ = rpc.make_server(
         settings.service_name,

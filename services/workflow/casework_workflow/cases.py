@@ -19,10 +19,10 @@ from casework.v1 import events_pb2, workflow_pb2
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import Problem, bad_request, forbidden, invalid, not_found
-from casework_workflow import audit, erased, flags, scope
+from casework_workflow import audit, erased, flags, scope, timeline
 from casework_workflow.changes import Entry, record_change
 from casework_workflow.outbound import case_facts, case_ref
-from casework_workflow.schemas import CaseListQuery, CaseUpdate, NewCase
+from casework_workflow.schemas import MEMBER_ENTRY_KINDS, CaseListQuery, CaseUpdate, NewCase, NewEntry
 from casework_workflow.tables import case_reference_seq, case_reps, cases
 
 KEY_DATE_COLUMNS = {
@@ -244,6 +244,14 @@ class Cases:
         views = [CaseView(r, *people[r.id], scope.Access(r.access)) for r in page]
         return views, (_encode_cursor(page[-1]) if len(rows) > query.limit else None)
 
+    def read_timeline(self, caller: Principal, case_id: str) -> list[dict[str, Any]]:
+        """The case's timeline as ``caller`` may read it (members: the member-visible entries); audited."""
+        with self.engine.begin() as conn:
+            view = self.require(conn, caller, case_id)
+            rows = timeline.entries(conn, view.id, include_reps_only=view.access is scope.Access.FULL)
+            audit.record(conn, caller, "timeline.read", view.id)
+        return [timeline.to_json(r) for r in rows]
+
     def scope_of(self, conn: Connection, p: Principal) -> workflow_pb2.Scope:
         """What ``p`` may search: whole branches, and the other cases by id and access level."""
         branches = scope.whole_branches(p)
@@ -355,6 +363,34 @@ class Cases:
                 event=updated.changed("updated", p.username),
             )
         return updated
+
+    def add_entry(self, caller: Principal, case_id: str, entry: NewEntry) -> dict[str, Any]:
+        """A timeline entry written by ``caller``: staff any kind and visibility, members their own
+        notes, letters and calls, member-visible. A correction names the entry it corrects."""
+        with self.engine.begin() as conn:
+            view = self.require(conn, caller, case_id, write=True)
+            full = view.access is scope.Access.FULL
+            if not full and (entry.kind not in MEMBER_ENTRY_KINDS or entry.visibility.value != "member"):
+                raise forbidden("Members add notes, letters received and calls, visible to themselves and their reps.")
+            corrects = uuid.UUID(entry.corrects) if entry.corrects else None
+            if corrects and not timeline.entry_exists(conn, view.id, corrects, include_reps_only=full):
+                raise invalid([{"field": "corrects", "message": "No entry with that id on this case."}])
+            # Not record_change: the audit record names the new entry, so it follows the entry's id.
+            entry_id = timeline.add(
+                conn,
+                view.ref(),
+                author=caller.username,
+                author_role=caller.primary_role,
+                kind=entry.kind.value,
+                body=entry.body,
+                visibility=entry.visibility.value,
+                occurred_on=entry.occurred_on,
+                corrects=corrects,
+                data=entry.comparator.model_dump() if entry.comparator else None,
+            )
+            audit.record(conn, caller, "timeline.add", view.id, f"entry:{entry_id}", {"kind": entry.kind.value})
+            row = next(r for r in timeline.entries(conn, view.id, include_reps_only=True) if r.id == entry_id)
+        return timeline.to_json(row)
 
     def _check_colleague(self, view: CaseView, username: str) -> None:
         """The person must be a rep or coordinator of the case's own branch."""

@@ -8,10 +8,20 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from casework_workflow import timeline
-from casework_workflow.cases import KEY_DATE_COLUMNS, CaseView
+from casework_common.auth import Principal
+from casework_workflow import audit, timeline
+from casework_workflow.cases import KEY_DATE_COLUMNS, Cases, CaseView
 
 RECENT_ENTRIES = 15
+
+
+def for_caller(cases: Cases, caller: Principal, case_id: str) -> dict[str, Any]:
+    """The summary of a case ``caller`` works on (403 for a member, 404 out of scope); audited."""
+    with cases.engine.begin() as conn:
+        view = cases.require(conn, caller, case_id, full=True)
+        body = generate(conn, view)
+        audit.record(conn, caller, "case.summary", view.id)
+    return body
 
 
 def generate(conn: Connection, view: CaseView) -> dict[str, Any]:

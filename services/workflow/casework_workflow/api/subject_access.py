@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from sqlalchemy import Engine
 
-from casework_common.auth import Principal
-from casework_common.directory import Directory
 from casework_common.openapi import BINARY, Reply, api
-from casework_common.problems import forbidden, invalid
-from casework_common.web import attachment, parse_json, parse_query, principal
-from casework_workflow import audit
-from casework_workflow.subject_access import archive, gather, members
-from casework_workflow.subject_access.sources import Sources
+from casework_common.web import attachment, dependency, parse_json, parse_query, principal
+from casework_workflow.subject_access import archive, members
+from casework_workflow.subject_access.service import SubjectAccess
 
-PREVIEWED = "dataprotection.subject_access_previewed"
-EXPORTED = "dataprotection.subject_access_exported"
 ITEM_ID = r"^[a-z]+:[A-Za-z0-9-]{1,64}$"
 MAX_EXCLUSIONS = 20_000
 ZIP = {"application/zip": BINARY}
@@ -90,11 +83,6 @@ class SubjectAccessPreview(BaseModel):
     items: list[PreviewItem]
 
 
-def _require_dpo(caller: Principal) -> None:
-    if caller.is_service or not caller.has("dpo"):
-        raise forbidden("Only the data-protection officer answers subject access requests.")
-
-
 def _download(written: archive.Written, name: str) -> Response:
     def body(file: IO[bytes] = written.file) -> Iterator[bytes]:
         try:
@@ -115,104 +103,57 @@ def _file_name(number: str) -> str:
     return "subject-access-" + re.sub(r"[^A-Z0-9-]", "", number) + ".zip"
 
 
-def blueprint(engine: Engine, directory: Directory | None, sources: Sources) -> Blueprint:
-    bp = Blueprint("subject_access", __name__)
+bp = Blueprint("subject_access", __name__)
 
-    def gather_full(number: str) -> gather.Record:
-        with engine.connect() as conn:
-            return gather.full_record(conn, number, directory, sources)
 
-    def audited(caller: Principal, action: str, record: gather.Record, detail: dict[str, Any]) -> None:
-        """Counts and case ids, never content; the member named by resource ``member:<number>``.
-        One record for all the member's cases: erasing any of them redacts it whole (audit.redact_case)."""
-        with engine.begin() as conn:
-            audit.record(
-                conn,
-                caller,
-                action,
-                resource=audit.member_resource(record.membership_number),
-                detail={"cases": [str(i) for i in record.case_refs], "view": record.view, **detail},
-            )
-
-    @bp.get("/v1/data-protection/subject-access")
-    @api(
-        "Preview a member's subject access export (data-protection officer)",
-        {200: SubjectAccessPreview},
-        query=PreviewQuery,
-        errors=(403, 503),
+@bp.get("/v1/data-protection/subject-access")
+@api(
+    "Preview a member's subject access export (data-protection officer)",
+    {200: SubjectAccessPreview},
+    query=PreviewQuery,
+    errors=(403, 503),
+)
+def preview() -> Response:
+    """Every item the platform holds about the member with this membership number, with the id an
+    exclusion names: their cases, the whole timeline (reps-only entries too), referrals, support
+    requests, enquiries, branch tasks, deadlines, information requests, evidence and extracted texts,
+    notifications and audit records. Audited (counts only)."""
+    query = parse_query(PreviewQuery)
+    record = dependency(SubjectAccess).preview(principal(), query.membership_number)
+    return jsonify(
+        membership_number=record.membership_number,
+        member_account=record.usernames[0] if record.usernames else None,
+        cases=[{"id": str(i), "reference": ref} for i, ref in record.case_refs.items()],
+        counts=record.counts(),
+        items=[item.preview() for item in record.items],
     )
-    def preview() -> Response:
-        """Every item the platform holds about the member with this membership number, with the id an
-        exclusion names: their cases, the whole timeline (reps-only entries too), referrals, support
-        requests, enquiries, branch tasks, deadlines, information requests, evidence and extracted texts,
-        notifications and audit records. Audited (counts only)."""
-        query = parse_query(PreviewQuery)
-        caller = principal()
-        _require_dpo(caller)
-        record = gather_full(query.membership_number)
-        audited(caller, PREVIEWED, record, {"items": record.counts()})
-        return jsonify(
-            membership_number=record.membership_number,
-            member_account=record.usernames[0] if record.usernames else None,
-            cases=[{"id": str(i), "reference": ref} for i, ref in record.case_refs.items()],
-            counts=record.counts(),
-            items=[item.preview() for item in record.items],
-        )
 
-    @bp.post("/v1/data-protection/subject-access/exports")
-    @api(
-        "Export everything held about a member as a ZIP (data-protection officer)",
-        {200: Reply("The ZIP: index.html, index.md, index.json and the items.", media=ZIP)},
-        body=ExportRequest,
-        errors=(403, 503),
-    )
-    def export() -> Response:
-        """The member's record as the preview lists it (items added since are included), without the
-        excluded items. An excluded id that is not an item of this member's record is refused (422), so a
-        typing slip never releases what was meant to be withheld. Audited (counts only)."""
-        body = parse_json(ExportRequest)  # the body first: a malformed one is a 422 for anyone
-        caller = principal()
-        _require_dpo(caller)
-        record = gather_full(body.membership_number)
-        ids = {item.id for item in record.items}
-        unknown = [i for i, value in enumerate(body.exclude) if value not in ids]
-        if unknown:
-            raise invalid(
-                [
-                    {"field": f"exclude.{i}", "message": "Not an item of this member's record (see the preview)."}
-                    for i in unknown[:20]
-                ]
-            )
-        written = archive.write(record, set(body.exclude))
-        audited(
-            caller,
-            EXPORTED,
-            record,
-            {"released": written.released, "withheld": written.withheld, "items": written.counts},
-        )
-        return _download(written, _file_name(record.membership_number))
 
-    @bp.get("/v1/me/record")
-    @api(
-        "Download my own record as a ZIP (members)",
-        {200: Reply("The ZIP: index.html, index.md, index.json and the items.", media=ZIP)},
-        errors=(403, 503),
-    )
-    def own_record() -> Response:
-        """The calling member's member-visible record: their cases as they see them, the timeline entries
-        and deadlines shown to them, the evidence they can see (originals and extracted text) and their
-        notifications. Audited (counts only)."""
-        caller = principal()
-        if caller.is_service or not caller.has("member") or not caller.membership_number:
-            raise forbidden("Only members download their own record.")
-        try:
-            number = members.normalise(caller.membership_number)
-        except ValueError as exc:
-            raise forbidden("Your account's membership number is not one cases use; ask your branch.") from exc
-        with engine.connect() as conn:
-            record = gather.own_record(conn, number, caller.username, caller.token, sources)
-        written = archive.write(record, set())
-        audited(caller, EXPORTED, record, {"released": written.released, "withheld": 0, "items": written.counts})
-        return _download(written, _file_name(number))
+@bp.post("/v1/data-protection/subject-access/exports")
+@api(
+    "Export everything held about a member as a ZIP (data-protection officer)",
+    {200: Reply("The ZIP: index.html, index.md, index.json and the items.", media=ZIP)},
+    body=ExportRequest,
+    errors=(403, 503),
+)
+def export() -> Response:
+    """The member's record as the preview lists it (items added since are included), without the
+    excluded items. An excluded id that is not an item of this member's record is refused (422), so a
+    typing slip never releases what was meant to be withheld. Audited (counts only)."""
+    body = parse_json(ExportRequest)  # the body first: a malformed one is a 422 for anyone
+    record, written = dependency(SubjectAccess).export(principal(), body.membership_number, body.exclude)
+    return _download(written, _file_name(record.membership_number))
 
-    return bp
+
+@bp.get("/v1/me/record")
+@api(
+    "Download my own record as a ZIP (members)",
+    {200: Reply("The ZIP: index.html, index.md, index.json and the items.", media=ZIP)},
+    errors=(403, 503),
+)
+def own_record() -> Response:
+    """The calling member's member-visible record: their cases as they see them, the timeline entries
+    and deadlines shown to them, the evidence they can see (originals and extracted text) and their
+    notifications. Audited (counts only)."""
+    number, written = dependency(SubjectAccess).own_record(principal())
+    return _download(written, _file_name(number))
