@@ -43,7 +43,7 @@ from minio.error import S3Error
 from minio.retention import Retention
 from sqlalchemy import Engine, select
 
-from casework_common import storage
+from casework_common import runtime, storage
 from casework_common.auth import SERVICE_ROLE, Principal
 from casework_workflow import audit
 from casework_workflow.tables import audit_head, audit_log
@@ -290,15 +290,17 @@ class Anchorer:
             raise
 
     def run(self, stop: threading.Event) -> None:
-        """Anchor at the interval until ``stop`` is set; a failure is logged and retried next time."""
-        while not stop.is_set():
-            try:
-                self.anchor_once()
-                self.last_error = None
-            except Exception as exc:  # an S3 or database outage must not stop the service
-                self.last_error = str(exc)
-                log.exception("audit anchoring failed; retrying in %s s", self._interval_s)
-            stop.wait(self._interval_s)
+        """Anchor at the interval until ``stop`` is set; a failure (an S3 or database outage) is
+        logged, kept in ``last_error`` for /readyz, and retried next time."""
+        runtime.periodic("audit anchoring", self._pass, self._interval_s)(stop)
+
+    def _pass(self) -> None:
+        try:
+            self.anchor_once()
+        except Exception as exc:
+            self.last_error = str(exc)
+            raise
+        self.last_error = None
 
 
 @dataclass

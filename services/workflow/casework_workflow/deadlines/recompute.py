@@ -21,6 +21,7 @@ import uuid
 
 from sqlalchemy import Engine, select
 
+from casework_common import runtime
 from casework_common.auth import SERVICE_ROLE, Principal
 from casework_workflow import audit
 from casework_workflow.deadlines import facts as case_facts
@@ -51,14 +52,12 @@ class DeadlineRecompute:
 
     def run(self, stop: threading.Event) -> None:
         """Pass after pass until ``stop`` is set; a failed pass (database away) is logged and retried."""
-        while not stop.is_set():
-            try:
-                done = self.run_once()
-                if done:
-                    log.info("recomputed the rule deadlines of %d case(s) with the rule set in force", done)
-            except Exception:
-                log.exception("deadline recompute pass failed; trying again in %.0f s", self.interval_s)
-            stop.wait(self.interval_s)
+        runtime.periodic("deadline recompute", self._pass, self.interval_s)(stop)
+
+    def _pass(self) -> None:
+        done = self.run_once()
+        if done:
+            log.info("recomputed the rule deadlines of %d case(s) with the rule set in force", done)
 
     def run_once(self) -> int:
         """Recompute every case (up to ``BATCH``) not computed with the rule set in force; how many were."""
