@@ -24,9 +24,10 @@ from PIL import Image
 from casework.v1 import events_pb2
 from casework_common import metrics, storage
 from casework_common.events import Event
+from casework_common.intake_client import IntakeClient
+from casework_common.service_token import ServiceTokenProvider
 from casework_ocr import extractors, sniff
 from casework_ocr.extractors import Analysis, Context, LimitError, Limits, PasswordProtectedError, UnreadableError
-from casework_ocr.intake_client import IntakeClient
 from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
 from casework_ocr.sources import SourceCache
@@ -59,13 +60,15 @@ class DocumentStage:
         store: OcrStore,
         scanner: Scanner,
         intake: IntakeClient,
+        tokens: ServiceTokenProvider,
         read_page: Callable[[events_pb2.OcrPageTask, Image.Image | None], None] | None = None,
         sources: SourceCache | None = None,
     ) -> None:
         """``read_page`` (the page stage), if given, reads a document's only OCR page right here
         instead of queueing it on ocr.pages when the workers are idle: one Kafka hop less for a
         one-page scan or photo. ``sources`` (the page stage's cache), if given, keeps the file
-        this stage downloaded, so that this worker's page tasks do not download it again."""
+        this stage downloaded, so that this worker's page tasks do not download it again.
+        ``tokens``: the service account's, with which files found inside evidence go to ``intake``."""
         self.settings = settings
         self.read_page = read_page
         self.sources = sources
@@ -73,6 +76,7 @@ class DocumentStage:
         self.store = store
         self.scanner = scanner
         self.intake = intake
+        self.tokens = tokens
         self.limits = Limits(
             max_pages=settings.max_pages,
             max_image_pixels=settings.max_image_pixels,
@@ -168,7 +172,10 @@ class DocumentStage:
         for index, child in enumerate(analysis.children):
             if child.content_type == UNDECLARED:  # an archive member, an attachment without a type
                 child = dataclasses.replace(child, content_type=sniff.mime_type(child.path))
-            if self.intake.add_child(ref.evidence_id, index, child) is None:
+            added = self.intake.add_child(
+                self.tokens.token(), ref.evidence_id, index, child.filename, child.content_type, child.path
+            )
+            if added is None:
                 refused += 1
         if analysis.children and analysis.pages:
             analysis.notes.append(f"{len(analysis.children) - refused} attached file(s) added as separate items")

@@ -12,11 +12,11 @@ from typing import Any
 
 from casework.v1 import events_pb2
 from casework_common import db, events, kafka, storage
+from casework_common.intake_client import IntakeClient
 from casework_common.logs import configure_logging
 from casework_common.service_token import ServiceTokenProvider
 from casework_ocr.documents import DocumentStage
 from casework_ocr.facts_reader import FactsReader
-from casework_ocr.intake_client import IntakeClient
 from casework_ocr.pages import PageStage
 from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
@@ -38,12 +38,19 @@ def run(index: int) -> None:
     store = OcrStore(
         db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress, facts, s3=s3
     )
-    intake = IntakeClient(settings.intake_url, ServiceTokenProvider.from_settings(settings))
+    intake = IntakeClient(settings.intake_url)
     cache_dir = Path(settings.work_dir) / f"sources-{index}"
     sources = SourceCache(s3, cache_dir, settings.source_cache_bytes)
     pages = PageStage(settings, s3, store, sources)
     documents = DocumentStage(
-        settings, s3, store, Scanner(settings.clamd_socket), intake, read_page=pages.read, sources=sources
+        settings,
+        s3,
+        store,
+        Scanner(settings.clamd_socket),
+        intake,
+        ServiceTokenProvider.from_settings(settings),
+        read_page=pages.read,
+        sources=sources,
     )
 
     def dead_lettered(payload: Any, error: BaseException) -> None:

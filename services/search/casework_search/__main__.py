@@ -11,6 +11,7 @@ from casework.v1 import events_pb2
 from casework_common import erasure as erasures
 from casework_common import events, kafka, rpc, storage
 from casework_common.auth import TokenValidator
+from casework_common.intake_client import IntakeClient
 from casework_common.logs import configure_logging
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
@@ -57,16 +58,15 @@ def main() -> int:
     )
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
-    workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
+    workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s, rest_url=settings.workflow_url)
     tokens = ServiceTokenProvider.from_settings(settings)
-    rebuilder = Rebuilder(indices, workflow, s3, settings.text_bucket, settings.intake_url, tokens)
+    rebuilder = Rebuilder(indices, workflow, s3, settings.text_bucket, IntakeClient(settings.intake_url), tokens)
     rebuilder.prepare()  # before the indexers run, so their first writes have an index to go to
 
     # Comparator keys are HMACs under a key every replica derives from the shared client secret.
     key_secret = hashlib.sha256(b"comparator-keys:" + settings.oidc_client_secret.get_secret_value().encode()).digest()
     service = SearchService(
         workflow,
-        settings.workflow_url,
         EvidenceSearch(client, indices, settings.max_page_size),
         Comparators(client, indices, key_secret),
         Trends(client, indices, settings.trend_threshold),

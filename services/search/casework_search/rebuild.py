@@ -16,12 +16,12 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import requests
 from minio import Minio
 from minio.error import S3Error
 
 from casework.v1 import events_pb2
 from casework_common import storage
+from casework_common.intake_client import IntakeClient
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.workflow_client import WorkflowClient
 from casework_search.documents import case_document, facts_from_record, page_document
@@ -52,19 +52,11 @@ def _fill_cases(indices: Indices, workflow: WorkflowClient, tokens: ServiceToken
             return count
 
 
-def _indexed_items(intake_url: str, tokens: ServiceTokenProvider) -> Iterator[dict[str, Any]]:
+def _indexed_items(intake: IntakeClient, tokens: ServiceTokenProvider) -> Iterator[dict[str, Any]]:
     """Every indexed evidence record intake holds, page by page of its list."""
     cursor = None
     while True:
-        params = {"status": "indexed", "limit": 200, **({"cursor": cursor} if cursor else {})}
-        response = requests.get(
-            f"{intake_url}/v1/evidence",
-            params=params,
-            timeout=30,
-            headers={"Authorization": f"Bearer {tokens.token()}"},
-        )
-        response.raise_for_status()
-        body = response.json()
+        body = intake.list_evidence(tokens.token(), "indexed", 200, cursor)
         yield from body["items"]
         cursor = body.get("next_cursor")
         if not cursor:
@@ -103,13 +95,13 @@ def _fill_pages(
     indices: Indices,
     s3: Minio,
     text_bucket: str,
-    intake_url: str,
+    intake: IntakeClient,
     tokens: ServiceTokenProvider,
     target: str,
     refused: frozenset[str] = frozenset(),
 ) -> int:
     pages = 0
-    wanted = (item for item in _indexed_items(intake_url, tokens) if item["case_id"] not in refused)
+    wanted = (item for item in _indexed_items(intake, tokens) if item["case_id"] not in refused)
     with ThreadPoolExecutor(TEXT_READERS, thread_name_prefix="rebuild-texts") as readers:
         for batch in _batches(wanted):
             docs = []
@@ -162,14 +154,14 @@ class Rebuilder:
         workflow: WorkflowClient,
         s3: Minio,
         text_bucket: str,
-        intake_url: str,
+        intake: IntakeClient,
         tokens: ServiceTokenProvider,
     ) -> None:
         self.indices = indices
         self.workflow = workflow
         self.s3 = s3
         self.text_bucket = text_bucket
-        self.intake_url = intake_url
+        self.intake = intake
         self.tokens = tokens
         self.requested = threading.Event()
         self.lock = threading.Lock()
@@ -199,7 +191,7 @@ class Rebuilder:
                 self.indices,
                 self.s3,
                 self.text_bucket,
-                self.intake_url,
+                self.intake,
                 self.tokens,
                 self.indices.building_alias(PAGES),
                 frozenset(k for k, doc in erased.items() if "search_documents" in doc.get("erased_kinds", [])),

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from casework_common.auth import Principal
-from casework_common.problems import Problem, forbidden, unavailable
+from casework_common.problems import forbidden
 from casework_common.workflow_client import WorkflowClient
 from casework_search.availability import index_answers
 from casework_search.comparators import Comparators
@@ -21,13 +19,11 @@ class SearchService:
     def __init__(
         self,
         workflow: WorkflowClient,
-        workflow_url: str,
         evidence: EvidenceSearch,
         comparators: Comparators,
         trends: Trends,
     ) -> None:
         self.workflow = workflow
-        self.workflow_url = workflow_url
         self.evidence = evidence
         self.comparators = comparators
         self.trends = trends
@@ -71,24 +67,9 @@ class SearchService:
                 "disparator": found["disparator"],
             },
         }
-        try:
-            response = requests.post(
-                f"{self.workflow_url}/v1/cases/{case_id}/timeline",
-                json=entry,
-                headers={"Authorization": f"Bearer {caller.token}"},
-                timeout=10,
-            )
-        except requests.RequestException as exc:
-            raise unavailable("The case service is not available; try again shortly.") from exc
-        if response.status_code != 201:
-            problem = response.json() if response.headers.get("content-type", "").endswith("json") else {}
-            raise Problem(
-                response.status_code,
-                "not-saved",
-                problem.get("title", "Not saved"),
-                problem.get("detail", "The case service did not save the comparator."),
-            )
-        return response.json()
+        return self.workflow.add_timeline_entry(
+            caller.token, case_id, entry, not_saved="The case service did not save the comparator."
+        )
 
     def count_trends(self, caller: Principal, params: TrendParams) -> dict[str, Any]:
         # Trends count by branch or region, not by case: the role decides the level.
