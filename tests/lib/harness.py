@@ -15,10 +15,12 @@ import jwt
 import psycopg
 import requests
 
+from casework_common.vocabulary import EVIDENCE_IN_PROGRESS
 from casework_local.config import StackConfig
 from casework_local.stack import Stack
 
-IN_PROGRESS = ("received", "scanning", "extracting")
+# Statuses of an evidence item still being processed (the contract's, from casework_common.vocabulary).
+IN_PROGRESS = EVIDENCE_IN_PROGRESS
 
 
 @dataclass

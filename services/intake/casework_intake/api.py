@@ -17,11 +17,11 @@ from casework_common import metrics, storage
 from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_common.vocabulary import DOCUMENT_KINDS, INTAKE_CHANNELS
+from casework_common.vocabulary import DOCUMENT_KINDS, EVIDENCE_STATUSES, INTAKE_CHANNELS, VISIBILITIES
 from casework_common.web import parse_json, parse_query, principal, request_body, stored_file
 from casework_common.workflow_client import WorkflowClient
 from casework_intake import facts
-from casework_intake.evidence import STATUS_NAMES, EvidenceStore, history_json, parse_id, to_json
+from casework_intake.evidence import EvidenceStore, history_json, parse_id, to_json
 from casework_intake.filenames import display_name
 from casework_intake.idempotency import HEADER as IDEMPOTENCY_HEADER
 from casework_intake.idempotency import IdempotencyKeys, parse_key
@@ -30,12 +30,15 @@ from casework_intake.settings import IntakeSettings
 from casework_intake.staging import Staging
 from casework_intake.uploads import Uploads
 
-# Every status of the contracts (proto/casework/v1/events.proto EvidenceStatus), named as intake stores them.
-Status = Literal[tuple(STATUS_NAMES.values())]  # type: ignore[valid-type]
+# Every status of the contracts (proto/casework/v1/events.proto EvidenceStatus), by its short name
+# (casework_common.vocabulary), as intake stores it.
+Status = Literal[tuple(EVIDENCE_STATUSES)]  # type: ignore[valid-type]
 # Every document kind of the contracts (DocumentKind), by its short name (casework_common.vocabulary).
 Kind = Literal[tuple(DOCUMENT_KINDS)]  # type: ignore[valid-type]
 # How evidence came in (IntakeChannel), by short name.
 Channel = Literal[tuple(INTAKE_CHANNELS)]  # type: ignore[valid-type]
+# Who may see an item besides those who see its case (Visibility): "member" or "reps".
+Visibility = Literal[tuple(VISIBILITIES)]  # type: ignore[valid-type]
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -155,7 +158,7 @@ class EvidenceOut(BaseModel):
     )
     size_bytes: int
     sha256: str
-    visibility: Literal["member", "reps"]
+    visibility: Visibility
     status: Status = Field(
         description="received → scanning → extracting → one outcome: indexed, failed, quarantined, "
         "password_protected, unreadable, not_indexed or unpacked (an archive whose files are items of their own). "
@@ -242,7 +245,7 @@ class EvidenceText(BaseModel):
 UPLOAD_FORM = {
     "type": "object",
     "properties": {
-        "visibility": {"type": "string", "enum": ["member", "reps"], "default": "member"},
+        "visibility": {"type": "string", "enum": list(VISIBILITIES), "default": "member"},
         "file": {"type": "array", "items": BINARY, "minItems": 1},
     },
     "required": ["file"],

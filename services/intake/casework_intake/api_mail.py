@@ -23,7 +23,7 @@ from casework_common.problems import Problem, forbidden, not_found
 from casework_common.vocabulary import HOLD_REASONS, HOLD_STATES
 from casework_common.web import parse_json, parse_query, principal, stored_file
 from casework_common.workflow_client import WorkflowClient
-from casework_intake.api import EvidenceOut
+from casework_intake.api import EvidenceOut, Visibility
 from casework_intake.evidence import EvidenceStore, parse_id, to_json
 from casework_intake.filenames import OriginalName
 from casework_intake.filing import Arrival, Filing
@@ -104,7 +104,7 @@ class AcceptBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    visibility: Literal["member", "reps"] = Field(
+    visibility: Visibility = Field(
         default="reps", description="Who may see the item: 'reps' (default) or 'member' (the case's member too)."
     )
 

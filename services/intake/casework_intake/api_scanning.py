@@ -17,18 +17,17 @@ from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.service_token import ServiceTokenProvider
-from casework_common.vocabulary import HOLD_REASONS, HOLD_STATES
+from casework_common.vocabulary import HOLD_REASONS, HOLD_STATES, STAFF_ROLES
 from casework_common.web import attachment, parse_json, parse_query, principal, stored_file
 from casework_common.workflow_client import WorkflowClient
 from casework_intake import filing
-from casework_intake.api import EvidenceOut
+from casework_intake.api import EvidenceOut, Visibility
 from casework_intake.evidence import EvidenceStore, parse_id, to_json
 from casework_intake.gauges import HELD_DECISIONS
 from casework_intake.scanning import cover_sheets, queues
 from casework_intake.settings import IntakeSettings
 from casework_intake.staging import Staging
 
-Visibility = Literal["member", "reps"]
 HoldState = Literal[tuple(HOLD_STATES)]  # type: ignore[valid-type]
 HoldReason = Literal[tuple(HOLD_REASONS)]  # type: ignore[valid-type]
 REFERENCE = re.compile(r"^\s*CW-\d{4}-\d{6}\s*$", re.IGNORECASE)
@@ -140,7 +139,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         decision = workflow.authorize(caller.token, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE, resource)
         if not decision.visible:
             raise not_found("case")
-        if not decision.allowed or not caller.has(*queues.STAFF_ROLES):
+        if not decision.allowed or not caller.has(*STAFF_ROLES):
             raise forbidden("Cover sheets are printed and managed by union staff on the case.")
         return decision
 
@@ -285,7 +284,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         wanted = parse_json(AssignRequest)
         part = visible_part(caller, part_id)
         waiting(part)
-        if not caller.has(*queues.STAFF_ROLES):
+        if not caller.has(*STAFF_ROLES):
             raise forbidden("Unfiled pages are filed by union staff.")
         case = find_case(caller, wanted.case)
         try:
@@ -304,7 +303,7 @@ def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, setting
         caller = principal()
         part = visible_part(caller, part_id)
         waiting(part)
-        if not caller.has(*queues.STAFF_ROLES):
+        if not caller.has(*STAFF_ROLES):
             raise forbidden("Unfiled pages are decided by union staff.")
         try:
             queues.reject(store.engine, s3, part, caller)

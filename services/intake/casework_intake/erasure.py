@@ -56,7 +56,7 @@ from sqlalchemy import (
 
 from casework_common import erasure, storage
 from casework_common.kafka import RetryLater
-from casework_intake.evidence import IN_PROGRESS
+from casework_common.vocabulary import EVIDENCE_IN_PROGRESS
 from casework_intake.settings import IntakeSettings
 from casework_intake.tables import (
     cover_sheets,
@@ -232,7 +232,7 @@ class EvidenceEraser(erasure.RetentionEraser[IntakeSettings]):
             .where(status_history.c.evidence_id.in_(items), status_history.c.reason.is_not(None))
             .values(reason=None)
         )
-        unfinished = evidence.c.status.in_(IN_PROGRESS)
+        unfinished = evidence.c.status.in_(EVIDENCE_IN_PROGRESS)
         anonymised = conn.execute(
             update(evidence)
             .where(evidence.c.case_id == case_id, evidence.c.erased_at.is_(None))

@@ -16,30 +16,19 @@ from casework.v1 import events_pb2, workflow_pb2
 from casework_common import events
 from casework_common.auth import Principal
 from casework_common.outbox import enqueue
-from casework_common.vocabulary import INTAKE_CHANNELS
+from casework_common.vocabulary import (
+    EVIDENCE_FINISHED,
+    EVIDENCE_STATUS_NAMES,
+    EVIDENCE_STATUS_RANK,
+    INTAKE_CHANNELS,
+    VISIBILITIES,
+)
 from casework_intake import facts
 from casework_intake.tables import evidence, facts_history, outbox, status_history
 
 log = logging.getLogger(__name__)
 SERVICE = "intake"
 
-STATUS_NAMES = {
-    events_pb2.EVIDENCE_STATUS_RECEIVED: "received",
-    events_pb2.EVIDENCE_STATUS_SCANNING: "scanning",
-    events_pb2.EVIDENCE_STATUS_EXTRACTING: "extracting",
-    events_pb2.EVIDENCE_STATUS_INDEXED: "indexed",
-    events_pb2.EVIDENCE_STATUS_FAILED: "failed",
-    events_pb2.EVIDENCE_STATUS_QUARANTINED: "quarantined",
-    events_pb2.EVIDENCE_STATUS_PASSWORD_PROTECTED: "password_protected",
-    events_pb2.EVIDENCE_STATUS_UNREADABLE: "unreadable",
-    events_pb2.EVIDENCE_STATUS_NOT_INDEXED: "not_indexed",
-    events_pb2.EVIDENCE_STATUS_UNPACKED: "unpacked",
-}
-IN_PROGRESS = ("received", "scanning", "extracting")
-TERMINAL = tuple(name for name in STATUS_NAMES.values() if name not in IN_PROGRESS)
-# Forward-only: a status may follow only one of equal or lower rank; terminal ones end it.
-STATUS_RANK = {name: IN_PROGRESS.index(name) + 1 if name in IN_PROGRESS else 4 for name in STATUS_NAMES.values()}
-VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
 _child = evidence.alias("child")
 # Every read of a record carries its children's ids, in their order inside it.
 CHILDREN = (
@@ -60,7 +49,7 @@ def uploaded_event(row: Row[Any]) -> events_pb2.EvidenceUploaded:
             case_id=str(row.case_id),
             branch=row.branch,
             region=row.region,
-            visibility=VISIBILITY[row.visibility],
+            visibility=VISIBILITIES[row.visibility],
             filename=row.filename,
             content_type=row.content_type,
             size_bytes=row.size_bytes,
@@ -354,22 +343,22 @@ class EvidenceStore:
         """Move an item forward (never back, never out of a terminal state), recording it in the item's
         history. True if it changed. Facts the change carries (detected type, metadata, the document's
         date, title and kind) are kept even when its status is stale: they do not go out of date."""
-        new = STATUS_NAMES.get(change.status)
+        new = EVIDENCE_STATUS_NAMES.get(change.status)
         parsed = parse_id(change.evidence_id)
         if new is None or parsed is None:
             return False
-        rank = case(*((evidence.c.status == name, r) for name, r in STATUS_RANK.items()), else_=0)
+        rank = case(*((evidence.c.status == name, r) for name, r in EVIDENCE_STATUS_RANK.items()), else_=0)
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(evidence)
                 .where(
                     evidence.c.id == parsed,
-                    evidence.c.status.not_in(TERMINAL),
+                    evidence.c.status.not_in(EVIDENCE_FINISHED),
                     # Forward only, and within one status progress only forward too: a late or
                     # redelivered "extracting 0/3" must not undo "1/3" already shown.
                     or_(
-                        rank < STATUS_RANK[new],
-                        and_(rank == STATUS_RANK[new], evidence.c.pages_done <= change.pages_done),
+                        rank < EVIDENCE_STATUS_RANK[new],
+                        and_(rank == EVIDENCE_STATUS_RANK[new], evidence.c.pages_done <= change.pages_done),
                     ),
                 )
                 .values(
@@ -407,7 +396,7 @@ class EvidenceStore:
             rows = conn.execute(
                 select(evidence)
                 .where(
-                    evidence.c.status.not_in(TERMINAL),
+                    evidence.c.status.not_in(EVIDENCE_FINISHED),
                     evidence.c.updated_at < func.now() - text(f"interval '{int(after_s)} seconds'"),
                 )
                 .order_by(evidence.c.updated_at)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row
 
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
-from casework_common.vocabulary import INTAKE_CHANNELS
+from casework_common.vocabulary import INTAKE_CHANNELS, VISIBILITIES
 from casework_intake.evidence import EvidenceStore
 from casework_intake.filenames import OriginalName, display_name
 from casework_intake.staging import Staged, Staging
@@ -69,7 +69,7 @@ class Filing:
         filed, a queue entry accepted) commits with the items or not at all."""
         if channel not in INTAKE_CHANNELS:
             raise ValueError(f"unknown intake channel {channel!r}")
-        if visibility not in ("member", "reps"):
+        if visibility not in VISIBILITIES:
             raise ValueError(f"unknown visibility {visibility!r}")
         staged: list[Staged] = []
         try:

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from sqlalchemy import Column, Connection, Engine, Table, func, select
 
 from casework_common import metrics
-from casework_common.vocabulary import HOLD_STATES
-from casework_intake.evidence import IN_PROGRESS
+from casework_common.vocabulary import EVIDENCE_IN_PROGRESS, HOLD_STATES
 from casework_intake.tables import evidence, mail_messages, scan_parts
 
 WAITING = "waiting"
@@ -30,9 +29,9 @@ QUEUES: dict[str, tuple[Table, Column]] = {
 
 def _unfinished(conn: Connection) -> Iterator[tuple[tuple[str, ...], tuple[float, ...]]]:
     oldest = func.extract("epoch", func.now() - func.min(evidence.c.updated_at))
-    query = select(evidence.c.status, func.count(), oldest).where(evidence.c.status.in_(IN_PROGRESS))
+    query = select(evidence.c.status, func.count(), oldest).where(evidence.c.status.in_(EVIDENCE_IN_PROGRESS))
     found = {status: (count, float(age)) for status, count, age in conn.execute(query.group_by(evidence.c.status))}
-    for status in IN_PROGRESS:  # zero, not absent, when nothing waits: alerts and graphs need the series
+    for status in EVIDENCE_IN_PROGRESS:  # zero, not absent, when nothing waits: alerts and graphs need the series
         yield (status,), found.get(status, (0, 0.0))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_common.problems import invalid
+from casework_common.vocabulary import STAFF_ROLES, VISIBILITIES
 from casework_intake.evidence import EvidenceStore, to_json
 from casework_intake.filenames import OriginalName, display_name
 from casework_intake.idempotency import IdempotencyKeys, Outcome, file_facts, fingerprint
@@ -20,8 +21,6 @@ from casework_intake.multipart import FilePart, FormField, MultipartForm
 from casework_intake.staging import Staged, Staging
 
 log = logging.getLogger(__name__)
-# Who may hide a file from the member it is about.
-REPS_VISIBILITY_ROLES = ("rep", "coordinator", "official", "caseworker")
 
 
 @dataclass(frozen=True)
@@ -133,9 +132,10 @@ class Uploads:
     def _visibility(caller: Principal, field: FormField) -> str:
         if field.name != "visibility":
             raise invalid([{"field": field.name, "message": "Unknown field."}])
-        if field.value not in ("member", "reps"):
+        if field.value not in VISIBILITIES:
             raise invalid([{"field": "visibility", "message": "Must be 'member' or 'reps'."}])
-        if field.value == "reps" and not caller.has(*REPS_VISIBILITY_ROLES):
+        # Union staff may hide a file from the member it is about; the member may not.
+        if field.value == "reps" and not caller.has(*STAFF_ROLES):
             raise invalid([{"field": "visibility", "message": "Members cannot hide files from themselves."}])
         return field.value
 

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from casework.v1 import events_pb2
 from casework_common import events, metrics
 from casework_common.outbox import enqueue, resend_last
+from casework_common.vocabulary import EVIDENCE_FINISHED, EVIDENCE_STATUSES
 from casework_ocr.tables import (
     documents,
     erased_cases,
@@ -42,14 +43,9 @@ from casework_ocr.tables import (
 
 SERVICE = "ocr"
 IN_PROGRESS = ("scanning", "extracting")
-OUTCOMES = {
-    "failed": events_pb2.EVIDENCE_STATUS_FAILED,
-    "quarantined": events_pb2.EVIDENCE_STATUS_QUARANTINED,
-    "password_protected": events_pb2.EVIDENCE_STATUS_PASSWORD_PROTECTED,
-    "unreadable": events_pb2.EVIDENCE_STATUS_UNREADABLE,
-    "not_indexed": events_pb2.EVIDENCE_STATUS_NOT_INDEXED,
-    "unpacked": events_pb2.EVIDENCE_STATUS_UNPACKED,
-}
+# The outcomes a document can end in here, by status name (casework_common.vocabulary); "indexed"
+# is not one: a document gets there through its pages being read, not by _finish.
+OUTCOMES = {name: EVIDENCE_STATUSES[name] for name in EVIDENCE_FINISHED if name != "indexed"}
 log = logging.getLogger(__name__)
 REPLAYED = metrics.Metrics("ocr").counter(
     "reconciler_replays_total",

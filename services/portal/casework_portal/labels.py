@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-EVIDENCE_STATUS = {
-    "received": "Received",
-    "scanning": "Checking the file",
-    "extracting": "Reading the text",
-    "indexed": "Searchable",
-    "failed": "Could not be processed",
-    "quarantined": "Quarantined: it contains a virus",
-    "password_protected": "Password protected",
-    "unreadable": "Unreadable",
-    "not_indexed": "Stored, not searchable",
-    "unpacked": "Unpacked into separate files",
-}
-# Statuses after which nothing more happens to an item.
-FINISHED = tuple(s for s in EVIDENCE_STATUS if s not in ("received", "scanning", "extracting"))
+from casework_common.vocabulary import EVIDENCE_FINISHED, EVIDENCE_STATUS_LABELS
+
+# Evidence statuses in words, and those after which nothing more happens to an item: the
+# contract's vocabulary (casework_common.vocabulary), under the names pages and templates use.
+EVIDENCE_STATUS = EVIDENCE_STATUS_LABELS
+FINISHED = EVIDENCE_FINISHED
 
 # Button labels for the referral protocol's actions; workflow says which are allowed.
 REFERRAL_ACTIONS = {

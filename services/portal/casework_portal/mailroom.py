@@ -8,12 +8,12 @@ import re
 from typing import Any
 
 from casework_common import typed_dates
-from casework_common.vocabulary import HOLD_REASON_LABELS
+from casework_common.vocabulary import HOLD_REASON_LABELS, STAFF_ROLES
 
 # Who sees what is filed from the mailroom, in the words the other evidence forms use.
 VISIBILITY = {"reps": "Reps only", "member": "The member too"}
 # Roles that work on cases (a member only sends evidence): they print sheets and decide held items.
-STAFF = ("rep", "coordinator", "caseworker", "official")
+STAFF = STAFF_ROLES
 
 # A case reference as people type it: "CW-2026-000123", "cw 2026 123", "CW2026/123", "2026-123".
 # The prefix and the separators are optional, the number's leading zeros too.

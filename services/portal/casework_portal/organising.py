@@ -16,16 +16,18 @@ from werkzeug.datastructures import MultiDict
 from casework_common import typed_dates
 from casework_common.vocabulary import (
     APPROACH_LABELS,
+    BRANCH_STAFF_ROLES,
     CONTACT_OUTCOME_LABELS,
     FOLLOW_UP_OUTCOMES,
     ISSUE_CATEGORY_LABELS,
     LAWFUL_BASIS_LABELS,
+    ORGANISING_ROLES,
     SESSION_KIND_LABELS,
 )
 from casework_portal import deadlines
 
-STAFF = ("rep", "coordinator", "official")  # who sees the Recruitment pages (organising's access.py)
-BRANCH_STAFF = ("rep", "coordinator")
+STAFF = ORGANISING_ROLES  # who sees the Recruitment pages (organising's access.py)
+BRANCH_STAFF = BRANCH_STAFF_ROLES
 # Why a follow-up is closed without a join (organising's CloseIn.reason), as the form offers it.
 CLOSE_REASONS = {
     "no_longer_needed": "No longer needed",

@@ -8,9 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from casework.v1 import events_pb2
-from casework_common.vocabulary import DOCUMENT_KINDS, document_kind_name
-
-VISIBILITY = {events_pb2.VISIBILITY_MEMBER: "member", events_pb2.VISIBILITY_REPS: "reps"}
+from casework_common.vocabulary import DOCUMENT_KINDS, VISIBILITY_NAMES, document_kind_name
 
 # Document types people filter by, from the declared MIME type or, failing that, the extension.
 DOC_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -89,7 +87,7 @@ def page_document(
         "case_id": ref.case_id,
         "branch": ref.branch,
         "region": ref.region,
-        "visibility": VISIBILITY.get(ref.visibility, "reps"),  # unknown: the narrower audience
+        "visibility": VISIBILITY_NAMES.get(ref.visibility, "reps"),  # unknown: the narrower audience
         "page": page,
         "filename": ref.filename,
         "doc_type": doc_type(ref.content_type, ref.filename),

@@ -29,7 +29,6 @@ from casework_intake.scanning.batches import part_file_name
 from casework_intake.tables import scan_batches, scan_parts
 
 log = logging.getLogger(__name__)
-STAFF_ROLES = ("rep", "coordinator", "official", "caseworker")
 _COLUMNS = (scan_parts, scan_batches.c.source_name, scan_batches.c.sender, scan_batches.c.received_at)
 
 
