@@ -15,7 +15,7 @@ from casework_common.logs import configure_logging
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
-from casework_common.web import create_app
+from casework_common.web import create_app, provide
 from casework_common.workflow_client import WorkflowClient
 from casework_notify import api, api_subject_access, erasure
 from casework_notify.delivery import Deliverer
@@ -58,8 +58,9 @@ def main() -> int:
         ready_timeout_s=settings.ready_timeout_s,
         refusals=refusals,
     )
-    app.register_blueprint(api.blueprint(engine, deliverer))
-    app.register_blueprint(api_subject_access.blueprint(engine))
+    provide(app, engine, deliverer)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api_subject_access.bp)
     handlers = {event_type: deliverer.handle for event_type in RULES}
     handlers[events_pb2.DeadlineChanged] = recorder(engine)
     watch_case = case_watcher(engine)
@@ -83,7 +84,7 @@ def main() -> int:
     runtime.add_loop("deliverer", consumer.run)
     runtime.add_loop("daily-digest", deliverer.digest_loop(settings.digest_hour_utc))
     runtime.add_loop("deadline-reminders", reminders.loop)
-    # Issue 19: workflow's requests to erase a case's notifications; the receipt goes back.
+    # Workflow's requests to erase a case's notifications; the receipt goes back.
     notify_erasure = erasure.NotifyErasure(engine, producer, settings.service_name)
     erasures.add_consumer(runtime, settings, producer, erasure.GROUP, notify_erasure.handle, loop="erasure")
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads)

@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, select
 
 from casework_common.openapi import api
 from casework_common.problems import forbidden
-from casework_common.web import parse_query, principal
+from casework_common.web import dependency, parse_query, principal
 from casework_notify.tables import deliveries, digest_items, inbox_items
 
 
@@ -54,82 +54,84 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def blueprint(engine: Engine) -> Blueprint:
-    bp = Blueprint("subject_access", __name__)
+bp = Blueprint("subject_access", __name__)
 
-    @bp.get("/v1/subject-access/notifications")
-    @api(
-        "Every notification held for a person (service accounts: subject access)",
-        {200: NotificationRecords},
-        query=NotificationsQuery,
-        errors=(403,),
+
+@bp.get("/v1/subject-access/notifications")
+@api(
+    "Every notification held for a person (service accounts: subject access)",
+    {200: NotificationRecords},
+    query=NotificationsQuery,
+    errors=(403,),
+)
+def notifications() -> Response:
+    """In-app items, digest items and e-mail delivery records addressed to ``username``, for the
+    data-protection officer's export and the member's own download (workflow asks, as a service)."""
+    query = parse_query(NotificationsQuery)
+    if not principal().is_service:
+        raise forbidden("Only casework services read another person's notifications.")
+    with dependency(Engine).connect() as conn:
+        return jsonify(items=held_for(conn, query.username))
+
+
+def held_for(conn: Connection, username: str) -> list[dict[str, Any]]:
+    """Every notification held for ``username`` (in-app, digest and e-mail records), oldest first."""
+    twin = inbox_items.alias("twin")  # the inbox item of the same event: its kind, title and case
+    same_event = lambda table: and_(twin.c.event_id == table.c.event_id, twin.c.recipient == username)  # noqa: E731
+    items: list[dict[str, Any]] = []
+    for row in conn.execute(select(inbox_items).where(inbox_items.c.recipient == username)):
+        items.append(
+            {
+                "id": str(row.id),
+                "channel": "in-app",
+                "kind": row.kind,
+                "title": row.title,
+                "body": row.body,
+                "link": row.link,
+                "case_id": str(row.case_id) if row.case_id else None,
+                "created_at": row.created_at.isoformat(),
+                "read_at": _iso(row.read_at),
+            }
+        )
+    digest = (
+        select(digest_items, twin.c.case_id.label("twin_case"))
+        .select_from(digest_items.outerjoin(twin, same_event(digest_items)))
+        .where(digest_items.c.recipient == username)
     )
-    def notifications() -> Response:
-        """In-app items, digest items and e-mail delivery records addressed to ``username``, for the
-        data-protection officer's export and the member's own download (workflow asks, as a service)."""
-        query = parse_query(NotificationsQuery)
-        if not principal().is_service:
-            raise forbidden("Only casework services read another person's notifications.")
-        who = query.username
-        twin = inbox_items.alias("twin")  # the inbox item of the same event: its kind, title and case
-        same_event = lambda table: and_(twin.c.event_id == table.c.event_id, twin.c.recipient == who)  # noqa: E731
-        items: list[dict[str, Any]] = []
-        with engine.connect() as conn:
-            for row in conn.execute(select(inbox_items).where(inbox_items.c.recipient == who)):
-                items.append(
-                    {
-                        "id": str(row.id),
-                        "channel": "in-app",
-                        "kind": row.kind,
-                        "title": row.title,
-                        "body": row.body,
-                        "link": row.link,
-                        "case_id": str(row.case_id) if row.case_id else None,
-                        "created_at": row.created_at.isoformat(),
-                        "read_at": _iso(row.read_at),
-                    }
-                )
-            digest = (
-                select(digest_items, twin.c.case_id.label("twin_case"))
-                .select_from(digest_items.outerjoin(twin, same_event(digest_items)))
-                .where(digest_items.c.recipient == who)
-            )
-            for row in conn.execute(digest):
-                items.append(
-                    {
-                        "id": str(row.id),
-                        "channel": "digest",
-                        "kind": row.kind,
-                        "title": row.title,
-                        "body": row.message,
-                        "link": row.link,
-                        "case_id": str(row.twin_case) if row.twin_case else None,
-                        "created_at": row.created_at.isoformat(),
-                        "sent_at": _iso(row.sent_at),
-                    }
-                )
-            mail = (
-                select(deliveries, twin.c.case_id.label("twin_case"), twin.c.kind.label("twin_kind"), twin.c.title)
-                .select_from(deliveries.outerjoin(twin, same_event(deliveries)))
-                .where(deliveries.c.recipient == who)
-            )
-            for row in conn.execute(mail):
-                key = f"{row.event_id}/{row.recipient}/{row.channel}"
-                items.append(
-                    {
-                        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
-                        "channel": "email",
-                        "kind": row.twin_kind,
-                        "title": row.title,
-                        "body": None,
-                        "link": None,
-                        "case_id": str(row.twin_case) if row.twin_case else None,
-                        "created_at": row.created_at.isoformat(),
-                        "sent_at": _iso(row.sent_at),
-                        "status": row.status,
-                    }
-                )
-        items.sort(key=lambda item: (item["created_at"], item["id"]))
-        return jsonify(items=items)
-
-    return bp
+    for row in conn.execute(digest):
+        items.append(
+            {
+                "id": str(row.id),
+                "channel": "digest",
+                "kind": row.kind,
+                "title": row.title,
+                "body": row.message,
+                "link": row.link,
+                "case_id": str(row.twin_case) if row.twin_case else None,
+                "created_at": row.created_at.isoformat(),
+                "sent_at": _iso(row.sent_at),
+            }
+        )
+    mail = (
+        select(deliveries, twin.c.case_id.label("twin_case"), twin.c.kind.label("twin_kind"), twin.c.title)
+        .select_from(deliveries.outerjoin(twin, same_event(deliveries)))
+        .where(deliveries.c.recipient == username)
+    )
+    for row in conn.execute(mail):
+        key = f"{row.event_id}/{row.recipient}/{row.channel}"
+        items.append(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
+                "channel": "email",
+                "kind": row.twin_kind,
+                "title": row.title,
+                "body": None,
+                "link": None,
+                "case_id": str(row.twin_case) if row.twin_case else None,
+                "created_at": row.created_at.isoformat(),
+                "sent_at": _iso(row.sent_at),
+                "status": row.status,
+            }
+        )
+    items.sort(key=lambda item: (item["created_at"], item["id"]))
+    return items

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from casework_common import metrics
 from casework_common.directory import Directory
 from casework_common.events import Event
+from casework_common.runtime import Loop, periodic
 from casework_notify import erasure
 from casework_notify.mailer import Mailer
 from casework_notify.rules import RULES, Notification, RuleContext, member_may_hear
@@ -71,7 +72,7 @@ class Deliverer:
         """
         digest = held_for_digest(self.mode(n.recipient, n.kind), n)
         with self.engine.begin() as conn:
-            # Issue 19: nothing about a case whose notifications were erased is written or sent again.
+            # Nothing about a case whose notifications were erased is written or sent again.
             if erasure.refused(conn, n.case_id):
                 return False
             if claim is not None and not claim(conn):
@@ -219,18 +220,16 @@ class Deliverer:
                 )
         return sent
 
-    def digest_loop(self, hour_utc: int):
-        """Send the day's digests once a day, at ``hour_utc``."""
+    def digest_loop(self, hour_utc: int) -> Loop:
+        """Send the day's digests once a day, at ``hour_utc``: a pass every minute sends them when
+        that hour has come and today's have not gone (a failed pass is tried again the next minute)."""
+        last_day: dt.date | None = None
 
-        def loop(stop: Any) -> None:
-            last_day = None
-            while not stop.wait(60):
-                now = dt.datetime.now(dt.UTC)
-                if now.hour == hour_utc and now.date() != last_day:
-                    try:
-                        log.info("sent %d daily digests", self.send_digests())
-                        last_day = now.date()
-                    except Exception:
-                        log.exception("daily digest failed")
+        def send_if_due() -> None:
+            nonlocal last_day
+            now = dt.datetime.now(dt.UTC)
+            if now.hour == hour_utc and now.date() != last_day:
+                log.info("sent %d daily digests", self.send_digests())
+                last_day = now.date()
 
-        return loop
+        return periodic("daily digest", send_if_due, 60)

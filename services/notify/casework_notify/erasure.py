@@ -1,5 +1,5 @@
-"""Erasure of a case's notifications (issue 19), from workflow's ``CaseDataDue`` on
-``dataprotection.erasures``; one ``CaseDataErased`` receipt for kind ``notifications``.
+"""Erasure of a case's notifications, from workflow's ``CaseDataDue`` on ``dataprotection.erasures``;
+one ``CaseDataErased`` receipt for kind ``notifications`` (docs/design.md, 'Erasure in search and notify').
 
 In one transaction: the case's inbox items, their digest entries (matched by the item's event and
 recipient, or by a link to the case), the delivery records of those events and of the case's

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from casework.v1 import events_pb2
 from casework_common import metrics
 from casework_common.events import EnvelopeError, Event
+from casework_common.runtime import periodic
 from casework_common.typed_dates import days_left_text, long_date
 from casework_common.vocabulary import DEADLINE_KIND_LABELS, DEADLINE_KIND_NAMES, DEADLINE_STATE_NAMES
 from casework_notify import erasure
@@ -132,7 +133,7 @@ def recorder(engine: Engine) -> Callable[[events_pb2.DeadlineChanged, Event], No
             where=deadlines.c.version < statement.excluded.version,
         )
         with engine.begin() as conn:
-            # Issue 19: a late or redelivered event never brings back an erased case's deadline.
+            # A late or redelivered event never brings back an erased case's deadline.
             if erasure.refused(conn, changed.case.case_id):
                 return
             conn.execute(statement)
@@ -384,14 +385,11 @@ class ReminderLoop:
         return claim
 
     def loop(self, stop: threading.Event) -> None:
-        """Run a pass at start and then every ``interval_s`` seconds until ``stop`` is set."""
-        while not stop.is_set():
-            try:
-                sent = self.run_once()
-                if sent:
-                    log.info("sent %d deadline reminders", sent)
-                PASSES.labels("ok").inc()
-            except Exception:
-                log.exception("deadline reminder pass failed")
-                PASSES.labels("failed").inc()
-            stop.wait(self.interval_s)
+        """Run a pass at start and then every ``interval_s`` seconds until ``stop`` is set; a failed
+        pass is logged and counted in PASSES, and the next one tried."""
+        periodic("deadline reminder", self._logged_pass, self.interval_s, PASSES)(stop)
+
+    def _logged_pass(self) -> None:
+        sent = self.run_once()
+        if sent:
+            log.info("sent %d deadline reminders", sent)

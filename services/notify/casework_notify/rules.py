@@ -53,11 +53,11 @@ ORGANISING_KINDS = frozenset({"organising_followup", "organising_help", "organis
 ORGANISING_ROLES = ("rep", "coordinator", "official")
 
 
-def kinds_for(user: Principal) -> dict[str, str]:
+def kinds_for(caller: Principal) -> dict[str, str]:
     """The notification kinds this person can receive, with their descriptions."""
-    staff = user.has(*(role for role in HUMAN_ROLES if role != "member"))
+    staff = caller.has(*(role for role in HUMAN_ROLES if role != "member"))
     wanted = KINDS.keys() - MEMBERS_ONLY if staff else FOR_MEMBERS
-    if not user.has(*ORGANISING_ROLES):
+    if not caller.has(*ORGANISING_ROLES):
         wanted = wanted - ORGANISING_KINDS
     return {kind: about for kind, about in KINDS.items() if kind in wanted}
 

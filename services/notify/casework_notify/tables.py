@@ -124,7 +124,7 @@ reminders_sent = Table(
     PrimaryKeyConstraint("deadline_id", "due_on", "lead", "recipient", name="reminders_sent_once"),
 )
 
-# Issue 19: a case whose notifications were erased (casework_notify.erasure). Nothing about it is
+# A case whose notifications were erased (casework_notify.erasure). Nothing about it is
 # delivered or recorded again: a late or redelivered event, or a reminder pass that read its
 # deadline before the erasure, finds it here and writes nothing.
 erased_cases = Table(

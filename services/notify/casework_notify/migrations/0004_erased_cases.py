@@ -1,4 +1,4 @@
-"""Issue 19: the cases whose notifications were erased (so a late or redelivered event about one
+"""The cases whose notifications were erased (so a late or redelivered event about one
 brings nothing back), and an index to find a case's inbox items.
 
 Revision ID: 0004
