@@ -1,4 +1,5 @@
-"""Access reviews (issue 19): for each case in a period, who could read it and who did.
+"""Access reviews: for each case in a period, who could read it and who did (docs/design.md,
+'The audit trail: redaction, anchors, access reviews').
 
 "Could read" is derived from what the platform records, by the scope rules (scope.py):
 
@@ -33,6 +34,7 @@ from sqlalchemy import Connection, Engine, func, or_, select, text, union
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import forbidden, not_found, unavailable
+from casework_common.vocabulary import REFERRAL_CASEWORKER_STATES, REFERRAL_ENDED_STATES
 from casework_workflow import audit, scope
 from casework_workflow.schemas import Strict
 from casework_workflow.tables import audit_log, case_reps, cases, enquiries, referrals, support_requests
@@ -177,18 +179,20 @@ class AccessReview:
         self.directory = directory
         self.rules = rules
 
-    def report(self, p: Principal, query: AccessReviewQuery) -> dict[str, Any]:
+    def report(self, caller: Principal, query: AccessReviewQuery) -> dict[str, Any]:
         """The report for ``query``; 403 for anyone but the data-protection officer and administrators."""
-        if not p.has("dpo", "admin"):
+        if not caller.has("dpo", "admin"):
             raise forbidden("Access reviews are for the data-protection officer and administrators.")
         start = dt.datetime.combine(dt.date.fromisoformat(query.from_), dt.time.min, dt.UTC)
         end = dt.datetime.combine(dt.date.fromisoformat(query.to), dt.time.max, dt.UTC)
         try:
-            return self._report(p, query, start, end)
+            return self._report(caller, query, start, end)
         except KeycloakError as exc:  # role holders and the member come from the directory
             raise unavailable("The directory cannot be reached just now; try again later.") from exc
 
-    def _report(self, p: Principal, query: AccessReviewQuery, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    def _report(
+        self, caller: Principal, query: AccessReviewQuery, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, Any]:
         role_holders: dict[tuple[str, str, str], list[str]] = {}
         with self.engine.begin() as conn:
             rows = self._cases(conn, query, start, end)
@@ -210,7 +214,7 @@ class AccessReview:
             ]
             audit.record(
                 conn,
-                p,
+                caller,
                 "dataprotection.access_review",
                 query.case_id,
                 detail={"from": query.from_, "to": query.to, "cases": len(reviewed)},
@@ -345,10 +349,10 @@ class AccessReview:
         caseworkers: list[_Window] = []
         named: list[tuple[str, _Window]] = []
         for ref in conn.execute(select(referrals).where(referrals.c.case_id == case_id)):
-            ended = ref.state in scope.ENDED_STATES
+            ended = ref.state in REFERRAL_ENDED_STATES
             window = _Window(ref.created_at, ref.updated_at + after_end if ended else None)
             officials.append(window)
-            if ref.target == "regional_caseworker" and ref.state in scope.CASEWORKER_STATES:
+            if ref.target == "regional_caseworker" and ref.state in REFERRAL_CASEWORKER_STATES:
                 caseworkers.append(window)
             if ref.official:
                 named.append((ref.official, window))

@@ -1,4 +1,5 @@
-"""Signed anchors of the audit chain's head, kept write-once outside the database (issue 19).
+"""Signed anchors of the audit chain's head, kept write-once outside the database
+(docs/design.md, 'The audit trail: redaction, anchors, access reviews').
 
 The chain in Postgres (audit.py) shows any edit by someone who cannot also recompute the hashes
 after it and the head. A database superuser can. So, at ``audit_anchor_interval_s``, the workflow

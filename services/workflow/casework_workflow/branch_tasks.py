@@ -61,19 +61,19 @@ class BranchTasks:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def tasks(self, p: Principal, status: str | None) -> list[dict[str, Any]]:
+    def tasks(self, caller: Principal, status: str | None) -> list[dict[str, Any]]:
         """The caller's branch's tasks, oldest first, optionally of one status."""
-        if not scope.is_branch_staff(p) or not p.branch:
+        if not scope.is_branch_staff(caller) or not caller.branch:
             raise forbidden("Branch tasks are for the branch's reps and coordinator.")
-        query = select(branch_tasks).where(branch_tasks.c.branch == p.branch).order_by(branch_tasks.c.created_at)
+        query = select(branch_tasks).where(branch_tasks.c.branch == caller.branch).order_by(branch_tasks.c.created_at)
         if status:
             query = query.where(branch_tasks.c.status == status)
         with self.engine.begin() as conn:
             rows = conn.execute(query).all()
-            audit.record(conn, p, "task.list", detail={"tasks": [str(r.id) for r in rows]})
+            audit.record(conn, caller, "task.list", detail={"tasks": [str(r.id) for r in rows]})
         return [task_json(r) for r in rows]
 
-    def complete_task(self, p: Principal, task_id: str) -> dict[str, Any]:
+    def complete_task(self, caller: Principal, task_id: str) -> dict[str, Any]:
         """Mark an open task of the caller's branch done (404 for any other)."""
         parsed = parse_id(task_id)
         with self.engine.begin() as conn:
@@ -82,10 +82,10 @@ class BranchTasks:
                     update(branch_tasks)
                     .where(
                         branch_tasks.c.id == parsed,
-                        branch_tasks.c.branch == (p.branch if scope.is_branch_staff(p) else None),
+                        branch_tasks.c.branch == (caller.branch if scope.is_branch_staff(caller) else None),
                         branch_tasks.c.status == "open",
                     )
-                    .values(status="done", done_by=p.username, done_at=func.now())
+                    .values(status="done", done_by=caller.username, done_at=func.now())
                     .returning(branch_tasks)
                 ).first()
                 if parsed
@@ -93,5 +93,5 @@ class BranchTasks:
             )
             if row is None:
                 raise not_found("open task")
-            audit.record(conn, p, "task.done", row.case_id, f"task:{row.id}")
+            audit.record(conn, caller, "task.done", row.case_id, f"task:{row.id}")
         return task_json(row)

@@ -53,9 +53,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def may_have_feed(p: Principal) -> bool:
+def may_have_feed(owner: Principal) -> bool:
     """Signed-in people with a human role that sees cases; not administrators or service accounts."""
-    return p.has(*FEED_ROLES) and not p.is_service
+    return owner.has(*FEED_ROLES) and not owner.is_service
 
 
 def feed_json(row: Row[Any]) -> dict[str, Any]:
@@ -173,7 +173,7 @@ class CalendarFeeds:
         person: Person | None = self.directory.current(feed.subject)
         if person is None or not person.enabled:
             return None
-        p = Principal(
+        owner = Principal(
             subject=feed.subject,
             username=person.username,
             roles=person.roles,
@@ -181,7 +181,7 @@ class CalendarFeeds:
             region=person.region,
             membership_number=person.membership_number,
         )
-        return p if may_have_feed(p) else None
+        return owner if may_have_feed(owner) else None
 
     def fetch(self, feed: Row[Any], owner: Principal) -> Feed:
         """The feed's document for ``owner`` now; the fetch is counted and, coalesced, audited."""
@@ -193,8 +193,8 @@ class CalendarFeeds:
         body = calendar_ics.render(entries, hearings, portal_url=self.portal_url, now=now)
         return Feed(body, len(entries) + len(hearings))
 
-    def _deadlines(self, conn: Connection, p: Principal) -> list[calendar_ics.DeadlineEntry]:
-        """Open deadlines of the cases ``p`` sees: all of them on cases seen in full, the member-visible
+    def _deadlines(self, conn: Connection, owner: Principal) -> list[calendar_ics.DeadlineEntry]:
+        """Open deadlines of the cases ``owner`` sees: all of them on cases seen in full, the member-visible
         ones on a member's own cases."""
         rows = conn.execute(
             select(
@@ -212,8 +212,8 @@ class CalendarFeeds:
             .join(cases, cases.c.id == deadlines.c.case_id)
             .where(
                 deadlines.c.state == "open",
-                self.rules.visible(p),
-                or_(self.rules.full_access(p), deadlines.c.visibility == VISIBILITY_MEMBER),
+                self.rules.visible(owner),
+                or_(self.rules.full_access(owner), deadlines.c.visibility == VISIBILITY_MEMBER),
             )
             .order_by(deadlines.c.due_on, deadlines.c.id)
         )
@@ -237,11 +237,11 @@ class CalendarFeeds:
             )
         return entries
 
-    def _hearings(self, conn: Connection, p: Principal) -> list[calendar_ics.HearingEntry]:
-        """Hearing dates of the open cases ``p`` sees (members see their own case's hearing date too)."""
+    def _hearings(self, conn: Connection, owner: Principal) -> list[calendar_ics.HearingEntry]:
+        """Hearing dates of the open cases ``owner`` sees (members see their own case's hearing date too)."""
         rows = conn.execute(
             select(cases.c.id, cases.c.reference, cases.c.case_type, cases.c.hearing_date, cases.c.updated_at)
-            .where(and_(self.rules.visible(p), cases.c.status == "open", cases.c.hearing_date.is_not(None)))
+            .where(and_(self.rules.visible(owner), cases.c.status == "open", cases.c.hearing_date.is_not(None)))
             .order_by(cases.c.hearing_date, cases.c.id)
         )
         return [

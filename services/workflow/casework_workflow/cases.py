@@ -163,13 +163,15 @@ class Cases:
                 people[row.case_id][0 if row.kind == "assigned" else 1].append(row.username)
         return people
 
-    def load(self, conn: Connection, p: Principal, case_id: str | uuid.UUID, lock: bool = False) -> CaseView | None:
-        """The case if ``p`` can see it; None both when it does not exist and when it is out of scope."""
+    def load(
+        self, conn: Connection, caller: Principal, case_id: str | uuid.UUID, lock: bool = False
+    ) -> CaseView | None:
+        """The case if ``caller`` can see it; None both when it does not exist and when it is out of scope."""
         parsed = case_id if isinstance(case_id, uuid.UUID) else parse_id(case_id)
         if parsed is None:
             return None
-        query = select(cases, self.rules.access_column(p).label("access")).where(
-            cases.c.id == parsed, self.rules.visible(p)
+        query = select(cases, self.rules.access_column(caller).label("access")).where(
+            cases.c.id == parsed, self.rules.visible(caller)
         )
         if lock:
             query = query.with_for_update(of=cases)
@@ -182,7 +184,7 @@ class Cases:
     def require(
         self,
         conn: Connection,
-        p: Principal,
+        caller: Principal,
         case_id: str,
         *,
         full: bool = False,
@@ -192,27 +194,27 @@ class Cases:
     ) -> CaseView:
         """The case, or the right error: 404 if invisible, 403 if visible but not enough access, 409
         (``case-erased``) for a ``write`` to a case whose record has been erased (erased.py)."""
-        view = self.load(conn, p, case_id, lock=lock)
+        view = self.load(conn, caller, case_id, lock=lock)
         if view is None:
             raise not_found("case")
         if write:
             erased.refuse_if_erased(conn, view.id)
         if (full or staff) and view.access is not scope.Access.FULL:
             raise forbidden("Only the people working on this case can do that.")
-        if staff and not (scope.is_branch_staff(p) or p.has("official", "caseworker")):
+        if staff and not (scope.is_branch_staff(caller) or caller.has("official", "caseworker")):
             raise forbidden("Only reps, coordinators and regional staff can do that.")
         return view
 
-    def get(self, p: Principal, case_id: str) -> CaseView | None:
+    def get(self, caller: Principal, case_id: str) -> CaseView | None:
         with self.engine.begin() as conn:
-            view = self.load(conn, p, case_id)
+            view = self.load(conn, caller, case_id)
             if view is not None:
-                audit.record(conn, p, "case.read", view.id)
+                audit.record(conn, caller, "case.read", view.id)
             return view
 
-    def list(self, p: Principal, query: CaseListQuery) -> tuple[list[CaseView], str | None]:
+    def list(self, caller: Principal, query: CaseListQuery) -> tuple[list[CaseView], str | None]:
         """Visible cases, newest first, keyset-paginated."""
-        conditions = [self.rules.visible(p)]
+        conditions = [self.rules.visible(caller)]
         if query.status:
             conditions.append(cases.c.status == query.status.value)
         if query.case_type:
@@ -232,7 +234,7 @@ class Cases:
             conditions.append(tuple_(cases.c.created_at, cases.c.id) < tuple_(created, last_id))
         with self.engine.begin() as conn:
             rows = conn.execute(
-                select(cases, self.rules.access_column(p).label("access"))
+                select(cases, self.rules.access_column(caller).label("access"))
                 .where(and_(*conditions))
                 .order_by(cases.c.created_at.desc(), cases.c.id.desc())
                 .limit(query.limit + 1)
@@ -240,7 +242,7 @@ class Cases:
             page = rows[: query.limit]
             people = self._people(conn, [r.id for r in page])
             if page:
-                audit.record(conn, p, "case.list", detail={"cases": [str(r.id) for r in page]})
+                audit.record(conn, caller, "case.list", detail={"cases": [str(r.id) for r in page]})
         views = [CaseView(r, *people[r.id], scope.Access(r.access)) for r in page]
         return views, (_encode_cursor(page[-1]) if len(rows) > query.limit else None)
 
@@ -252,10 +254,10 @@ class Cases:
             audit.record(conn, caller, "timeline.read", view.id)
         return [timeline.to_json(r) for r in rows]
 
-    def scope_of(self, conn: Connection, p: Principal) -> workflow_pb2.Scope:
-        """What ``p`` may search: whole branches, and the other cases by id and access level."""
-        branches = scope.whole_branches(p)
-        query = self.rules.visible_cases_query(p)
+    def scope_of(self, conn: Connection, caller: Principal) -> workflow_pb2.Scope:
+        """What ``caller`` may search: whole branches, and the other cases by id and access level."""
+        branches = scope.whole_branches(caller)
+        query = self.rules.visible_cases_query(caller)
         if branches:  # those cases are covered by their branch; listing them adds nothing
             query = query.where(cases.c.branch.not_in(branches))
         rows = conn.execute(query).all()
@@ -267,8 +269,8 @@ class Cases:
 
     # -- changing ------------------------------------------------------------------
 
-    def create(self, p: Principal, data: NewCase) -> CaseView:
-        allowed, reason = scope.may_create_case(p)
+    def create(self, caller: Principal, data: NewCase) -> CaseView:
+        allowed, reason = scope.may_create_case(caller)
         if not allowed:
             raise forbidden(reason)
         case_id = uuid.uuid4()
@@ -281,8 +283,8 @@ class Cases:
                     reference=f"CW-{dt.date.today().year}-{number:06d}",
                     status="open",
                     case_type=data.case_type.value,
-                    branch=p.branch,
-                    region=p.region,
+                    branch=caller.branch,
+                    region=caller.region,
                     member_name=data.member.name,
                     membership_number=data.member.membership_number.upper(),
                     member_email=str(data.member.email) if data.member.email else None,
@@ -294,33 +296,33 @@ class Cases:
                     allegations=[a.value for a in data.allegations],
                     allegation_details=data.allegation_details,
                     summary=data.summary,
-                    created_by=p.username,
+                    created_by=caller.username,
                     **dates,
                 )
             )
-            if p.has("rep"):
+            if caller.has("rep"):
                 conn.execute(
                     case_reps.insert().values(
-                        case_id=case_id, username=p.username, kind="assigned", assigned_by=p.username
+                        case_id=case_id, username=caller.username, kind="assigned", assigned_by=caller.username
                     )
                 )
-            view = self.load(conn, p, case_id)
+            view = self.load(conn, caller, case_id)
             assert view is not None  # its creator can always see it
             record_change(
                 conn,
-                p,
+                caller,
                 "case.create",
                 case=view.ref(),
-                entries=[Entry("case_opened", f"Case opened by {p.username}.", "member")],
+                entries=[Entry("case_opened", f"Case opened by {caller.username}.", "member")],
                 detail={"case_type": data.case_type.value},
-                event=view.changed("created", p.username),
+                event=view.changed("created", caller.username),
             )
-            flags.check_branch_has_coordinator(conn, self.directory, p.branch, p.region)
+            flags.check_branch_has_coordinator(conn, self.directory, caller.branch, caller.region)
         return view
 
-    def update(self, p: Principal, case_id: str, changes: CaseUpdate) -> CaseView:
+    def update(self, caller: Principal, case_id: str, changes: CaseUpdate) -> CaseView:
         with self.engine.begin() as conn:
-            view = self.require(conn, p, case_id, staff=True, lock=True, write=True)
+            view = self.require(conn, caller, case_id, staff=True, lock=True, write=True)
             values: dict[str, Any] = {}
             for field in changes.model_fields_set:
                 value = getattr(changes, field)
@@ -351,16 +353,16 @@ class Cases:
             if "outcome" in changed:
                 said = _outcome_entry(changed["outcome"], changed.get("sanction") or view.row.sanction)
                 entries.append(Entry("outcome", said, "member"))
-            updated = self.load(conn, p, view.id)
+            updated = self.load(conn, caller, view.id)
             assert updated is not None
             record_change(
                 conn,
-                p,
+                caller,
                 "case.update",
                 case=view.ref(),
                 entries=entries,
                 detail={"changed": shown},
-                event=updated.changed("updated", p.username),
+                event=updated.changed("updated", caller.username),
             )
         return updated
 
@@ -400,11 +402,11 @@ class Cases:
         if person is None or not person.roles & {"rep", "coordinator"} or person.branch != view.row.branch:
             raise invalid([{"field": "username", "message": f"{username} is not a rep of branch {view.row.branch}."}])
 
-    def add_rep(self, p: Principal, case_id: str, username: str, kind: str) -> CaseView:
+    def add_rep(self, caller: Principal, case_id: str, username: str, kind: str) -> CaseView:
         """Assign a rep (kind "assigned") or share the case with one ("shared")."""
         with self.engine.begin() as conn:
-            view = self.require(conn, p, case_id, full=True, lock=True, write=True)
-            if not scope.is_branch_staff(p):
+            view = self.require(conn, caller, case_id, full=True, lock=True, write=True)
+            if not scope.is_branch_staff(caller):
                 raise forbidden("Reps are assigned by the branch: its reps and coordinator.")
             self._check_colleague(view, username)
             existing = conn.execute(
@@ -416,42 +418,46 @@ class Cases:
                 conn.execute(
                     update(case_reps)
                     .where(case_reps.c.case_id == view.id, case_reps.c.username == username)
-                    .values(kind=kind, assigned_by=p.username, assigned_at=func.now())
+                    .values(kind=kind, assigned_by=caller.username, assigned_at=func.now())
                 )
             else:
                 conn.execute(
-                    case_reps.insert().values(case_id=view.id, username=username, kind=kind, assigned_by=p.username)
+                    case_reps.insert().values(
+                        case_id=view.id, username=username, kind=kind, assigned_by=caller.username
+                    )
                 )
-            updated = self.load(conn, p, view.id)
+            updated = self.load(conn, caller, view.id)
             assert updated is not None
             verb, event_kind = ("assigned to", "rep_assigned") if kind == "assigned" else ("shared with", "shared")
             record_change(
                 conn,
-                p,
+                caller,
                 f"case.{event_kind}",
                 case=updated.ref(),
                 entries=[Entry("assignment", f"Case {verb} {username}.", "member" if kind == "assigned" else "reps")],
                 detail={"username": username},
-                event=updated.changed(event_kind, p.username, username),
+                event=updated.changed(event_kind, caller.username, username),
             )
         return updated
 
-    def remove_rep(self, p: Principal, case_id: str, username: str) -> CaseView:
+    def remove_rep(self, caller: Principal, case_id: str, username: str) -> CaseView:
         with self.engine.begin() as conn:
-            view = self.require(conn, p, case_id, full=True, lock=True, write=True)
-            if not (p.has("coordinator") or (p.has("rep") and p.username in view.reps + view.shared_with)):
+            view = self.require(conn, caller, case_id, full=True, lock=True, write=True)
+            if not (
+                caller.has("coordinator") or (caller.has("rep") and caller.username in view.reps + view.shared_with)
+            ):
                 raise forbidden("Reps are removed by the branch coordinator or a rep on the case.")
             if username not in view.reps + view.shared_with:
                 raise not_found("rep on this case")
             conn.execute(delete(case_reps).where(case_reps.c.case_id == view.id, case_reps.c.username == username))
-            updated = self.load(conn, p, view.id) or view  # removing oneself can end one's own access
+            updated = self.load(conn, caller, view.id) or view  # removing oneself can end one's own access
             record_change(
                 conn,
-                p,
+                caller,
                 "case.rep_removed",
                 case=updated.ref(),
                 entries=[Entry("assignment", f"{username} no longer works on the case.", "reps")],
                 detail={"username": username},
-                event=updated.changed("rep_unassigned", p.username, username),
+                event=updated.changed("rep_unassigned", caller.username, username),
             )
         return updated

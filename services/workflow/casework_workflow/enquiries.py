@@ -33,13 +33,13 @@ class Enquiries:
         self.engine = engine
         self.cases = cases_
 
-    def enquire(self, p: Principal, data: NewEnquiry) -> dict[str, Any]:
+    def enquire(self, caller: Principal, data: NewEnquiry) -> dict[str, Any]:
         """A member contacts the regional office directly. Without an agreed referral they have been
         advised of, they are referred back to their branch, which gets a task. The answer is worded
         the same whatever the state of any referral they have not been told about."""
-        if not p.has("member") or not p.membership_number or not p.branch or not p.region:
+        if not caller.has("member") or not caller.membership_number or not caller.branch or not caller.region:
             raise forbidden("Enquiries to the regional office come from members.")
-        number = p.membership_number.upper()
+        number = caller.membership_number.upper()
         with self.engine.begin() as conn:
             advised = conn.execute(
                 select(cases.c.id)
@@ -62,10 +62,10 @@ class Enquiries:
             conn.execute(
                 enquiries.insert().values(
                     id=enquiry_id,
-                    member=p.username,
+                    member=caller.username,
                     membership_number=number,
-                    branch=p.branch,
-                    region=p.region,
+                    branch=caller.branch,
+                    region=caller.region,
                     case_id=case_id,
                     message=data.message,
                     routed_to=routed_to,
@@ -75,20 +75,20 @@ class Enquiries:
             if routed_to == "branch":
                 task_id = open_task(
                     conn,
-                    branch=p.branch,
-                    region=p.region,
+                    branch=caller.branch,
+                    region=caller.region,
                     kind="member_enquiry",
                     case_id=case_id,
                     enquiry_id=enquiry_id,
-                    description=f"{p.name or p.username} ({number}) contacted the regional office directly: "
+                    description=f"{caller.name or caller.username} ({number}) contacted the regional office directly: "
                     f"{data.message} — please get in touch with them.",
                 )
-            view = self.cases.load(conn, p, case_id) if case_id else None
+            view = self.cases.load(conn, caller, case_id) if case_id else None
             said = f"The member contacted the regional office: {data.message}"
             entry_data = {"enquiry_id": str(enquiry_id), "routed_to": routed_to}
             record_change(
                 conn,
-                p,
+                caller,
                 "enquiry.create",
                 case=view.ref() if view else None,
                 # Not on a timeline without a case the member can see; still audited and announced.
@@ -99,9 +99,9 @@ class Enquiries:
                 event=events_pb2.EnquiryReceived(
                     enquiry_id=str(enquiry_id),
                     membership_number=number,
-                    member=p.username,
-                    branch=p.branch,
-                    region=p.region,
+                    member=caller.username,
+                    branch=caller.branch,
+                    region=caller.region,
                     routed_to=routed_to,
                     task_id=str(task_id or ""),
                     case=view.ref() if view else None,

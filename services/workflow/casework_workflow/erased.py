@@ -1,4 +1,4 @@
-"""An erased case is frozen: nothing new is written to it (issue 19; docs/design.md#data-protection).
+"""An erased case is frozen: nothing new is written to it (docs/design.md, 'Data protection').
 
 Once removal of a case's record has started (a ``case_record`` row in ``data_erasures``: an accepted
 erasure request, or retention), the case is anonymised and each kind is removed once, never again.

@@ -11,12 +11,12 @@ from sqlalchemy import Connection, Engine, select
 
 from casework.v1 import events_pb2
 from casework_common.events import Event
+from casework_common.vocabulary import VISIBILITY_NAMES
 from casework_workflow import erased, timeline
 from casework_workflow.outbound import case_ref
 from casework_workflow.tables import case_reps, cases, timeline_entries
 
 log = logging.getLogger(__name__)
-VISIBILITY = {events_pb2.VISIBILITY_MEMBER: "member", events_pb2.VISIBILITY_REPS: "reps"}
 
 
 class EvidenceTimeline:
@@ -46,7 +46,7 @@ class EvidenceTimeline:
                 author_role=uploaded.uploaded_by_role,
                 kind="evidence_added",
                 body=f"Document added: {ref.filename}",
-                visibility=VISIBILITY.get(ref.visibility, "reps"),
+                visibility=VISIBILITY_NAMES.get(ref.visibility, "reps"),
                 data={"evidence_id": ref.evidence_id, "filename": ref.filename},
                 source_key=source_key(ref.evidence_id),
             )

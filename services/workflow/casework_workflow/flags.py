@@ -1,4 +1,4 @@
-"""Protocol rule 7 (docs/design.md#referral-protocol): a branch with no casework coordinator is
+"""Protocol rule 7 (docs/design.md, 'Referral protocol'): a branch with no casework coordinator is
 flagged to its regional official."""
 
 from __future__ import annotations
@@ -63,13 +63,13 @@ class BranchFlags:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def flags(self, p: Principal) -> list[dict[str, Any]]:
+    def flags(self, caller: Principal) -> list[dict[str, Any]]:
         """The caller's region's open flags (officials only)."""
-        if not p.has("official") or not p.region:
+        if not caller.has("official") or not caller.region:
             raise forbidden("Branch flags are for regional officials.")
         with self.engine.begin() as conn:
-            rows = open_flags(conn, p.region)
-            audit.record(conn, p, "flag.list")
+            rows = open_flags(conn, caller.region)
+            audit.record(conn, caller, "flag.list")
         return [
             {"id": str(r.id), "branch": r.branch, "reason": r.reason, "created_at": r.created_at.isoformat()}
             for r in rows

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, Engine, func, select
 
 from casework_common import metrics
-from casework_workflow.referrals import OPEN_STATES
+from casework_common.vocabulary import REFERRAL_OPEN_STATES
 from casework_workflow.tables import cases, referrals
 
 
@@ -16,7 +16,7 @@ def _open_referrals(conn: Connection) -> Iterator[tuple[tuple[str, ...], tuple[f
     query = (
         select(referrals.c.target, referrals.c.state, cases.c.region, func.count(), oldest)
         .join(cases, cases.c.id == referrals.c.case_id)
-        .where(referrals.c.state.in_(OPEN_STATES))
+        .where(referrals.c.state.in_(REFERRAL_OPEN_STATES))
         .group_by(referrals.c.target, referrals.c.state, cases.c.region)
     )
     for target, state, region, count, age in conn.execute(query):

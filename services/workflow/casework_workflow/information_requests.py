@@ -1,4 +1,5 @@
-"""Subject access and freedom of information requests a rep makes for a case (issue 17, part 5).
+"""Subject access and freedom of information requests a rep makes for a case
+(docs/design.md, 'Deadlines').
 
     draft --sent--> sent --extension (subject access only)--> extended
     sent | extended --received--> the same state, the time running from another day
@@ -96,11 +97,11 @@ class InformationRequests:
     # -- reading -------------------------------------------------------------------------
 
     def _load(
-        self, conn: Connection, p: Principal, case_id: str, request_id: str, *, write: bool
+        self, conn: Connection, caller: Principal, case_id: str, request_id: str, *, write: bool
     ) -> tuple[Row[Any], CaseView]:
         """The request and its case: 404 unless the case is visible and the request is on it; 403 for
         a write by someone who may only read (the member)."""
-        view = self.cases.require(conn, p, case_id, staff=write, lock=write, write=write)
+        view = self.cases.require(conn, caller, case_id, staff=write, lock=write, write=write)
         parsed = parse_id(request_id)
         query = select(information_requests).where(
             information_requests.c.id == parsed, information_requests.c.case_id == view.id
@@ -164,31 +165,31 @@ class InformationRequests:
             + (["complaint"] if overdue else []),
         }
 
-    def for_case(self, p: Principal, case_id: str) -> list[dict[str, Any]]:
+    def for_case(self, caller: Principal, case_id: str) -> list[dict[str, Any]]:
         """The case's requests, newest first."""
         today = deadline_store.today()
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id)
+            view = self.cases.require(conn, caller, case_id)
             rows = conn.execute(
                 select(information_requests)
                 .where(information_requests.c.case_id == view.id)
                 .order_by(information_requests.c.created_at.desc(), information_requests.c.id)
             ).all()
-            audit.record(conn, p, "information_request.list", view.id)
+            audit.record(conn, caller, "information_request.list", view.id)
             return [self._json(conn, r, view, today) for r in rows]
 
-    def get(self, p: Principal, case_id: str, request_id: str) -> dict[str, Any]:
+    def get(self, caller: Principal, case_id: str, request_id: str) -> dict[str, Any]:
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, case_id, request_id, write=False)
-            audit.record(conn, p, "information_request.read", view.id, f"information_request:{row.id}")
+            row, view = self._load(conn, caller, case_id, request_id, write=False)
+            audit.record(conn, caller, "information_request.read", view.id, f"information_request:{row.id}")
             return self._json(conn, row, view, deadline_store.today())
 
-    def complaint(self, p: Principal, case_id: str, request_id: str) -> dict[str, Any]:
+    def complaint(self, caller: Principal, case_id: str, request_id: str) -> dict[str, Any]:
         """The next step for an overdue request: the complaint to the regulator (for FOISA, the
         requirement for review first), as letters filled from the request. 409 unless overdue."""
         today = deadline_store.today()
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, case_id, request_id, write=False)
+            row, view = self._load(conn, caller, case_id, request_id, write=False)
             deadline = self._deadline(conn, row)
             if row.state not in OPEN or deadline is None:
                 raise _conflict(
@@ -200,7 +201,7 @@ class InformationRequests:
                     row,
                     due_on=deadline.due_on.isoformat(),
                 )
-            audit.record(conn, p, "information_request.complaint", view.id, f"information_request:{row.id}")
+            audit.record(conn, caller, "information_request.complaint", view.id, f"information_request:{row.id}")
             steps = next_steps(row.kind, row.jurisdiction, row, view.row, deadline.due_on, today)
         return {
             "request_id": str(row.id),
@@ -213,12 +214,12 @@ class InformationRequests:
     # -- changing ------------------------------------------------------------------------
 
     def _record(
-        self, conn: Connection, p: Principal, view: CaseView, row: Row[Any], action: str, said: str, **detail: Any
+        self, conn: Connection, caller: Principal, view: CaseView, row: Row[Any], action: str, said: str, **detail: Any
     ) -> None:
         """The timeline entry (member-visible: the request is in the member's name) and audit record."""
         record_change(
             conn,
-            p,
+            caller,
             f"information_request.{action}",
             case=view.ref(),
             entries=[
@@ -233,11 +234,11 @@ class InformationRequests:
             detail={"kind": row.kind, **detail},
         )
 
-    def create(self, p: Principal, case_id: str, data: NewInformationRequest) -> dict[str, Any]:
+    def create(self, caller: Principal, case_id: str, data: NewInformationRequest) -> dict[str, Any]:
         """A draft request with its letter generated from the case and ``data``."""
         jurisdiction = (data.jurisdiction.value if data.jurisdiction else None) or "england_wales"
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id, staff=True, write=True)
+            view = self.cases.require(conn, caller, case_id, staff=True, write=True)
             letter = request_letter(
                 data.kind.value,
                 case_row=view.row,
@@ -259,11 +260,11 @@ class InformationRequests:
                     employee_number=data.employee_number,
                     letter_subject=letter.subject,
                     letter_body=letter.body,
-                    created_by=p.username,
+                    created_by=caller.username,
                 )
                 .returning(information_requests)
             ).one()
-            self._record(conn, p, view, row, "create", f"A {KIND_NAMES[row.kind]} to {row.recipient} was drafted.")
+            self._record(conn, caller, view, row, "create", f"A {KIND_NAMES[row.kind]} to {row.recipient} was drafted.")
             return self._json(conn, row, view, deadline_store.today())
 
     def _clock(self, row: Row[Any], received: dt.date, extended: bool) -> ComputedDeadline:
@@ -272,7 +273,13 @@ class InformationRequests:
         return requests_clock.foi_due(received, row.jurisdiction)
 
     def _put_deadline(
-        self, conn: Connection, p: Principal, view: CaseView, row: Row[Any], computed: ComputedDeadline, assumed: bool
+        self,
+        conn: Connection,
+        caller: Principal,
+        view: CaseView,
+        row: Row[Any],
+        computed: ComputedDeadline,
+        assumed: bool,
     ) -> None:
         steps = list(computed.steps)
         if assumed:
@@ -301,7 +308,7 @@ class InformationRequests:
             indicative=computed.indicative,
             computation=steps,
             rule=rule,
-            actor=p,
+            actor=caller,
         )
 
     def _update(self, conn: Connection, row: Row[Any], **values: Any) -> Row[Any]:
@@ -312,11 +319,11 @@ class InformationRequests:
             .returning(information_requests)
         ).one()
 
-    def send(self, p: Principal, case_id: str, request_id: str, data: SentRequest) -> dict[str, Any]:
+    def send(self, caller: Principal, case_id: str, request_id: str, data: SentRequest) -> dict[str, Any]:
         """Record that the request was sent: its deadline starts from the day it was received."""
         today = deadline_store.today()
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, case_id, request_id, write=True)
+            row, view = self._load(conn, caller, case_id, request_id, write=True)
             if row.state != "draft":
                 said = f"was sent on {long_date(row.sent_on)}" if row.sent_on else f"is {row.state}"
                 raise _conflict(f"Only a draft can be recorded as sent; this request {said}.", row)
@@ -327,10 +334,10 @@ class InformationRequests:
                 raise invalid(errors, "The dates do not fit.")
             updated = self._update(conn, row, state="sent", sent_on=data.sent_on, received_on=received)
             computed = self._clock(updated, received, False)
-            self._put_deadline(conn, p, view, updated, computed, assumed=data.received_on is None)
+            self._put_deadline(conn, caller, view, updated, computed, assumed=data.received_on is None)
             self._record(
                 conn,
-                p,
+                caller,
                 view,
                 updated,
                 "send",
@@ -342,14 +349,14 @@ class InformationRequests:
             )
             return self._json(conn, updated, view, today)
 
-    def restart(self, p: Principal, case_id: str, request_id: str, data: ClockStart) -> dict[str, Any]:
+    def restart(self, caller: Principal, case_id: str, request_id: str, data: ClockStart) -> dict[str, Any]:
         """The time runs from another day than recorded: the real day of receipt of a posted request,
         or the day the controller or authority received the proof of identity or fee it asked for (a
         subject access clarification pauses the month instead, UK GDPR Article 12A: not computed). The
         deadline is computed again from that day (with the extension, if any)."""
         today = deadline_store.today()
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, case_id, request_id, write=True)
+            row, view = self._load(conn, caller, case_id, request_id, write=True)
             if row.state not in OPEN:
                 said = "it has not been sent yet" if row.state == "draft" else f"it is {row.state}"
                 raise _conflict(f"The day the time runs from cannot be changed: {said}.", row)
@@ -368,10 +375,10 @@ class InformationRequests:
                 raise invalid(errors, "The date does not fit the request.")
             updated = self._update(conn, row, received_on=data.received_on)
             computed = self._clock(updated, data.received_on, row.state == "extended")
-            self._put_deadline(conn, p, view, updated, computed, assumed=False)
+            self._put_deadline(conn, caller, view, updated, computed, assumed=False)
             self._record(
                 conn,
-                p,
+                caller,
                 view,
                 updated,
                 "received",
@@ -384,12 +391,12 @@ class InformationRequests:
             )
             return self._json(conn, updated, view, today)
 
-    def extend(self, p: Principal, case_id: str, request_id: str, data: Extension) -> dict[str, Any]:
+    def extend(self, caller: Principal, case_id: str, request_id: str, data: Extension) -> dict[str, Any]:
         """The controller extended a subject access request by two further months (Article 12(3)),
         which it may do only by saying so within the first month."""
         today = deadline_store.today()
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, case_id, request_id, write=True)
+            row, view = self._load(conn, caller, case_id, request_id, write=True)
             if row.kind != "subject_access":
                 raise _conflict(
                     "Only a subject access request can be extended by the controller; an FOI request's 20 working "
@@ -416,10 +423,10 @@ class InformationRequests:
                 conn, row, state="extended", extended_on=data.notified_on, extension_reason=data.reason
             )
             computed = self._clock(updated, row.received_on, True)
-            self._put_deadline(conn, p, view, updated, computed, assumed=row.received_on == row.sent_on)
+            self._put_deadline(conn, caller, view, updated, computed, assumed=row.received_on == row.sent_on)
             self._record(
                 conn,
-                p,
+                caller,
                 view,
                 updated,
                 "extend",
@@ -431,12 +438,12 @@ class InformationRequests:
             )
             return self._json(conn, updated, view, today)
 
-    def reply(self, p: Principal, case_id: str, request_id: str, data: ReplyReceived) -> dict[str, Any]:
+    def reply(self, caller: Principal, case_id: str, request_id: str, data: ReplyReceived) -> dict[str, Any]:
         """The reply arrived: its documents (already evidence of this case) are recorded with it and
         the deadline is met."""
         today = deadline_store.today()
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, case_id, request_id, write=True)
+            row, view = self._load(conn, caller, case_id, request_id, write=True)
             if row.state not in OPEN:
                 said = "it has not been sent yet" if row.state == "draft" else f"it is {row.state}"
                 raise _conflict(f"A reply cannot be recorded: {said}.", row)
@@ -463,12 +470,12 @@ class InformationRequests:
                 source=source(row.id),
                 state="met",
                 reason=f"Reply received on {long_date(data.received_on)}.",
-                actor=p,
+                actor=caller,
             )
             count = f"{len(ids)} document" + ("s" if len(ids) != 1 else "")
             self._record(
                 conn,
-                p,
+                caller,
                 view,
                 updated,
                 "reply",
@@ -478,10 +485,10 @@ class InformationRequests:
             )
             return self._json(conn, updated, view, today)
 
-    def withdraw(self, p: Principal, case_id: str, request_id: str, data: Withdrawal) -> dict[str, Any]:
+    def withdraw(self, caller: Principal, case_id: str, request_id: str, data: Withdrawal) -> dict[str, Any]:
         """The request is no longer pursued (a draft never sent, or a request the member dropped)."""
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, case_id, request_id, write=True)
+            row, view = self._load(conn, caller, case_id, request_id, write=True)
             if row.state not in ("draft", *OPEN):
                 raise _conflict(f"This request is already {row.state}.", row)
             updated = self._update(conn, row, state="withdrawn", withdrawn_reason=data.reason)
@@ -492,11 +499,11 @@ class InformationRequests:
                     source=source(row.id),
                     state="withdrawn",
                     reason="The request was withdrawn." + (f" {data.reason}" if data.reason else ""),
-                    actor=p,
+                    actor=caller,
                 )
             self._record(
                 conn,
-                p,
+                caller,
                 view,
                 updated,
                 "withdraw",

@@ -1,4 +1,4 @@
-"""The referral protocol (docs/design.md#referral-protocol, rules 2–5) as an explicit state machine.
+"""The referral protocol (rules 2–5 in docs/design.md, 'Referral protocol') as an explicit state machine.
 
     discussion_requested --agree (official, reasons)--> agreed --request_pack--> pack_requested
                          --decline (official, reasons)--> not_agreed
@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, Row, func, select, update
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_common.problems import forbidden, invalid, not_found
+from casework_common.vocabulary import BRANCH_STAFF_ROLES, REFERRAL_OPEN_STATES
 from casework_workflow import audit, erased, evidence_events, scope, summary
 from casework_workflow.cases import Cases, CaseView, parse_id
 from casework_workflow.changes import Entry, record_change
@@ -35,16 +36,7 @@ from casework_workflow.protocol_problems import not_allowed, not_your_step
 from casework_workflow.schemas import NewReferral, TransitionRequest
 from casework_workflow.tables import cases, referrals
 
-OPEN_STATES = (
-    "discussion_requested",
-    "agreed",
-    "pack_requested",
-    "pack_submitted",
-    "pack_confirmed",
-    "member_advised",
-    "handled_regionally",
-)
-BRANCH = frozenset({"rep", "coordinator"})
+BRANCH = frozenset(BRANCH_STAFF_ROLES)
 OFFICIAL = frozenset({"official"})
 HANDLER = frozenset({"handler"})  # resolved per target: official (office) or caseworker (caseworker)
 WHERE = {"regional_office": "the regional office", "regional_caseworker": "the regional caseworker"}
@@ -73,7 +65,7 @@ _STEPS = (
     Transition("take_on", ("member_advised",), "handled_regionally", HANDLER, 4, 5),
     Transition("return_to_branch", ("handled_regionally",), "returned_to_branch", HANDLER, 4, 5, needs_reasons=True),
     Transition("close", ("handled_regionally",), "closed", HANDLER, 4, 5),
-    Transition("withdraw", OPEN_STATES, "withdrawn", BRANCH, 2, 2),
+    Transition("withdraw", REFERRAL_OPEN_STATES, "withdrawn", BRANCH, 2, 2),
 )
 TRANSITIONS: dict[str, Transition] = {step.action: step for step in _STEPS}
 
@@ -108,16 +100,16 @@ def allowed_roles(transition: Transition, target: str) -> frozenset[str]:
     return transition.roles
 
 
-def actions_for(p: Principal, state: str, target: str) -> list[str]:
-    """What ``p`` may do next (for clients that offer only allowed buttons)."""
-    return [t.action for t in TRANSITIONS.values() if state in t.sources and p.roles & allowed_roles(t, target)]
+def actions_for(caller: Principal, state: str, target: str) -> list[str]:
+    """What ``caller`` may do next (for clients that offer only allowed buttons)."""
+    return [t.action for t in TRANSITIONS.values() if state in t.sources and caller.roles & allowed_roles(t, target)]
 
 
 def _needs(step: Transition) -> str | None:
     return "pack" if step.needs_pack else "reasons" if step.needs_reasons else None
 
 
-def to_json(row: Row[Any], p: Principal) -> dict[str, Any]:
+def to_json(row: Row[Any], caller: Principal) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "case_id": str(row.case_id),
@@ -132,9 +124,9 @@ def to_json(row: Row[Any], p: Principal) -> dict[str, Any]:
         "member_advised_at": row.member_advised_at.isoformat() if row.member_advised_at else None,
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
-        "allowed_actions": actions_for(p, row.state, row.target),
+        "allowed_actions": actions_for(caller, row.state, row.target),
         # What each allowed action must be sent with, so clients can ask for it up front.
-        "action_needs": {action: _needs(TRANSITIONS[action]) for action in actions_for(p, row.state, row.target)},
+        "action_needs": {action: _needs(TRANSITIONS[action]) for action in actions_for(caller, row.state, row.target)},
     }
 
 
@@ -168,7 +160,9 @@ def _entry_data(row: Row[Any]) -> dict[str, Any]:
     return {"referral_id": str(row.id), "state": row.state}
 
 
-def _changed(view: CaseView, row: Row[Any], action: str, from_state: str, p: Principal) -> events_pb2.ReferralChanged:
+def _changed(
+    view: CaseView, row: Row[Any], action: str, from_state: str, caller: Principal
+) -> events_pb2.ReferralChanged:
     """The ``case.events`` message for a step of the referral ``row`` (its state after the step)."""
     return events_pb2.ReferralChanged(
         case=view.ref(),
@@ -177,8 +171,8 @@ def _changed(view: CaseView, row: Row[Any], action: str, from_state: str, p: Pri
         from_state=from_state,
         to_state=row.state,
         action=action,
-        actor=p.username,
-        actor_role=p.primary_role,
+        actor=caller.username,
+        actor_role=caller.primary_role,
         requested_by=row.requested_by,
         official=row.official or "",
         member_advised=row.member_advised_at is not None,
@@ -193,18 +187,18 @@ class Referrals:
         self.engine = engine
         self.cases = cases
 
-    def request_discussion(self, p: Principal, case_id: str, data: NewReferral) -> dict[str, Any]:
+    def request_discussion(self, caller: Principal, case_id: str, data: NewReferral) -> dict[str, Any]:
         """Rule 2: the branch asks its regional official to discuss a referral; the official gets
         a generated case summary. Nothing about it is visible to the member."""
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id, full=True, lock=True, write=True)
-            if not p.has(*BRANCH):
+            view = self.cases.require(conn, caller, case_id, full=True, lock=True, write=True)
+            if not caller.has(*BRANCH):
                 raise forbidden("Referrals are requested by the branch: the case's rep or the coordinator.")
             if conn.execute(
                 select(referrals.c.id).where(
                     referrals.c.case_id == view.id,
                     referrals.c.target == data.target.value,
-                    referrals.c.state.in_(OPEN_STATES),
+                    referrals.c.state.in_(REFERRAL_OPEN_STATES),
                 )
             ).first():
                 raise not_allowed(f"A referral of this case to {WHERE[data.target.value]} is already open.", 2)
@@ -217,42 +211,44 @@ class Referrals:
                     state="discussion_requested",
                     reason=data.reason,
                     summary=summary.generate(conn, view),
-                    requested_by=p.username,
-                    requested_by_role=p.primary_role,
+                    requested_by=caller.username,
+                    requested_by_role=caller.primary_role,
                 )
                 .returning(referrals)
             ).one()
             said = f"Discussion requested with the regional official about a referral to {WHERE[row.target]}: "
             record_change(
                 conn,
-                p,
+                caller,
                 "referral.discussion_requested",
                 case=view.ref(),
                 entries=[Entry("referral", said + data.reason, "reps", data=_entry_data(row))],
                 resource=f"referral:{row.id}",
                 detail={"target": row.target},
-                event=_changed(view, row, "request_discussion", "", p),
+                event=_changed(view, row, "request_discussion", "", caller),
             )
-        return to_json(row, p)
+        return to_json(row, caller)
 
-    def _load(self, conn: Connection, p: Principal, referral_id: str, lock: bool = False) -> tuple[Row[Any], CaseView]:
+    def _load(
+        self, conn: Connection, caller: Principal, referral_id: str, lock: bool = False
+    ) -> tuple[Row[Any], CaseView]:
         parsed = parse_id(referral_id)
         query = select(referrals).where(referrals.c.id == parsed) if parsed else None
         row = conn.execute(query.with_for_update() if lock else query).first() if query is not None else None
-        view = self.cases.load(conn, p, row.case_id, lock=lock) if row else None
+        view = self.cases.load(conn, caller, row.case_id, lock=lock) if row else None
         if row is None or view is None or view.access is not scope.Access.FULL:
             raise not_found("referral")  # members never learn a referral exists
         return row, view
 
-    def transition(self, p: Principal, referral_id: str, request: TransitionRequest) -> dict[str, Any]:
+    def transition(self, caller: Principal, referral_id: str, request: TransitionRequest) -> dict[str, Any]:
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, referral_id, lock=True)
+            row, view = self._load(conn, caller, referral_id, lock=True)
             erased.refuse_if_erased(conn, view.id)
             step = TRANSITIONS.get(request.action)
             if step is None:
                 raise invalid([{"field": "action", "message": f"Unknown action; one of: {', '.join(TRANSITIONS)}."}])
             roles = allowed_roles(step, row.target)
-            if not p.roles & roles:
+            if not caller.roles & roles:
                 raise not_your_step(
                     f"Only the {' or '.join(sorted(roles))} can {step.action.replace('_', ' ')} this referral.",
                     step.role_rule,
@@ -264,7 +260,7 @@ class Referrals:
                     refusal_rule(step, row.state),
                     state=row.state,
                     action=step.action,
-                    allowed_actions=actions_for(p, row.state, row.target),
+                    allowed_actions=actions_for(caller, row.state, row.target),
                 )
             if step.needs_reasons and not request.reasons:
                 raise invalid([{"field": "reasons", "message": "Give the reasons for this decision."}])
@@ -273,8 +269,8 @@ class Referrals:
             if step.needs_pack:
                 _check_pack_evidence(conn, view, request.pack.evidence_ids)
             values: dict[str, Any] = {"state": step.target, "updated_at": func.now()}
-            if step.roles is OFFICIAL and p.has("official"):
-                values["official"] = p.username
+            if step.roles is OFFICIAL and caller.has("official"):
+                values["official"] = caller.username
             if step.needs_reasons:
                 values["decision_reasons"] = request.reasons
             if step.needs_pack:
@@ -284,13 +280,13 @@ class Referrals:
             updated = conn.execute(
                 update(referrals).where(referrals.c.id == row.id).values(**values).returning(referrals)
             ).one()
-            self._record(conn, p, view, row.state, updated, step, request)
-        return to_json(updated, p)
+            self._record(conn, caller, view, row.state, updated, step, request)
+        return to_json(updated, caller)
 
     def _record(
         self,
         conn: Connection,
-        p: Principal,
+        caller: Principal,
         view: CaseView,
         from_state: str,
         row: Row[Any],
@@ -306,47 +302,47 @@ class Referrals:
             entries.append(Entry("referral", member_message(row), "member", data=_entry_data(row)))
         record_change(
             conn,
-            p,
+            caller,
             f"referral.{step.action}",
             case=view.ref(),
             entries=entries,
             resource=f"referral:{row.id}",
             detail={"from": from_state, "to": row.state},
-            event=_changed(view, row, step.action, from_state, p),
+            event=_changed(view, row, step.action, from_state, caller),
         )
 
-    def for_case(self, p: Principal, case_id: str) -> list[dict[str, Any]]:
+    def for_case(self, caller: Principal, case_id: str) -> list[dict[str, Any]]:
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id)
+            view = self.cases.require(conn, caller, case_id)
             if view.access is not scope.Access.FULL:
                 return []  # a member sees referral news only through the member-visible timeline
             rows = conn.execute(
                 select(referrals).where(referrals.c.case_id == view.id).order_by(referrals.c.created_at)
             ).all()
-            audit.record(conn, p, "referral.list", view.id)
-        return [to_json(r, p) for r in rows]
+            audit.record(conn, caller, "referral.list", view.id)
+        return [to_json(r, caller) for r in rows]
 
-    def get(self, p: Principal, referral_id: str) -> dict[str, Any]:
+    def get(self, caller: Principal, referral_id: str) -> dict[str, Any]:
         with self.engine.begin() as conn:
-            row, view = self._load(conn, p, referral_id)
-            audit.record(conn, p, "referral.read", view.id, f"referral:{row.id}")
-        return to_json(row, p)
+            row, view = self._load(conn, caller, referral_id)
+            audit.record(conn, caller, "referral.read", view.id, f"referral:{row.id}")
+        return to_json(row, caller)
 
-    def queue(self, p: Principal, state: str | None) -> list[dict[str, Any]]:
+    def queue(self, caller: Principal, state: str | None) -> list[dict[str, Any]]:
         """Referrals an official or caseworker acts on: those of their region in their scope."""
-        if not p.has("official", "caseworker"):
+        if not caller.has("official", "caseworker"):
             raise forbidden("The referral queue is for regional officials and caseworkers.")
         query = (
             select(referrals)
             .join(cases, cases.c.id == referrals.c.case_id)
-            .where(self.cases.rules.full_access(p))
+            .where(self.cases.rules.full_access(caller))
             .order_by(referrals.c.updated_at)
         )
-        if p.has("caseworker") and not p.has("official"):
+        if caller.has("caseworker") and not caller.has("official"):
             query = query.where(referrals.c.target == "regional_caseworker")
         if state:
             query = query.where(referrals.c.state == state)
         with self.engine.begin() as conn:
             rows = conn.execute(query).all()
-            audit.record(conn, p, "referral.queue", detail={"referrals": [str(r.id) for r in rows]})
-        return [to_json(r, p) for r in rows]
+            audit.record(conn, caller, "referral.queue", detail={"referrals": [str(r.id) for r in rows]})
+        return [to_json(r, caller) for r in rows]

@@ -274,7 +274,7 @@ class NewEnquiry(Strict):
     message: str = Field(min_length=1, max_length=5000)
 
 
-# -- deadlines (issue 17) ------------------------------------------------------------------------
+# -- deadlines (docs/design.md, 'Deadlines') --------------------------------------------------------------
 
 # Deadline facts are dates of things that happened (or, for a termination, a notice running out):
 # none before this, none further ahead than FACTS_FUTURE_DAYS.

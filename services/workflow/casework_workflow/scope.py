@@ -46,23 +46,8 @@ from sqlalchemy import case as sql_case
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_common.problems import forbidden
+from casework_common.vocabulary import BRANCH_STAFF_ROLES, REFERRAL_CASEWORKER_STATES, REFERRAL_ENDED_STATES
 from casework_workflow.tables import case_reps, cases, enquiries, referrals, support_requests
-
-# Referral states in which the regional caseworker is involved (after the official agreed).
-CASEWORKER_STATES = (
-    "agreed",
-    "pack_requested",
-    "pack_submitted",
-    "pack_confirmed",
-    "member_advised",
-    "handled_regionally",
-    "returned_to_branch",
-    "closed",
-)
-
-# Referral states with no way out (see referrals.py): a referral in one has ended, at its
-# updated_at, which the transition into it set and nothing changes afterwards.
-ENDED_STATES = ("not_agreed", "withdrawn", "returned_to_branch", "closed")
 
 
 class Access(enum.IntEnum):
@@ -88,7 +73,7 @@ class Rules:
         return func.now() - literal(self.after_end, Interval)
 
     def _referral_current(self) -> ColumnElement[bool]:
-        return or_(referrals.c.state.not_in(ENDED_STATES), referrals.c.updated_at > self._since())
+        return or_(referrals.c.state.not_in(REFERRAL_ENDED_STATES), referrals.c.updated_at > self._since())
 
     def _support_current(self) -> ColumnElement[bool]:
         return or_(support_requests.c.answered_at.is_(None), support_requests.c.answered_at > self._since())
@@ -113,7 +98,7 @@ class Rules:
             _about_the_case(
                 referrals.c.case_id == cases.c.id,
                 referrals.c.target == "regional_caseworker",
-                referrals.c.state.in_(CASEWORKER_STATES),
+                referrals.c.state.in_(REFERRAL_CASEWORKER_STATES),
                 self._referral_current(),
             ),
             _about_the_case(
@@ -137,54 +122,56 @@ class Rules:
         )
         return union(named_on_referrals, answered_support)
 
-    def full_access(self, p: Principal) -> ColumnElement[bool]:
-        """Cases whose every record and document ``p`` may see."""
-        if p.is_service:
+    def full_access(self, caller: Principal) -> ColumnElement[bool]:
+        """Cases whose every record and document ``caller`` may see."""
+        if caller.is_service:
             return true()
         clauses = []
-        if p.has("coordinator") and p.branch:
-            clauses.append(cases.c.branch == p.branch)
-        if p.has("rep") and p.branch:
+        if caller.has("coordinator") and caller.branch:
+            clauses.append(cases.c.branch == caller.branch)
+        if caller.has("rep") and caller.branch:
             # The rep's cases as one uncorrelated subquery, which Postgres reads once (by username)
             # and hashes, where a correlated EXISTS is probed for every case of the branch, twice
             # with the access column: a rep on 200 of 2,000 cases waited 21.6 ms for GetScope,
             # before every search they made.
-            on_case = cases.c.id.in_(select(case_reps.c.case_id).where(case_reps.c.username == p.username))
-            clauses.append(and_(cases.c.branch == p.branch, on_case))
-        if p.has("official") and p.region:
-            clauses.append(and_(cases.c.region == p.region, self._brought_to_officials()))
-        if p.has("caseworker") and p.region:
-            clauses.append(and_(cases.c.region == p.region, self._brought_to_caseworkers()))
+            on_case = cases.c.id.in_(select(case_reps.c.case_id).where(case_reps.c.username == caller.username))
+            clauses.append(and_(cases.c.branch == caller.branch, on_case))
+        if caller.has("official") and caller.region:
+            clauses.append(and_(cases.c.region == caller.region, self._brought_to_officials()))
+        if caller.has("caseworker") and caller.region:
+            clauses.append(and_(cases.c.region == caller.region, self._brought_to_caseworkers()))
         return or_(*clauses) if clauses else false()
 
-    def access_column(self, p: Principal) -> ColumnElement[int]:
-        """A SQL expression giving each case's Access level for ``p``."""
+    def access_column(self, caller: Principal) -> ColumnElement[int]:
+        """A SQL expression giving each case's Access level for ``caller``."""
         return sql_case(
-            (self.full_access(p), int(Access.FULL)), (member_access(p), int(Access.MEMBER)), else_=int(Access.NONE)
+            (self.full_access(caller), int(Access.FULL)),
+            (member_access(caller), int(Access.MEMBER)),
+            else_=int(Access.NONE),
         )
 
-    def visible(self, p: Principal) -> ColumnElement[bool]:
-        return or_(self.full_access(p), member_access(p))
+    def visible(self, caller: Principal) -> ColumnElement[bool]:
+        return or_(self.full_access(caller), member_access(caller))
 
-    def visible_cases_query(self, p: Principal):
-        """id and access level of every case ``p`` can see."""
-        return select(cases.c.id, self.access_column(p).label("access")).where(self.visible(p))
-
-
-def whole_branches(p: Principal) -> list[str]:
-    """Branches every case of which ``p`` sees in full (the same rule as in full_access)."""
-    return [p.branch] if p.has("coordinator") and p.branch and not p.is_service else []
+    def visible_cases_query(self, caller: Principal):
+        """id and access level of every case ``caller`` can see."""
+        return select(cases.c.id, self.access_column(caller).label("access")).where(self.visible(caller))
 
 
-def member_access(p: Principal) -> ColumnElement[bool]:
+def whole_branches(caller: Principal) -> list[str]:
+    """Branches every case of which ``caller`` sees in full (the same rule as in full_access)."""
+    return [caller.branch] if caller.has("coordinator") and caller.branch and not caller.is_service else []
+
+
+def member_access(caller: Principal) -> ColumnElement[bool]:
     """The member's own cases (seen through member-visible records only)."""
-    if p.has("member") and p.membership_number:
-        return cases.c.membership_number == p.membership_number.upper()
+    if caller.has("member") and caller.membership_number:
+        return cases.c.membership_number == caller.membership_number.upper()
     return false()
 
 
-def may(p: Principal, access: Access, action: int) -> tuple[bool, str]:
-    """Whether ``p`` with ``access`` to a case may perform ``action`` on it, and why not."""
+def may(caller: Principal, access: Access, action: int) -> tuple[bool, str]:
+    """Whether ``caller`` with ``access`` to a case may perform ``action`` on it, and why not."""
     if access is Access.NONE:
         return False, "The case is not visible to you."
     if action in (workflow_pb2.CASE_ACTION_VIEW, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE):
@@ -192,25 +179,25 @@ def may(p: Principal, access: Access, action: int) -> tuple[bool, str]:
     if action == workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE:
         return (access is Access.FULL), "Reps-only evidence is not shown to members."
     if action == workflow_pb2.CASE_ACTION_EDIT_EVIDENCE:
-        if p.is_service:
+        if caller.is_service:
             return False, "Service accounts do not correct evidence records."
         return (access is Access.FULL), "Only union staff working on the case may correct its evidence records."
     if action == workflow_pb2.CASE_ACTION_EDIT_DEADLINES:
-        if p.is_service:
+        if caller.is_service:
             return False, "Service accounts do not record deadlines."
         return (access is Access.FULL), "Only union staff working on the case may record or change its deadlines."
     if action == workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE:
-        if p.is_service:
+        if caller.is_service:
             return False, "Service accounts cannot attach evidence on their own behalf."
         return True, ""
     return False, "Unknown action."
 
 
-def may_create_case(p: Principal) -> tuple[bool, str]:
+def may_create_case(caller: Principal) -> tuple[bool, str]:
     """Cases are opened by the branch: its reps and coordinator, for their own branch."""
-    if not p.has("rep", "coordinator"):
+    if not caller.has(*BRANCH_STAFF_ROLES):
         return False, "Only branch reps and coordinators open cases."
-    if not p.branch or not p.region:
+    if not caller.branch or not caller.region:
         return False, "Your account has no branch or region; ask an administrator."
     return True, ""
 
@@ -221,6 +208,6 @@ def require_dpo(caller: Principal, detail: str) -> None:
         raise forbidden(detail)
 
 
-def is_branch_staff(p: Principal) -> bool:
+def is_branch_staff(caller: Principal) -> bool:
     """Reps and coordinators: the people who run cases in the branch."""
-    return p.has("rep", "coordinator") and not p.is_service
+    return caller.has(*BRANCH_STAFF_ROLES) and not caller.is_service

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
@@ -44,8 +44,28 @@ def request_json(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def _entry_data(row: Row[Any]) -> dict[str, Any]:
-    return {"support_request_id": str(row.id)}
+def _record(
+    conn: Connection,
+    caller: Principal,
+    action: str,
+    view: CaseView,
+    row: Row[Any],
+    said: str,
+    detail: dict[str, Any] | None = None,
+    answered: bool = False,
+) -> None:
+    """The reps-only timeline entry ``said``, the audit record ``action`` and the event of a request
+    asked or (``answered``) answered."""
+    record_change(
+        conn,
+        caller,
+        action,
+        case=view.ref(),
+        entries=[Entry("support_request", said, "reps", data={"support_request_id": str(row.id)})],
+        resource=f"support:{row.id}",
+        detail=detail,
+        event=_requested(view, row, answered),
+    )
 
 
 def _requested(view: CaseView, row: Row[Any], answered: bool = False) -> events_pb2.SupportRequested:
@@ -70,15 +90,15 @@ class SupportRequests:
         self.cases = cases_
         self.directory = directory
 
-    def request_support(self, p: Principal, case_id: str, data: NewSupportRequest) -> dict[str, Any]:
+    def request_support(self, caller: Principal, case_id: str, data: NewSupportRequest) -> dict[str, Any]:
         """The branch asks the official (or, a coordinator, the caseworker) about a case."""
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id, full=True, write=True)
-            if not scope.is_branch_staff(p):
+            view = self.cases.require(conn, caller, case_id, full=True, write=True)
+            if not scope.is_branch_staff(caller):
                 raise forbidden("Support requests come from the branch: the case's rep or the coordinator.")
             asked_for = data.to.value
             # Only coordinators may go to the caseworker directly; a rep is referred back to the official.
-            referred_back = asked_for == "caseworker" and not p.has("coordinator")
+            referred_back = asked_for == "caseworker" and not caller.has("coordinator")
             to_role = "official" if referred_back else asked_for
             row = conn.execute(
                 support_requests.insert()
@@ -89,8 +109,8 @@ class SupportRequests:
                     to_role=to_role,
                     referred_back=referred_back,
                     question=data.question,
-                    requested_by=p.username,
-                    requested_by_role=p.primary_role,
+                    requested_by=caller.username,
+                    requested_by_role=caller.primary_role,
                 )
                 .returning(support_requests)
             ).one()
@@ -98,20 +118,12 @@ class SupportRequests:
             said = f"Support requested from {who}: {data.question}" + (
                 " (referred back to the official: rule 6)" if referred_back else ""
             )
-            record_change(
-                conn,
-                p,
-                "support.request",
-                case=view.ref(),
-                entries=[Entry("support_request", said, "reps", data=_entry_data(row))],
-                resource=f"support:{row.id}",
-                detail={"asked_for": asked_for, "to": to_role, "referred_back": referred_back},
-                event=_requested(view, row),
-            )
+            detail = {"asked_for": asked_for, "to": to_role, "referred_back": referred_back}
+            _record(conn, caller, "support.request", view, row, said, detail)
             flags.check_branch_has_coordinator(conn, self.directory, view.row.branch, view.row.region)
         return request_json(row)
 
-    def answer(self, p: Principal, request_id: str, answer: str) -> dict[str, Any]:
+    def answer(self, caller: Principal, request_id: str, answer: str) -> dict[str, Any]:
         """The official or caseworker the request went to answers it, once."""
         with self.engine.begin() as conn:
             parsed = parse_id(request_id)
@@ -120,49 +132,41 @@ class SupportRequests:
                 if parsed
                 else None
             )
-            view = self.cases.load(conn, p, row.case_id) if row else None
+            view = self.cases.load(conn, caller, row.case_id) if row else None
             if row is None or view is None or view.access is not scope.Access.FULL:
                 raise not_found("support request")
             erased.refuse_if_erased(conn, view.id)
-            if not p.has(row.to_role):
+            if not caller.has(row.to_role):
                 raise not_your_step(f"This request went to the regional {row.to_role}.", RULE)
             if row.answer is not None:
                 raise not_allowed("This support request has been answered.", RULE, title="Already answered")
             updated = conn.execute(
                 update(support_requests)
                 .where(support_requests.c.id == row.id)
-                .values(answer=answer, answered_by=p.username, answered_at=func.now())
+                .values(answer=answer, answered_by=caller.username, answered_at=func.now())
                 .returning(support_requests)
             ).one()
-            said = f"Support answered by {p.username}: {answer}"
-            record_change(
-                conn,
-                p,
-                "support.answer",
-                case=view.ref(),
-                entries=[Entry("support_request", said, "reps", data=_entry_data(row))],
-                resource=f"support:{row.id}",
-                event=_requested(view, row, answered=True),
-            )
+            said = f"Support answered by {caller.username}: {answer}"
+            _record(conn, caller, "support.answer", view, row, said, answered=True)
         return request_json(updated)
 
-    def requests(self, p: Principal) -> list[dict[str, Any]]:
+    def requests(self, caller: Principal) -> list[dict[str, Any]]:
         """Officials and caseworkers: requests to them in their region. The branch: its own requests."""
         query = (
             select(support_requests)
             .join(cases, cases.c.id == support_requests.c.case_id)
-            .where(self.cases.rules.full_access(p))
+            .where(self.cases.rules.full_access(caller))
             .order_by(support_requests.c.created_at)
         )
-        if p.has("official", "caseworker"):
-            roles = [r for r in ("official", "caseworker") if p.has(r)]
+        if caller.has("official", "caseworker"):
+            roles = [r for r in ("official", "caseworker") if caller.has(r)]
             query = query.where(support_requests.c.to_role.in_(roles))
-        elif scope.is_branch_staff(p):
-            if not p.has("coordinator"):
-                query = query.where(support_requests.c.requested_by == p.username)
+        elif scope.is_branch_staff(caller):
+            if not caller.has("coordinator"):
+                query = query.where(support_requests.c.requested_by == caller.username)
         else:
             raise forbidden("Support requests are for branch and regional staff.")
         with self.engine.begin() as conn:
             rows = conn.execute(query).all()
-            audit.record(conn, p, "support.list", detail={"requests": [str(r.id) for r in rows]})
+            audit.record(conn, caller, "support.list", detail={"requests": [str(r.id) for r in rows]})
         return [request_json(r) for r in rows]

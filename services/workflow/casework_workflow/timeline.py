@@ -14,11 +14,10 @@ from sqlalchemy import Connection, Row, select
 from sqlalchemy.dialects.postgresql import insert
 
 from casework.v1 import events_pb2
+from casework_common.vocabulary import VISIBILITIES
 from casework_workflow import erased
 from casework_workflow.outbound import emit
 from casework_workflow.tables import timeline_entries
-
-VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
 
 
 def add(
@@ -68,7 +67,7 @@ def add(
             case=case,
             entry_id=str(entry_id),
             kind=kind,
-            visibility=VISIBILITY[visibility],
+            visibility=VISIBILITIES[visibility],
             author=author,
             author_role=author_role,
         ),

@@ -4,8 +4,9 @@ import pytest
 
 from casework.v1 import workflow_pb2 as wf
 from casework_common.auth import Principal
-from casework_workflow.referrals import OPEN_STATES, TRANSITIONS
-from casework_workflow.scope import ENDED_STATES, Access, may, may_create_case
+from casework_common.vocabulary import REFERRAL_ENDED_STATES, REFERRAL_OPEN_STATES
+from casework_workflow.referrals import TRANSITIONS
+from casework_workflow.scope import Access, may, may_create_case
 
 
 def person(*roles: str, branch: str | None = "north-london", region: str | None = "london") -> Principal:
@@ -69,5 +70,6 @@ def test_ended_referrals_are_exactly_those_the_protocol_has_no_way_out_of() -> N
     access forever, and an open state counted as ended would cut it off mid-referral."""
     reached = {step.target for step in TRANSITIONS.values()} | {"discussion_requested"}
     left = {source for step in TRANSITIONS.values() for source in step.sources}
-    assert set(ENDED_STATES) == reached - left
-    assert set(ENDED_STATES).isdisjoint(OPEN_STATES) and set(ENDED_STATES) | set(OPEN_STATES) == reached
+    assert set(REFERRAL_ENDED_STATES) == reached - left
+    assert set(REFERRAL_ENDED_STATES).isdisjoint(REFERRAL_OPEN_STATES)
+    assert set(REFERRAL_ENDED_STATES) | set(REFERRAL_OPEN_STATES) == reached

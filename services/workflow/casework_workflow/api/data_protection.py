@@ -1,5 +1,5 @@
-"""Data protection (issue 19): legal holds (``/v1/cases/{id}/legal-hold``), what retention would remove
-(``/v1/data-protection/retention/due``), erasure requests and rectification
+"""Data protection (docs/design.md, 'Data protection'): legal holds (``/v1/cases/{id}/legal-hold``),
+what retention would remove (``/v1/data-protection/retention/due``), erasure requests and rectification
 (``/v1/data-protection/erasure-requests``, ``/v1/data-protection/members/{membership_number}``).
 
 Bodies are read before roles and cases are checked, so a malformed body is the same 422 whoever

@@ -1,4 +1,4 @@
-"""Deadlines (issue 17): a case's deadline facts and deadlines, the caller's deadlines across cases,
+"""Deadlines (docs/design.md, 'Deadlines'): a case's deadline facts and deadlines, the caller's deadlines across cases,
 and the deadline rule set (``/v1/cases/{id}/deadline-facts``, ``/v1/cases/{id}/deadlines``,
 ``/v1/deadlines``, ``/v1/deadline-rules``)."""
 

@@ -1,4 +1,4 @@
-"""The deadline engine (issue 17): rule sets as cited data, date arithmetic, and the computations.
+"""The deadline engine (docs/design.md, 'Deadlines'): rule sets as cited data, date arithmetic, and the computations.
 
 Pure logic: no database, no HTTP. ``compute(facts, rules)`` gives a case's tribunal and appeal
 deadlines, ``subject_access_due`` and ``foi_due`` the statutory reply dates of information requests.

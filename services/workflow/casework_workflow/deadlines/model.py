@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from casework_common import vocabulary
+
 
 class Jurisdiction(StrEnum):
     """The three legal systems of the UK whose employment time limits and bank holidays differ."""
@@ -23,10 +25,11 @@ class Jurisdiction(StrEnum):
 #: The jurisdictions by short name, in the order pages list them.
 JURISDICTIONS: tuple[str, ...] = tuple(j.value for j in Jurisdiction)
 
-#: Who sees a deadline: the member too, or only the reps (and staff with full access).
+#: Who sees a deadline: the member too, or only the reps (and staff with full access); the
+#: contract's ``Visibility`` short names.
+VISIBILITIES: tuple[str, ...] = tuple(vocabulary.VISIBILITIES)
 VISIBILITY_MEMBER = "member"
 VISIBILITY_REPS = "reps"
-VISIBILITIES: tuple[str, ...] = (VISIBILITY_MEMBER, VISIBILITY_REPS)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_common.problems import Problem, forbidden, invalid, not_found
+from casework_common.vocabulary import STAFF_ROLES
 from casework_workflow import audit, scope
 from casework_workflow.cases import Cases, CaseView, parse_id
 from casework_workflow.deadlines import facts as case_facts
@@ -24,9 +25,6 @@ from casework_workflow.deadlines.compute import compute
 from casework_workflow.deadlines.model import DeadlineFacts
 from casework_workflow.deadlines.ruleset import RuleSet, RuleSetError, parse_rule_set
 from casework_workflow.schemas import DeadlineChange, DeadlineFactsIn, NewDeadline
-
-# Who works with deadlines across cases (the "next 14 days" view, the rule set's history).
-STAFF_ROLES = ("rep", "coordinator", "official", "caseworker")
 
 
 def rule_set_json(current: versions.InForce) -> dict[str, Any]:
@@ -77,27 +75,27 @@ class CaseDeadlines:
         self.engine = engine
         self.cases = cases
 
-    def _editable(self, conn: Any, p: Principal, case_id: str) -> CaseView:
-        """The case, locked, if ``p`` may change its deadlines (404 if invisible, 403 if not allowed)."""
-        view = self.cases.require(conn, p, case_id, lock=True, write=True)
-        allowed, reason = scope.may(p, view.access, workflow_pb2.CASE_ACTION_EDIT_DEADLINES)
+    def _editable(self, conn: Any, caller: Principal, case_id: str) -> CaseView:
+        """The case, locked, if ``caller`` may change its deadlines (404 if invisible, 403 if not allowed)."""
+        view = self.cases.require(conn, caller, case_id, lock=True, write=True)
+        allowed, reason = scope.may(caller, view.access, workflow_pb2.CASE_ACTION_EDIT_DEADLINES)
         if not allowed:
             raise forbidden(reason)
         return view
 
     # -- facts -------------------------------------------------------------------------------
 
-    def facts(self, p: Principal, case_id: str) -> dict[str, Any]:
+    def facts(self, caller: Principal, case_id: str) -> dict[str, Any]:
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id, full=True)
+            view = self.cases.require(conn, caller, case_id, full=True)
             row = case_facts.load(conn, view.id)
-            audit.record(conn, p, "deadline_facts.read", view.id)
+            audit.record(conn, caller, "deadline_facts.read", view.id)
         return case_facts.to_json(view.id, row)
 
-    def put_facts(self, p: Principal, case_id: str, body: DeadlineFactsIn) -> dict[str, Any]:
+    def put_facts(self, caller: Principal, case_id: str, body: DeadlineFactsIn) -> dict[str, Any]:
         """Record the facts and recompute the case's rule deadlines with the rule set in force."""
         with self.engine.begin() as conn:
-            view = self._editable(conn, p, case_id)
+            view = self._editable(conn, caller, case_id)
             current = versions.in_force(conn)
             _check_claim_types(body, current.rules)
             facts = _facts(body)
@@ -107,8 +105,8 @@ class CaseDeadlines:
                 raise invalid(
                     [{"field": "", "message": str(exc)}], "No deadline can be computed from these facts."
                 ) from exc
-            row, _ = case_facts.save(conn, view.ref(), facts, p)
-            counts = case_facts.reconcile(conn, view.row, computed, p)
+            row, _ = case_facts.save(conn, view.ref(), facts, caller)
+            counts = case_facts.reconcile(conn, view.row, computed, caller)
             case_facts.mark_computed(conn, view.id, current.rules.version)
             rows = store.for_case(conn, view.id, member_view=False)
         today = store.today()
@@ -121,19 +119,19 @@ class CaseDeadlines:
 
     # -- deadlines of a case -------------------------------------------------------------------
 
-    def for_case(self, p: Principal, case_id: str) -> list[dict[str, Any]]:
+    def for_case(self, caller: Principal, case_id: str) -> list[dict[str, Any]]:
         with self.engine.begin() as conn:
-            view = self.cases.require(conn, p, case_id)
+            view = self.cases.require(conn, caller, case_id)
             full = view.access is scope.Access.FULL
             rows = store.for_case(conn, view.id, member_view=not full)
-            audit.record(conn, p, "deadline.list", view.id)
+            audit.record(conn, caller, "deadline.list", view.id)
         today = store.today()
         return [store.to_json(r, today, full=full) for r in rows]
 
-    def add(self, p: Principal, case_id: str, body: NewDeadline) -> dict[str, Any]:
+    def add(self, caller: Principal, case_id: str, body: NewDeadline) -> dict[str, Any]:
         """A deadline entered by hand (not indicative: the rep read it somewhere)."""
         with self.engine.begin() as conn:
-            view = self._editable(conn, p, case_id)
+            view = self._editable(conn, caller, case_id)
             deadline_id = store.put_deadline(
                 conn,
                 view.row,
@@ -143,17 +141,17 @@ class CaseDeadlines:
                 due_on=body.due_on,
                 visibility=body.visibility.value,
                 indicative=False,
-                computation=[f"Entered by {p.username}."],
+                computation=[f"Entered by {caller.username}."],
                 rule=None,
-                actor=p,
+                actor=caller,
             )
             row = store.get(conn, view.id, deadline_id)
         return store.to_json(row, store.today())
 
-    def change(self, p: Principal, case_id: str, deadline_id: str, body: DeadlineChange) -> dict[str, Any]:
+    def change(self, caller: Principal, case_id: str, deadline_id: str, body: DeadlineChange) -> dict[str, Any]:
         """Mark a deadline met, withdrawn or open again, and/or change who sees it."""
         with self.engine.begin() as conn:
-            view = self._editable(conn, p, case_id)
+            view = self._editable(conn, caller, case_id)
             parsed = parse_id(deadline_id)
             row = store.get(conn, view.id, parsed, lock=True) if parsed else None
             if row is None:
@@ -172,25 +170,25 @@ class CaseDeadlines:
                 )
             if "state" in body.model_fields_set:
                 store.set_deadline_state(
-                    conn, view.row, source=row.source, state=body.state.value, reason=body.reason, actor=p
+                    conn, view.row, source=row.source, state=body.state.value, reason=body.reason, actor=caller
                 )
                 row = store.get(conn, view.id, row.id)
             if "visibility" in body.model_fields_set:
-                row = store.set_visibility(conn, view.row, row, body.visibility.value, p)
+                row = store.set_visibility(conn, view.row, row, body.visibility.value, caller)
         return store.to_json(row, store.today())
 
     # -- across cases ----------------------------------------------------------------------------
 
-    def due_soon(self, p: Principal, within_days: int) -> list[dict[str, Any]]:
-        """Open deadlines due within ``within_days`` (and overdue ones) on every case ``p`` works on."""
-        if p.is_service or not p.has(*STAFF_ROLES):
+    def due_soon(self, caller: Principal, within_days: int) -> list[dict[str, Any]]:
+        """Open deadlines due within ``within_days`` (and overdue ones) on every case ``caller`` works on."""
+        if caller.is_service or not caller.has(*STAFF_ROLES):
             raise forbidden("The deadlines list is for reps, coordinators, officials and caseworkers.")
         today = store.today()
         with self.engine.begin() as conn:
-            rows = store.due_within(conn, self.cases.rules, p, within_days, today)
+            rows = store.due_within(conn, self.cases.rules, caller, within_days, today)
             audit.record(
                 conn,
-                p,
+                caller,
                 "deadline.due_list",
                 detail={"within_days": within_days, "cases": sorted({str(r.case_id) for r in rows})},
             )
@@ -202,9 +200,9 @@ class CaseDeadlines:
         with self.engine.connect() as conn:
             return rule_set_json(versions.in_force(conn))
 
-    def upload_rules(self, p: Principal, document: Any) -> dict[str, Any]:
+    def upload_rules(self, caller: Principal, document: Any) -> dict[str, Any]:
         """Store a new rule set version (administrators); in force from the next computation."""
-        if not p.has("admin") or p.is_service:
+        if not caller.has("admin") or caller.is_service:
             raise forbidden("Rule sets are uploaded by administrators.")
         if not isinstance(document, dict):  # parse_rule_set would read a JSON string as a document
             raise invalid([{"field": "", "message": "A rule set is a JSON object."}], "The rule set is not valid.")
@@ -214,11 +212,11 @@ class CaseDeadlines:
             errors = [{"field": "" if e["loc"] == "(root)" else e["loc"], "message": e["msg"]} for e in exc.errors]
             raise invalid(errors, "The rule set is not valid.") from exc
         with self.engine.begin() as conn:
-            current = versions.store(conn, rules, p)
+            current = versions.store(conn, rules, caller)
         return rule_set_json(current)
 
-    def history(self, p: Principal) -> list[dict[str, Any]]:
-        if p.is_service or not p.has("admin", *STAFF_ROLES):
+    def history(self, caller: Principal) -> list[dict[str, Any]]:
+        if caller.is_service or not caller.has("admin", *STAFF_ROLES):
             raise forbidden("The rule set's history is for union staff and administrators.")
         with self.engine.connect() as conn:
             return versions.history(conn)

@@ -25,13 +25,12 @@ from casework_common import typed_dates
 from casework_common.auth import Principal
 from casework_common.problems import not_found
 from casework_common.typed_dates import long_date
-from casework_common.vocabulary import DEADLINE_KINDS, DEADLINE_STATES
+from casework_common.vocabulary import DEADLINE_KINDS, DEADLINE_STATES, VISIBILITIES
 from casework_workflow import audit, scope, timeline
 from casework_workflow.outbound import case_ref, emit
 from casework_workflow.tables import case_reps, cases, deadlines
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-VISIBILITIES = ("member", "reps")
 # A deadline's ``source`` says where it comes from; it is unique per case.
 RULE_PREFIX = "rule:"  # + rule key: computed from the case's deadline facts
 REQUEST_PREFIX = "request:"  # + information request id
@@ -40,7 +39,6 @@ NOTICE = "Indicative only: confirm with the regional office before relying on it
 # The reason recorded when a recompute finds a rule deadline no longer follows from the facts; a
 # later recompute that finds it again reopens only deadlines withdrawn this way, never a rep's.
 NO_LONGER_APPLIES = "No longer follows from the case's deadline facts."
-_VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
 # Fields that only say how a deadline was computed (its steps, the rule and rule-set version).
 _EXPLANATION = frozenset({"computation", "rule"})
 _STATE_VERBS = {"met": "met", "withdrawn": "withdrawn", "open": "reopened"}
@@ -105,7 +103,7 @@ def _announce(
             label=deadline.label,
             due_on=deadline.due_on.isoformat(),
             state=DEADLINE_STATES[deadline.state],
-            visibility=_VISIBILITY[deadline.visibility],
+            visibility=VISIBILITIES[deadline.visibility],
             indicative=deadline.indicative,
             version=microseconds(deadline.updated_at),
             officials=officials,
@@ -323,9 +321,9 @@ def rule_deadlines(conn: Connection, case_id: uuid.UUID) -> dict[str, Row[Any]]:
 
 
 def due_within(
-    conn: Connection, rules: scope.Rules, p: Principal, days: int, on: dt.date, limit: int = 500
+    conn: Connection, rules: scope.Rules, caller: Principal, days: int, on: dt.date, limit: int = 500
 ) -> list[Row[Any]]:
-    """Open deadlines due by ``on`` + ``days`` (overdue ones too) on every case ``p`` has full access
+    """Open deadlines due by ``on`` + ``days`` (overdue ones too) on every case ``caller`` has full access
     to, most urgent first, each with its case's ``case_reference``."""
     query = (
         select(deadlines, cases.c.reference.label("case_reference"))
@@ -334,7 +332,7 @@ def due_within(
             and_(
                 deadlines.c.state == "open",
                 deadlines.c.due_on <= on + dt.timedelta(days=days),
-                rules.full_access(p),
+                rules.full_access(caller),
             )
         )
         .order_by(deadlines.c.due_on, cases.c.reference, deadlines.c.label)

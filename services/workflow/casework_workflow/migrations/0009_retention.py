@@ -1,5 +1,5 @@
-"""Retention and erasure (issue 19): when a case closed, legal holds, what has been removed of each
-case's data and by whom, and erasure requests.
+"""Retention and erasure (docs/design.md, 'Retention, legal holds and erasure'): when a case closed,
+legal holds, what has been removed of each case's data and by whom, and erasure requests.
 
 - ``cases.closed_at``: set when a case's status becomes closed, cleared if it is reopened; the
   retention schedule counts from it. Cases already closed get their last change as the closing time

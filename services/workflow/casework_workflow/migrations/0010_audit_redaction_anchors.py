@@ -1,4 +1,5 @@
-"""Audit records that can lose their personal content and still verify (issue 19).
+"""Audit records that can lose their personal content and still verify
+(docs/design.md, 'The audit trail: redaction, anchors, access reviews').
 
 - ``audit_log.scheme``: 1 for every record written before this migration (its hash covers its
   full content, as before; nothing about those records is changed or recomputed here, so their

@@ -1,4 +1,4 @@
-"""Retention schedules, legal holds, erasure and rectification (issue 19; docs/design.md#data-protection).
+"""Retention schedules, legal holds, erasure and rectification (docs/design.md, 'Retention, legal holds and erasure').
 
 schedule.py reads and checks the schedule; erase.py removes workflow's own copies; service.py decides
 what is due, carries it out, records receipts and serves the REST API (api/data_protection.py);

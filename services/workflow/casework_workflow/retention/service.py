@@ -123,8 +123,8 @@ class Refused(Problem):
         super().__init__(409, "erasure-refused", "Erasure refused", detail, refusal=code, request_id=str(request_id))
 
 
-def _may_hold(p: Principal, region: str) -> bool:
-    return p.has("admin", "dpo") or (p.has("official") and p.region == region)
+def _may_hold(caller: Principal, region: str) -> bool:
+    return caller.has("admin", "dpo") or (caller.has("official") and caller.region == region)
 
 
 class DataProtection:
@@ -158,15 +158,15 @@ class DataProtection:
                 )
         return found, held_count
 
-    def dry_run(self, p: Principal, as_of: dt.date) -> RunReport:
+    def dry_run(self, caller: Principal, as_of: dt.date) -> RunReport:
         """What a run on ``as_of`` would remove (dpo, admin); nothing changes but the audit log."""
-        if not p.has("dpo", "admin"):
+        if not caller.has("dpo", "admin"):
             raise forbidden("Only the data-protection officer and administrators see what retention would remove.")
         with self.engine.begin() as conn:
             due, held = self.due(conn, as_of)
             audit.record(
                 conn,
-                p,
+                caller,
                 "dataprotection.retention_run",
                 detail={"as_of": as_of.isoformat(), "dry_run": True, "cases": len(due), "held": held},
             )
@@ -391,8 +391,8 @@ class DataProtection:
 
     # -- legal holds ----------------------------------------------------------------------------
 
-    def _case_for_hold(self, conn: Connection, p: Principal, case_id: str) -> Row[Any]:
-        if not p.has("official", "admin", "dpo"):
+    def _case_for_hold(self, conn: Connection, caller: Principal, case_id: str) -> Row[Any]:
+        if not caller.has("official", "admin", "dpo"):
             raise forbidden("Legal holds are set by the region's officials, administrators and the DPO.")
         parsed = parse_id(case_id)
         row = (
@@ -400,53 +400,53 @@ class DataProtection:
             if parsed
             else None
         )
-        if row is None or not _may_hold(p, row.region):
+        if row is None or not _may_hold(caller, row.region):
             raise not_found("case")
         return row
 
-    def hold(self, p: Principal, case_id: str) -> dict[str, Any]:
+    def hold(self, caller: Principal, case_id: str) -> dict[str, Any]:
         """The case's legal hold, for those who may set or release one."""
         parsed = parse_id(case_id)
         with self.engine.begin() as conn:
             row = (
                 conn.execute(select(cases.c.id, cases.c.region).where(cases.c.id == parsed)).first() if parsed else None
             )
-            if row is None or not _may_hold(p, row.region):
+            if row is None or not _may_hold(caller, row.region):
                 raise not_found("case")
             return _hold_json(row.id, conn.execute(select(legal_holds).where(legal_holds.c.case_id == row.id)).first())
 
-    def set_hold(self, p: Principal, case_id: str, reason: str) -> dict[str, Any]:
+    def set_hold(self, caller: Principal, case_id: str, reason: str) -> dict[str, Any]:
         """Hold the case (or replace the hold's reason): no removal starts until it is released. Allowed
         on an erased case too: kinds not yet started (their periods differ) are then kept. Audited."""
         with self.engine.begin() as conn:
-            row = self._case_for_hold(conn, p, case_id)
+            row = self._case_for_hold(conn, caller, case_id)
             conn.execute(
                 insert(legal_holds)
-                .values(case_id=row.id, reason=reason, set_by=p.username)
+                .values(case_id=row.id, reason=reason, set_by=caller.username)
                 .on_conflict_do_update(
                     index_elements=[legal_holds.c.case_id],
-                    set_={"reason": reason, "set_by": p.username, "set_at": func.now()},
+                    set_={"reason": reason, "set_by": caller.username, "set_at": func.now()},
                 )
             )
-            audit.record(conn, p, "dataprotection.legal_hold_set", row.id, detail={"reason": reason})
+            audit.record(conn, caller, "dataprotection.legal_hold_set", row.id, detail={"reason": reason})
             return _hold_json(row.id, conn.execute(select(legal_holds).where(legal_holds.c.case_id == row.id)).first())
 
-    def release_hold(self, p: Principal, case_id: str) -> dict[str, Any]:
+    def release_hold(self, caller: Principal, case_id: str) -> dict[str, Any]:
         """Release the case's hold (404 if there is none); the next run may then remove what is due. Audited."""
         with self.engine.begin() as conn:
-            row = self._case_for_hold(conn, p, case_id)
+            row = self._case_for_hold(conn, caller, case_id)
             released = conn.execute(legal_holds.delete().where(legal_holds.c.case_id == row.id)).rowcount
             if not released:
                 raise not_found("legal hold on this case")
-            audit.record(conn, p, "dataprotection.legal_hold_released", row.id)
+            audit.record(conn, caller, "dataprotection.legal_hold_released", row.id)
             return _hold_json(row.id, None)
 
     # -- erasure requests -------------------------------------------------------------------------
 
-    def request_erasure(self, p: Principal, case_id: uuid.UUID, reason: str) -> dict[str, Any]:
+    def request_erasure(self, caller: Principal, case_id: uuid.UUID, reason: str) -> dict[str, Any]:
         """Accept (all kinds due now, carried out like retention) or refuse with the reason: a legal
         hold, or a case still open (the union still acts for the member: a lawful basis to keep it)."""
-        scope.require_dpo(p, DPO_ONLY)
+        scope.require_dpo(caller, DPO_ONLY)
         request_id = uuid.uuid4()
         with self.engine.begin() as conn:
             row = conn.execute(
@@ -472,7 +472,7 @@ class DataProtection:
                 erasure_requests.insert().values(
                     id=request_id,
                     case_id=case_id,
-                    requested_by=p.username,
+                    requested_by=caller.username,
                     reason=reason,
                     decision="refused" if refusal else "accepted",
                     refusal_reason=refusal[1] if refusal else None,
@@ -480,25 +480,25 @@ class DataProtection:
             )
             if refusal is None:
                 # Carried out first: removing the case record redacts the audit records written before.
-                self.carry_out(conn, case_id, list(DATA_KINDS), "request", str(request_id), p)
+                self.carry_out(conn, case_id, list(DATA_KINDS), "request", str(request_id), caller)
                 audit.record(
-                    conn, p, "dataprotection.erasure_requested", case_id, detail={"request_id": str(request_id)}
+                    conn, caller, "dataprotection.erasure_requested", case_id, detail={"request_id": str(request_id)}
                 )
             else:
                 audit.record(
                     conn,
-                    p,
+                    caller,
                     "dataprotection.erasure_refused",
                     case_id,
                     detail={"request_id": str(request_id), "refusal": refusal[0]},
                 )
         if refusal is not None:  # raised after the commit: the refusal is on record
             raise Refused(refusal[0], refusal[1], request_id)
-        return self.progress(p, str(request_id))
+        return self.progress(caller, str(request_id))
 
-    def progress(self, p: Principal, request_id: str) -> dict[str, Any]:
+    def progress(self, caller: Principal, request_id: str) -> dict[str, Any]:
         """An erasure request (dpo): its decision and, if accepted, each kind and which holders answered."""
-        scope.require_dpo(p, DPO_ONLY)
+        scope.require_dpo(caller, DPO_ONLY)
         parsed = parse_id(request_id)
         with self.engine.begin() as conn:
             row = (
@@ -510,9 +510,9 @@ class DataProtection:
                 raise not_found("erasure request")
             return self._request_json(conn, row)
 
-    def requests(self, p: Principal, limit: int = 50) -> list[dict[str, Any]]:
+    def requests(self, caller: Principal, limit: int = 50) -> list[dict[str, Any]]:
         """The latest ``limit`` erasure requests, newest first, with their progress (dpo)."""
-        scope.require_dpo(p, DPO_ONLY)
+        scope.require_dpo(caller, DPO_ONLY)
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(erasure_requests).order_by(erasure_requests.c.created_at.desc()).limit(limit)
@@ -551,9 +551,9 @@ class DataProtection:
 
     # -- rectification ------------------------------------------------------------------------------
 
-    def rectify(self, p: Principal, membership_number: str, changes: dict[str, str | None]) -> dict[str, Any]:
+    def rectify(self, caller: Principal, membership_number: str, changes: dict[str, str | None]) -> dict[str, Any]:
         """Correct the member's details on every case of theirs; audited, and search is told (CaseChanged)."""
-        scope.require_dpo(p, DPO_ONLY)
+        scope.require_dpo(caller, DPO_ONLY)
         try:  # the same form as everywhere else (subject access, case creation): blanks and case ignored
             number = normalise(membership_number)
         except ValueError as exc:
@@ -592,12 +592,14 @@ class DataProtection:
                 said = "The member's " + ", ".join(fields) + " corrected at their request (data protection)."
                 record_change(
                     conn,
-                    p,
+                    caller,
                     "dataprotection.rectified",
                     case=ref,
                     entries=[Entry("case_update", said, "member")],
                     detail={"fields": fields},
-                    event=events_pb2.CaseChanged(case=ref, kind="updated", actor=p.username, facts=case_facts(after)),
+                    event=events_pb2.CaseChanged(
+                        case=ref, kind="updated", actor=caller.username, facts=case_facts(after)
+                    ),
                 )
             # Not enquiries.member: it holds the member's username (enquiries.py), not their name.
         return {

@@ -1,4 +1,4 @@
-"""Subject access (issue 19 item 2): everything the platform holds about one member, as a ZIP with a
+"""Subject access (docs/design.md, 'Subject access'): everything the platform holds about one member, as a ZIP with a
 readable index.
 
 - ``members``: membership numbers as people type them, normalised once.

@@ -126,6 +126,23 @@ class Record:
             found[item.kind] = found.get(item.kind, 0) + 1
         return found
 
+    def add(
+        self,
+        kind: str,
+        key: object,
+        description: str,
+        source: str,
+        date: str | None,
+        case_reference: str | None,
+        record: dict[str, Any],
+        file: str,
+        **content: Any,
+    ) -> None:
+        """Add the item ``<kind>:<key>`` (``content``: its ``content``, ``content_file`` and ``sha256``)."""
+        self.items.append(
+            Item(f"{kind}:{key}", kind, description, source, date, case_reference, record, file, **content)
+        )
+
 
 def _case_dir(reference: str) -> str:
     return f"cases/{reference}"
@@ -163,17 +180,10 @@ def _case_items(conn: Connection, rows: list[Row[Any]], access: scope.Access, re
         if row.id in facts:
             body["deadline_facts"] = facts[row.id]
         record.case_refs[row.id] = row.reference
-        record.items.append(
-            Item(
-                id=f"case:{row.id}",
-                kind="case",
-                description=f"Case record {row.reference}: {row.case_type.replace('_', ' ')}, {row.status}",
-                source="workflow: case records",
-                date=row.created_at.isoformat(),
-                case_reference=row.reference,
-                record=body,
-                file=f"{_case_dir(row.reference)}/case.json",
-            )
+        said = f"Case record {row.reference}: {row.case_type.replace('_', ' ')}, {row.status}"
+        file = f"{_case_dir(row.reference)}/case.json"
+        record.add(
+            "case", row.id, said, "workflow: case records", row.created_at.isoformat(), row.reference, body, file
         )
 
 
@@ -184,18 +194,10 @@ def _timeline_items(conn: Connection, record: Record, member_visible_only: bool)
     for row in conn.execute(query.order_by(timeline_entries.c.created_at, timeline_entries.c.id)):
         ref = record.case_refs[row.case_id]
         shown = "members and reps" if row.visibility == "member" else "reps only"
-        record.items.append(
-            Item(
-                id=f"timeline:{row.id}",
-                kind="timeline",
-                description=f"{row.kind.replace('_', ' ').capitalize()} by {row.author} ({shown})",
-                source="workflow: case timeline",
-                date=row.created_at.isoformat(),
-                case_reference=ref,
-                record={"case_reference": ref, **timeline.to_json(row)},
-                file=f"{_case_dir(ref)}/timeline.json",
-            )
-        )
+        said = f"{row.kind.replace('_', ' ').capitalize()} by {row.author} ({shown})"
+        body = {"case_reference": ref, **timeline.to_json(row)}
+        file = f"{_case_dir(ref)}/timeline.json"
+        record.add("timeline", row.id, said, "workflow: case timeline", row.created_at.isoformat(), ref, body, file)
 
 
 def _table_items(
@@ -214,35 +216,16 @@ def _table_items(
         query = query.where(where)
     for row in conn.execute(query.order_by(getattr(table.c, date_column), table.c.id)):
         ref = record.case_refs[row.case_id]
-        record.items.append(
-            Item(
-                id=f"{kind}:{row.id}",
-                kind=kind,
-                description=describe(row),
-                source=source,
-                date=jsonable(getattr(row, date_column)),
-                case_reference=ref,
-                record={"case_reference": ref, **row_json(row)},
-                file=f"{_case_dir(ref)}/{file_name}",
-            )
-        )
+        date = jsonable(getattr(row, date_column))
+        body = {"case_reference": ref, **row_json(row)}
+        record.add(kind, row.id, describe(row), source, date, ref, body, f"{_case_dir(ref)}/{file_name}")
 
 
 def _member_item(record: Record, row: Row[Any], kind: str, description: str, source: str, file: str) -> None:
     """An item of the member's rather than of one case (an enquiry, a branch task: maybe of no case),
     in one file for the whole record."""
-    record.items.append(
-        Item(
-            id=f"{kind}:{row.id}",
-            kind=kind,
-            description=description,
-            source=source,
-            date=row.created_at.isoformat(),
-            case_reference=record.case_refs.get(row.case_id) if row.case_id else None,
-            record=row_json(row),
-            file=file,
-        )
-    )
+    ref = record.case_refs.get(row.case_id) if row.case_id else None
+    record.add(kind, row.id, description, source, row.created_at.isoformat(), ref, row_json(row), file)
 
 
 def _protocol_items(conn: Connection, record: Record) -> None:
@@ -319,19 +302,9 @@ def _audit_items(conn: Connection, record: Record) -> None:
         )
     for row in conn.execute(select(audit_log).where(or_(*about)).order_by(audit_log.c.id)):
         ref = record.case_refs.get(row.case_id) if row.case_id else None
-        body = row_json(row)
-        record.items.append(
-            Item(
-                id=f"audit:{row.id}",
-                kind="audit",
-                description=f"Audit record {row.id}: {row.action} by {row.actor} ({row.actor_role})",
-                source="workflow: audit log",
-                date=row.at.isoformat(),
-                case_reference=ref,
-                record={"case_reference": ref, **body},
-                file="audit_records.json",
-            )
-        )
+        said = f"Audit record {row.id}: {row.action} by {row.actor} ({row.actor_role})"
+        body = {"case_reference": ref, **row_json(row)}
+        record.add("audit", row.id, said, "workflow: audit log", row.at.isoformat(), ref, body, "audit_records.json")
 
 
 def _evidence_items(record: Record, sources: Sources, token: str | None) -> None:
@@ -347,37 +320,35 @@ def _evidence_items(record: Record, sources: Sources, token: str | None) -> None
             shown = "members and reps" if ev.get("visibility") == "member" else "reps only"
             # An infected file is described, never handed out: the record says what it was.
             infected = ev.get("status") == "quarantined"
-            record.items.append(
-                Item(
-                    id=f"evidence:{evidence_id}",
-                    kind="evidence",
-                    description=f"{ev.get('filename')} ({ev.get('size_bytes')} bytes, {shown})"
-                    + ("; infected, so the file itself is not included" if infected else ""),
-                    source="intake: evidence record; object storage: the original as received",
-                    date=ev.get("uploaded_at"),
-                    case_reference=ref,
-                    record={"case_reference": ref, **ev},
-                    file=f"{_case_dir(ref)}/evidence.json",
-                    content=None if infected else _original(sources, str(case_id), evidence_id),
-                    content_file=None if infected else f"{folder}/{name}",
-                    sha256=ev.get("sha256"),
-                )
+            said = f"{ev.get('filename')} ({ev.get('size_bytes')} bytes, {shown})" + (
+                "; infected, so the file itself is not included" if infected else ""
+            )
+            record.add(
+                "evidence",
+                evidence_id,
+                said,
+                "intake: evidence record; object storage: the original as received",
+                ev.get("uploaded_at"),
+                ref,
+                {"case_reference": ref, **ev},
+                f"{_case_dir(ref)}/evidence.json",
+                content=None if infected else _original(sources, str(case_id), evidence_id),
+                content_file=None if infected else f"{folder}/{name}",
+                sha256=ev.get("sha256"),
             )
             keys = sources.page_keys(evidence_id)
             if keys:
-                record.items.append(
-                    Item(
-                        id=f"text:{evidence_id}",
-                        kind="text",
-                        description=f"Text extracted from {ev.get('filename')} ({len(keys)} page(s))",
-                        source="ocr: extracted page texts (object storage)",
-                        date=ev.get("updated_at"),
-                        case_reference=ref,
-                        record={"case_reference": ref, "evidence_id": evidence_id, "pages": len(keys)},
-                        file=f"{_case_dir(ref)}/texts.json",
-                        content=_texts(sources, keys),
-                        content_file=f"{folder}/text.txt",
-                    )
+                record.add(
+                    "text",
+                    evidence_id,
+                    f"Text extracted from {ev.get('filename')} ({len(keys)} page(s))",
+                    "ocr: extracted page texts (object storage)",
+                    ev.get("updated_at"),
+                    ref,
+                    {"case_reference": ref, "evidence_id": evidence_id, "pages": len(keys)},
+                    f"{_case_dir(ref)}/texts.json",
+                    content=_texts(sources, keys),
+                    content_file=f"{folder}/text.txt",
                 )
 
 
@@ -402,17 +373,17 @@ def _notification_items(record: Record, sources: Sources) -> None:
             if n.get("case_id") and n["case_id"] not in mine:
                 continue
             ref = next((r for i, r in record.case_refs.items() if str(i) == n.get("case_id")), None)
-            record.items.append(
-                Item(
-                    id=f"notification:{n['id']}",
-                    kind="notification",
-                    description=f"{n['channel'].capitalize()} notification: " + (n.get("title") or n.get("kind") or ""),
-                    source=f"notify: {n['channel']}",
-                    date=n.get("created_at"),
-                    case_reference=ref,
-                    record={"case_reference": ref, **n},
-                    file="notifications.json",
-                )
+            said = f"{n['channel'].capitalize()} notification: " + (n.get("title") or n.get("kind") or "")
+            body = {"case_reference": ref, **n}
+            record.add(
+                "notification",
+                n["id"],
+                said,
+                f"notify: {n['channel']}",
+                n.get("created_at"),
+                ref,
+                body,
+                "notifications.json",
             )
 
 
