@@ -24,7 +24,7 @@ class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettin
     # a rule set other than the one in force (after an upload), in seconds (deadlines.recompute).
     deadline_recompute_interval_s: float = Field(default=60, gt=0)
 
-    # Data protection (docs/design.md#data-protection).
+    # Data protection (docs/design.md, 'Data protection').
     # The retention schedule (YAML); None: the one shipped in the package.
     retention_schedule: Path | None = None
     # The retention job sends CaseDataDue again for kinds still without every holder's receipt this

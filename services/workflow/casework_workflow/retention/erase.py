@@ -60,7 +60,7 @@ def erase_case_record(conn: Connection, case_id: uuid.UUID) -> int:
             allegation_details="",
             summary="",
             sanction=None,
-            # Only the month stays (docs/design.md#data-protection): an exact date can single a
+            # Only the month stays (docs/design.md, 'Data protection'): an exact date can single a
             # member out; the month is enough for trends and comparators.
             **{column: func.date_trunc("month", cases.c[column]).cast(Date) for column in KEY_DATE_COLUMNS.values()},
         )

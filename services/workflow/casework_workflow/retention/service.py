@@ -1,5 +1,5 @@
 """Retention and erasure: what is due, carrying it out, the holders' receipts, legal holds, erasure
-requests and rectification (docs/design.md#data-protection).
+requests and rectification (docs/design.md, 'Data protection').
 
 A kind of a case's data is *due* when the case is closed, has no legal hold, the schedule's period
 for the kind has passed since closing (or a data-protection officer accepted an erasure request),
