@@ -40,6 +40,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
 os.environ["OMP_THREAD_LIMIT"] = "1"  # before Tesseract loads: one thread per engine, as in the workers
 import breakdown
+import letters
 
 import testdocs
 from casework_common import storage
@@ -47,18 +48,6 @@ from casework_local import demo
 from casework_local.config import StackConfig, resolve_ports
 from casework_local.stack import Stack
 from casework_ocr import tesseract
-
-SENTENCES = [
-    "We write further to the investigation meeting held on {d} regarding your attendance record.",
-    "The allegation is that you failed to follow the absence reporting procedure on three occasions.",
-    "You are entitled to be accompanied at the hearing by a trade union representative or colleague.",
-    "Please bring any documents you wish the panel to consider, including medical certificates.",
-    "The possible outcomes include no further action, a written warning or a final written warning.",
-    "If you are unable to attend on this date please contact the Human Resources team immediately.",
-    "The panel will consist of the Area Manager and an independent manager from another depot.",
-    "Witness statements obtained during the investigation are enclosed with this letter for reference.",
-]
-
 
 UPLOADS_AT_ONCE = 4
 PAGES_PER_PDF = 5
@@ -72,17 +61,8 @@ class Page:
 
 
 def letter_text(rng: random.Random, marker: str) -> list[str]:
-    lines = [
-        "Metro Transit Ltd",
-        "Human Resources Department",
-        f"Our reference: {marker}",
-        "",
-        "Dear Ms Okafor,",
-        "INVITATION TO A DISCIPLINARY HEARING",
-    ]
-    for _ in range(22):
-        lines.append(rng.choice(SENTENCES).format(d=f"{rng.randint(1, 28)} March 2026"))
-    return [*lines, "", "Yours sincerely,", "J. Smith, HR Business Partner"]
+    """The throughput corpus's letter: an invitation to a disciplinary hearing, 22 sentences long."""
+    return letters.letter_lines(rng, marker, 22, heading="INVITATION TO A DISCIPLINARY HEARING")
 
 
 def scanned_page(rng: random.Random, marker: str, rotation: int = 0) -> Page:
@@ -224,11 +204,7 @@ class Platform:
 
     def text(self, evidence_id: str, page: int = 1) -> str:
         client = next(s for s in self.stack.servers if s.name == "s3").client()
-        response = client.get_object("casework-text", storage.page_text_key(evidence_id, page))
-        try:
-            return response.read().decode()
-        finally:
-            response.close()
+        return storage.read_bytes(client, "casework-text", storage.page_text_key(evidence_id, page)).decode()
 
     def close(self) -> None:
         self.stack.stop()

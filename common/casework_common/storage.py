@@ -120,14 +120,20 @@ def page_words_key(evidence_id: str, page: int) -> str:
     return f"{evidence_id}/pages/{page:05d}.tsv"
 
 
-def read_text(client: Minio, bucket: str, key: str) -> str:
-    """A stored text object (e.g. a page's extracted text), decoded as UTF-8."""
-    response = client.get_object(bucket, key)
+def read_bytes(client: Minio, bucket: str, key: str, version_id: str | None = None) -> bytes:
+    """A stored object's bytes, read whole (for small objects; stream large ones), with the
+    connection handed back to the pool whatever happens. S3 errors (e.g. NoSuchKey) propagate."""
+    response = client.get_object(bucket, key, version_id=version_id)
     try:
-        return response.read().decode("utf-8", "replace")
+        return response.read()
     finally:
         response.close()
         response.release_conn()
+
+
+def read_text(client: Minio, bucket: str, key: str) -> str:
+    """A stored text object (e.g. a page's extracted text), decoded as UTF-8."""
+    return read_bytes(client, bucket, key).decode("utf-8", "replace")
 
 
 def ready(client: Minio, bucket: str) -> bool:

@@ -41,7 +41,7 @@ class Store:
     def __init__(self, gone: set[str]) -> None:
         self.gone = gone
 
-    def get_object(self, bucket: str, key: str) -> Response:
+    def get_object(self, bucket: str, key: str, version_id: str | None = None) -> Response:
         if key in self.gone:
             raise S3Error(None, "NoSuchKey", "gone", key, "req", "host")  # type: ignore[arg-type]
         return Response(f"text of {key}")
