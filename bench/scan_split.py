@@ -36,26 +36,11 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lib"))
 import copier
+import letters
 
 from casework_intake.scanning import cover_sheets, splitter
 
 DPI = 300
-SENTENCES = [
-    "We write further to the investigation meeting held on {d} regarding your attendance record.",
-    "The allegation is that you failed to follow the absence reporting procedure on three occasions.",
-    "You are entitled to be accompanied at the hearing by a trade union representative or colleague.",
-    "Please bring any documents you wish the panel to consider, including medical certificates.",
-    "The possible outcomes include no further action, a written warning or a final written warning.",
-    "If you are unable to attend on this date please contact the Human Resources team immediately.",
-    "The panel will consist of the Area Manager and an independent manager from another depot.",
-    "Witness statements obtained during the investigation are enclosed with this letter for reference.",
-]
-
-
-def letter_lines(rng: random.Random, n: int) -> list[str]:
-    lines = ["Metro Transit Ltd", "Human Resources Department", f"Our reference: HR/{n:04d}", "", "Dear Ms Okafor,"]
-    lines += [rng.choice(SENTENCES).format(d=f"{rng.randint(1, 28)} March 2026") for _ in range(20)]
-    return [*lines, "", "Yours sincerely,", "J. Smith, HR Business Partner"]
 
 
 def sheet_pdf(signer: cover_sheets.Signer, number: int) -> bytes:
@@ -92,7 +77,7 @@ def make_batch(pages: int, every: int, work: Path, signer: cover_sheets.Signer) 
         elif rng.random() < 0.03:
             image = copier.blank(DPI, rng)
         else:
-            image = copier.letter(letter_lines(rng, n), DPI, rng)
+            image = copier.letter(letters.letter_lines(rng, f"HR/{n:04d}", 20), DPI, rng)
         path = work / f"page-{n + 1:04d}.png"
         image.save(path, dpi=(DPI, DPI))
         pngs.append(path)
