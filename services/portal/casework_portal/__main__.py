@@ -17,8 +17,8 @@ from casework_common import db
 from casework_common.auth import TokenValidator
 from casework_common.logs import configure_logging
 from casework_common.runtime import ServiceRuntime
-from casework_common.web import create_app, note_refusal
-from casework_portal import pages
+from casework_common.web import create_app, note_refusal, provide
+from casework_portal import auth, pages
 from casework_portal.auth import Auth
 from casework_portal.backend import ApiError
 from casework_portal.settings import PortalSettings
@@ -64,8 +64,9 @@ def build_app(settings: PortalSettings) -> Flask:
     )
     Session(app)
     csrf = CSRFProtect(app)
-    auth = Auth(app, settings, validator)
-    app.register_blueprint(pages.blueprint(auth, settings))
+    provide(app, Auth(app, settings, validator), settings, pages.Pages(settings))
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.blueprint())
     csrf.exempt("casework_portal.pages.evidence.upload")  # checks its token itself; see pages/evidence.py
 
     @app.errorhandler(ApiError)

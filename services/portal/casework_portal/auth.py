@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, abort, current_app, redirect, request, sessi
 from werkzeug.wrappers import Response
 
 from casework_common.auth import AuthError, Principal, TokenValidator
+from casework_common.web import dependency
 from casework_portal.settings import PortalSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,6 +27,8 @@ REFRESH_MARGIN_S = 20
 
 
 class Auth:
+    """Sign-in with the identity provider (an OAuth client on the app) and the signed-in person's tokens."""
+
     def __init__(self, app: Flask, settings: PortalSettings, validator: TokenValidator) -> None:
         self.settings = settings
         self.validator = validator
@@ -37,44 +40,6 @@ class Auth:
             server_metadata_url=settings.discovery_url,
             client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256"},
         )
-        app.register_blueprint(self._blueprint())
-
-    def _blueprint(self) -> Blueprint:
-        bp = Blueprint("auth", __name__)
-
-        @bp.get("/login")
-        def login() -> Response:
-            session["after_login"] = local_path(request.args.get("next"))
-            return self.client.authorize_redirect(f"{self.settings.portal_url}/auth/callback")
-
-        @bp.get("/auth/callback")
-        def callback() -> Response:
-            try:
-                token = self.client.authorize_access_token()
-            except OAuthError:
-                abort(400, "Sign-in did not complete. Please try again.")
-            target = local_path(session.pop("after_login", "/"))
-            session.clear()
-            session["token"] = dict(token)
-            # No fixation: an id handed out (or planted) before sign-in must not become the signed-in
-            # session, so the stored pre-sign-in session is deleted and the browser gets a new id.
-            current_app.session_interface.regenerate(session)
-            return redirect(target)
-
-        @bp.post("/logout")
-        def logout() -> Response:
-            token = session.get("token") or {}
-            session.clear()  # an emptied session is deleted from the store and its cookie with it
-            metadata = self.client.load_server_metadata()
-            params = {
-                "post_logout_redirect_uri": f"{self.settings.portal_url}/",
-                "client_id": self.settings.portal_client_id,
-            }
-            if token.get("id_token"):
-                params["id_token_hint"] = token["id_token"]
-            return redirect(f"{metadata['end_session_endpoint']}?{urlencode(params)}")
-
-        return bp
 
     def access_token(self) -> str | None:
         """The user's current access token, refreshed if needed; None if they must sign in."""
@@ -107,6 +72,46 @@ class Auth:
             return None
 
 
+bp = Blueprint("auth", __name__)
+
+
+@bp.get("/login")
+def login() -> Response:
+    auth = dependency(Auth)
+    session["after_login"] = local_path(request.args.get("next"))
+    return auth.client.authorize_redirect(f"{auth.settings.portal_url}/auth/callback")
+
+
+@bp.get("/auth/callback")
+def callback() -> Response:
+    try:
+        token = dependency(Auth).client.authorize_access_token()
+    except OAuthError:
+        abort(400, "Sign-in did not complete. Please try again.")
+    target = local_path(session.pop("after_login", "/"))
+    session.clear()
+    session["token"] = dict(token)
+    # No fixation: an id handed out (or planted) before sign-in must not become the signed-in
+    # session, so the stored pre-sign-in session is deleted and the browser gets a new id.
+    current_app.session_interface.regenerate(session)
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    auth = dependency(Auth)
+    token = session.get("token") or {}
+    session.clear()  # an emptied session is deleted from the store and its cookie with it
+    metadata = auth.client.load_server_metadata()
+    params = {
+        "post_logout_redirect_uri": f"{auth.settings.portal_url}/",
+        "client_id": auth.settings.portal_client_id,
+    }
+    if token.get("id_token"):
+        params["id_token_hint"] = token["id_token"]
+    return redirect(f"{metadata['end_session_endpoint']}?{urlencode(params)}")
+
+
 def local_path(target: str | None, fallback: str = "/") -> str:
     r"""Only a path on this site: a ``next`` or ``back`` value is never an open redirect.
 
@@ -124,15 +129,14 @@ def local_path(target: str | None, fallback: str = "/") -> str:
     return target
 
 
-def login_required(auth: Auth) -> Callable[[F], F]:
-    def decorate(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = auth.principal()
-            if user is None:
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            return view(user, *args, **kwargs)
+def login_required(view: F) -> F:
+    """Decorator: the view gets the signed-in person (the caller) first, or they are sent to sign in."""
 
-        return wrapper  # type: ignore[return-value]
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        caller = dependency(Auth).principal()
+        if caller is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(caller, *args, **kwargs)
 
-    return decorate
+    return wrapper  # type: ignore[return-value]

@@ -1,35 +1,36 @@
-"""The portal's pages, one module per area; all share the ``pages`` blueprint and :class:`Pages`."""
+"""The portal's pages, one module per area, each with its views at module level on the ``pages``
+blueprint (``bp``); views reach the APIs through :func:`site` and get the caller from :func:`signed_in`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from casework_common.auth import Principal
+from casework_common.web import dependency
 from casework_portal import labels
 from casework_portal.auth import Auth, local_path, login_required
 from casework_portal.backend import ApiError, Backend
 from casework_portal.settings import PortalSettings
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@dataclass
+
+bp = Blueprint("pages", __name__)
+
+
+@dataclass(frozen=True)
 class Pages:
-    """What every page module needs: sign-in, settings and the APIs called as the user."""
+    """Where the APIs are, and a client that calls them as the signed-in person."""
 
-    auth: Auth
     settings: PortalSettings
 
-    @property
-    def signed_in(self) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Decorator: the view gets the signed-in user first, or the user is sent to sign in."""
-        return login_required(self.auth)
-
-    def api(self, user: Principal) -> Backend:
-        return Backend(user.token)
+    def api(self, caller: Principal) -> Backend:
+        return Backend(caller.token)
 
     def workflow(self, path: str) -> str:
         return self.settings.workflow_url + path
@@ -50,9 +51,30 @@ class Pages:
         return self.settings.organising_url + path
 
 
-def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
-    # Imported here: each module imports Pages from this package.
-    from casework_portal.pages import (
+def site() -> Pages:
+    """The running portal's :class:`Pages` (given by casework_common.web.provide)."""
+    return dependency(Pages)
+
+
+def current_caller() -> Principal | None:
+    """The signed-in person, or None (for pages that also answer the signed-out)."""
+    return dependency(Auth).principal()
+
+
+def signed_in(view: F) -> F:
+    """Decorator: the view gets the signed-in person (the caller) first, or they are sent to sign in."""
+    return login_required(view)
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"labels": labels, "human": labels.human}
+
+
+def blueprint() -> Blueprint:
+    """The ``pages`` blueprint with every page module's views on it."""
+    # Imported here, not at the top: each module puts its views on ``bp`` from this package.
+    from casework_portal.pages import (  # noqa: F401
         bundles,
         calendar,
         cases,
@@ -69,16 +91,6 @@ def blueprint(auth: Auth, settings: PortalSettings) -> Blueprint:
         subject_access,
         trends,
     )
-
-    bp = Blueprint("pages", __name__)
-    pages = Pages(auth, settings)
-    modules = (cases, evidence, search, protocol, trends, inbox, bundles, shared, deadlines, information_requests)
-    for module in (*modules, calendar, mailroom, data_protection, subject_access, organising):
-        module.register(bp, pages)
-
-    @bp.app_context_processor
-    def _labels() -> dict[str, Any]:
-        return {"labels": labels, "human": labels.human}
 
     return bp
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from casework_common.auth import Principal
 from casework_portal import labels
 from casework_portal.backend import ApiError
-from casework_portal.pages import Pages, data_protection
+from casework_portal.pages import bp, current_caller, data_protection, signed_in, site
 
 # Case list filters the page passes through (workflow validates them).
 LIST_FILTERS = ("status", "case_type", "outcome", "employer", "assigned_to", "cursor")
@@ -62,9 +62,9 @@ def form_values(case: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def number_timeline(timeline: list[dict[str, Any]], user: Principal) -> list[dict[str, Any]]:
+def number_timeline(timeline: list[dict[str, Any]], caller: Principal) -> list[dict[str, Any]]:
     """Number the entries, link each correction to the entry it corrects, and say which entries
-    the user may correct: those people wrote (a member, only her own). Workflow decides."""
+    the caller may correct: those people wrote (a member, only her own). Workflow decides."""
     numbers = {entry["id"]: n for n, entry in enumerate(timeline, 1)}
     corrected = {entry["corrects"] for entry in timeline if entry.get("corrects")}
     written_by_people = {*labels.STAFF_ENTRY_KINDS, "correction"}
@@ -73,135 +73,139 @@ def number_timeline(timeline: list[dict[str, Any]], user: Principal) -> list[dic
         entry["corrects_number"] = numbers.get(entry.get("corrects") or "")
         entry["corrected"] = entry["id"] in corrected
         entry["correctable"] = entry["kind"] in written_by_people and (
-            not user.has("member") or entry["author"] == user.username
+            not caller.has("member") or entry["author"] == caller.username
         )
     return timeline
 
 
-def register(bp: Blueprint, pages: Pages) -> None:
-    signed_in = pages.signed_in
+@bp.get("/")
+def home() -> Any:
+    caller = current_caller()
+    if caller is None:
+        return render_template("welcome.html")
+    params = {k: v for k in LIST_FILTERS if (v := request.args.get(k, "").strip())}
+    listing = site().api(caller).get(site().workflow("/v1/cases"), **params)
+    next_url = None
+    if listing.get("next_cursor"):
+        next_url = url_for("pages.home", **{**params, "cursor": listing["next_cursor"]})
+    return render_template(
+        "home.html",
+        user=caller,
+        cases=listing["items"],
+        params=params,
+        next_url=next_url,
+        branch_staff=caller.has("rep", "coordinator"),
+    )
 
-    @bp.get("/")
-    def home() -> Any:
-        user = pages.auth.principal()
-        if user is None:
-            return render_template("welcome.html")
-        params = {k: v for k in LIST_FILTERS if (v := request.args.get(k, "").strip())}
-        listing = pages.api(user).get(pages.workflow("/v1/cases"), **params)
-        next_url = None
-        if listing.get("next_cursor"):
-            next_url = url_for("pages.home", **{**params, "cursor": listing["next_cursor"]})
-        return render_template(
-            "home.html",
-            user=user,
-            cases=listing["items"],
-            params=params,
-            next_url=next_url,
-            branch_staff=user.has("rep", "coordinator"),
-        )
 
-    def case_form(user: Principal, values: dict[str, Any], problem: ApiError | None, case: Any = None) -> Any:
-        status = 422 if problem else 200
-        return render_template("case_form.html", user=user, values=values, problem=problem, case=case), status
+def case_form(caller: Principal, values: dict[str, Any], problem: ApiError | None, case: Any = None) -> Any:
+    status = 422 if problem else 200
+    return render_template("case_form.html", user=caller, values=values, problem=problem, case=case), status
 
-    @bp.route("/cases/new", methods=["GET", "POST"])
-    @signed_in
-    def new_case(user: Principal) -> Any:
-        if not user.has("rep", "coordinator"):
-            abort(403, "Cases are opened by the member's branch: a rep or the coordinator.")
-        if request.method == "GET":
-            return case_form(user, {"allegations": []}, None)
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@signed_in
+def new_case(caller: Principal) -> Any:
+    if not caller.has("rep", "coordinator"):
+        abort(403, "Cases are opened by the member's branch: a rep or the coordinator.")
+    if request.method == "GET":
+        return case_form(caller, {"allegations": []}, None)
+    try:
+        created = site().api(caller).post_json(site().workflow("/v1/cases"), _prune(case_body(request.form)))
+    except ApiError as error:
+        if error.status != 422:
+            raise
+        return case_form(caller, {**request.form, "allegations": request.form.getlist("allegations")}, error)
+    flash(f"Case {created['reference']} opened.")
+    return redirect(url_for("pages.case", case_id=created["id"]))
+
+
+@bp.route("/cases/<case_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_case(caller: Principal, case_id: str) -> Any:
+    backend = site().api(caller)
+    record = backend.get(site().workflow(f"/v1/cases/{case_id}"))
+    if record["your_access"] != "full":
+        abort(403, "Only the branch and regional staff on the case can change it.")
+    if request.method == "GET":
+        return case_form(caller, form_values(record), None, record)
+    try:
+        backend.patch_json(site().workflow(f"/v1/cases/{case_id}"), case_body(request.form, editing=True))
+    except ApiError as error:
+        if error.status != 422:
+            raise
+        values = {**request.form, "allegations": request.form.getlist("allegations")}
+        return case_form(caller, values, error, record)
+    flash("Case updated.")
+    return redirect(url_for("pages.case", case_id=case_id))
+
+
+@bp.get("/cases/<case_id>")
+@signed_in
+def case(caller: Principal, case_id: str) -> str:
+    backend = site().api(caller)
+    record = backend.get(site().workflow(f"/v1/cases/{case_id}"))
+    evidence = backend.get(site().intake(f"/v1/cases/{case_id}/evidence"))["items"]
+    timeline = backend.get(site().workflow(f"/v1/cases/{case_id}/timeline"))["items"]
+    # Members get no referrals here: they learn of one through their timeline once advised.
+    referrals = backend.get(site().workflow(f"/v1/cases/{case_id}/referrals"))["items"]
+    full = record["your_access"] == "full"
+    comparators, comparators_problem = None, None
+    if full and not caller.has("member"):
         try:
-            created = pages.api(user).post_json(pages.workflow("/v1/cases"), _prune(case_body(request.form)))
-        except ApiError as error:
-            if error.status != 422:
-                raise
-            return case_form(user, {**request.form, "allegations": request.form.getlist("allegations")}, error)
-        flash(f"Case {created['reference']} opened.")
-        return redirect(url_for("pages.case", case_id=created["id"]))
+            comparators = backend.get(site().search(f"/v1/cases/{case_id}/comparators"))
+        except ApiError as error:  # the case page still works without search
+            comparators_problem = error.message
+    return render_template(
+        "case.html",
+        user=caller,
+        case=record,
+        evidence=evidence,
+        timeline=number_timeline(timeline, caller),
+        referrals=referrals,
+        full=full,
+        branch_staff=caller.has("rep", "coordinator"),
+        entry_kinds=labels.STAFF_ENTRY_KINDS if full else labels.MEMBER_ENTRY_KINDS,
+        comparators=comparators,
+        comparators_problem=comparators_problem,
+        hold=data_protection.hold_of(caller, case_id),
+    )
 
-    @bp.route("/cases/<case_id>/edit", methods=["GET", "POST"])
-    @signed_in
-    def edit_case(user: Principal, case_id: str) -> Any:
-        backend = pages.api(user)
-        record = backend.get(pages.workflow(f"/v1/cases/{case_id}"))
-        if record["your_access"] != "full":
-            abort(403, "Only the branch and regional staff on the case can change it.")
-        if request.method == "GET":
-            return case_form(user, form_values(record), None, record)
-        try:
-            backend.patch_json(pages.workflow(f"/v1/cases/{case_id}"), case_body(request.form, editing=True))
-        except ApiError as error:
-            if error.status != 422:
-                raise
-            values = {**request.form, "allegations": request.form.getlist("allegations")}
-            return case_form(user, values, error, record)
-        flash("Case updated.")
-        return redirect(url_for("pages.case", case_id=case_id))
 
-    @bp.get("/cases/<case_id>")
-    @signed_in
-    def case(user: Principal, case_id: str) -> str:
-        backend = pages.api(user)
-        record = backend.get(pages.workflow(f"/v1/cases/{case_id}"))
-        evidence = backend.get(pages.intake(f"/v1/cases/{case_id}/evidence"))["items"]
-        timeline = backend.get(pages.workflow(f"/v1/cases/{case_id}/timeline"))["items"]
-        # Members get no referrals here: they learn of one through their timeline once advised.
-        referrals = backend.get(pages.workflow(f"/v1/cases/{case_id}/referrals"))["items"]
-        full = record["your_access"] == "full"
-        comparators, comparators_problem = None, None
-        if full and not user.has("member"):
-            try:
-                comparators = backend.get(pages.search(f"/v1/cases/{case_id}/comparators"))
-            except ApiError as error:  # the case page still works without search
-                comparators_problem = error.message
-        return render_template(
-            "case.html",
-            user=user,
-            case=record,
-            evidence=evidence,
-            timeline=number_timeline(timeline, user),
-            referrals=referrals,
-            full=full,
-            branch_staff=user.has("rep", "coordinator"),
-            entry_kinds=labels.STAFF_ENTRY_KINDS if full else labels.MEMBER_ENTRY_KINDS,
-            comparators=comparators,
-            comparators_problem=comparators_problem,
-            hold=data_protection.hold_of(pages, user, case_id),
-        )
+@bp.post("/cases/<case_id>/timeline")
+@signed_in
+def add_entry(caller: Principal, case_id: str) -> Response:
+    body: dict[str, Any] = {"kind": request.form.get("kind", ""), "body": request.form.get("body", "").strip()}
+    if request.form.get("visibility"):
+        body["visibility"] = request.form["visibility"]
+    elif caller.has("member"):
+        body["visibility"] = "member"
+    if request.form.get("occurred_on"):
+        body["occurred_on"] = request.form["occurred_on"]
+    if request.form.get("corrects"):
+        body["corrects"] = request.form["corrects"]
+    site().api(caller).post_json(site().workflow(f"/v1/cases/{case_id}/timeline"), body)
+    flash("Added to the timeline.")
+    return redirect(url_for("pages.case", case_id=case_id) + "#timeline")
 
-    @bp.post("/cases/<case_id>/timeline")
-    @signed_in
-    def add_entry(user: Principal, case_id: str) -> Response:
-        body: dict[str, Any] = {"kind": request.form.get("kind", ""), "body": request.form.get("body", "").strip()}
-        if request.form.get("visibility"):
-            body["visibility"] = request.form["visibility"]
-        elif user.has("member"):
-            body["visibility"] = "member"
-        if request.form.get("occurred_on"):
-            body["occurred_on"] = request.form["occurred_on"]
-        if request.form.get("corrects"):
-            body["corrects"] = request.form["corrects"]
-        pages.api(user).post_json(pages.workflow(f"/v1/cases/{case_id}/timeline"), body)
-        flash("Added to the timeline.")
-        return redirect(url_for("pages.case", case_id=case_id) + "#timeline")
 
-    @bp.post("/cases/<case_id>/people")
-    @signed_in
-    def add_person(user: Principal, case_id: str) -> Response:
-        """Assign a rep to the case, or share it with one (``role``: reps or shares)."""
-        role = request.form.get("role")
-        if role not in ("reps", "shares"):
-            abort(400, "Choose whether to assign the rep or share the case.")
-        username = request.form.get("username", "").strip()
-        pages.api(user).post_json(pages.workflow(f"/v1/cases/{case_id}/{role}"), {"username": username})
-        flash(f"{'Assigned' if role == 'reps' else 'Shared with'} {username}.")
-        return redirect(url_for("pages.case", case_id=case_id) + "#people")
+@bp.post("/cases/<case_id>/people")
+@signed_in
+def add_person(caller: Principal, case_id: str) -> Response:
+    """Assign a rep to the case, or share it with one (``role``: reps or shares)."""
+    role = request.form.get("role")
+    if role not in ("reps", "shares"):
+        abort(400, "Choose whether to assign the rep or share the case.")
+    username = request.form.get("username", "").strip()
+    site().api(caller).post_json(site().workflow(f"/v1/cases/{case_id}/{role}"), {"username": username})
+    flash(f"{'Assigned' if role == 'reps' else 'Shared with'} {username}.")
+    return redirect(url_for("pages.case", case_id=case_id) + "#people")
 
-    @bp.post("/cases/<case_id>/people/remove")
-    @signed_in
-    def remove_person(user: Principal, case_id: str) -> Response:
-        username = request.form.get("username", "").strip()
-        pages.api(user).delete(pages.workflow(f"/v1/cases/{case_id}/reps/{quote(username, safe='')}"))
-        flash(f"{username} taken off the case.")
-        return redirect(url_for("pages.case", case_id=case_id) + "#people")
+
+@bp.post("/cases/<case_id>/people/remove")
+@signed_in
+def remove_person(caller: Principal, case_id: str) -> Response:
+    username = request.form.get("username", "").strip()
+    site().api(caller).delete(site().workflow(f"/v1/cases/{case_id}/reps/{quote(username, safe='')}"))
+    flash(f"{username} taken off the case.")
+    return redirect(url_for("pages.case", case_id=case_id) + "#people")
