@@ -34,7 +34,7 @@ import casework_ocr
 from casework.v1 import events_pb2
 from casework_common import db, events, storage
 from casework_ocr.settings import OcrSettings
-from casework_ocr.store import OcrStore, PageResult
+from casework_ocr.store import Extractions, PageResult
 from erasure import Broker, receipts
 from harness import Platform, unique_number
 from testdocs import fresh_word, letter_lines, text_pdf
@@ -69,9 +69,9 @@ def engine(ocr_settings: OcrSettings) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="module")
-def store(engine: Engine, ocr_settings: OcrSettings, s3: Minio) -> OcrStore:
+def store(engine: Engine, ocr_settings: OcrSettings, s3: Minio) -> Extractions:
     """OCR's store as a worker builds it (worker.run), on the platform's database and object store."""
-    return OcrStore(engine, ocr_settings.text_bucket, ocr_settings.kafka_max_attempts, s3=s3)
+    return Extractions(engine, ocr_settings.text_bucket, ocr_settings.kafka_max_attempts, s3=s3)
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,9 @@ def in_flight_document(
 
 
 @pytest.fixture(scope="module")
-def world(platform: Platform, broker: Broker, store: OcrStore, s3: Minio, ocr_settings: OcrSettings) -> dict[str, Any]:
+def world(
+    platform: Platform, broker: Broker, store: Extractions, s3: Minio, ocr_settings: OcrSettings
+) -> dict[str, Any]:
     """A case whose letter OCR read, with work in flight, then its page texts erased (only that
     kind: intake keeps the original, which a late event could read again)."""
     case = platform.create_case("rachel", unique_number(), name="Lara Late")
@@ -234,7 +236,7 @@ def test_the_erasure_marks_the_case_and_removes_page_tasks_sent_before_it(
 
 
 def test_a_page_stored_after_the_sweep_is_removed_and_not_recorded(
-    platform: Platform, world: dict[str, Any], store: OcrStore, s3: Minio
+    platform: Platform, world: dict[str, Any], store: Extractions, s3: Minio
 ) -> None:
     ref, bucket = world["page_ref"], world["bucket"]
     text_key = storage.page_text_key(ref.evidence_id, 1)
@@ -250,7 +252,7 @@ def test_a_page_stored_after_the_sweep_is_removed_and_not_recorded(
 
 
 def test_a_document_planned_after_the_erasure_records_nothing_and_leaves_nothing(
-    platform: Platform, world: dict[str, Any], store: OcrStore, s3: Minio
+    platform: Platform, world: dict[str, Any], store: Extractions, s3: Minio
 ) -> None:
     ref, bucket = world["plan_ref"], world["bucket"]
     text_key = storage.page_text_key(ref.evidence_id, 1)

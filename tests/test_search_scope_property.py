@@ -20,8 +20,8 @@ from opensearchpy import OpenSearch
 from casework.v1 import events_pb2
 from casework_common.auth import Principal
 from casework_search.comparators import ANONYMOUS_FIELDS, Comparators
-from casework_search.documents import case_document, employer_key, page_document
 from casework_search.evidence_search import EvidenceSearch, SearchParams
+from casework_search.index_documents import case_document, employer_key, page_document
 from casework_search.indices import CASES, PAGES, SPECS, Indices
 from casework_search.scope import SearchScope
 from casework_search.trends import TrendParams, Trends, period_label

@@ -68,16 +68,16 @@ class Refusal:
         return f"subject:{self.principal.subject}" if self.principal else f"address:{self.remote_address}"
 
     def event(self, service: str) -> events_pb2.RequestRefused:
-        p = self.principal
+        caller = self.principal
         case_id = self.view_args.get("case_id", "")
         return events_pb2.RequestRefused(
             service=service,
             status=self.status,
             reason=self.reason,
-            subject=p.subject if p else "",
-            username=p.username if p else "",
-            role=p.primary_role if p else "none",
-            client=(p.client or "") if p else "",
+            subject=caller.subject if caller else "",
+            username=caller.username if caller else "",
+            role=caller.primary_role if caller else "none",
+            client=(caller.client or "") if caller else "",
             remote_address=self.remote_address,
             method=self.method,
             route=self.route,

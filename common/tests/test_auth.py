@@ -73,9 +73,9 @@ def sign(key: Any, payload: dict[str, Any], alg: str = "RS256") -> str:
 
 
 def test_a_valid_token_yields_its_principal(keys: tuple[Any, Any], issuer: str) -> None:
-    principal = TokenValidator(issuer, "casework-api").validate(sign(keys[0], claims(issuer)))
-    assert principal.username == "rachel" and principal.branch == "north-london"
-    assert principal.has("rep") and not principal.has("member") and principal.primary_role == "rep"
+    caller = TokenValidator(issuer, "casework-api").validate(sign(keys[0], claims(issuer)))
+    assert caller.username == "rachel" and caller.branch == "north-london"
+    assert caller.has("rep") and not caller.has("member") and caller.primary_role == "rep"
 
 
 @pytest.mark.parametrize(

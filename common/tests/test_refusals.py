@@ -24,8 +24,8 @@ class Clock:
 
 
 def refusal(subject: str | None = "s-1", address: str = "10.0.0.1", case_id: str = "x") -> Refusal:
-    principal = Principal(subject, f"user-{subject}", frozenset({"rep"}), client="casework-dev") if subject else None
-    return Refusal(404, "not-visible", "GET", "/v1/cases/<case_id>", f"/v1/cases/{case_id}", address, principal,
+    caller = Principal(subject, f"user-{subject}", frozenset({"rep"}), client="casework-dev") if subject else None
+    return Refusal(404, "not-visible", "GET", "/v1/cases/<case_id>", f"/v1/cases/{case_id}", address, caller,
                    {"case_id": case_id})  # fmt: skip
 
 

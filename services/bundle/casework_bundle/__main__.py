@@ -26,7 +26,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def api() -> int:
     from casework_bundle import api as bundle_api
     from casework_bundle import erasure, metrics, sharing
-    from casework_bundle.intake_client import IntakeClient
     from casework_bundle.settings import BundleSettings
     from casework_bundle.share_mail import ShareMailer
     from casework_bundle.shares import Shares
@@ -34,6 +33,7 @@ def api() -> int:
     from casework_bundle.tables import outbox
     from casework_common import erasure as erasures
     from casework_common.auth import TokenValidator
+    from casework_common.intake_client import IntakeClient
     from casework_common.outbox import OutboxRelay
     from casework_common.refusals import kafka_auditor
     from casework_common.workflow_client import WorkflowClient

@@ -21,12 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from casework.v1 import workflow_pb2
 from casework_bundle import metrics
-from casework_bundle.intake_client import IntakeClient
 from casework_bundle.selection import DEFAULT_SECTIONS, RedactionRequest, choose, kind_label
 from casework_bundle.settings import BundleSettings
 from casework_bundle.store import Bundles, CaseErased, NewBundle
 from casework_bundle.tables import STATUSES
 from casework_common.auth import Principal
+from casework_common.intake_client import IntakeClient
 from casework_common.openapi import Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.web import dependency, parse_json, principal, stored_file

@@ -15,7 +15,7 @@ process, never one per worker) removes, for every evidence item of the case that
 The case's items are found in OCR's own rows: each document keeps the item's EvidenceRef, which
 names its case. First the case and each of its items are marked erased (``erased_cases``,
 ``erased_evidence``), under the case's erasure lock taken exclusively (store.lock_case): from then
-on the workers record nothing of them and remove what they wrote for them (store.OcrStore.erased),
+on the workers record nothing of them and remove what they wrote for them (store.Extractions.erased),
 and whatever a worker recorded before the mark is stored already, so the sweep of the text bucket
 that follows finds it. Objects go next and rows last, so a failure in between leaves the marks and
 rows that say what is left to remove; one ``CaseDataErased`` receipt is written to OCR's outbox in

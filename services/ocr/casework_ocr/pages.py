@@ -26,7 +26,7 @@ from casework_ocr.render import image_digest, render
 from casework_ocr.settings import OcrSettings
 from casework_ocr.sources import SourceCache
 from casework_ocr.stages import timed, waited
-from casework_ocr.store import OcrStore, PageResult
+from casework_ocr.store import Extractions, PageResult
 
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("ocr")
@@ -37,7 +37,7 @@ MAX_DEFERRALS = 60  # then read it anyway
 
 
 class PageStage:
-    def __init__(self, settings: OcrSettings, s3: Minio, store: OcrStore, sources: SourceCache) -> None:
+    def __init__(self, settings: OcrSettings, s3: Minio, store: Extractions, sources: SourceCache) -> None:
         self.settings = settings
         self.s3 = s3
         self.store = store

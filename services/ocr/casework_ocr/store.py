@@ -7,7 +7,7 @@ completes it is unambiguous, and that transaction alone writes ``evidence.extrac
 Erased cases (issue 19, erasure.py) stay erased: every transaction that records something of an
 item first takes its case's erasure lock (shared; the erasure takes it exclusively while it marks
 the case) and checks the marks. A late or redelivered event of an erased item records nothing, and
-the objects a worker wrote for it before that check are removed (:meth:`OcrStore.discard`): either
+the objects a worker wrote for it before that check are removed (:meth:`Extractions.discard`): either
 the check comes after the mark and sees it, or the transaction commits before the mark and the
 erasure's sweep of the text bucket, which comes after the mark, removes them.
 """
@@ -124,7 +124,11 @@ def status_event(
 FactsReader = Callable[[str, dict[str, str], dict[str, Any], list[str]], events_pb2.DocumentFacts | None]
 
 
-class OcrStore:
+class Extractions:
+    """The documents and pages OCR reads, as the service handles them: records each one's progress
+    and results, publishes the events that follow through the outbox, and removes what a worker
+    wrote for an item erased meanwhile."""
+
     def __init__(
         self,
         engine: Engine,

@@ -77,7 +77,7 @@ page_claims = Table(
 )
 
 # Erased (issue 19, erasure.py): a case whose page texts were erased, and each of its items OCR had
-# read. Nothing is recorded or stored again for them (OcrStore.erased).
+# read. Nothing is recorded or stored again for them (Extractions.erased).
 erased_cases = Table(
     "erased_cases",
     metadata,

@@ -15,13 +15,13 @@ from casework_common import db, events, kafka, storage
 from casework_common.intake_client import IntakeClient
 from casework_common.logs import configure_logging
 from casework_common.service_token import ServiceTokenProvider
-from casework_ocr.documents import DocumentStage
+from casework_ocr.document_stage import DocumentStage
 from casework_ocr.facts_reader import FactsReader
 from casework_ocr.pages import PageStage
 from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
 from casework_ocr.sources import SourceCache
-from casework_ocr.store import OcrStore, Progress
+from casework_ocr.store import Extractions, Progress
 
 
 def run(index: int) -> None:
@@ -35,7 +35,7 @@ def run(index: int) -> None:
     s3 = storage.make_client(settings)
     progress = Progress(settings.progress_interval_s, settings.progress_step_percent)
     facts = FactsReader(s3, settings.text_bucket)
-    store = OcrStore(
+    store = Extractions(
         db.make_engine(settings), settings.text_bucket, settings.kafka_max_attempts, progress, facts, s3=s3
     )
     intake = IntakeClient(settings.intake_url)

@@ -11,7 +11,7 @@ from PIL import Image
 
 import testdocs
 from casework_ocr import extractors
-from casework_ocr.documents import file_facts
+from casework_ocr.document_stage import file_facts
 from casework_ocr.extractors import Context, Limits
 
 LIMITS = Limits(

@@ -5,7 +5,7 @@ on ``dataprotection.erasures``; one ``CaseDataErased`` receipt per kind search h
   any index being built), and the case is marked so its pages are never indexed again (a late
   ``evidence.extracted``, intake's reconciler, a rebuild: see the indexer and the rebuilder).
 - ``case_record``: the case's document keeps only anonymised structured facts
-  (:func:`casework_search.documents.erased_case_document`), so trends and comparators still count
+  (:func:`casework_search.index_documents.erased_case_document`), so trends and comparators still count
   the case, never show anything that identifies it, and never link to it.
 
 Either kind reduces the case document so: what remains of the case in search is a count, not a
@@ -26,7 +26,7 @@ from kafka import KafkaProducer
 from casework.v1 import events_pb2
 from casework_common import erasure, metrics
 from casework_common.events import Event
-from casework_search.documents import erased_case_document, personal_fields
+from casework_search.index_documents import erased_case_document, personal_fields
 from casework_search.indexer import _index_or_retry_later
 from casework_search.indices import CASES, Indices
 

@@ -32,7 +32,7 @@ from casework_common import typed_dates
 from casework_common.problems import bad_request, invalid
 from casework_common.vocabulary import DOCUMENT_KIND_LABELS, DOCUMENT_KINDS
 from casework_search import natural, query_syntax
-from casework_search.documents import DOC_TYPE_NAMES, employer_key
+from casework_search.index_documents import DOC_TYPE_NAMES, employer_key
 from casework_search.indices import CASES, PAGES, Indices
 from casework_search.scope import SearchScope
 

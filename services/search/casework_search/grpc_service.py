@@ -59,7 +59,9 @@ class SearchServicer(search_pb2_grpc.SearchServicer):
 
     def Search(self, request: search_pb2.SearchRequest, context: grpc.ServicerContext) -> search_pb2.SearchResponse:
         return self._answer(
-            context, search_pb2.SearchResponse, lambda p: self.service.search(p, _params(request, SearchParams))
+            context,
+            search_pb2.SearchResponse,
+            lambda caller: self.service.search(caller, _params(request, SearchParams)),
         )
 
     def FindComparators(
@@ -69,12 +71,14 @@ class SearchServicer(search_pb2_grpc.SearchServicer):
         return self._answer(
             context,
             search_pb2.ComparatorsResponse,
-            lambda p: self.service.find_comparators(p, request.case_id, size),
+            lambda caller: self.service.find_comparators(caller, request.case_id, size),
         )
 
     def Trends(self, request: search_pb2.TrendsRequest, context: grpc.ServicerContext) -> search_pb2.TrendsResponse:
         return self._answer(
-            context, search_pb2.TrendsResponse, lambda p: self.service.count_trends(p, _params(request, TrendParams))
+            context,
+            search_pb2.TrendsResponse,
+            lambda caller: self.service.count_trends(caller, _params(request, TrendParams)),
         )
 
 

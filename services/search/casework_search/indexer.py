@@ -17,7 +17,7 @@ from casework.v1 import events_pb2
 from casework_common import events, kafka, metrics, storage
 from casework_common.events import Event
 from casework_search.availability import IndexUnavailable, index_answers
-from casework_search.documents import case_document, facts_fields, page_document
+from casework_search.index_documents import case_document, facts_fields, page_document
 from casework_search.indices import Indices
 
 log = logging.getLogger(__name__)

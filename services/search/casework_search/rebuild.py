@@ -24,7 +24,7 @@ from casework_common import storage
 from casework_common.intake_client import IntakeClient
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.workflow_client import WorkflowClient
-from casework_search.documents import case_document, facts_from_record, page_document
+from casework_search.index_documents import case_document, facts_from_record, page_document
 from casework_search.indices import CASES, PAGES, SPECS, Indices
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from casework_common import spreadsheet_text
 from casework_common.auth import Principal
 from casework_common.problems import forbidden
-from casework_search.documents import employer_key
 from casework_search.evidence_search import Values, _as_list
+from casework_search.index_documents import employer_key
 from casework_search.indices import CASES, Indices
 
 Level = Literal["branch", "region", "national"]
@@ -44,17 +44,17 @@ class TrendParams(BaseModel):
     format: Literal["json", "csv"] = "json"
 
 
-def allowed_levels(p: Principal) -> list[str]:
+def allowed_levels(caller: Principal) -> list[str]:
     levels: list[str] = []
     for role, role_levels in ROLE_LEVELS.items():
-        if p.has(role):
+        if caller.has(role):
             levels += [level for level in role_levels if level not in levels]
     return levels
 
 
-def level_filter(p: Principal, requested: str | None) -> tuple[str, str, list[dict[str, Any]]]:
+def level_filter(caller: Principal, requested: str | None) -> tuple[str, str, list[dict[str, Any]]]:
     """(level, the branch/region counted, filters) for the caller, or 403."""
-    levels = allowed_levels(p)
+    levels = allowed_levels(caller)
     if not levels:
         raise forbidden("Trends are for union staff: reps, coordinators, officials, caseworkers and admins.")
     level = requested or levels[0]
@@ -62,7 +62,7 @@ def level_filter(p: Principal, requested: str | None) -> tuple[str, str, list[di
         raise forbidden(f"Your role counts trends at these levels: {', '.join(levels)}.")
     if level == "national":
         return level, "", []
-    value = p.branch if level == "branch" else p.region
+    value = caller.branch if level == "branch" else caller.region
     if not value:
         raise forbidden(f"Your account has no {level}; ask an administrator.")
     return level, value, [{"term": {level: value}}]
@@ -83,8 +83,8 @@ class Trends:
         self.indices = indices
         self.threshold = threshold
 
-    def count(self, p: Principal, params: TrendParams) -> dict[str, Any]:
-        level, value, filters = level_filter(p, params.level)
+    def count(self, caller: Principal, params: TrendParams) -> dict[str, Any]:
+        level, value, filters = level_filter(caller, params.level)
         if params.opened_from or params.opened_to:
             bounds = {}
             if params.opened_from:
@@ -132,7 +132,7 @@ class Trends:
         buckets.sort(key=lambda b: (b["period"], b["employer"], b["case_type"], b["outcome"]))
         return {
             "level": level,
-            "levels": allowed_levels(p),  # what the caller may ask for instead
+            "levels": allowed_levels(caller),  # what the caller may ask for instead
             "scope": value,
             "period": params.period,
             "threshold": self.threshold,

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from casework.v1 import events_pb2, workflow_pb2
 from casework_common import typed_dates
-from casework_search.documents import facts_fields, facts_from_record, page_document
 from casework_search.evidence_search import EvidenceSearch, SearchParams
+from casework_search.index_documents import facts_fields, facts_from_record, page_document
 from casework_search.scope import SearchScope
 
 

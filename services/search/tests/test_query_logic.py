@@ -10,8 +10,8 @@ from casework_common import typed_dates
 from casework_common.problems import Problem
 from casework_search import natural, query_syntax
 from casework_search.comparators import ANONYMOUS_FIELDS, anonymise
-from casework_search.documents import doc_type, employer_key
 from casework_search.evidence_search import corrected_query, decode_cursor, encode_cursor
+from casework_search.index_documents import doc_type, employer_key
 from casework_search.scope import SearchScope
 from casework_search.trends import period_label, to_csv
 

@@ -32,7 +32,7 @@ from casework_ocr.scan import Scanner
 from casework_ocr.settings import OcrSettings
 from casework_ocr.sources import SourceCache
 from casework_ocr.stages import timed, waited
-from casework_ocr.store import OcrStore, PageResult
+from casework_ocr.store import Extractions, PageResult
 
 log = logging.getLogger(__name__)
 _metrics = metrics.Metrics("ocr")
@@ -57,7 +57,7 @@ class DocumentStage:
         self,
         settings: OcrSettings,
         s3: Minio,
-        store: OcrStore,
+        store: Extractions,
         scanner: Scanner,
         intake: IntakeClient,
         tokens: ServiceTokenProvider,
