@@ -1,4 +1,4 @@
-"""Bundle building against plain concatenation (issue 16): 60 mixed items, 500 pages.
+"""Bundle building (services/bundle) against plain concatenation: 60 mixed items, 500 pages.
 
 Standalone (no servers). Generates, in a temporary directory: born-digital letters (reportlab), image-only
 scans with their OCR word boxes (Pillow, words placed from where they were drawn, ~300 a page) and emails

@@ -1,4 +1,4 @@
-"""Document facts (issue 16): how well read_facts finds a document's kind, date and title.
+"""Document facts: how well read_facts finds a document's kind, date and title.
 
 Generates a labelled set of UK workplace documents (tests/lib/labelled_documents.py, written
 apart from the classifier's rules, a quarter with OCR-like errors), runs read_facts on each and

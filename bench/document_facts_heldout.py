@@ -1,5 +1,5 @@
-"""Document facts (issue 16) on a held-out set: how well read_facts finds a document's kind, date
-and title on documents written apart from its rules (tests/lib/heldout_documents.py).
+"""Document facts on a held-out set: how well read_facts finds a document's kind, date and title
+on documents written apart from its rules (tests/lib/heldout_documents.py).
 
 Prints per-kind precision, recall and F1 with their macro averages, exact date accuracy, title
 accuracy (case-insensitive after whitespace normalisation, NFC, en dash as hyphen, edge punctuation

@@ -1,4 +1,5 @@
-"""What every holder of a case's data does alike when it erases it (issue 19; docs/design.md#data-protection).
+"""What every holder of a case's data does alike when it erases it (docs/design.md,
+'Retention, legal holds and erasure').
 
 Workflow publishes ``CaseDataDue`` on ``dataprotection.erasures`` when a closed case's data is due
 for removal. Each service that holds a kind of it (``vocabulary.DATA_KIND_HOLDERS``) reads the

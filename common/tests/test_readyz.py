@@ -1,5 +1,5 @@
 """/readyz over real HTTP: a dependency check that hangs makes it answer 503 naming that check,
-instead of hanging the probe (issue 14)."""
+instead of hanging the probe (which would then time out without saying why)."""
 
 from __future__ import annotations
 

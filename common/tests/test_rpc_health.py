@@ -1,5 +1,6 @@
-"""The gRPC health service follows the service's readiness (issue 14: search's /readyz stayed 200
-while workflow, which it asks, could not reach its database and every search failed)."""
+"""The gRPC health service follows the service's readiness: otherwise a service whose /readyz is
+503 would still look healthy to its gRPC callers (search's /readyz once stayed 200 while workflow,
+which it asks, could not reach its database and every search failed)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Erasure of a case's page texts (issue 19; docs/design.md#data-protection).
+"""Erasure of a case's page texts (docs/design.md, 'Erasure in intake, ocr and bundle').
 
 Workflow publishes ``CaseDataDue`` on ``dataprotection.erasures`` when a closed case's data is due
 for removal. OCR holds the kind ``page_texts``: for it, this consumer (one, in the supervisor

@@ -4,7 +4,7 @@ follow from them, written through the outbox in the same transactions.
 Completion is exactly once: every page result takes the document's row lock, so the page that
 completes it is unambiguous, and that transaction alone writes ``evidence.extracted``.
 
-Erased cases (issue 19, erasure.py) stay erased: every transaction that records something of an
+Erased cases (erasure.py) stay erased: every transaction that records something of an
 item first takes its case's erasure lock (shared; the erasure takes it exclusively while it marks
 the case) and checks the marks. A late or redelivered event of an erased item records nothing, and
 the objects a worker wrote for it before that check are removed (:meth:`Extractions.discard`): either

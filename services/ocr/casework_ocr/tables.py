@@ -76,7 +76,7 @@ page_claims = Table(
     Column("claimed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# Erased (issue 19, erasure.py): a case whose page texts were erased, and each of its items OCR had
+# Erased (erasure.py): a case whose page texts were erased, and each of its items OCR had
 # read. Nothing is recorded or stored again for them (Extractions.erased).
 erased_cases = Table(
     "erased_cases",

@@ -115,7 +115,7 @@ def main() -> int:
     runtime.add_loop("facts-indexer", facts_consumer.run)
     runtime.add_loop("case-indexer", case_consumer.run)
     runtime.add_loop("index-rebuilder", rebuilder.run)
-    # Issue 19: workflow's requests to erase a case's data from the indices; receipts go back.
+    # Workflow's requests to erase a case's data from the indices; receipts go back.
     search_erasure = erasure.SearchErasure(indices, producer, settings.service_name)
     erasures.add_consumer(runtime, settings, producer, erasure.GROUP, search_erasure.handle, loop="erasure")
     return runtime.serve(app, settings.http_host, settings.http_port, settings.http_threads, grpc_server)

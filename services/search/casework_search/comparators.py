@@ -3,7 +3,7 @@ treated the same way as this case or differently, each with the reasons it was c
 
 Cases outside the caller's scope are anonymised: only the fields in ``ANONYMOUS_FIELDS``
 leave this module for them (no case id, reference or sanction text; dates to the month). So are
-erased cases (issue 19), for everyone: their documents hold only anonymised facts anyway.
+erased cases (search.erasure), for everyone: their documents hold only anonymised facts anyway.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ class Comparators:
         found = self.client.get(index=self.indices.alias(CASES), id=case_id, ignore=[404])
         doc = found["_source"] if found.get("found") else None
         branch = doc.get("branch", "") if doc else ""
-        # An erased case (issue 19) can no longer be opened: only its anonymised count remains.
+        # An erased case can no longer be opened: only its anonymised count remains.
         if not scope.sees(case_id, branch) or (doc is not None and doc.get("erased")):
             raise not_found("case")
         if not scope.sees_fully(case_id, branch):

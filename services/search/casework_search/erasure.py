@@ -1,5 +1,6 @@
-"""Erasure of a case's data from the search indices (issue 19), from workflow's ``CaseDataDue``
-on ``dataprotection.erasures``; one ``CaseDataErased`` receipt per kind search holds.
+"""Erasure of a case's data from the search indices, from workflow's ``CaseDataDue`` on
+``dataprotection.erasures``; one ``CaseDataErased`` receipt per kind search holds (docs/design.md,
+'Erasure in search and notify').
 
 - ``search_documents``: every page document of the case goes from the pages index (the alias and
   any index being built), and the case is marked so its pages are never indexed again (a late

@@ -132,7 +132,7 @@ def case_document(facts: events_pb2.CaseFacts) -> dict[str, Any]:
     }
 
 
-# What an erased case's document keeps (issue 19): the structured facts trends and comparators
+# What an erased case's document keeps (search.erasure): the structured facts trends and comparators
 # count by, none of which names or describes the member. The reference, the workplace and the
 # sanction (free text) go; dates keep their month only (the first of it, so the date mapping,
 # trend periods and month ranges still work).

@@ -73,7 +73,7 @@ class Indexer:
     def handle_evidence(self, extracted: events_pb2.EvidenceExtracted, _event: Event) -> None:
         ref = extracted.evidence
         facts = extracted.facts if extracted.HasField("facts") else None
-        # Issue 19: once the case's search documents are erased, a late event (a slow OCR, intake's
+        # Once the case's search documents are erased (search.erasure), a late event (a slow OCR, intake's
         # reconciler sending the item again) must not bring pages back; its texts may be gone too.
         with _index_or_retry_later():
             refused = self.indices.pages_refused(ref.case_id)

@@ -84,7 +84,7 @@ CASES = IndexSpec(
             "hearing_date": DATE,
             "outcome_date": DATE,
             "opened_on": DATE,
-            # v2, issue 19: a case whose data was erased (search.erasure) keeps only anonymised
+            # v2: a case whose data was erased (search.erasure) keeps only anonymised
             # facts, so trends and comparators still count it; the kinds say what was done, and
             # "search_documents" makes the indexer refuse the case's pages from then on.
             "erased": {"type": "boolean"},
@@ -247,7 +247,7 @@ class Indices:
             raise RuntimeError(f"{len(failed)} cases failed to index: {failed[:3]}")
         return written
 
-    # -- erasure (issue 19) ----------------------------------------------------------
+    # -- erasure (docs/design.md, 'Erasure in search and notify') --------------------
 
     def case_copies(self, case_id: str) -> dict[str, dict[str, Any] | None]:
         """The case's document in the alias and in any index being built (by target), or None

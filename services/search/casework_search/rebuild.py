@@ -130,8 +130,8 @@ def _page_texts(
     readers: ThreadPoolExecutor, s3: Minio, text_bucket: str, items: list[dict[str, Any]]
 ) -> list[list[str] | None]:
     """Each item's page texts (read concurrently), or None for an item whose texts are gone: a
-    retention schedule may erase page texts before search documents (issue 19), and one such item
-    must not stop the whole rebuild."""
+    retention schedule may erase page texts before search documents (docs/design.md, 'Retention,
+    legal holds and erasure'), and one such item must not stop the whole rebuild."""
     keys = [storage.page_text_key(item["id"], n) for item in items for n in range(1, item["pages_total"] + 1)]
     texts = iter(list(readers.map(lambda key: _read_text(s3, text_bucket, key), keys)))
     result: list[list[str] | None] = []
@@ -181,8 +181,8 @@ class Rebuilder:
             started = time.monotonic()
             new = self._pending or {spec.name: self.indices.begin_rebuild(spec) for spec in SPECS}
             self._pending = None
-            # Erased cases (issue 19) stay erased: their anonymised documents go over first, with a
-            # version no case facts from workflow can beat, and their pages are not read back.
+            # Erased cases (search.erasure) stay erased: their anonymised documents go over first,
+            # with a version no case facts from workflow can beat, and their pages are not read back.
             erased = self.indices.erased_cases(self.indices.alias(CASES))
             self.indices.write_erased_cases(erased.values(), self.indices.building_alias(CASES))
             cases = _fill_cases(self.indices, self.workflow, self.tokens, self.indices.building_alias(CASES))

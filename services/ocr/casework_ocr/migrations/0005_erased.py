@@ -1,8 +1,9 @@
-"""What OCR has erased (issue 19): the cases whose page texts were erased and each evidence item
-of them that OCR had read, so that a late upload event, a redelivered page task or a page being
-read during the erasure writes nothing back (see erasure.py and store.Extractions.erased). And each
-document's case id in a column of its own (read from its stored EvidenceRef for the rows there
-are), so that the erasure finds a case's documents by an index instead of reading every ref.
+"""What OCR has erased (docs/design.md, 'Erasure in intake, ocr and bundle'): the cases whose
+page texts were erased and each evidence item of them that OCR had read, so that a late upload
+event, a redelivered page task or a page being read during the erasure writes nothing back (see
+erasure.py and store.Extractions.erased). And each document's case id in a column of its own (read
+from its stored EvidenceRef for the rows there are), so that the erasure finds a case's documents
+by an index instead of reading every ref.
 
 Revision ID: 0005
 Revises: 0004
