@@ -59,11 +59,16 @@ def record_change(
 
     An entry on an erased case raises the ``case-erased`` problem (timeline.add), which rolls the
     whole change back."""
-    ids: list[uuid.UUID | None] = []
     entries = list(entries)
-    if entries:
-        if case is None:
-            raise ValueError("timeline entries need the case they are on")
+    case_key = case.case_id if case is not None else None
+    event_key = key if key is not None else case_key
+    # Checked before anything is written (the caller's transaction would roll it back anyway).
+    if entries and case is None:
+        raise ValueError("timeline entries need the case they are on")
+    if event is not None and event_key is None:
+        raise ValueError("an event needs a key: the case's id or an explicit one")
+    ids: list[uuid.UUID | None] = []
+    if case is not None:
         for entry in entries:
             ids.append(
                 timeline.add(
@@ -79,11 +84,7 @@ def record_change(
                     data=entry.data,
                 )
             )
-    case_key = case.case_id if case is not None else None
     audit.record(conn, caller, action, case_id if case_id is not None else case_key, resource, detail)
-    if event is not None:
-        event_key = key if key is not None else case_key
-        if event_key is None:
-            raise ValueError("an event needs a key: the case's id or an explicit one")
+    if event is not None and event_key is not None:
         emit(conn, event_key, event)
     return ids
