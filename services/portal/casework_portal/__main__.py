@@ -66,7 +66,7 @@ def build_app(settings: PortalSettings) -> Flask:
     csrf = CSRFProtect(app)
     provide(app, Auth(app, settings, validator), settings, pages.Pages(settings))
     app.register_blueprint(auth.bp)
-    app.register_blueprint(pages.blueprint())
+    app.register_blueprint(pages.with_views())
     csrf.exempt("casework_portal.pages.evidence.upload")  # checks its token itself; see pages/evidence.py
 
     @app.errorhandler(ApiError)

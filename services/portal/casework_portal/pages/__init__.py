@@ -71,7 +71,7 @@ def _labels() -> dict[str, Any]:
     return {"labels": labels, "human": labels.human}
 
 
-def blueprint() -> Blueprint:
+def with_views() -> Blueprint:
     """The ``pages`` blueprint with every page module's views on it."""
     # Imported here, not at the top: each module puts its views on ``bp`` from this package.
     from casework_portal.pages import (  # noqa: F401
