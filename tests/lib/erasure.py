@@ -1,7 +1,8 @@
-"""What the erasure tests (issue 19) share: the platform's broker as workflow's outbox and the
-pipeline would use it (a ``CaseDataDue`` published straight to ``dataprotection.erasures``, late
-events), whether a consumer group has handled a record, and the receipts that come back on
-``dataprotection.receipts``; and the ordinary S3 identity every service has."""
+"""What the erasure tests (docs/design.md, "Retention, legal holds and erasure") share: the
+platform's broker as workflow's outbox and the pipeline would use it (a ``CaseDataDue`` published
+straight to ``dataprotection.erasures``, late events), whether a consumer group has handled a
+record, and the receipts that come back on ``dataprotection.receipts``; and the ordinary S3 identity
+every service has."""
 
 from __future__ import annotations
 

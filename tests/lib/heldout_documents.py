@@ -1,4 +1,4 @@
-"""A held-out labelled set of UK workplace documents for the document-facts classifier (issue 16).
+"""A held-out labelled set of UK workplace documents for the document-facts classifier.
 
 Written apart from the classifier and from ``labelled_documents.py`` (whose rules and phrasings the
 author of this module did not read), so that a score on it says how the rules carry over to wording

@@ -13,14 +13,21 @@ from casework_common.logs import configure_logging
 from casework_common.outbox import OutboxRelay
 from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
-from casework_common.web import create_app
+from casework_common.service_token import ServiceTokenProvider
+from casework_common.web import create_app, provide
 from casework_common.workflow_client import WorkflowClient
 from casework_intake import api, api_mail, api_scanning, erasure, gauges
-from casework_intake.evidence import EvidenceStore
+from casework_intake.access import EvidenceAccess
+from casework_intake.evidence import EvidenceRecords
+from casework_intake.filing import Filing
+from casework_intake.idempotency import IdempotencyKeys
+from casework_intake.mailroom.held import HeldMail
+from casework_intake.mailroom.store import AddressBook, MailLog
 from casework_intake.reconciler import Reconciler
 from casework_intake.settings import IntakeSettings
 from casework_intake.staging import Staging
 from casework_intake.tables import outbox
+from casework_intake.uploads import Uploads
 
 
 def main() -> int:
@@ -45,7 +52,7 @@ def main() -> int:
     producer = kafka.make_producer(settings)
     validator = TokenValidator.from_settings(settings)
     workflow = WorkflowClient(settings.workflow_grpc, settings.grpc_timeout_s)
-    store = EvidenceStore(engine)
+    store = EvidenceRecords(engine)
     gauges.register(settings.service_name, engine)
     refusals = kafka_auditor(settings, producer)
 
@@ -62,9 +69,34 @@ def main() -> int:
         ready_timeout_s=settings.ready_timeout_s,
         refusals=refusals,
     )
-    app.register_blueprint(api.blueprint(store, s3, workflow, settings))
-    app.register_blueprint(api_mail.blueprint(store, s3, workflow, settings))
-    app.register_blueprint(api_scanning.blueprint(store, s3, workflow, settings))
+    storage.ensure_bucket(s3, settings.held_bucket)
+    staging = Staging(s3, settings)
+    filing = Filing(store, staging)
+    mail_log = MailLog(engine)
+    uploads = Uploads(
+        store,
+        staging,
+        IdempotencyKeys(engine, settings.idempotency_key_ttl_s),
+        settings.max_files_per_upload,
+        settings.max_nesting_depth,
+    )
+    provide(
+        app,
+        store,
+        s3,
+        workflow,
+        settings,
+        staging,
+        filing,
+        uploads,
+        mail_log,
+        EvidenceAccess(workflow),
+        AddressBook(engine),
+        HeldMail(mail_log, filing, s3),
+        ServiceTokenProvider.from_settings(settings),
+    )
+    for module in (api, api_mail, api_scanning):
+        app.register_blueprint(module.bp)
 
     status_consumer = kafka.EventConsumer(
         settings,

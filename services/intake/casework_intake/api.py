@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from typing import Any, Literal, Self
 
 from flask import Blueprint, Response, jsonify, request
@@ -14,20 +13,24 @@ from werkzeug.http import parse_options_header
 
 from casework.v1 import workflow_pb2
 from casework_common import metrics, storage
-from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
-from casework_common.problems import Problem, forbidden, invalid, not_found
-from casework_common.vocabulary import DOCUMENT_KINDS, EVIDENCE_STATUSES, INTAKE_CHANNELS, VISIBILITIES
-from casework_common.web import parse_json, parse_query, principal, request_body, stored_file
-from casework_common.workflow_client import WorkflowClient
+from casework_common.problems import Problem, forbidden, not_found
+from casework_common.vocabulary import (
+    DOCUMENT_KINDS,
+    EVIDENCE_STATUSES,
+    HOLD_REASONS,
+    HOLD_STATES,
+    INTAKE_CHANNELS,
+    VISIBILITIES,
+)
+from casework_common.web import dependency, parse_json, parse_query, principal, request_body, stored_file
 from casework_intake import facts
-from casework_intake.evidence import EvidenceStore, history_json, parse_id, to_json
-from casework_intake.filenames import display_name
+from casework_intake.access import EvidenceAccess
+from casework_intake.evidence import EvidenceRecords, history_json, parse_id, to_json
 from casework_intake.idempotency import HEADER as IDEMPOTENCY_HEADER
-from casework_intake.idempotency import IdempotencyKeys, parse_key
-from casework_intake.multipart import FormField, MultipartForm
+from casework_intake.idempotency import parse_key
+from casework_intake.multipart import MultipartForm
 from casework_intake.settings import IntakeSettings
-from casework_intake.staging import Staging
 from casework_intake.uploads import Uploads
 
 # Every status of the contracts (proto/casework/v1/events.proto EvidenceStatus), by its short name
@@ -39,6 +42,9 @@ Kind = Literal[tuple(DOCUMENT_KINDS)]  # type: ignore[valid-type]
 Channel = Literal[tuple(INTAKE_CHANNELS)]  # type: ignore[valid-type]
 # Who may see an item besides those who see its case (Visibility): "member" or "reps".
 Visibility = Literal[tuple(VISIBILITIES)]  # type: ignore[valid-type]
+# Where held mail and unfiled scanned pages stand (HoldState), and why they wait (HoldReason).
+HoldState = Literal[tuple(HOLD_STATES)]  # type: ignore[valid-type]
+HoldReason = Literal[tuple(HOLD_REASONS)]  # type: ignore[valid-type]
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -273,257 +279,204 @@ UPLOADS = _metrics.counter("evidence_uploads_total", "Evidence files stored.", (
 UPLOAD_BYTES = _metrics.counter("evidence_upload_bytes_total", "Bytes of evidence stored.")
 
 
-def blueprint(store: EvidenceStore, s3: Minio, workflow: WorkflowClient, settings: IntakeSettings) -> Blueprint:
-    bp = Blueprint("evidence", __name__)
-    staging = Staging(s3, settings)
-    uploads = Uploads(
-        store, staging, IdempotencyKeys(store.engine, settings.idempotency_key_ttl_s), settings.max_files_per_upload
+bp = Blueprint("evidence", __name__)
+
+
+def _form_boundary(detail: str) -> str:
+    """The multipart boundary of the request; 415 (with ``detail``) for any other kind of body."""
+    mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
+    if mimetype != "multipart/form-data" or not options.get("boundary"):
+        raise Problem(415, "unsupported-media-type", "Unsupported media type", detail)
+    return options["boundary"]
+
+
+def _readable(evidence_id: str, what: str, *, erased_too: bool = True) -> Any:
+    """The item, if the caller may read it (``what``: which part of it); 404 otherwise. An erased
+    item's stub is listed and read, but its file and text are gone (erasure.py)."""
+    row = dependency(EvidenceRecords).get(evidence_id)
+    if row is None or (not erased_too and row.erased_at is not None):
+        raise not_found("evidence")
+    if not dependency(EvidenceAccess).may_read(principal(), row, what):
+        raise not_found("evidence")
+    return row
+
+
+def page_texts(s3: Minio, settings: IntakeSettings, row: Any) -> list[dict[str, Any]]:
+    """The text read from each page of a searchable item (none before it is)."""
+    if row.status != "indexed":
+        return []
+    return [
+        {"page": n, "text": storage.read_text(s3, settings.text_bucket, storage.page_text_key(str(row.id), n))}
+        for n in range(1, row.pages_total + 1)
+    ]
+
+
+@bp.post("/v1/cases/<case_id>/evidence")
+@api(
+    "Upload evidence files to a case",
+    {
+        201: Reply(
+            "The new items; a retry with the same Idempotency-Key repeats the first answer "
+            "(with Idempotent-Replayed: true).",
+            EvidenceList,
+            headers={"Idempotent-Replayed": "'true' when this answer repeats the first one given to the key."},
+        )
+    },
+    form=UPLOAD_FORM,
+    errors=UPLOAD_ERRORS,
+    headers={IDEMPOTENCY_HEADER: IDEMPOTENCY_KEY_DOC},
+)
+def upload(case_id: str) -> tuple[Response, int]:
+    """multipart/form-data: optional field ``visibility`` (member|reps) before one or more ``file`` parts.
+    All or nothing: the items exist only once the whole body has arrived; a request refused or
+    broken at any point stores nothing. Each item keeps its file name's bytes as sent
+    (``filename_raw``; ``filename*=`` is read as RFC 6266 says) and their decoded text (``filename``)."""
+    caller = principal()
+    settings = dependency(IntakeSettings)
+    boundary = _form_boundary("Send files as multipart/form-data.")
+    key = parse_key(request.headers.get(IDEMPOTENCY_HEADER))
+    decision = dependency(EvidenceAccess).case(
+        caller, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE, "evidence:upload"
+    )
+    form = MultipartForm(
+        request_body(),
+        boundary,
+        max_body_bytes=settings.max_file_bytes * settings.max_files_per_upload + 1024 * 1024,
+        max_file_bytes=settings.max_file_bytes,
+    )
+    answer = dependency(Uploads).receive(caller, decision.case, form, key)
+    for row in answer.stored:
+        UPLOADS.labels(caller.primary_role).inc()
+        UPLOAD_BYTES.inc(row.size_bytes)
+    response = jsonify(answer.body)
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, answer.status
+
+
+@bp.post("/v1/evidence/<parent_id>/children")
+@api(
+    "Add a file found inside an evidence item (ocr's service account)",
+    {200: Reply("That file was added before.", EvidenceOut), 201: Reply("The new item.", EvidenceOut)},
+    form=CHILD_FORM,
+    errors=UPLOAD_ERRORS,
+)
+def add_child(parent_id: str) -> tuple[Response, int]:
+    """For ocr: a file found inside an evidence item (archive member, attachment) becomes an item of
+    its own. multipart: ``index`` (its position in the parent, for idempotency), then ``file``."""
+    if not principal().is_service:
+        raise forbidden("Only casework services add files found inside evidence.")
+    parent = dependency(EvidenceRecords).get(parent_id)
+    if parent is None:
+        raise not_found("evidence")
+    boundary = _form_boundary("Send multipart/form-data.")
+    settings = dependency(IntakeSettings)
+    form = MultipartForm(request_body(), boundary, settings.max_file_bytes + 1024 * 1024, settings.max_file_bytes)
+    row, created = dependency(Uploads).add_child(parent, form)
+    return jsonify(to_json(row)), 201 if created else 200
+
+
+@bp.get("/v1/cases/<case_id>/evidence")
+@api("A case's evidence", {200: EvidenceList}, errors=(403, 404))
+def list_for_case(case_id: str) -> Response:
+    caller = principal()
+    access = dependency(EvidenceAccess)
+    access.case(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE, "evidence:list")
+    reps = access.allowed(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, "evidence:list-reps-only")
+    rows = dependency(EvidenceRecords).list_for_case(case_id, include_reps_only=reps)
+    return jsonify(items=[to_json(row) for row in rows])
+
+
+@bp.get("/v1/evidence")
+@api("Every evidence item (service accounts)", {200: EvidenceList}, query=ListAllQuery, errors=(403,))
+def list_all() -> Response:
+    """Every evidence record, for casework services rebuilding derived data (service accounts only)."""
+    if not principal().is_service:
+        raise forbidden("Only casework services may list all evidence.")
+    query = parse_query(ListAllQuery)
+    after = parse_id(query.cursor) if query.cursor else None
+    rows = dependency(EvidenceRecords).list_all(query.status, after, query.limit)
+    return jsonify(
+        items=[to_json(row, internal=True) for row in rows],
+        next_cursor=str(rows[-1].id) if len(rows) == query.limit else None,
     )
 
-    def authorize(caller: Principal, case_id: str, action: int, resource: str) -> workflow_pb2.AuthorizeResponse:
-        decision = workflow.authorize(caller.token, case_id, action, resource)
-        if not decision.visible:
-            raise not_found("case")
-        if not decision.allowed:
-            raise forbidden(decision.reason)
-        return decision
 
-    def may_read(caller: Principal, row: Any, what: str) -> bool:
-        action = (
-            workflow_pb2.CASE_ACTION_VIEW_EVIDENCE
-            if row.visibility == "member"
-            else workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE
-        )
-        return workflow.authorize(caller.token, str(row.case_id), action, f"evidence:{row.id}{what}").allowed
+@bp.get("/v1/evidence/<evidence_id>")
+@api("Read an evidence item", {200: EvidenceOut}, errors=(404,))
+def get(evidence_id: str) -> Response:
+    return jsonify(to_json(_readable(evidence_id, "")))
 
-    def may_edit(caller: Principal, row: Any, what: str, action: int = workflow_pb2.CASE_ACTION_EDIT_EVIDENCE) -> None:
-        """Changing an item's facts (``action`` EDIT_EVIDENCE), or reading who changed them
-        (VIEW_REPS_EVIDENCE): union staff with full access to the case. A member who can see the
-        item gets 403; whoever cannot see it, 404, as for every other evidence request."""
-        decision = workflow.authorize(caller.token, str(row.case_id), action, f"evidence:{row.id}{what}")
-        if decision.allowed and not caller.is_service:
-            return
-        if not decision.visible or (not decision.allowed and row.visibility != "member"):
-            raise not_found("evidence")
-        raise forbidden("Only union staff with full access to the case may correct or review an item's facts.")
 
-    @bp.post("/v1/cases/<case_id>/evidence")
-    @api(
-        "Upload evidence files to a case",
-        {
-            201: Reply(
-                "The new items; a retry with the same Idempotency-Key repeats the first answer "
-                "(with Idempotent-Replayed: true).",
-                EvidenceList,
-                headers={"Idempotent-Replayed": "'true' when this answer repeats the first one given to the key."},
-            )
-        },
-        form=UPLOAD_FORM,
-        errors=UPLOAD_ERRORS,
-        headers={IDEMPOTENCY_HEADER: IDEMPOTENCY_KEY_DOC},
+@bp.get("/v1/evidence/<evidence_id>/history")
+@api("An evidence item's status history", {200: StatusHistory}, errors=(404,))
+def history(evidence_id: str) -> Response:
+    """Every status the item went through, with its reason and page counts, oldest first."""
+    row = _readable(evidence_id, "/history")
+    entries = dependency(EvidenceRecords).history(row.id)
+    return jsonify(id=str(row.id), history=[history_json(entry) for entry in entries])
+
+
+@bp.patch("/v1/evidence/<evidence_id>/facts")
+@api("Correct an evidence item's date, title or kind", {200: EvidenceOut}, body=FactsPatch, errors=(403, 404))
+def correct_facts(evidence_id: str) -> Response:
+    """Set any of ``date``, ``title`` and ``kind``: each gets source ``rep`` (a kind confidence 1),
+    is recorded in the facts history with its old value and who changed it, and is never
+    overwritten by a later reading of the file. Answers the item as it now is."""
+    caller = principal()
+    records = dependency(EvidenceRecords)
+    row = records.get(evidence_id)
+    if row is None:
+        raise not_found("evidence")
+    dependency(EvidenceAccess).require_edit(caller, row, "/facts:edit")
+    patch = parse_json(FactsPatch)
+    changes = patch.model_dump(include=patch.model_fields_set)
+    if "date" in changes:
+        changes["date"] = dt.date.fromisoformat(changes["date"])
+    updated = records.correct_facts(row.id, changes, caller.username)
+    if updated is None:
+        raise not_found("evidence")
+    return jsonify(to_json(updated))
+
+
+@bp.get("/v1/evidence/<evidence_id>/facts/history")
+@api("Who changed an evidence item's date, title or kind", {200: FactsHistory}, errors=(403, 404))
+def facts_history(evidence_id: str) -> Response:
+    """Every change to the item's facts, oldest first: what ocr read (``changed_by`` 'ocr') and
+    each correction, with the value before and after."""
+    records = dependency(EvidenceRecords)
+    row = records.get(evidence_id)
+    if row is None:
+        raise not_found("evidence")
+    dependency(EvidenceAccess).require_edit(
+        principal(), row, "/facts/history", workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE
     )
-    def upload(case_id: str) -> tuple[Response, int]:
-        """multipart/form-data: optional field ``visibility`` (member|reps) before one or more ``file`` parts.
-        All or nothing: the items exist only once the whole body has arrived; a request refused or
-        broken at any point stores nothing. Each item keeps its file name's bytes as sent
-        (``filename_raw``; ``filename*=`` is read as RFC 6266 says) and their decoded text (``filename``)."""
-        caller = principal()
-        mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
-        if mimetype != "multipart/form-data" or not options.get("boundary"):
-            raise Problem(415, "unsupported-media-type", "Unsupported media type", "Send files as multipart/form-data.")
-        key = parse_key(request.headers.get(IDEMPOTENCY_HEADER))
-        case = authorize(caller, case_id, workflow_pb2.CASE_ACTION_ATTACH_EVIDENCE, "evidence:upload").case
-        form = MultipartForm(
-            request_body(),
-            options["boundary"],
-            max_body_bytes=settings.max_file_bytes * settings.max_files_per_upload + 1024 * 1024,
-            max_file_bytes=settings.max_file_bytes,
-        )
-        answer = uploads.receive(caller, case, form, key)
-        for row in answer.stored:
-            UPLOADS.labels(caller.primary_role).inc()
-            UPLOAD_BYTES.inc(row.size_bytes)
-        response = jsonify(answer.body)
-        if answer.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        return response, answer.status
+    return jsonify(id=str(row.id), history=[facts.history_json(entry) for entry in records.facts_history(row.id)])
 
-    @bp.post("/v1/evidence/<parent_id>/children")
-    @api(
-        "Add a file found inside an evidence item (ocr's service account)",
-        {200: Reply("That file was added before.", EvidenceOut), 201: Reply("The new item.", EvidenceOut)},
-        form=CHILD_FORM,
-        errors=UPLOAD_ERRORS,
+
+@bp.get("/v1/evidence/<evidence_id>/content")
+@api(
+    "Download an evidence item's file",
+    {200: Reply("The file as uploaded.", media={"application/octet-stream": BINARY})},
+    errors=(404,),
+)
+def content(evidence_id: str) -> Response:
+    row = _readable(evidence_id, "/content", erased_too=False)
+    return stored_file(
+        dependency(Minio),
+        row.bucket,
+        row.object_key,
+        row.version_id,
+        size_bytes=row.size_bytes,
+        content_type="application/octet-stream",
+        filename=row.filename,
     )
-    def add_child(parent_id: str) -> tuple[Response, int]:
-        """For ocr: a file found inside an evidence item (archive member, attachment) becomes an item of
-        its own. multipart: ``index`` (its position in the parent, for idempotency), then ``file``."""
-        if not principal().is_service:
-            raise forbidden("Only casework services add files found inside evidence.")
-        parent = store.get(parent_id)
-        if parent is None:
-            raise not_found("evidence")
-        mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
-        if mimetype != "multipart/form-data" or not options.get("boundary"):
-            raise Problem(415, "unsupported-media-type", "Unsupported media type", "Send multipart/form-data.")
-        index: int | None = None
-        form = MultipartForm(
-            request_body(), options["boundary"], settings.max_file_bytes + 1024 * 1024, settings.max_file_bytes
-        )
-        for part in form:
-            if isinstance(part, FormField):
-                if part.name != "index" or not part.value.isdigit():
-                    raise invalid([{"field": part.name, "message": "Only an integer 'index' field is accepted."}])
-                index = int(part.value)
-                continue
-            if index is None:
-                raise invalid([{"field": "index", "message": "Send the index before the file."}])
-            existing = store.child(parent.id, index)
-            if existing is not None:
-                part.drain()
-                return jsonify(to_json(existing)), 200
-            if parent.depth + 1 > settings.max_nesting_depth:
-                part.drain()
-                raise invalid(
-                    [
-                        {
-                            "field": "file",
-                            "message": f"Files nested deeper than {settings.max_nesting_depth} "
-                            f"levels are not taken in.",
-                        }
-                    ]
-                )
-            staged = staging.stage(str(parent.case_id), part)
-            try:
-                for _rest in form:  # all or nothing: the body must arrive whole before the item exists
-                    pass
-                evidence_id = uuid.uuid4()
-                key = f"cases/{parent.case_id}/{evidence_id}/original"
-                version_id = staging.promote(staged, key)
-            finally:
-                staging.discard([staged])
-            row = store.record_child(
-                parent=parent,
-                index=index,
-                evidence_id=evidence_id,
-                filename=display_name(part.filename),
-                filename_raw=part.original.raw,
-                filename_charset=part.original.charset,
-                content_type=part.content_type[:200],
-                size_bytes=part.size,
-                sha256=part.sha256.hexdigest(),
-                object_key=key,
-                version_id=version_id,
-            )
-            return jsonify(to_json(row)), 201
-        raise invalid([{"field": "file", "message": "A file is required."}])
 
-    @bp.get("/v1/cases/<case_id>/evidence")
-    @api("A case's evidence", {200: EvidenceList}, errors=(403, 404))
-    def list_for_case(case_id: str) -> Response:
-        caller = principal()
-        authorize(caller, case_id, workflow_pb2.CASE_ACTION_VIEW_EVIDENCE, "evidence:list")
-        reps = workflow.authorize(
-            caller.token, case_id, workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE, "evidence:list-reps-only"
-        ).allowed
-        return jsonify(items=[to_json(row) for row in store.list_for_case(case_id, include_reps_only=reps)])
 
-    @bp.get("/v1/evidence")
-    @api("Every evidence item (service accounts)", {200: EvidenceList}, query=ListAllQuery, errors=(403,))
-    def list_all() -> Response:
-        """Every evidence record, for casework services rebuilding derived data (service accounts only)."""
-        if not principal().is_service:
-            raise forbidden("Only casework services may list all evidence.")
-        query = parse_query(ListAllQuery)
-        after = parse_id(query.cursor) if query.cursor else None
-        rows = store.list_all(query.status, after, query.limit)
-        return jsonify(
-            items=[to_json(row, internal=True) for row in rows],
-            next_cursor=str(rows[-1].id) if len(rows) == query.limit else None,
-        )
-
-    @bp.get("/v1/evidence/<evidence_id>")
-    @api("Read an evidence item", {200: EvidenceOut}, errors=(404,))
-    def get(evidence_id: str) -> Response:
-        row = store.get(evidence_id)
-        if row is None or not may_read(principal(), row, ""):
-            raise not_found("evidence")
-        return jsonify(to_json(row))
-
-    @bp.get("/v1/evidence/<evidence_id>/history")
-    @api("An evidence item's status history", {200: StatusHistory}, errors=(404,))
-    def history(evidence_id: str) -> Response:
-        """Every status the item went through, with its reason and page counts, oldest first."""
-        row = store.get(evidence_id)
-        if row is None or not may_read(principal(), row, "/history"):
-            raise not_found("evidence")
-        return jsonify(id=str(row.id), history=[history_json(entry) for entry in store.history(row.id)])
-
-    @bp.patch("/v1/evidence/<evidence_id>/facts")
-    @api("Correct an evidence item's date, title or kind", {200: EvidenceOut}, body=FactsPatch, errors=(403, 404))
-    def correct_facts(evidence_id: str) -> Response:
-        """Set any of ``date``, ``title`` and ``kind``: each gets source ``rep`` (a kind confidence 1),
-        is recorded in the facts history with its old value and who changed it, and is never
-        overwritten by a later reading of the file. Answers the item as it now is."""
-        caller = principal()
-        row = store.get(evidence_id)
-        if row is None:
-            raise not_found("evidence")
-        may_edit(caller, row, "/facts:edit")
-        patch = parse_json(FactsPatch)
-        changes = patch.model_dump(include=patch.model_fields_set)
-        if "date" in changes:
-            changes["date"] = dt.date.fromisoformat(changes["date"])
-        updated = store.correct_facts(row.id, changes, caller.username)
-        if updated is None:
-            raise not_found("evidence")
-        return jsonify(to_json(updated))
-
-    @bp.get("/v1/evidence/<evidence_id>/facts/history")
-    @api("Who changed an evidence item's date, title or kind", {200: FactsHistory}, errors=(403, 404))
-    def facts_history(evidence_id: str) -> Response:
-        """Every change to the item's facts, oldest first: what ocr read (``changed_by`` 'ocr') and
-        each correction, with the value before and after."""
-        row = store.get(evidence_id)
-        if row is None:
-            raise not_found("evidence")
-        may_edit(principal(), row, "/facts/history", workflow_pb2.CASE_ACTION_VIEW_REPS_EVIDENCE)
-        return jsonify(id=str(row.id), history=[facts.history_json(entry) for entry in store.facts_history(row.id)])
-
-    @bp.get("/v1/evidence/<evidence_id>/content")
-    @api(
-        "Download an evidence item's file",
-        {200: Reply("The file as uploaded.", media={"application/octet-stream": BINARY})},
-        errors=(404,),
-    )
-    def content(evidence_id: str) -> Response:
-        row = store.get(evidence_id)
-        # An erased item's file is gone (erasure.py): its stub is listed, its content is not found.
-        if row is None or row.erased_at is not None or not may_read(principal(), row, "/content"):
-            raise not_found("evidence")
-        return stored_file(
-            s3,
-            row.bucket,
-            row.object_key,
-            row.version_id,
-            size_bytes=row.size_bytes,
-            content_type="application/octet-stream",
-            filename=row.filename,
-        )
-
-    @bp.get("/v1/evidence/<evidence_id>/text")
-    @api("An evidence item's extracted text", {200: EvidenceText}, errors=(404,))
-    def text(evidence_id: str) -> Response:
-        """The text extracted from each page, once the item is searchable (empty before)."""
-        row = store.get(evidence_id)
-        if row is None or row.erased_at is not None or not may_read(principal(), row, "/text"):
-            raise not_found("evidence")
-        pages = []
-        if row.status == "indexed":
-            pages = [
-                {"page": n, "text": storage.read_text(s3, settings.text_bucket, storage.page_text_key(str(row.id), n))}
-                for n in range(1, row.pages_total + 1)
-            ]
-        return jsonify(id=str(row.id), filename=row.filename, status=row.status, pages=pages)
-
-    return bp
+@bp.get("/v1/evidence/<evidence_id>/text")
+@api("An evidence item's extracted text", {200: EvidenceText}, errors=(404,))
+def text(evidence_id: str) -> Response:
+    """The text extracted from each page, once the item is searchable (empty before)."""
+    row = _readable(evidence_id, "/text", erased_too=False)
+    pages = page_texts(dependency(Minio), dependency(IntakeSettings), row)
+    return jsonify(id=str(row.id), filename=row.filename, status=row.status, pages=pages)

@@ -1,4 +1,4 @@
-"""Erasure of a case's evidence originals (issue 19; docs/design.md#data-protection).
+"""Erasure of a case's evidence originals (docs/design.md, "Erasure in intake, ocr and bundle").
 
 Workflow publishes ``CaseDataDue`` on ``dataprotection.erasures`` when a closed case's data is due
 for removal (its retention period passed, or a data-protection officer granted an erasure request).

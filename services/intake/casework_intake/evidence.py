@@ -160,7 +160,7 @@ def parse_id(value: str) -> uuid.UUID | None:
         return None
 
 
-class EvidenceStore:
+class EvidenceRecords:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

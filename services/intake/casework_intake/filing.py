@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_common.vocabulary import INTAKE_CHANNELS, VISIBILITIES
-from casework_intake.evidence import EvidenceStore
+from casework_intake.evidence import EvidenceRecords
 from casework_intake.filenames import OriginalName, display_name
 from casework_intake.staging import Staged, Staging
 
@@ -49,7 +49,7 @@ def person(username: str, subject: str, role: str) -> Principal:
 class Filing:
     """Turns arrivals into evidence items of one case."""
 
-    def __init__(self, store: EvidenceStore, staging: Staging) -> None:
+    def __init__(self, store: EvidenceRecords, staging: Staging) -> None:
         self.store = store
         self.staging = staging
 

@@ -16,7 +16,7 @@ import logging
 import threading
 
 from casework_common import metrics
-from casework_intake.evidence import EvidenceStore
+from casework_intake.evidence import EvidenceRecords
 from casework_intake.settings import IntakeSettings
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ ACTIONS = metrics.Metrics("intake").counter(
 class Reconciler:
     """Sweeps for unfinished items every ``reprocess_interval_s``."""
 
-    def __init__(self, store: EvidenceStore, settings: IntakeSettings) -> None:
+    def __init__(self, store: EvidenceRecords, settings: IntakeSettings) -> None:
         self.store = store
         self.after_s = settings.reprocess_after_s
         self.limit = settings.reprocess_limit

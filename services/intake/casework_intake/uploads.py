@@ -14,7 +14,7 @@ from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_common.problems import invalid
 from casework_common.vocabulary import STAFF_ROLES, VISIBILITIES
-from casework_intake.evidence import EvidenceStore, to_json
+from casework_intake.evidence import EvidenceRecords, to_json
 from casework_intake.filenames import OriginalName, display_name
 from casework_intake.idempotency import IdempotencyKeys, Outcome, file_facts, fingerprint
 from casework_intake.multipart import FilePart, FormField, MultipartForm
@@ -45,11 +45,17 @@ class Answer:
 
 
 class Uploads:
-    def __init__(self, store: EvidenceStore, staging: Staging, keys: IdempotencyKeys, max_files: int) -> None:
+    """Files coming in through the API: a person's upload to a case, and the files ocr finds
+    inside an item (an archive's members, an email's attachments)."""
+
+    def __init__(
+        self, store: EvidenceRecords, staging: Staging, keys: IdempotencyKeys, max_files: int, max_depth: int
+    ) -> None:
         self.store = store
         self.staging = staging
         self.keys = keys
         self.max_files = max_files
+        self.max_depth = max_depth
 
     def receive(
         self, caller: Principal, case: workflow_pb2.CaseSummary, form: MultipartForm, key: str | None
@@ -80,6 +86,52 @@ class Uploads:
             return self._store(caller, case, visibility, received, key, print_)
         finally:
             self.staging.discard(f.staged for f in received if f.staged is not None)
+
+    def add_child(self, parent: Any, form: MultipartForm) -> tuple[Any, bool]:
+        """Read ocr's form (an ``index``: the file's position in ``parent``, then the ``file``) and
+        record the file as an item of its own: the item and True, or the item recorded for that
+        index before and False (the same file sent again)."""
+        index: int | None = None
+        for part in form:
+            if isinstance(part, FormField):
+                if part.name != "index" or not part.value.isdigit():
+                    raise invalid([{"field": part.name, "message": "Only an integer 'index' field is accepted."}])
+                index = int(part.value)
+                continue
+            if index is None:
+                raise invalid([{"field": "index", "message": "Send the index before the file."}])
+            existing = self.store.child(parent.id, index)
+            if existing is not None:
+                part.drain()
+                return existing, False
+            if parent.depth + 1 > self.max_depth:
+                part.drain()
+                deeper = f"Files nested deeper than {self.max_depth} levels are not taken in."
+                raise invalid([{"field": "file", "message": deeper}])
+            staged = self.staging.stage(str(parent.case_id), part)
+            try:
+                for _rest in form:  # all or nothing: the body must arrive whole before the item exists
+                    pass
+                evidence_id = uuid.uuid4()
+                key = f"cases/{parent.case_id}/{evidence_id}/original"
+                version_id = self.staging.promote(staged, key)
+            finally:
+                self.staging.discard([staged])
+            row = self.store.record_child(
+                parent=parent,
+                index=index,
+                evidence_id=evidence_id,
+                filename=display_name(part.filename),
+                filename_raw=part.original.raw,
+                filename_charset=part.original.charset,
+                content_type=part.content_type[:200],
+                size_bytes=part.size,
+                sha256=part.sha256.hexdigest(),
+                object_key=key,
+                version_id=version_id,
+            )
+            return row, True
+        raise invalid([{"field": "file", "message": "A file is required."}])
 
     def _store(
         self,

@@ -24,6 +24,7 @@ from email.utils import getaddresses
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from casework_common.runtime import periodic
 from casework_intake.mailroom import addresses
 from casework_intake.mailroom.context import Mailroom
 from casework_intake.mailroom.intake import MailIntake
@@ -183,11 +184,6 @@ def imap_loop(room: Mailroom) -> Any:
 
     def run(stop: threading.Event) -> None:
         log.info("polling IMAP %s:%s/%s", poller.mailbox.host, poller.mailbox.port, poller.mailbox.folder)
-        while not stop.is_set():
-            try:
-                poller.poll_once()
-            except Exception:
-                log.exception("the IMAP pass failed; trying again in %ss", room.settings.imap_interval_s)
-            stop.wait(room.settings.imap_interval_s)
+        periodic("IMAP", poller.poll_once, room.settings.imap_interval_s)(stop)
 
     return run

@@ -11,7 +11,7 @@ from casework_common.runtime import ServiceRuntime
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.web import create_app
 from casework_common.workflow_client import WorkflowClient
-from casework_intake.evidence import EvidenceStore
+from casework_intake.evidence import EvidenceRecords
 from casework_intake.filing import Filing
 from casework_intake.mailroom.context import Mailroom
 from casework_intake.settings import IntakeSettings
@@ -35,7 +35,7 @@ def main() -> int:
         s3=s3,
         workflow=workflow,
         tokens=ServiceTokenProvider.from_settings(settings),
-        filing=Filing(EvidenceStore(engine), staging),
+        filing=Filing(EvidenceRecords(engine), staging),
     )
     app = create_app(
         settings.service_name,

@@ -1,5 +1,6 @@
-"""Document facts (issue 16): each item's date, title and kind, each with where it came from (ocr's
-readers, or "rep" when a person set it), and the history of every change to them.
+"""Document facts (docs/design.md, "Evidence pipeline"): each item's date, title and kind, each
+with where it came from (ocr's readers, or "rep" when a person set it), and the history of every
+change to them.
 
 Revision ID: 0005
 Revises: 0004

@@ -1,5 +1,5 @@
-"""Erasure (issue 19): an evidence row whose file and personal content were erased keeps an
-anonymised stub, marked with when it was erased (erasure.py).
+"""Erasure (docs/design.md, "Erasure in intake, ocr and bundle"): an evidence row whose file and
+personal content were erased keeps an anonymised stub, marked with when it was erased (erasure.py).
 
 Revision ID: 0007
 Revises: 0006

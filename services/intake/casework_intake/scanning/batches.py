@@ -1,13 +1,13 @@
 """A scanned batch becomes evidence: split at its cover sheets, each part filed to its sheet's case
 or put in the unfiled queue.
 
-Idempotent and crash-safe: a batch is recorded once by its hash (the same file again files
-nothing); its bytes are kept in the held bucket (after the split too: how long is issue 19's
-business), so a batch a crash left "splitting" is finished by the next poll; each part is
-recorded with its filing in one transaction and parts already recorded are skipped; a part's id
-is derived from the batch and its index, so an unfiled part's PDF written twice lands on the
-same key. Two mailrooms never split the same batch at once (a Postgres advisory lock on the batch).
-"""
+Idempotent and crash-safe: a batch is recorded once by its hash (the same file again files nothing);
+its bytes are kept in the held bucket (after the split too, until the case's data is erased:
+docs/design.md, "Erasure in intake, ocr and bundle"), so a batch a crash left "splitting" is
+finished by the next poll; each part is recorded with its filing in one transaction and parts
+already recorded are skipped; a part's id is derived from the batch and its index, so an unfiled
+part's PDF written twice lands on the same key. Two mailrooms never split the same batch at once (a
+Postgres advisory lock on the batch)."""
 
 from __future__ import annotations
 
@@ -271,7 +271,8 @@ class BatchIntake:
         PAGES.labels("sheet").inc(result.count("unreadable"))  # a damaged sheet is still a sheet
         BATCHES.labels("split").inc()
         # The batch's copy stays in the held bucket under batches/: it is the only record of the pages
-        # dropped as blank (and of a page misjudged blank). How long it is kept is issue 19's job.
+        # dropped as blank (and of a page misjudged blank). It goes when the case's data is erased
+        # (docs/design.md, "Erasure in intake, ocr and bundle").
         log.info(
             "scan batch %s split: %d pages, %d parts filed, %d unfiled", batch.id, len(result.pages), filed, unfiled
         )

@@ -31,6 +31,7 @@ from minio.commonconfig import CopySource
 from minio.error import S3Error
 
 from casework_common import storage
+from casework_common.runtime import periodic
 from casework_intake.mailroom.context import Mailroom
 from casework_intake.scanning.batches import BatchIntake, BatchOutcome
 from casework_intake.settings import IntakeSettings
@@ -316,13 +317,15 @@ class DropPoller:
             log.info("no scan drop configured")
         else:
             log.info("polling scan drops %s", ", ".join(source.label for source in self.sources))
-        while not stop.is_set():
-            try:  # a batch a crash (here or in another mailroom) left half-split, or one mailed in
-                self.intake.resume_unfinished()
-            except Exception:
-                log.exception("half-split scan batches could not be finished; trying again at the next poll")
-            self.poll_once()
-            stop.wait(self.interval_s)
+        periodic("scan drop", self._poll, self.interval_s)(stop)
+
+    def _poll(self) -> None:
+        """One poll: finish half-split batches, then take new files (each failure logged apart)."""
+        try:  # a batch a crash (here or in another mailroom) left half-split, or one mailed in
+            self.intake.resume_unfinished()
+        except Exception:
+            log.exception("half-split scan batches could not be finished; trying again at the next poll")
+        self.poll_once()
 
 
 def scan_drop_loop(room: Mailroom) -> Callable[[threading.Event], None]:
