@@ -178,6 +178,12 @@ def test_highlights_name_the_page(platform: Platform, corpus: dict[str, Any]) ->
     assert any("<mark>written</mark>" in h and "<mark>warning</mark>" in h for h in item["highlights"])
 
 
+def test_the_answer_says_how_long_the_scope_and_the_index_took(platform: Platform, corpus: dict[str, Any]) -> None:
+    response = platform.search("rachel", f'{corpus["marker"]} "written warning"')
+    parts = dict(part.strip().split(";dur=") for part in response.headers["Server-Timing"].split(","))
+    assert sorted(parts) == ["index", "scope"] and all(float(ms) > 0 for ms in parts.values())
+
+
 def test_search_after_pages_through_everything_once(platform: Platform) -> None:
     marker = testdocs.fresh_word()
     case = platform.create_case("rachel", unique_number())

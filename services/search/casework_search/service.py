@@ -7,6 +7,7 @@ from typing import Any
 
 from casework_common.auth import Principal
 from casework_common.problems import forbidden
+from casework_common.web import timed
 from casework_common.workflow_client import WorkflowClient
 from casework_search.availability import index_answers
 from casework_search.comparators import Comparators
@@ -33,8 +34,9 @@ class SearchService:
         return SearchScope.from_proto(self.workflow.scope(caller.token))
 
     def search(self, caller: Principal, params: SearchParams) -> dict[str, Any]:
-        scope = self.scope(caller)
-        with index_answers():
+        with timed("scope"):
+            scope = self.scope(caller)
+        with timed("index"), index_answers():
             return self.evidence.search(scope, params)
 
     def find_comparators(self, caller: Principal, case_id: str, size: int) -> dict[str, Any]:
