@@ -23,8 +23,9 @@ from casework_common.web import dependency, parse_json, parse_query, principal, 
 from casework_common.workflow_client import WorkflowClient
 from casework_intake.api import EvidenceOut, HoldReason, HoldState, Visibility
 from casework_intake.evidence import parse_id, to_json
+from casework_intake.filing import AlreadyDecided
 from casework_intake.mailroom import addresses
-from casework_intake.mailroom.held import AlreadyDecided, HeldMail
+from casework_intake.mailroom.held import HeldMail
 from casework_intake.mailroom.messages import evidence_filename
 from casework_intake.mailroom.store import AddressBook, MailLog, held_json
 from casework_intake.settings import IntakeSettings

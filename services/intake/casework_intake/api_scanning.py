@@ -301,7 +301,7 @@ def assign_unfiled(part_id: str) -> Response:
     case = find_case(caller, wanted.case)
     try:
         item = queues.assign(dependency(filing.Filing), dependency(Minio), part, caller, case, wanted.visibility)
-    except queues.AlreadyDecided as exc:
+    except filing.AlreadyDecided as exc:
         raise decided() from exc
     HELD_DECISIONS.labels("unfiled", "accepted").inc()
     records = dependency(EvidenceRecords)
@@ -321,7 +321,7 @@ def reject_unfiled(part_id: str) -> Response:
         raise forbidden("Unfiled pages are decided by union staff.")
     try:
         queues.reject(dependency(EvidenceRecords).engine, dependency(Minio), part, caller)
-    except queues.AlreadyDecided as exc:
+    except filing.AlreadyDecided as exc:
         raise decided() from exc
     HELD_DECISIONS.labels("unfiled", "rejected").inc()
     return jsonify(queues.to_json(queues.get(dependency(EvidenceRecords).engine, part_id, caller)))

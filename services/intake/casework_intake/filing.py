@@ -46,6 +46,15 @@ def person(username: str, subject: str, role: str) -> Principal:
     return Principal(subject=subject, username=username, roles=frozenset({role}))
 
 
+class AlreadyDecided(Exception):
+    """A waiting thing (held mail, an unfiled part) was accepted or rejected by someone else first;
+    ``row`` is its record as it now is, when the one who noticed has it."""
+
+    def __init__(self, row: Any = None) -> None:
+        super().__init__("decided already")
+        self.row = row
+
+
 class Filing:
     """Turns arrivals into evidence items of one case."""
 

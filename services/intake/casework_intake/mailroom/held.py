@@ -12,20 +12,12 @@ from minio import Minio
 from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_intake.filenames import OriginalName
-from casework_intake.filing import Arrival, Filing
+from casework_intake.filing import AlreadyDecided, Arrival, Filing
 from casework_intake.gauges import HELD_DECISIONS
 from casework_intake.mailroom.messages import evidence_filename
 from casework_intake.mailroom.store import MailLog
 
 log = logging.getLogger(__name__)
-
-
-class AlreadyDecided(Exception):
-    """Someone accepted or rejected the message first; ``row`` is its record as it now is."""
-
-    def __init__(self, row: Any) -> None:
-        super().__init__(f"held mail {row.id} was {row.state} already")
-        self.row = row
 
 
 class HeldMail:

@@ -25,15 +25,12 @@ from casework_common.auth import Principal
 from casework_common.vocabulary import HOLD_REASON_LABELS
 from casework_intake import filing
 from casework_intake.filenames import OriginalName
+from casework_intake.filing import AlreadyDecided
 from casework_intake.scanning.batches import part_file_name
 from casework_intake.tables import scan_batches, scan_parts
 
 log = logging.getLogger(__name__)
 _COLUMNS = (scan_parts, scan_batches.c.source_name, scan_batches.c.sender, scan_batches.c.received_at)
-
-
-class AlreadyDecided(Exception):
-    """The part was assigned or rejected by someone else first."""
 
 
 def _visible_to(caller: Principal) -> Any:
