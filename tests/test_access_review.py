@@ -1,5 +1,6 @@
-"""Access reviews (issue 19): who could read which cases in a period, and who did, for the
-data-protection officer and administrators only."""
+"""Access reviews (docs/design.md, 'The audit trail: redaction, anchors, access reviews'): who could
+read which cases in a period, and who did, for the data-protection officer and administrators
+only."""
 
 from __future__ import annotations
 

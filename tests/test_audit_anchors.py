@@ -1,5 +1,6 @@
-"""The audit trail outside the database (issue 19): signed anchors under a COMPLIANCE lock that a
-Postgres superuser cannot reach, and redaction of a case's audit content that keeps the chain.
+"""The audit trail outside the database (docs/design.md, 'The audit trail: redaction, anchors,
+access reviews'): signed anchors under a COMPLIANCE lock that a Postgres superuser cannot reach, and
+redaction of a case's audit content that keeps the chain.
 
 Everything runs against the real stack: SeaweedFS's object lock, Postgres's trigger, and the
 operator's commands (``python -m casework_workflow verify-audit`` / ``anchor-audit``) with the

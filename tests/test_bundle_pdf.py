@@ -1,4 +1,4 @@
-"""The bundle PDF library (issue 16, casework_bundle.assemble) on real PDFs generated here.
+"""The bundle PDF library (casework_bundle.assemble) on real PDFs generated here.
 
 Inputs: born-digital pages drawn with reportlab, image-only "scans" drawn with Pillow (their words placed from
 where they were drawn, and one page read by real Tesseract through parse_tesseract_tsv), an email rendered by

@@ -1,8 +1,9 @@
-"""Sharing a bundle with the union's solicitors (issue 16 part 4), against the real platform: a rep shares
-a ready bundle with a named recipient, who gets the link and the one-time code in two separate e-mails;
-the code opens a session that reads the index and downloads the same bytes the rep downloads; wrong codes
-are counted and lock the share; a used code opens nothing; revoked and expired links answer 410; every
-access reaches workflow's audit log; only staff with full access manage shares; hostile bodies are 422."""
+"""Sharing a bundle with the union's solicitors (docs/design.md, 'Bundles shared with solicitors'),
+against the real platform: a rep shares a ready bundle with a named recipient, who gets the link and the
+one-time code in two separate e-mails; the code opens a session that reads the index and downloads the
+same bytes the rep downloads; wrong codes are counted and lock the share; a used code opens nothing;
+revoked and expired links answer 410; every access reaches workflow's audit log; only staff with full
+access manage shares; hostile bodies are 422."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hearing and tribunal bundles (issue 16), against the real platform: a rep asks for a bundle of a
+"""Hearing and tribunal bundles, against the real platform: a rep asks for a bundle of a
 case's evidence, a worker builds it from the stored files, and the PDF is checked with pikepdf and
 pdftotext (order, page numbers, index links, a scanned phrase on the right page, a redaction); a
 rebuild is a new version that keeps the old one; downloads are audited; who may see what; hostile

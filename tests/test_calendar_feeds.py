@@ -1,4 +1,4 @@
-"""Calendar feeds (issue 17, part 4): a person's secret, revocable iCalendar URL of the deadlines and
+"""Calendar feeds (docs/design.md, 'Deadlines'): a person's secret, revocable iCalendar URL of the deadlines and
 hearings they may see, fetched with no bearer token, its scope worked out afresh from the directory
 at every fetch, parsed here with the ``icalendar`` library as a calendar client would."""
 

@@ -1,10 +1,11 @@
-"""The chart's part of data protection (issue 19), rendered offline: the retention S3 identity reaches
-only the processes whose erasure consumers remove objects, server-side encryption is a value every
-process with object storage gets, workflow has its audit signing key and anchor settings, the
-retention schedule is a mounted ConfigMap when set, and the daily retention CronJob runs from the
-workflow image with workflow's environment, hardened like the other workloads. Every variable named
-here is read back through the services' own settings objects, so the names cannot drift apart.
-(tests/test_chart_config.py checks the CronJob's settings, credentials and egress with the rest.)"""
+"""The chart's part of data protection (docs/design.md, 'Data protection'), rendered offline: the
+retention S3 identity reaches only the processes whose erasure consumers remove objects, server-side
+encryption is a value every process with object storage gets, workflow has its audit signing key and
+anchor settings, the retention schedule is a mounted ConfigMap when set, and the daily retention
+CronJob runs from the workflow image with workflow's environment, hardened like the other workloads.
+Every variable named here is read back through the services' own settings objects, so the names
+cannot drift apart. (tests/test_chart_config.py checks the CronJob's settings, credentials and
+egress with the rest.)"""
 
 from __future__ import annotations
 

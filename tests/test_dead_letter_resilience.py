@@ -1,6 +1,6 @@
 """A record whose envelope decodes but whose payload bytes are corrupt, on the real broker: it goes
 to the DLQ exactly once, its offset is committed, and the records behind it on the partition flow on
-(issue 14: the dead-letter path once decoded the payload again, raised, and looped for ever)."""
+(the dead-letter path once decoded the payload again, raised, and looped for ever)."""
 
 from __future__ import annotations
 

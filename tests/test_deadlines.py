@@ -1,4 +1,4 @@
-"""Deadlines on cases (issue 17) through workflow's REST API on the real platform: computed from the
+"""Deadlines on cases (docs/design.md, 'Deadlines') through workflow's REST API on the real platform: computed from the
 facts a rep records with the rule set in force, recomputed when the facts change, closed by hand,
 listed across cases for the people who work on them and for nobody else, announced on case.events,
 and the rule set replaced by an administrator without a restart."""

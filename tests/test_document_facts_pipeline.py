@@ -1,4 +1,4 @@
-"""Document facts (issue 16 part 1) through the real pipeline: intake -> ClamAV -> OCR (which reads
+"""Document facts (docs/design.md, 'Evidence pipeline') through the real pipeline: intake -> ClamAV -> OCR (which reads
 each document's date, title and kind) -> intake's evidence record, and a rep's corrections.
 
 A letter dated in its heading, a policy PDF dated only by its metadata, an email (Date header), a

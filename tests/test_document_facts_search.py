@@ -1,9 +1,9 @@
-"""Document facts in search (issue 16 part 1): each page carries its item's date, kind and title;
-``document_from``/``document_to`` (dates as people type them) and ``kind`` filter on them, the
-``kinds`` facet counts pages per kind, and a rep's correction (PATCH on intake, then
-EvidenceFactsChanged through intake's outbox) reaches the index, also when it was made before the
-file was read. Facets count only what the caller may see: a rep of another branch and the member
-of another case get no counts at all, the case's own member none for reps-only items."""
+"""Document facts in search (docs/design.md, 'Search, comparators and trends'): each page carries
+its item's date, kind and title; ``document_from``/``document_to`` (dates as people type them) and
+``kind`` filter on them, the ``kinds`` facet counts pages per kind, and a rep's correction (PATCH on
+intake, then EvidenceFactsChanged through intake's outbox) reaches the index, also when it was made
+before the file was read. Facets count only what the caller may see: a rep of another branch and the
+member of another case get no counts at all, the case's own member none for reps-only items."""
 
 from __future__ import annotations
 

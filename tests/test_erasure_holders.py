@@ -1,10 +1,10 @@
-"""Erasure in the services that keep S3 copies (issue 19): intake (evidence originals), ocr (page
-texts) and bundle (bundles) each consume ``CaseDataDue`` from dataprotection.erasures, remove
-their copies of one case and answer with one ``CaseDataErased`` receipt per kind. Published here
-straight to the broker, as workflow's outbox would; every store is then checked directly: every S3
-version in every bucket, every row, while another case's data in the same buckets and tables stays.
-A redelivered request removes nothing more and still answers. And a governance-locked version
-cannot be removed by the ordinary S3 identity."""
+"""Erasure in the services that keep S3 copies (docs/design.md, 'Erasure in intake, ocr and
+bundle'): intake (evidence originals), ocr (page texts) and bundle (bundles) each consume
+``CaseDataDue`` from dataprotection.erasures, remove their copies of one case and answer with one
+``CaseDataErased`` receipt per kind. Published here straight to the broker, as workflow's outbox
+would; every store is then checked directly: every S3 version in every bucket, every row, while
+another case's data in the same buckets and tables stays. A redelivered request removes nothing more
+and still answers. And a governance-locked version cannot be removed by the ordinary S3 identity."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""OCR after an erasure of page texts (issue 19): nothing comes back, and the retention identity
-stays in OCR's supervisor.
+"""OCR after an erasure of page texts (docs/design.md, 'Erasure in intake, ocr and bundle'): nothing
+comes back, and the retention identity stays in OCR's supervisor.
 
 - The OCR workers, which open untrusted files, never hold the retention S3 identity: read from each
   running worker's /proc/<pid>/environ.

@@ -1,7 +1,8 @@
-"""Legal holds, the retention dry run, erasure requests and rectification (issue 19, workflow's side),
-on the real platform: who may do what, refusals with their reason (a legal hold; a case still open),
-an accepted request carried out in workflow's own rows at once, a member's details corrected on all
-their cases. Dana is the data-protection officer; the cross-store removal is tests/test_retention.py."""
+"""Legal holds, the retention dry run, erasure requests and rectification (workflow's side;
+docs/design.md, 'Retention, legal holds and erasure'), on the real platform: who may do what, refusals
+with their reason (a legal hold; a case still open), an accepted request carried out in workflow's own
+rows at once, a member's details corrected on all their cases. Dana is the data-protection officer; the
+cross-store removal is tests/test_retention.py."""
 
 from __future__ import annotations
 

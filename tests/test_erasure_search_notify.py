@@ -1,5 +1,6 @@
-"""Issue 19, the holders without S3: erasing a case's data from search (both indices) and notify
-(inbox, digest, deliveries, deadlines, reminders), on the real servers.
+"""The holders without S3 (docs/design.md, 'Erasure in search and notify'): erasing a case's data
+from search (both indices) and notify (inbox, digest, deliveries, deadlines, reminders), on the real
+servers.
 
 A ``CaseDataDue`` is published straight to ``dataprotection.erasures`` as workflow's outbox would
 send it; every store is then read directly (the OpenSearch-compatible server itself, notify's

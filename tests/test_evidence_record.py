@@ -178,7 +178,7 @@ def test_an_emails_header_lines_are_metadata_not_page_text(platform: Platform, r
 
 
 def test_an_item_members_see_never_names_a_reps_only_original(platform: Platform) -> None:
-    """A member uploading a copy of a reps-only file must not learn it exists (review of issue 15)."""
+    """A member uploading a copy of a reps-only file must not learn it exists."""
     case = platform.create_case("rachel", "M100001", name="Maria Okafor")
     note = f"Rep's private note {testdocs.fresh_word()}".encode()
     hidden = platform.upload("rachel", case["id"], [("note.txt", note, "text/plain")], visibility="reps")

@@ -1,4 +1,4 @@
-"""Subject access and FOI requests of a case (issue 17, part 5), against the running platform: the
+"""Subject access and FOI requests of a case (docs/design.md, 'Deadlines'), against the running platform: the
 generated letters, the statutory deadline a sent request puts on the case (dates worked out by hand
 below), the extension, the reply with the case's own evidence, the complaint offered only when
 overdue, who may see and change them, and hostile input.

@@ -1,5 +1,6 @@
-"""Recruitment weeks (issue 20): campaigns, branch plans, sessions, the region's highlights and
-material orders through organising's REST API on the real platform, and who sees what.
+"""Recruitment weeks (docs/design.md, 'Organising: recruitment weeks'): campaigns, branch plans,
+sessions, the region's highlights and material orders through organising's REST API on the real
+platform, and who sees what.
 
 One campaign of region london serves the whole module (olive opens it; cora plans north-london
 with two sessions run by pairs); south-london (ravi) has no plan. Owen is an official of another

@@ -1,4 +1,4 @@
-"""Recovery that does not depend on luck (issue 14): whichever single event of an evidence item is
+"""Recovery that does not depend on luck: whichever single event of an evidence item is
 lost, the item reaches its terminal status and is findable exactly once.
 
 An event is lost the way a broker that acknowledged it and then lost it would lose it: a trigger

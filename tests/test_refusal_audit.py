@@ -1,8 +1,9 @@
-"""Refused requests are audited (issue 14): an unauthenticated caller, a rep of another branch and a
-member of another case are refused by workflow, intake, search and notify; each refusal is in the
-audit log with who (user, role, subject, client, address), what (method, route, path, ids) and why
-(status, reason), and counted on the service's /metrics. Allowed requests are not audited as
-refusals. One caller refused past the per-caller budget is one burst, and the rest one count."""
+"""Refused requests are audited (docs/design.md, 'Identity and access'): an unauthenticated caller,
+a rep of another branch and a member of another case are refused by workflow, intake, search and
+notify; each refusal is in the audit log with who (user, role, subject, client, address), what
+(method, route, path, ids) and why (status, reason), and counted on the service's /metrics. Allowed
+requests are not audited as refusals. One caller refused past the per-caller budget is one burst,
+and the rest one count."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Retention end to end (issue 19): a case past its retention period disappears from every store while
-a held case and a newer case stay; trends still count it anonymously; the audit chain verifies after.
+"""Retention end to end (docs/design.md, 'Retention, legal holds and erasure'): a case past its
+retention period disappears from every store while a held case and a newer case stay; trends still
+count it anonymously; the audit chain verifies after.
 
 Three closed cases of one member of staff's branch, each with evidence (read and indexed), a hearing
 bundle and an inbox item. Two are made seven years old in the database (every kind is then due under

@@ -382,7 +382,8 @@ def test_a_batch_a_crash_left_half_split_is_finished(platform: Platform, db: psy
     [item] = evidence(platform, case["id"])
     assert item["channel_detail"]["batch_id"] == str(batch_id) and item["channel_detail"]["pages"] == 1
     assert item["channel_detail"]["blank_pages"] == []
-    # Its copy stays in the held bucket (the only record of pages dropped as blank; retention: issue 19).
+    # Its copy stays in the held bucket (the only record of pages dropped as blank; removing it is
+    # retention's job: docs/design.md, 'The mailroom').
     assert [o.object_name for o in s3.list_objects(HELD_BUCKET, prefix=key)] == [key]
 
 

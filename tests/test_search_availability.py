@@ -1,4 +1,4 @@
-"""Search answers honestly about its ability to serve (issue 14): /readyz fails while the search
+"""Search answers honestly about its ability to serve: /readyz fails while the search
 server cannot be reached, searches then answer 503 with Retry-After (never 500), and searches
 during a live index rebuild answer results, never 500."""
 

@@ -1,4 +1,4 @@
-"""Subject access (issue 19 item 2) on the real platform: the data-protection officer's preview and ZIP
+"""Subject access (docs/design.md, 'Subject access') on the real platform: the data-protection officer's preview and ZIP
 export of everything held about one member, exclusions, the audit of each, who may not, and the
 member's own download of their member-visible record.
 

@@ -1,7 +1,7 @@
-"""Bundles in a real browser (issue 16 part 5): a rep builds a bundle from the case page, watches it
-become ready, reads its index, downloads it and shares it with a solicitor; the solicitor opens the
-link from one e-mail, enters the code from the other and downloads the same PDF. The pages on the way
-pass axe-core's WCAG 2.0/2.1 A and AA rules."""
+"""Bundles in a real browser (docs/design.md, 'Bundles shared with solicitors'): a rep builds a
+bundle from the case page, watches it become ready, reads its index, downloads it and shares it with
+a solicitor; the solicitor opens the link from one e-mail, enters the code from the other and
+downloads the same PDF. The pages on the way pass axe-core's WCAG 2.0/2.1 A and AA rules."""
 
 from __future__ import annotations
 

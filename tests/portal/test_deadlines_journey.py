@@ -1,4 +1,4 @@
-"""Deadlines in a real browser (issue 17): a rep records a dismissal and the ACAS early conciliation
+"""Deadlines in a real browser (docs/design.md, 'Deadlines'): a rep records a dismissal and the ACAS early conciliation
 dates, sees the tribunal clock with how it was computed, drafts a subject access request, records it
 sent and sees its deadline; the regional official, brought in by a referral discussion, finds both on
 the "deadlines in the next 14 days" page. A refused form keeps what was typed; a member's case page

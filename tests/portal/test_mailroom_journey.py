@@ -1,9 +1,10 @@
-"""The mailroom in a real browser (issue 18): a rep gives a case its own email address and copies it,
-prints a cover sheet (a PDF comes back), finds a stranger's message to that address held on the case
-page and on the Mailroom page, downloads it to check it and accepts it: it becomes the case's evidence.
-The member of the case sees the address but no held mail and no cover sheet. Scanned pages that came
-with no cover sheet wait in the Mailroom until the regional caseworker files them to a case by typing
-its reference as people do. Everything at phone width; every page passes axe-core's WCAG A/AA rules."""
+"""The mailroom in a real browser (docs/design.md, 'The mailroom'): a rep gives a case its own email
+address and copies it, prints a cover sheet (a PDF comes back), finds a stranger's message to that
+address held on the case page and on the Mailroom page, downloads it to check it and accepts it: it
+becomes the case's evidence. The member of the case sees the address but no held mail and no cover
+sheet. Scanned pages that came with no cover sheet wait in the Mailroom until the regional caseworker
+files them to a case by typing its reference as people do. Everything at phone width; every page passes
+axe-core's WCAG A/AA rules."""
 
 from __future__ import annotations
 

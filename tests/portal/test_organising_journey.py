@@ -1,13 +1,14 @@
-"""A recruitment week in a real browser at phone width (issue 20). Olive (official, london) opens the
-campaign; Cora (coordinator, north-london) adds the branch's plan and two sessions, each worked in a
-pair; Rachel (rep) logs twelve conversations on the contact form, two of them while the phone has no
-connection: they wait in the browser and are sent when it is back, once each (organising holds
-exactly twelve, and an entry sent again is answered "already saved"); her call-again follow-up
-reminds her once through notify, and a later join recorded from the follow-ups page closes it;
-Olive's region view charts the branch's contacts against its target (read from the Chart.js chart
-itself) and she highlights the plan, which the highlights page then lists. Every new page passes
-axe-core's WCAG 2.0/2.1 A and AA rules and fits a 375 px screen; every control of the contact form is
-a touch target at least 44 px high and wide. Without JavaScript the form still posts, once per page.
+"""A recruitment week in a real browser at phone width (docs/design.md, 'Organising: recruitment
+weeks'). Olive (official, london) opens the campaign; Cora (coordinator, north-london) adds the
+branch's plan and two sessions, each worked in a pair; Rachel (rep) logs twelve conversations on the
+contact form, two of them while the phone has no connection: they wait in the browser and are sent
+when it is back, once each (organising holds exactly twelve, and an entry sent again is answered
+"already saved"); her call-again follow-up reminds her once through notify, and a later join recorded
+from the follow-ups page closes it; Olive's region view charts the branch's contacts against its
+target (read from the Chart.js chart itself) and she highlights the plan, which the highlights page
+then lists. Every new page passes axe-core's WCAG 2.0/2.1 A and AA rules and fits a 375 px screen;
+every control of the contact form is a touch target at least 44 px high and wide. Without JavaScript
+the form still posts, once per page.
 
 On the test platform every follow-up is due at once (CASEWORK_ORGANISING_TODAY, tests/conftest.py;
 /work/notes/issue20-reminder-mechanism.md), so the reminder comes within seconds."""

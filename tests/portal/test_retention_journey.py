@@ -1,8 +1,8 @@
-"""Retention in a real browser at phone width (issue 19): the region's official puts a case under a legal
-hold from its page and releases it; the data-protection officer sees what a retention run would remove,
-is told why an erasure request for an open case is refused, sets a hold by case id, and starts an
-erasure of a closed case; a rep has no Retention page. Every page passes axe-core's WCAG 2.0/2.1 A and
-AA rules and fits 375 px."""
+"""Retention in a real browser at phone width (docs/design.md, 'Retention, legal holds and erasure'):
+the region's official puts a case under a legal hold from its page and releases it; the data-protection
+officer sees what a retention run would remove, is told why an erasure request for an open case is
+refused, sets a hold by case id, and starts an erasure of a closed case; a rep has no Retention page.
+Every page passes axe-core's WCAG 2.0/2.1 A and AA rules and fits 375 px."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Subject access in a real browser at phone width (issue 19 item 2): the data-protection officer types a
-membership number as people do, sees every item held, ticks one to withhold (by keyboard), downloads the
-ZIP; a mistyped number is refused beside the field; a member downloads their own record from the home
-page; a rep cannot open the page. Every page passes axe-core's WCAG 2.0/2.1 A and AA rules."""
+"""Subject access in a real browser at phone width (docs/design.md, 'Subject access'): the
+data-protection officer types a membership number as people do, sees every item held, ticks one to
+withhold (by keyboard), downloads the ZIP; a mistyped number is refused beside the field; a member
+downloads their own record from the home page; a rep cannot open the page. Every page passes axe-core's
+WCAG 2.0/2.1 A and AA rules."""
 
 from __future__ import annotations
 
