@@ -25,14 +25,19 @@ log = logging.getLogger(__name__)
 Loop = Callable[[threading.Event], None]
 
 
-def periodic(name: str, work: Callable[[], object], interval_s: float, passes: Any | None = None) -> Loop:
-    """A background loop that runs ``work`` at once and then every ``interval_s`` seconds until stopped.
+def periodic(
+    name: str, work: Callable[[], object], interval_s: float, passes: Any | None = None, wait_first: bool = False
+) -> Loop:
+    """A background loop that runs ``work`` at once (after ``interval_s`` with ``wait_first``) and then
+    every ``interval_s`` seconds until stopped.
 
     A pass that raises is logged (and counted with outcome "failed" in ``passes``, a Prometheus
     counter labelled by outcome) and the next pass is tried: one bad pass (a database restart)
     must not stop the service."""
 
     def loop(stop: threading.Event) -> None:
+        if wait_first and stop.wait(interval_s):
+            return
         while not stop.is_set():
             try:
                 work()

@@ -24,3 +24,22 @@ def test_a_failed_pass_is_counted_and_the_next_pass_still_runs() -> None:
     thread.join(10)
     assert not thread.is_alive() and len(calls) == 3
     assert passes.labels("failed")._value.get() == 1 and passes.labels("ok")._value.get() == 2
+
+
+def test_wait_first_waits_an_interval_before_the_first_pass_and_a_stop_meanwhile_runs_none() -> None:
+    stop = threading.Event()
+    calls: list[int] = []
+    thread = threading.Thread(target=periodic("test", lambda: calls.append(1), 3600, wait_first=True), args=(stop,))
+    thread.start()
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive() and calls == []
+    # Without wait_first the first pass runs at once, even when stopped right after.
+    ran = threading.Event()
+    stop = threading.Event()
+    thread = threading.Thread(target=periodic("test", ran.set, 3600), args=(stop,))
+    thread.start()
+    assert ran.wait(10)
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()

@@ -232,4 +232,4 @@ class Deliverer:
                 log.info("sent %d daily digests", self.send_digests())
                 last_day = now.date()
 
-        return periodic("daily digest", send_if_due, 60)
+        return periodic("daily digest", send_if_due, 60, wait_first=True)
