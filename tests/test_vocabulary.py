@@ -149,11 +149,7 @@ SOURCES = sorted(
 
 #: Copies still to be replaced, by the file that holds them and the vocabulary they copy. Each
 #: entry is a known debt, not a licence: remove it once the file imports the vocabulary.
-KNOWN_COPIES: dict[str, set[str]] = {
-    "services/search/casework_search/rebuild.py": {"visibility"},
-    "services/workflow/casework_workflow/deadlines/ruleset.py": {"visibility"},
-    "services/workflow/casework_workflow/responses.py": {"visibility", "deadline state"},
-}
+KNOWN_COPIES: dict[str, set[str]] = {}
 
 
 @dataclass(frozen=True)

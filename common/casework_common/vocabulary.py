@@ -10,6 +10,7 @@ is ``"outcome_letter"``. ``DOCUMENT_KIND_UNSPECIFIED`` has no name: it means "no
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import Literal
 
 from casework.v1 import events_pb2, organising_pb2
 
@@ -106,6 +107,8 @@ EVIDENCE_STATUS_LABELS: MappingProxyType[str, str] = MappingProxyType(
 #: (``Visibility``) by short name: ``"member"`` (the member too) and ``"reps"`` (reps and officials).
 VISIBILITIES = _short_names(events_pb2.Visibility, "VISIBILITY_")
 VISIBILITY_NAMES = MappingProxyType({number: name for name, number in VISIBILITIES.items()})
+#: The short names as a type for API models (their OpenAPI enum): ``visibility: VisibilityName``.
+VisibilityName = Literal[tuple(VISIBILITIES)]  # type: ignore[valid-type]
 
 #: Referral states (``ReferralState``) by short name, in the protocol's order, e.g.
 #: ``"pack_requested"``. Events carry the short name itself (``ReferralChanged.to_state``).
@@ -133,6 +136,8 @@ DEADLINE_KINDS = _short_names(events_pb2.DeadlineKind, "DEADLINE_KIND_")
 DEADLINE_STATES = _short_names(events_pb2.DeadlineState, "DEADLINE_STATE_")
 DEADLINE_KIND_NAMES = MappingProxyType({number: name for name, number in DEADLINE_KINDS.items()})
 DEADLINE_STATE_NAMES = MappingProxyType({number: name for name, number in DEADLINE_STATES.items()})
+#: The deadline states' short names as a type for API models.
+DeadlineStateName = Literal[tuple(DEADLINE_STATES)]  # type: ignore[valid-type]
 
 #: What people call each deadline kind, for pages, reminders and calendar entries.
 DEADLINE_KIND_LABELS: MappingProxyType[str, str] = MappingProxyType(

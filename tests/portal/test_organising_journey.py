@@ -10,8 +10,8 @@ then lists. Every new page passes axe-core's WCAG 2.0/2.1 A and AA rules and fit
 every control of the contact form is a touch target at least 44 px high and wide. Without JavaScript
 the form still posts, once per page.
 
-On the test platform every follow-up is due at once (CASEWORK_ORGANISING_TODAY, tests/conftest.py;
-/work/notes/issue20-reminder-mechanism.md), so the reminder comes within seconds."""
+On the test platform every follow-up is due at once (CASEWORK_ORGANISING_TODAY, tests/conftest.py:
+the platform's "today" is far in the future), so the reminder comes within seconds."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from casework_common.vocabulary import (
     HOLD_STATES,
     INTAKE_CHANNELS,
     VISIBILITIES,
+    VisibilityName,
 )
 from casework_common.web import dependency, parse_json, parse_query, principal, request_body, stored_file
 from casework_intake import facts
@@ -40,8 +41,6 @@ Status = Literal[tuple(EVIDENCE_STATUSES)]  # type: ignore[valid-type]
 Kind = Literal[tuple(DOCUMENT_KINDS)]  # type: ignore[valid-type]
 # How evidence came in (IntakeChannel), by short name.
 Channel = Literal[tuple(INTAKE_CHANNELS)]  # type: ignore[valid-type]
-# Who may see an item besides those who see its case (Visibility): "member" or "reps".
-Visibility = Literal[tuple(VISIBILITIES)]  # type: ignore[valid-type]
 # Where held mail and unfiled scanned pages stand (HoldState), and why they wait (HoldReason).
 HoldState = Literal[tuple(HOLD_STATES)]  # type: ignore[valid-type]
 HoldReason = Literal[tuple(HOLD_REASONS)]  # type: ignore[valid-type]
@@ -164,7 +163,7 @@ class EvidenceOut(BaseModel):
     )
     size_bytes: int
     sha256: str
-    visibility: Visibility
+    visibility: VisibilityName
     status: Status = Field(
         description="received → scanning → extracting → one outcome: indexed, failed, quarantined, "
         "password_protected, unreadable, not_indexed or unpacked (an archive whose files are items of their own). "

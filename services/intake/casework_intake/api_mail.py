@@ -19,9 +19,10 @@ from casework.v1 import workflow_pb2
 from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, not_found
+from casework_common.vocabulary import VisibilityName
 from casework_common.web import dependency, parse_json, parse_query, principal, stored_file
 from casework_common.workflow_client import WorkflowClient
-from casework_intake.api import EvidenceOut, HoldReason, HoldState, Visibility
+from casework_intake.api import EvidenceOut, HoldReason, HoldState
 from casework_intake.evidence import parse_id, to_json
 from casework_intake.filing import AlreadyDecided
 from casework_intake.mailroom import addresses
@@ -97,7 +98,7 @@ class AcceptBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    visibility: Visibility = Field(
+    visibility: VisibilityName = Field(
         default="reps", description="Who may see the item: 'reps' (default) or 'member' (the case's member too)."
     )
 

@@ -17,11 +17,11 @@ from casework_common.auth import Principal
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.service_token import ServiceTokenProvider
-from casework_common.vocabulary import STAFF_ROLES
+from casework_common.vocabulary import STAFF_ROLES, VisibilityName
 from casework_common.web import attachment, dependency, parse_json, parse_query, principal, stored_file
 from casework_common.workflow_client import WorkflowClient
 from casework_intake import filing
-from casework_intake.api import EvidenceOut, HoldReason, HoldState, Visibility
+from casework_intake.api import EvidenceOut, HoldReason, HoldState
 from casework_intake.evidence import EvidenceRecords, parse_id, to_json
 from casework_intake.gauges import HELD_DECISIONS
 from casework_intake.scanning import cover_sheets, queues
@@ -44,7 +44,7 @@ class CoverSheetRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    visibility: Visibility = Field(
+    visibility: VisibilityName = Field(
         default="reps",
         description="Who will see the papers scanned behind this sheet: 'reps' (union staff on the case) or "
         "'member' (the member too).",
@@ -57,7 +57,7 @@ class CoverSheetOut(BaseModel):
     id: str
     case_id: str
     case_reference: str
-    visibility: Visibility
+    visibility: VisibilityName
     printed_by: str
     printed_at: str
     revoked_at: str | None
@@ -112,7 +112,7 @@ class AssignRequest(BaseModel):
         max_length=100,
         description="The case: its reference (CW-2026-000123, any case) or its id.",
     )
-    visibility: Visibility = Field(default="reps", description="Who will see the new item.")
+    visibility: VisibilityName = Field(default="reps", description="Who will see the new item.")
 
 
 class Assigned(BaseModel):

@@ -31,7 +31,7 @@ from casework_common import metrics
 from casework_common.events import EnvelopeError, Event
 from casework_common.runtime import periodic
 from casework_common.typed_dates import days_left_text, long_date
-from casework_common.vocabulary import DEADLINE_KIND_LABELS, DEADLINE_KIND_NAMES, DEADLINE_STATE_NAMES
+from casework_common.vocabulary import DEADLINE_KIND_LABELS, DEADLINE_KIND_NAMES, DEADLINE_STATE_NAMES, VISIBILITY_NAMES
 from casework_notify import erasure
 from casework_notify.delivery import Deliverer
 from casework_notify.reminder_leads import (
@@ -111,7 +111,7 @@ def deadline_values(changed: events_pb2.DeadlineChanged, event_id: str) -> dict[
         "state": state,
         # Anything but an explicit VISIBILITY_MEMBER stays with the reps: the member is never
         # reminded of a date nobody said they may see.
-        "visibility": "member" if changed.visibility == events_pb2.VISIBILITY_MEMBER else "reps",
+        "visibility": VISIBILITY_NAMES.get(changed.visibility, "reps"),
         "indicative": changed.indicative,
         "version": changed.version,
         "event_id": event_id,

@@ -24,6 +24,7 @@ from casework_common.auth import HUMAN_ROLES, Principal
 from casework_common.directory import Directory
 from casework_common.service_token import ServiceTokenProvider
 from casework_common.typed_dates import long_date
+from casework_common.vocabulary import ORGANISING_ROLES
 from casework_common.workflow_client import WorkflowClient
 
 # Notification kinds (each can be sent immediately or in a daily digest; see preferences).
@@ -50,7 +51,6 @@ MEMBERS_ONLY = frozenset({"case_opened", "case_update", "referral_member_advised
 FOR_MEMBERS = MEMBERS_ONLY | {"evidence_quarantined", "deadline_reminder"}
 # Recruitment weeks (the organising service) involve branch reps, coordinators and officials only.
 ORGANISING_KINDS = frozenset({"organising_followup", "organising_help", "organising_materials"})
-ORGANISING_ROLES = ("rep", "coordinator", "official")
 
 
 def kinds_for(caller: Principal) -> dict[str, str]:

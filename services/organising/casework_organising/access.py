@@ -1,4 +1,4 @@
-"""Who may see and do what in recruitment weeks (docs/design.md#organising).
+"""Who may see and do what in recruitment weeks (docs/design.md, "Organising: recruitment weeks").
 
 - An official opens campaigns for their own region, sees every branch plan, session and result in
   it, highlights plans and fulfils material orders, but never a person's details or a target list:
@@ -13,8 +13,7 @@ A record outside the caller's scope is answered as not found, so its existence i
 from __future__ import annotations
 
 from casework_common.auth import Principal
-
-BRANCH_STAFF = ("rep", "coordinator")
+from casework_common.vocabulary import BRANCH_STAFF_ROLES
 
 
 def is_official(caller: Principal) -> bool:
@@ -24,7 +23,7 @@ def is_official(caller: Principal) -> bool:
 
 def is_branch_staff(caller: Principal) -> bool:
     """A rep or coordinator with a branch and a region."""
-    return caller.has(*BRANCH_STAFF) and bool(caller.branch) and bool(caller.region)
+    return caller.has(*BRANCH_STAFF_ROLES) and bool(caller.branch) and bool(caller.region)
 
 
 def may_use(caller: Principal) -> bool:

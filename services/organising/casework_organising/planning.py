@@ -28,6 +28,7 @@ from casework_common.directory import Directory, Person
 from casework_common.events import ORGANISING_EVENTS
 from casework_common.problems import Problem, forbidden, invalid, not_found, unavailable
 from casework_common.typed_dates import LONDON, long_date
+from casework_common.vocabulary import BRANCH_STAFF_ROLES
 from casework_organising import access
 from casework_organising.api.campaign_models import (
     MAX_CAMPAIGN_DAYS,
@@ -222,11 +223,11 @@ class Campaigns:
 
     def branch_staff(self, region: str, branch: str) -> set[str]:
         """Usernames of the branch's reps and coordinators."""
-        return {p.username for p in self._people(access.BRANCH_STAFF, region, branch)}
+        return {p.username for p in self._people(BRANCH_STAFF_ROLES, region, branch)}
 
     def region_branches(self, region: str) -> set[str]:
         """The region's branches: those its reps and coordinators belong to."""
-        return {p.branch for p in self._people(access.BRANCH_STAFF, region) if p.branch}
+        return {p.branch for p in self._people(BRANCH_STAFF_ROLES, region) if p.branch}
 
     # -- loading in scope ----------------------------------------------------------------------
 

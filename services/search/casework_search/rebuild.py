@@ -23,13 +23,13 @@ from casework.v1 import events_pb2
 from casework_common import storage
 from casework_common.intake_client import IntakeClient
 from casework_common.service_token import ServiceTokenProvider
+from casework_common.vocabulary import VISIBILITIES
 from casework_common.workflow_client import WorkflowClient
 from casework_search.index_documents import case_document, facts_from_record, page_document
 from casework_search.indices import CASES, PAGES, SPECS, Indices
 
 log = logging.getLogger(__name__)
 
-VISIBILITY = {"member": events_pb2.VISIBILITY_MEMBER, "reps": events_pb2.VISIBILITY_REPS}
 # Page texts read from S3 at once: each read is one small object, so a rebuild waits on round
 # trips; a few in flight keep the object store busy without crowding out live traffic.
 TEXT_READERS = 8
@@ -83,7 +83,7 @@ def _evidence_ref(item: dict[str, Any]) -> events_pb2.EvidenceRef:
         case_id=item["case_id"],
         branch=item["branch"],
         region=item["region"],
-        visibility=VISIBILITY[item["visibility"]],
+        visibility=VISIBILITIES[item["visibility"]],
         filename=item["filename"],
         content_type=item["content_type"],
     )

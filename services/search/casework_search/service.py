@@ -7,6 +7,7 @@ from typing import Any
 
 from casework_common.auth import Principal
 from casework_common.problems import forbidden
+from casework_common.vocabulary import STAFF_ROLES
 from casework_common.web import timed
 from casework_common.workflow_client import WorkflowClient
 from casework_search.availability import index_answers
@@ -46,7 +47,7 @@ class SearchService:
 
     def save_comparator(self, caller: Principal, case_id: str, key: str) -> dict[str, Any]:
         """Save a comparator of the case as a timeline entry, written by workflow as the caller."""
-        if not caller.has("rep", "coordinator", "official", "caseworker"):
+        if not caller.has(*STAFF_ROLES):
             raise forbidden("Comparators are saved by the reps and officials working on the case.")
         scope = self.scope(caller)
         with index_answers():

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from casework_common.vocabulary import DeadlineStateName, VisibilityName
 from casework_workflow.schemas import Allegation, CaseType, Outcome, Sector, Status
 
 
@@ -68,7 +69,7 @@ class TimelineEntryOut(BaseModel):
 
     id: str
     kind: str = Field(description="An entry kind people write (see EntryKind) or one the system writes.")
-    visibility: Literal["member", "reps"]
+    visibility: VisibilityName
     author: str
     author_role: str
     body: str
@@ -108,8 +109,8 @@ class DeadlineOut(BaseModel):
     label: str
     due_on: str = Field(description="The last day (ISO date).")
     days_left: int = Field(description="From today in Europe/London; negative once overdue.")
-    state: Literal["open", "met", "withdrawn"]
-    visibility: Literal["member", "reps"]
+    state: DeadlineStateName
+    visibility: VisibilityName
     indicative: bool
     computation: list[str] = Field(description="How the date was computed, one sentence per step.")
     source: DeadlineSourceOut | None

@@ -10,6 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from werkzeug.datastructures import MultiDict
 
 from casework_common.auth import Principal
+from casework_common.vocabulary import BRANCH_STAFF_ROLES
 from casework_portal import labels
 from casework_portal.backend import ApiError
 from casework_portal.pages import bp, current_caller, data_protection, signed_in, site
@@ -94,7 +95,7 @@ def home() -> Any:
         cases=listing["items"],
         params=params,
         next_url=next_url,
-        branch_staff=caller.has("rep", "coordinator"),
+        branch_staff=caller.has(*BRANCH_STAFF_ROLES),
     )
 
 
@@ -106,7 +107,7 @@ def case_form(caller: Principal, values: dict[str, Any], problem: ApiError | Non
 @bp.route("/cases/new", methods=["GET", "POST"])
 @signed_in
 def new_case(caller: Principal) -> Any:
-    if not caller.has("rep", "coordinator"):
+    if not caller.has(*BRANCH_STAFF_ROLES):
         abort(403, "Cases are opened by the member's branch: a rep or the coordinator.")
     if request.method == "GET":
         return case_form(caller, {"allegations": []}, None)
@@ -164,7 +165,7 @@ def case(caller: Principal, case_id: str) -> str:
         timeline=number_timeline(timeline, caller),
         referrals=referrals,
         full=full,
-        branch_staff=caller.has("rep", "coordinator"),
+        branch_staff=caller.has(*BRANCH_STAFF_ROLES),
         entry_kinds=labels.STAFF_ENTRY_KINDS if full else labels.MEMBER_ENTRY_KINDS,
         comparators=comparators,
         comparators_problem=comparators_problem,

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from casework_common.vocabulary import VisibilityName
 from casework_workflow.deadlines.model import JURISDICTIONS, RuleSource
 
 JurisdictionName = Literal["england_wales", "scotland", "northern_ireland"]
@@ -97,7 +98,7 @@ class ClaimType(_Strict):
     label: Text  # "Unfair dismissal"
     runs_from: Literal["termination_date", "act_date"]
     runs_from_label: Text  # what that date is for this claim, e.g. "Effective date of termination"
-    visibility: Literal["member", "reps"] = "reps"
+    visibility: VisibilityName = "reps"
     rules: Annotated[list[ClaimRule], Field(min_length=1)]
     note: str = ""
 
@@ -165,7 +166,7 @@ class AppealRule(_Strict):
     """The internal appeal: its window comes from the employer's letter or policy, not from statute."""
 
     label: Text
-    visibility: Literal["member", "reps"] = "member"
+    visibility: VisibilityName = "member"
     source: Source
     note: str = ""
 
