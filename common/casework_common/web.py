@@ -64,6 +64,8 @@ def provide(app: Flask, *objects: object) -> None:
     """
     given = app.extensions.setdefault("casework_dependencies", {})
     for obj in objects:
+        if type(obj) in given:  # a view would silently get whichever came last
+            raise ValueError(f"the app was already given a {type(obj).__name__}")
         given[type(obj)] = obj
 
 
