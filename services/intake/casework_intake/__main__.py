@@ -110,7 +110,7 @@ def main() -> int:
     runtime.add_loop("refusal-audit", refusals.run)
     runtime.add_loop("outbox-relay", OutboxRelay(engine, outbox, producer, settings.service_name).run)
     runtime.add_loop("status-consumer", status_consumer.run)
-    runtime.add_loop("reconciler", Reconciler(store, settings).run)
+    runtime.add_loop("reconciler", Reconciler(store, settings).loop())
     if (retention_s3 := erasures.retention_identity(settings, "evidence")) is not None:
         eraser = erasure.EvidenceEraser(engine, retention_s3, settings)
         erasures.add_consumer(runtime, settings, producer, erasure.GROUP, eraser.handle)

@@ -12,14 +12,11 @@ idempotent, so a replay never duplicates anything. An item handed back more than
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from casework_common import metrics
+from casework_common.runtime import Loop, periodic
 from casework_intake.evidence import EvidenceRecords
 from casework_intake.settings import IntakeSettings
 
-log = logging.getLogger(__name__)
 ACTIONS = metrics.Metrics("intake").counter(
     "reconciler_actions_total",
     "Unfinished evidence items the reconciler handed back to the pipeline (or, past the limit, failed).",
@@ -41,10 +38,7 @@ class Reconciler:
         ACTIONS.inc(acted)
         return acted
 
-    def run(self, stop: threading.Event) -> None:
-        """Sweep until ``stop`` is set; a failed pass (database down) is logged and tried again."""
-        while not stop.wait(self.interval_s):
-            try:
-                self.sweep()
-            except Exception:
-                log.exception("reconciler sweep failed")
+    def loop(self) -> Loop:
+        """Sweep every interval, the first after one interval (nothing can be stale at start-up)
+        until stopped; a failed pass (database down) is logged and tried again."""
+        return periodic("reconciler sweep", self.sweep, self.interval_s, wait_first=True)
