@@ -256,15 +256,12 @@ class Cases:
 
     def scope_of(self, conn: Connection, caller: Principal) -> workflow_pb2.Scope:
         """What ``caller`` may search: whole branches, and the other cases by id and access level."""
-        branches = scope.whole_branches(caller)
-        query = self.rules.visible_cases_query(caller)
-        if branches:  # those cases are covered by their branch; listing them adds nothing
-            query = query.where(cases.c.branch.not_in(branches))
-        rows = conn.execute(query).all()
+        rows = conn.execute(self.rules.scope_query(scope.Shape.of(caller)), scope.bound_values(caller)).all()
+        full, member = int(scope.Access.FULL), int(scope.Access.MEMBER)
         return workflow_pb2.Scope(
-            branches=branches,
-            case_ids=[str(r.id) for r in rows if r.access == scope.Access.FULL],
-            member_case_ids=[str(r.id) for r in rows if r.access == scope.Access.MEMBER],
+            branches=scope.whole_branches(caller),
+            case_ids=[str(case_id) for case_id, access in rows if access == full],
+            member_case_ids=[str(case_id) for case_id, access in rows if access == member],
         )
 
     # -- changing ------------------------------------------------------------------

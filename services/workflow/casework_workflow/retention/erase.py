@@ -51,7 +51,7 @@ def erase_case_record(conn: Connection, case_id: uuid.UUID) -> int:
         .values(
             member_name=ERASED,
             # Empty, not a marker: no membership number is empty, so no member's token ever matches
-            # an erased case (scope.member_access) and rectification by number never reaches one.
+            # an erased case (scope's member access) and rectification by number never reaches one.
             membership_number="",
             member_email=None,
             member_phone=None,
