@@ -107,3 +107,27 @@ def test_service_role_and_bearer_parsing() -> None:
     service = Principal.from_claims({"sub": "s", "realm_access": {"roles": ["service"]}})
     assert service.is_service and service.username == "s"
     assert bearer_token("Bearer abc") == "abc" and bearer_token("Basic abc") == "" and bearer_token(None) == ""
+
+
+def test_a_token_is_verified_once_while_remembered(
+    keys: tuple[Any, Any], issuer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda token, *a, **kw: decoded.append(token) or real_decode(token, *a, **kw))
+    validator = TokenValidator(issuer, "casework-api")
+    token, other = sign(keys[0], claims(issuer)), sign(keys[0], claims(issuer, sub="u2"))
+    assert validator.validate(token) == validator.validate(token)
+    assert validator.validate(other).subject == "u2"
+    assert decoded == [token, other]
+    with pytest.raises(AuthError):  # a remembered token's principal is not lent to a forged one
+        validator.validate(sign(keys[1], claims(issuer)))
+
+
+def test_a_remembered_token_is_refused_once_it_expires(keys: tuple[Any, Any], issuer: str) -> None:
+    validator = TokenValidator(issuer, "casework-api")
+    token = sign(keys[0], claims(issuer, exp=int(time.time()) + 2))
+    assert validator.validate(token).username == "rachel"
+    time.sleep(3)
+    with pytest.raises(AuthError, match="expired"):
+        validator.validate(token)
