@@ -62,7 +62,7 @@ FIELD_DEPENDENCIES: dict[str, Dependency] = {
     "intake_url": Dependency("service"),
     "search_url": Dependency("service"),
     "notify_url": Dependency("service"),
-    "organising_url": Dependency("service"),  # the portal's recruitment pages
+    "organising_url": Dependency("service"),  # the portal's recruitment pages; workflow's subject access
 }
 # Credentials a settings class declares required (no default) are checked wherever they appear: a
 # service acting on its own behalf needs its client secret, the portal its own.

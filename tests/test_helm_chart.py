@@ -146,10 +146,11 @@ def test_network_policies_deny_by_default_and_allow_only_the_architecture(chart:
         return found - {"-", "helm-test"}
 
     assert callers("workflow") == {"portal", "intake", "search", "notify", "bundle", "intake-mailroom"}
-    # Workflow reads a member's evidence records (intake) and notifications (notify) for subject access.
+    # Workflow reads a member's evidence records (intake), notifications (notify) and recruitment records
+    # (organising) for subject access.
     assert callers("intake") == {"portal", "ocr", "search", "bundle", "workflow"}
-    assert callers("notify") == {"portal", "workflow"}
-    assert callers("search") == callers("bundle") == callers("organising") == {"portal"}
+    assert callers("notify") == callers("organising") == {"portal", "workflow"}
+    assert callers("search") == callers("bundle") == {"portal"}
     assert callers("ocr") == callers("bundle-worker") == set()  # nobody calls the workers
     # The bundle workers reach Kafka, Postgres and object storage only: no other service.
     worker_egress = policies["casework-bundle-worker"]["spec"]["egress"]

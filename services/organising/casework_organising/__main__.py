@@ -21,7 +21,7 @@ from casework_common.refusals import kafka_auditor
 from casework_common.runtime import ServiceRuntime
 from casework_common.web import create_app, provide
 from casework_organising import followups, metrics, retention
-from casework_organising.api import campaigns, contacts, results, targets
+from casework_organising.api import campaigns, contacts, results, subject_access, targets
 from casework_organising.planning import Campaigns
 from casework_organising.settings import OrganisingSettings
 from casework_organising.tables import outbox
@@ -49,7 +49,7 @@ def serve(settings: OrganisingSettings) -> int:
         refusals=refusals,
     )
     provide(app, engine, settings, Campaigns(engine, directory, settings))
-    for module in (campaigns, targets, contacts, results):
+    for module in (campaigns, targets, contacts, results, subject_access):
         app.register_blueprint(module.bp)
     metrics.register(engine)
     runtime = ServiceRuntime(settings.service_name)

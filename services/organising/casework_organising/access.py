@@ -6,6 +6,8 @@
 - A branch's reps and coordinator plan, run sessions, log conversations, import target lists and
   work follow-ups for their own branch, in campaigns of their own region.
 - Members, caseworkers, the dpo and admin get nothing here (admin has /metrics).
+- Services (workflow's account) read one member's records for subject access, and nothing else
+  (api/subject_access.py checks that itself).
 
 A record outside the caller's scope is answered as not found, so its existence is not revealed.
 """

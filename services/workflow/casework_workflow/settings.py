@@ -36,8 +36,10 @@ class WorkflowSettings(HttpSettings, GrpcSettings, KeycloakSettings, KafkaSettin
     audit_anchor_retention_days: int = Field(default=3650, gt=0)
     # Ed25519 private key (PEM) that signs anchors; empty: anchoring is off (and readiness says so).
     audit_signing_key: SecretStr = SecretStr("")
-    # Subject access (subject_access/): where a member's evidence records and notifications are read,
-    # with workflow's service token, and how long each call may take.
+    # Subject access (subject_access/): where a member's evidence records, notifications and organising
+    # records (recruitment target lists and conversations) are read, with workflow's service token, and
+    # how long each call may take.
     intake_url: str = "http://127.0.0.1:8120"
     notify_url: str = "http://127.0.0.1:8150"
+    organising_url: str = "http://127.0.0.1:8170"
     subject_access_timeout_s: float = Field(default=30, gt=0)

@@ -30,12 +30,13 @@ write object storage and their own schema, and reach no other service. The mailr
 works in intake's schema (`schema`), takes mail on its SMTP/LMTP port from the configured peers only
 (`smtp`: services.intake.mailroom.peers), sends receipts through the SMTP relay, polls IMAP only when a
 mailbox is set, and publishes no events itself (the API's outbox relay does). Organising (recruitment
-weeks) is called by the portal only, reads the directory from Keycloak's admin API with the services
-client (`account`), and reaches notify through its topic on Kafka only, never by a call.
+weeks) is called by the portal, and by workflow for subject access only (a member's target-list entries
+and conversations), reads the directory from Keycloak's admin API with the services client (`account`),
+and reaches notify through its topic on Kafka only, never by a call.
 */}}
 {{- define "casework.flows" -}}
 {{- $mailroom := .root.Values.services.intake.mailroom }}
-workflow: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {intake: [http], notify: [http]}, from: {http: [portal, search], grpc: [intake, search, notify, bundle{{ if $mailroom.enabled }}, intake-mailroom{{ end }}]}}
+workflow: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {intake: [http], notify: [http], organising: [http]}, from: {http: [portal, search], grpc: [intake, search, notify, bundle{{ if $mailroom.enabled }}, intake-mailroom{{ end }}]}}
 intake: {deps: [kafka, postgres, s3, keycloak], account: true, migrations: true, calls: {workflow: [grpc]}, from: {http: [portal, ocr, search, bundle, workflow]}}
 {{- if $mailroom.enabled }}
 intake-mailroom: {deps: [postgres, s3, keycloak, smtp{{ if $mailroom.imap.url }}, imap{{ end }}], account: true, schema: intake, smtp: true, calls: {workflow: [grpc]}, from: {}}
@@ -46,7 +47,7 @@ portal: {deps: [postgres, keycloak], calls: {workflow: [http], intake: [http], s
 ocr: {deps: [kafka, postgres, s3, keycloak{{ if .root.Values.ocr.clamav.freshclam }}, clamavMirror{{ end }}], account: true, migrations: true, calls: {intake: [http]}, from: {}}
 bundle: {deps: [kafka, postgres, s3, keycloak, smtp], migrations: true, calls: {workflow: [grpc], intake: [http]}, from: {http: [portal]}}
 bundle-worker: {deps: [kafka, postgres, s3], calls: {}, from: {}}
-organising: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal]}}
+organising: {deps: [kafka, postgres, keycloak], account: true, migrations: true, calls: {}, from: {http: [portal, workflow]}}
 {{- end }}
 
 {{- define "casework.podSecurityContext" -}}

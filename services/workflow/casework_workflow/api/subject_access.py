@@ -117,7 +117,8 @@ def preview() -> Response:
     """Every item the platform holds about the member with this membership number, with the id an
     exclusion names: their cases, the whole timeline (reps-only entries too), referrals, support
     requests, enquiries, branch tasks, deadlines, information requests, evidence and extracted texts,
-    notifications and audit records. Audited (counts only)."""
+    notifications, audit records, and organising's entries on target lists with the conversations
+    logged against them. Audited (counts only)."""
     query = parse_query(PreviewQuery)
     record = dependency(SubjectAccess).preview(principal(), query.membership_number)
     return jsonify(

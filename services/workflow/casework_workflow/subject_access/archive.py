@@ -69,7 +69,8 @@ given); extracted texts are in <code>text.txt</code> beside each original.</p>
 SCOPE_TEXT = {
     "full": "This is everything the platform holds about the member: case records, the full timeline "
     "(reps-only entries included), referrals, support requests, enquiries, deadlines, information requests, "
-    "evidence and its extracted text, notifications and audit records.",
+    "evidence and its extracted text, notifications, audit records, and recruitment records (entries on "
+    "branches' target lists and the conversations logged against them).",
     "member": "This is the member's own record as the member sees it: their cases, the timeline entries and "
     "deadlines shown to them, the evidence they can see and its extracted text, and their notifications.",
 }

@@ -5,12 +5,14 @@ enquiry the member made). Everything else is reached from those rows by id: the 
 support requests, deadlines, information requests and branch tasks of *their* cases; evidence intake
 holds for *their* cases; notifications addressed to *their* account about *their* cases (or no case);
 audit records of *their* cases, records of what *they* did on them, and earlier subject-access records
-naming them. Nothing is found by branch, region, author or text, so a rep's note on another member's
-case, or another member's case in the same branch, is never reached.
+naming them. Organising is asked by the same number: target-list entries carrying it and the
+conversations logged against those entries. Nothing is found by branch, region, author or text, so a
+rep's note on another member's case, or another member's case in the same branch, is never reached.
 
 Two views: :func:`full_record` (the data-protection officer's: every record, reps-only entries and
-working notes included) and :func:`own_record` (the member's own download: member-visible records only,
-evidence as intake shows it to the member's own token).
+working notes included, and organising's records) and :func:`own_record` (the member's own download:
+member-visible records only, evidence as intake shows it to the member's own token; no organising
+records, which are the branch's working lists: the dpo's export carries them).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from casework_common.directory import Directory
 from casework_common.problems import unavailable
 from casework_workflow import scope, timeline
 from casework_workflow.cases import CaseView
+from casework_workflow.subject_access import members
 from casework_workflow.subject_access.sources import Sources
 from casework_workflow.tables import (
     audit_log,
@@ -54,6 +57,8 @@ KINDS: dict[str, str] = {
     "inforequest": "Information request",
     "evidence": "Evidence item (original file)",
     "text": "Extracted text of an evidence item",
+    "target": "Recruitment target-list entry",
+    "contact": "Recruitment conversation",
     "notification": "Notification",
     "audit": "Audit record",
 }
@@ -387,6 +392,57 @@ def _notification_items(record: Record, sources: Sources) -> None:
             )
 
 
+def _organising_items(record: Record, sources: Sources) -> None:
+    """What organising holds about the member: each target-list entry carrying their number (with its
+    campaign, branch and list) and each conversation logged against one of those entries (with the
+    follow-up it opened). Checked again here: an entry must carry the member's number and a
+    conversation must be linked to one of their entries, whatever the listing says."""
+    held = sources.organising(record.membership_number)
+    mine: set[str] = set()
+    for entry in held["target_entries"]:
+        if _normalised(entry.get("membership_number")) != record.membership_number:
+            continue
+        mine.add(entry["id"])
+        said = (
+            f"{entry['name']} on the target list {entry['list_filename']} of {entry['branch']}, "
+            f"campaign {entry['campaign_name']} ({entry['campaign_starts_on']} to {entry['campaign_ends_on']})"
+        )
+        record.add(
+            "target",
+            entry["id"],
+            said,
+            "organising: recruitment target lists",
+            entry.get("list_imported_at"),
+            None,
+            entry,
+            "organising/target_list_entries.json",
+        )
+    for talk in held["contacts"]:
+        if talk.get("target_entry_id") not in mine:
+            continue
+        said = (
+            f"Recruitment conversation ({talk['outcome'].replace('_', ' ')}) by {talk['recorded_by']}, "
+            f"campaign {talk['campaign_name']}, {talk['session_place']}"
+        )
+        record.add(
+            "contact",
+            talk["id"],
+            said,
+            "organising: recruitment conversations",
+            talk.get("recorded_at"),
+            None,
+            talk,
+            "organising/conversations.json",
+        )
+
+
+def _normalised(number: str | None) -> str | None:
+    try:
+        return members.normalise(number) if number else None
+    except ValueError:  # a list's own form ("M10/0001") is never a number cases use
+        return None
+
+
 def full_record(conn: Connection, number: str, directory: Directory | None, sources: Sources) -> Record:
     """Everything held about the member with ``number`` (already normalised), for the dpo."""
     try:
@@ -400,6 +456,7 @@ def full_record(conn: Connection, number: str, directory: Directory | None, sour
     _audit_items(conn, record)
     _evidence_items(record, sources, token=None)
     _notification_items(record, sources)
+    _organising_items(record, sources)
     return record
 
 

@@ -1,11 +1,12 @@
 """The subject-access assembler's outbound calls, in one place: intake (a case's evidence records),
-notify (a person's notifications) and object storage (evidence originals, extracted page texts).
+notify (a person's notifications), organising (a member's target-list entries and recruitment
+conversations) and object storage (evidence originals, extracted page texts).
 
-Intake and notify are asked with workflow's own service token: the data-protection officer has no
-case access of their own, and these calls are made only after workflow has checked that the caller
-is a dpo (or, for a member's own record, asked with the member's own token, so intake itself decides
-what the member sees). Every answer other than the expected one is a 503 problem, never a partial
-export that looks complete.
+Intake, notify and organising are asked with workflow's own service token: the data-protection
+officer has no case access of their own, and these calls are made only after workflow has checked
+that the caller is a dpo (or, for a member's own record, asked with the member's own token, so intake
+itself decides what the member sees). Every answer other than the expected one is a 503 problem, never
+a partial export that looks complete.
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ def page_prefix(evidence_id: str) -> str:
 
 
 class Sources:
-    """Intake, notify and object storage as the assembler reads them."""
+    """Intake, notify, organising and object storage as the assembler reads them."""
 
     def __init__(
         self,
         intake_url: str,
         notify_url: str,
+        organising_url: str,
         tokens: ServiceTokenProvider,
         s3: Minio,
         evidence_bucket: str,
@@ -50,6 +52,7 @@ class Sources:
     ) -> None:
         self.intake_url = intake_url.rstrip("/")
         self.notify_url = notify_url.rstrip("/")
+        self.organising_url = organising_url.rstrip("/")
         self.tokens = tokens
         self.s3 = s3
         self.evidence_bucket = evidence_bucket
@@ -59,10 +62,11 @@ class Sources:
 
     @classmethod
     def from_settings(cls, settings: Any) -> Sources:
-        """From WorkflowSettings: its intake and notify URLs, service account and S3 settings."""
+        """From WorkflowSettings: its intake, notify and organising URLs, service account and S3 settings."""
         return cls(
             settings.intake_url,
             settings.notify_url,
+            settings.organising_url,
             ServiceTokenProvider.from_settings(settings),
             storage.make_client(settings),
             settings.evidence_bucket,
@@ -102,6 +106,17 @@ class Sources:
             {"username": username},
         )
         return list(body["items"])
+
+    def organising(self, membership_number: str) -> dict[str, Any]:
+        """What organising holds about the member: ``target_entries`` carrying their number and the
+        ``contacts`` (conversations) logged against those entries."""
+        body = self._get(
+            "recruitment records",
+            f"{self.organising_url}/v1/subject-access/member",
+            self.tokens.token(),
+            {"membership_number": membership_number},
+        )
+        return {"target_entries": list(body["target_entries"]), "contacts": list(body["contacts"])}
 
     def page_keys(self, evidence_id: str) -> list[str]:
         """The keys of an item's extracted page texts, in page order (none before it was read)."""
