@@ -16,7 +16,6 @@ the platform's "today" is far in the future), so the reminder comes within secon
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import time
 import uuid
@@ -24,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from organising_phone import QUEUE_KEY, accessible, organising, phone, small_targets
+from playwright.sync_api import Browser, Page, expect
 
 from browsing import PHONE, shot, sign_in
 from casework_common.typed_dates import london_today
@@ -34,10 +33,7 @@ from harness import Platform
 
 pytestmark = pytest.mark.stack
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-QUEUE_KEY = "casework.organising.queue.v1"  # static/organising.js
 BRANCH = "north-london"
-MIN_TARGET_PX = 44
 STAFF_LIST = (
     b"Name;Site;Dept;Member no\r\n"
     b"Amina Yusuf;Holloway depot;Drivers;M100200\r\n"
@@ -46,32 +42,9 @@ STAFF_LIST = (
 )
 
 
-def accessible(page: Page) -> None:
-    """axe-core's WCAG A/AA rules pass and the page fits the phone's width."""
-    violations = Axe().run(page, options=WCAG_AA).response["violations"]
-    found = [f"{v['id']} at {json.dumps([n['target'] for n in v['nodes']][:3])}" for v in violations]
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    if overflow > 0:
-        found.append(f"{overflow}px wider than a {PHONE['width']}px screen")
-    assert not found, f"{page.url}: {found}"
-
-
 def typed(day: dt.date) -> str:
     """A day as people type it: "1 December 2026"."""
     return f"{day.day} {day:%B %Y}"
-
-
-def phone(browser: Browser, platform: Platform, username: str, path: str) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(viewport=PHONE, accept_downloads=True)
-    page = context.new_page()
-    sign_in(page, platform, username, path)
-    return context, page
-
-
-def organising(platform: Platform, user: str, path: str, **params: Any) -> Any:
-    response = platform.call(user, "GET", "organising", path, params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def log(page: Page, outcome: str, *, member: bool = False, **extra: str) -> None:
@@ -88,22 +61,6 @@ def log(page: Page, outcome: str, *, member: bool = False, **extra: str) -> None
     if "petition" in extra:
         form.get_by_role("checkbox", name="Signed the petition").check()
     form.get_by_role("button", name="Save this conversation").click()
-
-
-def small_targets(page: Page) -> list[str]:
-    """Controls of the contact form smaller than 44 × 44 px (a radio's or checkbox's target is its label)."""
-    return page.evaluate(
-        """(least) => Array.from(document.querySelectorAll(
-             'form[data-contact-log] :is(input:not([type=hidden]), select, textarea, button, summary)'))
-           .map((el) => {
-             const target = el.type === 'radio' || el.type === 'checkbox' ? el.closest('label') : el;
-             const box = target.getBoundingClientRect();
-             return {name: (el.name || '') + ' ' + (target.textContent || '').trim(), w: box.width, h: box.height};
-           })
-           .filter((b) => b.w < least || b.h < least)
-           .map((b) => `${b.name}: ${Math.round(b.w)}x${Math.round(b.h)}`)""",
-        MIN_TARGET_PX,
-    )
 
 
 def wait_for_reminder(platform: Platform, follow_up_id: str) -> list[dict[str, Any]]:

@@ -180,6 +180,73 @@ def session_body(form: MultiDict[str, str]) -> dict[str, Any]:
     }
 
 
+def session_values(record: dict[str, Any]) -> dict[str, str]:
+    """A session from the API as the fields of its form (to change it): the day and the start and end
+    times in London time, as session_body reads them back; the team and helpers as typed lists."""
+    starts = _london_moment(record.get("starts_at"))
+    ends = _london_moment(record.get("ends_at"))
+    return {
+        "place": record.get("place") or "",
+        "workplace": record.get("workplace") or "",
+        "department": record.get("department") or "",
+        "kind": record.get("kind") or "",
+        "day": typed_dates.long_date(starts.date()) if starts else "",
+        "starts": f"{starts:%H:%M}" if starts else "",
+        "ends": f"{ends:%H:%M}" if ends else "",
+        "target_contacts": str(record.get("target_contacts", "")),
+        "approach": record.get("approach") or "",
+        "opening": record.get("opening") or "",
+        "backup_plan": record.get("backup_plan") or "",
+        "team_typed": ", ".join(record.get("team") or []),
+        "helpers": ", ".join(record.get("helpers") or []),
+    }
+
+
+def _same_place(ours: str, theirs: str) -> bool:
+    """A list's workplace and a session's, written by different people: the same when one names the
+    other ("Holloway depot" and "Metro Transit, Holloway depot"), in any case."""
+    a, b = ours.strip().casefold(), theirs.strip().casefold()
+    return bool(a and b) and (a in b or b in a)
+
+
+def entries_for_session(entries: list[dict[str, Any]], workplace: str, department: str) -> tuple[list[Any], str]:
+    """The target-list entries to offer on a session's contact form: narrowed to the session's
+    workplace and then its department when the list has people there (a list without those columns,
+    or spelt otherwise, is offered whole rather than hidden), and a sentence saying which they are."""
+    chosen, said = entries, []
+    at_workplace = [e for e in chosen if _same_place(e.get("workplace") or "", workplace)]
+    if at_workplace:
+        chosen = at_workplace
+        said.append(workplace)
+    wanted = department.strip().casefold()
+    in_department = [e for e in chosen if wanted and (e.get("department") or "").strip().casefold() == wanted]
+    if in_department:
+        chosen = in_department
+        said.append(department.strip())
+    return chosen, (f"People on the list at {', '.join(said)}" if said else "Everyone on the list")
+
+
+def entry_label(entry: dict[str, Any]) -> str:
+    """One person of a target list as the contact form offers them: "Sam Patel · Drivers · not a member"."""
+    parts = [entry.get("name") or "(no name)"]
+    if entry.get("department"):
+        parts.append(entry["department"])
+    parts.append("member" if entry.get("is_member") else "not a member")
+    return " · ".join(parts)
+
+
+def _london_moment(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(typed_dates.LONDON)
+
+
 def yes(form: MultiDict[str, str], name: str) -> bool:
     return form.get(name, "") in ("yes", "true", "on", "1")
 
@@ -266,13 +333,9 @@ def when_text(value: str | None) -> str:
     """An instant from the API in London time: "14 May 2027, 10:00"."""
     if not value:
         return ""
-    try:
-        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+    local = _london_moment(value)
+    if local is None:
         return str(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    local = moment.astimezone(typed_dates.LONDON)
     return f"{typed_dates.long_date(local.date())}, {local:%H:%M}"
 
 
@@ -289,4 +352,5 @@ def template_helpers() -> dict[str, Any]:
         "organising_refusal": refusal_for,
         "contact_summary": contact_summary,
         "new_client_id": new_client_id,
+        "entry_label": entry_label,
     }

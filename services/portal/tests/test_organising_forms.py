@@ -121,3 +121,73 @@ def test_api_refusals_land_beside_the_form_fields() -> None:
         {"starts_at": "Starts at: The session must fall within the campaign", "team.1": "Team: ravi is not a rep"}
     )
     assert messages == {"starts": "The session must fall within the campaign", "team": "ravi is not a rep"}
+
+
+def test_a_session_from_the_api_fills_its_form_and_reads_back_the_same() -> None:
+    # A summer session (BST) and a winter one (GMT): the form shows London time either way.
+    for starts_at, ends_at, day, starts, ends in [
+        ("2031-05-13T07:00:00+01:00", "2031-05-13T09:30:00+01:00", "13 May 2031", "07:00", "09:30"),
+        ("2031-12-02T13:15:00+00:00", "2031-12-02T16:00:00+00:00", "2 December 2031", "13:15", "16:00"),
+    ]:
+        record = {
+            "place": "Depot canteen",
+            "workplace": "Metro Transit, Holloway depot",
+            "department": "",
+            "kind": "staff_room_tour",
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "target_contacts": 0,
+            "approach": "survey",
+            "opening": "",
+            "backup_plan": "Drivers' gate",
+            "team": ["rachel", "raj"],
+            "helpers": ["Siân"],
+        }
+        values = organising.session_values(record)
+        assert (values["day"], values["starts"], values["ends"]) == (day, starts, ends)
+        assert (values["team_typed"], values["helpers"], values["target_contacts"]) == ("rachel, raj", "Siân", "0")
+        body = organising.session_body(MultiDict(values))
+        assert {k: body[k] for k in record} == {
+            **record,
+            "starts_at": dt.datetime.fromisoformat(starts_at).isoformat(),
+            "ends_at": dt.datetime.fromisoformat(ends_at).isoformat(),
+        }
+
+
+PEOPLE = [
+    {"id": "1", "name": "Amina Yusuf", "workplace": "Holloway depot", "department": "Drivers", "is_member": True},
+    {"id": "2", "name": "Jo Byrne", "workplace": "Holloway Depot", "department": "Engineering", "is_member": False},
+    {"id": "3", "name": "Ola Ade", "workplace": "Finchley garage", "department": "Drivers", "is_member": False},
+]
+
+
+@pytest.mark.parametrize(
+    "workplace,department,ids,heading",
+    [
+        # The list's "Holloway depot" is the session's "Metro Transit, Holloway depot", in any case.
+        (
+            "Metro Transit, Holloway depot",
+            "drivers",
+            ["1"],
+            "People on the list at Metro Transit, Holloway depot, drivers",
+        ),
+        ("Metro Transit, Holloway depot", "", ["1", "2"], "People on the list at Metro Transit, Holloway depot"),
+        ("Holloway depot", "Cleaning", ["1", "2"], "People on the list at Holloway depot"),
+        ("", "Drivers", ["1", "3"], "People on the list at Drivers"),
+        # Nobody there (or the list has no such columns): everyone, rather than nobody.
+        ("Archway office", "Admin", ["1", "2", "3"], "Everyone on the list"),
+    ],
+)
+def test_the_contact_form_offers_the_people_of_the_sessions_workplace_and_department(
+    workplace: str, department: str, ids: list[str], heading: str
+) -> None:
+    chosen, said = organising.entries_for_session(PEOPLE, workplace, department)
+    assert ([e["id"] for e in chosen], said) == (ids, heading)
+
+
+def test_a_person_of_the_list_as_the_form_offers_them() -> None:
+    assert organising.entry_label(PEOPLE[0]) == "Amina Yusuf · Drivers · member"
+    assert (
+        organising.entry_label({"name": "Sam Patel", "department": "", "is_member": False})
+        == "Sam Patel · not a member"
+    )

@@ -2,7 +2,8 @@
 officials: plans by branch, contacts against target, highlights, branches without a plan, CSV exports,
 material orders; the branch's view for its reps and coordinator: the plan, its sessions, a target list,
 results, ordering materials), the highlights, a session's page with the contact log made for a phone
-(static/organising.js queues entries while offline), and follow-ups. The organising service decides
+(static/organising.js queues entries while offline; the person picked from the branch's target list),
+the session changed or removed (after a confirming page), and follow-ups. The organising service decides
 who may see and do what; these pages show what it answers (docs/design.md, 'Organising: recruitment
 weeks')."""
 
@@ -23,6 +24,7 @@ from casework_portal.pages import bp, current_caller, signed_in, site
 
 CSV_TABLES = {"sessions": "Sessions", "branches": "Branches", "issues": "Issues raised"}
 FORM_REFUSED = (400, 409, 422)  # refusals shown beside the form's fields (the rest: the usual error page)
+PICKER_LIMIT = 1000  # people of one target list offered on a contact form (a branch's list is far shorter)
 
 
 def refused(form_name: str, form: MultiDict[str, str], error: ApiError | FormProblem, back: str) -> Response:
@@ -299,6 +301,9 @@ def organising_session(caller: Principal, session_id: str) -> str:
     follow_up = None
     if request.args.get("follow_up") and branch_staff:
         follow_up = follow_up_of(backend, request.args["follow_up"])
+    # The branch's own reps and coordinator change and remove its sessions (organising decides; this
+    # only spares others a form the API would refuse).
+    own_branch = branch_staff and caller.branch == record.get("branch")
     return render_template(
         "organising_session.html",
         user=caller,
@@ -306,7 +311,74 @@ def organising_session(caller: Principal, session_id: str) -> str:
         contacts=(logged or {}).get("items", []),
         help_requests=(asked or {}).get("items", []),
         follow_up=follow_up,
+        # Only the session's own branch: a list never leaves it, and another branch's list is no use here.
+        targets=target_choices(backend, record) if own_branch else None,
+        may_change=own_branch,
+        session_form=organising.session_values(record) if own_branch else {},
     )
+
+
+def target_choices(backend: Backend, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The people of the branch's target lists for this session's contact form, narrowed to its
+    workplace and department (organising.entries_for_session); None when there is no list, or the
+    caller may not see the lists (they never leave the branch: organising answers 403 or 404)."""
+    lists = optional(backend, site().organising(f"/v1/campaigns/{record['campaign_id']}/target-lists"))
+    entries: list[dict[str, Any]] = []
+    more = False
+    for found in (lists or {}).get("items", []):
+        if found.get("removed_at"):
+            continue
+        page = optional(backend, site().organising(f"/v1/target-lists/{found['id']}/entries"), limit=PICKER_LIMIT)
+        if page:
+            entries.extend(page["items"])
+            more = more or page["total"] > len(page["items"])
+    if not entries:
+        return None
+    chosen, heading = organising.entries_for_session(entries, record.get("workplace", ""), record.get("department", ""))
+    return {"entries": chosen, "heading": heading, "more": more}
+
+
+@bp.post("/organising/sessions/<session_id>/change")
+@signed_in
+def change_session(caller: Principal, session_id: str) -> Response:
+    """The session's fields as the add form has them, sent whole (PATCH): organising checks them together."""
+    back = url_for("pages.organising_session", session_id=session_id) + "#change-session"
+    try:
+        changed = (
+            site()
+            .api(caller)
+            .patch_json(site().organising(f"/v1/sessions/{session_id}"), organising.session_body(request.form))
+        )
+    except (ApiError, FormProblem) as error:
+        if isinstance(error, ApiError) and error.status not in FORM_REFUSED:
+            raise
+        return refused("session-change", request.form, error, back)
+    flash(f"Session at {changed['place']} changed.")
+    return redirect(url_for("pages.organising_session", session_id=session_id))
+
+
+@bp.get("/organising/sessions/<session_id>/remove")
+@signed_in
+def confirm_remove_session(caller: Principal, session_id: str) -> str:
+    """Asks before a session is removed (a page, so it works without JavaScript)."""
+    staff_only(caller)
+    record = site().api(caller).get(site().organising(f"/v1/sessions/{session_id}"))
+    return render_template("organising_session_remove.html", user=caller, session_record=record)
+
+
+@bp.post("/organising/sessions/<session_id>/remove")
+@signed_in
+def remove_session(caller: Principal, session_id: str) -> Response:
+    """Removes a session nothing is recorded for; organising's reason when it refuses (409)."""
+    try:
+        removed = site().api(caller).delete_json(site().organising(f"/v1/sessions/{session_id}"))
+    except ApiError as error:
+        if error.status != 409:
+            raise
+        flash(f"Not removed. {error.message}", "problem")
+        return redirect(url_for("pages.organising_session", session_id=session_id))
+    flash(f"Session at {removed['place']} removed.")
+    return redirect(url_for("pages.organising_campaign", campaign_id=removed["campaign_id"]) + "#sessions")
 
 
 def follow_up_of(backend: Backend, follow_up_id: str) -> dict[str, Any] | None:

@@ -9,7 +9,8 @@
 // from a retry or from two open tabs, never saves it twice). An entry the service refuses comes
 // back into the form with the reasons beside the fields. An entry holds what was typed (a person's
 // name and number too, when given) only until it is saved. Without JavaScript the form posts as
-// usual, with a client_id made when the page was shown.
+// usual, with a client_id made when the page was shown. A person picked from the branch's target list
+// travels as target_entry_id, one more field of the entry.
 //
 // Charts: each table.data-chart is drawn as a bar chart (Chart.js, static/vendor) on the canvas it
 // names; the table stays beside it as the accessible form of the same numbers.
@@ -252,6 +253,18 @@
       showProblem("");
       showStatus();
       flush();
+    });
+  }
+
+  // A person picked from the target list: "Member" or "Not a member" as the list says (it can still
+  // be changed: the list may be out of date). The entry's id is one more field of the queued entry.
+  const picker = form ? form.querySelector("select[data-target-picker]") : null;
+  if (picker) {
+    picker.addEventListener("change", () => {
+      const option = picker.selectedOptions[0];
+      if (!option || !option.value) return;
+      const radio = form.querySelector(`input[name="is_member"][value="${option.dataset.member}"]`);
+      if (radio) radio.checked = true;
     });
   }
 
