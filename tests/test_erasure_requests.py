@@ -1,8 +1,8 @@
 """Legal holds, the retention dry run, erasure requests and rectification (workflow's side;
 docs/design.md, 'Retention, legal holds and erasure'), on the real platform: who may do what, refusals
 with their reason (a legal hold; a case still open), an accepted request carried out in workflow's own
-rows at once, a member's details corrected on all their cases. Dana is the data-protection officer; the
-cross-store removal is tests/test_retention.py."""
+rows at once, a member's details corrected on all their cases (their name not while one is held). Dana is
+the data-protection officer; the cross-store removal is tests/test_retention.py."""
 
 from __future__ import annotations
 
@@ -334,6 +334,103 @@ def test_rectification_corrects_the_member_on_all_their_cases(platform: Platform
     assert unknown.status_code == 404, unknown.text
     empty = platform.call("dana", "PATCH", "workflow", f"{DP}/members/{number}", json={})
     assert empty.status_code == 422
+
+
+def member_details(platform: Platform, number: str) -> list[tuple[Any, ...]]:
+    """Each of the member's cases as the database holds it: what a refused rectification must leave alone."""
+    return [
+        tuple(r)
+        for r in platform_rows(
+            platform,
+            "SELECT id, member_name, member_email, member_phone, updated_at FROM workflow.cases"
+            " WHERE membership_number = %s ORDER BY id",
+            number,
+        )
+    ]
+
+
+def held_member(platform: Platform) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A member with two cases, the open one under a legal hold for a live tribunal claim."""
+    number = unique_number()
+    claim = platform.create_case("rachel", number, name="Jon Smiht")
+    closed = closed_case(platform, number)
+    assert hold(platform, "olive", claim["id"], "Employment tribunal claim 2304567/2026 is live").status_code == 200
+    return number, claim, closed
+
+
+def test_a_name_correction_under_a_legal_hold_is_refused_naming_the_held_case_and_changes_nothing(
+    platform: Platform,
+) -> None:
+    number, claim, closed = held_member(platform)
+    before = member_details(platform, number)
+    announced = "SELECT count(*) FROM workflow.outbox WHERE key IN (%s, %s)"
+    outbox_before = row(platform, announced, claim["id"], closed["id"])[0]
+    refused = platform.call(
+        "dana", "PATCH", "workflow", f"{DP}/members/{number}", json={"name": "Jon Smith", "phone": "0207 946 0001"}
+    )
+    assert refused.status_code == 409 and refused.headers["Content-Type"] == PROBLEM, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("/rectification-refused") and problem["refusal"] == "legal_hold"
+    assert problem["held_cases"] == [claim["reference"]]  # the closed case is not held, and not named
+    assert claim["reference"] in problem["detail"] and closed["reference"] not in problem["detail"]
+    assert "stays as filed" in problem["detail"] and "released" in problem["detail"]
+    # Refused as a whole: neither the name nor the phone changed on either case, nothing was announced.
+    assert member_details(platform, number) == before
+    assert row(platform, announced, claim["id"], closed["id"])[0] == outbox_before
+    for case in (claim, closed):
+        timeline = platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}/timeline").json()["items"]
+        assert not any("corrected at their request" in e["body"] for e in timeline)
+        assert "dataprotection.rectified" not in audit_actions(platform, case["id"])
+    # The refusal is on record on the held case: which fields were asked for, not the values.
+    refusal = row(
+        platform,
+        "SELECT actor, detail FROM workflow.audit_log WHERE case_id = %s AND action = %s",
+        claim["id"],
+        "dataprotection.rectification_refused",
+    )
+    assert refusal is not None
+    assert refusal[0] == "dana" and refusal[1]["refusal"] == "legal_hold"
+    assert refusal[1]["fields"] == ["name", "phone"] and "Jon Smith" not in str(refusal[1])
+    # Asking for the name already on the held case changes nothing there, so it is not refused.
+    same = platform.call("dana", "PATCH", "workflow", f"{DP}/members/{number}", json={"name": "Jon Smiht"})
+    assert same.status_code == 200, same.text
+
+
+def test_email_and_phone_are_corrected_under_a_legal_hold(platform: Platform) -> None:
+    number, claim, closed = held_member(platform)
+    fixed = platform.call(
+        "dana",
+        "PATCH",
+        "workflow",
+        f"{DP}/members/{number}",
+        json={"email": "jon.smith@example.org", "phone": "0207 946 0001"},
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["changed"] == ["email", "phone"]
+    for case in (claim, closed):
+        member = platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}").json()["member"]
+        assert (member["email"], member["phone"]) == ("jon.smith@example.org", "0207 946 0001")
+        assert "dataprotection.rectified" in audit_actions(platform, case["id"])
+    assert row(platform, "SELECT member_name FROM workflow.cases WHERE id = %s", claim["id"])[0] == "Jon Smiht"
+    assert platform.call("dana", "GET", "workflow", f"/v1/cases/{claim['id']}/legal-hold").json()["held"] is True
+
+
+def test_the_name_is_corrected_once_the_hold_is_released(platform: Platform) -> None:
+    number, claim, closed = held_member(platform)
+    refused = platform.call("dana", "PATCH", "workflow", f"{DP}/members/{number}", json={"name": "Jon Smith"})
+    assert refused.status_code == 409, refused.text
+    released = platform.call("olive", "DELETE", "workflow", f"/v1/cases/{claim['id']}/legal-hold")
+    assert released.status_code == 200, released.text
+    fixed = platform.call("dana", "PATCH", "workflow", f"{DP}/members/{number}", json={"name": "Jon Smith"})
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["changed"] == ["name"]
+    assert sorted(fixed.json()["cases"]) == sorted([claim["id"], closed["id"]])
+    for case in (claim, closed):
+        assert platform.call("rachel", "GET", "workflow", f"/v1/cases/{case['id']}").json()["member"]["name"] == (
+            "Jon Smith"
+        )
+    actions = audit_actions(platform, claim["id"])
+    assert actions.index("dataprotection.rectification_refused") < actions.index("dataprotection.rectified")
 
 
 def test_a_bad_retention_schedule_is_refused_naming_each_problem(platform: Platform, tmp_path: Any) -> None:

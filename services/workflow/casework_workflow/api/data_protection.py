@@ -107,11 +107,14 @@ def get_request(request_id: str) -> Response:
     "Correct a member's name, email or phone on every case of theirs (the DPO)",
     {200: RectificationOut},
     body=Rectification,
-    errors=(403, 404),
+    errors=(403, 404, 409),
 )
 def rectify(membership_number: str) -> Response:
     """Each corrected case gets a member-visible timeline entry and an audit record
-    (dataprotection.rectified), and search is told of the change."""
+    (dataprotection.rectified), and search is told of the change. A request that would change the
+    name on a case under a legal hold is refused as a whole with a 409 problem (``refusal``:
+    ``legal_hold``; ``held_cases``: their references), audited on each held case
+    (dataprotection.rectification_refused); email and phone alone are never refused."""
     body = parse_json(Rectification)
     changes = {k: (str(v) if v is not None else None) for k, v in body.model_dump(exclude_unset=True).items()}
     return jsonify(dependency(DataProtection).rectify(principal(), membership_number, changes))

@@ -117,10 +117,11 @@ class RunReport:
 
 
 class Refused(Problem):
-    """An erasure request refused (409), with the reason; the refusal is recorded first."""
+    """An erasure or rectification request refused (409), with the reason (``refusal``); the refusal
+    is recorded first. ``extra`` names what the client needs beside it (the request's id, the held cases)."""
 
-    def __init__(self, code: str, detail: str, request_id: uuid.UUID) -> None:
-        super().__init__(409, "erasure-refused", "Erasure refused", detail, refusal=code, request_id=str(request_id))
+    def __init__(self, code: str, detail: str, request: str = "erasure", **extra: Any) -> None:
+        super().__init__(409, f"{request}-refused", f"{request.capitalize()} refused", detail, refusal=code, **extra)
 
 
 def _may_hold(caller: Principal, region: str) -> bool:
@@ -493,7 +494,7 @@ class DataProtection:
                     detail={"request_id": str(request_id), "refusal": refusal[0]},
                 )
         if refusal is not None:  # raised after the commit: the refusal is on record
-            raise Refused(refusal[0], refusal[1], request_id)
+            raise Refused(refusal[0], refusal[1], request_id=str(request_id))
         return self.progress(caller, str(request_id))
 
     def progress(self, caller: Principal, request_id: str) -> dict[str, Any]:
@@ -570,43 +571,99 @@ class DataProtection:
             )
             if not rows:
                 raise not_found("member")
-            changed_fields: set[str] = set()
-            for row in rows:
-                changed = {c: v for c, v in values.items() if getattr(row, c) != v}
-                if not changed:
-                    continue
-                changed_fields |= {k for k, c in columns.items() if c in changed}
-                updated_at = func.greatest(cases.c.updated_at + dt.timedelta(microseconds=1), func.clock_timestamp())
-                conn.execute(update(cases).where(cases.c.id == row.id).values(**changed, updated_at=updated_at))
-                fields = sorted(k for k, c in columns.items() if c in changed)
-                after = conn.execute(select(cases).where(cases.c.id == row.id)).one()
-                reps = [
-                    r.username
-                    for r in conn.execute(
-                        select(case_reps.c.username)
-                        .where(case_reps.c.case_id == row.id, case_reps.c.kind == "assigned")
-                        .order_by(case_reps.c.assigned_at)
-                    )
-                ]
-                ref = case_ref(after, reps)
-                said = "The member's " + ", ".join(fields) + " corrected at their request (data protection)."
-                record_change(
-                    conn,
-                    caller,
-                    "dataprotection.rectified",
-                    case=ref,
-                    entries=[Entry("case_update", said, "member")],
-                    detail={"fields": fields},
-                    event=events_pb2.CaseChanged(
-                        case=ref, kind="updated", actor=caller.username, facts=case_facts(after)
-                    ),
+            refusal: Refused | None = None
+            changed: list[str] = []
+            held = self._name_held(conn, rows, values)
+            if held:
+                # Refused as a whole: a request that also corrects the phone changes nothing either,
+                # so the DPO sends the contact details again on their own and the outcome is never partial.
+                detail = (
+                    "The member's name cannot be corrected while "
+                    + ("case " if len(held) == 1 else "cases ")
+                    + ", ".join(r.reference for r in held)
+                    + (" is" if len(held) == 1 else " are")
+                    + " under a legal hold: the name on a record held for a tribunal claim stays as filed, "
+                    "and can be corrected once the hold is released. Email and phone can be corrected now."
                 )
-            # Not enquiries.member: it holds the member's username (enquiries.py), not their name.
+                refusal = Refused("legal_hold", detail, request="rectification", held_cases=[r.reference for r in held])
+                for r in held:  # recorded on each held case, as erasure refusals are: fields, never values
+                    audit.record(
+                        conn,
+                        caller,
+                        "dataprotection.rectification_refused",
+                        r.id,
+                        detail={"refusal": "legal_hold", "fields": sorted(changes)},
+                    )
+            else:
+                changed = self._correct(conn, caller, rows, values, columns)
+        if refusal is not None:  # raised after the commit: the refusal is on record
+            raise refusal
         return {
             "membership_number": number,
             "cases": [str(r.id) for r in rows],
-            "changed": sorted(changed_fields),
+            "changed": changed,
         }
+
+    @staticmethod
+    def _name_held(conn: Connection, rows: list[Row[Any]], values: dict[str, str | None]) -> list[Row[Any]]:
+        """The member's cases under a legal hold whose name the request would change (in reference order).
+
+        Only the name: the member's name on a held case is part of what was filed for the tribunal claim,
+        so it stays as filed until the hold is released (docs/design.md, 'Data protection'). Email and phone
+        are how the union reaches the member during the live claim, so they are always corrected.
+        """
+        if "member_name" not in values:
+            return []
+        renamed = [r for r in rows if r.member_name != values["member_name"]]
+        if not renamed:
+            return []
+        held_ids = set(
+            conn.execute(select(legal_holds.c.case_id).where(legal_holds.c.case_id.in_([r.id for r in renamed])))
+            .scalars()
+            .all()
+        )
+        return sorted((r for r in renamed if r.id in held_ids), key=lambda r: r.reference)
+
+    @staticmethod
+    def _correct(
+        conn: Connection,
+        caller: Principal,
+        rows: list[Row[Any]],
+        values: dict[str, str | None],
+        columns: dict[str, str],
+    ) -> list[str]:
+        """Write the corrections on each case that differs; returns the fields that changed anywhere."""
+        changed_fields: set[str] = set()
+        for row in rows:
+            changed = {c: v for c, v in values.items() if getattr(row, c) != v}
+            if not changed:
+                continue
+            changed_fields |= {k for k, c in columns.items() if c in changed}
+            updated_at = func.greatest(cases.c.updated_at + dt.timedelta(microseconds=1), func.clock_timestamp())
+            conn.execute(update(cases).where(cases.c.id == row.id).values(**changed, updated_at=updated_at))
+            fields = sorted(k for k, c in columns.items() if c in changed)
+            after = conn.execute(select(cases).where(cases.c.id == row.id)).one()
+            reps = [
+                r.username
+                for r in conn.execute(
+                    select(case_reps.c.username)
+                    .where(case_reps.c.case_id == row.id, case_reps.c.kind == "assigned")
+                    .order_by(case_reps.c.assigned_at)
+                )
+            ]
+            ref = case_ref(after, reps)
+            said = "The member's " + ", ".join(fields) + " corrected at their request (data protection)."
+            record_change(
+                conn,
+                caller,
+                "dataprotection.rectified",
+                case=ref,
+                entries=[Entry("case_update", said, "member")],
+                detail={"fields": fields},
+                event=events_pb2.CaseChanged(case=ref, kind="updated", actor=caller.username, facts=case_facts(after)),
+            )
+        # Not enquiries.member: it holds the member's username (enquiries.py), not their name.
+        return sorted(changed_fields)
 
 
 def _hold_json(case_id: uuid.UUID, row: Row[Any] | None) -> dict[str, Any]:
