@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 HUMAN_ROLES = ("member", "rep", "coordinator", "official", "caseworker", "dpo", "admin")
 SERVICE_ROLE = "service"
 
-# How many verified tokens a validator remembers, and for how long at most: a signing key the
-# issuer withdraws is no longer honoured after that (the key set itself is cached for an hour).
+# How many verified tokens a validator remembers, and for how long at most (short beside the key
+# set's own hour in cache, so remembering adds nothing to how long a withdrawn key is honoured).
 REMEMBERED_TOKENS = 1024
 REMEMBER_FOR_S = 60.0
 
