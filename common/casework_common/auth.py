@@ -32,7 +32,7 @@ HUMAN_ROLES = ("member", "rep", "coordinator", "official", "caseworker", "dpo", 
 SERVICE_ROLE = "service"
 
 # How many verified tokens a validator remembers, and for how long at most (short beside the key
-# set's own hour in cache, so remembering adds nothing to how long a withdrawn key is honoured).
+# set's own hour in cache: remembering adds at most a minute to how long a withdrawn key is honoured).
 REMEMBERED_TOKENS = 1024
 REMEMBER_FOR_S = 60.0
 
