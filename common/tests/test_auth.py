@@ -13,6 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from casework_common import auth
 from casework_common.auth import AuthError, Principal, TokenValidator, bearer_token
 
 KID = "test-key"
@@ -131,3 +132,20 @@ def test_a_remembered_token_is_refused_once_it_expires(keys: tuple[Any, Any], is
     time.sleep(3)
     with pytest.raises(AuthError, match="expired"):
         validator.validate(token)
+
+
+def test_tokens_are_remembered_only_so_long_and_so_many(
+    keys: tuple[Any, Any], issuer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda token, *a, **kw: decoded.append(token) or real_decode(token, *a, **kw))
+    first, second = sign(keys[0], claims(issuer)), sign(keys[0], claims(issuer, sub="u2"))
+    monkeypatch.setattr(auth, "REMEMBERED_TOKENS", 1)
+    validator = TokenValidator(issuer, "casework-api")
+    validator.validate(first), validator.validate(second), validator.validate(first)
+    assert decoded == [first, second, first]  # the second pushed the first out
+    monkeypatch.setattr(auth, "REMEMBER_FOR_S", 0.0)
+    decoded.clear()
+    validator.validate(second), validator.validate(second)
+    assert decoded == [second, second]  # remembered for no time at all

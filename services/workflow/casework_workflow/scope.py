@@ -215,7 +215,9 @@ class Rules:
 
 
 def _param(key: str, values: dict[str, Any] | None) -> BindParameter[Any]:
-    return bindparam(key) if values is None else bindparam(key, values[key])
+    # Bound to a value, the parameter is unique (renamed when compiled), so two callers' rules in one
+    # statement keep their own values; only the cached form, executed with bound_values, names them.
+    return bindparam(key) if values is None else bindparam(key, values[key], unique=True)
 
 
 def _access_column(full: ColumnElement[bool], member: ColumnElement[bool]) -> ColumnElement[int]:

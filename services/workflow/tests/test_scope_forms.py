@@ -3,10 +3,11 @@
 
 import datetime as dt
 
+from sqlalchemy import and_
 from sqlalchemy.dialects import postgresql
 
 from casework_common.auth import Principal
-from casework_workflow.scope import Rules, Shape, bound_values
+from casework_workflow.scope import BRANCH, Rules, Shape, bound_values
 
 RULES = Rules(after_end=dt.timedelta(days=30))
 
@@ -42,3 +43,21 @@ def test_the_shape_follows_what_the_rules_read() -> None:
     assert "'A1234'" in sql(RULES.visible(person("m", "member", member="a1234")))
     assert sql(RULES.full_access(person("svc", "service"))) == "true"
     assert bound_values(person("m", "member", member="a1234"))["scope_membership"] == "A1234"
+
+
+def test_the_cached_statement_holds_no_callers_values() -> None:
+    for caller in (person("rachel", "rep"), person("cora", "coordinator"), person("m", "member", member="A1")):
+        params = RULES.scope_query(Shape.of(caller)).compile(dialect=postgresql.dialect()).params
+        named = {k: v for k, v in params.items() if k.startswith("scope_")}
+        assert named and set(named.values()) == {None}, params
+    # A coordinator's whole branch is sent as a branch, so its cases are left out of the id list.
+    assert f"cases.branch != :{BRANCH}" in str(RULES.scope_query(Shape.of(person("cora", "coordinator"))))
+    assert "!=" not in str(RULES.scope_query(Shape.of(person("svc", "service"))))
+
+
+def test_two_callers_rules_in_one_statement_keep_their_own_values() -> None:
+    both = and_(
+        RULES.full_access(person("rachel", "rep")), RULES.full_access(person("ravi", "rep", branch="south-london"))
+    )
+    values = set(both.compile(dialect=postgresql.dialect()).params.values())
+    assert {"rachel", "ravi", "north-london", "south-london"} <= values
