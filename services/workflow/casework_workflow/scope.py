@@ -75,9 +75,9 @@ MEMBERSHIP = "scope_membership"
 
 @dataclass(frozen=True)
 class Shape:
-    """What of a caller decides the form of their scope's SQL: which clauses apply. Every rule
-    that reads the caller reads it through a Shape and bound_values, never the Principal
-    itself, so a form built for one caller is right for every caller of that shape."""
+    """What of a caller decides the form of their scope's SQL: which clauses apply. Every SQL rule
+    reads the caller through a Shape and bound_values, never the Principal itself, so a form
+    built for one caller is right for every caller of that shape."""
 
     service: bool
     coordinator: bool
@@ -236,7 +236,8 @@ def _scope_query(rules: Rules, shape: Shape) -> Select:
 
 def whole_branches(caller: Principal) -> list[str]:
     """Branches every case of which ``caller`` sees in full (the same rule as in full_access)."""
-    return [caller.branch] if caller.has("coordinator") and caller.branch and not caller.is_service else []
+    shape = Shape.of(caller)
+    return [caller.branch] if shape.coordinator and not shape.service and caller.branch else []
 
 
 def _member_access(shape: Shape, values: dict[str, Any] | None = None) -> ColumnElement[bool]:
