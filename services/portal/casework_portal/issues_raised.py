@@ -105,19 +105,24 @@ def issue_rows(issues: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def gather(get: Callable[[str], Any], wanted: str | None, today: dt.date) -> IssuesRaised:
     """Ask organising (``get``: a path under its URL -> the JSON answer, raising ApiError) for the
-    viewer's campaigns and the chosen one's results. A refusal to use organising at all (403) is
+    viewer's campaigns and the chosen one's results. A refusal to list campaigns at all (403) is
     "no campaign"; anything else that fails is "unavailable", so the page still shows the casework
     trends. An expired session (401) is raised, as on every page."""
     try:
         campaigns = list(get("/v1/campaigns").get("items") or [])
-        campaign = chosen_campaign(campaigns, wanted, today)
-        if campaign is None:
-            return IssuesRaised("no_campaign")
-        found = get(f"/v1/campaigns/{quote(str(campaign['id']), safe='')}/results")
     except ApiError as error:
         if error.status == 401:
             raise
         return IssuesRaised("no_campaign" if error.status == 403 else "unavailable")
+    campaign = chosen_campaign(campaigns, wanted, today)
+    if campaign is None:
+        return IssuesRaised("no_campaign")
+    try:
+        found = get(f"/v1/campaigns/{quote(str(campaign['id']), safe='')}/results")
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        return IssuesRaised("unavailable")  # the campaign is there: its results could not be read
     return IssuesRaised(
         "shown",
         campaign=dict(campaign),

@@ -109,6 +109,12 @@ def test_no_campaign_is_a_state_of_its_own_and_asks_for_no_results() -> None:
     assert issues_raised.gather(refused.get, None, TODAY).state == "no_campaign"
 
 
+def test_results_refused_for_a_listed_campaign_is_a_notice_not_no_campaign() -> None:
+    answers: dict[str, Any] = {"/v1/campaigns": {"items": [campaign("may", "2027-05-10")]}}
+    answers["/v1/campaigns/may/results"] = ApiError(403, "no")
+    assert issues_raised.gather(Organising(answers).get, None, TODAY).state == "unavailable"
+
+
 @pytest.mark.parametrize("failing", ["/v1/campaigns", "/v1/campaigns/may/results"])
 @pytest.mark.parametrize("status", [404, 500, 503])
 def test_organising_not_answering_leaves_a_notice_not_an_error(failing: str, status: int) -> None:
