@@ -433,6 +433,54 @@ def test_the_name_is_corrected_once_the_hold_is_released(platform: Platform) -> 
     assert actions.index("dataprotection.rectification_refused") < actions.index("dataprotection.rectified")
 
 
+def test_a_reps_edit_changing_the_name_on_a_held_case_is_refused_as_a_whole_other_fields_change(
+    platform: Platform,
+) -> None:
+    """The rule is the case's, not the dpo endpoint's: a rep's PATCH /v1/cases/{id} keeps the name as filed too."""
+    _, claim, closed = held_member(platform)
+    url = f"/v1/cases/{claim['id']}"
+    stored = "SELECT member_name, member_phone, employer, summary, updated_at FROM workflow.cases WHERE id = %s"
+    entries = "SELECT count(*) FROM workflow.timeline_entries WHERE case_id = %s"
+    announced = "SELECT count(*) FROM workflow.outbox WHERE key = %s"
+    before = tuple(row(platform, stored, claim["id"]))
+    entries_before = row(platform, entries, claim["id"])[0]
+    outbox_before = row(platform, announced, claim["id"])[0]
+    updates_before = audit_actions(platform, claim["id"]).count("case.update")
+    edit = {"member": {"name": "Jon Smith", "phone": "0207 946 0001"}, "summary": "Claim 2304567/2026 lodged."}
+    refused = platform.call("rachel", "PATCH", "workflow", url, json=edit)
+    assert refused.status_code == 409 and refused.headers["Content-Type"] == PROBLEM, refused.text
+    problem = refused.json()
+    assert problem["type"].endswith("/update-refused") and problem["refusal"] == "legal_hold"
+    assert claim["reference"] in problem["detail"]
+    assert "stays as filed" in problem["detail"] and "released" in problem["detail"]
+    # Refused as a whole: neither the name nor the phone nor the summary changed, nothing was written or announced.
+    assert tuple(row(platform, stored, claim["id"])) == before
+    assert row(platform, entries, claim["id"])[0] == entries_before
+    assert row(platform, announced, claim["id"])[0] == outbox_before
+    assert audit_actions(platform, claim["id"]).count("case.update") == updates_before
+    # The same edit without the name goes through under the hold; the name already on the case is no change.
+    edit["member"] = {"name": "Jon Smiht", "phone": "0207 946 0001", "employer": "Metro Buses Ltd"}
+    fine = platform.call("rachel", "PATCH", "workflow", url, json=edit)
+    assert fine.status_code == 200, fine.text
+    assert tuple(row(platform, stored, claim["id"]))[:4] == (
+        "Jon Smiht",
+        "0207 946 0001",
+        "Metro Buses Ltd",
+        "Claim 2304567/2026 lodged.",
+    )
+    # The hold is the case's: the member's other, unheld case can be renamed.
+    other = platform.call(
+        "rachel", "PATCH", "workflow", f"/v1/cases/{closed['id']}", json={"member": {"name": "Jon X"}}
+    )
+    assert other.status_code == 200, other.text
+    # Once the hold is released, the rep's rename goes through.
+    released = platform.call("olive", "DELETE", "workflow", f"/v1/cases/{claim['id']}/legal-hold")
+    assert released.status_code == 200, released.text
+    renamed = platform.call("rachel", "PATCH", "workflow", url, json={"member": {"name": "Jon Smith"}})
+    assert renamed.status_code == 200, renamed.text
+    assert row(platform, "SELECT member_name FROM workflow.cases WHERE id = %s", claim["id"])[0] == "Jon Smith"
+
+
 def test_a_bad_retention_schedule_is_refused_naming_each_problem(platform: Platform, tmp_path: Any) -> None:
     schedule = tmp_path / "schedule.yaml"
     schedule.write_text("default:\n  case_record: 6 years\nrules:\n  - outcome: banished\n    keep: {timeline: 1y}\n")

@@ -153,6 +153,16 @@ def test_problem_bodies_match_the_problem_schema(conformance: Conformance) -> No
     assert forbidden.status_code == 403
     bad_query = conformance.call("rachel", "GET", "notify", "/v1/inbox", params={"limit": 0})
     assert bad_query.status_code == 422
+    # A 409 with extension members: renaming the member on a case under a legal hold (test_erasure_requests.py).
+    held = conformance.platform.create_case("rachel", unique_number(), name="Held Member")
+    holding = {"reason": "Tribunal claim lodged"}
+    hold = conformance.platform.call("olive", "PUT", "workflow", f"/v1/cases/{held['id']}/legal-hold", json=holding)
+    assert hold.status_code == 200, hold.text
+    rename = {"member": {"name": "Renamed Member"}}
+    conflict = conformance.call(
+        "rachel", "PATCH", "workflow", "/v1/cases/{case_id}", path={"case_id": held["id"]}, json=rename
+    )
+    assert conflict.status_code == 409 and conflict.json()["refusal"] == "legal_hold", conflict.text
 
 
 def test_real_responses_match_their_documented_schemas(conformance: Conformance) -> None:

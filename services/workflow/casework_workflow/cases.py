@@ -19,7 +19,7 @@ from casework.v1 import events_pb2, workflow_pb2
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import Problem, bad_request, forbidden, invalid, not_found
-from casework_workflow import audit, erased, flags, scope, timeline
+from casework_workflow import audit, erased, flags, holds, scope, timeline
 from casework_workflow.changes import Entry, record_change
 from casework_workflow.outbound import case_facts, case_ref
 from casework_workflow.schemas import MEMBER_ENTRY_KINDS, CaseListQuery, CaseUpdate, NewCase, NewEntry
@@ -318,6 +318,8 @@ class Cases:
         return view
 
     def update(self, caller: Principal, case_id: str, changes: CaseUpdate) -> CaseView:
+        """Change the case's fields (staff); each change is a timeline entry, an audit record and an event.
+        409 (``update-refused``) if it would change the member's name on a case under a legal hold."""
         with self.engine.begin() as conn:
             view = self.require(conn, caller, case_id, staff=True, lock=True, write=True)
             values: dict[str, Any] = {}
@@ -337,6 +339,11 @@ class Cases:
             changed = {k: v for k, v in values.items() if getattr(view.row, k) != v}
             if not changed:
                 return view
+            # A held case keeps the member's name as filed (holds.py), as the dpo's rectification does:
+            # refused as a whole, so nothing else in the edit changes either. The case row is locked, as
+            # setting a hold locks it, so no hold can arrive between this check and the write.
+            if "member_name" in changed and holds.held(conn, [view.id]):
+                raise holds.name_change_refused(view.row.reference)
             # Strictly increasing per case even across concurrent transactions: it is the
             # version search keeps the newest facts by.
             updated_at = func.greatest(cases.c.updated_at + dt.timedelta(microseconds=1), func.clock_timestamp())

@@ -40,8 +40,16 @@ def get_case(case_id: str) -> Response:
 
 
 @bp.patch("/v1/cases/<case_id>")
-@api("Change a case's fields (each change is a timeline entry)", {200: CaseOut}, body=CaseUpdate, errors=(403, 404))
+@api(
+    "Change a case's fields (each change is a timeline entry)",
+    {200: CaseOut},
+    body=CaseUpdate,
+    errors=(403, 404, 409),
+)
 def update_case(case_id: str) -> Response:
+    """409 for an erased case (``case-erased``), and for a change of the member's name on a case under a
+    legal hold (``update-refused``, ``refusal``: ``legal_hold``): the whole edit is refused, nothing changes;
+    the name stays as filed until the hold is released."""
     return jsonify(dependency(Cases).update(principal(), case_id, parse_json(CaseUpdate)).to_json())
 
 

@@ -35,7 +35,7 @@ from casework_common.vocabulary import (
     DATA_KINDS,
     ERASURE_REASONS,
 )
-from casework_workflow import audit, scope
+from casework_workflow import audit, holds, scope
 from casework_workflow.cases import parse_id
 from casework_workflow.changes import Entry, record_change
 from casework_workflow.outbound import SERVICE, case_facts, case_ref
@@ -582,7 +582,7 @@ class DataProtection:
                     + ("case " if len(held) == 1 else "cases ")
                     + ", ".join(r.reference for r in held)
                     + (" is" if len(held) == 1 else " are")
-                    + " under a legal hold: the name on a record held for a tribunal claim stays as filed, "
+                    + f" under a legal hold: {holds.NAME_STAYS}, "
                     "and can be corrected once the hold is released. Email and phone can be corrected now."
                 )
                 refusal = Refused("legal_hold", detail, request="rectification", held_cases=[r.reference for r in held])
@@ -609,19 +609,16 @@ class DataProtection:
         """The member's cases under a legal hold whose name the request would change (in reference order).
 
         Only the name: the member's name on a held case is part of what was filed for the tribunal claim,
-        so it stays as filed until the hold is released (docs/design.md, 'Data protection'). Email and phone
-        are how the union reaches the member during the live claim, so they are always corrected.
+        so it stays as filed until the hold is released (holds.py; a rep's edit of the case is refused
+        alike). Email and phone are how the union reaches the member during the live claim, so they are
+        always corrected.
         """
         if "member_name" not in values:
             return []
         renamed = [r for r in rows if r.member_name != values["member_name"]]
         if not renamed:
             return []
-        held_ids = set(
-            conn.execute(select(legal_holds.c.case_id).where(legal_holds.c.case_id.in_([r.id for r in renamed])))
-            .scalars()
-            .all()
-        )
+        held_ids = holds.held(conn, [r.id for r in renamed])  # the rows are locked (rectify)
         return sorted((r for r in renamed if r.id in held_ids), key=lambda r: r.reference)
 
     @staticmethod
