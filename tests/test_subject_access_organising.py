@@ -234,3 +234,139 @@ def test_the_dpos_preview_and_export_carry_the_members_recruitment_records_and_n
         assert entry.encode() in files[name] and first.encode() in files[name]
     blob = b"\n".join(name.encode() + b"\n" + data for name, data in files.items())
     assert [m for m in mark_markers(world) if m in blob] == []
+
+
+def test_a_conversation_answering_marias_follow_up_without_her_entry_is_stored_against_it_and_found(
+    platform: Platform, world: dict[str, Any]
+) -> None:
+    """The portal shows no picker when there is no list or the caller is not the session's own
+    branch staff: an answer to her follow-up may come without her entry, and is still about her."""
+    tag, session_id = world["tag"], world["call_again"]["session_id"]
+    opened = log(
+        platform,
+        session_id,
+        outcome="call_again",
+        call_again_on=(TODAY + dt.timedelta(days=3)).isoformat(),
+        target_entry_id=world["entry"]["maria"],
+    )
+    answer = log(
+        platform,
+        session_id,
+        outcome="already_member",
+        issue_text=f"Answered without her entry {tag}",
+        person_contact=f"maria-answer-{tag}@example.org",
+        lawful_basis="consent",
+        follow_up_id=opened["follow_up"]["id"],
+    )
+    assert answer["target_entry_id"] == world["entry"]["maria"]
+    assert answer["closed_follow_ups"] == [opened["follow_up"]["id"]]
+    # A follow-up about nobody on a list gives its answer no entry either.
+    loose = log(platform, session_id, outcome="call_again", call_again_on=(TODAY + dt.timedelta(days=3)).isoformat())
+    unlisted = log(platform, session_id, outcome="already_member", follow_up_id=loose["follow_up"]["id"])
+    assert unlisted["target_entry_id"] is None
+
+    held = ok(as_service(platform, MARIA), 200)
+    assert answer["id"] in {c["id"] for c in held["contacts"]}
+    assert unlisted["id"] not in {c["id"] for c in held["contacts"]}
+    preview = ok(platform.call("dana", "GET", "workflow", PREVIEW, params={"membership_number": MARIA}), 200)
+    ids = {item["id"] for item in preview["items"]}
+    assert f"contact:{answer['id']}" in ids and f"contact:{unlisted['id']}" not in ids
+
+
+def test_removing_a_list_forgets_its_peoples_conversations_and_closes_their_follow_ups(
+    platform: Platform, world: dict[str, Any]
+) -> None:
+    """What the campaign's retention would do, at once: an entry gone is a conversation no subject
+    access can find, so its details must not stay behind either."""
+    tag, campaign_id, session_id = world["tag"], world["campaign"]["id"], world["call_again"]["session_id"]
+    csv = f"Name,Workplace,Member No\nMaria Second {tag},Holloway depot,{MARIA}\nSam Other {tag},Holloway depot,\n"
+    second = ok(
+        platform.call(
+            "cora",
+            "POST",
+            "organising",
+            f"/v1/campaigns/{campaign_id}/target-lists",
+            params={"filename": f"second-{tag}.csv"},
+            data=csv.encode(),
+            headers={"Content-Type": "text/csv"},
+        )
+    )
+    rows = ok(platform.call("cora", "GET", "organising", f"/v1/target-lists/{second['id']}/entries"), 200)["items"]
+    maria2 = next(e["id"] for e in rows if e["name"].startswith("Maria"))
+    removed_text = f"Said on the second list {tag}GONE"
+    opened = log(
+        platform,
+        session_id,
+        outcome="call_again",
+        call_again_on=(TODAY + dt.timedelta(days=2)).isoformat(),
+        issue_category="pay",
+        issue_text=removed_text,
+        person_name=f"Maria {tag}GONE",
+        person_contact=f"gone-{tag}@example.org",
+        lawful_basis="consent",
+        target_entry_id=maria2,
+    )
+    # "Not there" leaves the follow-up open; logged without the entry, it takes the follow-up's.
+    not_there = log(
+        platform,
+        session_id,
+        outcome="not_there",
+        issue_text=f"Left a note {tag}GONE",
+        follow_up_id=opened["follow_up"]["id"],
+    )
+    assert not_there["target_entry_id"] == maria2
+    before = ok(as_service(platform, MARIA), 200)
+    assert {opened["id"], not_there["id"]} <= {c["id"] for c in before["contacts"]}
+
+    removed = ok(platform.call("cora", "DELETE", "organising", f"/v1/target-lists/{second['id']}"), 200)
+    assert removed["removed_at"] and removed["rows"] == 2
+
+    talks = {
+        c["id"]: c
+        for c in ok(platform.call("rachel", "GET", "organising", f"/v1/sessions/{session_id}/contacts"), 200)["items"]
+    }
+    for gone in (opened["id"], not_there["id"]):
+        assert talks[gone]["person_name"] is None and talks[gone]["person_contact"] is None, talks[gone]
+        assert talks[gone]["issue_text"] == "" and talks[gone]["details_removed"] is True
+    # What is not about a person stays: the outcome and the category (the results read the same).
+    assert talks[opened["id"]]["outcome"] == "call_again" and talks[opened["id"]]["issue_category"] == "pay"
+    # The first list's conversations are untouched.
+    kept = talks[world["call_again"]["id"]]
+    assert kept["person_contact"] == f"maria-{tag}@example.org" and kept["details_removed"] is False
+    follow_ups = ok(
+        platform.call(
+            "rachel", "GET", "organising", "/v1/follow-ups", params={"campaign_id": campaign_id, "state": "all"}
+        ),
+        200,
+    )["items"]
+    closed = next(f for f in follow_ups if f["id"] == opened["follow_up"]["id"])
+    assert closed["state"] == "closed" and closed["closed_at"] and closed["person_contact"] is None
+    with platform.superuser_db() as db:
+        left = db.execute(
+            "SELECT count(*) FROM organising.contacts WHERE (person_name IS NOT NULL OR person_contact IS NOT NULL "
+            "OR issue_text <> '') AND id = ANY(%s::uuid[])",
+            ([opened["id"], not_there["id"]],),
+        ).fetchone()
+    assert left == (0,)
+
+    after = ok(as_service(platform, MARIA), 200)
+    assert maria2 not in {e["id"] for e in after["target_entries"]}
+    assert f"{tag}GONE".encode() not in json.dumps(after).encode()
+    # Removing it again changes nothing; its people cannot be logged against any more.
+    assert ok(platform.call("cora", "DELETE", "organising", f"/v1/target-lists/{second['id']}"), 200) == removed
+    refused = platform.call(
+        "rachel",
+        "POST",
+        "organising",
+        f"/v1/sessions/{session_id}/contacts",
+        json={
+            "client_id": str(uuid.uuid4()),
+            "is_member": True,
+            "outcome": "already_member",
+            "target_entry_id": maria2,
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "target_entry_id", refused.text
+    # An answer to the closed follow-up now names no entry: the follow-up's is gone.
+    late = log(platform, session_id, outcome="already_member", follow_up_id=opened["follow_up"]["id"])
+    assert late["target_entry_id"] is None

@@ -8,7 +8,11 @@ Rules (docs/design.md#organising-recruitment-weeks):
 - a person's name or contact detail is kept only with the lawful basis for keeping it;
 - "call again" and "will join online" open a follow-up for the session's team and whoever logged it;
 - a later conversation that answers a follow-up (``follow_up_id``) closes it, unless the person was
-  not there; a join recorded for a target-list entry closes that entry's open follow-ups.
+  not there; a join recorded for a target-list entry closes that entry's open follow-ups;
+- a conversation that answers a follow-up but names no target-list entry is about the same person
+  as the conversation that opened it: it takes that follow-up's entry, while the entry is still on a
+  list. So everything about a listed person hangs off their entry, where a subject-access search
+  (api/subject_access.py) and the removal of the list (api/targets.py) find it.
 
 The browser makes ``client_id`` when the entry is typed and may send it again (a retry after a lost
 answer, a second tab): ``INSERT ... ON CONFLICT DO NOTHING`` on the unique (session, client_id)
@@ -171,7 +175,7 @@ def record(conn: Connection, session: Any, recorder: str, entry: ContactIn, toda
             "Campaign closed",
             "The campaign's retention period is over: nothing more is logged.",
         )
-    _check_references(conn, session, entry)
+    target_entry_id = _check_references(conn, session, entry)
     due = due_on(entry, today)
     contact_id = uuid.uuid4()
     inserted = conn.execute(
@@ -195,7 +199,7 @@ def record(conn: Connection, session: Any, recorder: str, entry: ContactIn, toda
             person_name=entry.person_name,
             person_contact=entry.person_contact,
             lawful_basis=entry.lawful_basis if (entry.person_name or entry.person_contact) else None,
-            target_entry_id=entry.target_entry_id,
+            target_entry_id=target_entry_id,
             follow_up_id=entry.follow_up_id,
         )
         .on_conflict_do_nothing(constraint="contacts_session_client")
@@ -219,11 +223,11 @@ def record(conn: Connection, session: Any, recorder: str, entry: ContactIn, toda
                 outcome=entry.outcome,
                 due_on=due,
                 team=sorted({*session.team, recorder}),
-                target_entry_id=entry.target_entry_id,
+                target_entry_id=target_entry_id,
             )
             .returning(follow_ups)
         ).one()
-    closed = _close_answered(conn, session, entry, contact_id)
+    closed = _close_answered(conn, session, entry, target_entry_id, contact_id)
     return Recorded(inserted, opened, closed, duplicate=False)
 
 
@@ -237,44 +241,61 @@ def _opened_by(conn: Connection, contact_id: uuid.UUID) -> Row[Any] | None:
     return conn.execute(select(follow_ups).where(follow_ups.c.contact_id == contact_id)).first()
 
 
-def _check_references(conn: Connection, session: Any, entry: ContactIn) -> None:
+def _check_references(conn: Connection, session: Any, entry: ContactIn) -> uuid.UUID | None:
+    """422 unless ``target_entry_id`` and ``follow_up_id`` are the branch's in this campaign; the
+    target-list entry the conversation is stored against: the one given, else the answered
+    follow-up's while it is still on a list, else None.
+
+    The entry is read FOR SHARE: removing its list (api/targets.py, FOR UPDATE on the entries) then
+    either waits for this conversation and forgets its details too, or has removed the entry first
+    and this conversation is stored against none."""
     errors = []
-    if entry.target_entry_id is not None:
-        found = conn.execute(
-            select(target_entries.c.id).where(
-                target_entries.c.id == entry.target_entry_id,
-                target_entries.c.campaign_id == session.campaign_id,
-                target_entries.c.branch == session.branch,
-            )
-        ).first()
-        if found is None:
-            errors.append({"field": "target_entry_id", "message": "Not an entry of your branch's target lists here."})
+    target_entry_id = entry.target_entry_id
     if entry.follow_up_id is not None:
-        found = conn.execute(
-            select(follow_ups.c.id).where(
+        answered = conn.execute(
+            select(follow_ups.c.target_entry_id).where(
                 follow_ups.c.id == entry.follow_up_id,
                 follow_ups.c.campaign_id == session.campaign_id,
                 follow_ups.c.branch == session.branch,
             )
         ).first()
-        if found is None:
+        if answered is None:
             errors.append({"field": "follow_up_id", "message": "Not a follow-up of your branch in this campaign."})
+        elif target_entry_id is None:
+            target_entry_id = answered.target_entry_id
+    if target_entry_id is not None:
+        found = conn.execute(
+            select(target_entries.c.id)
+            .where(
+                target_entries.c.id == target_entry_id,
+                target_entries.c.campaign_id == session.campaign_id,
+                target_entries.c.branch == session.branch,
+            )
+            .with_for_update(read=True)
+        ).first()
+        if found is None and entry.target_entry_id is not None:
+            errors.append({"field": "target_entry_id", "message": "Not an entry of your branch's target lists here."})
+        elif found is None:  # the follow-up's entry: its list was removed since (and the follow-up closed)
+            target_entry_id = None
     if errors:
         raise invalid(errors)
+    return target_entry_id
 
 
-def _close_answered(conn: Connection, session: Any, entry: ContactIn, contact_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
+def _close_answered(
+    conn: Connection, session: Any, entry: ContactIn, target_entry_id: uuid.UUID | None, contact_id: uuid.UUID
+) -> tuple[uuid.UUID, ...]:
     """Close the follow-up this conversation answers, and on a join every open follow-up of the same
-    target-list entry; the ids closed."""
+    target-list entry (``target_entry_id``, as stored); the ids closed."""
     answered = entry.follow_up_id is not None and entry.outcome != NOT_THERE_OUTCOME
-    joined_entry = entry.outcome == JOIN_OUTCOME and entry.target_entry_id is not None
+    joined_entry = entry.outcome == JOIN_OUTCOME and target_entry_id is not None
     if not (answered or joined_entry):
         return ()
     which = []
     if answered:
         which.append(follow_ups.c.id == entry.follow_up_id)
     if joined_entry:
-        which.append(follow_ups.c.target_entry_id == entry.target_entry_id)
+        which.append(follow_ups.c.target_entry_id == target_entry_id)
     closed = conn.execute(
         update(follow_ups)
         .where(

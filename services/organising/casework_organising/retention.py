@@ -7,7 +7,8 @@ Once ``ends_on + retention_days`` has passed, one transaction per campaign
 - marks the contacts and the campaign ``details_removed_at``.
 Outcomes, categories, workplaces, petition and card ticks and every count of conversations stay,
 so the results read the same afterwards (but for "follow-ups open", now none). A campaign is done
-once (``details_removed_at``).
+once (``details_removed_at``). ``forget_people`` is the one way people are forgotten: removing a
+target list by hand (api/targets.py) uses it for the list's people before the campaign's period ends.
 
 The loop uses the real date in Europe/London, never ``CASEWORK_ORGANISING_TODAY`` (a drill's date
 for the follow-up loop must not remove anything early); the command takes ``--as-of``.
@@ -22,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, literal_column, select, update
 
 from casework_common import db, metrics, runtime
 from casework_common.typed_dates import london_today
@@ -67,6 +68,25 @@ def due_campaigns(engine: Engine, as_of: dt.date) -> list[uuid.UUID]:
         )
 
 
+def forget_people(conn: Connection, which_contacts: ColumnElement[bool], which_follow_ups: ColumnElement[bool]) -> int:
+    """In the caller's transaction: empty the names, contact details and free text of the contacts
+    ``which_contacts`` selects, mark them ``details_removed_at``, and close the open follow-ups
+    ``which_follow_ups`` selects (nobody is reminded about a person whose details are gone); how many
+    contacts lost their details. The campaign's retention pass and the removal of a target list by
+    hand (api/targets.py) both forget people this one way."""
+    people = conn.execute(
+        update(contacts)
+        .where(which_contacts, contacts.c.details_removed_at.is_(None))
+        .values(person_name=None, person_contact=None, issue_text="", details_removed_at=func.now())
+    ).rowcount
+    conn.execute(
+        update(follow_ups)
+        .where(which_follow_ups, follow_ups.c.state == "open")
+        .values(state="closed", closed_at=func.now())
+    )
+    return people
+
+
 def remove_campaign(engine: Engine, campaign_id: uuid.UUID, as_of: dt.date) -> Removed | None:
     """Remove one campaign's details in one transaction, the campaign row locked (another replica's
     pass skips it); None if it is not (or no longer) due."""
@@ -88,17 +108,8 @@ def remove_campaign(engine: Engine, campaign_id: uuid.UUID, as_of: dt.date) -> R
             .where(target_lists.c.campaign_id == campaign_id, target_lists.c.removed_at.is_(None))
             .values(removed_at=func.now())
         )
-        people = conn.execute(
-            update(contacts)
-            .where(contacts.c.campaign_id == campaign_id, contacts.c.details_removed_at.is_(None))
-            .values(person_name=None, person_contact=None, issue_text="", details_removed_at=func.now())
-        ).rowcount
+        people = forget_people(conn, contacts.c.campaign_id == campaign_id, follow_ups.c.campaign_id == campaign_id)
         conn.execute(update(help_requests).where(help_requests.c.campaign_id == campaign_id).values(message=""))
-        conn.execute(
-            update(follow_ups)
-            .where(follow_ups.c.campaign_id == campaign_id, follow_ups.c.state == "open")
-            .values(state="closed", closed_at=func.now())
-        )
         conn.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(details_removed_at=func.now()))
     CAMPAIGNS_DONE.inc()
     removed = Removed(

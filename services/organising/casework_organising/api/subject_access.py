@@ -7,8 +7,11 @@ endpoints, and nobody reads one member's entries across branches and campaigns h
 A member is found by membership number only, compared in the one normalised form
 (casework_common.membership), so " m10 0001" on an imported list is M100001. Conversations are reached
 from the member's entries by id (``contacts.target_entry_id``), never by name or text, so another
-person's conversation is never reached. Once a campaign's retention has removed its entries, nothing
-of it is found: the conversations left keep no one's details (casework_organising.retention).
+person's conversation is never reached; a conversation answering a follow-up about the member carries
+the follow-up's entry (casework_organising.contact_log). Once an entry is gone, nothing of it is
+found, and nothing of it is held either: the campaign's retention and the removal of a list by hand
+(api/targets.py) both empty the details of the conversations linked to the entries they delete
+(casework_organising.retention.forget_people).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ non-members by workplace and department.
 A list never leaves the branch: only the branch's own reps and coordinator import, list, read and
 delete it (officials get 403 on a campaign's lists and 404 on a list's id, like anyone outside the
 branch). The retention pass deletes its entries after the campaign's period; the counts stay.
+Removing a list by hand deletes its entries too and forgets the people on it then and there, as
+retention would: their conversations' details are emptied and their follow-ups closed.
 Reading the file itself (encodings, delimiters, loose headers, bad rows) is target_csv's job.
 """
 
@@ -15,16 +17,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from casework_common.auth import Principal
 from casework_common.openapi import Reply, api
 from casework_common.problems import Problem, invalid
 from casework_common.web import bounded_body, dependency, parse_query, principal
-from casework_organising import target_csv
+from casework_organising import retention, target_csv
 from casework_organising.api import lookup
 from casework_organising.settings import OrganisingSettings
-from casework_organising.tables import campaigns, target_entries, target_lists
+from casework_organising.tables import campaigns, contacts, follow_ups, target_entries, target_lists
 
 log = logging.getLogger(__name__)
 
@@ -262,10 +264,14 @@ def matching_entries(conn: Connection, list_id: uuid.UUID, params: EntryParams) 
     errors=(403, 404),
 )
 def remove(list_id: str) -> Response:
-    """Deletes every entry of the list and marks it removed; asking again changes nothing."""
+    """Deletes every entry of the list and marks it removed, and forgets its people as the campaign's
+    retention would: the conversations logged against its entries (or answering their follow-ups)
+    lose their names, contact details and free text, and their open follow-ups are closed. Outcomes,
+    categories and counts stay. Asking again changes nothing."""
     caller = principal()
     with dependency(Engine).begin() as conn:
         found = lookup.target_list(conn, caller, list_id)
+        people = forget_list(conn, found.id)
         conn.execute(delete(target_entries).where(target_entries.c.list_id == found.id))
         conn.execute(
             update(target_lists)
@@ -273,8 +279,25 @@ def remove(list_id: str) -> Response:
             .values(removed_at=func.now())
         )
         row = conn.execute(select(target_lists).where(target_lists.c.id == found.id)).one()
-    log.info("target list %s removed by %s", found.id, caller.username)
+    log.info("target list %s removed by %s: details of %d contacts removed", found.id, caller.username, people)
     return jsonify(list_json(row))
+
+
+def forget_list(conn: Connection, list_id: uuid.UUID) -> int:
+    """In the caller's transaction, before the list's entries are deleted: forget the people of the
+    list (retention.forget_people) — the contacts logged against its entries or answering a follow-up
+    of one, and the follow-ups of either; how many contacts lost their details.
+
+    Subject access finds a member's conversations only through their entry (api/subject_access.py):
+    once the entry is gone, details kept on its conversations would be held but never found."""
+    # The entries locked first: a conversation being logged against one (contact_log reads it FOR
+    # SHARE) is committed before the contacts below are read, or finds the entry gone.
+    conn.execute(select(target_entries.c.id).where(target_entries.c.list_id == list_id).with_for_update()).all()
+    entries = select(target_entries.c.id).where(target_entries.c.list_id == list_id)
+    entry_follow_ups = select(follow_ups.c.id).where(follow_ups.c.target_entry_id.in_(entries))
+    linked = or_(contacts.c.target_entry_id.in_(entries), contacts.c.follow_up_id.in_(entry_follow_ups))
+    opened = follow_ups.c.contact_id.in_(select(contacts.c.id).where(linked))
+    return retention.forget_people(conn, linked, or_(follow_ups.c.target_entry_id.in_(entries), opened))
 
 
 def _retention_passed() -> Problem:
