@@ -250,7 +250,7 @@ def organising_target_list(caller: Principal, list_id: str) -> str:
 @signed_in
 def delete_target_list(caller: Principal, list_id: str) -> Response:
     site().api(caller).delete(site().organising(f"/v1/target-lists/{list_id}"))
-    flash("The list and everyone on it are removed.")
+    flash("The list and everyone on it are removed, with the names, contact details and notes of their conversations.")
     return redirect(url_for("pages.organising_campaign", campaign_id=request.form.get("campaign_id", "")))
 
 
