@@ -16,21 +16,19 @@ plans south-london's, where he logs one with "job security". On the trends page:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from browsing import PHONE, shot, sign_in
 from casework_common.typed_dates import london_today
 from harness import Platform
+from organising_phone import accessible
 
 pytestmark = pytest.mark.stack
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SECTION = "Issues raised in recruitment conversations"
 CHART = "issues-raised-chart"
 
@@ -97,16 +95,6 @@ def choose(page: Page, campaign_id: str) -> None:
 
 def section(page: Page) -> Any:
     return page.get_by_role("region", name=SECTION, exact=True)
-
-
-def accessible(page: Page) -> None:
-    """axe-core's WCAG A/AA rules pass and the page fits the phone's width."""
-    violations = Axe().run(page, options=WCAG_AA).response["violations"]
-    found = [f"{v['id']} at {json.dumps([n['target'] for n in v['nodes']][:3])}" for v in violations]
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    if overflow > 0:
-        found.append(f"{overflow}px wider than a {PHONE['width']}px screen")
-    assert not found, f"{page.url}: {found}"
 
 
 def test_the_region_branch_and_another_region_each_see_their_own_issues_raised(

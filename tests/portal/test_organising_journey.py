@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from organising_phone import QUEUE_KEY, accessible, organising, phone, small_targets
 from playwright.sync_api import Browser, Page, expect
 
 from browsing import PHONE, shot, sign_in
 from casework_common.typed_dates import london_today
 from casework_common.vocabulary import CONTACT_OUTCOME_LABELS
 from harness import Platform
+from organising_phone import QUEUE_KEY, accessible, organising, phone, small_targets
 
 pytestmark = pytest.mark.stack
 
