@@ -9,7 +9,8 @@ import zipfile
 
 import pytest
 
-from casework_workflow.subject_access import archive, gather, members
+from casework_common import membership
+from casework_workflow.subject_access import archive, gather
 
 
 @pytest.mark.parametrize(
@@ -17,13 +18,13 @@ from casework_workflow.subject_access import archive, gather, members
     [("M100001", "M100001"), (" m10 0001 ", "M100001"), ("ab-12\n", "AB-12"), ("m\u00a0100", "M100")],
 )
 def test_numbers_are_taken_as_people_type_them(typed: str, stored: str) -> None:
-    assert members.normalise(typed) == stored
+    assert membership.normalise(typed) == stored
 
 
 @pytest.mark.parametrize("typed", ["", "   ", "M1", "M10/0001", "M10\t0001", "M10\n0001", "X" * 33, "M1000é1"])
 def test_other_numbers_are_refused_with_a_reason(typed: str) -> None:
     with pytest.raises(ValueError, match="membership number"):
-        members.normalise(typed)
+        membership.normalise(typed)
 
 
 @pytest.mark.parametrize(

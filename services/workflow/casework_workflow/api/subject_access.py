@@ -11,9 +11,10 @@ from typing import IO, Annotated
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from casework_common import membership
 from casework_common.openapi import BINARY, Reply, api
 from casework_common.web import attachment, dependency, parse_json, parse_query, principal
-from casework_workflow.subject_access import archive, members
+from casework_workflow.subject_access import archive
 from casework_workflow.subject_access.service import SubjectAccess
 
 ITEM_ID = r"^[a-z]+:[A-Za-z0-9-]{1,64}$"
@@ -23,7 +24,7 @@ ZIP = {"application/zip": BINARY}
 MembershipNumber = Annotated[
     str,
     Field(
-        max_length=members.MAX_TYPED,
+        max_length=membership.MAX_TYPED,
         description="As people type it: blanks anywhere and lower case are accepted (' m10 0001' is M100001); "
         "3 to 32 letters, digits or hyphens once the blanks are gone.",
         examples=["M100001"],
@@ -35,7 +36,7 @@ class _Number(BaseModel):
     @field_validator("membership_number", check_fields=False)
     @classmethod
     def _normalised(cls, value: str) -> str:
-        return members.normalise(value)
+        return membership.normalise(value)
 
 
 class PreviewQuery(_Number):

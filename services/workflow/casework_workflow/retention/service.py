@@ -26,6 +26,7 @@ from casework.v1 import events_pb2
 from casework_common import events, metrics
 from casework_common.auth import SERVICE_ROLE, Principal
 from casework_common.events import Event
+from casework_common.membership import normalise
 from casework_common.outbox import enqueue
 from casework_common.problems import Problem, forbidden, invalid, not_found
 from casework_common.vocabulary import (
@@ -42,7 +43,6 @@ from casework_workflow.outbound import SERVICE, case_facts, case_ref
 from casework_workflow.retention.erase import OWN_KINDS
 from casework_workflow.retention.schedule import Schedule
 from casework_workflow.schemas import Status
-from casework_workflow.subject_access.members import normalise
 from casework_workflow.tables import (
     case_reps,
     cases,

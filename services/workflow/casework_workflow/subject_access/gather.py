@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, or_, select
 
+from casework_common import membership
 from casework_common.directory import Directory
 from casework_common.problems import unavailable
 from casework_workflow import scope, timeline
 from casework_workflow.cases import CaseView
-from casework_workflow.subject_access import members
 from casework_workflow.subject_access.sources import Sources
 from casework_workflow.tables import (
     audit_log,
@@ -438,7 +438,7 @@ def _organising_items(record: Record, sources: Sources) -> None:
 
 def _normalised(number: str | None) -> str | None:
     try:
-        return members.normalise(number) if number else None
+        return membership.normalise(number) if number else None
     except ValueError:  # a list's own form ("M10/0001") is never a number cases use
         return None
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from casework_common import membership
 from casework_common.auth import Principal
 from casework_common.directory import Directory
 from casework_common.problems import forbidden, invalid
 from casework_workflow import audit, scope
-from casework_workflow.subject_access import archive, gather, members
+from casework_workflow.subject_access import archive, gather
 from casework_workflow.subject_access.sources import Sources
 
 PREVIEWED = "dataprotection.subject_access_previewed"
@@ -63,7 +64,7 @@ class SubjectAccess:
         if caller.is_service or not caller.has("member") or not caller.membership_number:
             raise forbidden("Only members download their own record.")
         try:
-            number = members.normalise(caller.membership_number)
+            number = membership.normalise(caller.membership_number)
         except ValueError as exc:
             raise forbidden("Your account's membership number is not one cases use; ask your branch.") from exc
         with self.engine.connect() as conn:
