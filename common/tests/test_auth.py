@@ -110,12 +110,16 @@ def test_service_role_and_bearer_parsing() -> None:
     assert bearer_token("Bearer abc") == "abc" and bearer_token("Basic abc") == "" and bearer_token(None) == ""
 
 
-def test_a_token_is_verified_once_while_remembered(
-    keys: tuple[Any, Any], issuer: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    decoded: list[str] = []
+@pytest.fixture
+def decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens PyJWT decodes (verifies), in order."""
+    seen: list[str] = []
     real_decode = jwt.decode
-    monkeypatch.setattr(jwt, "decode", lambda token, *a, **kw: decoded.append(token) or real_decode(token, *a, **kw))
+    monkeypatch.setattr(jwt, "decode", lambda token, *a, **kw: seen.append(token) or real_decode(token, *a, **kw))
+    return seen
+
+
+def test_a_token_is_verified_once_while_remembered(keys: tuple[Any, Any], issuer: str, decoded: list[str]) -> None:
     validator = TokenValidator(issuer, "casework-api")
     token, other = sign(keys[0], claims(issuer)), sign(keys[0], claims(issuer, sub="u2"))
     assert validator.validate(token) == validator.validate(token)
@@ -135,11 +139,8 @@ def test_a_remembered_token_is_refused_once_it_expires(keys: tuple[Any, Any], is
 
 
 def test_tokens_are_remembered_only_so_long_and_so_many(
-    keys: tuple[Any, Any], issuer: str, monkeypatch: pytest.MonkeyPatch
+    keys: tuple[Any, Any], issuer: str, decoded: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    decoded: list[str] = []
-    real_decode = jwt.decode
-    monkeypatch.setattr(jwt, "decode", lambda token, *a, **kw: decoded.append(token) or real_decode(token, *a, **kw))
     first, second = sign(keys[0], claims(issuer)), sign(keys[0], claims(issuer, sub="u2"))
     monkeypatch.setattr(auth, "REMEMBERED_TOKENS", 1)
     validator = TokenValidator(issuer, "casework-api")
