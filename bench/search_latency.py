@@ -10,7 +10,9 @@ filters, date sort, second pages) for a coordinator who sees all 2,000 cases (th
 her branch) and a rep who sees 200 (by id), two ways each, interleaved:
 
 - API: ``GET /v1/search`` with the user's token: token check, scope from workflow
-  over gRPC (and its audit record), the query, facets, JSON;
+  over gRPC (and its audit record), the query, facets, JSON. Once a user has searched, the query
+  runs with the scope they had while workflow is asked, and is run again if workflow's answer
+  differs (search's service.py): the API's time then includes only what was left of the wait;
 - direct (the baseline): the same query code with the same scope, in this process,
   sending the same request bodies to the same server with opensearch-py.
 
@@ -261,7 +263,7 @@ def main() -> None:
         direct_engine = EvidenceSearch(client, indices, 50)
         search_url = f"{config.url('search')}/v1/search"
 
-        parts: dict[str, list[float]] = {"scope": [], "index": [], "added": []}
+        parts: dict[str, list[float]] = {"scope": [], "index": [], "added": [], "discarded": []}
 
         def via_api(query: dict[str, Any]) -> tuple[float, dict[str, Any]]:
             params = {k: v for k, v in query.items() if k != "user"}
@@ -274,6 +276,7 @@ def main() -> None:
             parts["scope"].append(timing["scope"])
             parts["index"].append(timing["index"])
             parts["added"].append(elapsed - timing["index"])
+            parts["discarded"].append(timing.get("discarded", 0.0))
             return elapsed, response.json()
 
         def direct(query: dict[str, Any]) -> tuple[float, dict[str, Any]]:
@@ -330,10 +333,13 @@ def main() -> None:
             f" (API time less its own index time; target <= 10 ms: {'PASS' if added <= 10 else 'MISS'})"
         )
         print(
-            f"    of which the scope lookup (gRPC to workflow, its query and audit record): median"
+            f"    of which waiting for the scope (gRPC to workflow, its query and audit record; only what"
+            f" was left after the query when the scope was predicted): median"
             f" {ms(statistics.median(parts['scope'])):.1f} ms; the rest (HTTP, token check, JSON):"
             f" {added - ms(statistics.median(parts['scope'])):.1f} ms"
         )
+        wrong = sum(1 for d in parts["discarded"] if d)
+        print(f"    predicted scope wrong (query run again) in {wrong} of {len(parts['added'])} API requests")
     finally:
         stack.stop()
         shutil.rmtree(state, ignore_errors=True)

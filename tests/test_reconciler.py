@@ -23,7 +23,6 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 import testdocs
 from harness import IN_PROGRESS, Platform, unique_number
@@ -133,17 +132,6 @@ def chaos(platform: Platform) -> Iterator[psycopg.Connection]:
             conn.execute(UNCHAOS_SQL)
 
 
-def counter(platform: Platform, service: str, name: str) -> float:
-    """The sum of a counter's samples on a service's /metrics."""
-    text = requests.get(f"{platform.url(service)}/metrics", timeout=10).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == f"{name}_total"
-    )
-
-
 def index_docs(platform: Platform, evidence_id: str) -> int:
     """How many documents the evidence index holds for an item, duplicates included."""
     body = {"query": {"term": {"evidence_id": evidence_id}}}
@@ -180,7 +168,7 @@ def test_an_item_whose_event_was_lost_still_finishes_and_is_found_once(
     chaos.execute(
         "INSERT INTO chaos.losses (case_id, topic, needle) VALUES (%s, %s, %s)", (case["id"], loss.topic, loss.needle)
     )
-    swept = counter(platform, "intake", "casework_intake_reconciler_actions")
+    swept = platform.metric("intake", "reconciler_actions_total")
     word = testdocs.fresh_word()
     response = platform.upload("rachel", case["id"], [loss.document(word)])
     assert response.status_code == 201, response.text
@@ -191,7 +179,7 @@ def test_an_item_whose_event_was_lost_still_finishes_and_is_found_once(
     remaining = chaos.execute("SELECT remaining FROM chaos.losses WHERE case_id = %s", (case["id"],)).fetchone()
     assert remaining == (0,), f"the {lost} event was never lost: the test proves nothing"
     assert finished["status"] == loss.outcome, finished
-    assert counter(platform, "intake", "casework_intake_reconciler_actions") > swept
+    assert platform.metric("intake", "reconciler_actions_total") > swept
     if loss.outcome == "indexed":
         hits = platform.search("rachel", word, case_id=case["id"])
         assert hits.status_code == 200, hits.text

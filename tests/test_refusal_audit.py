@@ -18,7 +18,6 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 from requests.adapters import HTTPAdapter
 
 from casework_common.settings import HttpSettings
@@ -105,21 +104,10 @@ def wait_for(what: str, probe: Callable[[], Any], timeout_s: float = 60.0) -> An
     raise AssertionError(f"{what}: not seen within {timeout_s}s; last probe gave {probe()!r}")
 
 
-def metric(platform: Platform, service: str, name: str, **labels: str) -> float:
-    text = requests.get(f"{platform.url(service)}/metrics", timeout=10).text
-    full = f"casework_{service}_{name}"
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == full and labels.items() <= sample.labels.items()
-    )
-
-
 def refusal_counts(platform: Platform, expected: list[Expected]) -> dict[tuple[str, int, str], float]:
     keys = {(e.service, e.status, e.reason) for e in expected}
     return {
-        (s, status, reason): metric(platform, s, "refused_requests_total", status=str(status), reason=reason)
+        (s, status, reason): platform.metric(s, "refused_requests_total", status=str(status), reason=reason)
         for s, status, reason in keys
     }
 
@@ -236,13 +224,13 @@ def test_a_caller_refused_past_the_budget_is_one_burst_and_one_count(
 ) -> None:
     prober = Caller(None, "none")
     since = last_audit_id(superuser)
-    bursts = metric(platform, "workflow", "refusal_bursts_total")
+    bursts = platform.metric("workflow", "refusal_bursts_total")
     extra = 7
     session = prober.session()
     for i in range(PER_CALLER + extra):
         response = session.get(f"{platform.url('workflow')}/v1/cases/{uuid.uuid4()}", timeout=10)
         assert response.status_code == 401, (i, response.text)
-    assert metric(platform, "workflow", "refusal_bursts_total") == bursts + 1
+    assert platform.metric("workflow", "refusal_bursts_total") == bursts + 1
 
     def mine(action: str) -> list[dict[str, Any]]:
         return [r for r in refused(superuser, since, action) if r["remote_address"] == prober.address]

@@ -181,7 +181,8 @@ def test_highlights_name_the_page(platform: Platform, corpus: dict[str, Any]) ->
 def test_the_answer_says_how_long_the_scope_and_the_index_took(platform: Platform, corpus: dict[str, Any]) -> None:
     response = platform.search("rachel", f'{corpus["marker"]} "written warning"')
     parts = dict(part.strip().split(";dur=") for part in response.headers["Server-Timing"].split(","))
-    assert sorted(parts) == ["index", "scope"] and all(float(ms) > 0 for ms in parts.values())
+    # scope: what was left to wait for of workflow's answer after the query (0 once it came first)
+    assert sorted(parts) == ["index", "scope"] and float(parts["index"]) > 0 and float(parts["scope"]) >= 0
 
 
 def test_search_after_pages_through_everything_once(platform: Platform) -> None:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 import requests
 
+from casework_common.recent import Recent
 from casework_common.settings import OidcSettings
 
 log = logging.getLogger(__name__)
@@ -110,9 +110,8 @@ class TokenValidator:
         self.leeway_s = leeway_s
         self._jwks: jwt.PyJWKClient | None = None
         self._lock = threading.Lock()
-        # token -> (principal, its expiry, remembered until), oldest first
-        self._verified: OrderedDict[str, tuple[Principal, float, float]] = OrderedDict()
-        self._verified_lock = threading.Lock()
+        # token -> (principal, its expiry, remembered until)
+        self._verified: Recent[str, tuple[Principal, float, float]] = Recent(REMEMBERED_TOKENS)
 
     @classmethod
     def from_settings(cls, settings: OidcSettings) -> TokenValidator:
@@ -138,18 +137,13 @@ class TokenValidator:
     def validate(self, token: str) -> Principal:
         """The principal for a valid token; AuthError with a client-safe reason otherwise."""
         now = time.time()
-        with self._verified_lock:
-            known = self._verified.get(token)
+        known = self._verified.get(token)
         if known is not None:
             principal, expires_at, remembered_until = known
             if now < remembered_until and now < expires_at + self.leeway_s:
                 return principal
         principal, expires_at = self._verify(token)
-        with self._verified_lock:
-            self._verified[token] = (principal, expires_at, now + REMEMBER_FOR_S)
-            self._verified.move_to_end(token)
-            while len(self._verified) > REMEMBERED_TOKENS:
-                self._verified.popitem(last=False)
+        self._verified.put(token, (principal, expires_at, now + REMEMBER_FOR_S))
         return principal
 
     def _verify(self, token: str) -> tuple[Principal, float]:

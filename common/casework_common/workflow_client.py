@@ -3,6 +3,7 @@ and the one REST call another service makes (a timeline entry written as the cal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -31,17 +32,7 @@ class WorkflowClient:
         self._stub = workflow_pb2_grpc.CaseAuthorityStub(self._channel)
 
     def _call(self, method: grpc.UnaryUnaryMultiCallable, request: object, token: str) -> object:
-        try:
-            return method(request, metadata=rpc.call_metadata(token), timeout=self.timeout_s)
-        except grpc.RpcError as exc:
-            code = exc.code()  # type: ignore[attr-defined]
-            if code == grpc.StatusCode.UNAUTHENTICATED:
-                raise unauthorized(exc.details()) from exc  # type: ignore[attr-defined]
-            if code == grpc.StatusCode.NOT_FOUND:
-                raise Problem(404, "not-found", "Not found", exc.details()) from exc  # type: ignore[attr-defined]
-            if code == grpc.StatusCode.PERMISSION_DENIED:
-                raise Problem(403, "forbidden", "Forbidden", exc.details()) from exc  # type: ignore[attr-defined]
-            raise unavailable(UNAVAILABLE) from exc
+        return _answer(lambda: method(request, metadata=rpc.call_metadata(token), timeout=self.timeout_s))
 
     def authorize(self, token: str, case_id: str, action: int, resource: str = "") -> workflow_pb2.AuthorizeResponse:
         """May the token's owner do ``action`` on the case? ``resource`` names what is accessed, for the audit log."""
@@ -50,6 +41,14 @@ class WorkflowClient:
 
     def scope(self, token: str) -> workflow_pb2.Scope:
         return self._call(self._stub.GetScope, workflow_pb2.GetScopeRequest(), token)
+
+    def scope_later(self, token: str) -> Callable[[], workflow_pb2.Scope]:
+        """Ask for the token owner's scope now, without waiting: the returned function waits for
+        the answer and returns it (or raises) as :meth:`scope` would."""
+        future = self._stub.GetScope.future(
+            workflow_pb2.GetScopeRequest(), metadata=rpc.call_metadata(token), timeout=self.timeout_s
+        )
+        return lambda: _answer(future.result)
 
     def get_case(self, token: str, case_id: str) -> workflow_pb2.CaseSummary:
         return self._call(self._stub.GetCase, workflow_pb2.GetCaseRequest(case_id=case_id), token)
@@ -115,3 +114,18 @@ class WorkflowClient:
 
     def close(self) -> None:
         self._channel.close()
+
+
+def _answer(call: Callable[[], Any]) -> Any:
+    """``call()``'s answer, with workflow's refusals and absence as the Problems callers answer with."""
+    try:
+        return call()
+    except grpc.RpcError as exc:
+        code = exc.code()  # type: ignore[attr-defined]
+        if code == grpc.StatusCode.UNAUTHENTICATED:
+            raise unauthorized(exc.details()) from exc  # type: ignore[attr-defined]
+        if code == grpc.StatusCode.NOT_FOUND:
+            raise Problem(404, "not-found", "Not found", exc.details()) from exc  # type: ignore[attr-defined]
+        if code == grpc.StatusCode.PERMISSION_DENIED:
+            raise Problem(403, "forbidden", "Forbidden", exc.details()) from exc  # type: ignore[attr-defined]
+        raise unavailable(UNAVAILABLE) from exc

@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 import psycopg
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from casework_common.vocabulary import EVIDENCE_IN_PROGRESS
 from casework_local.config import StackConfig
@@ -155,6 +156,18 @@ class Platform:
 
     def search(self, username: str | None, query: str, **params: Any) -> requests.Response:
         return self.api(username).get(f"{self.url('search')}/v1/search", params={"q": query, **params}, timeout=10)
+
+    def metric(self, service: str, name: str, **labels: str) -> float:
+        """The sum of a service's samples ``casework_<service>_<name>`` (a counter's ``..._total``)
+        whose labels include ``labels``, as its /metrics shows them now."""
+        text = requests.get(f"{self.url(service)}/metrics", timeout=10).text
+        full = f"casework_{service}_{name}"
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == full and labels.items() <= sample.labels.items()
+        )
 
     # -- mail ------------------------------------------------------------------
 
