@@ -328,16 +328,17 @@ def main() -> None:
         print(f"  difference of medians {ms(api_med - dir_med):7.1f} ms")
         print(f"  API overhead    median of per-query differences {overhead:7.1f} ms (two runs of the query)")
         added = ms(statistics.median(parts["added"]))
-        print(
-            f"  API overhead    median within each request      {added:7.1f} ms"
-            f" (API time less its own index time; target <= 10 ms: {'PASS' if added <= 10 else 'MISS'})"
-        )
+        print(f"  API overhead    median within each request      {added:7.1f} ms (API time less its own index time)")
         print(
             f"    of which waiting for the scope (gRPC to workflow, its query and audit record; only what"
             f" was left after the query when the scope was predicted): median"
             f" {ms(statistics.median(parts['scope'])):.1f} ms; the rest (HTTP, token check, JSON):"
             f" {added - ms(statistics.median(parts['scope'])):.1f} ms"
         )
+        # Both must be within target: with the scope lookup overlapping the query, its work can slow
+        # the search server's answer, which the within-request figure counts as index time.
+        verdict = "PASS" if max(overhead, added) <= 10 else "MISS"
+        print(f"  target: both overhead figures <= 10 ms: {verdict}")
         wrong = sum(1 for d in parts["discarded"] if d)
         print(f"    predicted scope wrong (query run again) in {wrong} of {len(parts['added'])} API requests")
     finally:
