@@ -32,7 +32,7 @@ def timing_parts(response: Any) -> list[str]:
 
 @pytest.fixture()
 def shared_case(platform: Platform) -> dict[str, Any]:
-    """A case of rachel's with one indexed letter carrying a word of its own; raj is put on it."""
+    """A case of rachel's with one indexed letter carrying a word of its own (raj is not on it)."""
     marker = testdocs.fresh_word()
     case = platform.create_case("rachel", unique_number())
     letter = testdocs.text_pdf([f"{marker} letter from the employer about the hearing"])
