@@ -24,6 +24,9 @@ def sign_in(page: Page, platform: Platform, username: str, path: str) -> None:
     page.get_by_label("Password").fill(platform.config.secrets.demo_password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile("^" + re.escape(platform.url("portal"))))
+    # The URL changes when the page commits; its deferred scripts (drop zones, live status)
+    # have run only once the document has loaded.
+    page.wait_for_load_state()
 
 
 def open_panel(page: Page, summary: str) -> None:
