@@ -1,12 +1,16 @@
-"""Tesseract OCR, in-process through its C++ API (tesserocr), one single-threaded engine per thread.
+"""Tesseract OCR, in-process through its C++ API (tesserocr), one single-threaded engine per process.
 
-The engine and its language model are loaded once per worker thread and reused for every page:
-the ``tesseract`` CLI pays that start-up (about 0.1 s) on each page, and a page image needs no
-round trip through a file. One recognition yields both the text and the word boxes (TSV).
-Orientation (Tesseract's OSD):
-- "fallback" (default): read the page as it is; only if that reads badly (low word confidence)
-  read it again with page segmentation mode 1, which detects the orientation and turns the page
-  first. Upright pages, nearly all of them, cost nothing extra; a rotated page costs one more pass.
+The engine and its language model are loaded once per worker process, before it takes any work
+(``preload``), and reused for every page by whichever of its threads reads one, one at a time: the
+``tesseract`` CLI pays that start-up (about 0.1 s) on each page, a worker's first page paid it
+too (0.5 s), and a page image needs no round trip through a file. One recognition yields both the
+text and the word boxes (TSV).
+Orientation:
+- "fallback" (default): Leptonica's quick test (casework_ocr.orientation, about 25 ms) says whether
+  the page lies turned; a turned page is stood upright and read once. Any page that then reads
+  badly (low word confidence) is read again with page segmentation mode 1, Tesseract's own
+  orientation detection, which turns the page first: a rotated page the quick test missed costs
+  one more pass, as before it had.
 - "always": mode 1 for every page (about 20% slower per page, measured here).
 - "off": never.
 """
@@ -15,12 +19,15 @@ from __future__ import annotations
 
 import functools
 import glob
+import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import tesserocr
 from PIL import Image
+
+from casework_ocr import orientation
 
 SUSPICIOUS_CONFIDENCE = 55.0  # mean word confidence below which an upright read is doubted
 MIN_WORDS = 8
@@ -30,7 +37,8 @@ AUTO_WITH_OSD = tesserocr.PSM.AUTO_OSD  # the same, after orientation and script
 # The CLI's TSV starts with a header row; the API's does not. Stored TSV keeps the CLI's shape.
 TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
 
-_engines = threading.local()
+log = logging.getLogger(__name__)
+_engines: dict[tuple[str, int], tesserocr.PyTessBaseAPI] = {}  # used under _one_at_a_time only
 # One recognition at a time per process, whichever thread asks (the page consumer, or the document
 # consumer reading a one-page scan itself): a worker process uses one core, as sized.
 _one_at_a_time = threading.Lock()
@@ -58,11 +66,20 @@ def tessdata_dir() -> str:
 
 
 def _engine(language: str, mode: int) -> tesserocr.PyTessBaseAPI:
-    engines: dict[tuple[str, int], tesserocr.PyTessBaseAPI] = _engines.__dict__.setdefault("by_key", {})
     key = (language, mode)
-    if key not in engines:
-        engines[key] = tesserocr.PyTessBaseAPI(path=tessdata_dir(), lang=language, psm=mode)
-    return engines[key]
+    if key not in _engines:
+        _engines[key] = tesserocr.PyTessBaseAPI(path=tessdata_dir(), lang=language, psm=mode)
+    return _engines[key]
+
+
+def preload(language: str) -> None:
+    """Load the engine a page is first read with, so that a worker's first page does not wait for it.
+    A model that cannot load is left to readiness (``available``) to report."""
+    with _one_at_a_time:
+        try:
+            _engine(language, AUTO)
+        except RuntimeError:
+            log.warning("Tesseract cannot load the %r model; pages will fail until it can", language)
 
 
 def _confidence(tsv: str) -> tuple[float, int]:
@@ -88,17 +105,27 @@ def _run(image: Image.Image, language: str, timeout_s: float, mode: int) -> OcrR
     return OcrResult(text, tsv, confidence, words, turned=mode == AUTO_WITH_OSD)
 
 
-def ocr_page(image: Image.Image, language: str, timeout_s: float, orientation: str) -> OcrResult:
-    """Text and word boxes of one page image, turned upright first if it reads badly as it is."""
+def ocr_page(image: Image.Image, language: str, timeout_s: float, mode: str) -> OcrResult:
+    """Text and word boxes of one page image, turned upright first if it lies turned or reads badly
+    as it is."""
     with _one_at_a_time:
-        return _read(image, language, timeout_s, orientation)
+        return _read(image, language, timeout_s, mode)
 
 
-def _read(image: Image.Image, language: str, timeout_s: float, orientation: str) -> OcrResult:
-    if orientation == "always":
+def _suspicious(result: OcrResult) -> bool:
+    return result.words >= MIN_WORDS and result.confidence < SUSPICIOUS_CONFIDENCE
+
+
+def _read(image: Image.Image, language: str, timeout_s: float, mode: str) -> OcrResult:
+    if mode == "always":
         return _run(image, language, timeout_s, AUTO_WITH_OSD)
+    if mode == "fallback" and (turn := orientation.upright_turn(image)) is not None:
+        stood = _run(image.transpose(turn), language, timeout_s, AUTO)
+        if stood.words and not _suspicious(stood):
+            # Boxes in the scanned page's frame, as Tesseract's own detection reports them.
+            return replace(stood, words_tsv=orientation.boxes_back(stood.words_tsv, turn, image.size), turned=True)
     result = _run(image, language, timeout_s, AUTO)
-    if orientation == "fallback" and result.words >= MIN_WORDS and result.confidence < SUSPICIOUS_CONFIDENCE:
+    if mode == "fallback" and _suspicious(result):
         turned = _run(image, language, timeout_s, AUTO_WITH_OSD)
         if turned.confidence > result.confidence:
             return turned

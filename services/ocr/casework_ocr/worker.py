@@ -15,6 +15,7 @@ from casework_common import db, events, kafka, storage
 from casework_common.intake_client import IntakeClient
 from casework_common.logs import configure_logging
 from casework_common.service_token import ServiceTokenProvider
+from casework_ocr import tesseract
 from casework_ocr.document_stage import DocumentStage
 from casework_ocr.facts_reader import FactsReader
 from casework_ocr.pages import PageStage
@@ -62,6 +63,7 @@ def run(index: int) -> None:
                 f"Processing failed after {settings.kafka_max_attempts} attempts ({type(error).__name__}).",
             )
 
+    tesseract.preload(settings.ocr_language)
     producer = kafka.make_producer(settings)
     # Two consumers, two threads: analysing documents (mostly waiting on S3, clamd and the database)
     # overlaps with OCR of pages (Tesseract, a subprocess) instead of queueing in front of it.
