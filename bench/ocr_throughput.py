@@ -12,7 +12,8 @@ Printed, all measured in this run:
   3. the realistic pack's effective ratio: what raw Tesseract would need to OCR every page of the
      pack, over what the pipeline took (text layers and duplicates are never OCR'd);
   4. 1 worker against 2 workers;
-  5. character accuracy against the source text on the clean (upright) pages.
+  5. where the time went: the OCR stages' times, and the CPU the workers and everything else used;
+  6. character accuracy against the source text on the clean (upright) pages.
 
     .venv/bin/python bench/ocr_throughput.py [--pages 20]
 """
@@ -32,6 +33,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 import pypdfium2 as pdfium
 import requests
@@ -211,6 +213,47 @@ class Platform:
         shutil.rmtree(self.state, ignore_errors=True)
 
 
+class CpuMeter:
+    """CPU seconds used by the platform's OCR worker processes and by the whole machine from the
+    meter's making to its report: where the cores went when two workers fall short of twice one."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.workers_before, self.machine_before = self._read()
+
+    @staticmethod
+    def _is_worker(process: psutil.Process) -> bool:
+        parent = process.parent()
+        return (
+            parent is not None
+            and "casework_ocr" in " ".join(parent.cmdline())
+            and "spawn_main" in " ".join(process.cmdline())
+        )
+
+    @classmethod
+    def _read(cls) -> tuple[float, float]:
+        workers = 0.0
+        for process in psutil.Process().children(recursive=True):
+            try:
+                if cls._is_worker(process):
+                    workers += sum(process.cpu_times()[:4])
+            except psutil.Error:
+                continue
+        times = psutil.cpu_times()
+        return workers, sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+    def summary(self, title: str) -> str:
+        """The CPU used since the meter was made, as printed."""
+        seconds = time.monotonic() - self.started
+        workers, machine = self._read()
+        by_workers, used = workers - self.workers_before, machine - self.machine_before
+        available = (psutil.cpu_count() or 1) * seconds
+        return (
+            f"  CPU, {title}: {used:.1f} of {available:.1f} core-seconds busy; OCR workers {by_workers:.1f},"
+            f" everything else (the platform's other services and servers, this benchmark) {used - by_workers:.1f}"
+        )
+
+
 def accuracy(ocr: str, reference: str) -> float:
     # Imported here so that bench/capacity.py can reuse this corpus without rapidfuzz, which
     # requirements.lock does not pin.
@@ -276,9 +319,10 @@ def main() -> None:
 
     two = Platform(workers=2)
     try:
-        before = breakdown.scrape(two.stack.config.url("ocr"))
+        before, meter = breakdown.scrape(two.stack.config.url("ocr")), CpuMeter()
         pipe_seconds, ids = two.run(uploads)
         stages_two = (before, breakdown.scrape(two.stack.config.url("ocr")))
+        cpu_two = meter.summary(f"{args.pages} scanned pages, 2 workers")
         scores = [
             accuracy(two.text(ids[n // PAGES_PER_PDF], n % PAGES_PER_PDF + 1), page.text)
             for n, page in enumerate(corpus)
@@ -291,9 +335,10 @@ def main() -> None:
 
     one = Platform(workers=1)
     try:
-        before = breakdown.scrape(one.stack.config.url("ocr"))
+        before, meter = breakdown.scrape(one.stack.config.url("ocr")), CpuMeter()
         one_seconds, _ = one.run(scanned_pdfs(scanned_corpus(args.pages, seed=3), PAGES_PER_PDF))
         stages_one = (before, breakdown.scrape(one.stack.config.url("ocr")))
+        cpu_one = meter.summary(f"{args.pages} scanned pages, 1 worker")
     finally:
         one.close()
 
@@ -325,6 +370,8 @@ def main() -> None:
     )
     breakdown.report(*stages_two, f"{args.pages} scanned pages, 2 workers")
     breakdown.report(*stages_one, f"{args.pages} scanned pages, 1 worker")
+    print(cpu_two)
+    print(cpu_one)
     print(
         f"  character accuracy, {len(scores)} clean pages: mean {100 * sum(scores) / len(scores):.2f}%, "
         f"min {100 * min(scores):.2f}%   (target >= 98%)"
