@@ -122,11 +122,10 @@ class PageStage:
         ref, settings = task.evidence, self.settings
         text_key = storage.page_text_key(ref.evidence_id, task.page)
         words_key = storage.page_words_key(ref.evidence_id, task.page)
-        try:
-            with timed("page: tesseract"):
-                ocr = tesseract.ocr_page(
-                    image, settings.ocr_language, settings.ocr_page_timeout_s, settings.ocr_orientation
-                )
+        try:  # timed inside: the orientation test and each reading apart
+            ocr = tesseract.ocr_page(
+                image, settings.ocr_language, settings.ocr_page_timeout_s, settings.ocr_orientation
+            )
         except tesseract.OcrTimeout:
             log.warning("evidence %s page %d: OCR timed out", ref.evidence_id, task.page)
             self._put(text_key, "", "text/plain; charset=utf-8")

@@ -28,6 +28,7 @@ import tesserocr
 from PIL import Image
 
 from casework_ocr import orientation
+from casework_ocr.stages import timed
 
 SUSPICIOUS_CONFIDENCE = 55.0  # mean word confidence below which an upright read is doubted
 MIN_WORDS = 8
@@ -93,14 +94,15 @@ def _confidence(tsv: str) -> tuple[float, int]:
 
 def _run(image: Image.Image, language: str, timeout_s: float, mode: int) -> OcrResult:
     engine = _engine(language, mode)
-    engine.SetImage(image)
-    try:
-        if not engine.Recognize(timeout=max(1, int(timeout_s * 1000))):
-            raise OcrTimeout(f"OCR of a page took longer than {timeout_s}s")
-        text = engine.GetUTF8Text()
-        tsv = TSV_HEADER + engine.GetTSVText(0)
-    finally:
-        engine.Clear()
+    with timed("page: tesseract"):  # once per reading: a page read twice counts twice
+        engine.SetImage(image)
+        try:
+            if not engine.Recognize(timeout=max(1, int(timeout_s * 1000))):
+                raise OcrTimeout(f"OCR of a page took longer than {timeout_s}s")
+            text = engine.GetUTF8Text()
+            tsv = TSV_HEADER + engine.GetTSVText(0)
+        finally:
+            engine.Clear()
     confidence, words = _confidence(tsv)
     return OcrResult(text, tsv, confidence, words, turned=mode == AUTO_WITH_OSD)
 
@@ -119,7 +121,11 @@ def _suspicious(result: OcrResult) -> bool:
 def _read(image: Image.Image, language: str, timeout_s: float, mode: str) -> OcrResult:
     if mode == "always":
         return _run(image, language, timeout_s, AUTO_WITH_OSD)
-    if mode == "fallback" and (turn := orientation.upright_turn(image)) is not None:
+    turn = None
+    if mode == "fallback":
+        with timed("page: orientation test"):
+            turn = orientation.upright_turn(image)
+    if turn is not None:
         stood = _run(image.transpose(turn), language, timeout_s, AUTO)
         if stood.words and not _suspicious(stood):
             # Boxes in the scanned page's frame, as Tesseract's own detection reports them.
