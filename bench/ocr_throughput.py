@@ -335,8 +335,9 @@ def main() -> None:
 
     one = Platform(workers=1)
     try:
+        one_uploads = scanned_pdfs(scanned_corpus(args.pages, seed=3), PAGES_PER_PDF)
         before, meter = breakdown.scrape(one.stack.config.url("ocr")), CpuMeter()
-        one_seconds, _ = one.run(scanned_pdfs(scanned_corpus(args.pages, seed=3), PAGES_PER_PDF))
+        one_seconds, _ = one.run(one_uploads)
         stages_one = (before, breakdown.scrape(one.stack.config.url("ocr")))
         cpu_one = meter.summary(f"{args.pages} scanned pages, 1 worker")
     finally:
