@@ -66,7 +66,7 @@ def run(index: int) -> None:
     tesseract.preload(settings.ocr_language)
     producer = kafka.make_producer(settings)
     # Two consumers, two threads: analysing documents (mostly waiting on S3, clamd and the database)
-    # overlaps with OCR of pages (Tesseract, a subprocess) instead of queueing in front of it.
+    # overlaps with OCR of pages (Tesseract, in-process) instead of queueing in front of it.
     consumers = [
         kafka.EventConsumer(
             settings,
