@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from PIL import Image, ImageDraw
+from prometheus_client import REGISTRY
 
 import testdocs
 from casework_ocr import orientation, tesseract
@@ -54,11 +57,57 @@ def word_box(tsv: str, word: str) -> tuple[int, int, int, int]:
     return tuple(int(cell) for cell in cells[6:10])
 
 
-@pytest.mark.parametrize("degrees", [90, 180])
-def test_a_page_stood_up_reports_its_words_where_tesseracts_own_detection_does(page: Image.Image, degrees: int) -> None:
+def readings() -> float:
+    """Tesseract readings so far in this process (each is timed as a stage)."""
+    return REGISTRY.get_sample_value("casework_ocr_stage_seconds_count", {"stage": "page: tesseract"}) or 0.0
+
+
+def scribbles() -> Image.Image:
+    """Rows of letter-like marks that are no letters: read badly whichever way up."""
+    rnd = random.Random(1)
+    image = Image.new("L", testdocs.A4_300DPI, 255)
+    draw = ImageDraw.Draw(image)
+    for row in range(30):
+        x, y = 200, 300 + row * 90
+        while x < 2200:
+            width = rnd.randint(60, 200)
+            for k in range(width // 20):
+                left = x + k * 20
+                if k % 2:
+                    draw.ellipse((left, y + 10, left + 15, y + 40), outline=0, width=3)
+                else:
+                    draw.line((left + 5, y, left + 12, y + 40), fill=0, width=3)
+            x += width + 40
+    return image
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_page_stood_up_is_read_once_and_reports_its_words_where_tesseracts_own_detection_does(
+    page: Image.Image, degrees: int
+) -> None:
     turned = page.rotate(degrees, expand=True, fillcolor=255)
+    before = readings()
     quick = tesseract.ocr_page(turned, "eng", 120, "fallback")
+    assert readings() - before == 1
     tesseracts = tesseract.ocr_page(turned, "eng", 120, "always")
     assert quick.turned and "harpsichord" in quick.text
     ours, theirs = word_box(quick.words_tsv, "harpsichord"), word_box(tesseracts.words_tsv, "harpsichord")
     assert all(abs(a - b) <= 6 for a, b in zip(ours, theirs, strict=True)), (ours, theirs)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_a_wrong_quick_answer_costs_one_more_reading_at_most(
+    page: Image.Image, hard: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The quick test's decision logic with a wrong answer from it (it has not given one on any page
+    # tried): an upright letter is still read right, and a page that reads badly every way up is
+    # read twice, not three times (the claim on a page image being read lasts for two readings).
+    monkeypatch.setattr(orientation, "upright_turn", lambda image: Image.Transpose.ROTATE_180)
+    before = readings()
+    result = tesseract.ocr_page(scribbles() if hard else page, "eng", 120, "fallback")
+    assert readings() - before == 2
+    if not hard:
+        assert "harpsichord" in result.text
+        assert word_box(result.words_tsv, "harpsichord") == word_box(
+            tesseract.ocr_page(page, "eng", 120, "off").words_tsv, "harpsichord"
+        )
