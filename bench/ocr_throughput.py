@@ -242,16 +242,33 @@ class CpuMeter:
         times = psutil.cpu_times()
         return workers, sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
+    def used(self) -> tuple[float, float]:
+        """(core-seconds the whole machine was busy, of which the OCR workers) since the meter was made."""
+        workers, machine = self._read()
+        return machine - self.machine_before, workers - self.workers_before
+
     def summary(self, title: str) -> str:
         """The CPU used since the meter was made, as printed."""
         seconds = time.monotonic() - self.started
-        workers, machine = self._read()
-        by_workers, used = workers - self.workers_before, machine - self.machine_before
+        used, by_workers = self.used()
         available = (psutil.cpu_count() or 1) * seconds
         return (
             f"  CPU, {title}: {used:.1f} of {available:.1f} core-seconds busy; OCR workers {by_workers:.1f},"
             f" everything else (the platform's other services and servers, this benchmark) {used - by_workers:.1f}"
         )
+
+
+def scaling_bound(one_seconds: float, used: float, by_workers: float, cores: int, target: float) -> str:
+    """What the cores allow two workers, from the CPU the two-worker run needed: its work cannot take
+    less than (all busy core-seconds) / cores, so the speed-up over one worker is at most one
+    worker's time over that; and for ``target`` everything but the workers must fit in what is left."""
+    fastest = used / cores
+    room = cores * one_seconds / target - by_workers
+    return (
+        f"  bound from CPU: the 2-worker run's work needs at least {fastest:.1f} s on {cores} cores, so 2 workers"
+        f" can be at most {one_seconds / fastest:.2f}x one here; {target}x needs everything else under"
+        f" {max(room, 0.0):.1f} core-seconds (it used {used - by_workers:.1f})"
+    )
 
 
 def accuracy(ocr: str, reference: str) -> float:
@@ -323,6 +340,7 @@ def main() -> None:
         pipe_seconds, ids = two.run(uploads)
         stages_two = (before, breakdown.scrape(two.stack.config.url("ocr")))
         cpu_two = meter.summary(f"{args.pages} scanned pages, 2 workers")
+        used_two = meter.used()
         scores = [
             accuracy(two.text(ids[n // PAGES_PER_PDF], n % PAGES_PER_PDF + 1), page.text)
             for n, page in enumerate(corpus)
@@ -373,6 +391,7 @@ def main() -> None:
     breakdown.report(*stages_one, f"{args.pages} scanned pages, 1 worker")
     print(cpu_two)
     print(cpu_one)
+    print(scaling_bound(one_seconds, *used_two, cores, 1.8))
     print(
         f"  character accuracy, {len(scores)} clean pages: mean {100 * sum(scores) / len(scores):.2f}%, "
         f"min {100 * min(scores):.2f}%   (target >= 98%)"
