@@ -71,8 +71,9 @@ class KafkaSettings(BaseServiceSettings):
     # on before it is searchable (ocr-documents, search-indexer; EventConsumer(prompt=True)); other
     # consumers keep kafka-python's 500 ms. Kafka answers a waiting fetch as soon as a record
     # arrives, but Tansu, the one-machine broker, notices it only at intervals of about a third of
-    # the wait (measured with kafka-python, one consumer: 500 ms wait, median 92 ms and up to 180 ms
-    # from send to receipt; 100 ms wait, 15 and 36 ms). Each empty fetch costs about 1.7 ms of CPU
+    # the wait when records are spread over partitions (measured with kafka-python, one consumer:
+    # 500 ms wait, median 92 ms and up to 180 ms from send to receipt; 100 ms wait, 15 and 36 ms;
+    # records that all land on one partition: 4 ms). Each empty fetch costs about 1.7 ms of CPU
     # (client and broker), so only the consumers on that path ask this often.
     kafka_prompt_fetch_wait_ms: int = Field(default=100, ge=1, le=500)
     kafka_topic_partitions: int = 4
