@@ -178,15 +178,28 @@ def test_an_emails_header_lines_are_metadata_not_page_text(platform: Platform, r
 
 
 def test_an_item_members_see_never_names_a_reps_only_original(platform: Platform) -> None:
-    """A member uploading a copy of a reps-only file must not learn it exists."""
+    """A member uploading a copy of a reps-only file must not learn it exists: not from
+    ``duplicate_of``, nor from the status reason once the copy is read."""
     case = platform.create_case("rachel", "M100001", name="Maria Okafor")
     note = f"Rep's private note {testdocs.fresh_word()}".encode()
     hidden = platform.upload("rachel", case["id"], [("note.txt", note, "text/plain")], visibility="reps")
     assert hidden.status_code == 201, hidden.text
+    wait_all(platform, case["id"], 1)  # read before the member's copy comes: its text would be reused
     mine = platform.upload("maria", case["id"], [("note.txt", note, "text/plain")])
     assert mine.status_code == 201, mine.text
+    mine_id = mine.json()["items"][0]["id"]
     assert mine.json()["items"][0]["duplicate_of"] is None
+    read = wait_all(platform, case["id"], 2)
+    assert "identical" not in (read[mine_id]["status_reason"] or ""), read[mine_id]
+    seen = platform.call("maria", "GET", "intake", f"/v1/evidence/{mine_id}")
+    assert seen.status_code == 200 and "identical" not in (seen.json()["status_reason"] or ""), seen.text
+
     shared = platform.upload("rachel", case["id"], [("again.txt", note, "text/plain")], visibility="member")
-    assert shared.json()["items"][0]["duplicate_of"] == mine.json()["items"][0]["id"]
+    assert shared.json()["items"][0]["duplicate_of"] == mine_id
     reps_copy = platform.upload("rachel", case["id"], [("again.txt", note, "text/plain")], visibility="reps")
     assert reps_copy.json()["items"][0]["duplicate_of"] == hidden.json()["items"][0]["id"]
+    # Copies whose readers may know an earlier one say so: the rule hides, it does not mute.
+    read = wait_all(platform, case["id"], 4)
+    for copy in (shared, reps_copy):
+        item = read[copy.json()["items"][0]["id"]]
+        assert "identical" in (item["status_reason"] or ""), item

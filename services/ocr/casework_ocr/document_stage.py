@@ -157,7 +157,7 @@ class DocumentStage:
                     "; ".join([f"{len(analysis.children)} file(s) taken out as separate items", *analysis.notes]),
                     detected=detected,
                 )
-            if self.store.identical_in_case(ref.sha256, ref.evidence_id, ref.case_id):
+            if self.store.identical_known(ref):
                 analysis.notes.append("identical to a file read at the same time; each page image is read once")
             with timed("document: split (s3, db)"):
                 only_page = self._split(ref, detected, analysis, path)
@@ -255,9 +255,8 @@ class DocumentStage:
         REUSED.inc(len(results))
         DOCUMENTS.labels("reused").inc()
         log.info("evidence %s: identical to an earlier file, %d page(s) reused", ref.evidence_id, len(results))
-        # Only a file of the same case is mentioned: the uploader may not know of other cases.
-        same_case = events_pb2.EvidenceRef.FromString(document.ref).case_id == ref.case_id
-        notes = ["identical to a file already read; its text was reused"] if same_case else []
+        # The text may come from a file this item's readers may not know of; another may be known.
+        notes = ["identical to a file already read; its text was reused"] if self.store.identical_known(ref) else []
         self.store.plan(
             ref, document.detected_type or "", results, [], notes, document.metadata, file_facts=document.file_facts
         )

@@ -124,6 +124,16 @@ def status_event(
 FactsReader = Callable[[str, dict[str, str], dict[str, Any], list[str]], events_pb2.DocumentFacts | None]
 
 
+def may_mention(earlier: events_pb2.EvidenceRef, ref: events_pb2.EvidenceRef) -> bool:
+    """May ``ref``'s status say that it is identical to ``earlier``? Only if those who read it may
+    know ``earlier`` exists: the same case (the uploader may not know of other cases), and, for an
+    item members see, an item members see too (a member must not learn that a reps-only file
+    exists; intake's ``duplicate_of`` follows the same rule)."""
+    if earlier.case_id != ref.case_id:
+        return False
+    return ref.visibility == events_pb2.VISIBILITY_REPS or earlier.visibility == events_pb2.VISIBILITY_MEMBER
+
+
 class Extractions:
     """The documents and pages OCR reads, as the service handles them: records each one's progress
     and results, publishes the events that follow through the outbox, and removes what a worker
@@ -293,19 +303,19 @@ class Extractions:
             status_event(ref, OUTCOMES[outcome], reason, uploaded_by=uploaded_by, detected_type=detected_type),
         )
 
-    def identical_in_case(self, sha256: str, evidence_id: str, case_id: str) -> bool:
-        """Is an identical file (same sha256) of the same case being read, or has it just been read?
-        (Asked after ``earlier_result`` found none: the other one may have completed since.) Files
-        of other cases do not count: saying so would tell the uploader that another case holds it."""
+    def identical_known(self, ref: events_pb2.EvidenceRef) -> bool:
+        """Is an identical file (same sha256) that ``ref``'s readers may know of being read, or has it
+        just been read? (Asked after ``earlier_result`` found none: the other one may have completed
+        since.) See :func:`may_mention` for which files count."""
         with self.engine.connect() as conn:
             refs = conn.execute(
                 select(documents.c.ref).where(
-                    documents.c.sha256 == sha256,
+                    documents.c.sha256 == ref.sha256,
                     documents.c.state.in_((*IN_PROGRESS, "complete")),
-                    documents.c.evidence_id != uuid.UUID(evidence_id),
+                    documents.c.evidence_id != uuid.UUID(ref.evidence_id),
                 )
             ).scalars()
-            return any(events_pb2.EvidenceRef.FromString(ref).case_id == case_id for ref in refs)
+            return any(may_mention(events_pb2.EvidenceRef.FromString(earlier), ref) for earlier in refs)
 
     def earlier_result(self, sha256: str, evidence_id: str) -> tuple[Row[Any], list[Row[Any]]] | None:
         """An identical file (same sha256) extracted before, if any: its document and its pages."""
