@@ -140,9 +140,10 @@ def decode_cursor(cursor: str, sort: str) -> list[Any]:
     return values
 
 
-def parse_text_query(q: str, fuzzy: bool = False) -> query_syntax.Parsed:
+def parse_text_query(q: str, fuzzy: bool = False, exact: frozenset[int] = frozenset()) -> query_syntax.Parsed:
     try:
-        return query_syntax.compile_query(q, TEXT_FIELDS, fuzzy)
+        # One character for one, so the positions of the typed words stay those of ``q``.
+        return query_syntax.compile_query(natural.plain_apostrophes(q), TEXT_FIELDS, fuzzy, exact)
     except query_syntax.QuerySyntaxError as exc:
         raise invalid([{"field": "q", "message": str(exc)}], detail=str(exc)) from exc
 
@@ -276,6 +277,9 @@ class EvidenceSearch:
         fuzzy = False
         if not result["hits"]["total"]["value"]:
             loose = parse_text_query(params.q, fuzzy=True)
+            found = self._found_as_typed(body, loose.fuzzed)
+            if found:  # only the words no page in reach contains are misspellings
+                loose = parse_text_query(params.q, fuzzy=True, exact=found)
             if loose.fuzzed:
                 body = self.build(scope, params, case_ids, loose.query)
                 result = self.client.search(index=self.indices.alias(PAGES), body=body)
@@ -308,6 +312,22 @@ class EvidenceSearch:
                 else ""
             ),
         }
+
+    def _found_as_typed(self, body: dict[str, Any], words: list[Any]) -> frozenset[int]:
+        """The positions of the ``words`` that some page within ``body``'s filters (the caller's
+        scope first) contains as typed, counted in one request. Such a word is not loosened: a
+        query that finds nothing because its words never meet on one page (or because of a NOT)
+        is answered as it is, not with pages that match a different word ("dear" for "hearing")."""
+        if not words:
+            return frozenset()
+        named = {str(i): natural.word_clause(str(word), TEXT_FIELDS) for i, word in enumerate(words)}
+        check = {
+            "size": 0,
+            "query": {"bool": {"filter": body["query"]["bool"]["filter"]}},
+            "aggs": {"words": {"filters": {"filters": named}}},
+        }
+        buckets = self.client.search(index=self.indices.alias(PAGES), body=check)["aggregations"]["words"]["buckets"]
+        return frozenset(word.start_pos for i, word in enumerate(words) if buckets[str(i)]["doc_count"])
 
     def _facets(self, aggs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         facets = {

@@ -9,6 +9,7 @@ from typing import Any
 
 from casework.v1 import events_pb2
 from casework_common.vocabulary import DOCUMENT_KINDS, VISIBILITY_NAMES, document_kind_name
+from casework_search.natural import plain_apostrophes
 
 # Document types people filter by, from the declared MIME type or, failing that, the extension.
 DOC_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -92,11 +93,11 @@ def page_document(
         "filename": ref.filename,
         "doc_type": doc_type(ref.content_type, ref.filename),
         "uploaded_at": uploaded_at,
-        "text": text,
+        "text": plain_apostrophes(text),
         **facts_fields(facts, uploaded_at),
     }
     if page == 1 and metadata:
-        document["headers"] = "\n".join(metadata.values())
+        document["headers"] = plain_apostrophes("\n".join(metadata.values()))
     return document
 
 

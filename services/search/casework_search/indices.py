@@ -19,7 +19,42 @@ from opensearchpy import ConflictError, OpenSearch, helpers
 
 log = logging.getLogger(__name__)
 
-SETTINGS: dict[str, Any] = {"index": {"number_of_shards": 1, "number_of_replicas": 0}}
+# How page text, titles and file names are read into terms: Lucene's English analyser (stop words,
+# Porter stems), plus what people type differently from what documents say. Accents are folded
+# (most people type "Zoe" and "Nunez" for "Zoë" and "Núñez", and OCR reads one accent for another),
+# typographic apostrophes are plain ones ("O’Brien" is "O'Brien"), and a possessive 's goes (as the
+# English analyser's possessive filter does). File names are also split at underscores and dots
+# ("Payslip_April_2026.txt" is found by "payslip" or "April"). The search server (osmem) highlights
+# at the wrong place after a char filter that changes the text's length in bytes, and marks every
+# word when the custom possessive stemmer is used: so the rewrites here keep every byte count
+# (a multi-byte apostrophe in highlighted text is made plain before indexing, by
+# natural.plain_apostrophes; the mapping below serves file names, which are not highlighted).
+ANALYSIS: dict[str, Any] = {
+    "char_filter": {
+        "typographic_apostrophes": {"type": "mapping", "mappings": ["\u2019 => '", "\u2018 => '", "\u02bc => '"]},
+        "possessive_s": {
+            "type": "pattern_replace",
+            "pattern": "(\\p{L})'[sS]\\b",
+            "replacement": "$1  ",
+        },
+        "file_name_separators": {"type": "pattern_replace", "pattern": "[_.]", "replacement": " "},
+    },
+    "analyzer": {
+        "text_en": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "char_filter": ["typographic_apostrophes", "possessive_s"],
+            "filter": ["lowercase", "asciifolding", "stop", "porter_stem"],
+        },
+        "file_name": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "char_filter": ["typographic_apostrophes", "possessive_s", "file_name_separators"],
+            "filter": ["lowercase", "asciifolding", "stop", "porter_stem"],
+        },
+    },
+}
+SETTINGS: dict[str, Any] = {"index": {"number_of_shards": 1, "number_of_replicas": 0}, "analysis": ANALYSIS}
 KEYWORD = {"type": "keyword"}
 DATE = {"type": "date", "format": "strict_date_optional_time||strict_date"}
 FACTS_UPDATE_CHUNK = 100  # page ids tried per bulk request when an item's facts change
@@ -36,7 +71,7 @@ class IndexSpec:
 
 PAGES = IndexSpec(
     "evidence-pages",
-    4,
+    5,  # v5: text_en and file_name (accents folded, apostrophes, file names split)
     {
         "dynamic": "strict",
         "properties": {
@@ -47,16 +82,16 @@ PAGES = IndexSpec(
             "region": KEYWORD,
             "visibility": KEYWORD,
             "page": {"type": "integer"},
-            "filename": {"type": "text", "analyzer": "standard", "fields": {"raw": KEYWORD}},
+            "filename": {"type": "text", "analyzer": "file_name", "fields": {"raw": KEYWORD}},
             "doc_type": KEYWORD,
             "uploaded_at": DATE,
-            "text": {"type": "text", "analyzer": "english"},
-            "headers": {"type": "text", "analyzer": "english"},  # an email's from/to/cc/date/subject, page 1
+            "text": {"type": "text", "analyzer": "text_en"},
+            "headers": {"type": "text", "analyzer": "text_en"},  # an email's from/to/cc/date/subject, page 1
             # The item's document facts (v4), on every page of it, so each hit can be filtered and
             # counted by them: the document's date, its kind (casework_common.vocabulary), its title.
             "document_date": DATE,
             "document_kind": KEYWORD,
-            "title": {"type": "text", "analyzer": "english", "fields": {"raw": KEYWORD}},
+            "title": {"type": "text", "analyzer": "text_en", "fields": {"raw": KEYWORD}},
         },
     },
 )

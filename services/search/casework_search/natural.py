@@ -49,9 +49,20 @@ _EDGE_PUNCTUATION = ".,;:!?()[]{}'\"«»“”‘’"
 PROXIMITY_SLOP = 5
 
 
+_TYPOGRAPHIC_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc", "'"))
+
+
+def plain_apostrophes(text: str) -> str:
+    """``text`` with typographic apostrophes ("O’Brien", as phones and word processors type it)
+    as plain ones, one character for one: done to page text before it is indexed and to queries,
+    because the search server's highlights go astray after a char filter that rewrites a
+    character into one of another byte length."""
+    return text.translate(_TYPOGRAPHIC_APOSTROPHES)
+
+
 def core(word: str) -> str:
     """The word without surrounding punctuation, lower case, with typographic apostrophes plain."""
-    return word.replace("’", "'").replace("‘", "'").strip(_EDGE_PUNCTUATION).lower()
+    return plain_apostrophes(word).strip(_EDGE_PUNCTUATION).lower()
 
 
 def core_span(word: str) -> tuple[int, int]:
@@ -87,9 +98,10 @@ class Clauses:
     fuzzed: list[Any] = field(default_factory=list)
 
 
-def _word_clause(word: str, fields: list[str], fuzzy: bool) -> dict[str, Any]:
+def word_clause(word: str, fields: list[str], fuzzy: bool = False) -> dict[str, Any]:
+    """The clause one meaningful bare word must match (loosened by an edit or two with ``fuzzy``)."""
     match: dict[str, Any] = {"query": word, "fields": fields, "operator": "and"}
-    if fuzzy and _fuzzable(word):
+    if fuzzy:
         match["fuzziness"] = "AUTO"
     plain = core(word)
     if re.fullmatch(r"\w+(?:-\w+)+", plain):
@@ -105,9 +117,10 @@ def _date_clause(date: typed_dates.TypedDate, fields: list[str]) -> dict[str, An
     return {"bool": {"should": spellings, "minimum_should_match": 1}}
 
 
-def clause(words: list[Any], fields: list[str], fuzzy: bool = False) -> Clauses:
+def clause(words: list[Any], fields: list[str], fuzzy: bool = False, exact: frozenset[int] = frozenset()) -> Clauses:
     """The clause for bare ``words`` (strings, or lark tokens that keep their position);
-    ``query`` is None when none of them carries meaning."""
+    ``query`` is None when none of them carries meaning. With ``fuzzy``, words are loosened
+    except those whose position is in ``exact``."""
     texts = [str(w) for w in words]
     dates = typed_dates.find(texts)
     in_dates = {i for date in dates for i in range(date.start, date.end)}
@@ -116,8 +129,9 @@ def clause(words: list[Any], fields: list[str], fuzzy: bool = False) -> Clauses:
     for i, word in enumerate(words):
         if i in in_dates or is_function_word(texts[i]):
             continue
-        must.append(_word_clause(texts[i], fields, fuzzy))
-        if fuzzy and _fuzzable(texts[i]):
+        loosen = fuzzy and _fuzzable(texts[i]) and getattr(word, "start_pos", None) not in exact
+        must.append(word_clause(texts[i], fields, loosen))
+        if loosen:
             fuzzed.append(word)
     if not must:
         return Clauses(None)

@@ -61,13 +61,14 @@ Node = dict[str, Any] | _Words | None  # None: a part with no searchable words, 
 
 @v_args(inline=True)
 class _ToOpenSearch(Transformer):
-    def __init__(self, fields: list[str], fuzzy: bool, negated: frozenset[int]) -> None:
+    def __init__(self, fields: list[str], fuzzy: bool, negated: frozenset[int], exact: frozenset[int]) -> None:
         super().__init__()
         self.fields = fields
         self.fuzzy = fuzzy
         # Start positions of the words under a NOT / -: loosening one would exclude more
         # pages than the user asked to, and "correcting" it would misreport the query.
         self.negated = negated
+        self.exact = exact  # start positions of words not to loosen (found as typed)
         self.fuzzed: list[Token] = []
         self.clauses = 0
 
@@ -76,7 +77,7 @@ class _ToOpenSearch(Transformer):
         if not isinstance(node, _Words):
             return node
         fuzzy = self.fuzzy and not any(token.start_pos in self.negated for token in node.tokens)
-        result = natural.clause(node.tokens, self.fields, fuzzy)
+        result = natural.clause(node.tokens, self.fields, fuzzy, self.exact)
         self.fuzzed += result.fuzzed
         return result.query
 
@@ -136,9 +137,10 @@ def parse(query: str, fields: list[str]) -> dict[str, Any]:
     return compile_query(query, fields).query
 
 
-def compile_query(query: str, fields: list[str], fuzzy: bool = False) -> Parsed:
+def compile_query(query: str, fields: list[str], fuzzy: bool = False, exact: frozenset[int] = frozenset()) -> Parsed:
     """``query`` as an OpenSearch query; with ``fuzzy``, its words (not phrases, prefixes,
-    numbers or negated words) also match terms within an edit or two (fuzziness AUTO)."""
+    numbers, negated words, nor the words starting at a position in ``exact``) also match terms
+    within an edit or two (fuzziness AUTO)."""
     if not query.strip():
         raise QuerySyntaxError("The query is empty.")
     try:
@@ -147,7 +149,7 @@ def compile_query(query: str, fields: list[str], fuzzy: bool = False) -> Parsed:
         near = query[max(exc.column - 1, 0) :][:15] if exc.column > 0 else ""
         where = f"at column {exc.column} (near '{near}')" if near else "at the end"
         raise QuerySyntaxError(f"The query cannot be read {where}: check quotes, brackets and AND/OR/NOT.") from exc
-    transformer = _ToOpenSearch(fields, fuzzy, _negated_positions(tree))
+    transformer = _ToOpenSearch(fields, fuzzy, _negated_positions(tree), exact)
     try:
         result = transformer.finish(transformer.transform(tree))
     except VisitError as exc:
