@@ -216,10 +216,20 @@ def validate(model: type[M], data: Any) -> M:
     except ValidationError as exc:
         raise invalid(
             [
-                {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "type": err["type"]}
+                {"field": ".".join(str(p) for p in err["loc"]), "message": _sentence(err), "type": err["type"]}
                 for err in exc.errors()
             ]
         ) from exc
+
+
+def _sentence(err: Any) -> str:
+    """A validation error as a person reads it: our validators' own sentences without pydantic's
+    "Value error, " prefix, and an empty (or blank, once trimmed) value said as such."""
+    if err["type"] == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "string_too_short" and err.get("ctx", {}).get("min_length") == 1:
+        return "This cannot be empty or only spaces."
+    return str(err["msg"])
 
 
 def _refusal_reason(problem: Problem) -> str | None:

@@ -79,7 +79,8 @@ def facts_json(row: Row[Any]) -> dict[str, Any]:
         "title": row.title,
         "title_source": row.title_source,
         "kind": row.document_kind,
-        "kind_confidence": row.kind_confidence,
+        # Stored from a protobuf float32: 0.8 would read 0.800000011920929.
+        "kind_confidence": round(row.kind_confidence, 3) if row.kind_confidence is not None else None,
         "kind_source": row.kind_source,
     }
 
