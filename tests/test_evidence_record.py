@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import Any
 
 import pytest
@@ -203,3 +203,10 @@ def test_an_item_members_see_never_names_a_reps_only_original(platform: Platform
     for copy in (shared, reps_copy):
         item = read[copy.json()["items"][0]["id"]]
         assert "identical" in (item["status_reason"] or ""), item
+
+
+def test_no_step_is_recorded_twice(platform: Platform, record: dict[str, Any]) -> None:
+    """A change sent again (a text page's progress, a redelivered event) is not a new step."""
+    for evidence_id in record["items"]:
+        steps = [(s["status"], s["pages_done"], s["pages_total"], s["reason"]) for s in history(platform, evidence_id)]
+        assert all(a != b for a, b in pairwise(steps)), (evidence_id, steps)

@@ -348,7 +348,9 @@ class EvidenceRecords:
         if new is None or parsed is None:
             return False
         rank = case(*((evidence.c.status == name, r) for name, r in EVIDENCE_STATUS_RANK.items()), else_=0)
+        shown = (evidence.c.status, evidence.c.pages_done, evidence.c.pages_total, evidence.c.status_reason)
         with self.engine.begin() as conn:
+            before = conn.execute(select(*shown).where(evidence.c.id == parsed).with_for_update()).first()
             result = conn.execute(
                 update(evidence)
                 .where(
@@ -370,7 +372,9 @@ class EvidenceRecords:
                 )
                 .returning(evidence.c.id)
             ).first()
-            if result is not None:
+            after = (new, change.pages_done, change.pages_total, change.reason or None)
+            # A redelivered or repeated change (the same progress sent twice) is not a new step.
+            if result is not None and (before is None or tuple(before) != after):
                 _history(conn, parsed, new, change.reason or None, change.pages_done, change.pages_total)
             found: dict[str, Any] = {}
             if change.detected_type:
