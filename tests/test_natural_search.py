@@ -43,7 +43,7 @@ DOCUMENTS = {
     "phone": ["Notes of a phone call: the depot manager sent an email about the rota."],
     "grievance": ["Grievance about the employer's handling of overtime payments."],
     # Names as letters spell them, accents and a typographic apostrophe included.
-    "meeting": ["Dear Zoë,", "Minutes of the meeting with Zoë Müller-O’Brien and Mr Núñez about the rota."],
+    "meeting": ["Dear Zoë,", "Minutes of the meeting with Zoë Müller-O’Brien’s rep and Mr Núñez about the rota."],
     # Found by its file name's words only: the text says neither "payslip" nor "April".
     "Payslip_April_2026": ["Gross pay and deductions for the month."],
 }

@@ -224,11 +224,11 @@ def validate(model: type[M], data: Any) -> M:
 
 def _sentence(err: Any) -> str:
     """A validation error as a person reads it: our validators' own sentences without pydantic's
-    "Value error, " prefix, and an empty (or blank, once trimmed) value said as such."""
+    "Value error, " prefix, and an empty value (blank ones are trimmed first) said as such."""
     if err["type"] == "value_error":
         return str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "string_too_short" and err.get("ctx", {}).get("min_length") == 1:
-        return "This cannot be empty or only spaces."
+        return "This cannot be empty."
     return str(err["msg"])
 
 

@@ -33,4 +33,4 @@ def test_our_own_sentence_comes_without_pydantics_prefix() -> None:
 
 
 def test_a_blank_value_is_said_to_be_empty() -> None:
-    assert messages({"q": "   "}) == {"q": "This cannot be empty or only spaces."}
+    assert messages({"q": "   "}) == {"q": "This cannot be empty."}

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 # ("Payslip_April_2026.txt" is found by "payslip" or "April"). The search server (osmem) highlights
 # at the wrong place after a char filter that changes the text's length in bytes, and marks every
 # word when the custom possessive stemmer is used: so the rewrites here keep every byte count
-# (a multi-byte apostrophe in highlighted text is made plain before indexing, by
-# natural.plain_apostrophes; the mapping below serves file names, which are not highlighted).
+# (a typographic apostrophe in page text and headers is made plain before indexing, by
+# natural.plain_apostrophes, also because osmem drops ’s only when it is plain already; the mapping
+# below serves file names and titles, which are not highlighted).
 ANALYSIS: dict[str, Any] = {
     "char_filter": {
         "typographic_apostrophes": {"type": "mapping", "mappings": ["\u2019 => '", "\u2018 => '", "\u02bc => '"]},
